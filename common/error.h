@@ -1,0 +1,57 @@
+// Errors as values: what failed, which input, what to do. cli/ turns them into
+// one message shape and an exit code; nothing below cli/ prints or exits.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace streamsubmit {
+
+enum class ErrorKind {
+    Runtime,     // anything else that went wrong at run time
+    Usage,       // malformed arguments or configuration
+    PluginLoad,  // a plugin file could not be loaded or has the wrong ABI
+    Kafka,       // brokers unreachable, unknown topic, data loss
+    Resolution,  // repository, checksum, lockfile
+    Interrupted, // stopped by a second signal
+};
+
+struct Error {
+    ErrorKind kind = ErrorKind::Runtime;
+    std::string what;  // what failed, e.g. "cannot read checkpoint"
+    std::string input; // which input, e.g. a path, a key, a topic-partition
+    std::string hint;  // what the user can do about it
+
+    Error() = default;
+    Error(ErrorKind k, std::string w, std::string in = {}, std::string h = {})
+        : kind(k), what(std::move(w)), input(std::move(in)), hint(std::move(h)) {}
+};
+
+// A value or an Error. Deliberately small: C++23's std::expected is not available
+// under the C++20 this project builds with.
+template <class T>
+class Result {
+public:
+    Result(T value) : v_(std::move(value)) {}
+    Result(Error error) : v_(std::move(error)) {}
+
+    bool ok() const { return v_.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    T &value() { return std::get<0>(v_); }
+    const T &value() const { return std::get<0>(v_); }
+    T &operator*() { return value(); }
+    const T &operator*() const { return value(); }
+    T *operator->() { return &value(); }
+    const T *operator->() const { return &value(); }
+    const Error &error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, Error> v_;
+};
+
+struct Ok {};
+using Status = Result<Ok>;
+inline Status ok_status() { return Ok{}; }
+
+} // namespace streamsubmit
