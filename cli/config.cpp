@@ -1,0 +1,238 @@
+#include "cli/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+
+namespace streamsubmit::cli {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    const auto last = s.find_last_not_of(" \t\r");
+    return s.substr(first, last - first + 1);
+}
+
+std::optional<int64_t> parse_int(std::string_view text) {
+    int64_t v = 0;
+    const auto *end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (ec != std::errc{} || ptr != end) return std::nullopt;
+    return v;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    if (text == "true") return true;
+    if (text == "false") return false;
+    return std::nullopt;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+Status check_value(const ConfigKey &key, const std::string &value) {
+    auto bad = [&](std::string_view hint) {
+        return Error(ErrorKind::Usage, fmt::format("invalid value for {}", key.name), fmt::format("'{}'", value),
+                     std::string(hint));
+    };
+    switch (key.type) {
+    case KeyType::Int:
+        if (!parse_int(value) || *parse_int(value) < 0) return bad("use a whole number, 0 or more");
+        break;
+    case KeyType::Bool:
+        if (!parse_bool(value)) return bad("use true or false");
+        break;
+    case KeyType::Duration:
+        if (!parse_duration(value)) return bad("use a duration such as 500ms, 2s or 1m");
+        break;
+    case KeyType::Enum: {
+        std::string_view choices = key.choices;
+        for (size_t pos = 0; pos <= choices.size();) {
+            const auto bar = std::min(choices.find('|', pos), choices.size());
+            if (choices.substr(pos, bar - pos) == value) return ok_status();
+            pos = bar + 1;
+        }
+        return bad(fmt::format("use one of: {}", key.choices));
+    }
+    case KeyType::String:
+    case KeyType::List:
+    case KeyType::Json:
+        break;
+    }
+    return ok_status();
+}
+
+} // namespace
+
+std::string_view config_source_name(ConfigSource source) {
+    switch (source) {
+    case ConfigSource::Default: return "default";
+    case ConfigSource::PropertiesFile: return "properties file";
+    case ConfigSource::ConfFlag: return "--conf";
+    case ConfigSource::CommandLine: return "command line";
+    }
+    return "default";
+}
+
+Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    struct Unit { std::string_view suffix; int64_t ms; };
+    static constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"min", 60'000}, {"h", 3'600'000}};
+    const auto digits_end = text.find_first_not_of("0123456789");
+    const auto number = parse_int(text.substr(0, digits_end));
+    if (!number) return Error(ErrorKind::Usage, "invalid duration", std::string(text));
+    // A bare number is milliseconds, as in Spark's time strings.
+    if (digits_end == std::string_view::npos) return std::chrono::milliseconds(*number);
+    const auto suffix = text.substr(digits_end);
+    for (const auto &unit : units)
+        if (suffix == unit.suffix) return std::chrono::milliseconds(*number * unit.ms);
+    return Error(ErrorKind::Usage, "invalid duration", std::string(text));
+}
+
+bool is_secret_key(std::string_view key) {
+    std::string lower(key);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (std::string_view word : {"password", "secret", "token", "key.pem", "private", "sasl.jaas"})
+        if (lower.find(word) != std::string::npos) return true;
+    return false;
+}
+
+std::string nearest_key(std::string_view unknown) {
+    std::string best;
+    size_t best_distance = std::max<size_t>(3, unknown.size() / 3) + 1;
+    for (const auto &key : config_keys()) {
+        if (key.name == "kafka.*") continue;
+        const size_t d = edit_distance(unknown, key.name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = key.name;
+        }
+    }
+    return best;
+}
+
+Status Config::set(const std::string &key, const std::string &value, ConfigSource source,
+                   const std::string &origin) {
+    const ConfigKey *entry = find_config_key(key);
+    if (!entry && !is_passthrough_key(key)) {
+        const auto near = nearest_key(key);
+        return Error(ErrorKind::Usage, "unknown configuration key", key,
+                     near.empty() ? "run 'streamsubmit config' to list every key"
+                                  : fmt::format("did you mean {}? ('streamsubmit config' lists every key)", near));
+    }
+    if (entry) {
+        if (auto st = check_value(*entry, value); !st) return st;
+    }
+    auto it = values_.find(key);
+    if (it != values_.end() && it->second.source > source) return ok_status();
+    values_[key] = ConfigValue{value, source, origin};
+    return ok_status();
+}
+
+const ConfigValue *Config::find(std::string_view key) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Config::get(std::string_view key) const {
+    if (const auto *v = find(key)) return v->value;
+    if (const auto *entry = find_config_key(key); entry && !entry->default_value.empty())
+        return std::string(entry->default_value);
+    return std::nullopt;
+}
+
+std::string Config::get_string(std::string_view key) const { return get(key).value_or(""); }
+
+int64_t Config::get_int(std::string_view key) const {
+    // Values were checked by set(); a default in the table is a valid number too.
+    return parse_int(get_string(key)).value_or(0);
+}
+
+bool Config::get_bool(std::string_view key) const { return get_string(key) == "true"; }
+
+std::chrono::milliseconds Config::get_duration(std::string_view key) const {
+    auto d = parse_duration(get_string(key));
+    return d ? *d : std::chrono::milliseconds(0);
+}
+
+std::vector<std::string> Config::get_list(std::string_view key) const {
+    std::vector<std::string> out;
+    const std::string text = get_string(key);
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        const auto comma = std::min(text.find(',', pos), text.size());
+        const auto item = trim(std::string_view(text).substr(pos, comma - pos));
+        if (!item.empty()) out.emplace_back(item);
+        pos = comma + 1;
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::with_prefix(std::string_view prefix) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto &[key, value] : values_)
+        if (key.starts_with(prefix)) out.emplace_back(key.substr(prefix.size()), value.value);
+    return out;
+}
+
+std::vector<std::pair<std::string, ConfigValue>> Config::effective() const {
+    std::map<std::string, ConfigValue> all;
+    for (const auto &key : config_keys()) {
+        if (key.name == "kafka.*") continue;
+        all[std::string(key.name)] = ConfigValue{std::string(key.default_value), ConfigSource::Default, {}};
+    }
+    for (const auto &[key, value] : values_) all[key] = value;
+    return {all.begin(), all.end()};
+}
+
+Status apply_conf_flag(Config &config, const std::string &assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        return Error(ErrorKind::Usage, "malformed --conf", assignment, "write --conf KEY=VALUE");
+    return config.set(std::string(trim(assignment.substr(0, eq))), std::string(trim(assignment.substr(eq + 1))),
+                      ConfigSource::ConfFlag);
+}
+
+Status load_properties_file(Config &config, const std::filesystem::path &path) {
+    std::ifstream in(path);
+    if (!in)
+        return Error(ErrorKind::Usage, "cannot read properties file", path.string(),
+                     "check the path given to --properties-file");
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const auto text = trim(line);
+        if (text.empty() || text.front() == '#') continue;
+        const auto sep = text.find_first_of("= \t");
+        if (sep == std::string_view::npos)
+            return Error(ErrorKind::Usage, "malformed line in properties file",
+                         fmt::format("{}:{}", path.string(), number), "write 'key value' or 'key=value'");
+        const auto key = trim(text.substr(0, sep));
+        auto value = trim(text.substr(sep + 1));
+        if (!value.empty() && value.front() == '=') value = trim(value.substr(1));
+        if (auto st = config.set(std::string(key), std::string(value), ConfigSource::PropertiesFile, path.string());
+            !st) {
+            Error e = st.error();
+            e.input = fmt::format("{} ({}:{})", e.input, path.string(), number);
+            return e;
+        }
+    }
+    return ok_status();
+}
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,94 @@
+#include "cli/config_table.h"
+
+#include <array>
+
+namespace streamsubmit::cli {
+namespace {
+
+constexpr std::array kKeys = {
+    // --- the job ---
+    ConfigKey{"stream.mode", KeyType::Enum, "direct", "--mode",
+              "Consumer to run: direct (offset ranges planned per batch) or receiver (consumer group)", "0.1.0",
+              "direct|receiver"},
+    ConfigKey{"stream.topics", KeyType::List, "", "--topics", "Topics to consume, comma-separated", "0.1.0"},
+    ConfigKey{"stream.topicPattern", KeyType::String, "", "--topic-pattern",
+              "Consume every topic whose whole name matches this ECMAScript regular expression", "0.1.0"},
+    ConfigKey{"stream.batchInterval", KeyType::Duration, "2s", "--batch-interval",
+              "Time between batches (ms, s, m suffixes)", "0.1.0"},
+    ConfigKey{"stream.master", KeyType::String, "local[*]", "--master",
+              "local[N]: read with N threads; local[*] uses every core", "0.1.0"},
+    ConfigKey{"stream.name", KeyType::String, "streamsubmit", "--name", "Name of the job, shown in diagnostics",
+              "0.1.0"},
+    ConfigKey{"stream.output", KeyType::Enum, "text", "--output",
+              "Per-batch report on stdout: text lines or JSON Lines", "0.1.0", "text|json"},
+    ConfigKey{"stream.until", KeyType::Enum, "", "--until",
+              "latest: consume up to the offsets that are latest at start, then exit 0", "0.1.0", "latest"},
+    ConfigKey{"stream.maxBatches", KeyType::Int, "0", "--max-batches", "Stop after this many batches (0 = no limit)",
+              "0.1.0"},
+    ConfigKey{"stream.checkpoint.dir", KeyType::String, "", "--checkpoint",
+              "Directory where planned and completed batches are recorded; a restart resumes from it", "0.1.0"},
+    ConfigKey{"stream.checkpoint.keepBatches", KeyType::Int, "10", "",
+              "Number of most recent batch records kept in the checkpoint directory", "0.1.0"},
+    ConfigKey{"stream.plugins", KeyType::List, "", "--plugins",
+              "Plugin files (.so) to load, comma-separated; the bundled plugin directory is searched otherwise",
+              "0.1.0"},
+    // --- direct mode ---
+    ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",
+              "Records per second per partition; a batch reads at most rate * batchInterval (0 = unlimited)",
+              "0.1.0"},
+    ConfigKey{"stream.kafka.maxOffsetsPerBatch", KeyType::Int, "0", "",
+              "Total records per batch, split across partitions in proportion to their lag (0 = unlimited)",
+              "0.1.0"},
+    ConfigKey{"stream.startingOffsets", KeyType::Json, "", "",
+              "Starting offsets when there is no checkpoint: JSON {\"topic\":{\"0\":23,\"1\":-2}} (-2 earliest, "
+              "-1 latest)",
+              "0.1.0"},
+    ConfigKey{"stream.startingTimestamp", KeyType::Int, "", "",
+              "Start at the first record at or after this epoch-ms timestamp when there is no checkpoint", "0.1.0"},
+    ConfigKey{"stream.failOnDataLoss", KeyType::Bool, "true", "",
+              "Fail when planned offsets were deleted by retention; false warns and continues from the earliest",
+              "0.1.0"},
+    ConfigKey{"stream.kafka.commitOffsets", KeyType::Bool, "false", "",
+              "After each completed batch, commit its until offsets to kafka.group.id so Kafka's tools show lag",
+              "0.1.0"},
+    ConfigKey{"stream.kafka.requestTimeout", KeyType::Duration, "10s", "",
+              "How long metadata and offset requests may take before the brokers count as unreachable", "0.1.0"},
+    // --- Kafka (passed to librdkafka without the kafka. prefix) ---
+    ConfigKey{"kafka.bootstrap.servers", KeyType::String, "", "--bootstrap-servers",
+              "Kafka brokers, host:port[,host:port]", "0.1.0"},
+    ConfigKey{"kafka.auto.offset.reset", KeyType::Enum, "latest", "",
+              "Where to start without a checkpoint or starting offsets (smallest and largest are accepted too)",
+              "0.1.0", "earliest|latest|smallest|largest"},
+    ConfigKey{"kafka.group.id", KeyType::String, "", "--group",
+              "Consumer group: required by receiver mode and by stream.kafka.commitOffsets", "0.1.0"},
+    ConfigKey{"kafka.*", KeyType::String, "", "",
+              "Any other librdkafka property, for example kafka.security.protocol=SASL_SSL; librdkafka validates it",
+              "0.1.0"},
+};
+
+} // namespace
+
+std::string_view key_type_name(KeyType type) {
+    switch (type) {
+    case KeyType::String: return "string";
+    case KeyType::Int: return "int";
+    case KeyType::Bool: return "bool";
+    case KeyType::Duration: return "duration";
+    case KeyType::List: return "list";
+    case KeyType::Json: return "json";
+    case KeyType::Enum: return "enum";
+    }
+    return "string";
+}
+
+std::span<const ConfigKey> config_keys() { return kKeys; }
+
+bool is_passthrough_key(std::string_view name) { return name.starts_with("kafka.") && name.size() > 6; }
+
+const ConfigKey *find_config_key(std::string_view name) {
+    for (const auto &key : kKeys)
+        if (key.name == name) return &key;
+    return nullptr;
+}
+
+} // namespace streamsubmit::cli

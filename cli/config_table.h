@@ -1,0 +1,32 @@
+// The one table of configuration keys. --help, `streamsubmit config`, validation
+// and the man page's CONFIGURATION section are all generated from it.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace streamsubmit::cli {
+
+enum class KeyType { String, Int, Bool, Duration, List, Json, Enum };
+
+std::string_view key_type_name(KeyType type);
+
+struct ConfigKey {
+    std::string_view name;          // e.g. "stream.batchInterval"
+    KeyType type;
+    std::string_view default_value; // as text; empty = unset
+    std::string_view flag;          // command-line option that sets it, e.g. "--batch-interval"; may be empty
+    std::string_view description;   // one sentence, no trailing period
+    std::string_view since;         // version that introduced it
+    std::string_view choices = {};  // for Enum: "direct|receiver"
+};
+
+std::span<const ConfigKey> config_keys();
+
+// nullptr when `name` is not in the table. kafka.* keys are not listed one by one:
+// they pass through to librdkafka, which validates them.
+const ConfigKey *find_config_key(std::string_view name);
+
+bool is_passthrough_key(std::string_view name);
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,101 @@
+#include "cli/job_options.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace streamsubmit::cli {
+namespace {
+
+struct UnsupportedOption {
+    const char *flag;
+    const char *why;
+};
+
+// spark-submit options users will try; each is refused with a reason, never ignored.
+constexpr UnsupportedOption kUnsupported[] = {
+    {"--deploy-mode", "streamsubmit runs the job in this process; there is no cluster deploy mode"},
+    {"--kill", "there is no cluster manager; stop the job with SIGINT or SIGTERM"},
+    {"--status", "there is no cluster manager; the job reports each batch on stdout"},
+    {"--executor-memory", "there are no executors; bound memory with kafka.queued.max.messages.kbytes"},
+    {"--driver-memory", "there is no JVM driver; bound memory with kafka.queued.max.messages.kbytes"},
+    {"--num-executors", "there are no executors; use --master local[N] for N reader threads"},
+    {"--executor-cores", "there are no executors; use --master local[N] for N reader threads"},
+    {"--total-executor-cores", "there are no executors; use --master local[N] for N reader threads"},
+    {"--class", "jobs are native plugins, not JVM classes; use --plugins or --packages"},
+    {"--jars", "plugins are native shared objects; use --plugins FILE.so"},
+    {"--py-files", "Python jobs are not supported; use --plugins or --packages"},
+    {"--files", "files are not shipped anywhere; the job runs in this process and reads local files directly"},
+    {"--archives", "archives are not shipped anywhere; the job runs in this process"},
+    {"--queue", "there is no YARN queue; the job runs in this process"},
+    {"--proxy-user", "impersonation is not supported; run streamsubmit as that user"},
+    {"--principal", "use kafka.sasl.kerberos.principal with --conf"},
+    {"--keytab", "use kafka.sasl.kerberos.keytab with --conf"},
+};
+
+std::filesystem::path default_properties_file() {
+    const char *dir = std::getenv("STREAMSUBMIT_CONF_DIR");
+    if (!dir || !*dir) return {};
+    return std::filesystem::path(dir) / "streamsubmit-defaults.conf";
+}
+
+} // namespace
+
+void add_job_options(CLI::App &app, JobArgs &args) {
+    for (const auto &key : config_keys()) {
+        if (key.flag.empty()) continue;
+        const std::string name(key.name);
+        auto *opt = app.add_option(std::string(key.flag), args.by_key[name],
+                                   fmt::format("{} (key {})", key.description, key.name));
+        if (!key.default_value.empty()) opt->default_str(std::string(key.default_value));
+        if (key.flag == "--master") opt->option_text("local[N]");
+        args.flag_options.emplace_back(name, opt);
+    }
+    app.add_option("-c,--conf", args.conf, "Set a configuration key: KEY=VALUE (repeatable)")->type_name("KEY=VALUE");
+    app.add_option("--properties-file", args.properties_file,
+                   "Configuration file of 'key value' lines (default $STREAMSUBMIT_CONF_DIR/streamsubmit-defaults.conf)");
+    app.add_flag("-v,--verbose", args.verbose, "Print the effective configuration and the plugins loaded");
+    for (const auto &u : kUnsupported)
+        args.unsupported.emplace_back(
+            u.why, app.add_option(u.flag, args.unsupported_values, u.why)->group("")->allow_extra_args(false)->expected(0, 1));
+}
+
+Result<Config> build_config(const JobArgs &args) {
+    for (const auto &[why, opt] : args.unsupported)
+        if (opt->count() > 0)
+            return Error(ErrorKind::Usage, fmt::format("{} does not apply to streamsubmit", opt->get_name()), "", why);
+    Config config;
+    std::filesystem::path props = args.properties_file;
+    if (props.empty()) {
+        props = default_properties_file();
+        std::error_code ec;
+        if (!props.empty() && !std::filesystem::exists(props, ec)) props.clear();
+    }
+    if (!props.empty())
+        if (auto st = load_properties_file(config, props); !st) return st.error();
+    for (const auto &assignment : args.conf)
+        if (auto st = apply_conf_flag(config, assignment); !st) return st.error();
+    for (const auto &[key, opt] : args.flag_options) {
+        if (opt->count() == 0) continue;
+        if (auto st = config.set(key, args.by_key.at(key), ConfigSource::CommandLine); !st) {
+            Error e = st.error();
+            e.input = fmt::format("{} {}", opt->get_name(), e.input);
+            return e;
+        }
+    }
+    return config;
+}
+
+std::string describe_config(const Config &config) {
+    std::string out;
+    for (const auto &[key, value] : config.effective()) {
+        const std::string shown = is_secret_key(key) && !value.value.empty() ? "*****" : value.value;
+        std::string source(config_source_name(value.source));
+        if (!value.origin.empty()) source += " " + value.origin;
+        out += fmt::format("{} = {}  ({})\n", key, shown.empty() ? "(unset)" : shown, source);
+    }
+    return out;
+}
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,47 @@
+// streamsubmit: parse the command line, run the chosen command, and turn its
+// result into a message and an exit code (cli/error_report.cpp).
+#include "cli/command.h"
+#include "cli/config_command.h"
+#include "cli/error_report.h"
+#include "cli/mock_cluster_command.h"
+#include "cli/submit_command.h"
+
+#include <cstdio>
+#include <string>
+
+#ifndef STREAMSUBMIT_VERSION
+#define STREAMSUBMIT_VERSION "0.0.0"
+#endif
+
+int main(int argc, char **argv) {
+    using namespace streamsubmit;
+    using namespace streamsubmit::cli;
+
+    CLI::App app{"streamsubmit: run Kafka stream jobs (direct or receiver consumers), reporting per-batch offset "
+                 "ranges on stdout"};
+    app.name("streamsubmit");
+    app.set_version_flag("--version", std::string("streamsubmit ") + STREAMSUBMIT_VERSION);
+    app.require_subcommand(0, 1);
+    app.footer("Exit status: 0 success, 1 runtime failure, 2 usage or configuration, 3 plugin load, 4 Kafka,\n"
+               "5 resolution, 130 interrupted. See man streamsubmit.");
+
+    CommandSelection selection;
+    const CommandAction run_root_job = add_submit_command(app, selection);
+    add_mock_cluster_command(app, selection);
+    add_config_command(app, selection);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        return report_error(Error(ErrorKind::Usage, e.what(), "", "run 'streamsubmit --help' for the options"));
+    }
+    const Status status = selection.action ? selection.action() : run_root_job();
+    if (!status) return report_error(status.error());
+    return kExitSuccess;
+}

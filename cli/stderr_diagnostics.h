@@ -1,0 +1,10 @@
+// Diagnostics on stderr, one line each: "streamsubmit: warning: ...".
+#pragma once
+
+#include "runtime/diagnostics.h"
+
+namespace streamsubmit::cli {
+
+runtime::Diagnostics stderr_diagnostics(bool verbose);
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,155 @@
+#include "cli/submit_command.h"
+
+#include "cli/stderr_diagnostics.h"
+#include "runtime/direct_stream.h"
+#include "runtime/plugin_loader.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <regex>
+#include <thread>
+
+namespace streamsubmit::cli {
+namespace {
+
+using namespace streamsubmit::runtime;
+
+Result<int> reader_threads(const std::string &master) {
+    static const std::regex form(R"(local(\[(\*|[1-9][0-9]*)\])?)");
+    std::smatch m;
+    if (!std::regex_match(master, m, form))
+        return Error(ErrorKind::Usage, "unsupported --master", master,
+                     "use local, local[N] or local[*]; there is no cluster manager");
+    if (!m[1].matched) return 1;
+    if (m[2] == "*") return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::stoi(m[2]);
+}
+
+Result<DirectStreamOptions> direct_options(const Config &config) {
+    DirectStreamOptions o;
+    o.topics = config.get_list("stream.topics");
+    o.topic_pattern = config.get_string("stream.topicPattern");
+    if (o.topics.empty() == o.topic_pattern.empty())
+        return Error(ErrorKind::Usage, o.topics.empty() ? "no topics to read" : "both --topics and --topic-pattern given",
+                     "", "give either --topics a,b or --topic-pattern REGEX");
+    if (!o.topic_pattern.empty()) {
+        try {
+            std::regex check(o.topic_pattern);
+        } catch (const std::regex_error &e) {
+            return Error(ErrorKind::Usage, fmt::format("invalid --topic-pattern: {}", e.what()), o.topic_pattern,
+                         "write an ECMAScript regular expression, e.g. 'orders-.*'");
+        }
+    }
+    o.limits.batch_interval = config.get_duration("stream.batchInterval");
+    if (o.limits.batch_interval.count() <= 0)
+        return Error(ErrorKind::Usage, "the batch interval must be positive", config.get_string("stream.batchInterval"),
+                     "use a duration such as 500ms or 2s");
+    o.limits.max_rate_per_partition = config.get_int("stream.kafka.maxRatePerPartition");
+    o.limits.max_offsets_per_batch = config.get_int("stream.kafka.maxOffsetsPerBatch");
+
+    auto earliest = parse_auto_offset_reset(config.get_string("kafka.auto.offset.reset"));
+    if (!earliest) return earliest.error();
+    o.start.from_earliest = *earliest;
+    if (const auto json = config.get_string("stream.startingOffsets"); !json.empty()) {
+        auto offsets = parse_starting_offsets_json(json);
+        if (!offsets) return offsets.error();
+        o.start.explicit_offsets = std::move(*offsets);
+    }
+    if (const auto ts = config.get("stream.startingTimestamp")) {
+        if (o.start.explicit_offsets)
+            return Error(ErrorKind::Usage, "stream.startingOffsets and stream.startingTimestamp are both set", "",
+                         "keep one of them");
+        o.start.timestamp_ms = config.get_int("stream.startingTimestamp");
+    }
+    o.fail_on_data_loss = config.get_bool("stream.failOnDataLoss");
+    o.commit_offsets = config.get_bool("stream.kafka.commitOffsets");
+    if (o.commit_offsets && !config.get("kafka.group.id"))
+        return Error(ErrorKind::Usage, "stream.kafka.commitOffsets=true needs a consumer group", "kafka.group.id",
+                     "add --group NAME (or --conf kafka.group.id=NAME)");
+    if (const auto dir = config.get_string("stream.checkpoint.dir"); !dir.empty()) o.checkpoint_dir = dir;
+    o.keep_batches = static_cast<int>(config.get_int("stream.checkpoint.keepBatches"));
+    o.until_latest = config.get_string("stream.until") == "latest";
+    o.max_batches = config.get_int("stream.maxBatches");
+    o.request_timeout = config.get_duration("stream.kafka.requestTimeout");
+    return o;
+}
+
+// librdkafka settings for the reading connector. auto.offset.reset stays with the
+// runtime, which applies it only where the job starts; the plugin must report lost
+// offsets, not skip them.
+ConnectorConf connector_conf(const Config &config) {
+    ConnectorConf conf;
+    for (auto &[key, value] : config.with_prefix("kafka."))
+        if (key != "auto.offset.reset") conf.emplace_back(key, value);
+    return conf;
+}
+
+Status write_report(const BatchReport &report, bool json) {
+    const std::string text = json ? format_json(report) : format_text(report);
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+        return Error(ErrorKind::Runtime, "cannot write the batch report to stdout", "",
+                     "keep the reading end of the pipe open until the job exits");
+    return ok_status();
+}
+
+Status run_job(const JobArgs &args) {
+    auto config = build_config(args);
+    if (!config) return config.error();
+    const auto diagnostics = stderr_diagnostics(args.verbose);
+    if (args.verbose) std::fputs(("effective configuration:\n" + describe_config(*config)).c_str(), stderr);
+
+    if (config->get_string("stream.mode") == "receiver")
+        return Error(ErrorKind::Usage, "receiver mode is not available in this build yet", "--mode receiver",
+                     "use --mode direct (the default)");
+    auto options = direct_options(*config);
+    if (!options) return options.error();
+    if (!config->get("kafka.bootstrap.servers"))
+        return Error(ErrorKind::Usage, "no Kafka brokers given", "kafka.bootstrap.servers",
+                     "add --bootstrap-servers HOST:PORT, or start a local cluster with 'streamsubmit mock-cluster'");
+    auto threads = reader_threads(config->get_string("stream.master"));
+    if (!threads) return threads.error();
+
+    std::vector<std::filesystem::path> plugin_files;
+    for (const auto &file : config->get_list("stream.plugins")) plugin_files.emplace_back(file);
+    auto plugin = select_plugin(plugin_files, "kafka", /*need_cluster=*/false);
+    if (!plugin) return plugin.error();
+    if (args.verbose)
+        diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", (*plugin)->name(), (*plugin)->version(),
+                                                (*plugin)->path().string()));
+
+    StopSignal stop;
+    install_stop_handlers(stop);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    const auto conf = connector_conf(*config);
+    auto control = Source::create(*plugin, conf, diagnostics);
+    if (!control) return control.error();
+    std::vector<std::unique_ptr<Source>> readers;
+    for (int i = 0; i < *threads; ++i) {
+        auto reader = Source::create(*plugin, conf, diagnostics);
+        if (!reader) return reader.error();
+        readers.push_back(std::move(*reader));
+    }
+    ParallelReader reader(std::move(readers));
+    const bool json = config->get_string("stream.output") == "json";
+    DirectStream stream(std::move(*options), **control, reader,
+                        [json](const BatchReport &report) { return write_report(report, json); }, diagnostics, stop);
+    return stream.run();
+}
+
+} // namespace
+
+CommandAction add_submit_command(CLI::App &app, CommandSelection &selection) {
+    auto root_args = std::make_shared<JobArgs>();
+    add_job_options(app, *root_args);
+    auto submit_args = std::make_shared<JobArgs>();
+    auto *submit = app.add_subcommand("submit", "Run a job (the same as without a subcommand)");
+    add_job_options(*submit, *submit_args);
+    submit->final_callback([submit_args, &selection] { selection.action = [submit_args] { return run_job(*submit_args); }; });
+    return [root_args] { return run_job(*root_args); };
+}
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,33 @@
+// Turns "where each partition stands" and "how far it may go" into one batch of
+// offset ranges, applying the per-partition rate cap and the per-batch total cap.
+#pragma once
+
+#include "runtime/offset_range.h"
+
+#include <chrono>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+struct RateLimits {
+    int64_t max_rate_per_partition = 0; // records/s per partition; 0 = unlimited
+    int64_t max_offsets_per_batch = 0;  // records per batch in total; 0 = unlimited
+    std::chrono::milliseconds batch_interval{2000};
+};
+
+class BatchPlanner {
+public:
+    explicit BatchPlanner(RateLimits limits) : limits_(limits) {}
+
+    // One range per partition in `from`, sorted by topic and partition.
+    // until = min(from + rate * interval, limit), then the batch total is split
+    // across partitions in proportion to their lag. `limit` is the latest offset,
+    // or a stop target (--until latest) when that is lower. A partition missing
+    // from `limit` gets an empty range.
+    std::vector<OffsetRange> plan(const OffsetMap &from, const OffsetMap &limit) const;
+
+private:
+    RateLimits limits_;
+};
+
+} // namespace streamsubmit::runtime

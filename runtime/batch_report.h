@@ -1,0 +1,41 @@
+// What one batch read, and its two printed forms: the seed's text lines and JSON Lines.
+#pragma once
+
+#include "runtime/offset_range.h"
+
+#include <string>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+struct RangeReport {
+    OffsetRange range;
+    int64_t records = 0;          // records actually delivered (gaps make it < range.size())
+    int64_t bytes = 0;            // key + value bytes
+    int64_t log_end_offset = 0;   // the partition's latest offset when the batch was planned
+};
+
+struct BatchDurations {
+    double plan_ms = 0;   // offset queries and range planning
+    double read_ms = 0;   // reading every range
+    double output_ms = 0; // building the report
+};
+
+struct BatchReport {
+    int64_t id = 0;
+    int64_t time_ms = 0; // epoch ms at which the batch was planned
+    std::string mode;    // "direct" or "receiver"
+    std::vector<RangeReport> ranges; // sorted by topic, partition
+    BatchDurations durations;
+
+    int64_t records() const;
+    int64_t bytes() const;
+};
+
+// "batch <id> time=<epoch-ms> records=<n>" then "topic partition fromOffset untilOffset" per range.
+std::string format_text(const BatchReport &report);
+
+// One JSON object on one line, newline-terminated.
+std::string format_json(const BatchReport &report);
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,84 @@
+// The direct consumer: each batch asks Kafka for the latest offsets, plans one
+// [from, until) range per partition, reads exactly those, outputs the report, and
+// records progress in its own checkpoint.
+#pragma once
+
+#include "common/error.h"
+#include "runtime/batch_planner.h"
+#include "runtime/batch_report.h"
+#include "runtime/checkpoint.h"
+#include "runtime/diagnostics.h"
+#include "runtime/parallel_reader.h"
+#include "runtime/source.h"
+#include "runtime/starting_offsets.h"
+#include "runtime/stop_signal.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+struct DirectStreamOptions {
+    std::vector<std::string> topics; // or:
+    std::string topic_pattern;
+    RateLimits limits;
+    StartingOffsets start;
+    bool fail_on_data_loss = true;
+    bool commit_offsets = false;
+    std::optional<std::filesystem::path> checkpoint_dir;
+    int keep_batches = 10;
+    bool until_latest = false;
+    int64_t max_batches = 0; // 0 = no limit
+    std::chrono::milliseconds request_timeout{10'000};
+};
+
+// Receives each batch's report; an error stops the job before the batch is marked complete.
+using BatchOutput = std::function<Status(const BatchReport &)>;
+
+class DirectStream {
+public:
+    DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader, BatchOutput output,
+                 Diagnostics diagnostics, StopSignal &stop);
+
+    // Runs until --until latest is reached, --max-batches are done, or a stop request.
+    Status run();
+
+private:
+    Status start();
+    Status refresh_partitions();
+    Result<WatermarkMap> watermarks();
+    Status check_data_loss(const WatermarkMap &wm);
+    Result<std::optional<BatchRecord>> plan_next();
+    Status execute(BatchRecord batch, const WatermarkMap &wm, double plan_ms);
+    bool reached_target() const;
+    void warn(std::string_view message) const;
+    void info(std::string_view message) const;
+
+    DirectStreamOptions options_;
+    Source &control_;
+    ParallelReader &reader_;
+    BatchOutput output_;
+    Diagnostics diagnostics_;
+    StopSignal &stop_;
+    BatchPlanner planner_;
+    std::optional<Checkpoint> checkpoint_;
+
+    std::vector<TopicPartition> partitions_;
+    OffsetMap positions_;        // next offset to read per partition
+    std::optional<OffsetMap> target_; // --until latest: the latest offsets at start
+    std::optional<BatchRecord> pending_; // planned in the checkpoint but not complete: re-run first
+    WatermarkMap last_watermarks_;
+    int64_t next_id_ = 0;
+    ss_status read_status_ = SS_OK;
+};
+
+// "topics=a,b" or "pattern=REGEX": what a checkpoint belongs to.
+std::string subscription_id(const DirectStreamOptions &options);
+
+int64_t epoch_ms_now();
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,32 @@
+// Reads one batch's ranges with N source instances in N threads (--master local[N]).
+// A partition always goes to the same instance, so its connection and fetch state
+// are reused from batch to batch.
+#pragma once
+
+#include "runtime/batch_report.h"
+#include "runtime/source.h"
+
+#include <memory>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+class ParallelReader {
+public:
+    explicit ParallelReader(std::vector<std::unique_ptr<Source>> sources) : sources_(std::move(sources)) {}
+
+    struct Outcome {
+        ss_status status = SS_OK; // first failure, SS_OK when every range was read
+        Error error;
+        std::vector<RangeReport> ranges; // same order as the input
+    };
+    Outcome read(const std::vector<OffsetRange> &ranges);
+
+    void interrupt(); // thread-safe
+    size_t size() const { return sources_.size(); }
+
+private:
+    std::vector<std::unique_ptr<Source>> sources_;
+};
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,54 @@
+// Loads plugin shared objects and checks their descriptor (magic, ABI, size)
+// before anything else in them is touched.
+#pragma once
+
+#include "common/error.h"
+
+#include <streamsubmit/plugin.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+class Plugin {
+public:
+    Plugin(std::filesystem::path path, void *handle, const ss_plugin_descriptor *descriptor)
+        : path_(std::move(path)), handle_(handle), descriptor_(descriptor) {}
+    Plugin(const Plugin &) = delete;
+    Plugin &operator=(const Plugin &) = delete;
+
+    const std::filesystem::path &path() const { return path_; }
+    const ss_plugin_descriptor &descriptor() const { return *descriptor_; }
+    std::string name() const { return descriptor_->name ? descriptor_->name : ""; }
+    std::string version() const { return descriptor_->version ? descriptor_->version : ""; }
+    // nullptr when the plugin has no such table, or one too small for this host.
+    const ss_source_api *source_api() const;
+    const ss_cluster_api *cluster_api() const;
+
+private:
+    std::filesystem::path path_;
+    void *handle_; // never dlclose()d: a plugin's library threads may outlive its last object
+    const ss_plugin_descriptor *descriptor_;
+};
+
+using PluginPtr = std::shared_ptr<const Plugin>;
+
+Result<PluginPtr> load_plugin(const std::filesystem::path &path);
+
+// Where bundled plugins live: $STREAMSUBMIT_PLUGIN_DIR, else beside the executable
+// in the build tree (plugins/), else the install tree's lib/streamsubmit/plugins.
+std::vector<std::filesystem::path> plugin_search_dirs();
+
+// Loads streamsubmit-<name>.so from the first search directory that has it.
+Result<PluginPtr> load_bundled_plugin(const std::string &name);
+
+// From explicit plugin files: the first whose descriptor is named `name` and has the
+// needed table; otherwise the bundled one.
+Result<PluginPtr> select_plugin(const std::vector<std::filesystem::path> &files, const std::string &name,
+                                bool need_cluster);
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,139 @@
+#include "runtime/source.h"
+
+#include <fmt/format.h>
+
+namespace streamsubmit::runtime {
+namespace {
+
+int timeout_ms(std::chrono::milliseconds t) { return static_cast<int>(t.count()); }
+
+void log_from_plugin(void *ctx, ss_log_level level, const char *message) {
+    const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
+    if (!diagnostics) return;
+    const LogLevel mapped = level == SS_LOG_ERROR  ? LogLevel::Error
+                            : level == SS_LOG_WARN ? LogLevel::Warn
+                            : level == SS_LOG_INFO ? LogLevel::Info
+                                                   : LogLevel::Debug;
+    diagnostics(mapped, message ? message : "");
+}
+
+std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
+    std::vector<ss_topic_partition> out;
+    out.reserve(offsets.size());
+    for (const auto &[tp, offset] : offsets) out.push_back({tp.topic.c_str(), tp.partition, offset});
+    return out;
+}
+
+} // namespace
+
+Error source_error(ss_status status, const ss_error &err) {
+    const std::string message = err.message[0] ? err.message : "unknown error";
+    switch (status) {
+    case SS_ERR_CONFIG:
+        return Error(ErrorKind::Usage, message, "", "fix or remove the kafka.* setting it names");
+    case SS_ERR_UNREACHABLE:
+        return Error(ErrorKind::Kafka, "cannot reach Kafka: " + message, "",
+                     "check --bootstrap-servers and that the brokers are running");
+    case SS_ERR_UNKNOWN_TOPIC:
+        return Error(ErrorKind::Kafka, message, "", "create the topic, or correct --topics");
+    case SS_ERR_OFFSET_OUT_OF_RANGE:
+        return Error(ErrorKind::Kafka, message, "",
+                     "set stream.failOnDataLoss=false to continue from the earliest available offset");
+    case SS_ERR_TIMEOUT:
+    case SS_ERR_BROKER:
+        return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs");
+    case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
+    case SS_ERR_UNSUPPORTED:
+        return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
+    case SS_OK:
+    case SS_ERR_INTERNAL: break;
+    }
+    return Error(ErrorKind::Runtime, message, "", "report this as a bug in the plugin");
+}
+
+Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const ConnectorConf &conf,
+                                               Diagnostics diagnostics) {
+    const ss_source_api *api = plugin->source_api();
+    if (!api)
+        return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' is not a source connector", plugin->name()),
+                     plugin->path().string(), "load a source connector plugin such as streamsubmit-kafka.so");
+    std::vector<ss_kv> kv;
+    kv.reserve(conf.size());
+    for (const auto &[k, v] : conf) kv.push_back({k.c_str(), v.c_str()});
+    auto diag = std::make_unique<Diagnostics>(std::move(diagnostics));
+    ss_source_create_params params{sizeof(ss_source_create_params), kv.data(), kv.size(), &log_from_plugin,
+                                   diag.get()};
+    ss_error err{};
+    ss_source *handle = api->create(&params, &err);
+    if (!handle) return source_error(err.status == SS_OK ? SS_ERR_INTERNAL : err.status, err);
+    return std::unique_ptr<Source>(new Source(std::move(plugin), handle, std::move(diag)));
+}
+
+Source::~Source() { api_->destroy(handle_); }
+
+void Source::interrupt() { api_->interrupt(handle_); }
+
+Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<std::string> &topics,
+                                                            const std::string &pattern,
+                                                            std::chrono::milliseconds timeout) {
+    std::vector<const char *> names;
+    for (const auto &t : topics) names.push_back(t.c_str());
+    std::vector<TopicPartition> out;
+    ss_error err{};
+    const ss_status st = api_->list_partitions(
+        handle_, pattern.empty() ? names.data() : nullptr, names.size(), pattern.empty() ? nullptr : pattern.c_str(),
+        timeout_ms(timeout),
+        [](void *ctx, const char *topic, int32_t partition) {
+            static_cast<std::vector<TopicPartition> *>(ctx)->push_back({topic, partition});
+        },
+        &out, &err);
+    if (st != SS_OK) return fail(st, err);
+    return out;
+}
+
+Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> &partitions,
+                                              std::chrono::milliseconds timeout) {
+    std::vector<ss_watermarks> q;
+    q.reserve(partitions.size());
+    for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1, -1});
+    ss_error err{};
+    if (const ss_status st = api_->query_watermarks(handle_, q.data(), q.size(), timeout_ms(timeout), &err);
+        st != SS_OK)
+        return fail(st, err);
+    WatermarkMap out;
+    for (size_t i = 0; i < partitions.size(); ++i) out[partitions[i]] = Watermarks{q[i].earliest, q[i].latest};
+    return out;
+}
+
+Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
+                                            std::chrono::milliseconds timeout) {
+    std::vector<ss_topic_partition> q;
+    for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, timestamp_ms});
+    ss_error err{};
+    if (const ss_status st = api_->offsets_for_times(handle_, q.data(), q.size(), timeout_ms(timeout), &err);
+        st != SS_OK)
+        return fail(st, err);
+    OffsetMap out;
+    for (size_t i = 0; i < partitions.size(); ++i) out[partitions[i]] = q[i].offset;
+    return out;
+}
+
+Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, ss_records_fn fn, void *ctx) {
+    std::vector<ss_offset_range> c;
+    c.reserve(ranges.size());
+    for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
+    ss_error err{};
+    const ss_status st = api_->read_ranges(handle_, c.data(), c.size(), fn, ctx, &err);
+    if (st == SS_OK) return {};
+    return {st, fail(st, err)};
+}
+
+Status Source::commit_offsets(const OffsetMap &offsets) {
+    const auto c = to_c(offsets);
+    ss_error err{};
+    if (const ss_status st = api_->commit_offsets(handle_, c.data(), c.size(), &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+} // namespace streamsubmit::runtime

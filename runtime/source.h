@@ -1,0 +1,69 @@
+// One source-connector instance behind the C ABI, with C++ types and Error values.
+#pragma once
+
+#include "common/error.h"
+#include "runtime/diagnostics.h"
+#include "runtime/offset_range.h"
+#include "runtime/plugin_loader.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+using ConnectorConf = std::vector<std::pair<std::string, std::string>>;
+
+// Converts a plugin status into an Error with a hint for the user.
+Error source_error(ss_status status, const ss_error &err);
+
+class Source {
+public:
+    static Result<std::unique_ptr<Source>> create(PluginPtr plugin, const ConnectorConf &conf,
+                                                  Diagnostics diagnostics);
+    ~Source();
+    Source(const Source &) = delete;
+    Source &operator=(const Source &) = delete;
+
+    Result<std::vector<TopicPartition>> list_partitions(const std::vector<std::string> &topics,
+                                                        const std::string &pattern,
+                                                        std::chrono::milliseconds timeout);
+    Result<WatermarkMap> query_watermarks(const std::vector<TopicPartition> &partitions,
+                                          std::chrono::milliseconds timeout);
+    // Offsets of the first record at or after timestamp_ms; -1 where there is none.
+    Result<OffsetMap> offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
+                                        std::chrono::milliseconds timeout);
+
+    struct ReadOutcome {
+        ss_status status = SS_OK;
+        Error error;
+    };
+    ReadOutcome read_ranges(const std::vector<OffsetRange> &ranges, ss_records_fn fn, void *ctx);
+
+    Status commit_offsets(const OffsetMap &offsets);
+    void interrupt();
+
+    // Status of the last failed call: lets callers tell a broker outage (retry)
+    // from a permanent error.
+    ss_status last_status() const { return last_status_; }
+
+private:
+    Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics> diagnostics)
+        : plugin_(std::move(plugin)), api_(plugin_->source_api()), handle_(handle),
+          diagnostics_(std::move(diagnostics)) {}
+
+    PluginPtr plugin_;
+    const ss_source_api *api_;
+    ss_source *handle_;
+    std::unique_ptr<Diagnostics> diagnostics_; // stable address: the plugin holds it as log_ctx
+    ss_status last_status_ = SS_OK;
+
+    Error fail(ss_status status, const ss_error &err) {
+        last_status_ = status;
+        return source_error(status, err);
+    }
+};
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,100 @@
+#include "cli/config.h"
+#include "cli/error_report.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace streamsubmit;
+using namespace streamsubmit::cli;
+
+TEST_CASE("defaults come from the table") {
+    Config c;
+    CHECK(c.get_string("stream.mode") == "direct");
+    CHECK(c.get_duration("stream.batchInterval").count() == 2000);
+    CHECK(c.get_bool("stream.failOnDataLoss"));
+    CHECK_FALSE(c.get("stream.startingOffsets").has_value());
+}
+
+TEST_CASE("precedence: command line > --conf > properties file > default") {
+    Config c;
+    REQUIRE(c.set("stream.batchInterval", "5s", ConfigSource::PropertiesFile, "f").ok());
+    REQUIRE(c.set("stream.batchInterval", "3s", ConfigSource::CommandLine).ok());
+    REQUIRE(c.set("stream.batchInterval", "4s", ConfigSource::ConfFlag).ok()); // weaker: ignored
+    CHECK(c.get_duration("stream.batchInterval").count() == 3000);
+    CHECK(c.find("stream.batchInterval")->source == ConfigSource::CommandLine);
+}
+
+TEST_CASE("an unknown key is refused with the nearest known key") {
+    Config c;
+    auto st = c.set("stream.batchIntervall", "1s", ConfigSource::ConfFlag);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().input == "stream.batchIntervall");
+    CHECK(st.error().hint.find("stream.batchInterval") != std::string::npos);
+    CHECK(exit_code_for(st.error().kind) == 2);
+}
+
+TEST_CASE("kafka.* keys pass through unchecked; librdkafka validates them") {
+    Config c;
+    REQUIRE(c.set("kafka.security.protocol", "SASL_SSL", ConfigSource::ConfFlag).ok());
+    const auto kv = c.with_prefix("kafka.");
+    REQUIRE(kv.size() == 1);
+    CHECK(kv[0].first == "security.protocol");
+}
+
+TEST_CASE("values are checked against the key's type") {
+    Config c;
+    CHECK_FALSE(c.set("stream.batchInterval", "2x", ConfigSource::ConfFlag).ok());
+    CHECK_FALSE(c.set("stream.failOnDataLoss", "yes", ConfigSource::ConfFlag).ok());
+    CHECK_FALSE(c.set("stream.kafka.maxRatePerPartition", "-1", ConfigSource::ConfFlag).ok());
+    auto st = c.set("stream.mode", "batch", ConfigSource::CommandLine);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().hint.find("direct|receiver") != std::string::npos);
+}
+
+TEST_CASE("durations") {
+    CHECK(parse_duration("500ms")->count() == 500);
+    CHECK(parse_duration("2s")->count() == 2000);
+    CHECK(parse_duration("1m")->count() == 60000);
+    CHECK(parse_duration("750")->count() == 750);
+    CHECK_FALSE(parse_duration("s").ok());
+    CHECK_FALSE(parse_duration("2 s").ok());
+}
+
+TEST_CASE("properties file: key value and key=value, comments, errors with line numbers") {
+    const std::string path = "/tmp/ss-props-test.conf";
+    {
+        std::ofstream out(path);
+        out << "# defaults\n\nstream.batchInterval 3s\nkafka.client.id = app-1\n";
+    }
+    Config c;
+    REQUIRE(load_properties_file(c, path).ok());
+    CHECK(c.get_duration("stream.batchInterval").count() == 3000);
+    CHECK(c.get_string("kafka.client.id") == "app-1");
+    CHECK(c.find("kafka.client.id")->origin == path);
+    {
+        std::ofstream out(path);
+        out << "stream.batchInterval 1s\nstream.nope 1\n";
+    }
+    Config d;
+    auto st = load_properties_file(d, path);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().input.find(path + ":2") != std::string::npos);
+    std::remove(path.c_str());
+}
+
+TEST_CASE("secret-looking keys are recognised for redaction") {
+    CHECK(is_secret_key("kafka.sasl.password"));
+    CHECK(is_secret_key("kafka.ssl.key.password"));
+    CHECK_FALSE(is_secret_key("kafka.bootstrap.servers"));
+}
+
+TEST_CASE("errors print in one shape") {
+    CHECK(format_error(Error(ErrorKind::Kafka, "cannot reach Kafka", "127.0.0.1:1", "start the brokers")) ==
+          "streamsubmit: error: cannot reach Kafka (127.0.0.1:1)\n  hint: start the brokers\n");
+    CHECK(exit_code_for(ErrorKind::PluginLoad) == 3);
+    CHECK(exit_code_for(ErrorKind::Kafka) == 4);
+    CHECK(exit_code_for(ErrorKind::Resolution) == 5);
+    CHECK(exit_code_for(ErrorKind::Interrupted) == 130);
+}
