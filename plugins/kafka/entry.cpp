@@ -1,0 +1,164 @@
+// The plugin descriptor and the extern "C" entry points. Every entry point converts
+// exceptions into SS_ERR_INTERNAL: nothing C++ crosses the ABI.
+#include "errors.h"
+#include "group_consumer.h"
+#include "kafka_source.h"
+#include "metadata.h"
+#include "mock_cluster.h"
+#include "range_reader.h"
+
+#include <exception>
+#include <new>
+#include <string>
+
+using streamsubmit::kafka::KafkaSource;
+using streamsubmit::kafka::set_error;
+
+namespace {
+
+KafkaSource *impl(ss_source *src) { return reinterpret_cast<KafkaSource *>(src); }
+
+// Runs f(source, err) with a usable ss_error and without letting exceptions out.
+template <class F>
+ss_status guarded(ss_source *src, ss_error *err, F &&f) {
+    ss_error scratch;
+    ss_error *e = err ? err : &scratch;
+    streamsubmit::kafka::clear_error(e);
+    if (!src)
+        return set_error(e, SS_ERR_INTERNAL, "kafka: NULL source");
+    try {
+        KafkaSource &s = *impl(src);
+        if (!s.rk())
+            return set_error(e, SS_ERR_INTERNAL, "kafka: the source has no consumer handle (an earlier reopen failed)");
+        return f(s, e);
+    } catch (const std::bad_alloc &) {
+        return set_error(e, SS_ERR_INTERNAL, "kafka: out of memory");
+    } catch (const std::exception &x) {
+        return set_error(e, SS_ERR_INTERNAL, std::string("kafka: ") + x.what());
+    } catch (...) {
+        return set_error(e, SS_ERR_INTERNAL, "kafka: unknown exception");
+    }
+}
+
+ss_source *source_create(const ss_source_create_params *params, ss_error *err) {
+    ss_error scratch;
+    ss_error *e = err ? err : &scratch;
+    streamsubmit::kafka::clear_error(e);
+    try {
+        if (!params || params->struct_size < sizeof(ss_source_create_params)) {
+            set_error(e, SS_ERR_INTERNAL, "kafka: ss_source_create_params is missing or too small");
+            return nullptr;
+        }
+        return reinterpret_cast<ss_source *>(KafkaSource::create(params, e).release());
+    } catch (const std::exception &x) {
+        set_error(e, SS_ERR_INTERNAL, std::string("kafka: ") + x.what());
+    } catch (...) {
+        set_error(e, SS_ERR_INTERNAL, "kafka: unknown exception");
+    }
+    return nullptr;
+}
+
+void source_destroy(ss_source *src) {
+    try {
+        delete impl(src);
+    } catch (...) {
+    }
+}
+
+void source_interrupt(ss_source *src) {
+    try {
+        if (src)
+            impl(src)->interrupt();
+    } catch (...) {
+    }
+}
+
+ss_status list_partitions(ss_source *src, const char *const *topics, size_t topic_count, const char *pattern,
+                          int timeout_ms, ss_partition_fn fn, void *ctx, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::list_partitions(s, topics, topic_count, pattern, timeout_ms, fn, ctx, e);
+    });
+}
+
+ss_status query_watermarks(ss_source *src, ss_watermarks *parts, size_t count, int timeout_ms, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::query_watermarks(s, parts, count, timeout_ms, e);
+    });
+}
+
+ss_status offsets_for_times(ss_source *src, ss_topic_partition *parts, size_t count, int timeout_ms,
+                            ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::offsets_for_times(s, parts, count, timeout_ms, e);
+    });
+}
+
+ss_status read_ranges(ss_source *src, const ss_offset_range *ranges, size_t count, ss_records_fn fn, void *ctx,
+                      ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        if (s.mode() != KafkaSource::Mode::Direct)
+            if (ss_status st = s.reopen(KafkaSource::Mode::Direct, e); st != SS_OK)
+                return st;
+        return streamsubmit::kafka::read_ranges(s, ranges, count, fn, ctx, e);
+    });
+}
+
+ss_status commit_offsets(ss_source *src, const ss_topic_partition *offsets, size_t count, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::commit_offsets(s, offsets, count, e);
+    });
+}
+
+ss_status subscribe(ss_source *src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
+                    void *ctx, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::subscribe(s, topics, topic_count, on_rebalance, ctx, e);
+    });
+}
+
+ss_status poll(ss_source *src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::poll(s, timeout_ms, max_records, fn, ctx, e);
+    });
+}
+
+ss_status pause(ss_source *src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::pause(s, parts, count, e);
+    });
+}
+
+ss_status resume(ss_source *src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::resume(s, parts, count, e);
+    });
+}
+
+const ss_source_api kSourceApi = {
+    sizeof(ss_source_api), source_create, source_destroy, source_interrupt, list_partitions, query_watermarks,
+    offsets_for_times,     read_ranges,   commit_offsets, subscribe,        poll,            pause,
+    resume,
+};
+
+const ss_plugin_descriptor kDescriptor = {
+    SS_PLUGIN_MAGIC,
+    SS_PLUGIN_ABI_MAJOR,
+    SS_PLUGIN_ABI_MINOR,
+    sizeof(ss_plugin_descriptor),
+    "kafka",
+    "0.1.0",
+    "Apache Kafka source connector (librdkafka) with an embedded mock cluster",
+    &kSourceApi,
+    nullptr, // filled below: the cluster table lives in mock_cluster.cpp
+};
+
+} // namespace
+
+extern "C" SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void) {
+    static const ss_plugin_descriptor descriptor = [] {
+        ss_plugin_descriptor d = kDescriptor;
+        d.cluster = streamsubmit::kafka::mock_cluster_api();
+        return d;
+    }();
+    return &descriptor;
+}

@@ -1,0 +1,65 @@
+#include "errors.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace streamsubmit::kafka {
+
+ss_status set_error(ss_error *err, ss_status status, std::string_view message) {
+    if (err) {
+        err->status = status;
+        size_t n = std::min(message.size(), sizeof err->message - 1);
+        // No trailing newline (librdkafka texts sometimes carry one).
+        while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
+            --n;
+        std::memcpy(err->message, message.data(), n);
+        err->message[n] = '\0';
+    }
+    return status;
+}
+
+void clear_error(ss_error *err) {
+    if (err) {
+        err->status = SS_OK;
+        err->message[0] = '\0';
+    }
+}
+
+bool is_transport_error(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_retriable_partition_error(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR__IN_PROGRESS:
+        return true;
+    default:
+        return is_transport_error(e);
+    }
+}
+
+std::string topic_partition_name(const char *topic, int32_t partition) {
+    return std::string(topic ? topic : "(null)") + " [" + std::to_string(partition) + "]";
+}
+
+} // namespace streamsubmit::kafka

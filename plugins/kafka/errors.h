@@ -1,0 +1,27 @@
+// Filling ss_error and mapping librdkafka error codes onto ss_status.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+#include <streamsubmit/plugin.h>
+
+#include <string>
+#include <string_view>
+
+namespace streamsubmit::kafka {
+
+// Sets err->status and a truncated, NUL-terminated message; returns status. err may be NULL.
+ss_status set_error(ss_error *err, ss_status status, std::string_view message);
+
+// Clears err to SS_OK with an empty message.
+void clear_error(ss_error *err);
+
+// Errors that mean "no broker answered": the caller may retry or report unreachable.
+bool is_transport_error(rd_kafka_resp_err_t e);
+
+// Per-partition errors a ListOffsets retry can fix (leader moving, broker restarting).
+bool is_retriable_partition_error(rd_kafka_resp_err_t e);
+
+// "orders [2]"
+std::string topic_partition_name(const char *topic, int32_t partition);
+
+} // namespace streamsubmit::kafka

@@ -1,0 +1,194 @@
+#include "group_consumer.h"
+
+#include "errors.h"
+#include "tp_list.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::kafka {
+
+namespace {
+
+constexpr size_t kMaxBatch = 4096;
+
+void notify(KafkaSource &src, ss_rebalance_event event, const rd_kafka_topic_partition_list_t *parts) {
+    if (!src.on_rebalance || src.closing)
+        return;
+    std::vector<ss_topic_partition> tps;
+    tps.reserve(static_cast<size_t>(parts->cnt));
+    for (int i = 0; i < parts->cnt; ++i)
+        tps.push_back({parts->elems[i].topic, parts->elems[i].partition, parts->elems[i].offset});
+    src.on_rebalance(src.rebalance_ctx, event, tps.data(), tps.size());
+}
+
+ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts, size_t count, const char *what,
+                              rd_kafka_resp_err_t (*call)(rd_kafka_t *, rd_kafka_topic_partition_list_t *),
+                              ss_error *err) {
+    TpList list(static_cast<int>(count));
+    for (size_t i = 0; i < count; ++i)
+        list.add(parts[i].topic, parts[i].partition, RD_KAFKA_OFFSET_INVALID);
+    if (rd_kafka_resp_err_t e = call(src.rk(), list.get()))
+        return set_error(err, SS_ERR_BROKER, std::string("kafka: ") + what + " failed: " + rd_kafka_err2str(e));
+    for (int i = 0; i < list.size(); ++i)
+        if (list[i].err)
+            return set_error(err, SS_ERR_BROKER, std::string("kafka: ") + what + " " +
+                                                     topic_partition_name(list[i].topic, list[i].partition) +
+                                                     " failed: " + rd_kafka_err2str(list[i].err));
+    return SS_OK;
+}
+
+} // namespace
+
+void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
+                  void *opaque) {
+    auto &src = *static_cast<KafkaSource *>(opaque);
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    try {
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+            if (cooperative) {
+                if (rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions)) {
+                    src.log(SS_LOG_WARN, std::string("kafka: incremental assign failed: ") + rd_kafka_error_string(e));
+                    rd_kafka_error_destroy(e);
+                }
+            } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions)) {
+                src.log(SS_LOG_WARN, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
+            }
+            notify(src, SS_REBALANCE_ASSIGN, partitions);
+            return;
+        }
+        if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+            if (rd_kafka_assignment_lost(rk))
+                src.log(SS_LOG_WARN, "kafka: partitions lost (session timed out); commits for them will fail");
+            notify(src, SS_REBALANCE_REVOKE, partitions);
+        } else {
+            src.log(SS_LOG_WARN, std::string("kafka: rebalance error: ") + rd_kafka_err2str(err));
+        }
+    } catch (const std::exception &e) {
+        src.log(SS_LOG_ERROR, std::string("kafka: rebalance listener failed: ") + e.what());
+    } catch (...) {
+        src.log(SS_LOG_ERROR, "kafka: rebalance listener failed");
+    }
+    // Revoke (or error): give the partitions up after the host has committed what it holds.
+    if (cooperative) {
+        if (rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, partitions))
+            rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, nullptr);
+    }
+}
+
+ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, ss_error *err) {
+    if (!src.has_user_group())
+        return set_error(err, SS_ERR_CONFIG, "kafka.group.id: committing offsets needs a consumer group; "
+                                             "set kafka.group.id");
+    if (count == 0)
+        return SS_OK;
+    TpList list(static_cast<int>(count));
+    for (size_t i = 0; i < count; ++i)
+        list.add(offsets[i].topic, offsets[i].partition, offsets[i].offset);
+    rd_kafka_resp_err_t e = rd_kafka_commit(src.rk(), list.get(), 0 /* synchronous */);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return SS_OK;
+    ss_status st = is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER;
+    return set_error(err, st, std::string("kafka: commit of ") + std::to_string(count) +
+                                  " offsets failed (brokers at " + src.bootstrap_servers() +
+                                  "): " + rd_kafka_err2str(e));
+}
+
+ss_status subscribe(KafkaSource &src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
+                    void *ctx, ss_error *err) {
+    if (!src.has_user_group())
+        return set_error(err, SS_ERR_CONFIG, "kafka.group.id: subscribe (receiver mode) needs a consumer group; "
+                                             "set kafka.group.id");
+    if (topic_count == 0)
+        return set_error(err, SS_ERR_CONFIG, "kafka: subscribe needs at least one topic");
+    // Receiver mode needs its own handle: rebalance listener and the user's auto.offset.reset.
+    if (src.mode() != KafkaSource::Mode::Receiver || src.subscribed)
+        if (ss_status st = src.reopen(KafkaSource::Mode::Receiver, err); st != SS_OK)
+            return st;
+    src.on_rebalance = on_rebalance;
+    src.rebalance_ctx = ctx;
+    TpList list(static_cast<int>(topic_count));
+    for (size_t i = 0; i < topic_count; ++i)
+        list.add(topics[i], RD_KAFKA_PARTITION_UA, RD_KAFKA_OFFSET_INVALID);
+    if (rd_kafka_resp_err_t e = rd_kafka_subscribe(src.rk(), list.get()))
+        return set_error(err, SS_ERR_BROKER, std::string("kafka: subscribe failed: ") + rd_kafka_err2str(e));
+    src.subscribed = true;
+    return SS_OK;
+}
+
+ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
+    if (src.take_interrupt())
+        return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
+    std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
+    std::vector<ss_record> &recs = src.rec_buf;
+    size_t want = max_records == 0 ? kMaxBatch : std::min(max_records, kMaxBatch);
+    if (msgs.size() < want)
+        msgs.resize(want);
+    if (recs.size() < want)
+        recs.resize(want);
+    ssize_t got = rd_kafka_consume_batch_queue(src.queue(), timeout_ms, msgs.data(), want);
+    if (got < 0)
+        return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") +
+                                                 rd_kafka_err2str(rd_kafka_last_error()));
+    const size_t n = static_cast<size_t>(got);
+    size_t nrec = 0;
+    ss_status st = SS_OK;
+    for (size_t i = 0; i < n && st == SS_OK; ++i) {
+        rd_kafka_message_t *m = msgs[i];
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
+            ss_record &r = recs[nrec++];
+            r.topic = rd_kafka_topic_name(m->rkt);
+            r.partition = m->partition;
+            r.offset = m->offset;
+            r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+            r.key = m->key;
+            r.key_len = m->key_len;
+            r.value = m->payload;
+            r.value_len = m->len;
+            r.range_index = 0;
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            continue;
+        std::string where =
+            m->rkt ? topic_partition_name(rd_kafka_topic_name(m->rkt), m->partition) + ": " : std::string();
+        if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+            st = set_error(err, SS_ERR_OFFSET_OUT_OF_RANGE,
+                           "kafka: " + where + "offset " + std::to_string(m->offset) +
+                               " is out of range: " + rd_kafka_message_errstr(m));
+        } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+            char reason[512];
+            rd_kafka_resp_err_t fe = rd_kafka_fatal_error(src.rk(), reason, sizeof reason);
+            st = set_error(err, SS_ERR_BROKER, std::string("kafka: fatal error: ") + rd_kafka_err2name(fe) + ": " +
+                                                   reason);
+        } else {
+            src.log(SS_LOG_WARN, "kafka: " + where + rd_kafka_err2name(m->err) + ": " + rd_kafka_message_errstr(m));
+        }
+    }
+    // Records before an error in the same batch are still delivered: their positions are gone.
+    int stop = 0;
+    if (nrec > 0)
+        stop = fn(ctx, recs.data(), nrec);
+    for (size_t i = 0; i < n; ++i)
+        rd_kafka_message_destroy(msgs[i]);
+    if (st != SS_OK)
+        return st;
+    if (stop)
+        return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll stopped by the record callback");
+    if (src.take_interrupt())
+        return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
+    return SS_OK;
+}
+
+ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+    return partition_list_call(src, parts, count, "pause", rd_kafka_pause_partitions, err);
+}
+
+ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+    return partition_list_call(src, parts, count, "resume", rd_kafka_resume_partitions, err);
+}
+
+} // namespace streamsubmit::kafka

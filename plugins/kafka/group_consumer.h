@@ -1,0 +1,20 @@
+// Receiver mode (subscribe/poll/pause/resume) and commit_offsets.
+#pragma once
+
+#include "kafka_source.h"
+
+namespace streamsubmit::kafka {
+
+ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, ss_error *err);
+
+ss_status subscribe(KafkaSource &src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
+                    void *ctx, ss_error *err);
+ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err);
+ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err);
+ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err);
+
+// librdkafka rebalance_cb installed on receiver-mode handles (opaque = KafkaSource*).
+void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
+                  void *opaque);
+
+} // namespace streamsubmit::kafka

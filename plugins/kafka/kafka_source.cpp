@@ -1,0 +1,200 @@
+#include "kafka_source.h"
+
+#include "errors.h"
+#include "group_consumer.h"
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+
+namespace streamsubmit::kafka {
+
+namespace {
+
+// Defaults applied unless the user gave the key. queued.* are lowered from librdkafka's
+// defaults because 2.0.2 stalls about a second whenever the prefetch queue hits them.
+constexpr std::pair<const char *, const char *> kDefaults[] = {
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
+    {"enable.partition.eof", "true"},
+    {"queued.min.messages", "1000000"},
+    {"queued.max.messages.kbytes", "262144"},
+    {"fetch.wait.max.ms", "100"},
+    {"client.id", "streamsubmit"},
+};
+
+ss_log_level level_from_syslog(int level) {
+    if (level <= 3)
+        return SS_LOG_ERROR;
+    if (level == 4)
+        return SS_LOG_WARN;
+    if (level <= 6)
+        return SS_LOG_INFO;
+    return SS_LOG_DEBUG;
+}
+
+void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    auto *self = static_cast<const KafkaSource *>(rd_kafka_opaque(rk));
+    if (!self)
+        return;
+    std::string msg = "librdkafka ";
+    msg += fac ? fac : "";
+    msg += ": ";
+    msg += buf ? buf : "";
+    // Everything librdkafka says at warning or worse reaches the user as a warning: the plugin
+    // reports real failures through ss_error, librdkafka's own errors are often transient.
+    ss_log_level l = level_from_syslog(level);
+    self->log(l == SS_LOG_ERROR ? SS_LOG_WARN : l, msg);
+}
+
+void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
+    auto *self = static_cast<const KafkaSource *>(opaque);
+    // Connection failures already reach the log through log_cb (facility FAIL).
+    if (!self || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        return;
+    std::string msg = "kafka: ";
+    msg += rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err));
+    msg += ": ";
+    msg += reason ? reason : "";
+    self->log(err == RD_KAFKA_RESP_ERR__FATAL ? SS_LOG_ERROR : SS_LOG_WARN, msg);
+}
+
+std::atomic<unsigned> g_instance{0};
+
+} // namespace
+
+std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *params, ss_error *err) {
+    if (!params) {
+        set_error(err, SS_ERR_INTERNAL, "kafka: create() without parameters");
+        return nullptr;
+    }
+    std::unique_ptr<KafkaSource> self(new KafkaSource());
+    self->log_ = params->log;
+    self->log_ctx_ = params->log_ctx;
+    for (size_t i = 0; i < params->conf_count; ++i) {
+        const ss_kv &kv = params->conf[i];
+        if (!kv.key || !kv.value) {
+            set_error(err, SS_ERR_CONFIG, "kafka: configuration entry without key or value");
+            return nullptr;
+        }
+        self->conf_.emplace_back(kv.key, kv.value);
+        std::string_view key = kv.key;
+        if (key == "bootstrap.servers" || key == "metadata.broker.list")
+            self->bootstrap_ = kv.value;
+        else if (key == "group.id")
+            self->user_group_ = kv.value;
+    }
+    if (self->bootstrap_.empty())
+        self->bootstrap_ = "(no kafka.bootstrap.servers)";
+    self->direct_group_ = "streamsubmit-direct-" + std::to_string(getpid()) + "-" + std::to_string(++g_instance);
+    if (self->open(Mode::Direct, err) != SS_OK)
+        return nullptr;
+    return self;
+}
+
+KafkaSource::~KafkaSource() { close_handle(); }
+
+bool KafkaSource::user_gave(std::string_view key) const {
+    for (const auto &[k, v] : conf_)
+        if (k == key)
+            return true;
+    return false;
+}
+
+void KafkaSource::log(ss_log_level level, std::string_view message) const {
+    if (!log_)
+        return;
+    std::string m(message);
+    log_(log_ctx_, level, m.c_str());
+}
+
+ss_status KafkaSource::open(Mode mode, ss_error *err) {
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    auto fail = [&](ss_status st, const std::string &msg) {
+        rd_kafka_conf_destroy(conf);
+        return set_error(err, st, msg);
+    };
+    for (const auto &[k, v] : kDefaults)
+        if (!user_gave(k) && rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+            return fail(SS_ERR_INTERNAL, std::string("kafka: default ") + k + ": " + errstr);
+    for (const auto &[k, v] : conf_)
+        if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+            return fail(SS_ERR_CONFIG, "kafka." + k + ": " + errstr);
+
+    // Direct mode reads planned ranges: a lost offset must be reported, never skipped.
+    // Receiver mode starts a new group where the user asked, by default at the beginning.
+    const char *reset = mode == Mode::Direct ? "error" : (user_gave("auto.offset.reset") ? nullptr : "earliest");
+    if (reset && rd_kafka_conf_set(conf, "auto.offset.reset", reset, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return fail(SS_ERR_INTERNAL, std::string("kafka: auto.offset.reset: ") + errstr);
+    // librdkafka 2.0.2 has no consumer queue and refuses assign() without a group
+    // ("Local: Unknown group"); direct mode without kafka.group.id uses a private name that
+    // never joins a group and never commits.
+    if (user_group_.empty()) {
+        if (mode == Mode::Receiver)
+            return fail(SS_ERR_CONFIG, "kafka.group.id: subscribe (receiver mode) needs a consumer group; "
+                                       "set kafka.group.id");
+        rd_kafka_conf_set(conf, "group.id", direct_group_.c_str(), errstr, sizeof errstr);
+    }
+
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    if (mode == Mode::Receiver)
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!rk)
+        return fail(SS_ERR_CONFIG, std::string("kafka: cannot create a consumer: ") + errstr);
+    // conf is owned by rk from here on.
+    rd_kafka_poll_set_consumer(rk); // error events and callbacks are served by the consumer queue
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    if (!q) {
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        return set_error(err, SS_ERR_INTERNAL, "kafka: consumer has no queue");
+    }
+    std::lock_guard lock(handle_mu_);
+    rk_ = rk;
+    queue_ = q;
+    mode_ = mode;
+    return SS_OK;
+}
+
+void KafkaSource::close_handle() {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *q;
+    {
+        std::lock_guard lock(handle_mu_);
+        rk = rk_;
+        q = queue_;
+        rk_ = nullptr;
+        queue_ = nullptr;
+    }
+    if (!rk)
+        return;
+    closing = true;
+    if (subscribed) {
+        // Leave the group now rather than after session.timeout.ms.
+        rd_kafka_consumer_close(rk);
+        subscribed = false;
+    }
+    if (q)
+        rd_kafka_queue_destroy(q);
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    closing = false;
+}
+
+ss_status KafkaSource::reopen(Mode mode, ss_error *err) {
+    close_handle();
+    return open(mode, err);
+}
+
+void KafkaSource::interrupt() {
+    interrupted_.store(true, std::memory_order_release);
+    std::lock_guard lock(handle_mu_);
+    if (queue_)
+        rd_kafka_queue_yield(queue_);
+}
+
+} // namespace streamsubmit::kafka

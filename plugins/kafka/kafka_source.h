@@ -1,0 +1,76 @@
+// ss_source: one librdkafka consumer handle, its configuration, and interrupt().
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+#include <streamsubmit/plugin.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace streamsubmit::kafka {
+
+class KafkaSource {
+public:
+    enum class Mode { Direct, Receiver };
+
+    // Validates the configuration and opens a direct-mode consumer.
+    static std::unique_ptr<KafkaSource> create(const ss_source_create_params *params, ss_error *err);
+    ~KafkaSource();
+    KafkaSource(const KafkaSource &) = delete;
+    KafkaSource &operator=(const KafkaSource &) = delete;
+
+    // Replaces the consumer handle with one configured for `mode` (receiver mode honours the
+    // user's auto.offset.reset, direct mode always uses "error").
+    ss_status reopen(Mode mode, ss_error *err);
+    Mode mode() const { return mode_; }
+
+    rd_kafka_t *rk() const { return rk_; }
+    rd_kafka_queue_t *queue() const { return queue_; }
+
+    // Thread-safe: sets the flag and wakes a consumer blocked on queue().
+    void interrupt();
+    // True once per interrupt(): the blocking call that sees it returns SS_ERR_INTERRUPTED.
+    bool take_interrupt() { return interrupted_.exchange(false, std::memory_order_acq_rel); }
+    bool interrupt_pending() const { return interrupted_.load(std::memory_order_relaxed); }
+
+    void log(ss_log_level level, std::string_view message) const;
+
+    const std::string &bootstrap_servers() const { return bootstrap_; }
+    bool has_user_group() const { return !user_group_.empty(); }
+
+    // Scratch buffers reused by every read, so the hot path does not allocate.
+    std::vector<rd_kafka_message_t *> msg_buf;
+    std::vector<ss_record> rec_buf;
+
+    // Receiver mode: the host's rebalance listener (called from poll on the polling thread).
+    ss_rebalance_fn on_rebalance = nullptr;
+    void *rebalance_ctx = nullptr;
+    bool closing = false; // suppresses on_rebalance while the handle is being closed
+    bool subscribed = false;
+
+private:
+    KafkaSource() = default;
+    ss_status open(Mode mode, ss_error *err);
+    void close_handle();
+    bool user_gave(std::string_view key) const;
+
+    std::vector<std::pair<std::string, std::string>> conf_;
+    std::string bootstrap_;
+    std::string user_group_;
+    std::string direct_group_;
+    ss_log_fn log_ = nullptr;
+    void *log_ctx_ = nullptr;
+
+    Mode mode_ = Mode::Direct;
+    rd_kafka_t *rk_ = nullptr;
+    rd_kafka_queue_t *queue_ = nullptr;
+    std::mutex handle_mu_; // guards rk_/queue_ replacement against interrupt()
+    std::atomic<bool> interrupted_{false};
+};
+
+} // namespace streamsubmit::kafka

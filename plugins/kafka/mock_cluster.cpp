@@ -1,0 +1,247 @@
+// The mock cluster lives inside a producer handle (rd_kafka_mock_cluster_new). Note its
+// retention: each mock partition keeps only a few MiB / ~100k records, older segments vanish.
+#include "mock_cluster.h"
+
+#include "errors.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+struct ss_cluster {
+    rd_kafka_t *host = nullptr; // owns the mock cluster's threads
+    rd_kafka_mock_cluster_t *mock = nullptr;
+    std::string bootstraps;
+    int brokers = 0;
+    ss_log_fn log = nullptr;
+    void *log_ctx = nullptr;
+    std::atomic<int64_t> next_key{0};
+};
+
+namespace streamsubmit::kafka {
+
+namespace {
+
+void cluster_log(const ss_cluster *c, ss_log_level level, const std::string &msg) {
+    if (c && c->log)
+        c->log(c->log_ctx, level, msg.c_str());
+}
+
+void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    auto *c = static_cast<const ss_cluster *>(rd_kafka_opaque(rk));
+    if (!c || level > 4) // the mock's chatter is not interesting below warnings
+        return;
+    cluster_log(c, SS_LOG_WARN, std::string("librdkafka ") + fac + ": " + buf);
+}
+
+struct DeliveryState {
+    int64_t failed = 0;
+    rd_kafka_resp_err_t first = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+void dr_cb(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque) {
+    if (!m->err)
+        return;
+    auto *d = static_cast<DeliveryState *>(opaque);
+    if (!d->failed++)
+        d->first = m->err;
+}
+
+template <class F>
+ss_status guarded(ss_error *err, F &&f) {
+    try {
+        return f();
+    } catch (const std::exception &e) {
+        return set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + e.what());
+    } catch (...) {
+        return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: unknown exception");
+    }
+}
+
+ss_status check(ss_error *err, rd_kafka_resp_err_t e, const std::string &what) {
+    if (!e)
+        return SS_OK;
+    return set_error(err, SS_ERR_BROKER, "kafka mock cluster: " + what + ": " + rd_kafka_err2str(e));
+}
+
+ss_cluster *create(int broker_count, ss_log_fn log, void *log_ctx, ss_error *err) {
+    try {
+        if (broker_count < 1) {
+            set_error(err, SS_ERR_CONFIG, "kafka mock cluster: broker count must be at least 1");
+            return nullptr;
+        }
+        auto *c = new ss_cluster();
+        c->brokers = broker_count;
+        c->log = log;
+        c->log_ctx = log_ctx;
+        char errstr[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_opaque(conf, c);
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+        c->host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+        if (!c->host) {
+            rd_kafka_conf_destroy(conf);
+            delete c;
+            set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + errstr);
+            return nullptr;
+        }
+        c->mock = rd_kafka_mock_cluster_new(c->host, broker_count);
+        if (!c->mock) {
+            rd_kafka_destroy(c->host);
+            delete c;
+            set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: rd_kafka_mock_cluster_new failed");
+            return nullptr;
+        }
+        c->bootstraps = rd_kafka_mock_cluster_bootstraps(c->mock);
+        clear_error(err);
+        return c;
+    } catch (const std::exception &e) {
+        set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + e.what());
+        return nullptr;
+    } catch (...) {
+        set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: unknown exception");
+        return nullptr;
+    }
+}
+
+void destroy(ss_cluster *c) {
+    if (!c)
+        return;
+    if (c->mock)
+        rd_kafka_mock_cluster_destroy(c->mock);
+    if (c->host)
+        rd_kafka_destroy(c->host);
+    delete c;
+}
+
+const char *bootstrap_servers(ss_cluster *c) { return c ? c->bootstraps.c_str() : ""; }
+
+ss_status create_topic(ss_cluster *c, const char *topic, int partitions, ss_error *err) {
+    return guarded(err, [&] {
+        if (!topic || partitions < 1)
+            return set_error(err, SS_ERR_CONFIG, "kafka mock cluster: create_topic needs a name and partitions >= 1");
+        int rf = std::min(3, c->brokers);
+        return check(err, rd_kafka_mock_topic_create(c->mock, topic, partitions, rf),
+                     std::string("create topic '") + topic + "'");
+    });
+}
+
+ss_status produce(ss_cluster *c, const char *topic, int64_t count, size_t value_bytes, ss_error *err) {
+    return guarded(err, [&]() -> ss_status {
+        if (!topic || count < 0)
+            return set_error(err, SS_ERR_CONFIG, "kafka mock cluster: produce needs a topic and count >= 0");
+        char errstr[512];
+        DeliveryState delivery;
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        const std::pair<const char *, const char *> settings[] = {
+            {"bootstrap.servers", c->bootstraps.c_str()},
+            {"linger.ms", "5"},
+            {"batch.num.messages", "100000"},
+            {"batch.size", "4000000"},
+            {"queue.buffering.max.messages", "1000000"},
+            {"queue.buffering.max.kbytes", "1048576"},
+        };
+        for (const auto &[k, v] : settings)
+            if (rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+                rd_kafka_conf_destroy(conf);
+                return set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: producer ") + k + ": " + errstr);
+            }
+        rd_kafka_conf_set_opaque(conf, &delivery);
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+        rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+        if (!p) {
+            rd_kafka_conf_destroy(conf);
+            return set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: producer: ") + errstr);
+        }
+        std::vector<char> value(value_bytes, 'v');
+        char key[32];
+        ss_status st = SS_OK;
+        for (int64_t i = 0; i < count && st == SS_OK; ++i) {
+            int64_t n = c->next_key.fetch_add(1);
+            int klen = std::snprintf(key, sizeof key, "key-%lld", static_cast<long long>(n));
+            // Values start with the key number so tests can tell records apart.
+            if (value_bytes > 0)
+                std::memcpy(value.data(), key + 4, std::min(value_bytes, static_cast<size_t>(klen - 4)));
+            for (;;) {
+                rd_kafka_resp_err_t e = rd_kafka_producev(
+                    p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, static_cast<size_t>(klen)),
+                    RD_KAFKA_V_VALUE(value.data(), value_bytes), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_END);
+                if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                    rd_kafka_poll(p, 50);
+                    continue;
+                }
+                if (e)
+                    st = set_error(err, e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? SS_ERR_UNKNOWN_TOPIC : SS_ERR_BROKER,
+                                   std::string("kafka mock cluster: produce to '") + topic +
+                                       "' failed: " + rd_kafka_err2str(e));
+                break;
+            }
+            if ((i & 1023) == 0)
+                rd_kafka_poll(p, 0);
+        }
+        rd_kafka_resp_err_t fe = rd_kafka_flush(p, 60000);
+        rd_kafka_poll(p, 0);
+        rd_kafka_destroy(p);
+        if (st != SS_OK)
+            return st;
+        if (fe)
+            return set_error(err, SS_ERR_TIMEOUT, std::string("kafka mock cluster: flush of '") + topic +
+                                                      "' did not complete within 60 s");
+        if (delivery.failed)
+            return set_error(err, SS_ERR_BROKER, "kafka mock cluster: " + std::to_string(delivery.failed) + " of " +
+                                                     std::to_string(count) + " records to '" + topic +
+                                                     "' failed: " + rd_kafka_err2str(delivery.first));
+        return SS_OK;
+    });
+}
+
+ss_status set_broker_up(ss_cluster *c, int32_t broker_id, int up, ss_error *err) {
+    return guarded(err, [&] {
+        rd_kafka_resp_err_t e = up ? rd_kafka_mock_broker_set_up(c->mock, broker_id)
+                                   : rd_kafka_mock_broker_set_down(c->mock, broker_id);
+        return check(err, e, "set broker " + std::to_string(broker_id) + (up ? " up" : " down"));
+    });
+}
+
+ss_status set_leader(ss_cluster *c, const char *topic, int32_t partition, int32_t broker_id, ss_error *err) {
+    return guarded(err, [&] {
+        return check(err, rd_kafka_mock_partition_set_leader(c->mock, topic, partition, broker_id),
+                     "set leader of " + topic_partition_name(topic, partition) + " to broker " +
+                         std::to_string(broker_id));
+    });
+}
+
+ss_status set_broker_rtt(ss_cluster *c, int32_t broker_id, int rtt_ms, ss_error *err) {
+    return guarded(err, [&] {
+        return check(err, rd_kafka_mock_broker_set_rtt(c->mock, broker_id, rtt_ms),
+                     "set rtt of broker " + std::to_string(broker_id));
+    });
+}
+
+ss_status push_request_errors(ss_cluster *c, int16_t api_key, size_t count, int error_code, ss_error *err) {
+    return guarded(err, [&] {
+        std::vector<rd_kafka_resp_err_t> errors(count, static_cast<rd_kafka_resp_err_t>(error_code));
+        rd_kafka_mock_push_request_errors_array(c->mock, api_key, count, errors.data());
+        return SS_OK;
+    });
+}
+
+const ss_cluster_api kApi = {
+    sizeof(ss_cluster_api), create, destroy, bootstrap_servers, create_topic, produce,
+    set_broker_up, set_leader, set_broker_rtt, push_request_errors,
+};
+
+} // namespace
+
+const ss_cluster_api *mock_cluster_api() { return &kApi; }
+
+} // namespace streamsubmit::kafka

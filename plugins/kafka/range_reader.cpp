@@ -1,0 +1,240 @@
+// Assigns every open range at its `from` offset and consumes the consumer queue in batches
+// until the position of each partition reaches its range's `until`.
+//
+// Completion never counts records: compaction and transaction markers leave offset gaps.
+// A range is complete when
+//   - a record at until-1 was delivered, or
+//   - a record at or beyond until arrives (it is discarded), or
+//   - a PARTITION_EOF event reports a position at or beyond until.
+// Each range also keeps the next offset it expects; anything below it (a record fetched for
+// an earlier assignment of the same partition) is dropped, so no offset is delivered twice.
+#include "range_reader.h"
+
+#include "errors.h"
+#include "tp_list.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace streamsubmit::kafka {
+
+namespace {
+
+constexpr int kPollMs = 100;
+constexpr size_t kBatch = 4096;
+
+struct RangeState {
+    int64_t next;  // first offset not yet delivered
+    int64_t until; // exclusive end
+    bool done;
+};
+
+struct PtrKey {
+    const void *rkt;
+    int32_t partition;
+    bool operator==(const PtrKey &) const = default;
+};
+struct PtrKeyHash {
+    size_t operator()(const PtrKey &k) const noexcept {
+        return std::hash<const void *>()(k.rkt) ^ (static_cast<size_t>(k.partition) * 0x9e3779b97f4a7c15ull);
+    }
+};
+
+// Finds the range of a message: the last (rkt, partition) is cached, then a hash map of
+// handle pointers, then (once per partition) the topic name.
+class RangeIndex {
+public:
+    static constexpr size_t npos = static_cast<size_t>(-1);
+
+    void add(const char *topic, int32_t partition, size_t index) {
+        by_name_[key(topic, partition)] = index;
+    }
+    size_t find(const rd_kafka_topic_t *rkt, int32_t partition) {
+        if (rkt == last_rkt_ && partition == last_partition_)
+            return last_index_;
+        size_t idx;
+        auto it = by_ptr_.find(PtrKey{rkt, partition});
+        if (it != by_ptr_.end()) {
+            idx = it->second;
+        } else {
+            auto n = by_name_.find(key(rd_kafka_topic_name(rkt), partition));
+            idx = n == by_name_.end() ? npos : n->second;
+            by_ptr_.emplace(PtrKey{rkt, partition}, idx);
+        }
+        last_rkt_ = rkt;
+        last_partition_ = partition;
+        last_index_ = idx;
+        return idx;
+    }
+
+private:
+    static std::string key(const char *topic, int32_t partition) {
+        std::string k(topic);
+        k.push_back('\0');
+        k.append(reinterpret_cast<const char *>(&partition), sizeof partition);
+        return k;
+    }
+    std::unordered_map<std::string, size_t> by_name_;
+    std::unordered_map<PtrKey, size_t, PtrKeyHash> by_ptr_;
+    const rd_kafka_topic_t *last_rkt_ = nullptr;
+    int32_t last_partition_ = -1;
+    size_t last_index_ = npos;
+};
+
+void destroy_messages(rd_kafka_message_t **msgs, size_t from, size_t n) {
+    for (size_t i = from; i < n; ++i)
+        rd_kafka_message_destroy(msgs[i]);
+}
+
+// Reads one round: ranges in `round` name each partition at most once.
+ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std::vector<size_t> &round,
+                     ss_records_fn fn, void *ctx, ss_error *err) {
+    std::vector<RangeState> state(round.size());
+    RangeIndex index;
+    TpList assignment(static_cast<int>(round.size()));
+    for (size_t i = 0; i < round.size(); ++i) {
+        const ss_offset_range &r = ranges[round[i]];
+        state[i] = {r.from, r.until, false};
+        index.add(r.topic, r.partition, i);
+        assignment.add(r.topic, r.partition, r.from);
+    }
+    size_t open = round.size();
+
+    rd_kafka_t *rk = src.rk();
+    if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment.get()))
+        return set_error(err, SS_ERR_BROKER, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
+
+    std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
+    std::vector<ss_record> &recs = src.rec_buf;
+    msgs.resize(kBatch);
+    recs.resize(kBatch);
+
+    while (open > 0) {
+        if (src.take_interrupt())
+            return set_error(err, SS_ERR_INTERRUPTED, "kafka: read interrupted");
+        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), kPollMs, msgs.data(), kBatch);
+        if (got < 0) {
+            rd_kafka_resp_err_t e = rd_kafka_last_error();
+            return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
+        }
+        const size_t n = static_cast<size_t>(got);
+        size_t nrec = 0;
+        for (size_t i = 0; i < n; ++i) {
+            rd_kafka_message_t *m = msgs[i];
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
+                size_t ri = index.find(m->rkt, m->partition);
+                if (ri == RangeIndex::npos) [[unlikely]]
+                    continue; // a partition of an earlier assignment
+                RangeState &rs = state[ri];
+                if (rs.done || m->offset < rs.next)
+                    continue;
+                if (m->offset >= rs.until) {
+                    rs.done = true;
+                    --open;
+                    continue;
+                }
+                const size_t caller_index = round[ri];
+                ss_record &r = recs[nrec++];
+                r.topic = ranges[caller_index].topic;
+                r.partition = m->partition;
+                r.offset = m->offset;
+                r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+                r.key = m->key;
+                r.key_len = m->key_len;
+                r.value = m->payload;
+                r.value_len = m->len;
+                r.range_index = caller_index;
+                rs.next = m->offset + 1;
+                if (rs.next >= rs.until) {
+                    rs.done = true;
+                    --open;
+                }
+                continue;
+            }
+            // Events and errors.
+            const rd_kafka_resp_err_t e = m->err;
+            size_t ri = m->rkt ? index.find(m->rkt, m->partition) : RangeIndex::npos;
+            if (e == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (ri != RangeIndex::npos && !state[ri].done && m->offset >= state[ri].until) {
+                    state[ri].done = true;
+                    --open;
+                }
+                continue;
+            }
+            if (ri != RangeIndex::npos && state[ri].done)
+                continue;
+            std::string where = m->rkt ? topic_partition_name(rd_kafka_topic_name(m->rkt), m->partition) + ": "
+                                       : std::string();
+            if (e == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || e == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+                int64_t wanted = ri != RangeIndex::npos ? state[ri].next : m->offset;
+                set_error(err, SS_ERR_OFFSET_OUT_OF_RANGE,
+                          "kafka: " + where + "offset " + std::to_string(wanted) +
+                              " is no longer (or not yet) in the log: " + rd_kafka_message_errstr(m));
+                destroy_messages(msgs.data(), 0, n);
+                return SS_ERR_OFFSET_OUT_OF_RANGE;
+            }
+            if (e == RD_KAFKA_RESP_ERR__FATAL) {
+                char reason[512];
+                rd_kafka_resp_err_t fe = rd_kafka_fatal_error(rk, reason, sizeof reason);
+                set_error(err, SS_ERR_BROKER,
+                          std::string("kafka: fatal error: ") + rd_kafka_err2name(fe) + ": " + reason);
+                destroy_messages(msgs.data(), 0, n);
+                return SS_ERR_BROKER;
+            }
+            if (ri != RangeIndex::npos &&
+                (e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                 e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)) {
+                ss_status st = e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ? SS_ERR_BROKER : SS_ERR_UNKNOWN_TOPIC;
+                set_error(err, st, "kafka: " + where + rd_kafka_message_errstr(m));
+                destroy_messages(msgs.data(), 0, n);
+                return st;
+            }
+            // Transport errors, brokers down, leaders moving: librdkafka retries; keep waiting.
+            src.log(SS_LOG_WARN, "kafka: " + where + rd_kafka_err2name(e) + ": " + rd_kafka_message_errstr(m));
+        }
+        int stop = 0;
+        if (nrec > 0)
+            stop = fn(ctx, recs.data(), nrec);
+        destroy_messages(msgs.data(), 0, n);
+        if (stop)
+            return set_error(err, SS_ERR_INTERRUPTED, "kafka: read stopped by the record callback");
+        if (rd_kafka_fatal_error(rk, nullptr, 0)) {
+            char reason[512];
+            rd_kafka_resp_err_t fe = rd_kafka_fatal_error(rk, reason, sizeof reason);
+            return set_error(err, SS_ERR_BROKER, std::string("kafka: fatal error: ") + rd_kafka_err2name(fe) + ": " +
+                                                     reason);
+        }
+    }
+    return SS_OK;
+}
+
+} // namespace
+
+ss_status read_ranges(KafkaSource &src, const ss_offset_range *ranges, size_t count, ss_records_fn fn, void *ctx,
+                      ss_error *err) {
+    // Split into rounds so that no round assigns a partition twice (normally one round).
+    std::vector<std::vector<size_t>> rounds;
+    std::unordered_map<std::string, size_t> seen;
+    for (size_t i = 0; i < count; ++i) {
+        const ss_offset_range &r = ranges[i];
+        if (!r.topic)
+            return set_error(err, SS_ERR_INTERNAL, "kafka: read_ranges: range without topic");
+        if (r.from >= r.until)
+            continue;
+        if (r.from < 0)
+            return set_error(err, SS_ERR_INTERNAL,
+                             "kafka: read_ranges: " + topic_partition_name(r.topic, r.partition) +
+                                 " starts at a logical offset " + std::to_string(r.from));
+        size_t k = seen[std::string(r.topic) + '\0' + std::to_string(r.partition)]++;
+        if (k >= rounds.size())
+            rounds.emplace_back();
+        rounds[k].push_back(i);
+    }
+    for (const auto &round : rounds)
+        if (ss_status st = read_round(src, ranges, round, fn, ctx, err); st != SS_OK)
+            return st;
+    return SS_OK;
+}
+
+} // namespace streamsubmit::kafka

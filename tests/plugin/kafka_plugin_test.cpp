@@ -1,0 +1,524 @@
+// Loads the Kafka plugin by path (as the runtime does) and exercises it only through the
+// C ABI, against the plugin's own embedded mock cluster.
+//
+//   kafka_plugin_test --plugin build/plugins/streamsubmit-kafka.so [doctest options]
+// Set SS_TEST_VERBOSE=1 to see the plugin's log lines on stderr.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <streamsubmit/plugin.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Conf = std::vector<std::pair<std::string, std::string>>;
+
+const ss_plugin_descriptor *g_desc = nullptr;
+const ss_source_api *api() { return g_desc->source; }
+const ss_cluster_api *capi() { return g_desc->cluster; }
+
+bool g_verbose = false;
+std::mutex g_log_mu;
+std::vector<std::string> g_log_lines;
+
+void test_log(void *, ss_log_level level, const char *message) {
+    std::lock_guard lock(g_log_mu);
+    g_log_lines.emplace_back(message);
+    if (g_verbose)
+        std::fprintf(stderr, "[plugin %d] %s\n", static_cast<int>(level), message);
+}
+
+long long ms_since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+// ---- the shared mock cluster: topic "orders", 3 partitions, 3000 records ----
+constexpr int64_t kOrders = 3000;
+
+struct Cluster {
+    ss_cluster *c = nullptr;
+    std::string bootstrap;
+};
+Cluster *g_cluster = nullptr;
+
+Cluster &cluster() {
+    if (!g_cluster) {
+        ss_error err{};
+        auto *cl = new Cluster();
+        cl->c = capi()->create(3, test_log, nullptr, &err);
+        REQUIRE_MESSAGE(cl->c != nullptr, err.message);
+        cl->bootstrap = capi()->bootstrap_servers(cl->c);
+        REQUIRE(capi()->create_topic(cl->c, "orders", 3, &err) == SS_OK);
+        REQUIRE_MESSAGE(capi()->produce(cl->c, "orders", kOrders, 64, &err) == SS_OK, err.message);
+        g_cluster = cl;
+    }
+    return *g_cluster;
+}
+
+// ---- a source owned by a test ----
+struct Source {
+    ss_source *s = nullptr;
+    ss_error err{};
+    explicit Source(Conf conf) {
+        std::vector<ss_kv> kv;
+        for (auto &[k, v] : conf)
+            kv.push_back({k.c_str(), v.c_str()});
+        ss_source_create_params p{sizeof(ss_source_create_params), kv.data(), kv.size(), test_log, nullptr};
+        s = api()->create(&p, &err);
+    }
+    ~Source() {
+        if (s)
+            api()->destroy(s);
+    }
+    Source(const Source &) = delete;
+    Source &operator=(const Source &) = delete;
+};
+
+Conf base_conf(Conf extra = {}) {
+    Conf c{{"bootstrap.servers", cluster().bootstrap}};
+    c.insert(c.end(), extra.begin(), extra.end());
+    return c;
+}
+
+std::vector<std::pair<std::string, int32_t>> partitions_of(Source &src, std::vector<const char *> topics,
+                                                           const char *pattern, ss_status *status = nullptr) {
+    std::vector<std::pair<std::string, int32_t>> out;
+    auto cb = [](void *ctx, const char *topic, int32_t partition) {
+        static_cast<decltype(out) *>(ctx)->emplace_back(topic, partition);
+    };
+    ss_status st = api()->list_partitions(src.s, topics.empty() ? nullptr : topics.data(), topics.size(), pattern,
+                                          10000, cb, &out, &src.err);
+    if (status)
+        *status = st;
+    else
+        REQUIRE_MESSAGE(st == SS_OK, src.err.message);
+    return out;
+}
+
+std::vector<ss_watermarks> watermarks(Source &src, const char *topic, int partitions) {
+    std::vector<ss_watermarks> w;
+    for (int p = 0; p < partitions; ++p)
+        w.push_back({topic, p, -1, -1});
+    REQUIRE_MESSAGE(api()->query_watermarks(src.s, w.data(), w.size(), 10000, &src.err) == SS_OK, src.err.message);
+    return w;
+}
+
+struct Got {
+    std::string topic;
+    int32_t partition;
+    int64_t offset;
+    size_t range_index;
+    std::string key;
+    std::string value;
+};
+
+struct Collector {
+    std::vector<Got> records;
+    size_t calls = 0;
+    int stop_after_calls = 0; // 0: never
+    std::function<void(size_t call)> on_call;
+
+    static int fn(void *ctx, const ss_record *r, size_t n) {
+        auto *self = static_cast<Collector *>(ctx);
+        ++self->calls;
+        for (size_t i = 0; i < n; ++i)
+            self->records.push_back({r[i].topic, r[i].partition, r[i].offset, r[i].range_index,
+                                     std::string(static_cast<const char *>(r[i].key), r[i].key_len),
+                                     std::string(static_cast<const char *>(r[i].value), r[i].value_len)});
+        if (self->on_call)
+            self->on_call(self->calls);
+        return self->stop_after_calls && static_cast<int>(self->calls) >= self->stop_after_calls;
+    }
+};
+
+// Every range delivered exactly its offsets, in order, with the right range_index.
+void check_exact(const std::vector<ss_offset_range> &ranges, const Collector &got) {
+    std::vector<std::vector<int64_t>> per(ranges.size());
+    for (const Got &g : got.records) {
+        REQUIRE(g.range_index < ranges.size());
+        const ss_offset_range &r = ranges[g.range_index];
+        CHECK(g.topic == r.topic);
+        CHECK(g.partition == r.partition);
+        per[g.range_index].push_back(g.offset);
+    }
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        INFO("range " << i << " " << ranges[i].topic << "[" << ranges[i].partition << "] [" << ranges[i].from << ", "
+                      << ranges[i].until << ")");
+        int64_t want = std::max<int64_t>(0, ranges[i].until - ranges[i].from);
+        REQUIRE(static_cast<int64_t>(per[i].size()) == want);
+        for (int64_t k = 0; k < want; ++k)
+            REQUIRE(per[i][static_cast<size_t>(k)] == ranges[i].from + k);
+    }
+}
+
+std::vector<ss_offset_range> full_ranges(const std::vector<ss_watermarks> &w) {
+    std::vector<ss_offset_range> r;
+    for (const auto &m : w)
+        r.push_back({m.topic, m.partition, m.earliest, m.latest});
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("descriptor") {
+    REQUIRE(g_desc);
+    CHECK(g_desc->magic == SS_PLUGIN_MAGIC);
+    CHECK(g_desc->abi_major == SS_PLUGIN_ABI_MAJOR);
+    CHECK(g_desc->struct_size == sizeof(ss_plugin_descriptor));
+    CHECK(std::string(g_desc->name) == "kafka");
+    REQUIRE(g_desc->source);
+    REQUIRE(g_desc->cluster);
+    CHECK(g_desc->source->struct_size == sizeof(ss_source_api));
+    CHECK(g_desc->cluster->struct_size == sizeof(ss_cluster_api));
+}
+
+TEST_CASE("list_partitions and watermarks") {
+    Source src(base_conf());
+    REQUIRE_MESSAGE(src.s, src.err.message);
+    auto parts = partitions_of(src, {"orders"}, nullptr);
+    REQUIRE(parts.size() == 3);
+    for (int p = 0; p < 3; ++p)
+        CHECK(parts[static_cast<size_t>(p)] == std::make_pair(std::string("orders"), p));
+    CHECK(partitions_of(src, {}, "ord.*").size() == 3);
+    CHECK(partitions_of(src, {}, "ord").empty()); // full match only
+
+    auto w = watermarks(src, "orders", 3);
+    int64_t sum = 0;
+    for (const auto &m : w) {
+        CHECK(m.earliest == 0);
+        sum += m.latest;
+    }
+    CHECK(sum == kOrders);
+}
+
+TEST_CASE("read_ranges delivers exactly each range") {
+    Source src(base_conf());
+    REQUIRE_MESSAGE(src.s, src.err.message);
+    auto ranges = full_ranges(watermarks(src, "orders", 3));
+    Collector got;
+    REQUIRE_MESSAGE(api()->read_ranges(src.s, ranges.data(), ranges.size(), Collector::fn, &got, &src.err) == SS_OK,
+                    src.err.message);
+    CHECK(got.records.size() == static_cast<size_t>(kOrders));
+    check_exact(ranges, got);
+    std::set<std::string> keys;
+    for (const auto &g : got.records) {
+        CHECK(g.key.rfind("key-", 0) == 0);
+        CHECK(g.value.size() == 64);
+        keys.insert(g.key);
+    }
+    CHECK(keys.size() == static_cast<size_t>(kOrders));
+
+    SUBCASE("partial range") {
+        std::vector<ss_offset_range> part{{"orders", 1, 10, 20}};
+        Collector few;
+        REQUIRE(api()->read_ranges(src.s, part.data(), 1, Collector::fn, &few, &src.err) == SS_OK);
+        check_exact(part, few);
+    }
+    SUBCASE("empty ranges complete at once") {
+        std::vector<ss_offset_range> none{{"orders", 0, 5, 5}, {"orders", 1, 9, 3}};
+        Collector nothing;
+        REQUIRE(api()->read_ranges(src.s, none.data(), 2, Collector::fn, &nothing, &src.err) == SS_OK);
+        CHECK(nothing.records.empty());
+    }
+}
+
+TEST_CASE("adjacent ranges on one source deliver every offset once") {
+    // Micro-batches read [a, b), [b, c), ... on one handle while librdkafka has prefetched far
+    // beyond b: nothing may be skipped or repeated.
+    Source src(base_conf());
+    REQUIRE_MESSAGE(src.s, src.err.message);
+    auto w = watermarks(src, "orders", 3);
+    std::vector<std::vector<int64_t>> seen(3);
+    for (int64_t from = 0, step = 37; from < kOrders; from += step, step = step * 3 / 2 + 1) {
+        std::vector<ss_offset_range> batch;
+        for (const auto &m : w)
+            if (from < m.latest)
+                batch.push_back({"orders", m.partition, from, std::min(m.latest, from + step)});
+        if (batch.empty())
+            break;
+        Collector got;
+        REQUIRE_MESSAGE(api()->read_ranges(src.s, batch.data(), batch.size(), Collector::fn, &got, &src.err) == SS_OK,
+                        src.err.message);
+        check_exact(batch, got);
+        for (const auto &g : got.records)
+            seen[static_cast<size_t>(g.partition)].push_back(g.offset);
+    }
+    for (const auto &m : w)
+        CHECK(static_cast<int64_t>(seen[static_cast<size_t>(m.partition)].size()) == m.latest);
+}
+
+TEST_CASE("errors") {
+    SUBCASE("unknown topic") {
+        Source src(base_conf());
+        REQUIRE(src.s);
+        ss_status st;
+        partitions_of(src, {"orders", "no-such-topic"}, nullptr, &st);
+        CHECK(st == SS_ERR_UNKNOWN_TOPIC);
+        CHECK(std::string(src.err.message).find("no-such-topic") != std::string::npos);
+    }
+    SUBCASE("bad configuration key") {
+        Source src(base_conf({{"no.such.key", "1"}}));
+        CHECK(src.s == nullptr);
+        CHECK(src.err.status == SS_ERR_CONFIG);
+        CHECK(std::string(src.err.message).find("kafka.no.such.key") != std::string::npos);
+    }
+    SUBCASE("unreachable bootstrap") {
+        Source src(Conf{{"bootstrap.servers", "127.0.0.1:1"}});
+        REQUIRE(src.s);
+        std::vector<std::pair<std::string, int32_t>> out;
+        auto t0 = Clock::now();
+        ss_status st = api()->list_partitions(
+            src.s, nullptr, 0, ".*", 2000, [](void *, const char *, int32_t) {}, &out, &src.err);
+        CHECK(st == SS_ERR_UNREACHABLE);
+        CHECK(ms_since(t0) < 6000);
+        std::string msg = src.err.message;
+        CHECK(msg.find("127.0.0.1:1") != std::string::npos);
+        CHECK(msg.find("2000 ms") != std::string::npos);
+    }
+    SUBCASE("commit without group.id") {
+        Source src(base_conf());
+        REQUIRE(src.s);
+        ss_topic_partition tp{"orders", 0, 1};
+        CHECK(api()->commit_offsets(src.s, &tp, 1, &src.err) == SS_ERR_CONFIG);
+        CHECK(std::string(src.err.message).find("kafka.group.id") != std::string::npos);
+    }
+    SUBCASE("offset out of range") {
+        Source src(base_conf());
+        REQUIRE(src.s);
+        // Far beyond the end: with auto.offset.reset=error the fetch reports it.
+        std::vector<ss_offset_range> r{{"orders", 0, 1000000, 1000010}};
+        Collector got;
+        CHECK(api()->read_ranges(src.s, r.data(), 1, Collector::fn, &got, &src.err) == SS_ERR_OFFSET_OUT_OF_RANGE);
+        std::string msg = src.err.message;
+        CHECK(msg.find("orders [0]") != std::string::npos);
+        CHECK(msg.find("1000000") != std::string::npos);
+    }
+}
+
+TEST_CASE("interrupt and callback stop") {
+    Source src(base_conf());
+    REQUIRE(src.s);
+    auto w = watermarks(src, "orders", 3);
+    SUBCASE("interrupt from another thread") {
+        std::vector<ss_offset_range> r{{"orders", 0, w[0].latest, w[0].latest + 10}};
+        Collector got;
+        std::thread t([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            api()->interrupt(src.s);
+        });
+        auto t0 = Clock::now();
+        ss_status st = api()->read_ranges(src.s, r.data(), 1, Collector::fn, &got, &src.err);
+        auto took = ms_since(t0);
+        t.join();
+        CHECK(st == SS_ERR_INTERRUPTED);
+        CHECK(took < 2000);
+        CHECK(got.records.empty());
+        // The source stays usable.
+        std::vector<ss_offset_range> part{{"orders", 2, 10, 20}};
+        Collector few;
+        REQUIRE_MESSAGE(api()->read_ranges(src.s, part.data(), 1, Collector::fn, &few, &src.err) == SS_OK,
+                        src.err.message);
+        check_exact(part, few);
+    }
+    SUBCASE("callback returns non-zero") {
+        auto ranges = full_ranges(w);
+        Collector got;
+        got.stop_after_calls = 1;
+        CHECK(api()->read_ranges(src.s, ranges.data(), ranges.size(), Collector::fn, &got, &src.err) ==
+              SS_ERR_INTERRUPTED);
+        CHECK(got.calls == 1);
+    }
+}
+
+TEST_CASE("a broker going down and coming back mid-read") {
+    Cluster &cl = cluster();
+    ss_error err{};
+    REQUIRE(capi()->create_topic(cl.c, "resilient", 3, &err) == SS_OK);
+    REQUIRE_MESSAGE(capi()->produce(cl.c, "resilient", 6000, 200, &err) == SS_OK, err.message);
+    // Small fetches so that the read is still going when the broker drops.
+    Source src(base_conf({{"max.partition.fetch.bytes", "2048"}}));
+    REQUIRE_MESSAGE(src.s, src.err.message);
+    auto ranges = full_ranges(watermarks(src, "resilient", 3));
+    // The mock keeps each partition's leader where it is, so partition 0, led by broker 1,
+    // can only be read once broker 1 is back.
+    REQUIRE(capi()->set_leader(cl.c, "resilient", 0, 1, &err) == SS_OK);
+    Collector got;
+    REQUIRE(capi()->set_broker_up(cl.c, 1, 0, &err) == SS_OK);
+    std::thread up([&cl] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        ss_error e2{};
+        capi()->set_broker_up(cl.c, 1, 1, &e2);
+    });
+    auto t0 = Clock::now();
+    ss_status st = api()->read_ranges(src.s, ranges.data(), ranges.size(), Collector::fn, &got, &src.err);
+    auto took = ms_since(t0);
+    up.join();
+    REQUIRE_MESSAGE(st == SS_OK, src.err.message);
+    check_exact(ranges, got);
+    CHECK(took >= 1000);
+    MESSAGE("read of 6000 records with broker 1 down for 1.5 s took " << took << " ms in " << got.calls
+                                                                       << " callbacks");
+}
+
+TEST_CASE("watermarks of 1000 partitions are one batch") {
+    Cluster &cl = cluster();
+    ss_error err{};
+    REQUIRE(capi()->create_topic(cl.c, "wide", 1000, &err) == SS_OK);
+    Source src(base_conf());
+    REQUIRE(src.s);
+    REQUIRE(partitions_of(src, {"wide"}, nullptr).size() == 1000);
+    auto t0 = Clock::now();
+    auto w = watermarks(src, "wide", 1000);
+    auto took = ms_since(t0);
+    CHECK(took < 3000);
+    for (const auto &m : w) {
+        CHECK(m.earliest == 0);
+        CHECK(m.latest == 0);
+    }
+    MESSAGE("watermarks of 1000 partitions took " << took << " ms");
+
+    std::vector<ss_topic_partition> times{{"orders", 0, 0}, {"orders", 1, 4102444800000LL}};
+    REQUIRE_MESSAGE(api()->offsets_for_times(src.s, times.data(), times.size(), 10000, &src.err) == SS_OK,
+                    src.err.message);
+    CHECK(times[1].offset == -1); // nothing at or after 2100-01-01
+}
+
+namespace {
+
+struct Rebalances {
+    ss_source *src = nullptr;
+    std::vector<std::pair<ss_rebalance_event, std::vector<std::pair<std::string, int32_t>>>> events;
+    bool pause_partition0_on_assign = false;
+
+    static void fn(void *ctx, ss_rebalance_event ev, const ss_topic_partition *p, size_t n) {
+        auto *self = static_cast<Rebalances *>(ctx);
+        std::vector<std::pair<std::string, int32_t>> tps;
+        for (size_t i = 0; i < n; ++i)
+            tps.emplace_back(p[i].topic, p[i].partition);
+        self->events.emplace_back(ev, tps);
+        if (ev == SS_REBALANCE_ASSIGN && self->pause_partition0_on_assign) {
+            ss_topic_partition p0{"orders", 0, 0};
+            ss_error err{};
+            CHECK(api()->pause(self->src, &p0, 1, &err) == SS_OK);
+        }
+    }
+};
+
+// Polls until `done` or the deadline; returns the first offset seen per partition.
+std::map<int32_t, int64_t> poll_until(Source &src, Collector &got, int deadline_ms,
+                                      const std::function<bool()> &done) {
+    auto t0 = Clock::now();
+    while (ms_since(t0) < deadline_ms && !done()) {
+        ss_status st = api()->poll(src.s, 200, 500, Collector::fn, &got, &src.err);
+        REQUIRE_MESSAGE(st == SS_OK, src.err.message);
+    }
+    std::map<int32_t, int64_t> first;
+    for (const auto &g : got.records)
+        first.try_emplace(g.partition, g.offset);
+    return first;
+}
+
+} // namespace
+
+TEST_CASE("commit_offsets, then a subscriber of the group starts there; pause and resume") {
+    const std::string group = "commit-test";
+    {
+        Source committer(base_conf({{"group.id", group}}));
+        REQUIRE(committer.s);
+        std::vector<ss_topic_partition> offs{{"orders", 0, 5}, {"orders", 1, 6}, {"orders", 2, 7}};
+        REQUIRE_MESSAGE(api()->commit_offsets(committer.s, offs.data(), offs.size(), &committer.err) == SS_OK,
+                        committer.err.message);
+    }
+    Source src(base_conf({{"group.id", group}}));
+    REQUIRE(src.s);
+    Rebalances rb;
+    rb.src = src.s;
+    rb.pause_partition0_on_assign = true;
+    const char *topics[] = {"orders"};
+    REQUIRE_MESSAGE(api()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
+
+    Collector got;
+    auto partitions_seen = [&] {
+        std::set<int32_t> s;
+        for (const auto &g : got.records)
+            s.insert(g.partition);
+        return s;
+    };
+    // Partitions 1 and 2 flow; 0 was paused inside the ASSIGN callback.
+    auto first = poll_until(src, got, 20000, [&] { return partitions_seen().count(1) && partitions_seen().count(2); });
+    REQUIRE(!rb.events.empty());
+    CHECK(rb.events.front().first == SS_REBALANCE_ASSIGN);
+    CHECK(rb.events.front().second.size() == 3);
+    REQUIRE(first.count(1));
+    REQUIRE(first.count(2));
+    CHECK(first[1] == 6);
+    CHECK(first[2] == 7);
+    poll_until(src, got, 1000, [] { return false; });
+    CHECK(partitions_seen().count(0) == 0);
+
+    ss_topic_partition p0{"orders", 0, 0};
+    REQUIRE(api()->resume(src.s, &p0, 1, &src.err) == SS_OK);
+    first = poll_until(src, got, 10000, [&] { return partitions_seen().count(0) > 0; });
+    REQUIRE(first.count(0));
+    CHECK(first[0] == 5);
+    for (const auto &g : got.records)
+        CHECK(g.range_index == 0);
+}
+
+int main(int argc, char **argv) {
+    std::string plugin;
+    std::vector<char *> rest;
+    for (int i = 0; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--plugin") == 0 && i + 1 < argc)
+            plugin = argv[++i];
+        else
+            rest.push_back(argv[i]);
+    }
+    if (plugin.empty()) {
+        std::fprintf(stderr, "usage: %s --plugin PATH [doctest options]\n", argv[0]);
+        return 2;
+    }
+    g_verbose = std::getenv("SS_TEST_VERBOSE") != nullptr;
+    void *h = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        std::fprintf(stderr, "cannot load %s: %s\n", plugin.c_str(), dlerror());
+        return 2;
+    }
+    auto entry = reinterpret_cast<ss_plugin_entry_fn>(dlsym(h, STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL));
+    if (!entry) {
+        std::fprintf(stderr, "%s has no %s\n", plugin.c_str(), STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL);
+        return 2;
+    }
+    g_desc = entry();
+    if (!g_desc || g_desc->magic != SS_PLUGIN_MAGIC || g_desc->abi_major != SS_PLUGIN_ABI_MAJOR ||
+        g_desc->struct_size < sizeof(ss_plugin_descriptor)) {
+        std::fprintf(stderr, "%s: wrong magic, ABI or descriptor size\n", plugin.c_str());
+        return 2;
+    }
+    doctest::Context ctx;
+    ctx.applyCommandLine(static_cast<int>(rest.size()), rest.data());
+    int rc = ctx.run();
+    if (g_cluster) {
+        capi()->destroy(g_cluster->c);
+        delete g_cluster;
+    }
+    dlclose(h);
+    return rc;
+}
