@@ -144,13 +144,21 @@ kafka_pick_class() {
   return 1
 }
 
+# kafka_write_atomic FILE: stdin to FILE, atomically (concurrent tools may read it).
+kafka_write_atomic() {
+  local tmp
+  tmp="$(mktemp "$1.XXXXXX")"
+  cat >"$tmp"
+  mv -f "$tmp" "$1"
+}
+
 # Writes the log config of the command-line tools (warnings to stderr) once per version;
 # prints the JVM option that selects it.
 kafka_tools_log_opt() {
   local home
   home="$(kafka_home)"
   if [ "$(kafka_major)" -ge 4 ]; then
-    [ -f "$home/tools-log4j2.properties" ] || cat >"$home/tools-log4j2.properties" <<'EOF'
+    [ -f "$home/tools-log4j2.properties" ] || kafka_write_atomic "$home/tools-log4j2.properties" <<'EOF'
 status = error
 appender.err.type = Console
 appender.err.name = STDERR
@@ -162,7 +170,7 @@ rootLogger.appenderRef.err.ref = STDERR
 EOF
     printf '%s\n' "-Dlog4j2.configurationFile=$home/tools-log4j2.properties"
   else
-    [ -f "$home/tools-log4j.properties" ] || cat >"$home/tools-log4j.properties" <<'EOF'
+    [ -f "$home/tools-log4j.properties" ] || kafka_write_atomic "$home/tools-log4j.properties" <<'EOF'
 log4j.rootLogger=WARN, stderr
 log4j.appender.stderr=org.apache.log4j.ConsoleAppender
 log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
