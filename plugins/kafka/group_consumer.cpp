@@ -129,7 +129,13 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         msgs.resize(want);
     if (recs.size() < want)
         recs.resize(want);
-    ssize_t got = rd_kafka_consume_batch_queue(src.queue(), timeout_ms, msgs.data(), want);
+    // librdkafka 2.0.2's batch consume waits for a full batch or the timeout; poll returns
+    // what has arrived, so block for the first message only, then drain without waiting.
+    ssize_t got = rd_kafka_consume_batch_queue(src.queue(), timeout_ms, msgs.data(), 1);
+    if (got == 1 && want > 1) {
+        ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, want - 1);
+        got += more > 0 ? more : 0;
+    }
     if (got < 0)
         return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") +
                                                  rd_kafka_err2str(rd_kafka_last_error()));

@@ -113,7 +113,13 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
     while (open > 0) {
         if (src.take_interrupt())
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: read interrupted");
-        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), kPollMs, msgs.data(), kBatch);
+        // librdkafka 2.0.2's batch consume waits for a full batch or the timeout, so block
+        // for the first message only, then take whatever else is already queued.
+        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), kPollMs, msgs.data(), 1);
+        if (got == 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, kBatch - 1);
+            got += more > 0 ? more : 0;
+        }
         if (got < 0) {
             rd_kafka_resp_err_t e = rd_kafka_last_error();
             return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
