@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables here are read by the scripts that source it
 # Shared functions of scripts/kafka-up, scripts/kafka-down and scripts/kafka-tool.
 # Sourced, never run. Callers set `set -euo pipefail` themselves.
 #

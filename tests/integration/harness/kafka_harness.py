@@ -31,6 +31,14 @@ group names of their own (see unique_name()).
 
 KAFKA_VERSION in the environment selects the Kafka version of scripts/kafka-up and of the
 tools (default: the one in scripts/lib/kafka.sh).
+
+`bootstrap` is a keyword-only argument of every helper but produce() and
+produce_transactional() (whose first argument it is); it defaults to the started
+KafkaBroker, then to STREAMSUBMIT_TEST_BOOTSTRAP. Helpers that run a Kafka tool
+(create_topic, get_offsets, delete_records, add_partitions, consumer_group_offsets, ...)
+each start a JVM (~1-1.5 s); kcat-based ones (produce, consume_all, consume_group,
+topic_metadata) are fast. See README.md beside this file for timing caveats
+(retention, compaction, deleted records, transactions).
 """
 
 import json
@@ -89,8 +97,10 @@ def _run(cmd, *, input=None, timeout=120, check=True, env=None):
 
 
 def kafka_tool(name, *args, timeout=120, check=True):
-    """Runs scripts/kafka-tool NAME ARGS...; returns the CompletedProcess (bytes stdout/stderr)."""
-    return _run([KAFKA_TOOL, name] + [str(a) for a in args], timeout=timeout, check=check)
+    """Runs scripts/kafka-tool NAME ARGS...; returns the CompletedProcess (bytes stdout/stderr).
+    Skips scripts/setup (kafka-up of the broker ran it already): no apt-get inside tests."""
+    env = dict(os.environ, STREAMSUBMIT_KAFKA_NO_SETUP="1")
+    return _run([KAFKA_TOOL, name] + [str(a) for a in args], timeout=timeout, check=check, env=env)
 
 
 class KafkaBroker:
@@ -196,7 +206,7 @@ def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
         time.sleep(interval)
 
 
-def topic_metadata(topic, bootstrap=None):
+def topic_metadata(topic, *, bootstrap=None):
     """{partition: leader broker id} as kcat sees it ({} when the topic is unknown)."""
     p = _run(["kcat", "-b", _bootstrap(bootstrap), "-L", "-t", topic, "-J", "-m", "5"], check=False, timeout=30)
     if p.returncode != 0:
@@ -210,10 +220,10 @@ def topic_metadata(topic, bootstrap=None):
 
 def _wait_partitions(topic, partitions, bootstrap):
     wait_for(lambda: (lambda md: len(md) == partitions and all(l is not None and l >= 0 for l in md.values()))(
-        topic_metadata(topic, bootstrap)), timeout=30, what="topic %s with %d partitions" % (topic, partitions))
+        topic_metadata(topic, bootstrap=bootstrap)), timeout=30, what="topic %s with %d partitions" % (topic, partitions))
 
 
-def create_topic(name, partitions=1, config=None, bootstrap=None):
+def create_topic(name, partitions=1, config=None, *, bootstrap=None):
     """Creates a topic (replication factor 1) with topic-level config {key: value}, and waits
     until every partition has a leader."""
     b = _bootstrap(bootstrap)
@@ -225,26 +235,26 @@ def create_topic(name, partitions=1, config=None, bootstrap=None):
     _wait_partitions(name, partitions, b)
 
 
-def delete_topic(name, bootstrap=None):
+def delete_topic(name, *, bootstrap=None):
     kafka_tool("kafka-topics", "--bootstrap-server", _bootstrap(bootstrap), "--delete", "--topic", name)
 
 
-def alter_topic_config(topic, config, bootstrap=None):
+def alter_topic_config(topic, config, *, bootstrap=None):
     """Sets topic-level configs {key: value} (kafka-configs --alter --add-config)."""
     spec = ",".join("%s=%s" % kv for kv in config.items())
     kafka_tool("kafka-configs", "--bootstrap-server", _bootstrap(bootstrap), "--entity-type", "topics",
                "--entity-name", topic, "--alter", "--add-config", spec)
 
 
-def add_partitions(topic, n, bootstrap=None):
+def add_partitions(topic, n, *, bootstrap=None):
     """Adds n partitions to topic (kafka-topics --alter); returns the new partition count."""
     b = _bootstrap(bootstrap)
-    total = len(topic_metadata(topic, b)) + n
-    set_partitions(topic, total, b)
+    total = len(topic_metadata(topic, bootstrap=b)) + n
+    set_partitions(topic, total, bootstrap=b)
     return total
 
 
-def set_partitions(topic, total, bootstrap=None):
+def set_partitions(topic, total, *, bootstrap=None):
     """Raises the partition count of topic to total."""
     b = _bootstrap(bootstrap)
     kafka_tool("kafka-topics", "--bootstrap-server", b, "--alter", "--topic", topic, "--partitions", total)
@@ -296,7 +306,7 @@ def produce_transactional(bootstrap, topic, committed=10, aborted=10, partition=
     return json.loads(p.stdout.decode().strip().splitlines()[-1])
 
 
-def delete_records(topic, partition, before_offset, bootstrap=None):
+def delete_records(topic, partition, before_offset, *, bootstrap=None):
     """Deletes the records of topic/partition below before_offset (kafka-delete-records): the
     log start offset becomes before_offset at once; segment files go later."""
     spec = {"version": 1, "partitions": [{"topic": topic, "partition": int(partition), "offset": int(before_offset)}]}
@@ -314,9 +324,11 @@ def delete_records(topic, partition, before_offset, bootstrap=None):
     return out
 
 
-def get_offsets(topic, bootstrap=None, which="latest"):
+def get_offsets(topic, which="latest", *, bootstrap=None):
     """{partition: offset} of topic by kafka-get-offsets: which='latest' (log end offset,
     the default), 'earliest' (log start offset) or a timestamp in ms."""
+    if isinstance(which, str) and ":" in which and bootstrap is None:  # get_offsets(topic, "host:port")
+        which, bootstrap = "latest", which
     t = {"latest": -1, "earliest": -2}.get(which, which)
     # --topic is a regular expression: escape, then keep only exact matches.
     pattern = "".join("\\" + c if c in ".-" else c for c in topic)
@@ -330,7 +342,7 @@ def get_offsets(topic, bootstrap=None, which="latest"):
     return res
 
 
-def consumer_group_offsets(group, bootstrap=None):
+def consumer_group_offsets(group, *, bootstrap=None):
     """{(topic, partition): committed offset (None when the group has none there)} from
     kafka-consumer-groups --describe; {} when the group does not exist or has no offsets."""
     p = kafka_tool("kafka-consumer-groups", "--bootstrap-server", _bootstrap(bootstrap), "--describe",
@@ -360,7 +372,7 @@ def consumer_group_offsets(group, bootstrap=None):
     return res
 
 
-def consume_all(topic, bootstrap=None, read_committed=True, fmt="%t %p %o\n", timeout=120):
+def consume_all(topic, *, bootstrap=None, read_committed=True, fmt="%t %p %o\n", timeout=120):
     """Reads topic from the beginning to its current end with kcat (no group): a list of
     (topic, partition, offset) tuples. read_committed=False also shows aborted records."""
     cmd = ["kcat", "-C", "-b", _bootstrap(bootstrap), "-t", topic, "-o", "beginning", "-e", "-q",
@@ -375,7 +387,7 @@ def consume_all(topic, bootstrap=None, read_committed=True, fmt="%t %p %o\n", ti
     return res
 
 
-def consume_group(group, topic, bootstrap=None, timeout=60):
+def consume_group(group, topic, *, bootstrap=None, timeout=60):
     """Consumes topic to its end in consumer group `group` with kcat -G (balanced consumer,
     auto-commit, offsets committed on close); returns the number of records read."""
     cmd = ["kcat", "-b", _bootstrap(bootstrap), "-G", group, "-o", "beginning", "-e", "-q", "-f", "%o\n",
