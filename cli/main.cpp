@@ -4,6 +4,8 @@
 #include "cli/config_command.h"
 #include "cli/error_report.h"
 #include "cli/mock_cluster_command.h"
+#include "cli/publish_command.h"
+#include "cli/resolve_command.h"
 #include "cli/submit_command.h"
 
 #include <cstdio>
@@ -29,6 +31,8 @@ int main(int argc, char **argv) {
     const CommandAction run_root_job = add_submit_command(app, selection);
     add_mock_cluster_command(app, selection);
     add_config_command(app, selection);
+    add_resolve_command(app, selection);
+    add_publish_command(app, selection);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,46 @@
+#include "cli/publish_command.h"
+
+#include "resolver/publish.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace streamsubmit::cli {
+namespace {
+
+struct PublishArgs {
+    std::string repository, file, coordinates, pom, ca_bundle;
+};
+
+} // namespace
+
+void add_publish_command(CLI::App &app, CommandSelection &selection) {
+    auto a = std::make_shared<PublishArgs>();
+    auto *cmd = app.add_subcommand("publish",
+                                   "Publish a file (a jar, a native plugin .so) into a Maven repository with its POM, "
+                                   "checksums and maven-metadata.xml, like mvn deploy:deploy-file");
+    cmd->add_option("--repository", a->repository,
+                    "Repository URL: http(s)://[user:password@]host/path (HTTP PUT) or file:///path")
+        ->required();
+    cmd->add_option("--file", a->file, "The file to publish; its extension becomes the artifact's")->required();
+    cmd->add_option("--coordinates", a->coordinates, "groupId:artifactId:version[:classifier]")->required();
+    cmd->add_option("--pom", a->pom, "POM to publish with it (default: a generated one)");
+    cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
+    cmd->final_callback([a, &selection] {
+        selection.action = [a]() -> Status {
+            resolver::PublishRequest r;
+            r.repository = a->repository;
+            r.file = a->file;
+            r.coordinates = a->coordinates;
+            if (!a->pom.empty()) r.pom = a->pom;
+            if (!a->ca_bundle.empty()) r.ca_bundle = a->ca_bundle;
+            r.log = [](std::string_view line) {
+                std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
+            };
+            return resolver::publish(r);
+        };
+    });
+}
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,106 @@
+#include "cli/resolve_command.h"
+
+#include "cli/config.h"
+#include "resolver/resolver.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::cli {
+namespace {
+
+struct ResolveArgs {
+    std::vector<std::string> coordinates;
+    std::vector<std::string> repositories;
+    std::string default_repositories = resolver::kMavenCentral;
+    std::vector<std::string> exclusions;
+    bool tree = false, list = false, no_download = false, offline = false, no_local = false, quiet = false;
+    std::string lockfile, ttl = "24h", checksum_policy = "warn", ca_bundle, cache_dir;
+};
+
+std::vector<std::string> split_commas(const std::vector<std::string> &in) {
+    std::vector<std::string> out;
+    for (const auto &item : in) {
+        size_t start = 0;
+        for (;;) {
+            const size_t comma = item.find(',', start);
+            std::string part = item.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (!part.empty()) out.push_back(part);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    return out;
+}
+
+Status run(const ResolveArgs &a) {
+    resolver::ResolverSettings s;
+    s.repositories = split_commas(a.repositories);
+    s.default_repositories = split_commas({a.default_repositories});
+    s.exclusions = split_commas(a.exclusions);
+    s.offline = a.offline;
+    s.no_download = a.no_download;
+    if (!a.lockfile.empty()) s.lockfile = a.lockfile;
+    auto ttl = parse_duration(a.ttl);
+    if (!ttl) return ttl.error();
+    s.ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl);
+    auto policy = resolver::parse_checksum_policy(a.checksum_policy);
+    if (!policy) return policy.error();
+    s.checksum_policy = *policy;
+    if (!a.ca_bundle.empty()) s.ca_bundle = a.ca_bundle;
+    if (!a.cache_dir.empty()) s.cache_dir = a.cache_dir;
+    s.use_local_repository = !a.no_local;
+    s.log = [quiet = a.quiet](std::string_view line) {
+        if (quiet && !line.starts_with("warning")) return;
+        std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
+    };
+    auto res = resolver::resolve(split_commas(a.coordinates), s);
+    if (!res) return res.error();
+    const bool paths = !a.no_download;
+    const std::string text = a.list ? res->list_text(paths) : res->tree_text(paths);
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+    return ok_status();
+}
+
+} // namespace
+
+void add_resolve_command(CLI::App &app, CommandSelection &selection) {
+    auto a = std::make_shared<ResolveArgs>();
+    auto *cmd = app.add_subcommand("resolve",
+                                   "Resolve Maven packages (groupId:artifactId:version) and their dependencies into the "
+                                   "cache; print the tree (like mvn dependency:tree) or list with local paths");
+    cmd->add_option("coordinates", a->coordinates,
+                    "Packages: g:a:v, g/a:v, g:a:ext:v or g:a:ext:classifier:v (commas allowed)")
+        ->required();
+    cmd->add_option("--repositories", a->repositories,
+                    "Extra repositories (http, https, file://), comma-separated, tried after ~/.m2 and before the "
+                    "defaults; https://user:password@host/... for credentials");
+    cmd->add_option("--default-repositories", a->default_repositories,
+                    "Repositories tried last, comma-separated; empty for none")
+        ->capture_default_str();
+    cmd->add_option("--exclude-packages", a->exclusions, "groupId:artifactId to leave out, '*' allowed, comma-separated");
+    auto *tree = cmd->add_flag("--tree", a->tree, "Print the dependency tree (the default)");
+    cmd->add_flag("--list", a->list, "Print one line per artifact instead of the tree")->excludes(tree);
+    cmd->add_flag("--no-download", a->no_download, "Resolve the graph from POMs only; download no jars");
+    cmd->add_flag("--offline", a->offline, "Use only the cache and file repositories; name what is missing");
+    cmd->add_option("--lockfile", a->lockfile,
+                    "JSON lockfile: written when absent, and when present the resolution is pinned to it and every "
+                    "file's sha256 verified");
+    cmd->add_option("--ttl", a->ttl, "How long metadata and SNAPSHOTs stay fresh in the cache (releases: forever)")
+        ->capture_default_str();
+    cmd->add_option("--checksum-policy", a->checksum_policy,
+                    "A missing checksum file: warn, fail, or ignore checksums (a mismatch always fails)")
+        ->check(CLI::IsMember({"warn", "fail", "ignore"}))
+        ->capture_default_str();
+    cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
+    cmd->add_option("--cache-dir", a->cache_dir,
+                    "Cache directory (default $STREAMSUBMIT_CACHE, $XDG_CACHE_HOME/streamsubmit or ~/.cache/streamsubmit)");
+    cmd->add_flag("--no-local-repository", a->no_local, "Do not read ~/.m2/repository");
+    cmd->add_flag("--quiet", a->quiet, "Print only warnings and errors on stderr");
+    cmd->final_callback([a, &selection] { selection.action = [a]() { return run(*a); }; });
+}
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,30 @@
+// Publishing one file into a Maven repository as `mvn deploy:deploy-file` does: the
+// file and its POM (given, or generated with packaging = the file's extension) in the
+// maven2 layout, each with .md5 .sha1 .sha256 .sha512, and g/a/maven-metadata.xml
+// updated (versions, latest, release, lastUpdated). g/a/v/maven-metadata.xml lists the
+// classifiers published for the version, so resolvers can name the platforms that exist.
+// HTTP PUT for http(s):// repositories, file writes for file:// ones.
+#pragma once
+
+#include "common/error.h"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace streamsubmit::resolver {
+
+struct PublishRequest {
+    std::string repository;  // http(s)://[user:pw@]host/path or file:///path
+    std::filesystem::path file;
+    std::string coordinates; // g:a:v or g:a:v:classifier
+    std::optional<std::filesystem::path> pom;
+    std::optional<std::filesystem::path> ca_bundle;
+    std::function<void(std::string_view)> log;
+};
+
+Status publish(const PublishRequest &request);
+
+} // namespace streamsubmit::resolver

@@ -1,0 +1,68 @@
+// The resolver's façade: coordinates in, a mediated dependency graph with local files out.
+#pragma once
+
+#include "common/error.h"
+#include "resolver/checksum.h"
+#include "resolver/coordinate.h"
+#include "resolver/publish.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace streamsubmit::resolver {
+
+inline constexpr const char *kMavenCentral = "https://repo1.maven.org/maven2";
+
+struct ResolverSettings {
+    std::vector<std::string> repositories;                          // the user's, tried after ~/.m2
+    std::vector<std::string> default_repositories{kMavenCentral};   // tried last
+    std::vector<std::string> exclusions;                            // g:a, '*' allowed
+    bool offline = false;                                           // cache (and file repositories) only
+    bool no_download = false;                                       // POMs only: the graph without the files
+    std::optional<std::filesystem::path> lockfile;
+    std::chrono::seconds ttl{86400};
+    ChecksumPolicy checksum_policy = ChecksumPolicy::Warn;
+    std::optional<std::filesystem::path> ca_bundle;
+    std::optional<std::filesystem::path> cache_dir;                 // default: default_cache_root()
+    std::optional<std::filesystem::path> local_repository;          // default: ~/.m2/repository if present
+    bool use_local_repository = true;
+    bool progress = false;
+    // Low-speed and connect timeouts; STREAMSUBMIT_HTTP_TIMEOUT (seconds) overrides.
+    std::chrono::seconds http_timeout{30};
+    int http_retries = 3;                                           // STREAMSUBMIT_HTTP_RETRIES overrides
+    std::function<void(std::string_view)> log;                      // diagnostics → stderr by the caller
+};
+
+struct ResolvedArtifact {
+    Coordinate coordinate;
+    std::string scope;
+    std::string repository;
+    std::filesystem::path path; // empty with no_download
+    std::string sha256;         // empty with no_download
+    int depth = 1;
+    std::vector<size_t> children;
+};
+
+struct Resolution {
+    std::vector<ResolvedArtifact> artifacts; // dependencies before dependents
+    std::vector<size_t> roots;
+    long long network_transfers = 0;         // HTTP transfers this resolution made
+
+    // Like `mvn dependency:tree`: "g:a:type[:classifier]:version:scope" with +- \- | prefixes.
+    std::string tree_text() const { return tree_text(false); }
+    std::string tree_text(bool with_paths) const;
+    // Like `mvn dependency:list`, one artifact per line in tree order.
+    std::string list_text() const { return list_text(false); }
+    std::string list_text(bool with_paths) const;
+    // Files with extension so, dependencies first.
+    std::vector<std::filesystem::path> native_plugins() const;
+};
+
+Result<Resolution> resolve(const std::vector<std::string> &coordinates, const ResolverSettings &settings);
+
+} // namespace streamsubmit::resolver
