@@ -374,7 +374,8 @@ def consumer_group_offsets(group, *, bootstrap=None):
 
 def consume_all(topic, *, bootstrap=None, read_committed=True, fmt="%t %p %o\n", timeout=120):
     """Reads topic from the beginning to its current end with kcat (no group): a list of
-    (topic, partition, offset) tuples. read_committed=False also shows aborted records."""
+    (topic, partition, offset) tuples. read_committed=False also shows aborted records.
+    With another kcat -f format (e.g. "%p %o %k %s\n") returns kcat's output as text."""
     cmd = ["kcat", "-C", "-b", _bootstrap(bootstrap), "-t", topic, "-o", "beginning", "-e", "-q",
            "-f", fmt, "-X", "isolation.level=%s" % ("read_committed" if read_committed else "read_uncommitted")]
     p = _run(cmd, timeout=timeout)
