@@ -48,6 +48,7 @@ void add_job_options(CLI::App &app, JobArgs &args) {
         const std::string name(key.name);
         auto *opt = app.add_option(std::string(key.flag), args.by_key[name],
                                    fmt::format("{} (key {})", key.description, key.name));
+        opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // the last one wins, as in spark-submit
         if (!key.default_value.empty()) opt->default_str(std::string(key.default_value));
         if (key.flag == "--master") opt->option_text("local[N]");
         args.flag_options.emplace_back(name, opt);
@@ -58,13 +59,14 @@ void add_job_options(CLI::App &app, JobArgs &args) {
     app.add_flag("-v,--verbose", args.verbose, "Print the effective configuration and the plugins loaded");
     for (const auto &u : kUnsupported)
         args.unsupported.emplace_back(
-            u.why, app.add_option(u.flag, args.unsupported_values, u.why)->group("")->allow_extra_args(false)->expected(0, 1));
+            u.flag, app.add_option(u.flag, args.unsupported_values, u.why)->group("")->allow_extra_args(false)->expected(0, 1));
 }
 
 Result<Config> build_config(const JobArgs &args) {
-    for (const auto &[why, opt] : args.unsupported)
+    for (const auto &[flag, opt] : args.unsupported)
         if (opt->count() > 0)
-            return Error(ErrorKind::Usage, fmt::format("{} does not apply to streamsubmit", opt->get_name()), "", why);
+            return Error(ErrorKind::Usage, fmt::format("{} does not apply to streamsubmit", flag), "",
+                         opt->get_description());
     Config config;
     std::filesystem::path props = args.properties_file;
     if (props.empty()) {

@@ -19,7 +19,7 @@ struct JobArgs {
     std::string properties_file;
     bool verbose = false;
     std::vector<std::string> unsupported_values;
-    std::vector<std::pair<std::string, CLI::Option *>> unsupported; // spark-submit options that do not apply, with why
+    std::vector<std::pair<std::string, CLI::Option *>> unsupported; // spark-submit options that do not apply
 };
 
 void add_job_options(CLI::App &app, JobArgs &args);

@@ -1,0 +1,212 @@
+"""Direct mode end to end against the embedded mock cluster (`streamsubmit mock-cluster`).
+
+Cross-checks with kcat, an independent client. Runs with no Kafka installed.
+"""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
+                               covered, main, output_of, parse_json_report, parse_text_report, run, start,
+                               wait_for_batches)
+
+TEST_PLUGIN_DIR = os.environ.get("TEST_PLUGIN_DIR", "")
+
+
+def kcat_counts(bootstrap, topic):
+    """Records per partition and the offset after the last one, read by kcat."""
+    out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p %o\n"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    counts, ends = {}, {}
+    for line in out.splitlines():
+        p, o = map(int, line.split())
+        counts[p] = counts.get(p, 0) + 1
+        ends[p] = max(ends.get(p, 0), o + 1)
+    return counts, ends
+
+
+class DirectModeOnMockCluster(unittest.TestCase):
+    def job(self, bootstrap, *extra):
+        return ["--bootstrap-servers", bootstrap, "--topics", "orders", "--conf", "kafka.auto.offset.reset=earliest",
+                "--batch-interval", "200ms"] + list(extra)
+
+    def test_until_latest_reads_every_record_once(self):
+        with MockCluster(topics=["orders:3"], produce=["orders:30000"]) as c:
+            proc = run(self.job(c.bootstrap, "--until", "latest"), check=EXIT_OK)
+            batches = parse_text_report(proc.stdout)
+            counts, ends = kcat_counts(c.bootstrap, "orders")
+        self.assertGreaterEqual(len(batches), 1)
+        by_tp = covered(batches)
+        self.assertEqual(sorted(by_tp), [("orders", 0), ("orders", 1), ("orders", 2)])
+        for (topic, p), ranges in by_tp.items():
+            assert_contiguous(self, ranges, 0, ends[p], f"{topic}-{p}")
+        self.assertEqual(sum(b["records"] for b in batches), 30000)
+        self.assertEqual(sum(counts.values()), 30000)
+        for b in batches:  # no gaps on the mock: the header counts what the ranges span
+            self.assertEqual(b["records"], sum(u - f for _, _, f, u in b["ranges"]))
+
+    def test_rate_limits_bound_every_range_and_batch(self):
+        with MockCluster(topics=["orders:3"], produce=["orders:6000"]) as c:
+            proc = run(self.job(c.bootstrap, "--until", "latest", "--batch-interval", "1s",
+                                "--conf", "stream.kafka.maxRatePerPartition=500",
+                                "--conf", "stream.kafka.maxOffsetsPerBatch=1200"), check=EXIT_OK)
+        batches = parse_text_report(proc.stdout)
+        self.assertGreater(len(batches), 4)
+        for b in batches:
+            self.assertLessEqual(b["records"], 1200)
+            for _, _, f, u in b["ranges"]:
+                self.assertLessEqual(u - f, 500)
+        self.assertEqual(sum(b["records"] for b in batches), 6000)
+
+    def test_json_lines_report(self):
+        with MockCluster(topics=["orders:2"], produce=["orders:1000"], value_bytes=10) as c:
+            proc = run(self.job(c.bootstrap, "--until", "latest", "--output", "json"), check=EXIT_OK)
+        docs = parse_json_report(proc.stdout)
+        self.assertTrue(docs)
+        for i, d in enumerate(docs):
+            self.assertEqual(d["batch"], i)
+            self.assertEqual(d["mode"], "direct")
+            self.assertEqual(set(d["durationMs"]), {"plan", "read", "output"})
+            self.assertEqual(d["records"], sum(r["records"] for r in d["ranges"]))
+            for r in d["ranges"]:
+                self.assertEqual(set(r), {"topic", "partition", "fromOffset", "untilOffset", "records", "logEndOffset"})
+                self.assertLessEqual(r["untilOffset"], r["logEndOffset"])
+        self.assertEqual(sum(d["records"] for d in docs), 1000)
+        # key "key-<n>" (5-9 bytes) + value 10 bytes per record
+        self.assertGreater(sum(d["bytes"] for d in docs), 1000 * 14)
+
+    def test_starting_offsets_json_and_max_batches(self):
+        with MockCluster(topics=["orders:3"], produce=["orders:3000"]) as c:
+            start_json = json.dumps({"orders": {"0": 100, "1": -2, "2": -1}})
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--batch-interval", "100ms",
+                        "--conf", f"stream.startingOffsets={start_json}", "--max-batches", "1"], check=EXIT_OK)
+            _, ends = kcat_counts(c.bootstrap, "orders")
+        batches = parse_text_report(proc.stdout)
+        self.assertEqual(len(batches), 1)
+        ranges = {p: (f, u) for _, p, f, u in batches[0]["ranges"]}
+        self.assertEqual(ranges[0], (100, ends[0]))
+        self.assertEqual(ranges[1], (0, ends[1]))
+        self.assertEqual(ranges[2], (ends[2], ends[2]))
+
+    def test_kill_minus_nine_then_restart_resumes_without_gap(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:3"], produce=["orders:9000"]) as c:
+            cp = os.path.join(tmp, "cp")
+            args = self.job(c.bootstrap, "--until", "latest", "--checkpoint", cp, "--batch-interval", "1s",
+                            "--conf", "stream.kafka.maxRatePerPartition=100")
+            c.command("rtt 1 40")
+            c.command("rtt 2 40")
+            c.command("rtt 3 40")
+            first = start(args)
+            wait_for_batches(first, 3, timeout=60)
+            first.kill()
+            first.wait()
+            out1, _ = output_of(first)
+            done = parse_text_report(out1)
+            batch_files = sorted(os.listdir(os.path.join(cp, "batches")))
+            with open(os.path.join(cp, "batches", batch_files[-1])) as f:
+                last = json.load(f)
+            for b in range(1, 4):
+                c.command(f"rtt {b} 0")
+            second = run(args, check=EXIT_OK, timeout=180)
+            self.assertIn("resuming from checkpoint", second.stderr)
+            again = parse_text_report(second.stdout)
+            _, ends = kcat_counts(c.bootstrap, "orders")
+        if last["status"] == "planned":  # the interrupted batch is re-run with identical ranges
+            self.assertEqual(again[0]["batch"], last["batch"])
+            self.assertEqual(sorted((r["topic"], r["partition"], r["from"], r["until"]) for r in last["ranges"]),
+                             sorted(again[0]["ranges"]))
+        # Batches fully printed before the kill, then the ones after: contiguous, possibly one re-run overlap.
+        seen = {b["batch"]: b for b in done}
+        seen.update({b["batch"]: b for b in again})
+        ordered = [seen[k] for k in sorted(seen)]
+        self.assertEqual(sorted(seen), list(range(len(seen))), "batch ids have a gap")
+        for (topic, p), ranges in covered(ordered).items():
+            assert_contiguous(self, ranges, 0, ends[p], f"{topic}-{p}")
+
+    def test_broker_down_and_up_mid_run(self):
+        with MockCluster(brokers=3, topics=["orders:3"], produce=["orders:6000"]) as c:
+            for b in range(1, 4):
+                c.command(f"rtt {b} 20")
+            job = start(self.job(c.bootstrap, "--until", "latest", "--batch-interval", "1s",
+                                 "--conf", "stream.kafka.maxRatePerPartition=200"))
+            wait_for_batches(job, 2, timeout=60)
+            c.command("broker down 2")
+            time.sleep(3)
+            c.command("broker up 2")
+            job.wait(timeout=180)
+            out, err = output_of(job)
+            _, ends = kcat_counts(c.bootstrap, "orders")
+        self.assertEqual(job.returncode, EXIT_OK, err)
+        for (topic, p), ranges in covered(parse_text_report(out)).items():
+            assert_contiguous(self, ranges, 0, ends[p], f"{topic}-{p}")
+
+    def test_sigint_finishes_the_batch_in_flight_and_exits_zero(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:500"]) as c:
+            cp = os.path.join(tmp, "cp")
+            job = start(self.job(c.bootstrap, "--checkpoint", cp))
+            wait_for_batches(job, 2, timeout=30)
+            job.send_signal(signal.SIGINT)
+            job.wait(timeout=30)
+            out, err = output_of(job)
+            self.assertEqual(job.returncode, EXIT_OK, err)
+            batches = parse_text_report(out)
+            last_file = sorted(os.listdir(os.path.join(cp, "batches")))[-1]
+            with open(os.path.join(cp, "batches", last_file)) as f:
+                last = json.load(f)
+            self.assertEqual(last["status"], "complete")
+            self.assertEqual(last["batch"], batches[-1]["batch"])
+            self.assertEqual(len(batches[-1]["ranges"]), 2)  # the last batch was printed whole
+
+    def test_checkpoint_of_another_topic_set_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:1", "clicks:1"],
+                                                               produce=["orders:10"]) as c:
+            cp = os.path.join(tmp, "cp")
+            run(self.job(c.bootstrap, "--until", "latest", "--checkpoint", cp), check=EXIT_OK)
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "clicks", "--until", "latest",
+                        "--checkpoint", cp], check=EXIT_USAGE)
+            self.assertIn("checkpoint belongs to another job", proc.stderr)
+            self.assertIn("hint:", proc.stderr)
+
+
+class ErrorsAndExitCodes(unittest.TestCase):
+    def test_unreachable_brokers_exit_4(self):
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "orders", "--conf",
+                    "stream.kafka.requestTimeout=2s"], check=EXIT_KAFKA, timeout=60)
+        self.assertIn("streamsubmit: error: cannot reach Kafka", proc.stderr)
+        self.assertIn("hint:", proc.stderr)
+        self.assertEqual(proc.stdout, "")
+
+    def test_unknown_topic_exit_4(self):
+        with MockCluster(topics=["orders:1"]) as c:
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "nosuchtopic"], check=EXIT_KAFKA)
+        self.assertIn("nosuchtopic", proc.stderr)
+
+    def test_librdkafka_rejects_a_key_by_name_exit_2(self):
+        with MockCluster(topics=["orders:1"]) as c:
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--conf", "kafka.no.such.key=1"],
+                       check=EXIT_USAGE)
+        self.assertIn("kafka.no.such.key", proc.stderr)
+
+    def test_unknown_key_suggests_the_nearest(self):
+        proc = run(["--topics", "t", "--conf", "stream.failOnDataLos=false"], check=EXIT_USAGE)
+        self.assertIn("stream.failOnDataLoss", proc.stderr)
+
+    def test_missing_topics_and_unsupported_spark_options(self):
+        self.assertIn("--topics", run(["--bootstrap-servers", "127.0.0.1:1"], check=EXIT_USAGE).stderr)
+        proc = run(["--deploy-mode", "cluster", "--topics", "t"], check=EXIT_USAGE)
+        self.assertIn("--deploy-mode does not apply", proc.stderr)
+
+    @unittest.skipUnless(TEST_PLUGIN_DIR, "TEST_PLUGIN_DIR not set")
+    def test_plugin_of_another_abi_exit_3(self):
+        path = os.path.join(TEST_PLUGIN_DIR, "test-wrong_abi.so")
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "t", "--plugins", path], check=EXIT_PLUGIN)
+        self.assertIn(path, proc.stderr)
+        self.assertIn("ABI", proc.stderr)
+
+
+if __name__ == "__main__":
+    main()
