@@ -3,6 +3,8 @@
 #include "errors.h"
 #include "tp_list.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -120,70 +122,80 @@ ss_status subscribe(KafkaSource &src, const char *const *topics, size_t topic_co
 }
 
 ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
-    if (src.take_interrupt())
-        return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
     std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
     std::vector<ss_record> &recs = src.rec_buf;
-    size_t want = max_records == 0 ? kMaxBatch : std::min(max_records, kMaxBatch);
+    const size_t want = max_records == 0 ? kMaxBatch : std::min(max_records, kMaxBatch);
     if (msgs.size() < want)
         msgs.resize(want);
     if (recs.size() < want)
         recs.resize(want);
-    // librdkafka 2.0.2's batch consume waits for a full batch or the timeout; poll returns
-    // what has arrived, so block for the first message only, then drain without waiting.
-    ssize_t got = rd_kafka_consume_batch_queue(src.queue(), timeout_ms, msgs.data(), 1);
-    if (got == 1 && want > 1) {
-        ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, want - 1);
-        got += more > 0 ? more : 0;
-    }
-    if (got < 0)
-        return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") +
-                                                 rd_kafka_err2str(rd_kafka_last_error()));
-    const size_t n = static_cast<size_t>(got);
-    size_t nrec = 0;
-    ss_status st = SS_OK;
-    for (size_t i = 0; i < n && st == SS_OK; ++i) {
-        rd_kafka_message_t *m = msgs[i];
-        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
-            ss_record &r = recs[nrec++];
-            r.topic = rd_kafka_topic_name(m->rkt);
-            r.partition = m->partition;
-            r.offset = m->offset;
-            r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
-            r.key = m->key;
-            r.key_len = m->key_len;
-            r.value = m->payload;
-            r.value_len = m->len;
-            r.range_index = 0;
-            continue;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+    for (;;) {
+        if (src.take_interrupt())
+            return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                std::chrono::steady_clock::now());
+        // librdkafka 2.0.2's batch consume waits for a full batch or the timeout; poll returns
+        // what has arrived, so block for the first message only, then drain without waiting.
+        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), static_cast<int>(std::max<int64_t>(left.count(), 0)),
+                                                   msgs.data(), 1);
+        if (got == 1 && want > 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, want - 1);
+            got += more > 0 ? more : 0;
         }
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            continue;
-        std::string where =
-            m->rkt ? topic_partition_name(rd_kafka_topic_name(m->rkt), m->partition) + ": " : std::string();
-        if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
-            st = set_error(err, SS_ERR_OFFSET_OUT_OF_RANGE,
-                           "kafka: " + where + "offset " + std::to_string(m->offset) +
-                               " is out of range: " + rd_kafka_message_errstr(m));
-        } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-            char reason[512];
-            rd_kafka_resp_err_t fe = rd_kafka_fatal_error(src.rk(), reason, sizeof reason);
-            st = set_error(err, SS_ERR_BROKER, std::string("kafka: fatal error: ") + rd_kafka_err2name(fe) + ": " +
-                                                   reason);
-        } else {
-            src.log(SS_LOG_WARN, "kafka: " + where + rd_kafka_err2name(m->err) + ": " + rd_kafka_message_errstr(m));
+        if (got < 0)
+            return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") +
+                                                     rd_kafka_err2str(rd_kafka_last_error()));
+        const size_t n = static_cast<size_t>(got);
+        size_t nrec = 0;
+        ss_status st = SS_OK;
+        for (size_t i = 0; i < n && st == SS_OK; ++i) {
+            rd_kafka_message_t *m = msgs[i];
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
+                ss_record &r = recs[nrec++];
+                r.topic = rd_kafka_topic_name(m->rkt);
+                r.partition = m->partition;
+                r.offset = m->offset;
+                r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+                r.key = m->key;
+                r.key_len = m->key_len;
+                r.value = m->payload;
+                r.value_len = m->len;
+                r.range_index = 0;
+                continue;
+            }
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                continue;
+            std::string where =
+                m->rkt ? topic_partition_name(rd_kafka_topic_name(m->rkt), m->partition) + ": " : std::string();
+            if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+                st = set_error(err, SS_ERR_OFFSET_OUT_OF_RANGE,
+                               "kafka: " + where + "offset " + std::to_string(m->offset) +
+                                   " is out of range: " + rd_kafka_message_errstr(m));
+            } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+                char reason[512];
+                rd_kafka_resp_err_t fe = rd_kafka_fatal_error(src.rk(), reason, sizeof reason);
+                st = set_error(err, SS_ERR_BROKER,
+                               std::string("kafka: fatal error: ") + rd_kafka_err2name(fe) + ": " + reason);
+            } else {
+                src.log(SS_LOG_WARN,
+                        "kafka: " + where + rd_kafka_err2name(m->err) + ": " + rd_kafka_message_errstr(m));
+            }
         }
+        // Records before an error in the same batch are still delivered: their positions are gone.
+        int stop = 0;
+        if (nrec > 0)
+            stop = fn(ctx, recs.data(), nrec);
+        for (size_t i = 0; i < n; ++i)
+            rd_kafka_message_destroy(msgs[i]);
+        if (st != SS_OK)
+            return st;
+        if (stop)
+            return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll stopped by the record callback");
+        // Only events arrived (rebalance, EOF, warnings): keep waiting for records until the timeout.
+        if (nrec > 0 || std::chrono::steady_clock::now() >= deadline)
+            break;
     }
-    // Records before an error in the same batch are still delivered: their positions are gone.
-    int stop = 0;
-    if (nrec > 0)
-        stop = fn(ctx, recs.data(), nrec);
-    for (size_t i = 0; i < n; ++i)
-        rd_kafka_message_destroy(msgs[i]);
-    if (st != SS_OK)
-        return st;
-    if (stop)
-        return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll stopped by the record callback");
     if (src.take_interrupt())
         return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
     return SS_OK;

@@ -128,6 +128,17 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     const char *reset = mode == Mode::Direct ? "error" : (user_gave("auto.offset.reset") ? nullptr : "earliest");
     if (reset && rd_kafka_conf_set(conf, "auto.offset.reset", reset, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
         return fail(SS_ERR_INTERNAL, std::string("kafka: auto.offset.reset: ") + errstr);
+    // Direct mode completes ranges that end in an offset gap (transaction markers, compaction)
+    // by the PARTITION_EOF position, so it needs the events whatever the user said.
+    if (mode == Mode::Direct) {
+        for (const auto &[k, v] : conf_)
+            if (k == "enable.partition.eof" && v != "true")
+                log(SS_LOG_WARN, "kafka.enable.partition.eof=" + v + " is ignored in direct mode: reading offset "
+                                 "ranges needs end-of-partition events");
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof errstr);
+    } else if (!user_gave("enable.partition.eof")) {
+        rd_kafka_conf_set(conf, "enable.partition.eof", "false", errstr, sizeof errstr); // poll ignores them
+    }
     // librdkafka 2.0.2 has no consumer queue and refuses assign() without a group
     // ("Local: Unknown group"); direct mode without kafka.group.id uses a private name that
     // never joins a group and never commits.

@@ -482,6 +482,35 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there; pause an
         CHECK(g.range_index == 0);
 }
 
+TEST_CASE("receiver mode: cooperative-sticky group, rebalance events, interrupt of a waiting poll") {
+    Source src(base_conf({{"group.id", "coop-test"}, {"partition.assignment.strategy", "cooperative-sticky"}}));
+    REQUIRE(src.s);
+    Rebalances rb;
+    rb.src = src.s;
+    const char *topics[] = {"orders"};
+    REQUIRE_MESSAGE(api()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
+    Collector got;
+    // A new group starts at the beginning (auto.offset.reset defaults to earliest in receiver mode).
+    auto first = poll_until(src, got, 20000, [&] { return got.records.size() >= static_cast<size_t>(kOrders); });
+    CHECK(got.records.size() == static_cast<size_t>(kOrders));
+    for (int32_t p = 0; p < 3; ++p)
+        CHECK(first[p] == 0);
+    REQUIRE(!rb.events.empty());
+    CHECK(rb.events.front().first == SS_REBALANCE_ASSIGN);
+
+    // Nothing more arrives: a long poll returns INTERRUPTED soon after interrupt().
+    std::thread t([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        api()->interrupt(src.s);
+    });
+    auto t0 = Clock::now();
+    ss_status st = api()->poll(src.s, 10000, 100, Collector::fn, &got, &src.err);
+    auto took = ms_since(t0);
+    t.join();
+    CHECK(st == SS_ERR_INTERRUPTED);
+    CHECK(took < 2000);
+}
+
 int main(int argc, char **argv) {
     std::string plugin;
     std::vector<char *> rest;
