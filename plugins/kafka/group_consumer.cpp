@@ -129,6 +129,7 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         msgs.resize(want);
     if (recs.size() < want)
         recs.resize(want);
+    src.begin_blocking_call();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
     for (;;) {
         if (src.take_interrupt())

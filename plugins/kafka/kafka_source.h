@@ -34,9 +34,12 @@ public:
 
     // Thread-safe: sets the flag and wakes a consumer blocked on queue().
     void interrupt();
+    // Called when read_ranges/poll starts: an interrupt() made while no call was running is
+    // dropped, so a host that interrupts every source after one failed does not fail the
+    // next call of the sources that had already finished.
+    void begin_blocking_call() { interrupted_.store(false, std::memory_order_relaxed); }
     // True once per interrupt(): the blocking call that sees it returns SS_ERR_INTERRUPTED.
     bool take_interrupt() { return interrupted_.exchange(false, std::memory_order_acq_rel); }
-    bool interrupt_pending() const { return interrupted_.load(std::memory_order_relaxed); }
 
     void log(ss_log_level level, std::string_view message) const;
 

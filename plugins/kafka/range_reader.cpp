@@ -219,6 +219,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
 
 ss_status read_ranges(KafkaSource &src, const ss_offset_range *ranges, size_t count, ss_records_fn fn, void *ctx,
                       ss_error *err) {
+    src.begin_blocking_call();
     // Split into rounds so that no round assigns a partition twice (normally one round).
     std::vector<std::vector<size_t>> rounds;
     std::unordered_map<std::string, size_t> seen;

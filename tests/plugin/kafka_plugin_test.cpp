@@ -337,6 +337,14 @@ TEST_CASE("interrupt and callback stop") {
                         src.err.message);
         check_exact(part, few);
     }
+    SUBCASE("an interrupt while no call runs does not fail the next call") {
+        api()->interrupt(src.s);
+        std::vector<ss_offset_range> part{{"orders", 0, 0, 5}};
+        Collector few;
+        REQUIRE_MESSAGE(api()->read_ranges(src.s, part.data(), 1, Collector::fn, &few, &src.err) == SS_OK,
+                        src.err.message);
+        check_exact(part, few);
+    }
     SUBCASE("callback returns non-zero") {
         auto ranges = full_ranges(w);
         Collector got;
