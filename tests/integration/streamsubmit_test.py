@@ -146,6 +146,5 @@ def wait_for(predicate, timeout=30, interval=0.1, what="condition"):
 
 
 def main():
-    import warnings
-    warnings.simplefilter("ignore", ResourceWarning)  # report files live until the test process ends
-    unittest.main(verbosity=2)
+    # Background jobs' report files live until the test process ends; don't warn about them.
+    unittest.main(verbosity=2, warnings="ignore")
