@@ -402,6 +402,16 @@ TEST_CASE("watermarks of 1000 partitions are one batch") {
     }
     MESSAGE("watermarks of 1000 partitions took " << took << " ms");
 
+    // ListOffsets (API key 2) failing with NOT_LEADER_OR_FOLLOWER (6) is retried within the timeout.
+    REQUIRE(capi()->push_request_errors(cl.c, 2, 3, 6, &err) == SS_OK);
+    REQUIRE(capi()->set_broker_rtt(cl.c, 2, 50, &err) == SS_OK);
+    auto o = watermarks(src, "orders", 3);
+    int64_t sum = 0;
+    for (const auto &m : o)
+        sum += m.latest;
+    CHECK(sum == kOrders);
+    REQUIRE(capi()->set_broker_rtt(cl.c, 2, 0, &err) == SS_OK);
+
     std::vector<ss_topic_partition> times{{"orders", 0, 0}, {"orders", 1, 4102444800000LL}};
     REQUIRE_MESSAGE(api()->offsets_for_times(src.s, times.data(), times.size(), 10000, &src.err) == SS_OK,
                     src.err.message);
