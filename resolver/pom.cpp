@@ -77,7 +77,7 @@ Result<Pom> parse_pom(std::string_view xml, std::string_view source) {
         const int line = line_of_offset(xml, static_cast<size_t>(std::max<std::ptrdiff_t>(0, res.offset)));
         return Error(ErrorKind::Resolution,
                      "malformed POM at line " + std::to_string(line) + ": " + res.description(), std::string(source),
-                     "the repository serves a broken file; remove it from the cache and the repository, or use "
+                     "the repository serves a broken file (streamsubmit does not keep it in its cache); fix it there, or use "
                      "another repository");
     }
     const auto project = doc.child("project");

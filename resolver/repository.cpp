@@ -1,5 +1,7 @@
 #include "resolver/repository.h"
 
+#include "resolver/pom.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -83,6 +85,16 @@ Result<Repository> parse_repository(const std::string &raw, bool is_default) {
         repo.credentials.netrc = true;
     }
     return repo;
+}
+
+void RepositoryChain::discard_if_cached(const fs::path &file) {
+    // A broken file must not stay in the cache, or every later run would fail on it.
+    const auto root = cache_.options().root.lexically_normal().string();
+    if (!file.lexically_normal().string().starts_with(root)) return;
+    std::error_code ec;
+    fs::remove(file, ec);
+    for (const auto a : kAllAlgorithms) fs::remove(file.string() + "." + std::string(algorithm_extension(a)), ec);
+    if (log_) log_("removed the broken file from the cache: " + file.string());
 }
 
 RepositoryChain::RepositoryChain(std::vector<Repository> repositories, ArtifactCache &cache,
@@ -191,7 +203,13 @@ void RepositoryChain::prefetch_poms(const std::vector<Gav> &gavs) {
             poms_.emplace(keys[i], located[i].error());
             continue;
         }
-        poms_.emplace(keys[i], PomText{read_all(located[i]->file), located[i]->url});
+        std::string text = read_all(located[i]->file);
+        if (auto parsed = parse_pom(text, located[i]->url); !parsed) {
+            discard_if_cached(located[i]->file);
+            poms_.emplace(keys[i], parsed.error());
+            continue;
+        }
+        poms_.emplace(keys[i], PomText{std::move(text), located[i]->url});
         pom_repo_[keys[i]] = located[i]->repository;
     }
 }
@@ -244,7 +262,11 @@ std::vector<Result<MavenMetadata>> RepositoryChain::merged_metadata(const std::v
     for (size_t k = 0; k < reqs.size(); ++k) {
         const size_t i = req_index[k];
         tried[i].push_back(reqs[k].url);
-        if (res[k].status == CacheResult::Found) add(i, read_all(res[k].file), reqs[k].url);
+        if (res[k].status == CacheResult::Found) {
+            const bool had_failure = failure[i].has_value();
+            add(i, read_all(res[k].file), reqs[k].url);
+            if (!had_failure && failure[i]) discard_if_cached(res[k].file);
+        }
         else if (res[k].status == CacheResult::Failed && !failure[i]) failure[i] = res[k].error;
     }
     std::vector<Result<MavenMetadata>> out;

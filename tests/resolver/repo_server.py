@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 
+MALFORMED = b"<project>\n<groupId>x</groupId>\n<artifactId>y</artifact>\n</project>\n"
 ALGS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
 
@@ -125,16 +126,14 @@ def make_handler(repo):
                 if fault == "html":
                     return self._send(200, b"<!DOCTYPE html><html><body>Please log in</body></html>", "text/html")
                 if fault == "malformed":
-                    return self._send(200, b"<project>\n<groupId>x</groupId>\n<artifactId>y</artifact>\n</project>\n",
-                                      "application/xml")
+                    return self._send(200, MALFORMED, "application/xml")
             if fault and sidecar:
                 if fault == "nosum":
                     return self._send(404, b"no", "text/plain")
                 if fault == "badsum":
                     return self._send(200, ("0" * len(ALGS[sidecar]().hexdigest()) + "\n").encode(), "text/plain")
-                if fault in ("html", "malformed", "stall", "loop", "401", "403"):
-                    # sidecar of a faulty file: answer the sidecar of what the fault serves
-                    pass
+                if fault == "malformed":  # a consistent checksum for the broken body
+                    return self._send(200, (ALGS[sidecar](MALFORMED).hexdigest() + "\n").encode(), "text/plain")
             body = self._body(path)
             if body is None:
                 return self._send(404, b"not found", "text/plain")
