@@ -56,7 +56,10 @@ void dr_cb(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque) {
 }
 
 template <class F>
-ss_status guarded(ss_error *err, F &&f) {
+ss_status guarded(const ss_cluster *c, ss_error *err, F &&f) {
+    clear_error(err);
+    if (!c || !c->mock)
+        return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: NULL cluster");
     try {
         return f();
     } catch (const std::exception &e) {
@@ -125,7 +128,7 @@ void destroy(ss_cluster *c) {
 const char *bootstrap_servers(ss_cluster *c) { return c ? c->bootstraps.c_str() : ""; }
 
 ss_status create_topic(ss_cluster *c, const char *topic, int partitions, ss_error *err) {
-    return guarded(err, [&] {
+    return guarded(c, err, [&] {
         if (!topic || partitions < 1)
             return set_error(err, SS_ERR_CONFIG, "kafka mock cluster: create_topic needs a name and partitions >= 1");
         int rf = std::min(3, c->brokers);
@@ -135,7 +138,7 @@ ss_status create_topic(ss_cluster *c, const char *topic, int partitions, ss_erro
 }
 
 ss_status produce(ss_cluster *c, const char *topic, int64_t count, size_t value_bytes, ss_error *err) {
-    return guarded(err, [&]() -> ss_status {
+    return guarded(c, err, [&]() -> ss_status {
         if (!topic || count < 0)
             return set_error(err, SS_ERR_CONFIG, "kafka mock cluster: produce needs a topic and count >= 0");
         char errstr[512];
@@ -205,7 +208,7 @@ ss_status produce(ss_cluster *c, const char *topic, int64_t count, size_t value_
 }
 
 ss_status set_broker_up(ss_cluster *c, int32_t broker_id, int up, ss_error *err) {
-    return guarded(err, [&] {
+    return guarded(c, err, [&] {
         rd_kafka_resp_err_t e = up ? rd_kafka_mock_broker_set_up(c->mock, broker_id)
                                    : rd_kafka_mock_broker_set_down(c->mock, broker_id);
         return check(err, e, "set broker " + std::to_string(broker_id) + (up ? " up" : " down"));
@@ -213,7 +216,7 @@ ss_status set_broker_up(ss_cluster *c, int32_t broker_id, int up, ss_error *err)
 }
 
 ss_status set_leader(ss_cluster *c, const char *topic, int32_t partition, int32_t broker_id, ss_error *err) {
-    return guarded(err, [&] {
+    return guarded(c, err, [&] {
         return check(err, rd_kafka_mock_partition_set_leader(c->mock, topic, partition, broker_id),
                      "set leader of " + topic_partition_name(topic, partition) + " to broker " +
                          std::to_string(broker_id));
@@ -221,14 +224,14 @@ ss_status set_leader(ss_cluster *c, const char *topic, int32_t partition, int32_
 }
 
 ss_status set_broker_rtt(ss_cluster *c, int32_t broker_id, int rtt_ms, ss_error *err) {
-    return guarded(err, [&] {
+    return guarded(c, err, [&] {
         return check(err, rd_kafka_mock_broker_set_rtt(c->mock, broker_id, rtt_ms),
                      "set rtt of broker " + std::to_string(broker_id));
     });
 }
 
 ss_status push_request_errors(ss_cluster *c, int16_t api_key, size_t count, int error_code, ss_error *err) {
-    return guarded(err, [&] {
+    return guarded(c, err, [&] {
         std::vector<rd_kafka_resp_err_t> errors(count, static_cast<rd_kafka_resp_err_t>(error_code));
         rd_kafka_mock_push_request_errors_array(c->mock, api_key, count, errors.data());
         return SS_OK;
