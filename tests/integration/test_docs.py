@@ -1,0 +1,60 @@
+"""The man page, --help and the configuration table agree; the man page renders cleanly."""
+import os
+import re
+import subprocess
+import unittest
+
+from streamsubmit_test import BIN, main, run
+
+ROOT = os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+PAGE = os.path.join(ROOT, "man", "streamsubmit.1")
+
+
+def rendered(page, warnings=False):
+    args = ["man", "-l", page] if not warnings else ["man", "--warnings", "-l", page]
+    proc = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, MANWIDTH="100"), timeout=60)
+    proc.stdout = re.sub(".\b", "", proc.stdout)  # drop overstrike bold/underline
+    return proc
+
+
+class ManPage(unittest.TestCase):
+    def test_configuration_section_matches_the_table(self):
+        proc = subprocess.run([os.path.join(ROOT, "scripts", "update-man"), "--check"], capture_output=True,
+                              text=True, env=dict(os.environ, STREAMSUBMIT_BIN=BIN), timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+
+    def test_renders_without_warnings(self):
+        proc = rendered(PAGE, warnings=True)
+        self.assertEqual(proc.returncode, 0)
+        self.assertEqual(proc.stderr.strip(), "")
+
+    def test_every_option_of_help_is_in_the_man_page(self):
+        text = rendered(PAGE).stdout
+        options = set(re.findall(r"^\s+(?:-\w,)?(--[a-z][a-z-]+)", run(["--help"], check=0).stdout, re.M))
+        self.assertGreater(len(options), 10)
+        for opt in sorted(options):
+            self.assertIn(opt, text, f"{opt} is in --help but not in the man page")
+
+    def test_every_table_key_is_documented(self):
+        text = rendered(PAGE).stdout
+        for line in run(["config"], check=0).stdout.splitlines():
+            key = line.split(" = ")[0]
+            self.assertIn(key, text)
+
+    def test_sections(self):
+        text = rendered(PAGE).stdout
+        for section in ("NAME", "SYNOPSIS", "DESCRIPTION", "MODES", "OPTIONS", "CONFIGURATION", "OUTPUT",
+                        "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"):
+            self.assertRegex(text, rf"(?m)^{section}$")
+
+    def test_exit_codes_agree_with_readme(self):
+        with open(os.path.join(ROOT, "README.md")) as f:
+            readme_codes = set(re.findall(r"^\| (\d+) \|", f.read(), re.M))
+        text = rendered(PAGE).stdout
+        section = text.split("EXIT STATUS", 1)[1].split("ENVIRONMENT", 1)[0]
+        man_codes = set(re.findall(r"^\s{7}(\d+)\s{2,}\S", section, re.M))
+        self.assertEqual(readme_codes, man_codes)
+
+
+if __name__ == "__main__":
+    main()
