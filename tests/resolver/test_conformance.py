@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Conformance with Maven: for real roots, `streamsubmit resolve --list` equals
+`mvn dependency:list` (coordinates, versions, scopes) and `--tree` equals `mvn dependency:tree`.
+
+The fixture is the POM closure of the roots, fetched once by mvn from Maven Central into
+.cache/resolver/conformance/m2 (git-ignored; POMs and metadata only, served on loopback).
+mvn's own answers are recorded next to it: dependency:tree against that POM-only repository,
+dependency:list in a throw-away local repository (it needs the jars), deleted afterwards.
+Without mvn or network on the first run the test is skipped (exit 77)."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import harness
+from harness import check
+
+A = harness.args()
+TOP = os.path.abspath(os.path.join(harness.HERE, "..", ".."))
+FIXTURE = os.path.join(TOP, ".cache", "resolver", "conformance")
+M2 = os.path.join(FIXTURE, "m2")
+EXPECTED = os.path.join(FIXTURE, "expected")
+PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
+
+ROOTS = [
+    "org.apache.spark:spark-streaming-kafka-0-10_2.13:3.5.1",  # Spark's Kafka integration
+    "org.apache.kafka:kafka-clients:3.9.0",
+    "com.fasterxml.jackson.core:jackson-databind:2.17.2",       # parent chain + jackson-bom import
+    "software.amazon.awssdk:sts:2.25.60",                       # BOM-heavy parent chain
+    "com.nimbusds:oauth2-oidc-sdk:9.35",                         # version ranges
+]
+
+
+def probe_project(d, coord):
+    g, a, v = coord.split(":")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "pom.xml"), "w") as f:
+        f.write("""<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>conformance</groupId><artifactId>probe</artifactId><version>1</version><packaging>pom</packaging>
+<dependencies><dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></dependency></dependencies>
+</project>
+""" % (g, a, v))
+
+
+def mvn(project, repo_local, goal, output, offline=False):
+    cmd = ["mvn", "-B", "-q", "-Dmaven.repo.local=" + repo_local, "%s:%s" % (PLUGIN, goal), "-DoutputFile=" + output]
+    if offline:
+        cmd.insert(1, "-o")
+    p = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=900)
+    return p.returncode == 0, p.stdout + p.stderr
+
+
+def name_of(coord):
+    return coord.split(":")[1]
+
+
+def build_fixture():
+    if all(os.path.isfile(os.path.join(EXPECTED, name_of(r) + ".list")) for r in ROOTS):
+        return True
+    if not shutil.which("mvn"):
+        print("SKIP: mvn not found and no fixture in " + FIXTURE)
+        return False
+    os.makedirs(EXPECTED, exist_ok=True)
+    work = os.path.join(FIXTURE, "work")
+    full = os.path.join(FIXTURE, "m2-full")
+    for r in ROOTS:
+        d = os.path.join(work, name_of(r))
+        probe_project(d, r)
+        ok, log = mvn(d, M2, "tree", os.path.join(EXPECTED, name_of(r) + ".tree"))
+        if not ok:
+            print("SKIP: mvn dependency:tree failed for %s (no network?)\n%s" % (r, log[-2000:]))
+            return False
+        ok, log = mvn(d, full, "list", os.path.join(EXPECTED, name_of(r) + ".list.tmp"))
+        if not ok:
+            print("SKIP: mvn dependency:list failed for %s\n%s" % (r, log[-2000:]))
+            return False
+        os.replace(os.path.join(EXPECTED, name_of(r) + ".list.tmp"), os.path.join(EXPECTED, name_of(r) + ".list"))
+    shutil.rmtree(full, ignore_errors=True)  # jars: not needed any more
+    shutil.rmtree(work, ignore_errors=True)
+    return True
+
+
+def mvn_list(path):
+    out = set()
+    for line in open(path):
+        line = line.strip()
+        if not line or line.startswith("The following"):
+            continue
+        line = re.sub(r" -- module .*$", "", line)
+        out.add(line)
+    return out
+
+
+def mvn_tree(path):
+    lines = open(path).read().splitlines()[1:]  # the probe project itself
+    return [l[3:] for l in lines]                # one level less indented
+
+
+if not build_fixture():
+    sys.exit(77)
+SERVER, STATE, URL = harness.repo_server.start(M2)
+
+
+def make_test(root):
+    def test():
+        env = harness.Env(A.binary)
+        rc, out, err = env.run("resolve", "--default-repositories", URL, "--no-local-repository", "--no-download",
+                               "--list", root)
+        check(rc == 0, "resolve %s failed" % root, err)
+        ours = set(out.splitlines())
+        theirs = mvn_list(os.path.join(EXPECTED, name_of(root) + ".list"))
+        check(ours == theirs, "dependency:list differs for %s\n only streamsubmit: %s\n only mvn: %s" % (
+            root, sorted(ours - theirs), sorted(theirs - ours)))
+        rc, out, err = env.run("resolve", "--default-repositories", URL, "--no-local-repository", "--no-download",
+                               "--tree", root)
+        check(rc == 0, "resolve --tree failed", err)
+        theirs_tree = mvn_tree(os.path.join(EXPECTED, name_of(root) + ".tree"))
+        check(out.splitlines() == theirs_tree, "dependency:tree differs for " + root, out, "\n".join(theirs_tree))
+        env.cleanup()
+    test.__name__ = "test_" + re.sub(r"\W", "_", name_of(root))
+    return test
+
+
+if __name__ == "__main__":
+    raise SystemExit(harness.run_tests([make_test(r) for r in ROOTS], A.tests))
