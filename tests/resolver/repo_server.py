@@ -29,8 +29,9 @@ ALGS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256, "sha
 
 
 class Repo:
-    def __init__(self, root, faults=None, auth=None):
+    def __init__(self, root, faults=None, auth=None, synth_sums=True):
         self.root = os.path.abspath(root)
+        self.synth_sums = synth_sums  # compute sidecars for files that have none
         self.faults = dict(faults or {})
         self.auth = auth  # "Basic xxx" or "Bearer xxx" required when set
         self.requests = []
@@ -81,7 +82,7 @@ def make_handler(repo):
                 with open(p, "rb") as f:
                     return f.read()
             for alg, fn in ALGS.items():
-                if rel.endswith("." + alg):
+                if repo.synth_sums and rel.endswith("." + alg):
                     src = self._file(rel[: -len(alg) - 1])
                     if src:
                         with open(src, "rb") as f:
@@ -167,9 +168,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-def start(root, faults=None, auth=None):
+def start(root, faults=None, auth=None, synth_sums=True):
     """Starts a server thread on a free port; returns (server, repo, url)."""
-    repo = Repo(root, faults, auth)
+    repo = Repo(root, faults, auth, synth_sums)
     server = Server(("127.0.0.1", 0), make_handler(repo))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, repo, "http://127.0.0.1:%d" % server.server_address[1]
