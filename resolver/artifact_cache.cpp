@@ -76,6 +76,15 @@ std::string temp_name(const fs::path &target) {
     return target.string() + ".part-" + std::to_string(::getpid()) + "-" + std::to_string(g_temp_counter++);
 }
 
+// Temporary files of a download killed earlier. Only the holder of the file's lock writes
+// them, and we hold it, so every one left is dead.
+void remove_stale_parts(const fs::path &target) {
+    const std::string prefix = target.filename().string() + ".part-";
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(target.parent_path(), ec))
+        if (entry.path().filename().string().starts_with(prefix)) fs::remove(entry.path(), ec);
+}
+
 } // namespace
 
 struct ArtifactCache::Work {
@@ -216,6 +225,7 @@ void ArtifactCache::download(std::vector<Work *> &batch) {
     if (batch.empty()) return;
     std::vector<HttpRequest> reqs;
     for (Work *w : batch) {
+        remove_stale_parts(w->target);
         w->temp = temp_name(w->target);
         reqs.push_back({w->request->url, w->request->credentials, w->temp, "GET", {}});
         if (options_.checksum_policy != ChecksumPolicy::Ignore) {

@@ -11,7 +11,7 @@ Serves a directory in the maven2 layout. Extras:
       "truncate" half the body, connection closed  "badsum"     wrong .sha1/.sha256/...
       "nosum"   no checksum sidecars               "loop"       redirects to itself forever
       "401" / "403"                                "html"       200 with an HTML page
-      "malformed"  200 with broken XML
+      "malformed"  200 with broken XML             "slow"       the body, 4 KiB every 50 ms
   * every request is counted in .requests (path list), for "no request on a warm cache".
 
 Usage as a script: repo_server.py DIR [--port N]  (prints the URL, serves until killed).
@@ -119,6 +119,19 @@ def make_handler(repo):
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()
                     self.close_connection = True
+                    return
+                if fault == "slow":  # the real body, 4 KiB every 50 ms
+                    body = self._body(path) or b""
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    try:
+                        for i in range(0, len(body), 4096):
+                            self.wfile.write(body[i:i + 4096])
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
                     return
                 if fault == "loop":
                     return self._send(302, b"", "text/plain", {"Location": path})
