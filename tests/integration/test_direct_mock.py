@@ -10,9 +10,9 @@ import tempfile
 import time
 import unittest
 
-from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
+from streamsubmit_test import (EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
                                covered, main, output_of, parse_json_report, parse_text_report, run, start,
-                               wait_for_batches)
+                               wait_for, wait_for_batches)
 
 TEST_PLUGIN_DIR = os.environ.get("TEST_PLUGIN_DIR", "")
 
@@ -160,6 +160,32 @@ class DirectModeOnMockCluster(unittest.TestCase):
             self.assertEqual(last["status"], "complete")
             self.assertEqual(last["batch"], batches[-1]["batch"])
             self.assertEqual(len(batches[-1]["ranges"]), 2)  # the last batch was printed whole
+
+    def test_second_signal_stops_at_once_with_130_and_the_checkpoint_stays_usable(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:3"], produce=["orders:3000"]) as c:
+            cp = os.path.join(tmp, "cp")
+            for b in range(1, 4):
+                c.command(f"rtt {b} 300")  # slow batches: the signals land while one is in flight
+            args = self.job(c.bootstrap, "--checkpoint", cp, "--until", "latest",
+                            "--conf", "stream.kafka.maxRatePerPartition=100")
+            job = start(args)
+            wait_for_batches(job, 1)
+            job.send_signal(signal.SIGTERM)
+            # A second signal sent while the first is still pending would merge with it.
+            wait_for(lambda: "stopping after the batch in flight" in output_of(job)[1], what="the first signal")
+            job.send_signal(signal.SIGTERM)
+            job.wait(timeout=30)
+            self.assertEqual(job.returncode, EXIT_INTERRUPTED)
+            self.assertIn("interrupted", output_of(job)[1])
+            for b in range(1, 4):
+                c.command(f"rtt {b} 0")
+            again = run(args, check=EXIT_OK)
+            _, ends = kcat_counts(c.bootstrap, "orders")
+        before = parse_text_report(output_of(job)[0])
+        seen = {b["batch"]: b for b in before}
+        seen.update({b["batch"]: b for b in parse_text_report(again.stdout)})
+        for (topic, p), ranges in covered([seen[k] for k in sorted(seen)]).items():
+            assert_contiguous(self, ranges, 0, ends[p], f"{topic}-{p}")
 
     def test_checkpoint_of_another_topic_set_is_refused(self):
         with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:1", "clicks:1"],
