@@ -150,7 +150,51 @@ def test_local_m2_first():
     env.cleanup()
 
 
+def deploy_snapshot(build, content):
+    base = os.path.join(REPO, "com/example/snap/1.0-SNAPSHOT")
+    ts = "20240101.12000%d" % build
+    value = "1.0-%s-%d" % (ts, build)
+    harness.write(os.path.join(base, "snap-%s.pom" % value), harness.pom_xml("com.example", "snap", "1.0-SNAPSHOT"))
+    harness.write(os.path.join(base, "snap-%s.jar" % value), content)
+    harness.write(os.path.join(base, "maven-metadata.xml"),
+                  "<metadata><groupId>com.example</groupId><artifactId>snap</artifactId><version>1.0-SNAPSHOT</version>"
+                  "<versioning><snapshot><timestamp>%s</timestamp><buildNumber>%d</buildNumber></snapshot>"
+                  "<snapshotVersions><snapshotVersion><extension>jar</extension><value>%s</value></snapshotVersion>"
+                  "<snapshotVersion><extension>pom</extension><value>%s</value></snapshotVersion></snapshotVersions>"
+                  "</versioning></metadata>" % (ts, build, value, value))
+    return value
+
+
+def test_snapshot_and_ttl():
+    v3 = deploy_snapshot(3, b"build three")
+    env = harness.Env(A.binary)
+    rc, out, err = env.resolve(URL, "com.example:snap:1.0-SNAPSHOT")
+    check(rc == 0, "snapshot resolve failed", err)
+    check(out.startswith("com.example:snap:jar:1.0-SNAPSHOT:compile -- ") and out.strip().endswith("snap-%s.jar" % v3),
+          "timestamped file expected", out)
+    before = len(STATE.requests)
+    rc, out, err = env.resolve(URL, "com.example:snap:1.0-SNAPSHOT")
+    check(rc == 0 and len(STATE.requests) == before, "within the TTL a SNAPSHOT must not be re-checked",
+          STATE.requests[before:])
+    v4 = deploy_snapshot(4, b"build four")
+    rc, out, err = env.resolve(URL, "com.example:snap:1.0-SNAPSHOT", "--ttl", "0s")
+    check(rc == 0 and out.strip().endswith("snap-%s.jar" % v4), "after the TTL the new SNAPSHOT is used", out, err)
+    check(open(out.strip().split(" -- ")[1], "rb").read() == b"build four", "content of the new SNAPSHOT")
+    env.cleanup()
+
+
+def test_not_found_remembered():
+    env = harness.Env(A.binary)
+    env.resolve(URL, "com.example:ghost:1.0")
+    n = STATE.counts.get("/com/example/ghost/1.0/ghost-1.0.pom", 0)
+    rc, _, err = env.resolve(URL, "com.example:ghost:1.0")
+    check(rc == 5 and STATE.counts.get("/com/example/ghost/1.0/ghost-1.0.pom", 0) == n, "404 not remembered", err)
+    rc, _, err = env.resolve(URL, "com.example:ghost:1.0", "--ttl", "0s")
+    check(STATE.counts.get("/com/example/ghost/1.0/ghost-1.0.pom", 0) == n + 1, "404 remembered past the TTL")
+    env.cleanup()
+
+
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_tree_and_cache, test_exclusions_and_no_download, test_usage_errors, test_native_plugin_platform,
-         test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first], A.tests))
+         test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered], A.tests))
