@@ -1,0 +1,331 @@
+#include "runtime/write_ahead_log.h"
+
+#include "common/atomic_file.h"
+#include "common/crc32c.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+namespace streamsubmit::runtime {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr uint8_t kBlockRecord = 1;
+constexpr size_t kFrameHeader = 8;                    // length + CRC
+constexpr uint32_t kMaxPayload = 1u << 30;            // anything larger is not a length we wrote
+constexpr size_t kMinPayload = 1 + 8 + 4 + 8 + 8 + 4; // an empty block
+
+Error io_error(const std::string &what, const fs::path &path, int err) {
+    return Error(ErrorKind::Runtime, fmt::format("{}: {}", what, std::strerror(err)), path.string(),
+                 "check free space and permissions of the --checkpoint directory");
+}
+
+Error corrupt(const fs::path &path, size_t offset, const std::string &why) {
+    return Error(ErrorKind::Usage, "write-ahead log is corrupt: " + why, fmt::format("{}, offset {}", path.string(), offset),
+                 "restore the --checkpoint directory from a backup; moving the segment aside loses its records "
+                 "(their offsets are already committed to Kafka)");
+}
+
+// Little-endian encoding, whatever the host.
+void put(std::string &out, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
+}
+
+uint64_t get(std::string_view in, size_t pos, int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
+    return v;
+}
+
+class Reader {
+public:
+    explicit Reader(std::string_view in) : in_(in) {}
+    bool ok() const { return ok_; }
+    bool done() const { return pos_ == in_.size(); }
+    uint64_t num(int bytes) {
+        if (!need(static_cast<size_t>(bytes))) return 0;
+        const uint64_t v = get(in_, pos_, bytes);
+        pos_ += static_cast<size_t>(bytes);
+        return v;
+    }
+    std::string bytes(size_t n) {
+        if (!need(n)) return {};
+        std::string s(in_.substr(pos_, n));
+        pos_ += n;
+        return s;
+    }
+
+private:
+    bool need(size_t n) {
+        if (!ok_ || in_.size() - pos_ < n) ok_ = false;
+        return ok_;
+    }
+    std::string_view in_;
+    size_t pos_ = 0;
+    bool ok_ = true;
+};
+
+std::optional<Block> decode_block(std::string_view payload, int64_t &batch_id) {
+    Reader r(payload);
+    if (r.num(1) != kBlockRecord) return std::nullopt;
+    batch_id = static_cast<int64_t>(r.num(8));
+    Block b;
+    b.receiver = static_cast<int>(r.num(4));
+    b.seq = static_cast<int64_t>(r.num(8));
+    b.time_ms = static_cast<int64_t>(r.num(8));
+    const uint64_t count = r.num(4);
+    if (!r.ok() || count > payload.size()) return std::nullopt;
+    b.records.reserve(count);
+    for (uint64_t i = 0; i < count && r.ok(); ++i) {
+        ReceivedRecord rec;
+        rec.tp.topic = r.bytes(r.num(2));
+        rec.tp.partition = static_cast<int32_t>(r.num(4));
+        rec.offset = static_cast<int64_t>(r.num(8));
+        rec.timestamp_ms = static_cast<int64_t>(r.num(8));
+        const auto key_len = static_cast<int32_t>(r.num(4));
+        if (key_len >= 0) rec.key = r.bytes(static_cast<size_t>(key_len));
+        rec.value = r.bytes(r.num(4));
+        b.memory_bytes += rec.memory_bytes();
+        b.records.push_back(std::move(rec));
+    }
+    if (!r.ok() || !r.done()) return std::nullopt;
+    return b;
+}
+
+uint32_t frame_crc(std::string_view data, size_t pos, uint32_t length) {
+    return crc32c_extend(crc32c(data.data() + pos, 4), data.data() + pos + kFrameHeader, length);
+}
+
+// A whole, CRC-valid frame starts at `pos`.
+bool valid_frame_at(std::string_view data, size_t pos) {
+    if (data.size() - pos < kFrameHeader) return false;
+    const auto length = static_cast<uint32_t>(get(data, pos, 4));
+    if (length < kMinPayload || length > data.size() - pos - kFrameHeader) return false;
+    return frame_crc(data, pos, length) == static_cast<uint32_t>(get(data, pos + 4, 4));
+}
+
+std::optional<int64_t> parse_segment_name(const std::string &name) {
+    if (name.size() != 24 || !name.ends_with(".wal")) return std::nullopt;
+    int64_t id = -1;
+    const auto [ptr, err] = std::from_chars(name.data(), name.data() + 20, id);
+    if (err != std::errc{} || ptr != name.data() + 20 || id < 0) return std::nullopt;
+    return id;
+}
+
+Status fsync_dir(const fs::path &dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return io_error("cannot open the write-ahead log directory", dir, errno);
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return io_error("cannot fsync the write-ahead log directory", dir, err);
+    return ok_status();
+}
+
+Status write_all(int fd, std::string_view data, const fs::path &path) {
+    size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return io_error("cannot write the write-ahead log", path, errno);
+        done += static_cast<size_t>(n);
+    }
+    return ok_status();
+}
+
+Status truncate_file(const fs::path &path, size_t size) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("cannot open a write-ahead log segment to truncate it", path, errno);
+    const int rc = ::ftruncate(fd, static_cast<off_t>(size)) == 0 ? ::fsync(fd) : -1;
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return io_error("cannot truncate a torn write-ahead log segment", path, err);
+    return ok_status();
+}
+
+// Reads one segment. `newest`: the segment written last, the only one that may have a torn tail.
+Result<WalSegment> read_segment(const fs::path &path, int64_t batch_id, bool newest, std::vector<std::string> &notes) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return io_error("cannot read a write-ahead log segment", path, errno);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string data = ss.str();
+    WalSegment seg{batch_id, path, {}};
+
+    auto torn = [&](size_t pos, const std::string &why) -> Result<WalSegment> {
+        if (!newest) return corrupt(path, pos, why + " in a segment that is not the newest");
+        for (size_t q = pos + 1; q + kFrameHeader <= data.size(); ++q)
+            if (valid_frame_at(data, q))
+                return corrupt(path, pos, fmt::format("{}, but a valid record follows at offset {}", why, q));
+        notes.push_back(fmt::format("write-ahead log {}: torn tail at offset {} ({}), {} bytes truncated "
+                                    "(a crash during a write; the record was never committed)",
+                                    path.string(), pos, why, data.size() - pos));
+        if (auto st = truncate_file(path, pos); !st) return st.error();
+        return seg;
+    };
+
+    if (data.empty()) return seg; // created, then a crash before its header was written
+    if (data.size() < kWalSegmentMagic.size()) {
+        if (!kWalSegmentMagic.starts_with(data)) return corrupt(path, 0, "not a write-ahead log segment");
+        return torn(0, "incomplete segment header");
+    }
+    if (std::string_view(data).substr(0, kWalSegmentMagic.size()) != kWalSegmentMagic)
+        return corrupt(path, 0, "not a write-ahead log segment (bad magic)");
+    size_t pos = kWalSegmentMagic.size();
+    while (pos < data.size()) {
+        if (data.size() - pos < kFrameHeader) return torn(pos, "incomplete record header");
+        const auto length = static_cast<uint32_t>(get(data, pos, 4));
+        if (length > kMaxPayload) return corrupt(path, pos, fmt::format("impossible record length {}", length));
+        if (length > data.size() - pos - kFrameHeader) return torn(pos, "incomplete record");
+        if (frame_crc(data, pos, length) != static_cast<uint32_t>(get(data, pos + 4, 4)))
+            return torn(pos, "record fails its CRC32C check");
+        int64_t recorded_batch = -1;
+        auto block = decode_block(std::string_view(data).substr(pos + kFrameHeader, length), recorded_batch);
+        if (!block) return corrupt(path, pos, "record has a valid CRC32C but cannot be decoded");
+        if (recorded_batch != batch_id)
+            return corrupt(path, pos, fmt::format("record belongs to batch {}, not to the segment's batch {}",
+                                                  recorded_batch, batch_id));
+        seg.blocks.push_back(std::move(*block));
+        pos += kFrameHeader + length;
+    }
+    return seg;
+}
+
+} // namespace
+
+std::string wal_encode_block(int64_t batch_id, const Block &block) {
+    std::string out;
+    size_t size = kMinPayload + 12;
+    for (const auto &r : block.records) size += 34 + r.tp.topic.size() + (r.key ? r.key->size() : 0) + r.value.size();
+    out.reserve(size);
+    put(out, kBlockRecord, 1);
+    put(out, static_cast<uint64_t>(batch_id), 8);
+    put(out, static_cast<uint64_t>(block.receiver), 4);
+    put(out, static_cast<uint64_t>(block.seq), 8);
+    put(out, static_cast<uint64_t>(block.time_ms), 8);
+    put(out, block.records.size(), 4);
+    for (const auto &r : block.records) {
+        put(out, r.tp.topic.size(), 2);
+        out += r.tp.topic;
+        put(out, static_cast<uint32_t>(r.tp.partition), 4);
+        put(out, static_cast<uint64_t>(r.offset), 8);
+        put(out, static_cast<uint64_t>(r.timestamp_ms), 8);
+        put(out, r.key ? r.key->size() : 0xFFFFFFFFu, 4);
+        if (r.key) out += *r.key;
+        put(out, r.value.size(), 4);
+        out += r.value;
+    }
+    return out;
+}
+
+std::string wal_frame(std::string_view payload) {
+    std::string out;
+    out.reserve(kFrameHeader + payload.size());
+    put(out, payload.size(), 4);
+    const uint32_t crc = crc32c_extend(crc32c(out.data(), 4), payload.data(), payload.size());
+    put(out, crc, 4);
+    out += payload;
+    return out;
+}
+
+Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir) {
+    if (auto st = create_private_directory(dir); !st)
+        return Error(ErrorKind::Runtime, "cannot create the write-ahead log directory: " + st.error().what, dir.string(),
+                     "make the --checkpoint directory writable by this user, or choose another one");
+    const fs::path probe = dir / ".probe";
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return Error(ErrorKind::Runtime, fmt::format("the write-ahead log directory is not writable: {}", std::strerror(errno)),
+                     dir.string(), "make the --checkpoint directory writable by this user, or choose another one");
+    ::close(fd);
+    ::unlink(probe.c_str());
+    return WriteAheadLog(dir);
+}
+
+WriteAheadLog::WriteAheadLog(WriteAheadLog &&other) noexcept
+    : dir_(std::move(other.dir_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_) {}
+
+WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
+    if (this != &other) {
+        close_segment();
+        dir_ = std::move(other.dir_);
+        fd_ = std::exchange(other.fd_, -1);
+        fd_batch_ = other.fd_batch_;
+    }
+    return *this;
+}
+
+WriteAheadLog::~WriteAheadLog() { close_segment(); }
+
+void WriteAheadLog::close_segment() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    fd_batch_ = -1;
+}
+
+fs::path WriteAheadLog::segment_path(int64_t batch_id) const { return dir_ / fmt::format("{:020}.wal", batch_id); }
+
+std::vector<int64_t> WriteAheadLog::segment_ids() const {
+    std::vector<int64_t> ids;
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(dir_, ec))
+        if (const auto id = parse_segment_name(entry.path().filename().string())) ids.push_back(*id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+Result<WalRecovery> WriteAheadLog::recover() {
+    close_segment();
+    WalRecovery out;
+    const auto ids = segment_ids();
+    for (size_t i = 0; i < ids.size(); ++i) {
+        auto seg = read_segment(segment_path(ids[i]), ids[i], i + 1 == ids.size(), out.notes);
+        if (!seg) return seg.error();
+        out.segments.push_back(std::move(*seg));
+    }
+    return out;
+}
+
+Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
+    const fs::path path = segment_path(batch_id);
+    if (fd_batch_ != batch_id) {
+        close_segment();
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) return io_error("cannot create a write-ahead log segment", path, errno);
+        fd_ = fd;
+        fd_batch_ = batch_id;
+        const off_t size = ::lseek(fd, 0, SEEK_END);
+        if (size == 0) {
+            if (auto st = write_all(fd_, kWalSegmentMagic, path); !st) return st;
+            if (auto st = fsync_dir(dir_); !st) return st;
+        }
+    }
+    if (auto st = write_all(fd_, wal_frame(wal_encode_block(batch_id, block)), path); !st) return st;
+    if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", path, errno);
+    return ok_status();
+}
+
+Status WriteAheadLog::remove_through(int64_t batch_id) {
+    if (fd_batch_ >= 0 && fd_batch_ <= batch_id) close_segment();
+    bool removed = false;
+    for (const int64_t id : segment_ids()) {
+        if (id > batch_id) break;
+        const fs::path path = segment_path(id);
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            return io_error("cannot delete a completed write-ahead log segment", path, errno);
+        removed = true;
+    }
+    if (removed) return fsync_dir(dir_);
+    return ok_status();
+}
+
+} // namespace streamsubmit::runtime

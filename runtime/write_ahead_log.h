@@ -1,0 +1,75 @@
+// Receiver mode's write-ahead log: every block is appended and fsynced here before its
+// offsets are committed to Kafka, so a crash loses nothing Kafka will not send again.
+//
+// Layout: DIR/<batch id, 20 digits>.wal, one segment per batch, deleted once the batch
+// is complete. A segment starts with the 8 bytes "SSWAL01\n", then records:
+//   u32 length (little endian) | u32 CRC32C of the length bytes and the payload | payload
+// A payload is one block: type 1, batch id, receiver, seq, time, then its records
+// (topic, partition, offset, timestamp, key or none, value).
+// Recovery truncates a torn tail (an incomplete or failing last record of the newest
+// segment, after which no valid record follows); a failing record anywhere else is
+// corruption, reported with the file and offset and never skipped.
+#pragma once
+
+#include "common/error.h"
+#include "runtime/block.h"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+struct WalSegment {
+    int64_t batch_id = 0;
+    std::filesystem::path path;
+    std::vector<Block> blocks; // in append order
+};
+
+struct WalRecovery {
+    std::vector<WalSegment> segments; // by batch id
+    std::vector<std::string> notes;   // torn tails truncated, for a warning
+};
+
+class WriteAheadLog {
+public:
+    // Creates DIR (mode 0700) if needed and checks that files can be created in it:
+    // an unwritable directory is an ErrorKind::Runtime error (exit 1).
+    static Result<WriteAheadLog> open(const std::filesystem::path &dir);
+    WriteAheadLog(WriteAheadLog &&other) noexcept;
+    WriteAheadLog &operator=(WriteAheadLog &&other) noexcept;
+    WriteAheadLog(const WriteAheadLog &) = delete;
+    WriteAheadLog &operator=(const WriteAheadLog &) = delete;
+    ~WriteAheadLog();
+
+    // Every segment's blocks; truncates a torn tail of the newest segment. Corruption is
+    // an ErrorKind::Usage error naming the file and offset.
+    Result<WalRecovery> recover();
+
+    // Appends `block` to the segment of `batch_id` (created on first use); the record and,
+    // for a new segment, the directory entry are on disk when this returns.
+    Status append(int64_t batch_id, const Block &block);
+
+    // Deletes the segments of batches up to and including `batch_id`.
+    Status remove_through(int64_t batch_id);
+
+    std::vector<int64_t> segment_ids() const;
+    std::filesystem::path segment_path(int64_t batch_id) const;
+    const std::filesystem::path &dir() const { return dir_; }
+
+private:
+    explicit WriteAheadLog(std::filesystem::path dir) : dir_(std::move(dir)) {}
+    void close_segment();
+
+    std::filesystem::path dir_;
+    int fd_ = -1;
+    int64_t fd_batch_ = -1;
+};
+
+// The record framing and block payload, exposed for tests.
+inline constexpr std::string_view kWalSegmentMagic{"SSWAL01\n", 8};
+std::string wal_encode_block(int64_t batch_id, const Block &block);
+std::string wal_frame(std::string_view payload);
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,191 @@
+#include "runtime/write_ahead_log.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace streamsubmit;
+using namespace streamsubmit::runtime;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/ss-wal-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::permissions(path, fs::perms::owner_all, ec);
+        fs::remove_all(path, ec);
+    }
+};
+
+Block block(int64_t seq, int64_t first_offset, int n) {
+    Block b;
+    b.receiver = 1;
+    b.seq = seq;
+    b.time_ms = 1700000000000 + seq;
+    for (int i = 0; i < n; ++i) {
+        ReceivedRecord r{{"orders", i % 2}, first_offset + i, 1700000000000 + i, std::nullopt, "value-" + std::to_string(i)};
+        if (i % 3 != 0) r.key = "key-" + std::to_string(i);
+        if (i == 4) r.key = ""; // an empty key is not a missing key
+        b.records.push_back(r);
+    }
+    return b;
+}
+
+std::string slurp(const fs::path &p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void spit(const fs::path &p, const std::string &data) { std::ofstream(p, std::ios::binary | std::ios::trunc) << data; }
+
+} // namespace
+
+TEST_CASE("blocks appended to the log come back whole, by batch and in order") {
+    TempDir tmp;
+    {
+        auto wal = WriteAheadLog::open(tmp.path / "wal");
+        REQUIRE(wal.ok());
+        REQUIRE(wal->append(3, block(0, 0, 10)).ok());
+        REQUIRE(wal->append(3, block(1, 10, 5)).ok());
+        REQUIRE(wal->append(4, block(2, 15, 7)).ok());
+    }
+    auto wal = WriteAheadLog::open(tmp.path / "wal");
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->notes.empty());
+    REQUIRE(rec->segments.size() == 2);
+    CHECK(rec->segments[0].batch_id == 3);
+    REQUIRE(rec->segments[0].blocks.size() == 2);
+    CHECK(rec->segments[0].blocks[0].records == block(0, 0, 10).records);
+    CHECK(rec->segments[0].blocks[1].records == block(1, 10, 5).records);
+    CHECK(rec->segments[0].blocks[1].seq == 1);
+    CHECK(rec->segments[0].blocks[1].time_ms == block(1, 10, 5).time_ms);
+    CHECK(rec->segments[1].batch_id == 4);
+    CHECK(rec->segments[1].blocks[0].records == block(2, 15, 7).records);
+    CHECK_FALSE(rec->segments[0].blocks[0].records[0].key.has_value());
+    CHECK(rec->segments[0].blocks[0].records[4].key == std::string());
+}
+
+TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
+    TempDir tmp;
+    fs::path seg;
+    size_t good = 0;
+    {
+        auto wal = WriteAheadLog::open(tmp.path);
+        REQUIRE(wal->append(0, block(0, 0, 3)).ok());
+        seg = wal->segment_path(0);
+        good = fs::file_size(seg);
+        REQUIRE(wal->append(0, block(1, 3, 4)).ok());
+    }
+    const std::string full = slurp(seg);
+    for (size_t cut = good + 1; cut < full.size(); cut += 7) {
+        spit(seg, full.substr(0, cut));
+        auto rec = WriteAheadLog::open(tmp.path)->recover();
+        REQUIRE(rec.ok());
+        REQUIRE(rec->notes.size() == 1);
+        CHECK(rec->notes[0].find("torn tail at offset " + std::to_string(good)) != std::string::npos);
+        REQUIRE(rec->segments.size() == 1);
+        CHECK(rec->segments[0].blocks.size() == 1);
+        CHECK(fs::file_size(seg) == good); // truncated on disk
+    }
+    // Appending after the truncation continues the segment cleanly.
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(0, block(2, 3, 2)).ok());
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->segments[0].blocks.size() == 2);
+}
+
+TEST_CASE("garbage after the last record (a lost write of the final record) is a torn tail too") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(7, block(0, 0, 3)).ok());
+    const fs::path seg = wal->segment_path(7);
+    const size_t good = fs::file_size(seg);
+    spit(seg, slurp(seg) + std::string(30, '\0'));
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->notes.size() == 1);
+    CHECK(fs::file_size(seg) == good);
+}
+
+TEST_CASE("a corrupted record in the middle is an error naming the file and offset") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(0, block(0, 0, 5)).ok());
+    REQUIRE(wal->append(0, block(1, 5, 5)).ok());
+    const fs::path seg = wal->segment_path(0);
+    std::string data = slurp(seg);
+    data[kWalSegmentMagic.size() + 20] ^= 0x40; // inside the first record's payload
+    spit(seg, data);
+    auto rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().kind == ErrorKind::Usage);
+    CHECK(rec.error().what.find("CRC32C") != std::string::npos);
+    CHECK(rec.error().input == seg.string() + ", offset 8");
+    CHECK(fs::file_size(seg) == data.size()); // nothing truncated
+}
+
+TEST_CASE("damage in an older segment is corruption even at its end") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(0, block(0, 0, 5)).ok());
+    REQUIRE(wal->append(1, block(1, 5, 5)).ok());
+    const fs::path seg = wal->segment_path(0);
+    const std::string data = slurp(seg);
+    spit(seg, data.substr(0, data.size() - 3));
+    auto rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().input.find(seg.string()) == 0);
+}
+
+TEST_CASE("segments of complete batches are deleted") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    for (int64_t id = 0; id < 5; ++id) REQUIRE(wal->append(id, block(id, id * 3, 3)).ok());
+    CHECK(wal->segment_ids() == std::vector<int64_t>{0, 1, 2, 3, 4});
+    REQUIRE(wal->remove_through(2).ok());
+    CHECK(wal->segment_ids() == std::vector<int64_t>{3, 4});
+    CHECK_FALSE(fs::exists(wal->segment_path(0)));
+    REQUIRE(wal->remove_through(4).ok());
+    CHECK(wal->segment_ids().empty());
+    REQUIRE(wal->recover().ok());
+}
+
+TEST_CASE("a segment that is not a log, or an empty one") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    spit(wal->segment_path(0), "");
+    spit(wal->segment_path(1), "hello, world, not a log");
+    auto rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().what.find("not a write-ahead log segment") != std::string::npos);
+    fs::remove(wal->segment_path(1));
+    rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->segments.size() == 1);
+    CHECK(rec->segments[0].blocks.empty());
+}
+
+TEST_CASE("an unwritable log directory is refused up front") {
+    if (::geteuid() == 0) return; // root writes anywhere
+    TempDir tmp;
+    fs::create_directory(tmp.path / "ro");
+    fs::permissions(tmp.path / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+    auto wal = WriteAheadLog::open(tmp.path / "ro");
+    REQUIRE_FALSE(wal.ok());
+    CHECK(wal.error().kind == ErrorKind::Runtime);
+    CHECK(wal.error().what.find("not writable") != std::string::npos);
+    CHECK(wal.error().input == (tmp.path / "ro").string());
+}
