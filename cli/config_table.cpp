@@ -29,6 +29,8 @@ constexpr std::array kKeys = {
               "Directory where planned and completed batches are recorded; a restart resumes from it", "0.1.0"},
     ConfigKey{"stream.checkpoint.keepBatches", KeyType::Int, "10", "",
               "Number of most recent batch records kept in the checkpoint directory", "0.1.0"},
+    ConfigKey{"stream.supervise", KeyType::Bool, "false", "--supervise",
+              "Restart the job after a failure, with backoff, resuming from its checkpoint", "0.1.0"},
     ConfigKey{"stream.plugins", KeyType::List, "", "--plugins",
               "Plugin files (.so) to load, comma-separated; the bundled plugin directory is searched otherwise",
               "0.1.0"},

@@ -34,6 +34,22 @@ constexpr UnsupportedOption kUnsupported[] = {
     {"--keytab", "use kafka.sasl.kerberos.keytab with --conf"},
 };
 
+// What --help shows after an option: the choices, or the kind of value.
+std::string type_hint(const ConfigKey &key) {
+    if (!key.choices.empty()) return std::string(key.choices);
+    switch (key.type) {
+    case KeyType::Int: return "N";
+    case KeyType::Duration: return "DURATION";
+    case KeyType::List: return "LIST";
+    case KeyType::Json: return "JSON";
+    default: break;
+    }
+    if (key.flag == "--master") return "local[N]";
+    if (key.flag == "--checkpoint") return "DIR";
+    if (key.flag == "--bootstrap-servers") return "HOST:PORT,...";
+    return "TEXT";
+}
+
 std::filesystem::path default_properties_file() {
     const char *dir = std::getenv("STREAMSUBMIT_CONF_DIR");
     if (!dir || !*dir) return {};
@@ -46,11 +62,17 @@ void add_job_options(CLI::App &app, JobArgs &args) {
     for (const auto &key : config_keys()) {
         if (key.flag.empty()) continue;
         const std::string name(key.name);
-        auto *opt = app.add_option(std::string(key.flag), args.by_key[name],
-                                   fmt::format("{} (key {})", key.description, key.name));
-        opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // the last one wins, as in spark-submit
-        if (!key.default_value.empty()) opt->default_str(std::string(key.default_value));
-        if (key.flag == "--master") opt->option_text("local[N]");
+        const std::string help = fmt::format("{} (key {})", key.description, key.name);
+        CLI::Option *opt = nullptr;
+        if (key.type == KeyType::Bool) {
+            // A boolean key's option is a plain flag: --offline, not --offline true.
+            opt = app.add_flag_callback(std::string(key.flag), [&args, name] { args.by_key[name] = "true"; }, help);
+        } else {
+            opt = app.add_option(std::string(key.flag), args.by_key[name], help);
+            opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); // the last one wins, as in spark-submit
+            if (!key.default_value.empty()) opt->default_str(std::string(key.default_value));
+            opt->type_name(type_hint(key));
+        }
         args.flag_options.emplace_back(name, opt);
     }
     app.add_option("-c,--conf", args.conf, "Set a configuration key: KEY=VALUE (repeatable)")->type_name("KEY=VALUE");

@@ -1,5 +1,7 @@
 #include "cli/submit_command.h"
 
+#include "cli/package_plugins.h"
+#include "cli/progress_line.h"
 #include "cli/stderr_diagnostics.h"
 #include "runtime/direct_stream.h"
 #include "runtime/plugin_loader.h"
@@ -95,49 +97,99 @@ Status write_report(const BatchReport &report, bool json) {
     return ok_status();
 }
 
-Status run_job(const JobArgs &args) {
-    auto config = build_config(args);
-    if (!config) return config.error();
-    const auto diagnostics = stderr_diagnostics(args.verbose);
-    if (args.verbose) std::fputs(("effective configuration:\n" + describe_config(*config)).c_str(), stderr);
+// Everything a run needs that does not change between --supervise restarts.
+struct JobSetup {
+    Config config;
+    Diagnostics diagnostics;
+    PluginPtr plugin;
+    int threads = 1;
+};
 
-    if (config->get_string("stream.mode") == "receiver")
-        return Error(ErrorKind::Usage, "receiver mode is not available in this build yet", "--mode receiver",
-                     "use --mode direct (the default)");
-    auto options = direct_options(*config);
+Status run_direct_once(const JobSetup &job, StopSignal &stop) {
+    auto options = direct_options(job.config);
     if (!options) return options.error();
-    if (!config->get("kafka.bootstrap.servers"))
-        return Error(ErrorKind::Usage, "no Kafka brokers given", "kafka.bootstrap.servers",
-                     "add --bootstrap-servers HOST:PORT, or start a local cluster with 'streamsubmit mock-cluster'");
-    auto threads = reader_threads(config->get_string("stream.master"));
-    if (!threads) return threads.error();
+    ProgressLine progress;
+    if (progress.enabled())
+        options->on_catch_up_progress = [&progress](int64_t done, int64_t total) { progress.update(done, total); };
 
-    std::vector<std::filesystem::path> plugin_files;
-    for (const auto &file : config->get_list("stream.plugins")) plugin_files.emplace_back(file);
-    auto plugin = select_plugin(plugin_files, "kafka", /*need_cluster=*/false);
-    if (!plugin) return plugin.error();
-    if (args.verbose)
-        diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", (*plugin)->name(), (*plugin)->version(),
-                                                (*plugin)->path().string()));
-
-    StopSignal stop;
-    install_stop_handlers(stop);
-    std::signal(SIGPIPE, SIG_IGN);
-
-    const auto conf = connector_conf(*config);
-    auto control = Source::create(*plugin, conf, diagnostics);
+    const auto conf = connector_conf(job.config);
+    auto control = Source::create(job.plugin, conf, job.diagnostics);
     if (!control) return control.error();
     std::vector<std::unique_ptr<Source>> readers;
-    for (int i = 0; i < *threads; ++i) {
-        auto reader = Source::create(*plugin, conf, diagnostics);
+    for (int i = 0; i < job.threads; ++i) {
+        auto reader = Source::create(job.plugin, conf, job.diagnostics);
         if (!reader) return reader.error();
         readers.push_back(std::move(*reader));
     }
     ParallelReader reader(std::move(readers));
-    const bool json = config->get_string("stream.output") == "json";
-    DirectStream stream(std::move(*options), **control, reader,
-                        [json](const BatchReport &report) { return write_report(report, json); }, diagnostics, stop);
+    const bool json = job.config.get_string("stream.output") == "json";
+    auto output = [json, &progress](const BatchReport &report) {
+        progress.finish(); // the report must not land in the middle of the progress line
+        return write_report(report, json);
+    };
+    DirectStream stream(std::move(*options), **control, reader, output, job.diagnostics, stop);
     return stream.run();
+}
+
+// Restarting cannot fix these: the input itself is wrong.
+bool worth_restarting(const Error &error) {
+    return error.kind == ErrorKind::Kafka || error.kind == ErrorKind::Runtime;
+}
+
+// --supervise: run again after a failure, resuming from the checkpoint, with exponential
+// backoff (1 s doubling to 60 s; back to 1 s after a run that lasted a minute).
+Status supervise(const JobSetup &job, StopSignal &stop) {
+    auto backoff = std::chrono::seconds(1);
+    for (int restarts = 0;; ++restarts) {
+        const auto started = std::chrono::steady_clock::now();
+        Status status = run_direct_once(job, stop);
+        if (status || stop.requested() || !worth_restarting(status.error())) return status;
+        if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
+        job.diagnostics(LogLevel::Warn, fmt::format("job failed: {}; restarting in {} s (--supervise, restart {})",
+                                                    status.error().what, backoff.count(), restarts + 1));
+        if (stop.wait_until(std::chrono::steady_clock::now() + backoff)) return ok_status();
+        backoff = std::min(backoff * 2, std::chrono::seconds(60));
+    }
+}
+
+Result<JobSetup> prepare_job(const JobArgs &args) {
+    auto config = build_config(args);
+    if (!config) return config.error();
+    JobSetup job{std::move(*config), stderr_diagnostics(args.verbose), nullptr, 1};
+    if (args.verbose) std::fputs(("effective configuration:\n" + describe_config(job.config)).c_str(), stderr);
+
+    if (job.config.get_string("stream.mode") == "receiver")
+        return Error(ErrorKind::Usage, "receiver mode is not available in this build yet", "--mode receiver",
+                     "use --mode direct (the default)");
+    if (auto options = direct_options(job.config); !options) return options.error(); // fail before resolving
+    if (!job.config.get("kafka.bootstrap.servers"))
+        return Error(ErrorKind::Usage, "no Kafka brokers given", "kafka.bootstrap.servers",
+                     "add --bootstrap-servers HOST:PORT, or start a local cluster with 'streamsubmit mock-cluster'");
+    auto threads = reader_threads(job.config.get_string("stream.master"));
+    if (!threads) return threads.error();
+    job.threads = *threads;
+
+    auto packaged = resolve_package_plugins(job.config, job.diagnostics, args.verbose);
+    if (!packaged) return packaged.error();
+    std::vector<std::filesystem::path> plugin_files = std::move(*packaged);
+    for (const auto &file : job.config.get_list("stream.plugins")) plugin_files.emplace_back(file);
+    auto plugin = select_plugin(plugin_files, "kafka", /*need_cluster=*/false);
+    if (!plugin) return plugin.error();
+    job.plugin = std::move(*plugin);
+    if (args.verbose)
+        job.diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", job.plugin->name(), job.plugin->version(),
+                                                    job.plugin->path().string()));
+    return job;
+}
+
+Status run_job(const JobArgs &args) {
+    auto job = prepare_job(args);
+    if (!job) return job.error();
+    StopSignal stop;
+    install_stop_handlers(stop);
+    std::signal(SIGPIPE, SIG_IGN);
+    if (job->config.get_bool("stream.supervise")) return supervise(*job, stop);
+    return run_direct_once(*job, stop);
 }
 
 } // namespace

@@ -112,6 +112,7 @@ Status DirectStream::start() {
     if (options_.until_latest) {
         target_.emplace();
         for (const auto &[tp, marks] : *wm) (*target_)[tp] = marks.latest;
+        start_positions_ = positions_;
     }
     return ok_status();
 }
@@ -138,6 +139,19 @@ Status DirectStream::check_data_loss(const WatermarkMap &wm) {
         position = it->second.earliest;
     }
     return ok_status();
+}
+
+void DirectStream::report_progress() const {
+    if (!target_ || !options_.on_catch_up_progress) return;
+    int64_t done = 0, total = 0;
+    for (const auto &[tp, until] : *target_) {
+        const auto start = start_positions_.find(tp);
+        const auto now = positions_.find(tp);
+        if (start == start_positions_.end() || now == positions_.end() || start->second < 0) continue;
+        total += std::max<int64_t>(0, until - start->second);
+        done += std::clamp<int64_t>(now->second - start->second, 0, std::max<int64_t>(0, until - start->second));
+    }
+    options_.on_catch_up_progress(done, total);
 }
 
 bool DirectStream::reached_target() const {
@@ -260,6 +274,7 @@ Status DirectStream::run() {
             return status;
         }
         ++batches;
+        report_progress();
         if (options_.max_batches > 0 && batches >= options_.max_batches) break;
         if (reached_target()) break;
     }

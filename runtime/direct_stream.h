@@ -34,6 +34,8 @@ struct DirectStreamOptions {
     bool until_latest = false;
     int64_t max_batches = 0; // 0 = no limit
     std::chrono::milliseconds request_timeout{10'000};
+    // --until latest: called after each batch with records done and the total to reach.
+    std::function<void(int64_t done, int64_t total)> on_catch_up_progress;
 };
 
 // Receives each batch's report; an error stops the job before the batch is marked complete.
@@ -55,6 +57,7 @@ private:
     Result<std::optional<BatchRecord>> plan_next();
     Status execute(BatchRecord batch, const WatermarkMap &wm, double plan_ms);
     bool reached_target() const;
+    void report_progress() const;
     void warn(std::string_view message) const;
     void info(std::string_view message) const;
 
@@ -70,6 +73,7 @@ private:
     std::vector<TopicPartition> partitions_;
     OffsetMap positions_;        // next offset to read per partition
     std::optional<OffsetMap> target_; // --until latest: the latest offsets at start
+    OffsetMap start_positions_;       // --until latest: where the catch-up began
     std::optional<BatchRecord> pending_; // planned in the checkpoint but not complete: re-run first
     WatermarkMap last_watermarks_;
     int64_t next_id_ = 0;

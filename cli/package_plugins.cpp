@@ -1,0 +1,50 @@
+#include "cli/package_plugins.h"
+
+#include "resolver/resolver.h"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+namespace streamsubmit::cli {
+
+Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config &config,
+                                                                   const runtime::Diagnostics &diagnostics,
+                                                                   bool verbose) {
+    const auto packages = config.get_list("resolver.packages");
+    if (packages.empty()) return std::vector<std::filesystem::path>{};
+
+    resolver::ResolverSettings s;
+    s.repositories = config.get_list("resolver.userRepositories");
+    s.default_repositories = config.get_list("resolver.repositories");
+    s.exclusions = config.get_list("resolver.excludePackages");
+    s.offline = config.get_bool("resolver.offline");
+    if (const auto lock = config.get_string("resolver.lockfile"); !lock.empty()) s.lockfile = lock;
+    s.ttl = std::chrono::duration_cast<std::chrono::seconds>(config.get_duration("resolver.ttl"));
+    auto policy = resolver::parse_checksum_policy(config.get_string("resolver.checksumPolicy"));
+    if (!policy) return policy.error();
+    s.checksum_policy = *policy;
+    if (const auto ca = config.get_string("resolver.caBundle"); !ca.empty()) s.ca_bundle = ca;
+    s.progress = ::isatty(STDERR_FILENO) == 1;
+    s.log = [&diagnostics](std::string_view line) {
+        if (line.starts_with("warning: "))
+            diagnostics(runtime::LogLevel::Warn, line.substr(9));
+        else
+            diagnostics(runtime::LogLevel::Debug, line);
+    };
+
+    auto resolution = resolver::resolve(packages, s);
+    if (!resolution) return resolution.error();
+    if (verbose)
+        for (const auto &a : resolution->artifacts)
+            diagnostics(runtime::LogLevel::Info,
+                        fmt::format("resolved {} ({}) from {} -> {}", a.coordinate.to_string(), a.scope,
+                                    a.repository, a.path.string()));
+    auto plugins = resolution->native_plugins();
+    if (plugins.empty())
+        return Error(ErrorKind::Resolution, "the packages contain no native plugin (.so)", fmt::format("{}", fmt::join(packages, ",")),
+                     "name a package whose POM has packaging 'so', or pass the plugin file with --plugins");
+    return plugins;
+}
+
+} // namespace streamsubmit::cli

@@ -1,0 +1,12 @@
+# `cpack -G DEB` in the build tree makes a .deb of what `cmake --install` installs.
+set(CPACK_PACKAGE_NAME "streamsubmit")
+set(CPACK_PACKAGE_VENDOR "streamsubmit")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Run Kafka stream jobs, reporting per-batch offset ranges")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "streamsubmit developers <dev@streamsubmit.invalid>")
+set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION "utils")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_STRIP_FILES ON)
+include(CPack)
