@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 
 namespace fs = std::filesystem;
@@ -141,6 +142,17 @@ fs::path ArtifactCache::path_for(const std::string &url) const {
 }
 
 std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &requests) {
+    // Every request in a batch holds a lock file open: keep batches well below the fd limit.
+    constexpr size_t kBatch = 256;
+    if (requests.size() > kBatch) {
+        std::vector<CacheResult> all;
+        for (size_t i = 0; i < requests.size(); i += kBatch) {
+            const auto end = requests.begin() + static_cast<std::ptrdiff_t>(std::min(requests.size(), i + kBatch));
+            auto part = fetch(std::vector<CacheRequest>(requests.begin() + static_cast<std::ptrdiff_t>(i), end));
+            for (auto &r : part) all.push_back(std::move(r));
+        }
+        return all;
+    }
     std::vector<CacheResult> results(requests.size());
     std::vector<Work> works(requests.size());
     std::vector<Work *> todo, deferred;
