@@ -10,7 +10,9 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.mode", KeyType::Enum, "direct", "--mode",
               "Consumer to run: direct (offset ranges planned per batch) or receiver (consumer group)", "0.1.0",
               "direct|receiver"},
-    ConfigKey{"stream.topics", KeyType::List, "", "--topics", "Topics to consume, comma-separated", "0.1.0"},
+    ConfigKey{"stream.topics", KeyType::List, "", "--topics",
+              "Topics to consume, comma-separated; in receiver mode topic:threads (receiver threads, default 1)",
+              "0.1.0"},
     ConfigKey{"stream.topicPattern", KeyType::String, "", "--topic-pattern",
               "Consume every topic whose whole name matches this ECMAScript regular expression", "0.1.0"},
     ConfigKey{"stream.batchInterval", KeyType::Duration, "2s", "--batch-interval",
@@ -55,6 +57,21 @@ constexpr std::array kKeys = {
               "0.1.0"},
     ConfigKey{"stream.kafka.requestTimeout", KeyType::Duration, "10s", "",
               "How long metadata and offset requests may take before the brokers count as unreachable", "0.1.0"},
+    // --- receiver mode ---
+    ConfigKey{"stream.blockInterval", KeyType::Duration, "200ms", "",
+              "Receiver mode: received records are cut into blocks this often; the blocks of one batch interval "
+              "form a batch",
+              "0.1.0"},
+    ConfigKey{"stream.receiver.writeAheadLog.enable", KeyType::Bool, "false", "",
+              "Receiver mode: append and fsync every block to a write-ahead log in the --checkpoint directory before "
+              "committing its offsets, and replay unfinished batches after a crash (no data loss)",
+              "0.1.0"},
+    ConfigKey{"stream.receiver.maxRate", KeyType::Int, "0", "",
+              "Receiver mode: records per second each receiver thread takes at most (0 = unlimited)", "0.1.0"},
+    ConfigKey{"stream.receiver.maxBufferedBytes", KeyType::Int, "268435456", "",
+              "Receiver mode: memory for received records not yet output; when full, fetching pauses until a batch "
+              "frees some (0 = unlimited)",
+              "0.1.0"},
     // --- packages (resolver/) ---
     ConfigKey{"resolver.packages", KeyType::List, "", "--packages",
               "Maven packages (g:a:v) to resolve with their dependencies; native plugins among them are loaded",

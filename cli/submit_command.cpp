@@ -5,10 +5,12 @@
 #include "cli/stderr_diagnostics.h"
 #include "runtime/direct_stream.h"
 #include "runtime/plugin_loader.h"
+#include "runtime/receiver_stream.h"
 
 #include <fmt/format.h>
 
 #include <csignal>
+#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <regex>
@@ -131,6 +133,97 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
     return stream.run();
 }
 
+// --mode receiver: the options of ReceiverStream; --topics takes topic:threads.
+Result<ReceiverStreamOptions> receiver_options(const Config &config) {
+    ReceiverStreamOptions o;
+    o.group = config.get_string("kafka.group.id");
+    if (o.group.empty())
+        return Error(ErrorKind::Usage, "receiver mode needs a consumer group", "--mode receiver",
+                     "add --group NAME (or --conf kafka.group.id=NAME)");
+    if (!config.get_string("stream.topicPattern").empty())
+        return Error(ErrorKind::Usage, "receiver mode subscribes to named topics; --topic-pattern is for direct mode",
+                     "--topic-pattern", "give --topics topic:threads,... instead");
+    for (const auto &item : config.get_list("stream.topics")) {
+        ReceiverTopic t{item, 1};
+        if (const auto colon = item.rfind(':'); colon != std::string::npos) {
+            t.topic = item.substr(0, colon);
+            const std::string n = item.substr(colon + 1);
+            const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), t.threads);
+            if (ec != std::errc{} || ptr != n.data() + n.size() || t.threads < 1 || t.threads > 64)
+                return Error(ErrorKind::Usage, "invalid receiver thread count", "--topics " + item,
+                             "write topic:threads with 1 to 64 threads, e.g. orders:2 (a bare topic means 1)");
+        }
+        if (t.topic.empty())
+            return Error(ErrorKind::Usage, "empty topic name", "--topics " + item, "write topic or topic:threads");
+        for (const auto &seen : o.topics)
+            if (seen.topic == t.topic)
+                return Error(ErrorKind::Usage, "topic named twice", "--topics " + item,
+                             "name each topic once, with its thread count: orders:3");
+        o.topics.push_back(std::move(t));
+    }
+    if (o.topics.empty())
+        return Error(ErrorKind::Usage, "no topics to read", "", "give --topics topic:threads,... (e.g. orders:2,clicks)");
+    o.batch_interval = config.get_duration("stream.batchInterval");
+    if (o.batch_interval.count() <= 0)
+        return Error(ErrorKind::Usage, "the batch interval must be positive", config.get_string("stream.batchInterval"),
+                     "use a duration such as 500ms or 2s");
+    o.block_interval = config.get_duration("stream.blockInterval");
+    if (o.block_interval.count() <= 0 || o.block_interval > o.batch_interval)
+        return Error(ErrorKind::Usage, "stream.blockInterval must be positive and at most the batch interval",
+                     "stream.blockInterval=" + config.get_string("stream.blockInterval"),
+                     "use a fraction of --batch-interval, e.g. 200ms for 2s batches");
+    if (const auto dir = config.get_string("stream.checkpoint.dir"); !dir.empty()) o.checkpoint_dir = dir;
+    o.write_ahead_log = config.get_bool("stream.receiver.writeAheadLog.enable");
+    if (o.write_ahead_log && !o.checkpoint_dir)
+        return Error(ErrorKind::Usage, "the write-ahead log needs a checkpoint directory",
+                     "stream.receiver.writeAheadLog.enable=true", "add --checkpoint DIR (the log goes to DIR/wal)");
+    o.max_rate = config.get_int("stream.receiver.maxRate");
+    o.max_buffered_bytes = config.get_int("stream.receiver.maxBufferedBytes");
+    if (o.max_rate < 0 || o.max_buffered_bytes < 0)
+        return Error(ErrorKind::Usage, "stream.receiver.maxRate and stream.receiver.maxBufferedBytes cannot be negative",
+                     "", "use 0 for no limit");
+    o.keep_batches = static_cast<int>(config.get_int("stream.checkpoint.keepBatches"));
+    o.until_latest = config.get_string("stream.until") == "latest";
+    o.max_batches = config.get_int("stream.maxBatches");
+    o.request_timeout = config.get_duration("stream.kafka.requestTimeout");
+    return o;
+}
+
+// Receiver thread `index` gets its own consumer in the group; with kafka.group.instance.id
+// (static membership: a restart rejoins without waiting for the session timeout) each
+// thread's id is suffixed with its index. Index -1 is the control connection of --until
+// latest, a direct-mode handle that joins no group.
+SourceFactory receiver_sources(const JobSetup &job) {
+    return [&job](int index) {
+        ConnectorConf conf;
+        for (auto &[key, value] : job.config.with_prefix("kafka.")) {
+            if (index < 0 && key == "auto.offset.reset") continue;
+            if (key == "group.instance.id") {
+                if (index < 0) continue;
+                conf.emplace_back(key, fmt::format("{}-{}", value, index));
+                continue;
+            }
+            conf.emplace_back(key, value);
+        }
+        return Source::create(job.plugin, conf, job.diagnostics);
+    };
+}
+
+Status run_receiver_once(const JobSetup &job, StopSignal &stop) {
+    auto options = receiver_options(job.config);
+    if (!options) return options.error();
+    const bool json = job.config.get_string("stream.output") == "json";
+    ReceiverStream stream(std::move(*options), receiver_sources(job),
+                          [json](const BatchReport &report) { return write_report(report, json); }, job.diagnostics,
+                          stop);
+    return stream.run();
+}
+
+Status run_once(const JobSetup &job, StopSignal &stop) {
+    if (job.config.get_string("stream.mode") == "receiver") return run_receiver_once(job, stop);
+    return run_direct_once(job, stop);
+}
+
 // Restarting cannot fix these: the input itself is wrong.
 bool worth_restarting(const Error &error) {
     return error.kind == ErrorKind::Kafka || error.kind == ErrorKind::Runtime;
@@ -142,7 +235,7 @@ Status supervise(const JobSetup &job, StopSignal &stop) {
     auto backoff = std::chrono::seconds(1);
     for (int restarts = 0;; ++restarts) {
         const auto started = std::chrono::steady_clock::now();
-        Status status = run_direct_once(job, stop);
+        Status status = run_once(job, stop);
         if (status || stop.requested() || !worth_restarting(status.error())) return status;
         if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
         job.diagnostics(LogLevel::Warn, fmt::format("job failed: {}; restarting in {} s (--supervise, restart {})",
@@ -158,10 +251,11 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
     JobSetup job{std::move(*config), stderr_diagnostics(args.verbose), nullptr, 1};
     if (args.verbose) std::fputs(("effective configuration:\n" + describe_config(job.config)).c_str(), stderr);
 
-    if (job.config.get_string("stream.mode") == "receiver")
-        return Error(ErrorKind::Usage, "receiver mode is not available in this build yet", "--mode receiver",
-                     "use --mode direct (the default)");
-    if (auto options = direct_options(job.config); !options) return options.error(); // fail before resolving
+    if (job.config.get_string("stream.mode") == "receiver") {
+        if (auto options = receiver_options(job.config); !options) return options.error(); // fail before resolving
+    } else if (auto options = direct_options(job.config); !options) {
+        return options.error();
+    }
     if (!job.config.get("kafka.bootstrap.servers"))
         return Error(ErrorKind::Usage, "no Kafka brokers given", "kafka.bootstrap.servers",
                      "add --bootstrap-servers HOST:PORT, or start a local cluster with 'streamsubmit mock-cluster'");
@@ -189,7 +283,7 @@ Status run_job(const JobArgs &args) {
     install_stop_handlers(stop);
     std::signal(SIGPIPE, SIG_IGN);
     if (job->config.get_bool("stream.supervise")) return supervise(*job, stop);
-    return run_direct_once(*job, stop);
+    return run_once(*job, stop);
 }
 
 } // namespace

@@ -136,4 +136,43 @@ Status Source::commit_offsets(const OffsetMap &offsets) {
     return ok_status();
 }
 
+Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
+    std::vector<const char *> names;
+    for (const auto &t : topics) names.push_back(t.c_str());
+    ss_error err{};
+    if (const ss_status st = api_->subscribe(handle_, names.data(), names.size(), on_rebalance, ctx, &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx) {
+    ss_error err{};
+    const ss_status st = api_->poll(handle_, timeout_ms(timeout), max_records, fn, ctx, &err);
+    if (st == SS_OK) return {};
+    return {st, fail(st, err)};
+}
+
+namespace {
+std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition> &partitions) {
+    std::vector<ss_topic_partition> out;
+    out.reserve(partitions.size());
+    for (const auto &tp : partitions) out.push_back({tp.topic.c_str(), tp.partition, -1});
+    return out;
+}
+} // namespace
+
+Status Source::pause(const std::vector<TopicPartition> &partitions) {
+    const auto c = partitions_to_c(partitions);
+    ss_error err{};
+    if (const ss_status st = api_->pause(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);
+    return ok_status();
+}
+
+Status Source::resume(const std::vector<TopicPartition> &partitions) {
+    const auto c = partitions_to_c(partitions);
+    ss_error err{};
+    if (const ss_status st = api_->resume(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);
+    return ok_status();
+}
+
 } // namespace streamsubmit::runtime

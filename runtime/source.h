@@ -45,6 +45,13 @@ public:
     Status commit_offsets(const OffsetMap &offsets);
     void interrupt();
 
+    // Receiver mode: joins kafka.group.id; `on_rebalance` runs on the polling thread, inside poll().
+    Status subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx);
+    // Delivers at most max_records that have arrived, or returns after `timeout`.
+    ReadOutcome poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx);
+    Status pause(const std::vector<TopicPartition> &partitions);
+    Status resume(const std::vector<TopicPartition> &partitions);
+
     // Status of the last failed call: lets callers tell a broker outage (retry)
     // from a permanent error.
     ss_status last_status() const { return last_status_; }

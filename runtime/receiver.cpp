@@ -1,0 +1,171 @@
+#include "runtime/receiver.h"
+
+#include "runtime/direct_stream.h" // epoch_ms_now
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace streamsubmit::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr size_t kMaxPollRecords = 4096;
+
+bool is_transient(ss_status status) {
+    return status == SS_ERR_UNREACHABLE || status == SS_ERR_TIMEOUT || status == SS_ERR_BROKER;
+}
+
+double burst_for(const ReceiverSettings &s) {
+    const double seconds = std::min(1.0, std::chrono::duration<double>(s.block_interval).count());
+    return static_cast<double>(s.max_rate) * seconds;
+}
+
+} // namespace
+
+Receiver::Receiver(int index, std::string topic, std::unique_ptr<Source> source, ReceiverHub &hub,
+                   ReceiverSettings settings, Diagnostics diagnostics)
+    : index_(index), topic_(std::move(topic)), source_(std::move(source)), hub_(hub), settings_(settings),
+      diagnostics_(std::move(diagnostics)), generator_(index, settings.block_interval, Clock::now()),
+      limiter_(settings.max_rate, burst_for(settings), Clock::now()) {}
+
+void Receiver::warn(std::string_view message) const {
+    if (diagnostics_) diagnostics_(LogLevel::Warn, fmt::format("receiver {} ({}): {}", index_, topic_, message));
+}
+
+void Receiver::run() {
+    if (auto st = receive_loop(); !st) {
+        hub_.receiver_failed(st.error());
+        hub_.receiver_stopped(index_);
+    }
+}
+
+Status Receiver::receive_loop() {
+    if (auto st = source_->subscribe({topic_}, &Receiver::on_rebalance, this); !st) return st;
+    while (!hub_.stopping()) {
+        if (!settings_.write_ahead_log)
+            if (auto st = commit_posted(); !st) return st;
+        if (auto st = store(generator_.tick(Clock::now(), epoch_ms_now())); !st) return st;
+        if (auto st = apply_backpressure(); !st) return st;
+
+        const auto now = Clock::now();
+        auto timeout = std::clamp(std::chrono::duration_cast<milliseconds>(generator_.next_boundary() - now),
+                                  milliseconds(1), settings_.block_interval);
+        if (paused_) timeout = std::min(timeout, milliseconds(50));
+        const int64_t want = limiter_.available(now, static_cast<int64_t>(kMaxPollRecords));
+        if (want <= 0) { // stream.receiver.maxRate: wait for the next record's token
+            std::this_thread::sleep_for(std::min<std::chrono::microseconds>(limiter_.wait_time(now), timeout));
+            continue;
+        }
+        poll_positions_.clear();
+        const auto outcome = source_->poll(timeout, static_cast<size_t>(want), &Receiver::on_records, this);
+        if (!poll_positions_.empty()) hub_.note_received(poll_positions_);
+        if (callback_error_) return *callback_error_;
+        if (outcome.status != SS_OK) {
+            if (!is_transient(outcome.status)) return outcome.error;
+            warn(outcome.error.what + "; retrying");
+            std::this_thread::sleep_for(milliseconds(200));
+        }
+    }
+    // Stopping: the last block goes into the last batch.
+    if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+    hub_.receiver_stopped(index_);
+    if (!settings_.write_ahead_log) {
+        while (!hub_.finished()) {
+            hub_.wait_commits(index_, milliseconds(100));
+            if (auto st = commit_posted(); !st) return st;
+        }
+        return commit_posted();
+    }
+    return ok_status();
+}
+
+int Receiver::on_records(void *ctx, const ss_record *records, size_t count) {
+    auto &self = *static_cast<Receiver *>(ctx);
+    self.generator_.add(records, count);
+    self.limiter_.take(static_cast<int64_t>(count));
+    for (size_t i = 0; i < count; ++i) {
+        auto &next = self.poll_positions_[TopicPartition{records[i].topic, records[i].partition}];
+        next = std::max(next, records[i].offset + 1);
+    }
+    return 0;
+}
+
+void Receiver::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts, size_t count) {
+    auto &self = *static_cast<Receiver *>(ctx);
+    std::vector<TopicPartition> tps;
+    for (size_t i = 0; i < count; ++i) tps.push_back({parts[i].topic, parts[i].partition});
+    if (self.diagnostics_) {
+        std::string names;
+        for (const auto &tp : tps) names += (names.empty() ? "" : ",") + to_string(tp);
+        self.diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", self.index_, self.topic_,
+                                                       event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", names));
+    }
+    if (event == SS_REBALANCE_ASSIGN) {
+        self.assigned_.insert(tps.begin(), tps.end());
+        self.hub_.set_assignment(self.index_, self.assigned_);
+        if (self.paused_) self.repause_ = true;
+        return;
+    }
+    if (auto st = self.handle_revoke(tps); !st && !self.callback_error_) self.callback_error_ = st.error();
+}
+
+Status Receiver::handle_revoke(const std::vector<TopicPartition> &revoked) {
+    // Finish what this receiver holds before the partitions go: with the log, write and
+    // commit the open block; without it, have the driver output every stored block, then
+    // commit. Partitions that stay assigned lose nothing by being included.
+    Status st = store(generator_.seal(epoch_ms_now()));
+    if (st && !settings_.write_ahead_log) {
+        hub_.flush_and_wait(index_);
+        st = commit_posted();
+    }
+    for (const auto &tp : revoked) assigned_.erase(tp);
+    hub_.set_assignment(index_, assigned_);
+    return st;
+}
+
+Status Receiver::store(std::optional<Block> block) {
+    if (!block) return ok_status();
+    const OffsetMap next = settings_.write_ahead_log ? block->next_offsets() : OffsetMap{};
+    if (auto st = hub_.store(std::move(*block)); !st) return st; // with the log: on disk now
+    return commit(next);
+}
+
+Status Receiver::commit(const OffsetMap &offsets) {
+    if (offsets.empty()) return ok_status();
+    if (auto st = source_->commit_offsets(offsets); !st)
+        warn("could not commit offsets to the consumer group (" + st.error().what +
+             "); the records will be delivered again after a restart");
+    return ok_status();
+}
+
+Status Receiver::commit_posted() { return commit(hub_.take_commits(index_)); }
+
+Status Receiver::apply_backpressure() {
+    const bool full = hub_.over_limit(generator_.buffered_bytes());
+    if (full) {
+        // The open block goes to the driver so that the next batch can free it.
+        if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+        if ((paused_ && !repause_) || assigned_.empty()) return ok_status();
+        if (auto st = source_->pause({assigned_.begin(), assigned_.end()}); !st) return st;
+        if (!paused_ && diagnostics_)
+            diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): buffer full (stream.receiver.maxBufferedBytes); "
+                                                      "fetching paused until a batch frees memory",
+                                                      index_, topic_));
+        paused_ = true;
+        repause_ = false;
+        hub_.set_paused(index_, true);
+    } else if (paused_) {
+        if (!assigned_.empty())
+            if (auto st = source_->resume({assigned_.begin(), assigned_.end()}); !st) return st;
+        paused_ = false;
+        repause_ = false;
+        hub_.set_paused(index_, false);
+    }
+    return ok_status();
+}
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,68 @@
+// One receiver thread of receiver mode: its own Source (its own consumer in the group),
+// subscribed to one topic. It polls, cuts blocks every stream.blockInterval, stores them
+// in the ReceiverHub and commits their offsets: right after the write-ahead log has them,
+// or, without the log, once the batch holding them has been output. A revocation
+// finishes the blocks of the partitions first, so the next owner starts where this one
+// stopped. A full buffer pauses fetching (from this, the polling thread) until the
+// driver frees memory; nothing is dropped.
+#pragma once
+
+#include "runtime/block_generator.h"
+#include "runtime/diagnostics.h"
+#include "runtime/rate_limiter.h"
+#include "runtime/receiver_hub.h"
+#include "runtime/source.h"
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace streamsubmit::runtime {
+
+struct ReceiverSettings {
+    std::chrono::milliseconds block_interval{200};
+    int64_t max_rate = 0; // records/s for this thread, 0 = unlimited
+    bool write_ahead_log = false;
+};
+
+class Receiver {
+public:
+    Receiver(int index, std::string topic, std::unique_ptr<Source> source, ReceiverHub &hub, ReceiverSettings settings,
+             Diagnostics diagnostics);
+
+    // The thread body: subscribe, receive until the hub stops, finish the last block and
+    // its commits. Failures go to the hub.
+    void run();
+
+    const std::string &topic() const { return topic_; }
+
+private:
+    static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts, size_t count);
+    static int on_records(void *ctx, const ss_record *records, size_t count);
+
+    Status receive_loop();
+    Status store(std::optional<Block> block);
+    Status commit(const OffsetMap &offsets);
+    Status commit_posted();
+    Status apply_backpressure();
+    Status handle_revoke(const std::vector<TopicPartition> &revoked);
+    void warn(std::string_view message) const;
+
+    int index_;
+    std::string topic_;
+    std::unique_ptr<Source> source_;
+    ReceiverHub &hub_;
+    ReceiverSettings settings_;
+    Diagnostics diagnostics_;
+    BlockGenerator generator_;
+    RateLimiter limiter_;
+
+    std::set<TopicPartition> assigned_;
+    bool paused_ = false;
+    bool repause_ = false;               // partitions were assigned while paused
+    std::optional<Error> callback_error_; // from inside poll(), reported after it returns
+    OffsetMap poll_positions_;            // filled by on_records during one poll
+};
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,185 @@
+#include "runtime/receiver_hub.h"
+
+#include <algorithm>
+
+namespace streamsubmit::runtime {
+
+ReceiverHub::ReceiverHub(int receivers, WriteAheadLog *wal, int64_t open_batch, size_t max_buffered_bytes)
+    : wal_(wal), open_batch_(open_batch), max_bytes_(max_buffered_bytes),
+      receivers_(static_cast<size_t>(std::max(receivers, 0))) {}
+
+Status ReceiverHub::store(Block block) {
+    std::lock_guard lock(mu_);
+    if (wal_)
+        if (auto st = wal_->append(open_batch_, block); !st) return st;
+    auto &r = receivers_.at(static_cast<size_t>(block.receiver));
+    r.stored_seq = std::max(r.stored_seq, block.seq);
+    buffered_ += block.memory_bytes;
+    pending_.push_back(std::move(block));
+    return ok_status();
+}
+
+bool ReceiverHub::over_limit(size_t own) const {
+    std::lock_guard lock(mu_);
+    return max_bytes_ > 0 && buffered_ + own >= max_bytes_;
+}
+
+bool ReceiverHub::stopping() const {
+    std::lock_guard lock(mu_);
+    return stopping_ || finished_;
+}
+
+bool ReceiverHub::finished() const {
+    std::lock_guard lock(mu_);
+    return finished_;
+}
+
+void ReceiverHub::flush_and_wait(int receiver) {
+    std::unique_lock lock(mu_);
+    auto &r = receivers_.at(static_cast<size_t>(receiver));
+    if (r.output_seq >= r.stored_seq) return;
+    flush_requested_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return r.output_seq >= r.stored_seq || finished_; });
+}
+
+OffsetMap ReceiverHub::take_commits(int receiver) {
+    std::lock_guard lock(mu_);
+    return std::exchange(receivers_.at(static_cast<size_t>(receiver)).commits, {});
+}
+
+void ReceiverHub::wait_commits(int receiver, std::chrono::milliseconds max_wait) {
+    std::unique_lock lock(mu_);
+    const auto &r = receivers_.at(static_cast<size_t>(receiver));
+    cv_.wait_for(lock, max_wait, [&] { return !r.commits.empty() || finished_; });
+}
+
+void ReceiverHub::receiver_stopped(int receiver) {
+    std::lock_guard lock(mu_);
+    receivers_.at(static_cast<size_t>(receiver)).stopped = true;
+    cv_.notify_all();
+}
+
+void ReceiverHub::receiver_failed(Error error) {
+    std::lock_guard lock(mu_);
+    if (!failure_) failure_ = std::move(error);
+    cv_.notify_all();
+}
+
+void ReceiverHub::set_assignment(int receiver, const std::set<TopicPartition> &partitions) {
+    std::lock_guard lock(mu_);
+    auto &r = receivers_.at(static_cast<size_t>(receiver));
+    const auto now = Clock::now();
+    for (const auto &tp : partitions)
+        if (!r.assigned.contains(tp)) last_activity_[tp] = now;
+    r.assigned = partitions;
+    r.has_assignment = true;
+}
+
+void ReceiverHub::set_paused(int receiver, bool paused) {
+    std::lock_guard lock(mu_);
+    auto &r = receivers_.at(static_cast<size_t>(receiver));
+    if (r.paused && !paused)
+        for (const auto &tp : r.assigned) last_activity_[tp] = Clock::now();
+    if (!r.paused && paused) ++pauses_;
+    r.paused = paused;
+}
+
+int64_t ReceiverHub::pauses() const {
+    std::lock_guard lock(mu_);
+    return pauses_;
+}
+
+void ReceiverHub::note_received(const OffsetMap &next_offsets) {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    for (const auto &[tp, next] : next_offsets) {
+        auto &pos = received_[tp];
+        pos = std::max(pos, next);
+        last_activity_[tp] = now;
+    }
+}
+
+ReceiverHub::Cut ReceiverHub::cut() {
+    std::lock_guard lock(mu_);
+    Cut out{open_batch_++, std::move(pending_)};
+    pending_.clear();
+    return out;
+}
+
+Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
+    std::lock_guard lock(mu_);
+    for (const auto &b : cut.blocks) {
+        buffered_ -= std::min(buffered_, b.memory_bytes);
+        auto &r = receivers_.at(static_cast<size_t>(b.receiver));
+        r.output_seq = std::max(r.output_seq, b.seq);
+        if (post_commits)
+            for (const auto &[tp, next] : b.next_offsets()) {
+                auto &c = r.commits[tp];
+                c = std::max(c, next);
+            }
+    }
+    cv_.notify_all();
+    if (wal_) return wal_->remove_through(cut.id);
+    return ok_status();
+}
+
+void ReceiverHub::wait(Clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, deadline, [&] {
+        if (flush_requested_ || failure_) return true;
+        if (!stopping_) return false;
+        return std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.stopped; });
+    });
+}
+
+bool ReceiverHub::take_flush_request() {
+    std::lock_guard lock(mu_);
+    return std::exchange(flush_requested_, false);
+}
+
+std::optional<Error> ReceiverHub::failure() const {
+    std::lock_guard lock(mu_);
+    return failure_;
+}
+
+void ReceiverHub::begin_stop() {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+}
+
+bool ReceiverHub::all_stopped() const {
+    std::lock_guard lock(mu_);
+    return std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.stopped; });
+}
+
+void ReceiverHub::finish() {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    cv_.notify_all();
+}
+
+int64_t ReceiverHub::open_batch() const {
+    std::lock_guard lock(mu_);
+    return open_batch_;
+}
+
+bool ReceiverHub::reached(const OffsetMap &target, std::chrono::milliseconds idle) const {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    for (const auto &r : receivers_) {
+        if (!r.has_assignment) return false;
+        for (const auto &tp : r.assigned) {
+            const auto t = target.find(tp);
+            if (t == target.end()) continue; // a partition created after the start
+            if (const auto pos = received_.find(tp); pos != received_.end() && pos->second >= t->second) continue;
+            const auto act = last_activity_.find(tp);
+            if (!r.paused && act != last_activity_.end() && now - act->second >= idle) continue;
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,97 @@
+// What receiver threads and the batch driver share in receiver mode: the blocks of the
+// open batch (appended to the write-ahead log first, when it is on), the buffered bytes
+// for backpressure, the commits each receiver owes after an output (without the log),
+// the received positions for --until latest, and the stop handshake.
+#pragma once
+
+#include "common/error.h"
+#include "runtime/block.h"
+#include "runtime/write_ahead_log.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+class ReceiverHub {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    ReceiverHub(int receivers, WriteAheadLog *wal, int64_t open_batch, size_t max_buffered_bytes);
+
+    // ---- receiver threads ----
+    // Appends the block to the log (fsynced) when there is one, then queues it for the open
+    // batch; both under one lock, so the batch that takes it is the one its segment names.
+    Status store(Block block);
+    // Sealed blocks plus `own` (the caller's open block) reach stream.receiver.maxBufferedBytes.
+    bool over_limit(size_t own) const;
+    bool stopping() const;
+    bool finished() const;
+    // Without the log: asks the driver for an early batch and waits until every block this
+    // receiver stored has been output (or the job ends). For a revocation.
+    void flush_and_wait(int receiver);
+    OffsetMap take_commits(int receiver);
+    // After stopping: waits until commits are posted or the job has finished.
+    void wait_commits(int receiver, std::chrono::milliseconds max_wait);
+    void receiver_stopped(int receiver);
+    void receiver_failed(Error error);
+    void set_assignment(int receiver, const std::set<TopicPartition> &partitions);
+    void set_paused(int receiver, bool paused);
+    void note_received(const OffsetMap &next_offsets);
+
+    // ---- the driver ----
+    struct Cut {
+        int64_t id = 0;
+        std::vector<Block> blocks;
+    };
+    Cut cut(); // closes the open batch
+    // After the batch's output: frees its memory, posts its commits (without the log),
+    // deletes its log segment, and wakes receivers waiting in flush_and_wait.
+    Status output_done(const Cut &cut, bool post_commits);
+    // Sleeps until `deadline`, a flush request, a failure, or every receiver stopped.
+    void wait(Clock::time_point deadline);
+    bool take_flush_request();
+    std::optional<Error> failure() const;
+    void begin_stop();
+    bool all_stopped() const;
+    void finish(); // lets stopped receivers commit and leave
+    int64_t open_batch() const;
+    int64_t pauses() const; // how often a receiver paused fetching (buffer full)
+
+    // --until latest: every partition assigned here reached `target` (or has been idle for
+    // `idle`, which covers a partition whose committed offset already was the end).
+    bool reached(const OffsetMap &target, std::chrono::milliseconds idle) const;
+
+private:
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    WriteAheadLog *wal_;
+    int64_t open_batch_;
+    size_t max_bytes_;
+    size_t buffered_ = 0;
+    std::vector<Block> pending_;
+
+    struct PerReceiver {
+        int64_t stored_seq = -1;
+        int64_t output_seq = -1;
+        OffsetMap commits;
+        std::set<TopicPartition> assigned;
+        bool has_assignment = false;
+        bool paused = false;
+        bool stopped = false;
+    };
+    std::vector<PerReceiver> receivers_;
+    OffsetMap received_;
+    std::map<TopicPartition, Clock::time_point> last_activity_;
+    int64_t pauses_ = 0;
+    bool flush_requested_ = false;
+    bool stopping_ = false;
+    bool finished_ = false;
+    std::optional<Error> failure_;
+};
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,239 @@
+#include "runtime/receiver_stream.h"
+
+#include "runtime/checkpoint.h"
+#include "runtime/direct_stream.h" // epoch_ms_now
+#include "runtime/receiver.h"
+#include "runtime/receiver_hub.h"
+#include "runtime/write_ahead_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+namespace streamsubmit::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+} // namespace
+
+std::string receiver_subscription_id(const ReceiverStreamOptions &options) {
+    std::vector<std::string> topics;
+    for (const auto &t : options.topics) topics.push_back(t.topic);
+    std::sort(topics.begin(), topics.end());
+    std::string joined;
+    for (const auto &t : topics) joined += (joined.empty() ? "" : ",") + t;
+    return fmt::format("receiver group={} topics={}", options.group, joined);
+}
+
+BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block> &blocks) {
+    std::map<TopicPartition, RangeReport> by_tp;
+    for (const auto &block : blocks)
+        for (const auto &r : block.records) {
+            auto [it, fresh] = by_tp.try_emplace(r.tp);
+            RangeReport &range = it->second;
+            if (fresh) range.range = {r.tp, r.offset, r.offset + 1};
+            range.range.from = std::min(range.range.from, r.offset);
+            range.range.until = std::max(range.range.until, r.offset + 1);
+            range.records += 1;
+            range.bytes += r.payload_bytes();
+        }
+    BatchReport report;
+    report.id = id;
+    report.time_ms = time_ms;
+    report.mode = "receiver";
+    for (auto &[tp, range] : by_tp) {
+        range.log_end_offset = range.range.until; // receivers do not ask for the log end
+        report.ranges.push_back(std::move(range));
+    }
+    return report;
+}
+
+struct ReceiverStream::State {
+    State(ReceiverStreamOptions o, SourceFactory f, ReceiverOutput out, Diagnostics d, StopSignal &st)
+        : options(std::move(o)), sources(std::move(f)), output(std::move(out)), diagnostics(std::move(d)), stop(st) {}
+
+    ReceiverStreamOptions options;
+    SourceFactory sources;
+    ReceiverOutput output;
+    Diagnostics diagnostics;
+    StopSignal &stop;
+
+    std::optional<Checkpoint> checkpoint;
+    std::optional<WriteAheadLog> wal;
+    int64_t next_id = 0;
+    int64_t batches = 0;
+    Clock::time_point last_cut = Clock::now();
+
+    void info(std::string_view m) const {
+        if (diagnostics) diagnostics(LogLevel::Info, m);
+    }
+    void warn(std::string_view m) const {
+        if (diagnostics) diagnostics(LogLevel::Warn, m);
+    }
+
+    Status output_batch(int64_t id, int64_t time_ms, const std::vector<Block> &blocks, double receive_ms) {
+        const auto start = Clock::now();
+        BatchReport report = receiver_report(id, time_ms, blocks);
+        report.durations = {0.0, receive_ms, ms_since(start)};
+        if (auto st = output(report); !st) return st;
+        if (checkpoint) {
+            BatchRecord record{id, time_ms, true, {}};
+            for (const auto &r : report.ranges) record.ranges.push_back(r.range);
+            if (auto st = checkpoint->record(record); !st) return st;
+        }
+        ++batches;
+        return ok_status();
+    }
+
+    // Checkpoint and log: what belongs to which job, and the batches a crash left unfinished.
+    Status open_storage() {
+        if (!options.checkpoint_dir) return ok_status();
+        auto cp = Checkpoint::open(*options.checkpoint_dir, receiver_subscription_id(options), options.keep_batches);
+        if (!cp) return cp.error();
+        checkpoint.emplace(std::move(*cp));
+        int64_t last_complete = -1;
+        if (const auto &last = checkpoint->last()) {
+            last_complete = last->complete ? last->id : last->id - 1;
+            next_id = last_complete + 1;
+        }
+        const auto wal_dir = *options.checkpoint_dir / "wal";
+        if (!options.write_ahead_log) {
+            std::error_code ec;
+            if (std::filesystem::exists(wal_dir, ec)) {
+                auto existing = WriteAheadLog::open(wal_dir);
+                if (existing && !existing->segment_ids().empty() && existing->segment_ids().back() > last_complete)
+                    return Error(ErrorKind::Usage,
+                                 "the write-ahead log holds batches that were never completed, but "
+                                 "stream.receiver.writeAheadLog.enable is false",
+                                 wal_dir.string(),
+                                 "run with --conf stream.receiver.writeAheadLog.enable=true to replay them first "
+                                 "(their offsets are committed: Kafka will not deliver them again)");
+            }
+            return ok_status();
+        }
+        auto log = WriteAheadLog::open(wal_dir);
+        if (!log) return log.error();
+        wal.emplace(std::move(*log));
+        auto recovered = wal->recover();
+        if (!recovered) return recovered.error();
+        for (const auto &note : recovered->notes) warn(note);
+        int64_t replayed = 0;
+        for (const auto &segment : recovered->segments) {
+            next_id = std::max(next_id, segment.batch_id + 1);
+            if (segment.batch_id <= last_complete) continue; // output before the crash; only its deletion was lost
+            if (replayed++ == 0)
+                info(fmt::format("write-ahead log {}: replaying the batches that did not complete", wal_dir.string()));
+            const int64_t time_ms = segment.blocks.empty() ? epoch_ms_now() : segment.blocks.back().time_ms;
+            if (auto st = output_batch(segment.batch_id, time_ms, segment.blocks, 0.0); !st) return st;
+            if (auto st = wal->remove_through(segment.batch_id); !st) return st;
+        }
+        return wal->remove_through(next_id - 1);
+    }
+
+    Result<OffsetMap> end_offsets() {
+        auto control = sources(-1);
+        if (!control) return control.error();
+        std::vector<std::string> topics;
+        for (const auto &t : options.topics) topics.push_back(t.topic);
+        auto partitions = (*control)->list_partitions(topics, "", options.request_timeout);
+        if (!partitions) return partitions.error();
+        auto wm = (*control)->query_watermarks(*partitions, options.request_timeout);
+        if (!wm) return wm.error();
+        OffsetMap target;
+        for (const auto &[tp, marks] : *wm) target[tp] = marks.latest;
+        return target;
+    }
+};
+
+ReceiverStream::ReceiverStream(ReceiverStreamOptions options, SourceFactory sources, ReceiverOutput output,
+                               Diagnostics diagnostics, StopSignal &stop)
+    : s_(std::make_unique<State>(std::move(options), std::move(sources), std::move(output), std::move(diagnostics), stop)) {}
+
+ReceiverStream::~ReceiverStream() = default;
+
+Status ReceiverStream::run() {
+    State &s = *s_;
+    const auto &o = s.options;
+    if (auto st = s.open_storage(); !st) return st;
+    if (o.max_batches > 0 && s.batches >= o.max_batches) return ok_status();
+    if (s.stop.requested()) return ok_status();
+
+    OffsetMap target;
+    if (o.until_latest) {
+        auto ends = s.end_offsets();
+        if (!ends) return ends.error();
+        target = std::move(*ends);
+    }
+
+    int threads = 0;
+    for (const auto &t : o.topics) threads += t.threads;
+    ReceiverHub hub(threads, s.wal ? &*s.wal : nullptr, s.next_id, static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
+    ReceiverSettings settings{o.block_interval, o.max_rate, o.write_ahead_log};
+    std::vector<std::unique_ptr<Receiver>> receivers;
+    for (const auto &t : o.topics)
+        for (int i = 0; i < t.threads; ++i) {
+            const int index = static_cast<int>(receivers.size());
+            auto source = s.sources(index);
+            if (!source) return source.error();
+            receivers.push_back(std::make_unique<Receiver>(index, t.topic, std::move(*source), hub, settings, s.diagnostics));
+        }
+    std::vector<std::thread> running;
+    for (auto &r : receivers) running.emplace_back([&r] { r->run(); });
+
+    const auto interval = std::max(o.batch_interval, std::chrono::milliseconds(1));
+    auto next_tick = Clock::now() + interval;
+    bool stopping = false;
+    Status result = ok_status();
+    s.last_cut = Clock::now();
+    auto run_batch = [&]() -> Status {
+        const double receive_ms = ms_since(s.last_cut);
+        s.last_cut = Clock::now();
+        auto cut = hub.cut();
+        if (auto st = s.output_batch(cut.id, epoch_ms_now(), cut.blocks, receive_ms); !st) return st;
+        return hub.output_done(cut, !o.write_ahead_log);
+    };
+    while (true) {
+        hub.wait(std::min(next_tick, Clock::now() + std::chrono::milliseconds(50)));
+        if (auto failure = hub.failure()) {
+            result = *failure;
+            break;
+        }
+        const bool flush = hub.take_flush_request();
+        if (!stopping) {
+            const bool tick = Clock::now() >= next_tick;
+            const bool last = s.stop.requested() ||
+                              (tick && o.max_batches > 0 && s.batches + 1 >= o.max_batches) ||
+                              (tick && o.until_latest && hub.reached(target, o.idle_end));
+            if (last) { // the receivers finish their blocks first; then the final batch takes everything
+                hub.begin_stop();
+                stopping = true;
+            } else if (tick) {
+                next_tick = std::max(next_tick + interval, Clock::now() - interval / 2);
+            }
+            if (!flush && (last || !tick)) continue;
+        } else if (hub.all_stopped()) {
+            result = run_batch();
+            break;
+        } else if (!flush) {
+            continue;
+        }
+        if (result = run_batch(); !result) break;
+    }
+    hub.begin_stop();
+    hub.finish();
+    for (auto &t : running) t.join();
+    if (result && hub.pauses() > 0)
+        s.info(fmt::format("fetching paused {} times because the receive buffer was full "
+                           "(stream.receiver.maxBufferedBytes); nothing was dropped",
+                           hub.pauses()));
+    return result;
+}
+
+} // namespace streamsubmit::runtime

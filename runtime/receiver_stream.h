@@ -1,0 +1,80 @@
+// Receiver mode: consumer-group receivers (one Source per thread, `topic:threads` as in
+// createStream) cut records into blocks every stream.blockInterval; the blocks received
+// during one batch interval form a batch, reported like a direct-mode batch with one
+// range per partition, [first received offset, last received offset + 1).
+//
+// Without the write-ahead log, offsets are committed after the batch holding them was
+// output (at-least-once: a crash re-reads the unfinished batch from Kafka). With it
+// (stream.receiver.writeAheadLog.enable, needs --checkpoint), each block is appended to
+// DIR/wal and fsynced before its offsets are committed; after a crash the batches still
+// in the log are replayed first, with their original boundaries, then receiving resumes
+// from the committed offsets.
+#pragma once
+
+#include "common/error.h"
+#include "runtime/batch_report.h"
+#include "runtime/block.h"
+#include "runtime/diagnostics.h"
+#include "runtime/source.h"
+#include "runtime/stop_signal.h"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+struct ReceiverTopic {
+    std::string topic;
+    int threads = 1; // receiver threads (consumers in the group) for this topic
+};
+
+struct ReceiverStreamOptions {
+    std::string group;
+    std::vector<ReceiverTopic> topics;
+    std::chrono::milliseconds batch_interval{2000};
+    std::chrono::milliseconds block_interval{200};
+    bool write_ahead_log = false;
+    std::optional<std::filesystem::path> checkpoint_dir;
+    int keep_batches = 10;
+    int64_t max_rate = 0;                        // records/s per receiver thread, 0 = unlimited
+    int64_t max_buffered_bytes = int64_t{256} << 20; // 0 = unlimited
+    bool until_latest = false;
+    int64_t max_batches = 0;
+    std::chrono::milliseconds request_timeout{10'000};
+    // --until latest: an assigned partition that delivered nothing for this long counts as
+    // being at its end (its committed offset may already be the end offset).
+    std::chrono::milliseconds idle_end{3000};
+};
+
+// The Source of receiver thread `index` (0, 1, ...), or of the control connection (-1)
+// that --until latest uses to take the end offsets.
+using SourceFactory = std::function<Result<std::unique_ptr<Source>>(int index)>;
+using ReceiverOutput = std::function<Status(const BatchReport &)>;
+
+class ReceiverStream {
+public:
+    ReceiverStream(ReceiverStreamOptions options, SourceFactory sources, ReceiverOutput output,
+                   Diagnostics diagnostics, StopSignal &stop);
+    ~ReceiverStream();
+
+    // Runs until --until latest is reached, --max-batches are done, a stop request (the
+    // batch in flight is output and committed first), or an error.
+    Status run();
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+// "receiver group=G topics=a,b": what a checkpoint and its write-ahead log belong to.
+std::string receiver_subscription_id(const ReceiverStreamOptions &options);
+
+// One range per partition with records, sorted; exposed for tests.
+BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block> &blocks);
+
+} // namespace streamsubmit::runtime
