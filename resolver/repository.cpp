@@ -279,9 +279,13 @@ std::vector<Result<MavenMetadata>> RepositoryChain::merged_metadata(const std::v
             e.what = "cannot read the versions of " + labels[i] + ": " + e.what + join_tried(tried[i]);
             out.emplace_back(e);
         } else {
+            const bool offline = cache_.options().offline;
             out.emplace_back(Error(ErrorKind::Resolution,
-                                   "no maven-metadata.xml for " + labels[i] + " in any repository" + join_tried(tried[i]),
-                                   labels[i], "check the coordinate, or name an exact version instead of a range"));
+                                   "no maven-metadata.xml for " + labels[i] + " in any repository" +
+                                       (offline ? " (offline: only the cache was read)" : "") + join_tried(tried[i]),
+                                   labels[i],
+                                   offline ? "run once without --offline so the versions get cached"
+                                           : "check the coordinate, or name an exact version instead of a range"));
         }
     }
     return out;

@@ -106,6 +106,11 @@ Result<Context> prepare(const std::vector<std::string> &texts, const ResolverSet
     ctx.http.connect_timeout = std::chrono::seconds(std::min(timeout, 10));
     ctx.http.retries = env_int("STREAMSUBMIT_HTTP_RETRIES", s.http_retries);
     ctx.http.backoff = std::chrono::milliseconds(env_int("STREAMSUBMIT_HTTP_BACKOFF_MS", 250));
+    if (const char *max = std::getenv("STREAMSUBMIT_HTTP_MAX_SIZE"); max && *max) {
+        char *end = nullptr;
+        const long long n = std::strtoll(max, &end, 10);
+        if (end && *end == 0 && n > 0) ctx.http.max_size = n;
+    }
     ctx.http.ca_bundle = s.ca_bundle;
     return ctx;
 }

@@ -35,6 +35,8 @@ struct ResolverSettings {
     // Low-speed and connect timeouts; STREAMSUBMIT_HTTP_TIMEOUT (seconds) overrides.
     std::chrono::seconds http_timeout{30};
     int http_retries = 3;                                           // STREAMSUBMIT_HTTP_RETRIES overrides
+    // Also read from the environment: STREAMSUBMIT_HTTP_BACKOFF_MS (first retry delay, default
+    // 250) and STREAMSUBMIT_HTTP_MAX_SIZE (bytes per file, default 1 GiB).
     std::function<void(std::string_view)> log;                      // diagnostics → stderr by the caller
 };
 

@@ -180,6 +180,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # the client gave up (timeouts, size limits, kill -9): expected in these tests
+        super().handle_error(request, client_address)
+
 
 def start(root, faults=None, auth=None, synth_sums=True):
     """Starts a server thread on a free port; returns (server, repo, url)."""

@@ -90,7 +90,12 @@ def test_malformed_metadata():
     faulty("/com/example/libb/maven-metadata.xml", "malformed", 5, ["maven-metadata.xml", "line"])
 
 
+def test_too_large():
+    faulty(LIBC_JAR, "none", 5, ["larger than the maximum size of 100 bytes"],
+           {"STREAMSUBMIT_HTTP_MAX_SIZE": "100"})
+
+
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_503_then_ok, test_503_forever, test_stall, test_truncated, test_wrong_checksum, test_missing_checksum,
-         test_redirect_loop, test_401_403, test_html_page, test_malformed_pom, test_malformed_metadata], A.tests))
+         test_redirect_loop, test_401_403, test_html_page, test_malformed_pom, test_malformed_metadata, test_too_large], A.tests))
