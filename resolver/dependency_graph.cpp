@@ -163,6 +163,16 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
             std::shared_ptr<const EffectivePom> eff;
             for (int hop = 0;; ++hop) {
                 auto built = poms.build(gav);
+                if (!built && node.depth >= 2 && source.pom_not_found(gav)) {
+                    // As Maven: a transitive artifact without a POM has no dependencies of its own;
+                    // its file is still required when files are downloaded.
+                    if (req.log)
+                        req.log("warning: the POM for " + gav.to_string() +
+                                " is missing, no dependency information available (required by " +
+                                path_of(g, node.parent) + ")");
+                    eff.reset();
+                    break;
+                }
                 if (!built) {
                     const Error &e = built.error();
                     std::string what = e.what;
@@ -182,6 +192,7 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
                 node.coordinate.version = to.version;
                 selected[node.coordinate.conflict_key()] = idx;
             }
+            if (!eff) continue;
             for (const auto &warning : eff->warnings)
                 if (req.log) req.log("warning: " + gav.to_string() + ": " + warning);
             node.packaging = eff->packaging;

@@ -29,6 +29,11 @@ public:
     virtual bool has_pom(const Gav &gav) const = 0;
     virtual void prefetch_poms(const std::vector<Gav> &gavs) { (void)gavs; }
     virtual Result<PomText> pom(const Gav &gav) = 0;
+    // True when every repository answered "not found" for this POM (not a transfer error).
+    virtual bool pom_not_found(const Gav &gav) const {
+        (void)gav;
+        return false;
+    }
     // g/a/maven-metadata.xml merged across every repository.
     virtual void prefetch_metadata(const std::vector<std::pair<std::string, std::string>> &keys) { (void)keys; }
     virtual Result<MavenMetadata> metadata(const std::string &group, const std::string &artifact) = 0;

@@ -200,6 +200,7 @@ void RepositoryChain::prefetch_poms(const std::vector<Gav> &gavs) {
     auto located = locate(coords);
     for (size_t i = 0; i < coords.size(); ++i) {
         if (!located[i]) {
+            if (located[i].error().what.starts_with("artifact not found: ")) pom_not_found_.insert(keys[i]);
             poms_.emplace(keys[i], located[i].error());
             continue;
         }

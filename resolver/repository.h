@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,7 @@ public:
     bool has_pom(const Gav &gav) const override;
     void prefetch_poms(const std::vector<Gav> &gavs) override;
     Result<PomText> pom(const Gav &gav) override;
+    bool pom_not_found(const Gav &gav) const override { return pom_not_found_.count(gav.to_string()) > 0; }
     void prefetch_metadata(const std::vector<std::pair<std::string, std::string>> &keys) override;
     Result<MavenMetadata> metadata(const std::string &group, const std::string &artifact) override;
 
@@ -74,6 +76,7 @@ private:
     std::function<void(std::string_view)> log_;
     std::map<std::string, Result<PomText>> poms_;
     std::map<std::string, std::string> pom_repo_;
+    std::set<std::string> pom_not_found_;
     std::map<std::string, Result<MavenMetadata>> metadata_;
 };
 

@@ -194,7 +194,21 @@ def test_not_found_remembered():
     env.cleanup()
 
 
+def test_transitive_without_pom():
+    g = "com.example"
+    harness.add_artifact(REPO, g, "usesjaronly", "1.0", [(g, "jaronly", "1.0"), (g, "vanished", "1.0")])
+    harness.write(os.path.join(REPO, "com/example/jaronly/1.0/jaronly-1.0.jar"), b"a jar without a pom")
+    env = harness.Env(A.binary)
+    rc, out, err = env.resolve(URL, "com.example:usesjaronly:1.0", "--no-download")
+    check(rc == 0 and "the POM for com.example:jaronly:1.0 is missing" in err, "missing POM must warn, as Maven", err)
+    rc, out, err = env.resolve(URL, "com.example:usesjaronly:1.0")
+    check(rc == 5 and "artifact not found: com.example:vanished:1.0" in err and "vanished-1.0.jar" in err,
+          "a dependency with neither POM nor jar must fail, naming the URLs", err)
+    env.cleanup()
+
+
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_tree_and_cache, test_exclusions_and_no_download, test_usage_errors, test_native_plugin_platform,
-         test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered], A.tests))
+         test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered,
+         test_transitive_without_pom], A.tests))

@@ -17,6 +17,8 @@ public:
     void add(const std::string &gav, const std::string &xml) { poms[gav] = xml; }
 
     bool has_pom(const Gav &gav) const override { return poms.count(gav.to_string()) > 0; }
+    bool pom_not_found(const Gav &gav) const override { return missing_is_not_found && !has_pom(gav); }
+    bool missing_is_not_found = false;
     Result<PomText> pom(const Gav &gav) override {
         ++pom_requests;
         auto it = poms.find(gav.to_string());

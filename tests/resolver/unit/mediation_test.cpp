@@ -202,4 +202,12 @@ TEST_CASE("missing POM names the path") {
     auto g = resolve(src, {root_dep("g", "a", "1")});
     REQUIRE_FALSE(g.ok());
     CHECK(g.error().what.find("required by g:a:1") != std::string::npos);
+    // every repository said "not found": like Maven, a leaf without dependency information
+    src.missing_is_not_found = true;
+    auto leaf = resolve(src, {root_dep("g", "a", "1")});
+    REQUIRE(leaf.ok());
+    CHECK(summary(*leaf)["gone"] == "1:compile");
+    // but never for what was asked for directly
+    auto direct = resolve(src, {root_dep("g", "gone", "1")});
+    CHECK_FALSE(direct.ok());
 }
