@@ -97,6 +97,30 @@ void RepositoryChain::discard_if_cached(const fs::path &file) {
     if (log_) log_("removed the broken file from the cache: " + file.string());
 }
 
+Status RepositoryChain::verify_local_file(const fs::path &file) {
+    const auto policy = cache_.options().checksum_policy;
+    if (policy == ChecksumPolicy::Ignore) return ok_status();
+    for (const auto a : kSidecarAlgorithms) {
+        const fs::path sum = file.string() + "." + std::string(algorithm_extension(a));
+        if (!is_file(sum)) continue;
+        const auto expected = parse_checksum_file(read_all(sum), a);
+        auto actual = hash_file(file, a);
+        if (!actual) return actual.error();
+        if (!expected || *expected != *actual)
+            return Error(ErrorKind::Resolution,
+                         "checksum mismatch: " + std::string(algorithm_extension(a)) + " expected " +
+                             (expected ? *expected : std::string("(unparseable)")) + " (from " + sum.string() +
+                             "), actual " + *actual,
+                         file.string(), "the repository's file is corrupt; republish it");
+        return ok_status();
+    }
+    if (policy == ChecksumPolicy::Fail)
+        return Error(ErrorKind::Resolution, "no checksum file (.sha1, .sha256, .sha512, .md5) next to it", file.string(),
+                     "the repository does not publish checksums; use --checksum-policy warn to accept it");
+    if (log_) log_("warning: no checksum next to " + file.string() + "; accepted unverified");
+    return ok_status();
+}
+
 RepositoryChain::RepositoryChain(std::vector<Repository> repositories, ArtifactCache &cache,
                                  std::function<void(std::string_view)> log)
     : repositories_(std::move(repositories)), cache_(cache), log_(std::move(log)) {}
@@ -143,8 +167,19 @@ std::vector<Result<Located>> RepositoryChain::locate(const std::vector<Coordinat
         if (repo.kind != Repository::Kind::Http) {
             for (const size_t i : pending) {
                 const fs::path p = repo.dir / files[i];
-                if (is_file(p)) found[i] = Located{p, repo.url, "file://" + p.string()};
-                else tried[i].push_back(p.string());
+                if (!is_file(p)) {
+                    tried[i].push_back(p.string());
+                    continue;
+                }
+                // Files of a file:// repository are verified like downloads (not ~/.m2's, as Maven).
+                if (repo.kind == Repository::Kind::File) {
+                    if (auto st = verify_local_file(p); !st) {
+                        tried[i].push_back(p.string());
+                        if (!failure[i]) failure[i] = st.error();
+                        continue;
+                    }
+                }
+                found[i] = Located{p, repo.url, "file://" + p.string()};
             }
             continue;
         }

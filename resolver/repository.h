@@ -71,6 +71,7 @@ private:
     std::vector<Result<MavenMetadata>> merged_metadata(const std::vector<std::string> &relative_dirs,
                                                        const std::vector<std::string> &labels);
     void discard_if_cached(const std::filesystem::path &file);
+    Status verify_local_file(const std::filesystem::path &file);
     std::vector<Repository> repositories_;
     ArtifactCache &cache_;
     std::function<void(std::string_view)> log_;

@@ -136,6 +136,14 @@ def test_file_repository():
     rc, out, err = env.run("resolve", "--default-repositories", "file://" + REPO, "com.example:app:1.0")
     check(rc == 0, "file repository failed", err)
     check(REPO in out, "file repository paths should point into it", out)
+    check("warning: no checksum next to" in err, "unverified file:// files must be reported", err)
+    libc = os.path.join(REPO, "com/example/libc/1.0/libc-1.0.jar")
+    harness.write(libc + ".sha1", "0" * 40 + "\n")
+    try:
+        rc, out, err = env.run("resolve", "--default-repositories", "file://" + REPO, "com.example:app:1.0")
+        check(rc == 5 and "checksum mismatch" in err and libc in err, "a corrupt file:// file must be refused", err)
+    finally:
+        os.remove(libc + ".sha1")
     env.cleanup()
 
 
