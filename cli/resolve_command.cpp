@@ -4,6 +4,7 @@
 #include "resolver/resolver.h"
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,12 @@ struct ResolveArgs {
     std::vector<std::string> exclusions;
     bool tree = false, list = false, no_download = false, offline = false, no_local = false, quiet = false;
     std::string lockfile, ttl = "24h", checksum_policy = "warn", ca_bundle, cache_dir;
+    std::vector<std::string> conf; // resolver.* keys; the flags above win
+    std::map<std::string, CLI::Option *> flags;
+    bool given(const std::string &name) const {
+        auto it = flags.find(name);
+        return it != flags.end() && it->second->count() > 0;
+    }
 };
 
 std::vector<std::string> split_commas(const std::vector<std::string> &in) {
@@ -35,7 +42,31 @@ std::vector<std::string> split_commas(const std::vector<std::string> &in) {
     return out;
 }
 
-Status run(const ResolveArgs &a) {
+// Flags win over --conf resolver.* keys, which win over the table's defaults.
+Status apply_conf(ResolveArgs &a) {
+    Config cfg;
+    for (const auto &c : a.conf) {
+        if (!c.starts_with("resolver."))
+            return Error(ErrorKind::Usage, "resolve takes only resolver.* keys in --conf", c,
+                         "see 'streamsubmit config' for the resolver.* keys");
+        if (auto st = apply_conf_flag(cfg, c); !st) return st;
+    }
+    auto set = [&](const char *flag, const char *key, auto apply) {
+        if (!a.given(flag) && cfg.find(key)) apply(*cfg.get(key));
+    };
+    set("--repositories", "resolver.userRepositories", [&](const std::string &v) { a.repositories = {v}; });
+    set("--default-repositories", "resolver.repositories", [&](const std::string &v) { a.default_repositories = v; });
+    set("--exclude-packages", "resolver.excludePackages", [&](const std::string &v) { a.exclusions = {v}; });
+    set("--offline", "resolver.offline", [&](const std::string &v) { a.offline = v == "true"; });
+    set("--lockfile", "resolver.lockfile", [&](const std::string &v) { a.lockfile = v; });
+    set("--ttl", "resolver.ttl", [&](const std::string &v) { a.ttl = v; });
+    set("--checksum-policy", "resolver.checksumPolicy", [&](const std::string &v) { a.checksum_policy = v; });
+    set("--ca-bundle", "resolver.caBundle", [&](const std::string &v) { a.ca_bundle = v; });
+    return ok_status();
+}
+
+Status run(ResolveArgs &a) {
+    if (auto st = apply_conf(a); !st) return st;
     resolver::ResolverSettings s;
     s.repositories = split_commas(a.repositories);
     s.default_repositories = split_commas({a.default_repositories});
@@ -75,31 +106,33 @@ void add_resolve_command(CLI::App &app, CommandSelection &selection) {
     cmd->add_option("coordinates", a->coordinates,
                     "Packages: g:a:v, g/a:v, g:a:ext:v or g:a:ext:classifier:v (commas allowed)")
         ->required();
-    cmd->add_option("--repositories", a->repositories,
+    a->flags["--repositories"] = cmd->add_option("--repositories", a->repositories,
                     "Extra repositories (http, https, file://), comma-separated, tried after ~/.m2 and before the "
                     "defaults; https://user:password@host/... for credentials");
-    cmd->add_option("--default-repositories", a->default_repositories,
+    a->flags["--default-repositories"] = cmd->add_option("--default-repositories", a->default_repositories,
                     "Repositories tried last, comma-separated; empty for none")
         ->capture_default_str();
-    cmd->add_option("--exclude-packages", a->exclusions, "groupId:artifactId to leave out, '*' allowed, comma-separated");
+    a->flags["--exclude-packages"] = cmd->add_option("--exclude-packages", a->exclusions, "groupId:artifactId to leave out, '*' allowed, comma-separated");
     auto *tree = cmd->add_flag("--tree", a->tree, "Print the dependency tree (the default)");
     cmd->add_flag("--list", a->list, "Print one line per artifact instead of the tree")->excludes(tree);
     cmd->add_flag("--no-download", a->no_download, "Resolve the graph from POMs only; download no jars");
-    cmd->add_flag("--offline", a->offline, "Use only the cache and file repositories; name what is missing");
-    cmd->add_option("--lockfile", a->lockfile,
+    a->flags["--offline"] = cmd->add_flag("--offline", a->offline, "Use only the cache and file repositories; name what is missing");
+    a->flags["--lockfile"] = cmd->add_option("--lockfile", a->lockfile,
                     "JSON lockfile: written when absent, and when present the resolution is pinned to it and every "
                     "file's sha256 verified");
-    cmd->add_option("--ttl", a->ttl, "How long metadata and SNAPSHOTs stay fresh in the cache (releases: forever)")
+    a->flags["--ttl"] = cmd->add_option("--ttl", a->ttl, "How long metadata and SNAPSHOTs stay fresh in the cache (releases: forever)")
         ->capture_default_str();
-    cmd->add_option("--checksum-policy", a->checksum_policy,
+    a->flags["--checksum-policy"] = cmd->add_option("--checksum-policy", a->checksum_policy,
                     "A missing checksum file: warn, fail, or ignore checksums (a mismatch always fails)")
         ->check(CLI::IsMember({"warn", "fail", "ignore"}))
         ->capture_default_str();
-    cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
+    a->flags["--ca-bundle"] = cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
     cmd->add_option("--cache-dir", a->cache_dir,
                     "Cache directory (default $STREAMSUBMIT_CACHE, $XDG_CACHE_HOME/streamsubmit or ~/.cache/streamsubmit)");
     cmd->add_flag("--no-local-repository", a->no_local, "Do not read ~/.m2/repository");
     cmd->add_flag("--quiet", a->quiet, "Print only warnings and errors on stderr");
+    cmd->add_option("-c,--conf", a->conf, "Set a resolver.* configuration key: KEY=VALUE (repeatable); options win")
+        ->type_name("KEY=VALUE");
     cmd->final_callback([a, &selection] { selection.action = [a]() { return run(*a); }; });
 }
 

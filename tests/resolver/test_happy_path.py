@@ -215,8 +215,20 @@ def test_transitive_without_pom():
     env.cleanup()
 
 
+def test_conf_keys():
+    env = harness.Env(A.binary)
+    rc, out, err = env.run("resolve", "--conf", "resolver.repositories=" + URL, "--conf", "resolver.checksumPolicy=fail",
+                           "com.example:app:1.0")
+    check(rc == 0, "--conf resolver.repositories not honoured", err)
+    rc, out, err = env.run("resolve", "--conf", "stream.mode=direct", "com.example:app:1.0")
+    check(rc == 2 and "resolver.*" in err, "non-resolver key must be a usage error", err)
+    rc, out, err = env.run("resolve", "--conf", "resolver.ttl=soon", "com.example:app:1.0")
+    check(rc == 2, "invalid duration must be a usage error", err)
+    env.cleanup()
+
+
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_tree_and_cache, test_exclusions_and_no_download, test_usage_errors, test_native_plugin_platform,
          test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered,
-         test_transitive_without_pom], A.tests))
+         test_transitive_without_pom, test_conf_keys], A.tests))
