@@ -61,11 +61,14 @@ Status create_private_directory(const std::filesystem::path &dir) {
     std::filesystem::path partial;
     for (const auto &part : dir) {
         partial /= part;
-        if (std::filesystem::exists(partial, ec)) continue;
+        if (std::filesystem::exists(partial, ec)) {
+            if (!std::filesystem::is_directory(partial, ec))
+                return Error(ErrorKind::Usage, "not a directory", partial.string(),
+                             "name a directory, or move the file out of the way");
+            continue;
+        }
         if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create directory", partial, errno);
     }
-    if (!std::filesystem::is_directory(dir, ec))
-        return Error(ErrorKind::Usage, "not a directory", dir.string(), "name a directory, or remove the file");
     return ok_status();
 }
 

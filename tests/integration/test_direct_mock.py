@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from streamsubmit_test import (EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
+from streamsubmit_test import (EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
                                covered, main, output_of, parse_json_report, parse_text_report, run, start,
                                wait_for, wait_for_batches)
 
@@ -205,6 +205,24 @@ class ErrorsAndExitCodes(unittest.TestCase):
         self.assertIn("streamsubmit: error: cannot reach Kafka", proc.stderr)
         self.assertIn("hint:", proc.stderr)
         self.assertEqual(proc.stdout, "")
+
+    def test_closed_stdout_is_a_runtime_failure_exit_1(self):
+        with MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
+            proc = subprocess.Popen([os.environ.get("STREAMSUBMIT_BIN", "streamsubmit"), "--bootstrap-servers",
+                                     c.bootstrap, "--topics", "orders", "--until", "latest",
+                                     "--conf", "kafka.auto.offset.reset=earliest"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            proc.stdout.close()  # the reader went away, as with `| head -0`
+            err = proc.stderr.read()
+            proc.wait(timeout=60)
+        self.assertEqual(proc.returncode, EXIT_RUNTIME, err)
+        self.assertIn("cannot write the batch report to stdout", err)
+
+    def test_checkpoint_path_that_is_a_file_exit_2(self):
+        with tempfile.NamedTemporaryFile() as f:
+            proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "t", "--checkpoint", f.name],
+                       check=EXIT_USAGE)
+        self.assertIn(f.name, proc.stderr)
 
     def test_unknown_topic_exit_4(self):
         with MockCluster(topics=["orders:1"]) as c:
