@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <thread>
 
 namespace streamsubmit::runtime {
@@ -55,7 +56,13 @@ Status Receiver::receive_loop() {
         auto timeout = std::clamp(std::chrono::duration_cast<milliseconds>(generator_.next_boundary() - now),
                                   milliseconds(1), settings_.block_interval);
         if (paused_) timeout = std::min(timeout, milliseconds(50));
-        const int64_t want = limiter_.available(now, static_cast<int64_t>(kMaxPollRecords));
+        // Paused, poll still serves rebalances but would hand over what librdkafka had
+        // already fetched: take one record at a time then, so the buffer stays near its bound.
+        // Otherwise take no more than the buffer has room for, by the average record size so far.
+        int64_t cap = static_cast<int64_t>(kMaxPollRecords);
+        if (const size_t room = hub_.room(generator_.buffered_bytes()); room != SIZE_MAX)
+            cap = std::clamp<int64_t>(static_cast<int64_t>(room / std::max<size_t>(1, average_record_bytes_)), 1, cap);
+        const int64_t want = limiter_.available(now, paused_ ? 1 : cap);
         if (want <= 0) { // stream.receiver.maxRate: wait for the next record's token
             std::this_thread::sleep_for(std::min<std::chrono::microseconds>(limiter_.wait_time(now), timeout));
             continue;
@@ -85,7 +92,11 @@ Status Receiver::receive_loop() {
 
 int Receiver::on_records(void *ctx, const ss_record *records, size_t count) {
     auto &self = *static_cast<Receiver *>(ctx);
+    const size_t before = self.generator_.buffered_bytes();
     self.generator_.add(records, count);
+    if (count > 0) // a moving average of the memory one record takes
+        self.average_record_bytes_ =
+            (self.average_record_bytes_ * 7 + (self.generator_.buffered_bytes() - before) / count) / 8;
     self.limiter_.take(static_cast<int64_t>(count));
     for (size_t i = 0; i < count; ++i) {
         auto &next = self.poll_positions_[TopicPartition{records[i].topic, records[i].partition}];

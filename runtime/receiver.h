@@ -63,6 +63,7 @@ private:
     bool repause_ = false;               // partitions were assigned while paused
     std::optional<Error> callback_error_; // from inside poll(), reported after it returns
     OffsetMap poll_positions_;            // filled by on_records during one poll
+    size_t average_record_bytes_ = 256;   // sizes polls to the room left in the buffer
 };
 
 } // namespace streamsubmit::runtime

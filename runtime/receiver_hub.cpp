@@ -1,6 +1,7 @@
 #include "runtime/receiver_hub.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace streamsubmit::runtime {
 
@@ -22,6 +23,12 @@ Status ReceiverHub::store(Block block) {
 bool ReceiverHub::over_limit(size_t own) const {
     std::lock_guard lock(mu_);
     return max_bytes_ > 0 && buffered_ + own >= max_bytes_;
+}
+
+size_t ReceiverHub::room(size_t own) const {
+    std::lock_guard lock(mu_);
+    if (max_bytes_ == 0) return SIZE_MAX;
+    return max_bytes_ > buffered_ + own ? max_bytes_ - buffered_ - own : 0;
 }
 
 bool ReceiverHub::stopping() const {

@@ -29,6 +29,8 @@ public:
     Status store(Block block);
     // Sealed blocks plus `own` (the caller's open block) reach stream.receiver.maxBufferedBytes.
     bool over_limit(size_t own) const;
+    // Bytes left before the limit (SIZE_MAX without one).
+    size_t room(size_t own) const;
     bool stopping() const;
     bool finished() const;
     // Without the log: asks the driver for an early batch and waits until every block this

@@ -1,0 +1,307 @@
+"""Receiver mode against a real Apache Kafka broker (the ctest fixture's, or one started here).
+
+Crash tests kill the receiver with SIGKILL at random moments while records are produced, restart
+it each time, and check that the union of the reported ranges covers every produced offset; they
+print the loss and duplicate counts. Tests set kafka.session.timeout.ms=6000 (the broker's
+minimum): after a SIGKILL the group waits that long before it gives the dead member's partitions
+to another one. The crash loops use static membership (kafka.group.instance.id) so that the
+restarted process takes its place at once instead of waiting for the session timeout.
+"""
+import json
+import os
+import random
+import signal
+import tempfile
+import threading
+import time
+import unittest
+
+_fixture = os.path.join(os.environ.get("KAFKA_FIXTURE_DIR", ""), "bootstrap")
+if os.environ.get("KAFKA_FIXTURE_DIR") and os.path.exists(_fixture):
+    with open(_fixture) as f:
+        os.environ["STREAMSUBMIT_TEST_BOOTSTRAP"] = f.read().strip()
+
+import kafka_harness as kh  # noqa: E402
+from streamsubmit_test import (EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,  # noqa: E402
+                               run, start, wait_for)
+
+
+def parse_ranges(text):
+    """(batches, [(topic, partition, from, until)]) from a text report; tolerates a torn last line."""
+    batches, ranges = [], []
+    for line in text.splitlines(keepends=True):
+        if not line.endswith("\n"):
+            break  # the process was killed while writing
+        parts = line.split()
+        if parts and parts[0] == "batch":
+            batches.append(int(parts[1]))
+        elif len(parts) == 4:
+            ranges.append((parts[0], int(parts[1]), int(parts[2]), int(parts[3])))
+        elif parts:
+            raise AssertionError(f"unexpected stdout line: {line!r}")
+    return batches, ranges
+
+
+def coverage(ranges, ends):
+    """(lost, duplicates) per the union of ranges against [0, end) of every partition."""
+    seen, total = {}, 0
+    for topic, p, frm, until in ranges:
+        seen.setdefault(p, set()).update(range(frm, until))
+        total += until - frm
+    lost = sum(len(set(range(end)) - seen.get(p, set())) for p, end in ends.items())
+    unique = sum(len(s) for s in seen.values())
+    return lost, total - unique
+
+
+class Producer(threading.Thread):
+    """Produces keyed records in small batches until stopped."""
+
+    def __init__(self, bootstrap, topic, per_round=150, pause=0.05):
+        super().__init__(daemon=True)
+        self.bootstrap, self.topic, self.per_round, self.pause = bootstrap, topic, per_round, pause
+        self.stopped = threading.Event()
+        self.produced = 0
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.stopped.is_set():
+                kh.produce(self.bootstrap, self.topic, self.per_round, start=self.produced)
+                self.produced += self.per_round
+                time.sleep(self.pause)
+        except Exception as e:  # reported by stop()
+            self.error = e
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=60)
+        if self.error:
+            raise self.error
+        return self.produced
+
+
+class ReceiverModeOnRealKafka(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = kh.KafkaBroker()
+        cls.bootstrap = cls.broker.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.stop()
+
+    def job(self, topics, group, *extra):
+        return ["--mode", "receiver", "--bootstrap-servers", self.bootstrap, "--topics", topics, "--group", group,
+                "--batch-interval", "300ms", "--conf", "kafka.session.timeout.ms=6000"] + list(extra)
+
+    def topic(self, prefix, partitions, records=0):
+        name = kh.unique_name(prefix)
+        kh.create_topic(name, partitions)
+        if records:
+            kh.produce(self.bootstrap, name, records)
+        return name
+
+    def ends(self, topic):
+        return kh.get_offsets(topic, bootstrap=self.bootstrap)
+
+    # ---- one instance, no write-ahead log ----
+    def test_until_latest_reads_everything_and_commits_after_output(self):
+        topic = self.topic("recv", 3, 3000)
+        group = kh.unique_name("g")
+        proc = run(self.job(f"{topic}:2", group, "--until", "latest", "--output", "json"), check=EXIT_OK, timeout=60)
+        docs = parse_json_report(proc.stdout)
+        self.assertTrue(all(d["mode"] == "receiver" for d in docs))
+        self.assertEqual(sum(d["records"] for d in docs), 3000)
+        ends = self.ends(topic)
+        ranges = [(r["topic"], r["partition"], r["fromOffset"], r["untilOffset"]) for d in docs for r in d["ranges"]]
+        self.assertEqual(coverage(ranges, ends), (0, 0))
+        self.assertEqual(kh.consumer_group_offsets(group, bootstrap=self.bootstrap),
+                         {(topic, p): end for p, end in ends.items()})
+        # The group is at the end now: a second run has nothing to receive and stops.
+        again = run(self.job(f"{topic}:2", group, "--until", "latest"), check=EXIT_OK, timeout=60)
+        self.assertEqual(parse_ranges(again.stdout)[1], [])
+
+    def test_bad_input_is_a_clear_error(self):
+        topic = kh.unique_name("absent")  # never created: every check comes first
+        no_group = run(["--mode", "receiver", "--bootstrap-servers", self.bootstrap, "--topics", topic],
+                       check=EXIT_USAGE)
+        self.assertIn("receiver mode needs a consumer group", no_group.stderr)
+        self.assertIn("hint: add --group", no_group.stderr)
+        no_dir = run(self.job(topic, "g", "--conf", "stream.receiver.writeAheadLog.enable=true"), check=EXIT_USAGE)
+        self.assertIn("the write-ahead log needs a checkpoint directory", no_dir.stderr)
+        bad_threads = run(self.job(f"{topic}:0", "g"), check=EXIT_USAGE)
+        self.assertIn("invalid receiver thread count", bad_threads.stderr)
+        with tempfile.TemporaryDirectory() as tmp:
+            blocker = os.path.join(tmp, "file")
+            open(blocker, "w").close()
+            unwritable = run(self.job(topic, "g", "--checkpoint", os.path.join(blocker, "cp"),
+                                      "--conf", "stream.receiver.writeAheadLog.enable=true"), check=EXIT_RUNTIME)
+            self.assertIn(blocker, unwritable.stderr)
+            cp = os.path.join(tmp, "cp")
+            os.makedirs(cp)
+            with open(os.path.join(cp, "metadata.json"), "w") as f:
+                json.dump({"format": 1, "subscription": "receiver group=other topics=" + topic}, f)
+            foreign = run(self.job(topic, "g", "--checkpoint", cp, "--conf",
+                                   "stream.receiver.writeAheadLog.enable=true"), check=EXIT_USAGE)
+            self.assertIn("checkpoint belongs to another job", foreign.stderr)
+
+    # ---- crash loops ----
+    def crash_loop(self, wal, kills=20):
+        topic = self.topic("crash", 3)
+        group = kh.unique_name("g")
+        producer = Producer(self.bootstrap, topic)
+        producer.start()
+        all_ranges, starts, replays = [], [], 0
+        with tempfile.TemporaryDirectory() as tmp:
+            args = self.job(f"{topic}:2", group, "--checkpoint", os.path.join(tmp, "cp"),
+                            "--conf", "stream.blockInterval=100ms",
+                            "--conf", f"kafka.group.instance.id={group}",
+                            "--conf", f"stream.receiver.writeAheadLog.enable={'true' if wal else 'false'}")
+            rng = random.Random(int(os.environ.get("RECEIVER_CRASH_SEED", "7")))
+            try:
+                for _ in range(kills):
+                    t0 = time.monotonic()
+                    proc = start(args)
+                    time.sleep(rng.uniform(0.4, 1.6))
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    starts.append(time.monotonic() - t0)
+                    out, err = output_of(proc)
+                    self.assertNotIn("error:", err)
+                    all_ranges += parse_ranges(out)[1]
+                    replays += "replaying" in err
+            finally:
+                produced = producer.stop()
+            before_final = sum(until - frm for _, _, frm, until in all_ranges)
+            final = run(args + ["--until", "latest"], check=EXIT_OK, timeout=120)
+            all_ranges += parse_ranges(final.stdout)[1]
+            if wal:
+                self.assertEqual(os.listdir(os.path.join(tmp, "cp", "wal")), [])  # every segment completed
+        ends = self.ends(topic)
+        self.assertEqual(sum(ends.values()), produced)
+        lost, dups = coverage(all_ranges, ends)
+        print(f"\nreceiver crash loop ({'with' if wal else 'without'} the write-ahead log): {kills} x SIGKILL, "
+              f"{produced} records produced, {before_final} reported by the killed runs, "
+              f"{replays} runs replayed the log; lost {lost}, duplicates {dups}", flush=True)
+        self.assertEqual(lost, 0)
+        self.assertGreater(before_final, produced // 2)  # the killed runs did receive (not only the final one)
+        return final
+
+    def test_zero_loss_with_the_write_ahead_log_across_20_kills(self):
+        self.crash_loop(wal=True)
+
+    def test_at_least_once_without_the_write_ahead_log_across_20_kills(self):
+        self.crash_loop(wal=False)
+
+    # ---- the log itself ----
+    def killed_wal_run(self, tmp, topic, group):
+        """Runs with long batches so that the open batch's segment holds several blocks, then SIGKILL."""
+        args = self.job(topic, group, "--checkpoint", os.path.join(tmp, "cp"), "--batch-interval", "20s",
+                        "--conf", "stream.receiver.writeAheadLog.enable=true",
+                        "--conf", "stream.receiver.maxRate=2000", "--conf", "stream.blockInterval=100ms")
+        proc = start(args)
+        wal = os.path.join(tmp, "cp", "wal")
+
+        def segment_has_blocks():
+            segs = sorted(os.listdir(wal)) if os.path.isdir(wal) else []
+            return segs and os.path.getsize(os.path.join(wal, segs[-1])) > 2000
+        wait_for(segment_has_blocks, timeout=30, what="a write-ahead log segment with blocks")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return args, os.path.join(wal, sorted(os.listdir(wal))[-1])
+
+    def test_torn_tail_is_truncated_and_the_job_continues(self):
+        topic = self.topic("torn", 1, 3000)
+        with tempfile.TemporaryDirectory() as tmp:
+            args, segment = self.killed_wal_run(tmp, topic, kh.unique_name("g"))
+            size = os.path.getsize(segment)
+            with open(segment, "r+b") as f:
+                f.truncate(size - 5)  # the last record loses its end, as in a crash mid-write
+            proc = run(args + ["--until", "latest", "--batch-interval", "300ms"], check=EXIT_OK, timeout=60)
+            self.assertIn("torn tail", proc.stderr)
+            self.assertIn(segment, proc.stderr)
+            self.assertEqual(os.listdir(os.path.dirname(segment)), [])
+        # The replayed batch comes first and keeps the number of the batch it belonged to.
+        batches, ranges = parse_ranges(proc.stdout)
+        self.assertEqual(batches[0], int(os.path.basename(segment)[:-4]))
+        self.assertGreater(len(ranges), 0)
+
+    def test_corrupted_record_in_the_middle_is_reported_with_file_and_offset(self):
+        topic = self.topic("corrupt", 1, 3000)
+        with tempfile.TemporaryDirectory() as tmp:
+            args, segment = self.killed_wal_run(tmp, topic, kh.unique_name("g"))
+            with open(segment, "r+b") as f:
+                f.seek(8 + 30)  # inside the first record's payload
+                byte = f.read(1)
+                f.seek(8 + 30)
+                f.write(bytes([byte[0] ^ 0xFF]))
+            proc = run(args + ["--until", "latest"], check=EXIT_USAGE, timeout=60)
+            self.assertIn("write-ahead log is corrupt", proc.stderr)
+            self.assertIn(f"({segment}, offset 8)", proc.stderr)
+            self.assertEqual(proc.stdout, "")
+            self.assertTrue(os.path.exists(segment))  # never deleted or skipped
+
+    # ---- rebalances ----
+    def test_two_instances_split_the_partitions_and_one_takes_over(self):
+        topic = self.topic("split", 4)
+        group = kh.unique_name("g")
+        producer = Producer(self.bootstrap, topic, per_round=40, pause=0.1)
+        producer.start()
+        args = self.job(topic, group, "--conf", "stream.blockInterval=100ms")
+        a, b = start(args), start(args)
+        try:
+            def partitions_of(proc):
+                return {p for _, p, _, _ in parse_ranges(output_of(proc)[0])[1]}
+            wait_for(lambda: partitions_of(a) and partitions_of(b) and
+                     len(partitions_of(a) | partitions_of(b)) == 4, timeout=60, what="both instances receiving")
+            a.send_signal(signal.SIGKILL)
+            a.wait()
+            a_out = output_of(a)[0]
+            mark = len(output_of(b)[0])
+            wait_for(lambda: {p for _, p, _, _ in parse_ranges(output_of(b)[0][mark:])[1]} == {0, 1, 2, 3},
+                     timeout=60, what="the survivor to take every partition")
+        finally:
+            produced = producer.stop()
+        ends = self.ends(topic)
+        self.assertEqual(sum(ends.values()), produced)
+
+        def b_done():
+            got = {}
+            for _, p, _, until in parse_ranges(output_of(b)[0])[1]:
+                got[p] = max(got.get(p, 0), until)
+            return all(got.get(p, 0) >= end for p, end in ends.items())
+        wait_for(b_done, timeout=60, what="the survivor to reach the end")
+        b.send_signal(signal.SIGTERM)
+        b.wait(timeout=30)
+        self.assertEqual(b.returncode, EXIT_OK)
+        lost, dups = coverage(parse_ranges(a_out)[1] + parse_ranges(output_of(b)[0])[1], ends)
+        print(f"\nreceiver two instances, one killed: {produced} records, lost {lost}, duplicates {dups}", flush=True)
+        self.assertEqual(lost, 0)
+
+    # ---- rate and memory ----
+    def test_max_rate_is_respected(self):
+        topic = self.topic("rate", 1, 2000)
+        t0 = time.monotonic()
+        proc = run(self.job(topic, kh.unique_name("g"), "--until", "latest", "--output", "json",
+                            "--conf", "stream.receiver.maxRate=1000"), check=EXIT_OK, timeout=60)
+        elapsed = time.monotonic() - t0
+        docs = parse_json_report(proc.stdout)
+        self.assertEqual(sum(d["records"] for d in docs), 2000)
+        self.assertGreaterEqual(elapsed, 1.5)  # 2000 records at 1000/s, less a 200-record burst
+        for d in docs[:-1]:  # 300 ms batches: 300 records plus the burst, with scheduling slack
+            self.assertLessEqual(d["records"], 300 + 200 + 100, d)
+
+    def test_a_tiny_buffer_pauses_fetching_and_loses_nothing(self):
+        topic = self.topic("tiny", 2, 6000)
+        proc = run(self.job(topic, kh.unique_name("g"), "--until", "latest", "--output", "json",
+                            "--conf", "stream.receiver.maxBufferedBytes=100000"), check=EXIT_OK, timeout=90)
+        docs = parse_json_report(proc.stdout)
+        self.assertIn("fetching paused", proc.stderr)
+        ranges = [(r["topic"], r["partition"], r["fromOffset"], r["untilOffset"]) for d in docs for r in d["ranges"]]
+        self.assertEqual(coverage(ranges, self.ends(topic)), (0, 0))
+        self.assertGreater(len([d for d in docs if d["records"] > 0]), 3)  # spread over several batches
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, warnings="ignore")
