@@ -196,9 +196,11 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
             for (const auto &warning : eff->warnings)
                 if (req.log) req.log("warning: " + gav.to_string() + ": " + warning);
             node.packaging = eff->packaging;
-            if (node.depth == 1 && node.coordinate.classifier.empty() && !req.platform_classifier.empty() &&
-                eff->packaging == req.platform_packaging && (p.decl.type.empty() || p.decl.type == "jar")) {
-                node.coordinate.extension = eff->packaging;
+            const bool native_type = p.decl.type == req.platform_packaging;
+            const bool native_root = node.depth == 1 && eff->packaging == req.platform_packaging &&
+                                     (p.decl.type.empty() || p.decl.type == "jar" || native_type);
+            if (node.coordinate.classifier.empty() && !req.platform_classifier.empty() && (native_root || native_type)) {
+                node.coordinate.extension = req.platform_packaging;
                 node.coordinate.classifier = req.platform_classifier;
                 selected[node.coordinate.conflict_key()] = idx;
             } else if (node.depth == 1 && eff->packaging == "pom" && (p.decl.type.empty() || p.decl.type == "jar") &&

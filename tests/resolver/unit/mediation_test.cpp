@@ -211,3 +211,23 @@ TEST_CASE("missing POM names the path") {
     auto direct = resolve(src, {root_dep("g", "gone", "1")});
     CHECK_FALSE(direct.ok());
 }
+
+TEST_CASE("native plugins get the platform classifier") {
+    MapSource src;
+    src.add("n:plug:1", pom("n", "plug", "1", dep("n", "helper", "2", "<type>so</type>") + dep("n", "jarlib", "1"), "<packaging>so</packaging>"));
+    src.add("n:helper:2", pom("n", "helper", "2", "", "<packaging>so</packaging>"));
+    src.add("n:jarlib:1", pom("n", "jarlib", "1"));
+    EffectivePomBuilder b(src);
+    GraphRequest req;
+    PomDependency d;
+    d.group = "n", d.artifact = "plug", d.version = "1";
+    req.dependencies = {d};
+    req.platform_classifier = "linux-x86_64";
+    auto g = build_graph(req, b, src);
+    REQUIRE(g.ok());
+    std::map<std::string, std::string> shown;
+    for (const auto &n : g->nodes) shown[n.coordinate.artifact] = n.coordinate.to_string();
+    CHECK(shown["plug"] == "n:plug:so:linux-x86_64:1");
+    CHECK(shown["helper"] == "n:helper:so:linux-x86_64:2");
+    CHECK(shown["jarlib"] == "n:jarlib:1");
+}
