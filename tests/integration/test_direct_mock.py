@@ -198,6 +198,37 @@ class DirectModeOnMockCluster(unittest.TestCase):
             self.assertIn("hint:", proc.stderr)
 
 
+class PackagesFromARepository(unittest.TestCase):
+    """--packages: the connector comes from a Maven repository, as spark-submit's --packages."""
+
+    def test_job_loads_the_published_plugin_and_pins_it_in_a_lockfile(self):
+        root = os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+        build = os.path.dirname(os.environ.get("STREAMSUBMIT_BIN", ""))
+        version = run(["--version"], check=EXIT_OK).stdout.split()[1]
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:200"]) as c:
+            repo = f"file://{tmp}/repo"
+            subprocess.run([os.path.join(root, "scripts", "publish-plugins"), repo], check=True, capture_output=True,
+                           env=dict(os.environ, BUILD_DIR=build), timeout=120)
+            args = ["--packages", f"io.streamsubmit:streamsubmit-kafka:{version}", "--repositories", repo,
+                    "--lockfile", f"{tmp}/streamsubmit.lock", "--bootstrap-servers", c.bootstrap, "--topics", "orders",
+                    "--until", "latest", "--conf", "kafka.auto.offset.reset=earliest", "-v"]
+            env = {"STREAMSUBMIT_CACHE": f"{tmp}/cache"}
+            first = run(args, check=EXIT_OK, env=env)
+            self.assertRegex(first.stderr, rf"plugin kafka \S+ from {tmp}/\S+-linux-\S+\.so")
+            self.assertEqual(sum(b["records"] for b in parse_text_report(first.stdout)), 200)
+            with open(f"{tmp}/streamsubmit.lock") as f:
+                self.assertIn("streamsubmit-kafka", f.read())
+            # The lockfile pins the file: a different plugin under the same coordinates is refused.
+            so = [os.path.join(d, n) for d, _, ns in os.walk(f"{tmp}/repo") for n in ns if n.endswith(".so")][0]
+            with open(so, "ab") as f:
+                f.write(b"tampered")
+            for ext in (".md5", ".sha1", ".sha256", ".sha512"):
+                os.remove(so + ext)  # no sidecar to catch it: only the lockfile can
+            tampered = run(args, env=env)
+            self.assertEqual(tampered.returncode, 5, tampered.stderr)
+            self.assertIn("sha256", tampered.stderr)
+
+
 class ErrorsAndExitCodes(unittest.TestCase):
     def test_unreachable_brokers_exit_4(self):
         proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "orders", "--conf",
