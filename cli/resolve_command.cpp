@@ -98,6 +98,24 @@ Status run(ResolveArgs &a) {
 
 } // namespace
 
+Result<resolver::ResolverSettings> resolver_settings_from_config(const Config &config) {
+    resolver::ResolverSettings s;
+    s.repositories = config.get_list("resolver.userRepositories");
+    s.default_repositories = config.get_list("resolver.repositories");
+    s.exclusions = config.get_list("resolver.excludePackages");
+    s.offline = config.get_bool("resolver.offline");
+    if (auto lock = config.get_string("resolver.lockfile"); !lock.empty()) s.lockfile = lock;
+    s.ttl = std::chrono::duration_cast<std::chrono::seconds>(config.get_duration("resolver.ttl"));
+    auto policy = resolver::parse_checksum_policy(config.get_string("resolver.checksumPolicy"));
+    if (!policy) return policy.error();
+    s.checksum_policy = *policy;
+    if (auto ca = config.get_string("resolver.caBundle"); !ca.empty()) s.ca_bundle = ca;
+    s.log = [](std::string_view line) {
+        std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
+    };
+    return s;
+}
+
 void add_resolve_command(CLI::App &app, CommandSelection &selection) {
     auto a = std::make_shared<ResolveArgs>();
     auto *cmd = app.add_subcommand("resolve",

@@ -1,0 +1,37 @@
+#include "cli/resolve_command.h"
+
+#include <doctest/doctest.h>
+
+using namespace streamsubmit;
+using namespace streamsubmit::cli;
+
+TEST_CASE("resolver settings from the job's configuration") {
+    Config c;
+    auto defaults = resolver_settings_from_config(c);
+    REQUIRE(defaults.ok());
+    CHECK(defaults->default_repositories == std::vector<std::string>{"https://repo1.maven.org/maven2"});
+    CHECK(defaults->ttl == std::chrono::hours(24));
+    CHECK(defaults->checksum_policy == resolver::ChecksumPolicy::Warn);
+    CHECK_FALSE(defaults->offline);
+    CHECK_FALSE(defaults->lockfile.has_value());
+
+    REQUIRE(apply_conf_flag(c, "resolver.userRepositories=https://a/r, file:///srv/r").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.repositories=").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.excludePackages=org.slf4j:*").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.offline=true").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.lockfile=/tmp/x.lock").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.ttl=1h").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.checksumPolicy=fail").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.caBundle=/etc/ca.pem").ok());
+    auto s = resolver_settings_from_config(c);
+    REQUIRE(s.ok());
+    CHECK(s->repositories == std::vector<std::string>{"https://a/r", "file:///srv/r"});
+    CHECK(s->default_repositories.empty());
+    CHECK(s->exclusions == std::vector<std::string>{"org.slf4j:*"});
+    CHECK(s->offline);
+    CHECK(s->lockfile == std::filesystem::path("/tmp/x.lock"));
+    CHECK(s->ttl == std::chrono::hours(1));
+    CHECK(s->checksum_policy == resolver::ChecksumPolicy::Fail);
+    CHECK(s->ca_bundle == std::filesystem::path("/etc/ca.pem"));
+    CHECK_FALSE(apply_conf_flag(c, "resolver.checksumPolicy=sometimes").ok());
+}
