@@ -134,9 +134,19 @@ class ReceiverModeOnRealKafka(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             blocker = os.path.join(tmp, "file")
             open(blocker, "w").close()
-            unwritable = run(self.job(topic, "g", "--checkpoint", os.path.join(blocker, "cp"),
-                                      "--conf", "stream.receiver.writeAheadLog.enable=true"), check=EXIT_RUNTIME)
-            self.assertIn(blocker, unwritable.stderr)
+            # A checkpoint path that cannot be a directory: exit 2 (usage) or 1 (I/O), naming it.
+            blocked = run(self.job(topic, "g", "--checkpoint", os.path.join(blocker, "cp"),
+                                   "--conf", "stream.receiver.writeAheadLog.enable=true"))
+            self.assertIn(blocked.returncode, (EXIT_RUNTIME, EXIT_USAGE))
+            self.assertIn(blocker, blocked.stderr)
+            if os.geteuid() != 0:  # root writes anywhere
+                ro = os.path.join(tmp, "ro")
+                os.makedirs(os.path.join(ro, "wal"))
+                os.chmod(os.path.join(ro, "wal"), 0o500)
+                unwritable = run(self.job(topic, "g", "--checkpoint", ro,
+                                          "--conf", "stream.receiver.writeAheadLog.enable=true"), check=EXIT_RUNTIME)
+                self.assertIn("write-ahead log directory is not writable", unwritable.stderr)
+                os.chmod(os.path.join(ro, "wal"), 0o700)
             cp = os.path.join(tmp, "cp")
             os.makedirs(cp)
             with open(os.path.join(cp, "metadata.json"), "w") as f:
