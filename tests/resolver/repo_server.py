@@ -186,12 +186,20 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         super().handle_error(request, client_address)
 
 
-def start(root, faults=None, auth=None, synth_sums=True):
-    """Starts a server thread on a free port; returns (server, repo, url)."""
+def start(root, faults=None, auth=None, synth_sums=True, tls=None):
+    """Starts a server thread on a free port; returns (server, repo, url).
+    tls=(certfile, keyfile) serves HTTPS."""
     repo = Repo(root, faults, auth, synth_sums)
     server = Server(("127.0.0.1", 0), make_handler(repo))
+    scheme = "http"
+    if tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*tls)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, repo, "http://127.0.0.1:%d" % server.server_address[1]
+    return server, repo, "%s://127.0.0.1:%d" % (scheme, server.server_address[1])
 
 
 if __name__ == "__main__":

@@ -227,8 +227,35 @@ def test_conf_keys():
     env.cleanup()
 
 
+def test_https_with_ca_bundle():
+    import shutil
+    import subprocess
+    if not shutil.which("openssl"):
+        print("skip: no openssl command")
+        return
+    d = tempfile.mkdtemp(prefix="ss-tls-")
+    ca_key, ca_crt = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
+    key, csr, crt = os.path.join(d, "s.key"), os.path.join(d, "s.csr"), os.path.join(d, "s.crt")
+    ext = os.path.join(d, "ext.cnf")
+    harness.write(ext, "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    for cmd in (["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt, "-days", "2",
+                 "-subj", "/CN=streamsubmit test CA"],
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+                ["x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+                 "-days", "2", "-extfile", ext]):
+        subprocess.run(["openssl"] + cmd, check=True, capture_output=True)
+    srv, state, url = harness.repo_server.start(REPO, tls=(crt, key))
+    env = harness.Env(A.binary)
+    rc, out, err = env.resolve(url, "com.example:app:1.0")
+    check(rc == 5 and "certificate" in err.lower(), "an unknown CA must be refused", err)
+    rc, out, err = env.resolve(url, "com.example:app:1.0", "--ca-bundle", ca_crt)
+    check(rc == 0 and "/https/127.0.0.1:" in out, "https with --ca-bundle failed", out, err)
+    srv.shutdown()
+    env.cleanup()
+
+
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_tree_and_cache, test_exclusions_and_no_download, test_usage_errors, test_native_plugin_platform,
          test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered,
-         test_transitive_without_pom, test_conf_keys], A.tests))
+         test_transitive_without_pom, test_conf_keys, test_https_with_ca_bundle], A.tests))
