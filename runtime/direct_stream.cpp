@@ -79,7 +79,8 @@ Status DirectStream::start() {
     if (!found) return found.error();
     partitions_ = std::move(*found);
     if (partitions_.empty() && !options_.topic_pattern.empty())
-        warn(fmt::format("no topic matches --topic-pattern '{}' yet; waiting for one", options_.topic_pattern));
+        warn(fmt::format("no topic matches --topic-pattern '{}'{}", options_.topic_pattern,
+                         options_.until_latest ? "" : " yet; new ones are picked up at each batch"));
     auto wm = watermarks();
     if (!wm) return wm.error();
     last_watermarks_ = *wm;
