@@ -302,9 +302,14 @@ void ArtifactCache::verify_and_commit(Work &w) {
         r.error = Error(ErrorKind::Resolution, std::move(what), url, std::move(hint));
     };
     const HttpResult &h = w.http;
-    if (!h.error.empty())
+    if (!h.error.empty()) {
+        if (h.error.find("certificate") != std::string::npos || h.error.find("SSL") != std::string::npos)
+            return fail("TLS failure: " + h.error,
+                        "if the repository uses a private CA, give its certificate with --ca-bundle "
+                        "(resolver.caBundle); otherwise check the repository URL");
         return fail("download failed after " + std::to_string(h.attempts) + " attempt(s): " + h.error,
                     "check the network, proxy settings (https_proxy, no_proxy) and the repository URL; run again later");
+    }
     if (h.status == 404 || h.status == 410) {
         touch(fs::path(w.target.string() + ".404"));
         r.status = CacheResult::NotFound;

@@ -247,7 +247,7 @@ def test_https_with_ca_bundle():
     srv, state, url = harness.repo_server.start(REPO, tls=(crt, key))
     env = harness.Env(A.binary)
     rc, out, err = env.resolve(url, "com.example:app:1.0")
-    check(rc == 5 and "certificate" in err.lower(), "an unknown CA must be refused", err)
+    check(rc == 5 and "certificate" in err.lower() and "--ca-bundle" in err, "an unknown CA must be refused", err)
     rc, out, err = env.resolve(url, "com.example:app:1.0", "--ca-bundle", ca_crt)
     check(rc == 0 and "/https/127.0.0.1:" in out, "https with --ca-bundle failed", out, err)
     srv.shutdown()
