@@ -1,0 +1,34 @@
+#include "runtime/receiver_stream.h"
+
+#include <doctest/doctest.h>
+
+using namespace streamsubmit::runtime;
+
+TEST_CASE("a receiver batch reports one range per partition: first offset to last offset + 1") {
+    Block a{0, 0, 1, {}, 0};
+    Block b{1, 0, 2, {}, 0};
+    a.records = {{{"orders", 1}, 10, -1, std::string("k"), "vv"}, {{"orders", 1}, 11, -1, std::nullopt, "v"}};
+    b.records = {{{"clicks", 0}, 5, -1, std::nullopt, "v"}, {{"orders", 1}, 12, -1, std::nullopt, "v"},
+                 {{"orders", 0}, 0, -1, std::nullopt, ""}};
+    const BatchReport report = receiver_report(7, 1234, {a, b});
+    CHECK(report.id == 7);
+    CHECK(report.mode == "receiver");
+    REQUIRE(report.ranges.size() == 3);
+    CHECK(report.ranges[0].range == OffsetRange{{"clicks", 0}, 5, 6});
+    CHECK(report.ranges[1].range == OffsetRange{{"orders", 0}, 0, 1});
+    CHECK(report.ranges[2].range == OffsetRange{{"orders", 1}, 10, 13});
+    CHECK(report.ranges[2].records == 3);
+    CHECK(report.ranges[2].bytes == 5);
+    CHECK(report.records() == 5);
+    CHECK(format_text(report) == "batch 7 time=1234 records=5\nclicks 0 5 6\norders 0 0 1\norders 1 10 13\n");
+    CHECK(receiver_report(8, 1, {}).ranges.empty());
+}
+
+TEST_CASE("what a receiver checkpoint belongs to: the group and the topic set, not the thread counts") {
+    ReceiverStreamOptions o;
+    o.group = "g";
+    o.topics = {{"orders", 2}, {"clicks", 1}};
+    CHECK(receiver_subscription_id(o) == "receiver group=g topics=clicks,orders");
+    o.topics = {{"clicks", 3}, {"orders", 1}};
+    CHECK(receiver_subscription_id(o) == "receiver group=g topics=clicks,orders");
+}
