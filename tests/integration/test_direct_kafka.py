@@ -8,15 +8,9 @@ import os
 import signal
 import tempfile
 import time
-import unittest
 
-_fixture = os.path.join(os.environ.get("KAFKA_FIXTURE_DIR", ""), "bootstrap")
-if os.environ.get("KAFKA_FIXTURE_DIR") and os.path.exists(_fixture):
-    with open(_fixture) as f:
-        os.environ["STREAMSUBMIT_TEST_BOOTSTRAP"] = f.read().strip()
-
-import kafka_harness as kh  # noqa: E402  (reads STREAMSUBMIT_TEST_BOOTSTRAP)
-from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, assert_contiguous, covered, main, output_of,  # noqa: E402
+from real_kafka import RealKafkaTestCase, kh
+from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, assert_contiguous, covered, main, output_of,
                                parse_json_report, parse_text_report, run, start, wait_for, wait_for_batches)
 
 
@@ -29,16 +23,7 @@ def ends_by_kcat(topic, bootstrap):
     return counts, ends
 
 
-class DirectModeOnRealKafka(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = kh.KafkaBroker()
-        cls.bootstrap = cls.broker.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.broker.stop()
-
+class DirectModeOnRealKafka(RealKafkaTestCase):
     def job(self, topic, *extra):
         return ["--bootstrap-servers", self.bootstrap, "--topics", topic,
                 "--conf", "kafka.auto.offset.reset=earliest"] + list(extra)

@@ -16,13 +16,8 @@ import threading
 import time
 import unittest
 
-_fixture = os.path.join(os.environ.get("KAFKA_FIXTURE_DIR", ""), "bootstrap")
-if os.environ.get("KAFKA_FIXTURE_DIR") and os.path.exists(_fixture):
-    with open(_fixture) as f:
-        os.environ["STREAMSUBMIT_TEST_BOOTSTRAP"] = f.read().strip()
-
-import kafka_harness as kh  # noqa: E402
-from streamsubmit_test import (EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,  # noqa: E402
+from real_kafka import RealKafkaTestCase, kh
+from streamsubmit_test import (EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,
                                run, start, wait_for)
 
 
@@ -80,16 +75,7 @@ class Producer(threading.Thread):
         return self.produced
 
 
-class ReceiverModeOnRealKafka(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = kh.KafkaBroker()
-        cls.bootstrap = cls.broker.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.broker.stop()
-
+class ReceiverModeOnRealKafka(RealKafkaTestCase):
     def job(self, topics, group, *extra):
         return ["--mode", "receiver", "--bootstrap-servers", self.bootstrap, "--topics", topics, "--group", group,
                 "--batch-interval", "300ms", "--conf", "kafka.session.timeout.ms=6000"] + list(extra)
