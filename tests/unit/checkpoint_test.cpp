@@ -1,5 +1,7 @@
 #include "runtime/checkpoint.h"
 
+#include "tests/unit/temp_dir.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -9,17 +11,9 @@
 
 using namespace streamsubmit::runtime;
 namespace fs = std::filesystem;
+using streamsubmit::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/ss-checkpoint-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 BatchRecord batch(int64_t id, bool complete) {
     return BatchRecord{id, 1000 + id, complete, {{{"orders", 0}, id * 10, id * 10 + 10}, {{"orders", 1}, 0, 0}}};

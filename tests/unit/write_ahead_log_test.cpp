@@ -1,5 +1,7 @@
 #include "runtime/write_ahead_log.h"
 
+#include "tests/unit/temp_dir.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -10,21 +12,9 @@
 using namespace streamsubmit;
 using namespace streamsubmit::runtime;
 namespace fs = std::filesystem;
+using streamsubmit::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/ss-wal-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path, fs::perms::owner_all, ec);
-        fs::remove_all(path, ec);
-    }
-};
 
 Block block(int64_t seq, int64_t first_offset, int n) {
     Block b;
