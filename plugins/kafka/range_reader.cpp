@@ -25,7 +25,7 @@ namespace {
 
 constexpr int kPollMs = 100;
 constexpr size_t kBatch = 4096;
-constexpr int kWarmUpTimeoutMs = 5000;
+constexpr int kWarmUpTimeoutMs = 1000; // bounded: interrupt() cannot cut a metadata request short
 
 struct RangeState {
     int64_t next;  // first offset not yet delivered
