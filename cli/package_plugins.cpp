@@ -1,5 +1,6 @@
 #include "cli/package_plugins.h"
 
+#include "cli/resolve_command.h"
 #include "resolver/resolver.h"
 
 #include <fmt/format.h>
@@ -14,17 +15,9 @@ Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config 
     const auto packages = config.get_list("resolver.packages");
     if (packages.empty()) return std::vector<std::filesystem::path>{};
 
-    resolver::ResolverSettings s;
-    s.repositories = config.get_list("resolver.userRepositories");
-    s.default_repositories = config.get_list("resolver.repositories");
-    s.exclusions = config.get_list("resolver.excludePackages");
-    s.offline = config.get_bool("resolver.offline");
-    if (const auto lock = config.get_string("resolver.lockfile"); !lock.empty()) s.lockfile = lock;
-    s.ttl = std::chrono::duration_cast<std::chrono::seconds>(config.get_duration("resolver.ttl"));
-    auto policy = resolver::parse_checksum_policy(config.get_string("resolver.checksumPolicy"));
-    if (!policy) return policy.error();
-    s.checksum_policy = *policy;
-    if (const auto ca = config.get_string("resolver.caBundle"); !ca.empty()) s.ca_bundle = ca;
+    auto settings = resolver_settings_from_config(config);
+    if (!settings) return settings.error();
+    resolver::ResolverSettings &s = *settings;
     s.progress = ::isatty(STDERR_FILENO) == 1;
     s.log = [&diagnostics](std::string_view line) {
         if (line.starts_with("warning: "))
