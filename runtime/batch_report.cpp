@@ -47,7 +47,8 @@ std::string format_json(const BatchReport &report) {
         {"durationMs",
          {{"plan", ms(report.durations.plan_ms)},
           {"read", ms(report.durations.read_ms)},
-          {"output", ms(report.durations.output_ms)}}},
+          {"output", ms(report.durations.output_ms)},
+          {"query", ms(report.durations.query_ms)}}},
         {"ranges", ranges}};
     return doc.dump() + "\n";
 }

@@ -16,9 +16,10 @@ struct RangeReport {
 };
 
 struct BatchDurations {
-    double plan_ms = 0;   // offset queries and range planning
+    double plan_ms = 0;   // planning the ranges (data-loss check, rate limits), no network
     double read_ms = 0;   // reading every range
     double output_ms = 0; // building the report
+    double query_ms = 0;  // asking the brokers for partitions and offsets before planning
 };
 
 struct BatchReport {

@@ -165,9 +165,11 @@ bool DirectStream::reached_target() const {
 }
 
 Result<std::optional<BatchRecord>> DirectStream::plan_next() {
+    const auto query_start = Clock::now();
     if (auto st = refresh_partitions(); !st) return st.error();
     auto wm = watermarks();
     if (!wm) return wm.error();
+    query_ms_ = ms_since(query_start);
     last_watermarks_ = *wm;
     if (auto st = check_data_loss(*wm); !st) return st.error();
     if (reached_target()) return std::optional<BatchRecord>{};
@@ -189,7 +191,7 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
     return std::optional<BatchRecord>(std::move(batch));
 }
 
-Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, double plan_ms) {
+Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations) {
     batch.complete = false;
     if (checkpoint_)
         if (auto st = checkpoint_->record(batch); !st) return st;
@@ -208,7 +210,9 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, double p
     report.ranges = std::move(outcome.ranges);
     for (auto &r : report.ranges)
         if (const auto it = wm.find(r.range.tp); it != wm.end()) r.log_end_offset = it->second.latest;
-    report.durations = {plan_ms, read_ms, ms_since(output_start)};
+    durations.read_ms = read_ms;
+    durations.output_ms = ms_since(output_start);
+    report.durations = durations;
     if (auto st = output_(report); !st) return st;
 
     batch.complete = true;
@@ -232,6 +236,8 @@ Status DirectStream::run() {
     const auto retry_delay = std::min(interval, std::chrono::milliseconds(1000));
     auto next_tick = Clock::now();
     int64_t batches = 0;
+    bool planned_once = false;
+    auto last_planned = Clock::now();
 
     while (!stop_.requested()) {
         if (!options_.until_latest) {
@@ -245,16 +251,24 @@ Status DirectStream::run() {
             pending_.reset();
             auto wm = watermarks();
             if (!wm) return wm.error();
+            query_ms_ = ms_since(plan_start);
             last_watermarks_ = *wm;
             if (auto st = check_data_loss(*wm); !st) return st;
         } else {
             auto planned = plan_next();
             if (!planned) {
-                if (!is_transient(control_.last_status())) return planned.error();
+                // A broker that restarts answers metadata before it has loaded its partitions:
+                // topics this run has already planned look unknown for a few seconds. Retried
+                // for up to a minute; a topic that stays unknown (deleted) still fails the job.
+                const bool vanished = control_.last_status() == SS_ERR_UNKNOWN_TOPIC && planned_once &&
+                                      Clock::now() - last_planned < std::chrono::seconds(60);
+                if (!is_transient(control_.last_status()) && !vanished) return planned.error();
                 warn(planned.error().what + "; retrying");
                 stop_.wait_until(Clock::now() + retry_delay);
                 continue;
             }
+            planned_once = true;
+            last_planned = Clock::now();
             if (!*planned) break; // --until latest reached
             batch = std::move(**planned);
             const bool empty = std::all_of(batch.ranges.begin(), batch.ranges.end(),
@@ -265,7 +279,10 @@ Status DirectStream::run() {
                 continue;
             }
         }
-        auto status = execute(std::move(batch), last_watermarks_, ms_since(plan_start));
+        BatchDurations durations;
+        durations.query_ms = query_ms_;
+        durations.plan_ms = std::max(0.0, ms_since(plan_start) - query_ms_);
+        auto status = execute(std::move(batch), last_watermarks_, durations);
         if (!status) {
             // Retention removed records between planning and reading.
             if (read_status_ == SS_ERR_OFFSET_OUT_OF_RANGE && !options_.fail_on_data_loss) {

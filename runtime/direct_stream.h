@@ -55,7 +55,7 @@ private:
     Result<WatermarkMap> watermarks();
     Status check_data_loss(const WatermarkMap &wm);
     Result<std::optional<BatchRecord>> plan_next();
-    Status execute(BatchRecord batch, const WatermarkMap &wm, double plan_ms);
+    Status execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations);
     bool reached_target() const;
     void report_progress() const;
     void warn(std::string_view message) const;
@@ -78,6 +78,7 @@ private:
     WatermarkMap last_watermarks_;
     int64_t next_id_ = 0;
     ss_status read_status_ = SS_OK;
+    double query_ms_ = 0; // broker requests of the batch being planned
 };
 
 // "topics=a,b" or "pattern=REGEX": what a checkpoint belongs to.
