@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <set>
 
 namespace streamsubmit::resolver {
@@ -53,11 +54,20 @@ std::string path_of(const Graph &g, long idx) {
     return out.empty() ? "the command line" : out;
 }
 
-const PomDependency *find_managed(const std::vector<PomDependency> &managed, const std::string &key) {
-    for (const auto &m : managed)
-        if (m.management_key() == key) return &m;
-    return nullptr;
-}
+// The root's dependencyManagement by key, looked up for every transitive dependency.
+class ManagedIndex {
+public:
+    explicit ManagedIndex(const std::vector<PomDependency> &managed) {
+        for (const auto &m : managed) by_key_.emplace(m.management_key(), &m); // the first entry wins
+    }
+    const PomDependency *find(const std::string &key) const {
+        const auto it = by_key_.find(key);
+        return it == by_key_.end() ? nullptr : it->second;
+    }
+
+private:
+    std::unordered_map<std::string, const PomDependency *> by_key_;
+};
 
 Result<std::string> pick_version(const std::string &spec, const std::string &group, const std::string &artifact,
                                  ModelSource &source, const std::string &where) {
@@ -93,6 +103,7 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
     Walk w;
     Graph &g = w.graph;
     std::map<std::string, size_t> selected;
+    const ManagedIndex managed(req.managed);
     std::vector<Pending> level;
     for (const auto &d : req.dependencies) {
         Pending p{d, -1, 1, req.exclusions};
@@ -104,7 +115,7 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
         std::vector<std::pair<std::string, std::string>> need_meta;
         for (auto &p : level) {
             if (p.depth >= 2)
-                if (const auto *m = find_managed(req.managed, p.decl.management_key())) {
+                if (const auto *m = managed.find(p.decl.management_key())) {
                     if (!m->version.empty()) p.decl.version = m->version;
                     if (!m->scope.empty()) p.decl.scope = m->scope;
                 }

@@ -4,6 +4,7 @@
 #include "resolver/version_range.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <cstdlib>
 
 namespace streamsubmit::resolver {
@@ -24,22 +25,29 @@ std::string lower(std::string s) {
     return s;
 }
 
+// Position of each entry by management key: BOMs manage hundreds of entries, so lookups
+// by linear search (building a key per comparison) made resolution quadratic.
+std::unordered_map<std::string, size_t> index_by_key(const std::vector<PomDependency> &entries) {
+    std::unordered_map<std::string, size_t> index;
+    index.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].management_key(), i);
+    return index;
+}
+
 // Merges `source` entries into `target` by management key; existing entries win.
 void merge_by_key(std::vector<PomDependency> &target, const std::vector<PomDependency> &source) {
-    for (const auto &d : source) {
-        const auto key = d.management_key();
-        if (std::none_of(target.begin(), target.end(), [&](const PomDependency &t) { return t.management_key() == key; }))
-            target.push_back(d);
-    }
+    auto index = index_by_key(target);
+    for (const auto &d : source)
+        if (index.emplace(d.management_key(), target.size()).second) target.push_back(d);
 }
 
 // Profile entries replace the model's entries with the same key.
 void inject_by_key(std::vector<PomDependency> &target, const std::vector<PomDependency> &profile) {
+    auto index = index_by_key(target);
     for (const auto &d : profile) {
-        const auto key = d.management_key();
-        auto it = std::find_if(target.begin(), target.end(), [&](const PomDependency &t) { return t.management_key() == key; });
-        if (it != target.end()) *it = d;
-        else target.push_back(d);
+        const auto [it, added] = index.emplace(d.management_key(), target.size());
+        if (added) target.push_back(d);
+        else target[it->second] = d;
     }
 }
 
@@ -266,10 +274,11 @@ Result<std::shared_ptr<const EffectivePom>> EffectivePomBuilder::build(const Gav
     eff->managed = managed;
 
     // 5. Management injected into dependencies, then defaults.
+    const auto managed_index = index_by_key(managed);
     for (auto d : merged.dependencies) {
-        const auto mk = d.management_key();
-        auto it = std::find_if(managed.begin(), managed.end(), [&](const PomDependency &m) { return m.management_key() == mk; });
-        if (it != managed.end()) {
+        const auto found = managed_index.find(d.management_key());
+        if (found != managed_index.end()) {
+            const auto it = managed.begin() + static_cast<std::ptrdiff_t>(found->second);
             if (d.version.empty()) d.version = it->version;
             if (d.scope.empty()) d.scope = it->scope;
             if (d.optional.empty()) d.optional = it->optional;

@@ -17,9 +17,16 @@ std::string text_of(const pugi::xml_node &parent, const char *name) {
 }
 
 struct Parser {
+    explicit Parser(std::string_view text) : xml(text) {
+        for (size_t i = 0; i < xml.size(); ++i)
+            if (xml[i] == '\n') newlines.push_back(i);
+    }
     std::string_view xml;
+    std::vector<size_t> newlines; // offsets of every '\n': a node's line is a binary search, not a scan
+
     int line(const pugi::xml_node &n) const {
-        return line_of_offset(xml, static_cast<size_t>(std::max<std::ptrdiff_t>(0, n.offset_debug())));
+        const auto offset = static_cast<size_t>(std::max<std::ptrdiff_t>(0, n.offset_debug()));
+        return 1 + static_cast<int>(std::lower_bound(newlines.begin(), newlines.end(), offset) - newlines.begin());
     }
 
     PomDependency dependency(const pugi::xml_node &n) const {
@@ -84,7 +91,7 @@ Result<Pom> parse_pom(std::string_view xml, std::string_view source) {
     if (!project)
         return Error(ErrorKind::Resolution, "not a POM: the root element is not <project>", std::string(source),
                      "the repository served something else (an error page?); check the repository URL");
-    Parser p{xml};
+    Parser p(xml);
     Pom pom;
     pom.source = std::string(source);
     if (const auto parent = project.child("parent"))
