@@ -3,7 +3,8 @@
 `mvn dependency:list` (coordinates, versions, scopes) and `--tree` equals `mvn dependency:tree`.
 
 The fixture is the POM closure of the roots, fetched once by mvn from Maven Central into
-.cache/resolver/conformance/m2 (git-ignored; POMs and metadata only, served on loopback).
+$STREAMSUBMIT_TEST_CACHE/resolver-conformance/m2 (default ~/.cache/streamsubmit-tests: outside
+the checkout, so fresh clones on one machine share it; POMs and metadata only, served on loopback).
 mvn's own answers are recorded next to it: dependency:tree against that POM-only repository,
 dependency:list in a throw-away local repository (it needs the jars), deleted afterwards.
 Without mvn or network on the first run the test is skipped (exit 77)."""
@@ -18,7 +19,9 @@ from harness import check
 
 A = harness.args()
 TOP = os.path.abspath(os.path.join(harness.HERE, "..", ".."))
-FIXTURE = os.path.join(TOP, ".cache", "resolver", "conformance")
+TEST_CACHE = os.environ.get("STREAMSUBMIT_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache",
+                                                                        "streamsubmit-tests")
+FIXTURE = os.path.join(TEST_CACHE, "resolver-conformance")
 M2 = os.path.join(FIXTURE, "m2")
 EXPECTED = os.path.join(FIXTURE, "expected")
 PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
