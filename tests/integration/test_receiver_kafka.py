@@ -107,6 +107,26 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         again = run(self.job(f"{topic}:2", group, "--until", "latest"), check=EXIT_OK, timeout=60)
         self.assertEqual(parse_ranges(again.stdout)[1], [])
 
+    def test_several_topics_with_their_own_thread_counts(self):
+        orders, clicks = self.topic("orders", 2, 1200), self.topic("clicks", 1, 300)
+        group = kh.unique_name("g")
+        proc = run(self.job(f"{orders}:2,{clicks}:1", group, "--until", "latest"), check=EXIT_OK, timeout=90)
+        _, ranges = parse_ranges(proc.stdout)
+        for topic, count in ((orders, 1200), (clicks, 300)):
+            ends = self.ends(topic)
+            seen = {}
+            for t, p, frm, until in ranges:
+                if t == topic:
+                    seen.setdefault(p, []).append((frm, until))
+            self.assertEqual(sorted(seen), sorted(ends), topic)
+            for p, spans in seen.items():  # each partition once, in order, to its end
+                pos = 0
+                for frm, until in sorted(spans):
+                    self.assertEqual(frm, pos, f"{topic}-{p}")
+                    pos = until
+                self.assertEqual(pos, ends[p], f"{topic}-{p}")
+            self.assertEqual(sum(u - f for t, _, f, u in ranges if t == topic), count)
+
     def test_bad_input_is_a_clear_error(self):
         topic = kh.unique_name("absent")  # never created: every check comes first
         no_group = run(["--mode", "receiver", "--bootstrap-servers", self.bootstrap, "--topics", topic],
