@@ -32,6 +32,15 @@ Result<int> reader_threads(const std::string &master) {
     return std::stoi(m[2]);
 }
 
+// When a job stops and how much history it keeps: the same keys in both modes.
+template <class StreamOptions>
+void read_lifecycle(const Config &config, StreamOptions &o) {
+    o.keep_batches = static_cast<int>(config.get_int("stream.checkpoint.keepBatches"));
+    o.until_latest = config.get_string("stream.until") == "latest";
+    o.max_batches = config.get_int("stream.maxBatches");
+    o.request_timeout = config.get_duration("stream.kafka.requestTimeout");
+}
+
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
     o.topics = config.get_list("stream.topics");
@@ -74,10 +83,7 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
         return Error(ErrorKind::Usage, "stream.kafka.commitOffsets=true needs a consumer group", "kafka.group.id",
                      "add --group NAME (or --conf kafka.group.id=NAME)");
     if (const auto dir = config.get_string("stream.checkpoint.dir"); !dir.empty()) o.checkpoint_dir = dir;
-    o.keep_batches = static_cast<int>(config.get_int("stream.checkpoint.keepBatches"));
-    o.until_latest = config.get_string("stream.until") == "latest";
-    o.max_batches = config.get_int("stream.maxBatches");
-    o.request_timeout = config.get_duration("stream.kafka.requestTimeout");
+    read_lifecycle(config, o);
     return o;
 }
 
@@ -182,10 +188,7 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     if (o.max_rate < 0 || o.max_buffered_bytes < 0)
         return Error(ErrorKind::Usage, "stream.receiver.maxRate and stream.receiver.maxBufferedBytes cannot be negative",
                      "", "use 0 for no limit");
-    o.keep_batches = static_cast<int>(config.get_int("stream.checkpoint.keepBatches"));
-    o.until_latest = config.get_string("stream.until") == "latest";
-    o.max_batches = config.get_int("stream.maxBatches");
-    o.request_timeout = config.get_duration("stream.kafka.requestTimeout");
+    read_lifecycle(config, o);
     return o;
 }
 

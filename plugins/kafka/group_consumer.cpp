@@ -1,6 +1,7 @@
 #include "group_consumer.h"
 
 #include "errors.h"
+#include "record.h"
 #include "tp_list.h"
 
 #include <algorithm>
@@ -153,16 +154,7 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         for (size_t i = 0; i < n && st == SS_OK; ++i) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
-                ss_record &r = recs[nrec++];
-                r.topic = rd_kafka_topic_name(m->rkt);
-                r.partition = m->partition;
-                r.offset = m->offset;
-                r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
-                r.key = m->key;
-                r.key_len = m->key_len;
-                r.value = m->payload;
-                r.value_len = m->len;
-                r.range_index = 0;
+                fill_record(recs[nrec++], m, rd_kafka_topic_name(m->rkt), 0);
                 continue;
             }
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)

@@ -11,6 +11,7 @@
 #include "range_reader.h"
 
 #include "errors.h"
+#include "record.h"
 #include "tp_list.h"
 
 #include <algorithm>
@@ -172,16 +173,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                     continue;
                 }
                 const size_t caller_index = round[ri];
-                ss_record &r = recs[nrec++];
-                r.topic = ranges[caller_index].topic;
-                r.partition = m->partition;
-                r.offset = m->offset;
-                r.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
-                r.key = m->key;
-                r.key_len = m->key_len;
-                r.value = m->payload;
-                r.value_len = m->len;
-                r.range_index = caller_index;
+                fill_record(recs[nrec++], m, ranges[caller_index].topic, caller_index);
                 rs.next = m->offset + 1;
                 if (rs.next >= rs.until) {
                     rs.done = true;
