@@ -1,11 +1,10 @@
 #include "cli/package_plugins.h"
 
+#include "cli/progress_line.h"
 #include "cli/resolve_command.h"
 #include "resolver/resolver.h"
 
 #include <fmt/format.h>
-
-#include <unistd.h>
 
 namespace streamsubmit::cli {
 
@@ -18,15 +17,17 @@ Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config 
     auto settings = resolver_settings_from_config(config);
     if (!settings) return settings.error();
     resolver::ResolverSettings &s = *settings;
-    s.progress = ::isatty(STDERR_FILENO) == 1;
     s.log = [&diagnostics](std::string_view line) {
         if (line.starts_with("warning: "))
             diagnostics(runtime::LogLevel::Warn, line.substr(9));
         else
             diagnostics(runtime::LogLevel::Debug, line);
     };
+    DownloadProgressLine progress; // "resolving: 12/97 files, 3.4 MiB" while stderr is a terminal
+    progress.attach(s);
 
     auto resolution = resolver::resolve(packages, s);
+    progress.finish();
     if (!resolution) return resolution.error();
     if (verbose)
         for (const auto &a : resolution->artifacts)

@@ -34,17 +34,40 @@ std::string format_progress(int64_t done, int64_t total, double seconds) {
     return line;
 }
 
+std::string human_bytes(long long bytes) {
+    if (bytes < 1024) return fmt::format("{} B", bytes);
+    const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes) / 1024;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < std::size(units)) {
+        v /= 1024;
+        ++u;
+    }
+    return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string format_download_progress(const resolver::DownloadProgress &p) {
+    std::string line = fmt::format("resolving: {}/{} files", p.files_done, p.files_total);
+    if (p.bytes_done > 0) line += ", " + human_bytes(p.bytes_done);
+    return line;
+}
+
 ProgressLine::ProgressLine() : enabled_(terminal_wanted()), start_(std::chrono::steady_clock::now()) {}
 
 ProgressLine::~ProgressLine() { finish(); }
 
+void ProgressLine::draw(const std::string &text) {
+    if (!enabled_) return;
+    // \r and "erase to end of line": redraw in place without colours (NO_COLOR holds trivially).
+    std::fprintf(stderr, "\r%s\033[K", text.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+}
+
 void ProgressLine::update(int64_t done, int64_t total) {
     if (!enabled_) return;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    // \r and "erase to end of line": redraw in place without colours (NO_COLOR holds trivially).
-    std::fprintf(stderr, "\r%s\033[K", format_progress(done, total, seconds).c_str());
-    std::fflush(stderr);
-    drawn_ = true;
+    draw(format_progress(done, total, seconds));
 }
 
 void ProgressLine::finish() {
@@ -53,5 +76,18 @@ void ProgressLine::finish() {
     std::fflush(stderr);
     drawn_ = false;
 }
+
+void DownloadProgressLine::attach(resolver::ResolverSettings &s) {
+    s.progress = enabled();
+    if (!s.progress) return;
+    s.on_progress = [this](const resolver::DownloadProgress &p) { update(p); };
+    if (s.log)
+        s.log = [this, log = std::move(s.log)](std::string_view line) {
+            finish(); // the next update draws the line again below the diagnostic
+            log(line);
+        };
+}
+
+void DownloadProgressLine::update(const resolver::DownloadProgress &p) { line_.draw(format_download_progress(p)); }
 
 } // namespace streamsubmit::cli

@@ -1,6 +1,7 @@
 #include "cli/resolve_command.h"
 
 #include "cli/config.h"
+#include "cli/progress_line.h"
 #include "resolver/resolver.h"
 
 #include <cstdio>
@@ -87,7 +88,10 @@ Status run(ResolveArgs &a) {
         if (quiet && !line.starts_with("warning")) return;
         std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
     };
+    DownloadProgressLine progress; // on stderr while it is a terminal, not with --quiet
+    if (!a.quiet) progress.attach(s);
     auto res = resolver::resolve(split_commas(a.coordinates), s);
+    progress.finish(); // before the tree on stdout and any error on stderr
     if (!res) return res.error();
     const bool paths = !a.no_download;
     const std::string text = a.list ? res->list_text(paths) : res->tree_text(paths);

@@ -86,6 +86,9 @@ void remove_stale_parts(const fs::path &target) {
         if (entry.path().filename().string().starts_with(prefix)) fs::remove(entry.path(), ec);
 }
 
+// What a progress display counts as a file: not the metadata read on the way.
+bool counts_as_file(const std::string &url) { return !url.ends_with("/maven-metadata.xml"); }
+
 } // namespace
 
 struct ArtifactCache::Work {
@@ -122,6 +125,17 @@ bool looks_like_html(std::string_view head, std::string_view content_type) {
 }
 
 ArtifactCache::ArtifactCache(CacheOptions options, HttpClient &http) : options_(std::move(options)), http_(http) {}
+
+HttpProgressFn ArtifactCache::http_progress(const std::vector<bool> &counted) const {
+    if (!progress_) return {};
+    return [this, &counted](const HttpProgress &p) {
+        CacheProgress c;
+        c.bytes = p.bytes;
+        c.announced = p.announced;
+        if (p.finished && p.index < counted.size() && counted[p.index] && p.finished->ok()) c.files = 1;
+        if (c.files || c.bytes || c.announced) progress_(c);
+    };
+}
 
 fs::path ArtifactCache::path_for(const std::string &url) const {
     // scheme://host[:port]/path -> root/scheme/host[:port]/path ; query strings dropped.
@@ -185,12 +199,24 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
         return false;
     };
 
+    long long cached = 0; // files found in the cache, for the progress report
+    auto count_cached = [&](const Work &w) {
+        if (w.result->status == CacheResult::Found && counts_as_file(w.request->url)) ++cached;
+    };
+    auto report_cached = [&] {
+        if (progress_ && cached > 0) progress_(CacheProgress{cached, 0, 0});
+        cached = 0;
+    };
+
     for (size_t i = 0; i < requests.size(); ++i) {
         Work &w = works[i];
         w.request = &requests[i];
         w.result = &results[i];
         w.target = path_for(requests[i].url);
-        if (from_cache(w)) continue;
+        if (from_cache(w)) {
+            count_cached(w);
+            continue;
+        }
         if (auto st = make_dirs(w.target.parent_path()); !st) {
             w.result->status = CacheResult::Failed;
             w.result->error = st.error();
@@ -206,6 +232,7 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
         }
         if (::flock(w.lock_fd, LOCK_EX | LOCK_NB) == 0) {
             if (from_cache(w)) { // another process finished it meanwhile
+                count_cached(w);
                 ::close(w.lock_fd);
                 w.lock_fd = -1;
                 continue;
@@ -215,6 +242,7 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
             deferred.push_back(&w);
         }
     }
+    report_cached();
     download(todo);
     // Files another process is downloading: wait for its lock (holding none ourselves),
     // then use its result or download what it left.
@@ -223,6 +251,8 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
         while (::flock(w->lock_fd, LOCK_EX) != 0 && errno == EINTR) {
         }
         if (from_cache(*w)) {
+            count_cached(*w);
+            report_cached();
             ::close(w->lock_fd);
             w->lock_fd = -1;
             continue;
@@ -236,17 +266,20 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
 void ArtifactCache::download(std::vector<Work *> &batch) {
     if (batch.empty()) return;
     std::vector<HttpRequest> reqs;
+    std::vector<bool> counted; // requests whose success is a file for the progress report
     for (Work *w : batch) {
         remove_stale_parts(w->target);
         w->temp = temp_name(w->target);
         reqs.push_back({w->request->url, w->request->credentials, w->temp, "GET", {}});
+        counted.push_back(counts_as_file(w->request->url));
         if (options_.checksum_policy != ChecksumPolicy::Ignore) {
             w->sidecar_temp = temp_name(w->target) + ".sum";
             reqs.push_back({w->request->url + "." + std::string(algorithm_extension(kSidecarAlgorithms[0])),
                             w->request->credentials, w->sidecar_temp, "GET", {}});
+            counted.push_back(false);
         }
     }
-    auto results = http_.perform(reqs);
+    auto results = http_.perform(reqs, http_progress(counted));
     size_t k = 0;
     for (Work *w : batch) {
         w->http = results[k++];
@@ -274,7 +307,8 @@ void ArtifactCache::download(std::vector<Work *> &batch) {
                             w->request->credentials, w->sidecar_temp, "GET", {}});
         }
         if (next.empty()) break;
-        auto r = http_.perform(more);
+        const std::vector<bool> sidecars(more.size(), false);
+        auto r = http_.perform(more, http_progress(sidecars));
         for (size_t i = 0; i < next.size(); ++i) next[i]->sidecar_http = r[i];
     }
     for (Work *w : batch) {

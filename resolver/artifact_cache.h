@@ -42,9 +42,19 @@ struct CacheResult {
     bool downloaded = false;
 };
 
+// Numbers for a progress display while fetch() runs; maven-metadata.xml files do not count.
+struct CacheProgress {
+    long long files = 0;     // files ready since the previous report: found in the cache, or downloaded
+    long long bytes = 0;     // bytes received from the network since the previous report
+    long long announced = 0; // sizes the servers announced (Content-Length) since the previous report
+};
+
 class ArtifactCache {
 public:
     ArtifactCache(CacheOptions options, HttpClient &http);
+
+    // fetch() reports to `fn`, on the calling thread, until it is reset with {}.
+    void set_progress(std::function<void(const CacheProgress &)> fn) { progress_ = std::move(fn); }
 
     // Every request, downloading in parallel what is missing or stale.
     std::vector<CacheResult> fetch(const std::vector<CacheRequest> &requests);
@@ -56,8 +66,10 @@ private:
     struct Work;
     void download(std::vector<Work *> &batch);
     void verify_and_commit(Work &w);
+    HttpProgressFn http_progress(const std::vector<bool> &counted) const;
     CacheOptions options_;
     HttpClient &http_;
+    std::function<void(const CacheProgress &)> progress_;
 };
 
 // $STREAMSUBMIT_CACHE, else $XDG_CACHE_HOME/streamsubmit, else ~/.cache/streamsubmit.

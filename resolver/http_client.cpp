@@ -22,12 +22,23 @@ struct Transfer {
     bool too_big = false;
     char errbuf[CURL_ERROR_SIZE] = {};
     std::chrono::steady_clock::time_point not_before{};
+    bool size_seen = false;         // Content-Length looked at in this attempt
+    HttpProgress *progress = nullptr; // sums for the next report; null when nobody listens
 };
 
 size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
     auto *t = static_cast<Transfer *>(userdata);
     const size_t n = size * nmemb;
     t->result->bytes += static_cast<long long>(n);
+    if (t->progress) {
+        t->progress->bytes += static_cast<long long>(n);
+        if (!t->size_seen) {
+            t->size_seen = true;
+            curl_off_t length = -1;
+            if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0)
+                t->progress->announced += static_cast<long long>(length);
+        }
+    }
     if (t->result->bytes > t->max_size) {
         t->too_big = true;
         return 0;
@@ -99,19 +110,31 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
 
 HttpClient::~HttpClient() { curl_multi_cleanup(static_cast<CURLM *>(multi_)); }
 
-std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requests) {
+std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requests, const HttpProgressFn &progress) {
     std::vector<HttpResult> results(requests.size());
     if (requests.empty()) return results;
     CURLM *multi = static_cast<CURLM *>(multi_);
     std::vector<Transfer> transfers(requests.size());
     std::vector<size_t> queue; // waiting to start (or restart)
+    HttpProgress pending;      // what the next progress report carries
     for (size_t i = 0; i < requests.size(); ++i) {
         transfers[i].request = &requests[i];
         transfers[i].result = &results[i];
         transfers[i].max_size = options_.max_size;
+        if (progress) transfers[i].progress = &pending;
         queue.push_back(i);
     }
     size_t running = 0;
+    constexpr auto kReportEvery = std::chrono::milliseconds(100);
+    auto last_report = std::chrono::steady_clock::now();
+    auto report = [&](const HttpResult *finished, size_t index) {
+        if (!progress) return;
+        pending.finished = finished;
+        pending.index = index;
+        progress(pending);
+        pending = HttpProgress{};
+        last_report = std::chrono::steady_clock::now();
+    };
 
     auto start = [&](size_t i) {
         Transfer &t = transfers[i];
@@ -123,6 +146,7 @@ std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requ
         t.too_big = false;
         t.upload_pos = 0;
         t.errbuf[0] = 0;
+        t.size_seen = false;
         if (rq.method == "GET" && !rq.body_file.empty()) {
             t.out = std::fopen(rq.body_file.c_str(), "wb");
             if (!t.out) {
@@ -224,7 +248,7 @@ std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requ
         while (!queue.empty() && running < static_cast<size_t>(options_.parallel)) {
             const size_t i = queue.front();
             queue.erase(queue.begin());
-            start(i);
+            if (!start(i)) report(&results[i], i);
         }
         if (running == 0) {
             if (!waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -238,8 +262,12 @@ std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requ
             Transfer *t = nullptr;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char **>(&t));
             const CURLcode code = msg->data.result;
-            if (finish(*t, code)) waiting.push_back(static_cast<size_t>(t - transfers.data()));
+            const auto index = static_cast<size_t>(t - transfers.data());
+            if (finish(*t, code)) waiting.push_back(index);
+            else report(t->result, index);
         }
+        if (progress && pending.bytes > 0 && std::chrono::steady_clock::now() - last_report >= kReportEvery)
+            report(nullptr, 0);
         if (running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
     }
     return results;

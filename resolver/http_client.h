@@ -6,7 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +51,16 @@ struct HttpResult {
     bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
 
+// Numbers for a progress display, reported by perform() from its loop: body bytes at most
+// every 100 ms, and at once when a request has finished for good (no retry to come).
+struct HttpProgress {
+    long long bytes = 0;               // body bytes received since the previous report (failed attempts too)
+    long long announced = 0;           // sizes announced (Content-Length) since the previous report
+    const HttpResult *finished = nullptr; // the request that has just finished for good, if any
+    size_t index = 0;                  // its index in the requests
+};
+using HttpProgressFn = std::function<void(const HttpProgress &)>;
+
 class HttpClient {
 public:
     explicit HttpClient(HttpOptions options);
@@ -56,8 +68,9 @@ public:
     HttpClient(const HttpClient &) = delete;
     HttpClient &operator=(const HttpClient &) = delete;
 
-    // Runs every request, `parallel` at a time; results in request order.
-    std::vector<HttpResult> perform(const std::vector<HttpRequest> &requests);
+    // Runs every request, `parallel` at a time; results in request order. `progress`, when
+    // given, is called on this thread from inside perform().
+    std::vector<HttpResult> perform(const std::vector<HttpRequest> &requests, const HttpProgressFn &progress = {});
 
     // Counts transfers started (including retries): tests check a warm cache makes none.
     long long transfers_started() const { return transfers_; }

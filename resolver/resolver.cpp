@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +50,57 @@ Status make_private_dirs(const fs::path &dir) {
 void post_order(const std::vector<GraphNode> &nodes, size_t idx, std::vector<size_t> &order) {
     for (size_t c : nodes[idx].children) post_order(nodes, c, order);
     order.push_back(idx);
+}
+
+// Feeds settings.on_progress from the cache's reports while artifact files are located:
+// throttled to ~10 reports a second, with a last one when done.
+class ProgressMeter {
+public:
+    ProgressMeter(ArtifactCache &cache, const ResolverSettings &s, size_t files) : cache_(cache) {
+        if (!s.progress || !s.on_progress || files == 0) return;
+        report_ = s.on_progress;
+        now_.files_total = static_cast<long long>(files);
+        cache_.set_progress([this](const CacheProgress &c) {
+            now_.files_done = std::min(now_.files_total, now_.files_done + c.files);
+            now_.bytes_done += c.bytes;
+            now_.bytes_total_known += c.announced;
+            unreported_ = true;
+            const auto t = std::chrono::steady_clock::now();
+            if (t - last_ < std::chrono::milliseconds(100)) return;
+            last_ = t;
+            unreported_ = false;
+            report_(now_);
+        });
+        last_ = std::chrono::steady_clock::now();
+        report_(now_);
+    }
+    ~ProgressMeter() { cache_.set_progress({}); }
+    ProgressMeter(const ProgressMeter &) = delete;
+    ProgressMeter &operator=(const ProgressMeter &) = delete;
+
+    // Files the cache never saw (~/.m2, file:// repositories) are done too once located.
+    void finish(long long located) {
+        if (!report_) return;
+        const long long files = std::min(now_.files_total, std::max(now_.files_done, located));
+        if (files == now_.files_done && !unreported_) return; // the last report said it all
+        now_.files_done = files;
+        report_(now_);
+    }
+
+private:
+    ArtifactCache &cache_;
+    std::function<void(const DownloadProgress &)> report_;
+    DownloadProgress now_;
+    bool unreported_ = false; // now_ changed since the last report
+    std::chrono::steady_clock::time_point last_{};
+};
+
+std::vector<Result<Located>> locate_files(RepositoryChain &chain, ArtifactCache &cache, const ResolverSettings &s,
+                                          const std::vector<Coordinate> &coords) {
+    ProgressMeter meter(cache, s, coords.size());
+    auto located = chain.locate(coords);
+    meter.finish(std::count_if(located.begin(), located.end(), [](const auto &l) { return l.ok(); }));
+    return located;
 }
 
 struct Context {
@@ -127,7 +179,7 @@ Error locate_error(RepositoryChain &chain, const Coordinate &c, const Error &e) 
 }
 
 Result<Resolution> resolve_pinned(const Context &ctx, const std::vector<std::string> &texts, const ResolverSettings &s,
-                                  RepositoryChain &chain, const fs::path &lock_path) {
+                                  RepositoryChain &chain, ArtifactCache &cache, const fs::path &lock_path) {
     auto lock = read_lockfile(lock_path);
     if (!lock) return lock.error();
     if (lock->requested != texts || lock->exclusions != s.exclusions) {
@@ -158,7 +210,7 @@ Result<Resolution> resolve_pinned(const Context &ctx, const std::vector<std::str
     }
     (void)ctx;
     if (s.no_download) return res;
-    auto located = chain.locate(coords);
+    auto located = locate_files(chain, cache, s, coords);
     for (size_t i = 0; i < coords.size(); ++i) {
         if (!located[i]) return locate_error(chain, coords[i], located[i].error());
         auto sha = hash_file(located[i]->file, HashAlgorithm::Sha256);
@@ -188,7 +240,7 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
 
     std::error_code ec;
     if (s.lockfile && fs::exists(*s.lockfile, ec)) {
-        auto pinned = resolve_pinned(*ctx, texts, s, chain, *s.lockfile);
+        auto pinned = resolve_pinned(*ctx, texts, s, chain, cache, *s.lockfile);
         if (pinned) pinned->network_transfers = http.transfers_started();
         return pinned;
     }
@@ -235,8 +287,7 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
             coords.push_back(res.artifacts[i].coordinate);
             which.push_back(i);
         }
-        if (s.progress) log("resolving " + std::to_string(coords.size()) + " artifact file(s)");
-        auto located = chain.locate(coords);
+        auto located = locate_files(chain, cache, s, coords);
         for (size_t k = 0; k < coords.size(); ++k) {
             if (!located[k]) return locate_error(chain, coords[k], located[k].error());
             auto &a = res.artifacts[which[k]];

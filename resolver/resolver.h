@@ -18,6 +18,15 @@ namespace streamsubmit::resolver {
 
 inline constexpr const char *kMavenCentral = "https://repo1.maven.org/maven2";
 
+// Where the download of the resolved artifact files stands (the POMs read while building the
+// graph are not counted). Numbers only: drawing them is the caller's business.
+struct DownloadProgress {
+    long long files_done = 0;        // found in the cache or downloaded (never above files_total)
+    long long files_total = 0;       // artifact files of the resolution
+    long long bytes_done = 0;        // received from the network; files already cached add none
+    long long bytes_total_known = 0; // sizes announced (Content-Length) by the downloads started so far
+};
+
 struct ResolverSettings {
     std::vector<std::string> repositories;                          // the user's, tried after ~/.m2
     std::vector<std::string> default_repositories{kMavenCentral};   // tried last
@@ -31,7 +40,10 @@ struct ResolverSettings {
     std::optional<std::filesystem::path> cache_dir;                 // default: default_cache_root()
     std::optional<std::filesystem::path> local_repository;          // default: ~/.m2/repository if present
     bool use_local_repository = true;
-    bool progress = false;
+    bool progress = false;                                          // the caller wants on_progress called
+    // With `progress`: called on the resolving thread at most ~10 times a second while the
+    // artifact files are fetched, and once more when they all are.
+    std::function<void(const DownloadProgress &)> on_progress;
     // Low-speed and connect timeouts; STREAMSUBMIT_HTTP_TIMEOUT (seconds) overrides.
     std::chrono::seconds http_timeout{30};
     int http_retries = 3;                                           // STREAMSUBMIT_HTTP_RETRIES overrides

@@ -1,17 +1,26 @@
-"""As a person at a terminal sees it: catch-up progress on stderr (a pty), a clean report
-on a stdout pipe, and Ctrl-C stopping after the batch in flight."""
+"""As a person at a terminal sees it: catch-up and download progress on stderr (a pty), a
+clean report on a stdout pipe, and Ctrl-C stopping after the batch in flight."""
 import fcntl
 import os
+import re
 import select
+import shutil
 import subprocess
+import sys
+import tempfile
 import termios
 import time
 import unittest
 
 from streamsubmit_test import BIN, EXIT_OK, MockCluster, main, parse_text_report
 
+SOURCE_DIR = os.environ.get("STREAMSUBMIT_SOURCE_DIR",
+                            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "resolver"))
+import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1 with a "slow" fault)
 
-def run_on_pty(args, until=None, send=None, timeout=60):
+
+def run_on_pty(args, until=None, send=None, timeout=60, env=None):
     """Runs BIN with stdin/stderr on a new pty (its controlling terminal) and stdout on a pipe.
     `send` (bytes) is typed once `until` (bytes) has appeared on the terminal."""
     master, slave = os.openpty()
@@ -21,7 +30,7 @@ def run_on_pty(args, until=None, send=None, timeout=60):
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     proc = subprocess.Popen([BIN] + args, stdin=slave, stderr=slave, stdout=subprocess.PIPE,
-                            preexec_fn=take_terminal, env=dict(os.environ, TERM="xterm"))
+                            preexec_fn=take_terminal, env=dict(env or os.environ, TERM="xterm"))
     os.close(slave)
     screen, sent = b"", False
     deadline = time.monotonic() + timeout
@@ -79,6 +88,68 @@ class Terminal(unittest.TestCase):
         self.assertEqual(code, EXIT_OK, screen)
         self.assertIn("stopping after the batch in flight", screen)
         parse_text_report(stdout)  # whole batches only
+
+
+class ResolveProgress(unittest.TestCase):
+    """`streamsubmit resolve` against a loopback repository whose jars arrive slowly (4 KiB
+    every 50 ms), so that the download progress line has time to show."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="streamsubmit-resolve-progress-")
+        repo = os.path.join(self.tmp, "repo")
+        lib = os.path.join(self.tmp, "lib.jar")
+        app = os.path.join(self.tmp, "app.jar")
+        with open(lib, "wb") as f:
+            f.write(os.urandom(64 * 1024))
+        with open(app, "wb") as f:
+            f.write(os.urandom(160 * 1024))
+        pom = os.path.join(self.tmp, "app.pom")
+        with open(pom, "w") as f:
+            f.write("<project><modelVersion>4.0.0</modelVersion><groupId>org.example</groupId>"
+                    "<artifactId>app</artifactId><version>1.0</version><dependencies><dependency>"
+                    "<groupId>org.example</groupId><artifactId>lib</artifactId><version>1.0</version>"
+                    "</dependency></dependencies></project>\n")
+        for args in (["--file", lib, "--coordinates", "org.example:lib:1.0"],
+                     ["--file", app, "--coordinates", "org.example:app:1.0", "--pom", pom]):
+            proc = subprocess.run([BIN, "publish", "--repository", "file://" + repo] + args,
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.server, _, url = repo_server.start(repo, faults={".jar": "slow"})
+        self.args = ["resolve", "org.example:app:1.0", "--repositories", url, "--default-repositories", "",
+                     "--no-local-repository"]
+        self.env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+
+    def tearDown(self):
+        self.server.shutdown()
+        self.server.server_close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env_with_cache(self, name):
+        return dict(self.env, STREAMSUBMIT_CACHE=os.path.join(self.tmp, name))
+
+    def test_download_progress_on_the_terminal_and_a_clean_pipe(self):
+        code, stdout, screen = run_on_pty(self.args, env=self.env_with_cache("cache-tty"))
+        self.assertEqual(code, EXIT_OK, screen)
+        self.assertRegex(screen, r"\rresolving: [0-2]/2 files, [\d.]+ (B|KiB|MiB)\x1b\[K")
+        shown = [int(n) for n in re.findall(r"resolving: (\d)/2", screen)]
+        self.assertEqual(shown, sorted(shown), screen)  # the count of files only grows
+        self.assertIn("resolving: 2/2 files", screen)
+        self.assertTrue(screen.endswith("\r\x1b[K"), repr(screen[-200:]))  # cleared at the end
+        self.assertTrue(stdout.startswith("org.example:app:jar:1.0:compile -- "), stdout)
+        self.assertIn("org.example:lib:jar:1.0:compile", stdout)
+        self.assertNotIn("resolving", stdout)
+        self.assertNotIn("\r", stdout)
+        self.assertNotIn("\x1b", stdout)
+
+    def test_no_download_progress_when_stderr_is_not_a_terminal(self):
+        proc = subprocess.run([BIN] + self.args, capture_output=True, text=True, timeout=120,
+                              env=dict(self.env_with_cache("cache-pipe"), TERM="xterm"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("org.example:lib:jar:1.0:compile", proc.stdout)
+        for stream in (proc.stdout, proc.stderr):
+            self.assertNotIn("\r", stream)
+            self.assertNotIn("\x1b", stream)
+            self.assertNotIn("resolving:", stream)
 
 
 if __name__ == "__main__":
