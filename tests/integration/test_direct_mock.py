@@ -229,6 +229,24 @@ class PackagesFromARepository(unittest.TestCase):
             self.assertIn("sha256", tampered.stderr)
 
 
+class Configuration(unittest.TestCase):
+    def test_defaults_file_then_conf_then_options(self):
+        with tempfile.TemporaryDirectory() as conf_dir:
+            with open(os.path.join(conf_dir, "streamsubmit-defaults.conf"), "w") as f:
+                f.write("# site defaults\nstream.batchInterval 5s\nstream.output json\nkafka.client.id site\n"
+                        "kafka.sasl.password hunter2\n")
+            env = {"STREAMSUBMIT_CONF_DIR": conf_dir}
+            shown = run(["config", "--conf", "stream.output=text", "--batch-interval", "3s", "--conf",
+                         "stream.batchInterval=4s"], check=EXIT_OK, env=env).stdout
+        lines = {line.split(" = ")[0]: line for line in shown.splitlines()}
+        self.assertIn("= 3s  (command line)", lines["stream.batchInterval"])
+        self.assertIn("= text  (--conf)", lines["stream.output"])
+        self.assertIn("= site  (properties file", lines["kafka.client.id"])
+        self.assertIn("= latest  (default)", lines["kafka.auto.offset.reset"])
+        self.assertNotIn("hunter2", shown)  # secrets are redacted
+        self.assertIn("kafka.sasl.password = *****", shown)
+
+
 class ErrorsAndExitCodes(unittest.TestCase):
     def test_unreachable_brokers_exit_4(self):
         proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "orders", "--conf",
