@@ -8,6 +8,23 @@
 namespace streamsubmit::cli {
 namespace {
 
+// "https://user:password@host/r" → "https://user:*****@host/r", for every URL in a value
+// (resolver.userRepositories and resolver.repositories are lists of them).
+std::string redact_url_passwords(std::string text) {
+    size_t pos = 0;
+    while ((pos = text.find("://", pos)) != std::string::npos) {
+        const size_t start = pos + 3;
+        const size_t stop = std::min(text.find_first_of("/,; \t", start), text.size());
+        const std::string_view authority(text.data() + start, stop - start);
+        const size_t at = authority.rfind('@');
+        const size_t colon = authority.find(':');
+        if (at != std::string_view::npos && colon != std::string_view::npos && colon < at)
+            text.replace(start + colon + 1, at - colon - 1, "*****");
+        pos = start;
+    }
+    return text;
+}
+
 struct UnsupportedOption {
     const char *flag;
     const char *why;
@@ -114,7 +131,8 @@ Result<Config> build_config(const JobArgs &args) {
 std::string describe_config(const Config &config) {
     std::string out;
     for (const auto &[key, value] : config.effective()) {
-        const std::string shown = is_secret_key(key) && !value.value.empty() ? "*****" : value.value;
+        const std::string shown =
+            is_secret_key(key) && !value.value.empty() ? "*****" : redact_url_passwords(value.value);
         std::string source(config_source_name(value.source));
         if (!value.origin.empty()) source += " " + value.origin;
         out += fmt::format("{} = {}  ({})\n", key, shown.empty() ? "(unset)" : shown, source);

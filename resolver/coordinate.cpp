@@ -30,6 +30,9 @@ const std::regex kTimestamped(R"(^(.*)-(\d{8}\.\d{6})-(\d+)$)");
 
 bool is_safe_part(std::string_view part) {
     if (part.empty() || part.find("..") != std::string_view::npos) return false;
+    // A groupId's dots become slashes: ".evil" would be the absolute path "/evil/...", and
+    // "g." an empty path segment.
+    if (part.front() == '.' || part.back() == '.') return false;
     for (const char c : part) {
         const auto u = static_cast<unsigned char>(c);
         if (c == '/' || c == '\\' || u < 0x20 || u == 0x7f || c == ' ' || c == ':') return false;
@@ -116,7 +119,7 @@ Result<Coordinate> parse_coordinate(std::string_view raw) {
         if (v.empty()) return usage(std::string("malformed package coordinate: empty ") + names[i], raw);
         if (!is_safe_part(v))
             return usage(std::string("malformed package coordinate: the ") + names[i] +
-                             " contains '..', '/', '\\', a space or a control character",
+                             " contains '..', '/', '\\', a space or a control character, or starts or ends with '.'",
                          raw);
     }
     return c;

@@ -30,9 +30,9 @@ struct Coordinate {
     bool operator==(const Coordinate &) const = default;
 };
 
-// Accepts g:a:v, g/a:v, g:a:ext:v and g:a:ext:classifier:v. Rejects empty parts, "..",
-// "/", "\" and control characters, so a coordinate can never name a path outside the
-// repository. Errors are ErrorKind::Usage.
+// Accepts g:a:v, g/a:v, g:a:ext:v and g:a:ext:classifier:v. Rejects empty parts, "..", a
+// leading or trailing ".", "/", "\" and control characters, so a coordinate can never name a
+// path outside the repository. Errors are ErrorKind::Usage.
 Result<Coordinate> parse_coordinate(std::string_view text);
 
 // "g:a" or "g:*" as given to --exclude-packages.

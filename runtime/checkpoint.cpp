@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 namespace streamsubmit::runtime {
@@ -27,6 +29,21 @@ std::optional<std::string> read_file(const fs::path &path) {
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// The integer at doc[key] if it is one and fits T: a float or an out-of-range number is not
+// (converting those would be undefined behaviour). Throws as json::at when key is missing.
+template <class T> std::optional<T> integer_at(const nlohmann::json &doc, const char *key) {
+    const auto &v = doc.at(key);
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<uint64_t>();
+        if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return std::nullopt;
+        return static_cast<T>(u);
+    }
+    if (!v.is_number_integer()) return std::nullopt;
+    const auto i = v.get<int64_t>();
+    if (i < std::numeric_limits<T>::min() || i > std::numeric_limits<T>::max()) return std::nullopt;
+    return static_cast<T>(i);
 }
 
 // Batch files are named by zero-padded id so that names sort like ids.
@@ -64,17 +81,24 @@ Result<BatchRecord> batch_record_from_json(const std::string &text, const std::s
     const auto doc = nlohmann::json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return corrupt(origin, "not a JSON object");
     try {
-        if (doc.at("format").get<int>() != kFormatVersion)
+        if (integer_at<int>(doc, "format") != kFormatVersion)
             return corrupt(origin, fmt::format("unknown format {}", doc.at("format").dump()));
         BatchRecord batch;
-        batch.id = doc.at("batch").get<int64_t>();
-        batch.time_ms = doc.at("time").get<int64_t>();
+        const auto id = integer_at<int64_t>(doc, "batch");
+        const auto time_ms = integer_at<int64_t>(doc, "time");
+        if (!id || !time_ms) return corrupt(origin, "batch and time must be integers");
+        batch.id = *id;
+        batch.time_ms = *time_ms;
         const auto status = doc.at("status").get<std::string>();
         if (status != "planned" && status != "complete") return corrupt(origin, "unknown status '" + status + "'");
         batch.complete = status == "complete";
         for (const auto &r : doc.at("ranges")) {
-            OffsetRange range{{r.at("topic").get<std::string>(), r.at("partition").get<int32_t>()},
-                              r.at("from").get<int64_t>(), r.at("until").get<int64_t>()};
+            const auto partition = integer_at<int32_t>(r, "partition");
+            const auto from = integer_at<int64_t>(r, "from");
+            const auto until = integer_at<int64_t>(r, "until");
+            if (!partition || !from || !until)
+                return corrupt(origin, "partition, from and until of a range must be integers");
+            OffsetRange range{{r.at("topic").get<std::string>(), *partition}, *from, *until};
             if (range.from < 0 || range.until < range.from)
                 return corrupt(origin, fmt::format("invalid range of {}", to_string(range.tp)));
             batch.ranges.push_back(std::move(range));

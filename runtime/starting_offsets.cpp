@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cstdint>
 
 namespace streamsubmit::runtime {
 namespace {
@@ -28,7 +29,9 @@ Result<OffsetMap> parse_starting_offsets_json(std::string_view json) {
             const auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), partition);
             if (ec != std::errc{} || ptr != key.data() + key.size() || partition < 0)
                 return json_error(fmt::format("'{}' of topic '{}' is not a partition number", key, topic));
-            if (!offset.is_number_integer() || offset.get<int64_t>() < kOffsetEarliest)
+            // 2^64-1 is an unsigned number, which get<int64_t> would wrap to -1 (latest).
+            if (!offset.is_number_integer() || (offset.is_number_unsigned() && offset.get<uint64_t>() > INT64_MAX) ||
+                offset.get<int64_t>() < kOffsetEarliest)
                 return json_error(fmt::format("offset of {}-{} must be an integer >= -2", topic, key));
             out[TopicPartition{topic, partition}] = offset.get<int64_t>();
         }

@@ -1,0 +1,48 @@
+// The bugs the fuzzers found, as plain unit tests (their inputs are also replayed from
+// regressions/<target>/ by replay_main.cpp).
+#include <doctest/doctest.h>
+
+#include "resolver/coordinate.h"
+#include "runtime/checkpoint.h"
+#include "runtime/starting_offsets.h"
+
+using namespace streamsubmit;
+
+TEST_CASE("checkpoint: a number that is not an integer of the right size is corruption, not UB") {
+    // fuzz_checkpoint: {"format":2.2e60} made get<int>() convert an out-of-range double (UBSan).
+    for (const char *text : {R"({"format":2222222222222222222222222222222222222222222222222222222222222})",
+                             R"({"format":1.0,"batch":0,"time":0,"status":"planned","ranges":[]})",
+                             R"({"format":1,"batch":1e300,"time":0,"status":"planned","ranges":[]})",
+                             R"({"format":1,"batch":18446744073709551615,"time":0,"status":"planned","ranges":[]})",
+                             R"({"format":1,"batch":0,"time":0,"status":"planned","ranges":[{"topic":"t","partition":1e300,"from":0,"until":1}]})",
+                             R"({"format":1,"batch":0,"time":0,"status":"planned","ranges":[{"topic":"t","partition":4294967296,"from":0,"until":1}]})",
+                             R"({"format":1,"batch":0,"time":0,"status":"planned","ranges":[{"topic":"t","partition":0,"from":0.5,"until":1}]})"}) {
+        INFO(text);
+        const auto r = runtime::batch_record_from_json(text, "f.json");
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().what.find("checkpoint is corrupt") == 0);
+    }
+    const auto ok = runtime::batch_record_from_json(
+        R"({"format":1,"batch":9223372036854775807,"time":0,"status":"complete","ranges":[{"topic":"t","partition":2147483647,"from":0,"until":1}]})",
+        "f.json");
+    REQUIRE(ok.ok());
+    CHECK(ok->id == INT64_MAX);
+    CHECK(ok->ranges.at(0).tp.partition == INT32_MAX);
+}
+
+TEST_CASE("coordinate: a groupId starting or ending with '.' cannot name a path outside the repository") {
+    // fuzz_coordinate: "com.example./plugin:1.0" had the path "com/example//plugin/...", and
+    // ".evil:a:1.0" the absolute path "/evil/a/1.0/a-1.0.jar".
+    for (const char *text : {"com.example./plugin:1.0", ".evil:a:1.0", ".:a:1.0", "g:a:jar:.:1.0", "g:a:1.0."}) {
+        INFO(text);
+        const auto c = resolver::parse_coordinate(text);
+        REQUIRE_FALSE(c.ok());
+        CHECK(c.error().what.find("starts or ends with '.'") != std::string::npos);
+    }
+    CHECK(resolver::parse_coordinate("org.apache.kafka:kafka-clients:3.9.0").ok());
+}
+
+TEST_CASE("startingOffsets: 2^64-1 is not an offset (it used to wrap to -1, latest)") {
+    CHECK_FALSE(runtime::parse_starting_offsets_json(R"({"t":{"0":18446744073709551615}})").ok());
+    CHECK(runtime::parse_starting_offsets_json(R"({"t":{"0":9223372036854775807}})").ok());
+}

@@ -1,0 +1,85 @@
+"""ParallelReader's reader threads under a sanitizer (stdlib only; run by scripts/sanitize tsan).
+
+Drives the (TSan-built) binary with --master local[4] against the embedded mock cluster:
+8 partitions read by 4 threads, many small batches, a broker going down and up mid-run, a
+SIGINT while a batch is in flight, and a restart from the checkpoint. Any sanitizer report
+(a line starting "WARNING: ThreadSanitizer" / "ERROR: AddressSanitizer" / "runtime error:")
+in the job's or the cluster's stderr fails the test, as does a gap in the ranges.
+"""
+import os
+import signal
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from streamsubmit_test import (EXIT_OK, MockCluster, assert_contiguous, covered, output_of,  # noqa: E402
+                               parse_text_report, run, start, wait_for, wait_for_batches)
+
+REPORT_MARKERS = ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def assert_no_report(test, text, who):
+    for marker in REPORT_MARKERS:
+        test.assertNotIn(marker, text, f"{who}: sanitizer report:\n{text[-6000:]}")
+
+
+class ReaderThreads(unittest.TestCase):
+    def job(self, bootstrap, *extra):
+        return ["--bootstrap-servers", bootstrap, "--topics", "orders", "--master", "local[4]",
+                "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "200ms"] + list(extra)
+
+    def cluster_stderr(self, c):
+        c.err.seek(0)
+        return c.err.read()
+
+    def test_local4_until_latest_with_a_broker_fault(self):
+        with MockCluster(brokers=3, topics=["orders:8"], produce=["orders:16000"], value_bytes=20) as c:
+            job = start(self.job(c.bootstrap, "--until", "latest", "--conf", "stream.kafka.maxRatePerPartition=2000"))
+            wait_for_batches(job, 2, timeout=120)
+            c.command("broker down 2")
+            time.sleep(2)
+            c.command("broker up 2")
+            job.wait(timeout=300)
+            out, err = output_of(job)
+            assert_no_report(self, err, "job")
+            self.assertEqual(job.returncode, EXIT_OK, err[-3000:])
+            batches = parse_text_report(out)
+            self.assertEqual(sum(b["records"] for b in batches), 16000)
+            for (t, p), ranges in covered(batches).items():
+                self.assertEqual(ranges[0][0], 0)
+                assert_contiguous(self, ranges, 0, ranges[-1][1], f"{t}-{p}")
+            assert_no_report(self, self.cluster_stderr(c), "mock-cluster")
+
+    def test_sigint_in_flight_then_resume_from_checkpoint(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                MockCluster(brokers=3, topics=["orders:8"], produce=["orders:8000"], value_bytes=20) as c:
+            cp = os.path.join(tmp, "cp")
+            for b in range(1, 4):
+                c.command(f"rtt {b} 50")
+            args = self.job(c.bootstrap, "--until", "latest", "--checkpoint", cp,
+                            "--conf", "stream.kafka.maxRatePerPartition=1000")
+            job = start(args)
+            wait_for_batches(job, 2, timeout=120)
+            job.send_signal(signal.SIGINT)
+            job.wait(timeout=120)
+            out1, err1 = output_of(job)
+            assert_no_report(self, err1, "job")
+            self.assertEqual(job.returncode, EXIT_OK, err1[-3000:])
+            for b in range(1, 4):
+                c.command(f"rtt {b} 0")
+            again = run(args, timeout=300)
+            assert_no_report(self, again.stderr, "restarted job")
+            self.assertEqual(again.returncode, EXIT_OK, again.stderr[-3000:])
+            seen = {b["batch"]: b for b in parse_text_report(out1)}
+            seen.update({b["batch"]: b for b in parse_text_report(again.stdout)})
+            batches = [seen[k] for k in sorted(seen)]
+            self.assertEqual(sum(b["records"] for b in batches), 8000)
+            for (t, p), ranges in covered(batches).items():
+                assert_contiguous(self, ranges, 0, ranges[-1][1], f"{t}-{p}")
+            assert_no_report(self, self.cluster_stderr(c), "mock-cluster")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, warnings="ignore")
