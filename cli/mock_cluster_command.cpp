@@ -68,7 +68,9 @@ Status run_mock_cluster(const MockClusterArgs &args) {
     auto plugin = select_plugin(files, "kafka", /*need_cluster=*/true);
     if (!plugin) return plugin.error();
 
-    StopSignal stop;
+    // The detached signal-watcher thread uses `stop` until the process ends: it must never be
+    // destroyed (a local was, while a SIGINT was still being delivered: TSan data race).
+    StopSignal &stop = *new StopSignal;
     install_stop_handlers(stop);
     const auto diagnostics = stderr_diagnostics(args.verbose);
     auto cluster = EmbeddedCluster::create(*plugin, args.brokers, diagnostics);

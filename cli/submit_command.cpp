@@ -282,7 +282,9 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 Status run_job(const JobArgs &args) {
     auto job = prepare_job(args);
     if (!job) return job.error();
-    StopSignal stop;
+    // The detached signal-watcher thread uses `stop` until the process ends: it must never be
+    // destroyed (a local was, while a SIGINT was still being delivered: TSan data race).
+    StopSignal &stop = *new StopSignal;
     install_stop_handlers(stop);
     std::signal(SIGPIPE, SIG_IGN);
     if (job->config.get_bool("stream.supervise")) return supervise(*job, stop);

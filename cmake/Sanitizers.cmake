@@ -24,8 +24,10 @@ if(STREAMSUBMIT_SANITIZE)
     add_compile_options(-fno-sanitize-recover=undefined)
   endif()
   message(STATUS "streamsubmit: sanitizers ${STREAMSUBMIT_SANITIZE}")
-  if(STREAMSUBMIT_SANITIZE MATCHES "address")
-    # librdkafka allocates global state once per process and never frees it. When the
+  if(STREAMSUBMIT_SANITIZE MATCHES "address|thread")
+    # TSan: a library named by a called_from_lib suppression (tests/sanitizers/tsan.supp)
+    # must not be unloaded (TSan stops the process when it is).
+    # ASan: librdkafka allocates global state once per process and never frees it. When the
     # executable dlclose()s the plugin, librdkafka is unmapped with it and LeakSanitizer
     # reports that state as leaked from "<unknown module>" (no suppression can match it).
     # Linking librdkafka into the executables that load the plugin keeps it mapped, as in
@@ -34,6 +36,25 @@ if(STREAMSUBMIT_SANITIZE)
     cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _streamsubmit_keep_rdkafka_mapped)
   endif()
 endif()
+
+if(STREAMSUBMIT_SANITIZE MATCHES "thread")
+  # librdkafka's C11 threads and locks are invisible to GCC 12's TSan: route them through
+  # pthreads (tests/sanitizers/c11_threads_shim.c says why). A shared library linked first
+  # into the executables that load the plugin, so its symbols win over glibc's.
+  add_library(streamsubmit_tsan_c11_shim SHARED ${CMAKE_SOURCE_DIR}/tests/sanitizers/c11_threads_shim.c)
+  target_link_libraries(streamsubmit_tsan_c11_shim PRIVATE Threads::Threads)
+  set_target_properties(streamsubmit_tsan_c11_shim PROPERTIES C_VISIBILITY_PRESET default C_STANDARD 11)
+  cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _streamsubmit_link_c11_shim)
+endif()
+
+function(_streamsubmit_link_c11_shim)
+  foreach(_t streamsubmit kafka_plugin_test unit_tests)
+    if(TARGET ${_t})
+      target_link_options(${_t} PRIVATE "LINKER:--no-as-needed")
+      target_link_libraries(${_t} PRIVATE streamsubmit_tsan_c11_shim)
+    endif()
+  endforeach()
+endfunction()
 
 function(_streamsubmit_keep_rdkafka_mapped)
   foreach(_t streamsubmit kafka_plugin_test unit_tests)

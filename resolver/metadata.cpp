@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 namespace streamsubmit::resolver {
@@ -94,10 +95,16 @@ MavenMetadata merge_metadata(const MavenMetadata &a, const MavenMetadata &b) {
     m.latest = max_version(a.latest, b.latest);
     m.release = max_version(a.release, b.release);
     m.last_updated = std::max(a.last_updated, b.last_updated);
-    for (const auto &v : b.versions) m.versions.push_back(v);
+    // Duplicates are removed by text before sorting: "1" and "1.0" compare equal, so after a
+    // stable sort a repeated "1" need not be next to its twin (fuzz_metadata found the list
+    // growing on every merge).
+    m.versions.clear();
+    std::set<std::string> seen;
+    for (const auto *list : {&a.versions, &b.versions})
+        for (const auto &v : *list)
+            if (seen.insert(v).second) m.versions.push_back(v);
     std::stable_sort(m.versions.begin(), m.versions.end(),
                      [](const std::string &x, const std::string &y) { return compare_versions(x, y) < 0; });
-    m.versions.erase(std::unique(m.versions.begin(), m.versions.end()), m.versions.end());
     if (b.snapshot_timestamp > m.snapshot_timestamp) {
         m.snapshot_timestamp = b.snapshot_timestamp;
         m.snapshot_build_number = b.snapshot_build_number;

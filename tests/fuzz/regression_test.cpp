@@ -46,3 +46,15 @@ TEST_CASE("startingOffsets: 2^64-1 is not an offset (it used to wrap to -1, late
     CHECK_FALSE(runtime::parse_starting_offsets_json(R"({"t":{"0":18446744073709551615}})").ok());
     CHECK(runtime::parse_starting_offsets_json(R"({"t":{"0":9223372036854775807}})").ok());
 }
+
+#include "resolver/metadata.h"
+
+TEST_CASE("maven-metadata merge: versions that compare equal but differ in text are not duplicated") {
+    // fuzz_metadata: versions "1. ", "1*5", "1.0" (all equal to Maven) grew on every merge.
+    resolver::MavenMetadata a, b;
+    a.versions = {"1", "1.0"};
+    b.versions = {"1", "2"};
+    const auto m = resolver::merge_metadata(a, b);
+    CHECK(m.versions == std::vector<std::string>{"1", "1.0", "2"});
+    CHECK(resolver::merge_metadata(m, m).versions == m.versions);
+}
