@@ -121,8 +121,6 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
         options->on_catch_up_progress = [&progress](int64_t done, int64_t total) { progress.update(done, total); };
 
     const auto conf = connector_conf(job.config);
-    auto control = Source::create(job.plugin, conf, job.diagnostics);
-    if (!control) return control.error();
     std::vector<std::unique_ptr<Source>> readers;
     for (int i = 0; i < job.threads; ++i) {
         auto reader = Source::create(job.plugin, conf, job.diagnostics);
@@ -135,7 +133,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
         progress.finish(); // the report must not land in the middle of the progress line
         return write_report(report, json);
     };
-    DirectStream stream(std::move(*options), **control, reader, output, job.diagnostics, stop);
+    DirectStream stream(std::move(*options), reader.primary(), reader, output, job.diagnostics, stop);
     return stream.run();
 }
 
@@ -280,13 +278,14 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 }
 
 Status run_job(const JobArgs &args) {
-    auto job = prepare_job(args);
-    if (!job) return job.error();
     // The detached signal-watcher thread uses `stop` until the process ends: it must never be
     // destroyed (a local was, while a SIGINT was still being delivered: TSan data race).
+    // Installed first, so a Ctrl-C while plugins load or packages resolve is a clean stop.
     StopSignal &stop = *new StopSignal;
     install_stop_handlers(stop);
     std::signal(SIGPIPE, SIG_IGN);
+    auto job = prepare_job(args);
+    if (!job) return job.error();
     if (job->config.get_bool("stream.supervise")) return supervise(*job, stop);
     return run_once(*job, stop);
 }

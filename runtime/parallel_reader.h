@@ -13,6 +13,7 @@ namespace streamsubmit::runtime {
 
 class ParallelReader {
 public:
+    // `sources` must not be empty.
     explicit ParallelReader(std::vector<std::unique_ptr<Source>> sources) : sources_(std::move(sources)) {}
 
     struct Outcome {
@@ -24,6 +25,10 @@ public:
 
     void interrupt(); // thread-safe
     size_t size() const { return sources_.size(); }
+    // The first source doubles as the job's control connection (metadata, offsets, commits):
+    // those calls happen between batches, and the first reader runs on the calling thread,
+    // so one handle serves both and the job opens one connection fewer.
+    Source &primary() { return *sources_.front(); }
 
 private:
     std::vector<std::unique_ptr<Source>> sources_;
