@@ -95,7 +95,37 @@ def test_too_large():
            {"STREAMSUBMIT_HTTP_MAX_SIZE": "100"})
 
 
+def test_connect_timeout():
+    """A server whose accept queue is full never completes a TCP handshake: connect times out."""
+    import socket
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)
+    port = srv.getsockname()[1]
+    fillers = []
+    for _ in range(4):  # fill the accept backlog; later SYNs are dropped
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        fillers.append(c)
+    time.sleep(0.2)
+    env = harness.Env(A.binary)
+    try:
+        t0 = time.time()
+        rc, out, err = env.resolve("http://127.0.0.1:%d/repo" % port, "com.example:app:1.0",
+                                   env={"STREAMSUBMIT_HTTP_TIMEOUT": "2", "STREAMSUBMIT_HTTP_RETRIES": "1"})
+        elapsed = time.time() - t0
+        check(rc == 5, "connect timeout: exit %d, expected 5" % rc, err)
+        check("127.0.0.1:%d" % port in err and "hint:" in err, "connect timeout message", err)
+        check(elapsed < 20, "connect timeout took %.1fs" % elapsed)
+    finally:
+        env.cleanup()
+        for c in fillers:
+            c.close()
+        srv.close()
+
+
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_503_then_ok, test_503_forever, test_stall, test_truncated, test_wrong_checksum, test_missing_checksum,
-         test_redirect_loop, test_401_403, test_html_page, test_malformed_pom, test_malformed_metadata, test_too_large], A.tests))
+         test_redirect_loop, test_401_403, test_html_page, test_malformed_pom, test_malformed_metadata, test_too_large, test_connect_timeout], A.tests))

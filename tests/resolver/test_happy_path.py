@@ -106,6 +106,24 @@ def test_credentials_redacted():
         e.cleanup()
 
 
+def test_credentials_from_netrc():
+    srv, state, url = harness.repo_server.start(REPO, auth="Basic dXNlcjpzM2NyM3Q=")  # user:s3cr3t
+    env = harness.Env(A.binary)
+    try:
+        rc, out, err = env.run("resolve", "--default-repositories", "", "--repositories", url, "com.example:app:1.0")
+        check(rc == 5 and "401" in err and "netrc" in err, "without ~/.netrc: 401 naming the sources", err)
+        netrc = os.path.join(env.home, ".netrc")
+        with open(netrc, "w") as f:
+            f.write("machine 127.0.0.1 login user password s3cr3t\n")
+        os.chmod(netrc, 0o600)
+        rc, out, err = env.run("resolve", "--default-repositories", "", "--repositories", url, "com.example:app:1.0")
+        check(rc == 0, "basic auth via ~/.netrc failed", err)
+        check("s3cr3t" not in out + err, "password printed", out, err)
+    finally:
+        srv.shutdown()
+        env.cleanup()
+
+
 def test_lockfile():
     env = harness.Env(A.binary)
     lock = os.path.join(env.dir, "deps.lock.json")
@@ -257,5 +275,5 @@ def test_https_with_ca_bundle():
 if __name__ == "__main__":
     raise SystemExit(harness.run_tests(
         [test_tree_and_cache, test_exclusions_and_no_download, test_usage_errors, test_native_plugin_platform,
-         test_credentials_redacted, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered,
+         test_credentials_redacted, test_credentials_from_netrc, test_lockfile, test_file_repository, test_local_m2_first, test_snapshot_and_ttl, test_not_found_remembered,
          test_transitive_without_pom, test_conf_keys, test_https_with_ca_bundle], A.tests))
