@@ -65,6 +65,19 @@ def output_of(proc):
     return proc.out_file.read(), proc.err_file.read()
 
 
+def kcat_counts(bootstrap, topic):
+    """Records per partition and the offset after the last one, read by kcat (an independent
+    client; librdkafka's default isolation, read_committed)."""
+    out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p %o\n"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    counts, ends = {}, {}
+    for line in out.splitlines():
+        p, o = map(int, line.split())
+        counts[p] = counts.get(p, 0) + 1
+        ends[p] = max(ends.get(p, 0), o + 1)
+    return counts, ends
+
+
 def covered(batches):
     """Per (topic, partition): the list of (from, until) ranges in batch order."""
     by_tp = {}

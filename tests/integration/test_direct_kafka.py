@@ -10,17 +10,9 @@ import tempfile
 import time
 
 from real_kafka import RealKafkaTestCase, kh
-from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, assert_contiguous, covered, main, output_of,
+from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, assert_contiguous, covered, kcat_counts, main, output_of,
                                parse_json_report, parse_text_report, run, start, wait_for, wait_for_batches)
 
-
-def ends_by_kcat(topic, bootstrap):
-    """Per partition: (records, offset after the last record) as read by kcat (read_committed)."""
-    counts, ends = {}, {}
-    for _, p, o in kh.consume_all(topic, bootstrap=bootstrap):
-        counts[p] = counts.get(p, 0) + 1
-        ends[p] = max(ends.get(p, 0), o + 1)
-    return counts, ends
 
 
 class DirectModeOnRealKafka(RealKafkaTestCase):
@@ -35,7 +27,7 @@ class DirectModeOnRealKafka(RealKafkaTestCase):
         proc = run(self.job(topic, "--until", "latest", "--batch-interval", "1s",
                             "--conf", "stream.kafka.maxRatePerPartition=3000"), check=EXIT_OK, timeout=300)
         batches = parse_text_report(proc.stdout)
-        counts, ends = ends_by_kcat(topic, self.bootstrap)
+        counts, ends = kcat_counts(self.bootstrap, topic)
         self.assertEqual(sum(counts.values()), 30000)
         self.assertEqual(sum(b["records"] for b in batches), 30000)
         by_tp = covered(batches)
@@ -73,7 +65,7 @@ class DirectModeOnRealKafka(RealKafkaTestCase):
                 self.assertEqual(sorted(seen[b["batch"]]["ranges"]), sorted(b["ranges"]))
             seen[b["batch"]] = b
         self.assertEqual(sorted(seen), list(range(len(seen))))
-        _, ends = ends_by_kcat(topic, self.bootstrap)
+        _, ends = kcat_counts(self.bootstrap, topic)
         for (t, p), ranges in covered([seen[k] for k in sorted(seen)]).items():
             assert_contiguous(self, ranges, 0, ends[p], f"{t}-{p}")
 

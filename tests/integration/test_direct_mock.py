@@ -11,22 +11,11 @@ import time
 import unittest
 
 from streamsubmit_test import (EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
-                               covered, main, output_of, parse_json_report, parse_text_report, run, start,
+                               covered, kcat_counts, main, output_of, parse_json_report, parse_text_report, run, start,
                                wait_for, wait_for_batches)
 
 TEST_PLUGIN_DIR = os.environ.get("TEST_PLUGIN_DIR", "")
 
-
-def kcat_counts(bootstrap, topic):
-    """Records per partition and the offset after the last one, read by kcat."""
-    out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p %o\n"],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
-    counts, ends = {}, {}
-    for line in out.splitlines():
-        p, o = map(int, line.split())
-        counts[p] = counts.get(p, 0) + 1
-        ends[p] = max(ends.get(p, 0), o + 1)
-    return counts, ends
 
 
 class DirectModeOnMockCluster(unittest.TestCase):
