@@ -65,7 +65,7 @@ Status run_mock_cluster(const MockClusterArgs &args) {
         produce.push_back(*p);
     }
     std::vector<std::filesystem::path> files(args.plugins.begin(), args.plugins.end());
-    auto plugin = select_plugin(files, "kafka", /*need_cluster=*/true);
+    auto plugin = select_plugin(files, Capability::Cluster, {}, "kafka");
     if (!plugin) return plugin.error();
 
     // The detached signal-watcher thread uses `stop` until the process ends: it must never be

@@ -268,7 +268,7 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
     if (!packaged) return packaged.error();
     std::vector<std::filesystem::path> plugin_files = std::move(*packaged);
     for (const auto &file : job.config.get_list("stream.plugins")) plugin_files.emplace_back(file);
-    auto plugin = select_plugin(plugin_files, "kafka", /*need_cluster=*/false);
+    auto plugin = select_plugin(plugin_files, Capability::Source, {}, "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
     if (args.verbose)

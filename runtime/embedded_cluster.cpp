@@ -10,9 +10,9 @@
 namespace streamsubmit::runtime {
 namespace {
 
-void log_from_plugin(void *ctx, ss_log_level level, const char *message) {
-    const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
-    if (diagnostics) diagnostics(level >= SS_LOG_WARN ? LogLevel::Warn : LogLevel::Debug, message ? message : "");
+// The cluster's chatter is debug output unless it warns; never throws into the plugin.
+void log_from_cluster(void *ctx, ss_log_level level, const char *message) noexcept {
+    log_from_plugin(ctx, level >= SS_LOG_WARN ? SS_LOG_WARN : SS_LOG_DEBUG, message);
 }
 
 Status checked(ss_status status, const ss_error &err) {
@@ -35,7 +35,7 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::create(PluginPtr plugi
                      plugin->path().string(), "use the bundled Kafka plugin (streamsubmit-kafka.so)");
     auto diag = std::make_unique<Diagnostics>(std::move(diagnostics));
     ss_error err{};
-    ss_cluster *handle = plugin->cluster_api()->create(brokers, &log_from_plugin, diag.get(), &err);
+    ss_cluster *handle = plugin->cluster_api()->create(brokers, &log_from_cluster, diag.get(), &err);
     if (!handle) return source_error(err.status == SS_OK ? SS_ERR_INTERNAL : err.status, err);
     return std::unique_ptr<EmbeddedCluster>(new EmbeddedCluster(std::move(plugin), handle, std::move(diag)));
 }

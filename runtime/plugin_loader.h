@@ -28,6 +28,7 @@ public:
     // nullptr when the plugin has no such table, or one too small for this host.
     const ss_source_api *source_api() const;
     const ss_cluster_api *cluster_api() const;
+    const ss_application_api *application_api() const; // ABI 1.1
 
 private:
     std::filesystem::path path_;
@@ -46,9 +47,15 @@ std::vector<std::filesystem::path> plugin_search_dirs();
 // Loads streamsubmit-<name>.so from the first search directory that has it.
 Result<PluginPtr> load_bundled_plugin(const std::string &name);
 
-// From explicit plugin files: the first whose descriptor is named `name` and has the
-// needed table; otherwise the bundled one.
-Result<PluginPtr> select_plugin(const std::vector<std::filesystem::path> &files, const std::string &name,
-                                bool need_cluster);
+// What a plugin can be used as: one table of its descriptor each.
+enum class Capability { Source, Cluster, Application };
+
+bool has_capability(const Plugin &plugin, Capability capability);
+
+// From explicit plugin files (--plugins, --packages): the first that has the capability,
+// else the bundled plugin `fallback`. A file that offers none of the capabilities the job
+// can use (`usable`) is an error naming it rather than a plugin silently ignored.
+Result<PluginPtr> select_plugin(const std::vector<std::filesystem::path> &files, Capability capability,
+                                const std::vector<Capability> &usable, const std::string &fallback);
 
 } // namespace streamsubmit::runtime

@@ -90,38 +90,59 @@ Status Receiver::receive_loop() {
     return ok_status();
 }
 
-int Receiver::on_records(void *ctx, const ss_record *records, size_t count) {
+int Receiver::on_records(void *ctx, const ss_record *records, size_t count) noexcept {
     auto &self = *static_cast<Receiver *>(ctx);
-    const size_t before = self.generator_.buffered_bytes();
-    self.generator_.add(records, count);
-    if (count > 0) // a moving average of the memory one record takes
-        self.average_record_bytes_ =
-            (self.average_record_bytes_ * 7 + (self.generator_.buffered_bytes() - before) / count) / 8;
-    self.limiter_.take(static_cast<int64_t>(count));
-    for (size_t i = 0; i < count; ++i) {
-        auto &next = self.poll_positions_[TopicPartition{records[i].topic, records[i].partition}];
-        next = std::max(next, records[i].offset + 1);
+    try {
+        self.take_records(records, count);
+        return 0;
+    } catch (const std::exception &e) { // nothing throws into the plugin: fail the receiver after poll returns
+        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, std::string("receiving records: ") + e.what());
+    } catch (...) {
+        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, "receiving records failed");
     }
-    return 0;
+    return 1;
 }
 
-void Receiver::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts, size_t count) {
+void Receiver::take_records(const ss_record *records, size_t count) {
+    const size_t before = generator_.buffered_bytes();
+    generator_.add(records, count);
+    if (count > 0) // a moving average of the memory one record takes
+        average_record_bytes_ = (average_record_bytes_ * 7 + (generator_.buffered_bytes() - before) / count) / 8;
+    limiter_.take(static_cast<int64_t>(count));
+    for (size_t i = 0; i < count; ++i) {
+        auto &next = poll_positions_[TopicPartition{records[i].topic, records[i].partition}];
+        next = std::max(next, records[i].offset + 1);
+    }
+}
+
+void Receiver::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,
+                            size_t count) noexcept {
     auto &self = *static_cast<Receiver *>(ctx);
+    try {
+        self.rebalance(event, parts, count);
+    } catch (const std::exception &e) {
+        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, std::string("rebalance: ") + e.what());
+    } catch (...) {
+        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, "rebalance failed");
+    }
+}
+
+void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *parts, size_t count) {
     std::vector<TopicPartition> tps;
     for (size_t i = 0; i < count; ++i) tps.push_back({parts[i].topic, parts[i].partition});
-    if (self.diagnostics_) {
+    if (diagnostics_) {
         std::string names;
         for (const auto &tp : tps) names += (names.empty() ? "" : ",") + to_string(tp);
-        self.diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", self.index_, self.topic_,
-                                                       event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", names));
+        diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", index_, topic_,
+                                                  event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", names));
     }
     if (event == SS_REBALANCE_ASSIGN) {
-        self.assigned_.insert(tps.begin(), tps.end());
-        self.hub_.set_assignment(self.index_, self.assigned_);
-        if (self.paused_) self.repause_ = true;
+        assigned_.insert(tps.begin(), tps.end());
+        hub_.set_assignment(index_, assigned_);
+        if (paused_) repause_ = true;
         return;
     }
-    if (auto st = self.handle_revoke(tps); !st && !self.callback_error_) self.callback_error_ = st.error();
+    if (auto st = handle_revoke(tps); !st && !callback_error_) callback_error_ = st.error();
 }
 
 Status Receiver::handle_revoke(const std::vector<TopicPartition> &revoked) {

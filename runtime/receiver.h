@@ -38,8 +38,12 @@ public:
     const std::string &topic() const { return topic_; }
 
 private:
-    static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts, size_t count);
-    static int on_records(void *ctx, const ss_record *records, size_t count);
+    // Called by the plugin inside poll(); they never throw (a failure is kept in callback_error_).
+    static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,
+                             size_t count) noexcept;
+    static int on_records(void *ctx, const ss_record *records, size_t count) noexcept;
+    void rebalance(ss_rebalance_event event, const ss_topic_partition *parts, size_t count);
+    void take_records(const ss_record *records, size_t count);
 
     Status receive_loop();
     Status store(std::optional<Block> block);

@@ -2,20 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
 namespace streamsubmit::runtime {
 namespace {
 
 int timeout_ms(std::chrono::milliseconds t) { return static_cast<int>(t.count()); }
 
-void log_from_plugin(void *ctx, ss_log_level level, const char *message) {
-    const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
-    if (!diagnostics) return;
-    const LogLevel mapped = level == SS_LOG_ERROR  ? LogLevel::Error
-                            : level == SS_LOG_WARN ? LogLevel::Warn
-                            : level == SS_LOG_INFO ? LogLevel::Info
-                                                   : LogLevel::Debug;
-    diagnostics(mapped, message ? message : "");
-}
+// The records of a 1.0 plugin end where 1.1 added struct_size.
+constexpr size_t kRecordSizeAbi10 = offsetof(ss_record, struct_size);
 
 std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
     std::vector<ss_topic_partition> out;
@@ -25,6 +22,45 @@ std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
 }
 
 } // namespace
+
+void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept {
+    try {
+        const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
+        if (!diagnostics) return;
+        const LogLevel mapped = level == SS_LOG_ERROR  ? LogLevel::Error
+                                : level == SS_LOG_WARN ? LogLevel::Warn
+                                : level == SS_LOG_INFO ? LogLevel::Info
+                                                       : LogLevel::Debug;
+        diagnostics(mapped, message ? message : "");
+    } catch (...) { // a message that cannot be written (stderr gone, no memory) is dropped
+    }
+}
+
+int Source::adapt_records(void *ctx, const ss_record *records, size_t count) noexcept {
+    auto &a = *static_cast<RecordAdapter *>(ctx);
+    if (count == 0) return 0;
+    const size_t stride = a.plugin_minor == 0 ? kRecordSizeAbi10 : records->struct_size;
+    if (stride == sizeof(ss_record)) return a.fn(a.ctx, records, count);
+    try {
+        a.converted.resize(count);
+    } catch (...) {
+        return 1; // stops the read with SS_ERR_INTERRUPTED; the batch fails and is re-run
+    }
+    const size_t copied = std::min(stride, sizeof(ss_record));
+    for (size_t i = 0; i < count; ++i) {
+        ss_record &r = a.converted[i];
+        r = ss_record{};
+        std::memcpy(&r, reinterpret_cast<const char *>(records) + i * stride, copied);
+        r.struct_size = sizeof(ss_record);
+        if (copied < offsetof(ss_record, header_size) + sizeof(size_t)) {
+            r.timestamp_type = SS_TIMESTAMP_NOT_AVAILABLE;
+            r.headers = nullptr;
+            r.header_count = 0;
+            r.header_size = sizeof(ss_header);
+        }
+    }
+    return a.fn(a.ctx, a.converted.data(), count);
+}
 
 Error source_error(ss_status status, const ss_error &err) {
     const std::string message = err.message[0] ? err.message : "unknown error";
@@ -78,17 +114,26 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
                                                             std::chrono::milliseconds timeout) {
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
-    std::vector<TopicPartition> out;
+    struct Found {
+        std::vector<TopicPartition> partitions;
+        bool out_of_memory = false;
+    } found;
     ss_error err{};
     const ss_status st = api_->list_partitions(
         handle_, pattern.empty() ? names.data() : nullptr, names.size(), pattern.empty() ? nullptr : pattern.c_str(),
         timeout_ms(timeout),
-        [](void *ctx, const char *topic, int32_t partition) {
-            static_cast<std::vector<TopicPartition> *>(ctx)->push_back({topic, partition});
+        [](void *ctx, const char *topic, int32_t partition) noexcept {
+            auto &f = *static_cast<Found *>(ctx);
+            try {
+                f.partitions.push_back({topic ? topic : "", partition});
+            } catch (...) {
+                f.out_of_memory = true;
+            }
         },
-        &out, &err);
+        &found, &err);
     if (st != SS_OK) return fail(st, err);
-    return out;
+    if (found.out_of_memory) return Error(ErrorKind::Runtime, "out of memory while listing partitions");
+    return std::move(found.partitions);
 }
 
 Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> &partitions,
@@ -123,7 +168,9 @@ Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, 
     c.reserve(ranges.size());
     for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
     ss_error err{};
-    const ss_status st = api_->read_ranges(handle_, c.data(), c.size(), fn, ctx, &err);
+    adapter_.fn = fn;
+    adapter_.ctx = ctx;
+    const ss_status st = api_->read_ranges(handle_, c.data(), c.size(), &Source::adapt_records, &adapter_, &err);
     if (st == SS_OK) return {};
     return {st, fail(st, err)};
 }
@@ -147,7 +194,9 @@ Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn
 
 Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx) {
     ss_error err{};
-    const ss_status st = api_->poll(handle_, timeout_ms(timeout), max_records, fn, ctx, &err);
+    adapter_.fn = fn;
+    adapter_.ctx = ctx;
+    const ss_status st = api_->poll(handle_, timeout_ms(timeout), max_records, &Source::adapt_records, &adapter_, &err);
     if (st == SS_OK) return {};
     return {st, fail(st, err)};
 }

@@ -16,6 +16,9 @@ namespace streamsubmit::runtime {
 
 using ConnectorConf = std::vector<std::pair<std::string, std::string>>;
 
+// The ss_log_fn the host hands to plugins; ctx is a const Diagnostics *. Never throws.
+void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept;
+
 // Converts a plugin status into an Error with a hint for the user.
 Error source_error(ss_status status, const ss_error &err);
 
@@ -36,6 +39,8 @@ public:
     Result<OffsetMap> offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
                                         std::chrono::milliseconds timeout);
 
+    // Records reach `fn` in this host's ss_record layout (records[i] is valid), whatever ABI
+    // minor the plugin was built for.
     struct ReadOutcome {
         ss_status status = SS_OK;
         Error error;
@@ -59,13 +64,26 @@ public:
 private:
     Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics> diagnostics)
         : plugin_(std::move(plugin)), api_(plugin_->source_api()), handle_(handle),
-          diagnostics_(std::move(diagnostics)) {}
+          diagnostics_(std::move(diagnostics)) {
+        adapter_.plugin_minor = plugin_->descriptor().abi_minor;
+    }
 
     PluginPtr plugin_;
     const ss_source_api *api_;
     ss_source *handle_;
     std::unique_ptr<Diagnostics> diagnostics_; // stable address: the plugin holds it as log_ctx
     ss_status last_status_ = SS_OK;
+
+    // Converts a plugin's records to this host's layout when they differ (a 1.0 plugin's lack
+    // the 1.1 fields; a newer plugin's are bigger). One per source: one thread reads at a time.
+    struct RecordAdapter {
+        ss_records_fn fn = nullptr;
+        void *ctx = nullptr;
+        uint16_t plugin_minor = 0;
+        std::vector<ss_record> converted;
+    };
+    RecordAdapter adapter_;
+    static int adapt_records(void *ctx, const ss_record *records, size_t count) noexcept;
 
     Error fail(ss_status status, const ss_error &err) {
         last_status_ = status;

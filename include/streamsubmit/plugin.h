@@ -14,7 +14,18 @@
  *    returns an ss_status and fills the caller's ss_error;
  *  - strings handed to a callback are valid only for the duration of that call;
  *  - one ss_source is used by one thread at a time, except interrupt(), which
- *    may be called from any thread.
+ *    may be called from any thread;
+ *  - every array whose element type may grow carries its element size, either in
+ *    the element (ss_record.struct_size, read it with ss_record_at) or beside the
+ *    array (ss_batch.range_size, ss_record.header_size); index such arrays only
+ *    through that size, never with sizeof of your own build;
+ *  - unless a call says otherwise, a pointer argument is never NULL.
+ *
+ * A plugin offers one or more capabilities, each a table in its descriptor: a source
+ * connector (ss_source_api), an embedded cluster (ss_cluster_api), an application
+ * (ss_application_api, ABI 1.1). The host picks plugins by the table it needs, never
+ * by name, and refuses at load a table whose required calls are NULL.
+ * Declare the descriptor with STREAMSUBMIT_PLUGIN(...) at the end of this file.
  */
 #ifndef STREAMSUBMIT_PLUGIN_H
 #define STREAMSUBMIT_PLUGIN_H
@@ -28,7 +39,7 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1" */
 #define SS_PLUGIN_ABI_MAJOR 1u
-#define SS_PLUGIN_ABI_MINOR 0u
+#define SS_PLUGIN_ABI_MINOR 1u /* 1.1: record growth, headers, null keys/values, applications */
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -86,19 +97,55 @@ typedef struct ss_offset_range {
     int64_t until;
 } ss_offset_range;
 
+/* Kafka's record timestamp types (ABI 1.1). */
+typedef enum ss_timestamp_type {
+    SS_TIMESTAMP_NOT_AVAILABLE = 0,
+    SS_TIMESTAMP_CREATE_TIME = 1,    /* set by the producer */
+    SS_TIMESTAMP_LOG_APPEND_TIME = 2 /* set by the broker */
+} ss_timestamp_type;
+
+/* One record header (ABI 1.1). Kafka allows repeated names; order is the record's. */
+typedef struct ss_header {
+    const char *name;  /* NUL-terminated, never NULL */
+    const void *value; /* NULL for a null header value, distinct from an empty one (non-NULL, value_len 0) */
+    size_t value_len;
+} ss_header;
+
+/* One record. Every pointer in it lives only as long as the call that hands it over.
+ * Since ABI 1.1, a NULL key or value is Kafka's null (a NULL value is a tombstone) and an
+ * empty one is a non-NULL pointer with length 0; a 1.0 plugin may use NULL for both. */
 typedef struct ss_record {
     const char *topic;
     int32_t partition;
     int64_t offset;
     int64_t timestamp_ms; /* -1 when unknown */
-    const void *key;
+    const void *key;      /* NULL: no key */
     size_t key_len;
-    const void *value;
+    const void *value;    /* NULL: tombstone */
     size_t value_len;
     size_t range_index; /* read_ranges only: index of the range this record belongs to */
+
+    /* ---- ABI 1.1: absent from the records of a 1.0 plugin (the host converts them) ---- */
+    uint32_t struct_size;           /* sizeof(ss_record) as the sender was built: the array's stride */
+    int32_t timestamp_type;         /* an ss_timestamp_type */
+    const ss_header *headers;       /* NULL when header_count is 0 */
+    size_t header_count;
+    size_t header_size;             /* sizeof(ss_header) as the sender was built: the stride of headers */
 } ss_record;
 
-/* Receives records in groups; return 0 to continue, non-zero to stop the call (SS_ERR_INTERRUPTED). */
+/* Element i of a record array of ABI 1.1 or later; the stride is the first record's struct_size. */
+static inline const ss_record *ss_record_at(const ss_record *records, size_t i) {
+    return (const ss_record *)(const void *)((const char *)records + i * records->struct_size);
+}
+
+/* Header i of a record of ABI 1.1 or later. */
+static inline const ss_header *ss_header_at(const ss_record *record, size_t i) {
+    return (const ss_header *)(const void *)((const char *)record->headers + i * record->header_size);
+}
+
+/* Receives records in groups; return 0 to continue, non-zero to stop the call (SS_ERR_INTERRUPTED).
+ * Called on the thread that made the read_ranges or poll call; `records` (stride
+ * records->struct_size since ABI 1.1) and everything it points to live until the callback returns. */
 typedef int (*ss_records_fn)(void *ctx, const ss_record *records, size_t count);
 
 /* Called for every partition found by list_partitions. */
@@ -184,6 +231,90 @@ typedef struct ss_cluster_api {
                                      ss_error *err);
 } ss_cluster_api;
 
+/* ---- Applications (ABI 1.1) ----
+ *
+ * An application receives every record of every batch. Its life, per job:
+ *   create -> recover? -> { process* per partition range ... finish_range? ... commit | abort }* -> destroy
+ * Spark's task-per-partition model with a two-phase commit (Flink's TwoPhaseCommitSinkFunction):
+ *  - process and finish_range run on reader threads, in parallel across partitions but never
+ *    concurrently for one partition; the calls for one range run on one thread, in offset order;
+ *  - commit runs on the driver thread once every range of the batch was processed, and
+ *    before the checkpoint marks the batch complete: once commit returns SS_OK the batch's
+ *    output must be durable. A crash between commit and the checkpoint re-runs the batch
+ *    with the same id, ranges and records, so an output named by its ranges is rewritten
+ *    identically (exactly-once); otherwise the re-run is a duplicate (at-least-once);
+ *  - abort runs on the driver thread when a batch fails after process was called for it;
+ *    the batch is planned again later (a restart re-runs it with the same ranges);
+ *  - every call but destroy and abort returns an ss_status and fills err; nothing throws or
+ *    longjmps out of the application; a non-OK status fails the batch and stops the job. */
+
+typedef struct ss_app ss_app; /* opaque, owned by the application */
+
+/* One batch as the application sees it; valid for the duration of the call it is passed to
+ * (the host passes the same batch to every call for that batch, with the same contents). */
+typedef struct ss_batch {
+    uint32_t struct_size;          /* sizeof(ss_batch) as the host was built */
+    int64_t id;                    /* increasing; a re-run batch keeps its id and ranges */
+    int64_t time_ms;               /* epoch ms at which the batch was planned */
+    const char *mode;              /* "direct" or "receiver" */
+    const ss_offset_range *ranges; /* every range of the batch, empty ones included */
+    size_t range_count;
+    size_t range_size;             /* sizeof(ss_offset_range) as the host was built: the stride of ranges */
+} ss_batch;
+
+/* Range i of a batch. */
+static inline const ss_offset_range *ss_batch_range_at(const ss_batch *batch, size_t i) {
+    return (const ss_offset_range *)(const void *)((const char *)batch->ranges + i * batch->range_size);
+}
+
+/* Calls an application may make into the host, from any thread, at any time between create and
+ * destroy; they never fail and never throw. */
+typedef struct ss_host_api {
+    uint32_t struct_size;
+    ss_log_fn log; /* message is copied before log returns */
+    void *log_ctx;
+} ss_host_api;
+
+typedef struct ss_app_create_params {
+    uint32_t struct_size;
+    const ss_kv *conf;         /* the application's own keys, prefix stripped (sink.files.dir -> "dir") */
+    size_t conf_count;
+    const char *const *args;   /* the application arguments from the command line; NULL when arg_count is 0 */
+    size_t arg_count;
+    const ss_host_api *host;   /* valid until destroy */
+    int32_t max_parallelism;   /* at most this many threads call process at once */
+} ss_app_create_params;
+
+typedef struct ss_application_api {
+    uint32_t struct_size;
+
+    /* Required. Driver thread. Everything in params lives only during the call: copy what you keep.
+     * Returns NULL and fills err on failure. */
+    ss_app *(*create)(const ss_app_create_params *params, ss_error *err);
+    /* Required. Driver thread, last call; app may be NULL. */
+    void (*destroy)(ss_app *app);
+    /* Required. Reader thread. `count` >= 1 records of `range` (a partition of batch), offsets
+     * increasing, possibly with gaps (compaction, transaction markers); stride records->struct_size.
+     * Called zero or more times per range: a range without records gets no call. `records` and
+     * all it points to live until the call returns. */
+    ss_status (*process)(ss_app *app, const ss_batch *batch, const ss_offset_range *range,
+                         const ss_record *records, size_t count, ss_error *err);
+    /* Optional (NULL: not needed). Reader thread that processed the range, after its last
+     * process call, for every non-empty range of the batch (also one that delivered no record). */
+    ss_status (*finish_range)(ss_app *app, const ss_batch *batch, const ss_offset_range *range, ss_error *err);
+    /* Required. Driver thread, after every range of the batch was processed and finished. */
+    ss_status (*commit)(ss_app *app, const ss_batch *batch, ss_error *err);
+    /* Optional. Driver thread: discard what process did for this batch. */
+    void (*abort)(ss_app *app, const ss_batch *batch);
+    /* Optional. Driver thread, once after create and before the first batch, for a sink that
+     * stores its own progress (Kafka Connect's SinkTaskContext.offset()). In: offset = where the
+     * host would start each partition (its checkpoint or starting offsets). Out: leave it, or set
+     * the next offset to read; what the application sets wins over the checkpoint. `positions`
+     * has stride position_size. */
+    ss_status (*recover)(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size,
+                         ss_error *err);
+} ss_application_api;
+
 typedef struct ss_plugin_descriptor {
     /* Checked first, in this order; never reorder or remove. */
     uint32_t magic;       /* SS_PLUGIN_MAGIC */
@@ -197,9 +328,33 @@ typedef struct ss_plugin_descriptor {
 
     const ss_source_api *source;   /* NULL when the plugin is not a source connector */
     const ss_cluster_api *cluster; /* NULL when it offers no embedded cluster */
+
+    /* ---- ABI 1.1 ---- */
+    const ss_application_api *application; /* NULL when the plugin is not an application */
 } ss_plugin_descriptor;
 
 typedef const ss_plugin_descriptor *(*ss_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+#define SS_PLUGIN_EXTERN_C extern "C"
+#else
+#define SS_PLUGIN_EXTERN_C
+#endif
+
+/* Defines the plugin's entry point and descriptor, in one source file of the plugin:
+ *   STREAMSUBMIT_PLUGIN("myapp", "1.0.0", "counts records per key", NULL, NULL, &my_application_api)
+ * The entry is declared with its exact prototype first, so a hand-written one with another
+ * signature does not compile; the table arguments must be pointers to the matching table
+ * types (or NULL), constant expressions in C. */
+#define STREAMSUBMIT_PLUGIN(name, version, description, source_table, cluster_table, application_table)       \
+    SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void);             \
+    SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void) {            \
+        static const ss_plugin_descriptor ss_plugin_descriptor_ = {                                             \
+            SS_PLUGIN_MAGIC, SS_PLUGIN_ABI_MAJOR,   SS_PLUGIN_ABI_MINOR, (uint32_t)sizeof(ss_plugin_descriptor), \
+            (name),          (version),             (description),       (source_table),                        \
+            (cluster_table), (application_table)};                                                              \
+        return &ss_plugin_descriptor_;                                                                          \
+    }
 
 #ifdef __cplusplus
 }

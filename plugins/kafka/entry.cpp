@@ -140,25 +140,8 @@ const ss_source_api kSourceApi = {
     resume,
 };
 
-const ss_plugin_descriptor kDescriptor = {
-    SS_PLUGIN_MAGIC,
-    SS_PLUGIN_ABI_MAJOR,
-    SS_PLUGIN_ABI_MINOR,
-    sizeof(ss_plugin_descriptor),
-    "kafka",
-    "0.1.0",
-    "Apache Kafka source connector (librdkafka) with an embedded mock cluster",
-    &kSourceApi,
-    nullptr, // filled below: the cluster table lives in mock_cluster.cpp
-};
-
 } // namespace
 
-extern "C" SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void) {
-    static const ss_plugin_descriptor descriptor = [] {
-        ss_plugin_descriptor d = kDescriptor;
-        d.cluster = streamsubmit::kafka::mock_cluster_api();
-        return d;
-    }();
-    return &descriptor;
-}
+// The cluster table lives in mock_cluster.cpp; C++ initialises the descriptor on first call.
+STREAMSUBMIT_PLUGIN("kafka", "0.1.0", "Apache Kafka source connector (librdkafka) with an embedded mock cluster",
+                    &kSourceApi, streamsubmit::kafka::mock_cluster_api(), nullptr)

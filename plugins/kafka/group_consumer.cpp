@@ -125,6 +125,7 @@ ss_status subscribe(KafkaSource &src, const char *const *topics, size_t topic_co
 ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
     std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
     std::vector<ss_record> &recs = src.rec_buf;
+    std::vector<ss_header> &hdrs = src.header_buf;
     const size_t want = max_records == 0 ? kMaxBatch : std::min(max_records, kMaxBatch);
     if (msgs.size() < want)
         msgs.resize(want);
@@ -150,11 +151,12 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
                                                      rd_kafka_err2str(rd_kafka_last_error()));
         const size_t n = static_cast<size_t>(got);
         size_t nrec = 0;
+        hdrs.clear();
         ss_status st = SS_OK;
         for (size_t i = 0; i < n && st == SS_OK; ++i) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
-                fill_record(recs[nrec++], m, rd_kafka_topic_name(m->rkt), 0);
+                fill_record(recs[nrec++], m, rd_kafka_topic_name(m->rkt), 0, hdrs);
                 continue;
             }
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -177,6 +179,7 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         }
         // Records before an error in the same batch are still delivered: their positions are gone.
         int stop = 0;
+        attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec);
         for (size_t i = 0; i < n; ++i)

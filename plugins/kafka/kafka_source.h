@@ -49,6 +49,7 @@ public:
     // Scratch buffers reused by every read, so the hot path does not allocate.
     std::vector<rd_kafka_message_t *> msg_buf;
     std::vector<ss_record> rec_buf;
+    std::vector<ss_header> header_buf; // the headers of rec_buf's records
 
     // Receiver mode: the host's rebalance listener (called from poll on the polling thread).
     ss_rebalance_fn on_rebalance = nullptr;

@@ -139,6 +139,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
 
     std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
     std::vector<ss_record> &recs = src.rec_buf;
+    std::vector<ss_header> &hdrs = src.header_buf;
     msgs.resize(kBatch);
     recs.resize(kBatch);
 
@@ -158,6 +159,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         }
         const size_t n = static_cast<size_t>(got);
         size_t nrec = 0;
+        hdrs.clear();
         for (size_t i = 0; i < n; ++i) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
@@ -173,7 +175,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                     continue;
                 }
                 const size_t caller_index = round[ri];
-                fill_record(recs[nrec++], m, ranges[caller_index].topic, caller_index);
+                fill_record(recs[nrec++], m, ranges[caller_index].topic, caller_index, hdrs);
                 rs.next = m->offset + 1;
                 if (rs.next >= rs.until) {
                     rs.done = true;
@@ -223,6 +225,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
             src.log(SS_LOG_WARN, "kafka: " + where + rd_kafka_err2name(e) + ": " + rd_kafka_message_errstr(m));
         }
         int stop = 0;
+        attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec);
         destroy_messages(msgs.data(), 0, n);

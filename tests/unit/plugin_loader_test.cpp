@@ -1,6 +1,7 @@
 #include "runtime/plugin_loader.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace streamsubmit;
 using namespace streamsubmit::runtime;
@@ -19,7 +20,7 @@ TEST_CASE("a plugin built for another ABI is refused with both versions and a fi
     CHECK(p.error().kind == ErrorKind::PluginLoad);
     CHECK(p.error().input == plugin("wrong_abi"));
     CHECK(p.error().what.find("ABI 99.0") != std::string::npos);
-    CHECK(p.error().what.find("ABI 1.0") != std::string::npos);
+    CHECK(p.error().what.find(fmt::format("ABI 1.{}", SS_PLUGIN_ABI_MINOR)) != std::string::npos);
     CHECK_FALSE(p.error().hint.empty());
 }
 
@@ -51,3 +52,50 @@ TEST_CASE("the Kafka plugin loads and offers a source and a cluster") {
     CHECK((*p)->cluster_api() != nullptr);
 }
 #endif
+
+TEST_CASE("a table with a NULL required call is refused at load, naming the call") {
+    auto p = load_plugin(plugin("null_call"));
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.error().kind == ErrorKind::PluginLoad);
+    CHECK(p.error().input == plugin("null_call"));
+    CHECK(p.error().what.find("source table") != std::string::npos);
+    CHECK(p.error().what.find("'list_partitions'") != std::string::npos);
+    CHECK_FALSE(p.error().hint.empty());
+}
+
+TEST_CASE("an ABI 1.0 plugin still loads, and nothing past its descriptor's size is read") {
+    auto p = load_plugin(plugin("abi10"));
+    REQUIRE(p.ok());
+    CHECK((*p)->descriptor().abi_minor == 0);
+    CHECK((*p)->application_api() == nullptr);
+    CHECK((*p)->source_api() == nullptr);
+}
+
+TEST_CASE("an application-only plugin loads as an application and is chosen by capability") {
+    auto p = load_plugin(plugin("noop_app"));
+    REQUIRE(p.ok());
+    CHECK((*p)->name() == "noop-app");
+    CHECK((*p)->descriptor().abi_minor == SS_PLUGIN_ABI_MINOR);
+    CHECK((*p)->application_api() != nullptr);
+    CHECK((*p)->source_api() == nullptr);
+    CHECK(has_capability(**p, Capability::Application));
+    CHECK_FALSE(has_capability(**p, Capability::Source));
+
+    auto chosen = select_plugin({plugin("noop_app")}, Capability::Application, {}, "no-such-bundled-plugin");
+    REQUIRE(chosen.ok());
+    CHECK((*chosen)->name() == "noop-app");
+}
+
+TEST_CASE("a plugin passed for a capability it lacks is an error naming it, not silently ignored") {
+    auto p = select_plugin({plugin("noop_app")}, Capability::Source, {}, "kafka");
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.error().kind == ErrorKind::PluginLoad);
+    CHECK(p.error().input == plugin("noop_app"));
+    CHECK(p.error().what.find("'noop-app' is an application") != std::string::npos);
+    CHECK(p.error().hint.find("primary resource") != std::string::npos);
+    // A plugin the job can use for something else (here: as its application) is kept.
+    auto source = select_plugin({plugin("noop_app")}, Capability::Source, {Capability::Application},
+                                "no-such-bundled-plugin");
+    REQUIRE_FALSE(source.ok());
+    CHECK(source.error().what.find("no 'no-such-bundled-plugin' plugin found") != std::string::npos);
+}

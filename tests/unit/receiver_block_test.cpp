@@ -11,7 +11,7 @@ namespace {
 
 ss_record rec(const char *topic, int32_t partition, int64_t offset) {
     static const char value[] = "v";
-    return ss_record{topic, partition, offset, -1, nullptr, 0, value, 1, 0};
+    return ss_record{topic, partition, offset, -1, nullptr, 0, value, 1, 0, sizeof(ss_record), SS_TIMESTAMP_CREATE_TIME, nullptr, 0, sizeof(ss_header)};
 }
 
 } // namespace
