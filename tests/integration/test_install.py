@@ -41,6 +41,36 @@ class Install(unittest.TestCase):
             self.assertIn(os.path.realpath(prefix), os.path.realpath(job.stderr.split("plugin kafka")[1].split(" from ")[1].split()[0]))
             self.assertIn("t 0 0 10", job.stdout)
 
+    def test_sdk_cmake_package_and_pkg_config(self):
+        """An out-of-tree plugin builds against the installed header both ways, and the CMake
+        package refuses an ABI major it does not provide."""
+        source = ('#include <streamsubmit/plugin.h>\n'
+                  'SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void) { return 0; }\n')
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = os.path.join(tmp, "prefix")
+            sh("cmake", "--install", BUILD, "--prefix", prefix)
+            project = os.path.join(tmp, "project")
+            os.makedirs(project)
+            with open(os.path.join(project, "plugin.c"), "w") as f:
+                f.write(source)
+            with open(os.path.join(project, "CMakeLists.txt"), "w") as f:
+                f.write("cmake_minimum_required(VERSION 3.22)\nproject(p C)\n"
+                        "find_package(streamsubmit ${WANT} REQUIRED)\nstreamsubmit_add_plugin(p plugin.c)\n")
+            sh("cmake", "-S", project, "-B", os.path.join(tmp, "b"), "-DWANT=0.1", "-DCMAKE_PREFIX_PATH=" + prefix)
+            sh("cmake", "--build", os.path.join(tmp, "b"))
+            self.assertTrue(os.path.exists(os.path.join(tmp, "b", "p.so")))
+            newer = subprocess.run(["cmake", "-S", project, "-B", os.path.join(tmp, "b2"), "-DWANT=2",
+                                    "-DCMAKE_PREFIX_PATH=" + prefix], capture_output=True, text=True, timeout=300)
+            self.assertNotEqual(newer.returncode, 0)
+            self.assertIn("compatible with requested version", newer.stderr)
+
+            pcs = glob.glob(os.path.join(prefix, "lib*", "**", "pkgconfig", "streamsubmit.pc"), recursive=True)
+            self.assertEqual(len(pcs), 1)
+            env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pcs[0]))
+            cflags = sh("pkg-config", "--cflags", "streamsubmit", env=env).stdout.split()
+            self.assertEqual(os.path.realpath(cflags[0][2:]), os.path.realpath(os.path.join(prefix, "include")))
+            sh("cc", "-shared", "-fPIC", *cflags, "-o", os.path.join(tmp, "pc.so"), os.path.join(project, "plugin.c"))
+
     def test_debian_package(self):
         with tempfile.TemporaryDirectory() as tmp:
             sh("cpack", "-G", "DEB", "-B", tmp, cwd=BUILD)
