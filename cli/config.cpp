@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 
 namespace streamsubmit::cli {
@@ -21,6 +22,14 @@ std::optional<int64_t> parse_int(std::string_view text) {
     const auto *end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, v);
     if (ec != std::errc{} || ptr != end) return std::nullopt;
+    return v;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+    double v = 0;
+    const auto *end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (ec != std::errc{} || ptr != end || !std::isfinite(v)) return std::nullopt;
     return v;
 }
 
@@ -55,6 +64,9 @@ Status check_value(const ConfigKey &key, const std::string &value) {
     switch (key.type) {
     case KeyType::Int:
         if (!parse_int(value) || *parse_int(value) < 0) return bad("use a whole number, 0 or more");
+        break;
+    case KeyType::Double:
+        if (!parse_double(value) || *parse_double(value) < 0) return bad("use a number, 0 or more, such as 0.2");
         break;
     case KeyType::Bool:
         if (!parse_bool(value)) return bad("use true or false");
@@ -163,6 +175,8 @@ int64_t Config::get_int(std::string_view key) const {
     // Values were checked by set(); a default in the table is a valid number too.
     return parse_int(get_string(key)).value_or(0);
 }
+
+double Config::get_double(std::string_view key) const { return parse_double(get_string(key)).value_or(0.0); }
 
 bool Config::get_bool(std::string_view key) const { return get_string(key) == "true"; }
 

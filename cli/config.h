@@ -38,6 +38,7 @@ public:
 
     std::string get_string(std::string_view key) const;
     int64_t get_int(std::string_view key) const;
+    double get_double(std::string_view key) const;
     bool get_bool(std::string_view key) const;
     std::chrono::milliseconds get_duration(std::string_view key) const;
     std::vector<std::string> get_list(std::string_view key) const;

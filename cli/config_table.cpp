@@ -57,6 +57,32 @@ constexpr std::array kKeys = {
               "0.1.0"},
     ConfigKey{"stream.kafka.requestTimeout", KeyType::Duration, "10s", "",
               "How long metadata and offset requests may take before the brokers count as unreachable", "0.1.0"},
+    ConfigKey{"stream.kafka.minOffsetsPerBatch", KeyType::Int, "0", "",
+              "Wait for at least this many new records (all partitions together) before running a batch, but no "
+              "longer than stream.kafka.maxBatchDelay since the last batch (0 = run every interval); not with "
+              "--until latest",
+              "0.1.0"},
+    ConfigKey{"stream.kafka.maxBatchDelay", KeyType::Duration, "15m", "",
+              "With stream.kafka.minOffsetsPerBatch: the longest time after the last batch that a batch waits for "
+              "enough records",
+              "0.1.0"},
+    // --- backpressure (both modes) ---
+    ConfigKey{"stream.backpressure.enabled", KeyType::Bool, "false", "",
+              "Size batches by what the job processes: a PID estimator fed by each batch's records, processing time "
+              "and scheduling delay sets the records/s of the next batch (direct: split across partitions by lag; "
+              "receiver: the receivers' rate limits)",
+              "0.1.0"},
+    ConfigKey{"stream.backpressure.initialRate", KeyType::Int, "0", "",
+              "Records per second for the whole stream until the estimator has its first estimate (0 = unlimited)",
+              "0.1.0"},
+    ConfigKey{"stream.backpressure.pid.proportional", KeyType::Double, "1.0", "",
+              "Weight of the difference between the last rate and the measured processing rate", "0.1.0"},
+    ConfigKey{"stream.backpressure.pid.integral", KeyType::Double, "0.2", "",
+              "Weight of the scheduling delay (records that earlier batches could not take in time)", "0.1.0"},
+    ConfigKey{"stream.backpressure.pid.derived", KeyType::Double, "0.0", "",
+              "Weight of the change of the error since the last batch (derivative term)", "0.1.0"},
+    ConfigKey{"stream.backpressure.pid.minRate", KeyType::Double, "100", "",
+              "The estimator never goes below this many records per second (must be above 0)", "0.1.0"},
     // --- receiver mode ---
     ConfigKey{"stream.blockInterval", KeyType::Duration, "200ms", "",
               "Receiver mode: received records are cut into blocks this often; the blocks of one batch interval "
@@ -122,6 +148,7 @@ std::string_view key_type_name(KeyType type) {
     case KeyType::List: return "list";
     case KeyType::Json: return "json";
     case KeyType::Enum: return "enum";
+    case KeyType::Double: return "double";
     }
     return "string";
 }

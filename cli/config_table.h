@@ -7,7 +7,7 @@
 
 namespace streamsubmit::cli {
 
-enum class KeyType { String, Int, Bool, Duration, List, Json, Enum };
+enum class KeyType { String, Int, Bool, Duration, List, Json, Enum, Double };
 
 std::string_view key_type_name(KeyType type);
 

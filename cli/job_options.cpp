@@ -56,6 +56,7 @@ std::string type_hint(const ConfigKey &key) {
     if (!key.choices.empty()) return std::string(key.choices);
     switch (key.type) {
     case KeyType::Int: return "N";
+    case KeyType::Double: return "X";
     case KeyType::Duration: return "DURATION";
     case KeyType::List: return "LIST";
     case KeyType::Json: return "JSON";

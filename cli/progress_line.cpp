@@ -23,7 +23,7 @@ bool terminal_wanted() {
 
 } // namespace
 
-std::string format_progress(int64_t done, int64_t total, double seconds) {
+std::string format_progress(int64_t done, int64_t total, double seconds, std::optional<double> rate_limit) {
     const int percent = total > 0 ? static_cast<int>(done * 100 / total) : 100;
     std::string line = fmt::format("{}/{} records ({}%)", done, total, percent);
     if (seconds > 0 && done > 0) {
@@ -31,7 +31,15 @@ std::string format_progress(int64_t done, int64_t total, double seconds) {
         const auto eta = static_cast<int64_t>((total - done) / rate);
         line += fmt::format(", {} records/s, ETA {}:{:02}", human_rate(rate), eta / 60, eta % 60);
     }
+    if (rate_limit) line += fmt::format(", limit {} records/s", human_rate(*rate_limit));
     return line;
+}
+
+std::string format_batch_progress(int64_t batch, int64_t records, std::optional<double> rate_limit,
+                                  double scheduling_delay_ms) {
+    return fmt::format("batch {}: {} records, limit {}, scheduling delay {:.1f} s", batch, records,
+                       rate_limit ? human_rate(*rate_limit) + " records/s" : std::string("none"),
+                       scheduling_delay_ms / 1000.0);
 }
 
 std::string human_bytes(long long bytes) {
@@ -67,7 +75,7 @@ void ProgressLine::draw(const std::string &text) {
 void ProgressLine::update(int64_t done, int64_t total) {
     if (!enabled_) return;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    draw(format_progress(done, total, seconds));
+    draw(format_progress(done, total, seconds, rate_limit_));
 }
 
 void ProgressLine::finish() {

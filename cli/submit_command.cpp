@@ -41,6 +41,22 @@ void read_lifecycle(const Config &config, StreamOptions &o) {
     o.request_timeout = config.get_duration("stream.kafka.requestTimeout");
 }
 
+// stream.backpressure.*: the same estimator in both modes.
+Result<BackpressureSettings> backpressure_settings(const Config &config) {
+    BackpressureSettings b;
+    b.enabled = config.get_bool("stream.backpressure.enabled");
+    b.initial_rate = config.get_int("stream.backpressure.initialRate");
+    b.pid.proportional = config.get_double("stream.backpressure.pid.proportional");
+    b.pid.integral = config.get_double("stream.backpressure.pid.integral");
+    b.pid.derivative = config.get_double("stream.backpressure.pid.derived");
+    b.pid.min_rate = config.get_double("stream.backpressure.pid.minRate");
+    if (b.pid.min_rate <= 0)
+        return Error(ErrorKind::Usage, "stream.backpressure.pid.minRate must be above 0",
+                     "stream.backpressure.pid.minRate=" + config.get_string("stream.backpressure.pid.minRate"),
+                     "use a rate the job can always take, such as the default 100 (records/s)");
+    return b;
+}
+
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
     o.topics = config.get_list("stream.topics");
@@ -62,6 +78,11 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
                      "use a duration such as 500ms or 2s");
     o.limits.max_rate_per_partition = config.get_int("stream.kafka.maxRatePerPartition");
     o.limits.max_offsets_per_batch = config.get_int("stream.kafka.maxOffsetsPerBatch");
+    o.min_offsets_per_batch = config.get_int("stream.kafka.minOffsetsPerBatch");
+    o.max_batch_delay = config.get_duration("stream.kafka.maxBatchDelay");
+    auto backpressure = backpressure_settings(config);
+    if (!backpressure) return backpressure.error();
+    o.backpressure = *backpressure;
 
     auto earliest = parse_auto_offset_reset(config.get_string("kafka.auto.offset.reset"));
     if (!earliest) return earliest.error();
@@ -105,6 +126,22 @@ Status write_report(const BatchReport &report, bool json) {
     return ok_status();
 }
 
+// Writes each report; on a terminal, the progress line (redrawn after the report) shows
+// the backpressure rate and the scheduling delay of the last batch.
+BatchOutput report_output(const Config &config, ProgressLine &progress) {
+    const bool json = config.get_string("stream.output") == "json";
+    const bool show_rate = config.get_bool("stream.backpressure.enabled") && config.get_string("stream.until").empty();
+    return [json, show_rate, &progress](const BatchReport &report) {
+        progress.finish(); // the report must not land in the middle of the progress line
+        progress.set_rate_limit(report.rate_limit);
+        auto st = write_report(report, json);
+        if (st && show_rate)
+            progress.draw(format_batch_progress(report.id, report.records(), report.rate_limit,
+                                                report.scheduling_delay_ms));
+        return st;
+    };
+}
+
 // Everything a run needs that does not change between --supervise restarts.
 struct JobSetup {
     Config config;
@@ -128,12 +165,8 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
         readers.push_back(std::move(*reader));
     }
     ParallelReader reader(std::move(readers));
-    const bool json = job.config.get_string("stream.output") == "json";
-    auto output = [json, &progress](const BatchReport &report) {
-        progress.finish(); // the report must not land in the middle of the progress line
-        return write_report(report, json);
-    };
-    DirectStream stream(std::move(*options), reader.primary(), reader, output, job.diagnostics, stop);
+    DirectStream stream(std::move(*options), reader.primary(), reader, report_output(job.config, progress),
+                        job.diagnostics, stop);
     return stream.run();
 }
 
@@ -183,6 +216,9 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
                      "stream.receiver.writeAheadLog.enable=true", "add --checkpoint DIR (the log goes to DIR/wal)");
     o.max_rate = config.get_int("stream.receiver.maxRate");
     o.max_buffered_bytes = config.get_int("stream.receiver.maxBufferedBytes");
+    auto backpressure = backpressure_settings(config);
+    if (!backpressure) return backpressure.error();
+    o.backpressure = *backpressure;
     if (o.max_rate < 0 || o.max_buffered_bytes < 0)
         return Error(ErrorKind::Usage, "stream.receiver.maxRate and stream.receiver.maxBufferedBytes cannot be negative",
                      "", "use 0 for no limit");
@@ -213,10 +249,9 @@ SourceFactory receiver_sources(const JobSetup &job) {
 Status run_receiver_once(const JobSetup &job, StopSignal &stop) {
     auto options = receiver_options(job.config);
     if (!options) return options.error();
-    const bool json = job.config.get_string("stream.output") == "json";
-    ReceiverStream stream(std::move(*options), receiver_sources(job),
-                          [json](const BatchReport &report) { return write_report(report, json); }, job.diagnostics,
-                          stop);
+    ProgressLine progress;
+    ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job.config, progress),
+                          job.diagnostics, stop);
     return stream.run();
 }
 

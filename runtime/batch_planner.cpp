@@ -27,7 +27,8 @@ void split_total(std::vector<int64_t> &lags, int64_t cap) {
 
 } // namespace
 
-std::vector<OffsetRange> BatchPlanner::plan(const OffsetMap &from, const OffsetMap &limit) const {
+std::vector<OffsetRange> BatchPlanner::plan(const OffsetMap &from, const OffsetMap &limit,
+                                            std::optional<double> stream_rate) const {
     const int64_t per_partition_cap =
         limits_.max_rate_per_partition > 0
             ? std::max<int64_t>(1, limits_.max_rate_per_partition * limits_.batch_interval.count() / 1000)
@@ -39,11 +40,16 @@ std::vector<OffsetRange> BatchPlanner::plan(const OffsetMap &from, const OffsetM
     lags.reserve(from.size());
     for (const auto &[tp, start] : from) {
         const auto it = limit.find(tp);
-        int64_t lag = it == limit.end() ? 0 : std::max<int64_t>(0, it->second - start);
-        if (per_partition_cap > 0) lag = std::min(lag, per_partition_cap);
         ranges.push_back(OffsetRange{tp, start, start});
-        lags.push_back(lag);
+        lags.push_back(it == limit.end() ? 0 : std::max<int64_t>(0, it->second - start));
     }
+    if (stream_rate) {
+        // At least one record, so that the estimator always has a batch to measure.
+        const auto budget = static_cast<int64_t>(*stream_rate * static_cast<double>(limits_.batch_interval.count()) / 1000.0);
+        split_total(lags, std::max<int64_t>(1, budget));
+    }
+    if (per_partition_cap > 0)
+        for (auto &lag : lags) lag = std::min(lag, per_partition_cap);
     if (limits_.max_offsets_per_batch > 0) split_total(lags, limits_.max_offsets_per_batch);
     for (size_t i = 0; i < ranges.size(); ++i) ranges[i].until = ranges[i].from + lags[i];
     return ranges; // std::map iteration already sorted them by topic, partition

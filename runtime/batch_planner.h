@@ -5,6 +5,7 @@
 #include "runtime/offset_range.h"
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 namespace streamsubmit::runtime {
@@ -24,7 +25,11 @@ public:
     // across partitions in proportion to their lag. `limit` is the latest offset,
     // or a stop target (--until latest) when that is lower. A partition missing
     // from `limit` gets an empty range.
-    std::vector<OffsetRange> plan(const OffsetMap &from, const OffsetMap &limit) const;
+    // `stream_rate` (records/s for the whole stream, from backpressure) first gives the
+    // batch rate * interval records, split across partitions in proportion to their lag as
+    // Spark's direct stream does; the per-partition and per-batch caps then apply on top.
+    std::vector<OffsetRange> plan(const OffsetMap &from, const OffsetMap &limit,
+                                  std::optional<double> stream_rate = std::nullopt) const;
 
 private:
     RateLimits limits_;

@@ -49,6 +49,8 @@ std::string format_json(const BatchReport &report) {
           {"read", ms(report.durations.read_ms)},
           {"output", ms(report.durations.output_ms)},
           {"query", ms(report.durations.query_ms)}}},
+        {"rateLimit", report.rate_limit ? nlohmann::json(ms(*report.rate_limit)) : nlohmann::json(nullptr)},
+        {"schedulingDelayMs", ms(report.scheduling_delay_ms)},
         {"ranges", ranges}};
     return doc.dump() + "\n";
 }

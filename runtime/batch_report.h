@@ -3,6 +3,7 @@
 
 #include "runtime/offset_range.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct BatchReport {
     std::string mode;    // "direct" or "receiver"
     std::vector<RangeReport> ranges; // sorted by topic, partition
     BatchDurations durations;
+    std::optional<double> rate_limit; // stream.backpressure: records/s this batch was limited to
+    double scheduling_delay_ms = 0;   // how late the batch started after it was due
 
     int64_t records() const;
     int64_t bytes() const;

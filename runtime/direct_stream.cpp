@@ -42,7 +42,9 @@ std::string subscription_id(const DirectStreamOptions &options) {
 DirectStream::DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader, BatchOutput output,
                            Diagnostics diagnostics, StopSignal &stop)
     : options_(std::move(options)), control_(control), reader_(reader), output_(std::move(output)),
-      diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits) {}
+      diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits),
+      rate_(options_.backpressure, options_.limits.batch_interval),
+      trigger_(options_.min_offsets_per_batch, options_.max_batch_delay, Clock::now()), started_(Clock::now()) {}
 
 void DirectStream::warn(std::string_view message) const {
     if (diagnostics_) diagnostics_(LogLevel::Warn, message);
@@ -175,6 +177,7 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
     if (reached_target()) return std::optional<BatchRecord>{};
 
     OffsetMap limit;
+    available_ = 0;
     for (const auto &[tp, position] : positions_) {
         const auto it = wm->find(tp);
         int64_t latest = it == wm->end() ? position : it->second.latest;
@@ -183,15 +186,17 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
             latest = t == target_->end() ? position : std::min(latest, t->second);
         }
         limit[tp] = latest;
+        available_ += std::max<int64_t>(0, latest - position);
     }
     BatchRecord batch;
     batch.id = next_id_;
     batch.time_ms = epoch_ms_now();
-    batch.ranges = planner_.plan(positions_, limit);
+    batch.ranges = planner_.plan(positions_, limit, rate_.rate());
     return std::optional<BatchRecord>(std::move(batch));
 }
 
-Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations) {
+Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations,
+                             const Schedule &schedule) {
     batch.complete = false;
     if (checkpoint_)
         if (auto st = checkpoint_->record(batch); !st) return st;
@@ -213,7 +218,13 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     durations.read_ms = read_ms;
     durations.output_ms = ms_since(output_start);
     report.durations = durations;
+    report.rate_limit = schedule.rate;
+    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(schedule.started - schedule.due);
+    report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
     if (auto st = output_(report); !st) return st;
+    const auto processing = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - read_start);
+    rate_.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(schedule.due - started_).count(),
+                              report.records(), processing.count(), std::max<int64_t>(0, delay.count())});
 
     batch.complete = true;
     if (checkpoint_)
@@ -240,11 +251,16 @@ Status DirectStream::run() {
     auto last_planned = Clock::now();
 
     while (!stop_.requested()) {
+        auto due = Clock::now();
         if (!options_.until_latest) {
+            // A fixed grid, as Spark's batch times: a batch that overran makes the next ones
+            // start at once, late by their scheduling delay, until the job has caught up.
             if (stop_.wait_until(next_tick)) break;
-            next_tick = std::max(next_tick + interval, Clock::now() - interval / 2);
+            due = next_tick;
+            next_tick += interval;
         }
         const auto plan_start = Clock::now();
+        std::optional<double> rate;
         BatchRecord batch;
         if (pending_) {
             batch = *pending_;
@@ -278,11 +294,14 @@ Status DirectStream::run() {
                 stop_.wait_until(Clock::now() + retry_delay);
                 continue;
             }
+            // stream.kafka.minOffsetsPerBatch: too few records yet; this interval runs no batch.
+            if (!options_.until_latest && !trigger_.ready(available_, Clock::now())) continue;
+            rate = rate_.rate();
         }
         BatchDurations durations;
         durations.query_ms = query_ms_;
         durations.plan_ms = std::max(0.0, ms_since(plan_start) - query_ms_);
-        auto status = execute(std::move(batch), last_watermarks_, durations);
+        auto status = execute(std::move(batch), last_watermarks_, durations, {due, plan_start, rate});
         if (!status) {
             // Retention removed records between planning and reading.
             if (read_status_ == SS_ERR_OFFSET_OUT_OF_RANGE && !options_.fail_on_data_loss) {

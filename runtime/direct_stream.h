@@ -8,7 +8,9 @@
 #include "runtime/batch_report.h"
 #include "runtime/checkpoint.h"
 #include "runtime/diagnostics.h"
+#include "runtime/min_batch_trigger.h"
 #include "runtime/parallel_reader.h"
+#include "runtime/rate_controller.h"
 #include "runtime/source.h"
 #include "runtime/starting_offsets.h"
 #include "runtime/stop_signal.h"
@@ -26,6 +28,9 @@ struct DirectStreamOptions {
     std::vector<std::string> topics; // or:
     std::string topic_pattern;
     RateLimits limits;
+    BackpressureSettings backpressure;
+    int64_t min_offsets_per_batch = 0; // stream.kafka.minOffsetsPerBatch; 0 = a batch every interval
+    std::chrono::milliseconds max_batch_delay{15 * 60 * 1000};
     StartingOffsets start;
     bool fail_on_data_loss = true;
     bool commit_offsets = false;
@@ -55,7 +60,14 @@ private:
     Result<WatermarkMap> watermarks();
     Status check_data_loss(const WatermarkMap &wm);
     Result<std::optional<BatchRecord>> plan_next();
-    Status execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations);
+    // When the batch was due on the interval grid, when it started, and the backpressure
+    // rate it was planned with.
+    struct Schedule {
+        std::chrono::steady_clock::time_point due;
+        std::chrono::steady_clock::time_point started;
+        std::optional<double> rate;
+    };
+    Status execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations, const Schedule &schedule);
     bool reached_target() const;
     void report_progress() const;
     void warn(std::string_view message) const;
@@ -68,6 +80,9 @@ private:
     Diagnostics diagnostics_;
     StopSignal &stop_;
     BatchPlanner planner_;
+    RateController rate_;
+    MinBatchTrigger trigger_;
+    std::chrono::steady_clock::time_point started_; // batch times for the estimator count from here
     std::optional<Checkpoint> checkpoint_;
 
     std::vector<TopicPartition> partitions_;
@@ -79,6 +94,7 @@ private:
     int64_t next_id_ = 0;
     ss_status read_status_ = SS_OK;
     double query_ms_ = 0; // broker requests of the batch being planned
+    int64_t available_ = 0; // records between the positions and the limits when last planned
 };
 
 // "topics=a,b" or "pattern=REGEX": what a checkpoint belongs to.

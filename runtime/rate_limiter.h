@@ -1,4 +1,4 @@
-// stream.receiver.maxRate: a token bucket of `rate` records per second per receiver
+// stream.receiver.maxRate (and backpressure, which lowers it): a token bucket of `rate` records per second per receiver
 // thread. It starts full and holds at most `burst` tokens, so over any span of t seconds
 // a receiver takes at most burst + rate * t records.
 #pragma once
@@ -18,6 +18,19 @@ public:
         : rate_(rate), burst_(std::max(1.0, burst)), tokens_(burst_), last_(start) {}
 
     bool unlimited() const { return rate_ <= 0; }
+    int64_t rate() const { return rate_; }
+
+    // Backpressure changes the rate between batches. Tokens earned so far are kept (up to
+    // the new burst); a limiter that was unlimited starts full.
+    void set_rate(int64_t rate, double burst, Clock::time_point now) {
+        if (rate == rate_) return;
+        const bool was_unlimited = unlimited();
+        if (!was_unlimited) refill(now);
+        rate_ = rate;
+        burst_ = std::max(1.0, burst);
+        tokens_ = was_unlimited ? burst_ : std::min(tokens_, burst_);
+        last_ = now;
+    }
 
     // Whole records that may be taken now (capped at `cap`).
     int64_t available(Clock::time_point now, int64_t cap) {

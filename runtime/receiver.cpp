@@ -20,9 +20,9 @@ bool is_transient(ss_status status) {
     return status == SS_ERR_UNREACHABLE || status == SS_ERR_TIMEOUT || status == SS_ERR_BROKER;
 }
 
-double burst_for(const ReceiverSettings &s) {
-    const double seconds = std::min(1.0, std::chrono::duration<double>(s.block_interval).count());
-    return static_cast<double>(s.max_rate) * seconds;
+double burst_for(int64_t rate, std::chrono::milliseconds block_interval) {
+    const double seconds = std::min(1.0, std::chrono::duration<double>(block_interval).count());
+    return static_cast<double>(rate) * seconds;
 }
 
 } // namespace
@@ -31,7 +31,7 @@ Receiver::Receiver(int index, std::string topic, std::unique_ptr<Source> source,
                    ReceiverSettings settings, Diagnostics diagnostics)
     : index_(index), topic_(std::move(topic)), source_(std::move(source)), hub_(hub), settings_(settings),
       diagnostics_(std::move(diagnostics)), generator_(index, settings.block_interval, Clock::now()),
-      limiter_(settings.max_rate, burst_for(settings), Clock::now()) {}
+      limiter_(hub.rate_limit(), burst_for(hub.rate_limit(), settings.block_interval), Clock::now()) {}
 
 void Receiver::warn(std::string_view message) const {
     if (diagnostics_) diagnostics_(LogLevel::Warn, fmt::format("receiver {} ({}): {}", index_, topic_, message));
@@ -53,6 +53,8 @@ Status Receiver::receive_loop() {
         if (auto st = apply_backpressure(); !st) return st;
 
         const auto now = Clock::now();
+        const int64_t rate = hub_.rate_limit();
+        limiter_.set_rate(rate, burst_for(rate, settings_.block_interval), now);
         auto timeout = std::clamp(std::chrono::duration_cast<milliseconds>(generator_.next_boundary() - now),
                                   milliseconds(1), settings_.block_interval);
         if (paused_) timeout = std::min(timeout, milliseconds(50));

@@ -22,7 +22,6 @@ namespace streamsubmit::runtime {
 
 struct ReceiverSettings {
     std::chrono::milliseconds block_interval{200};
-    int64_t max_rate = 0; // records/s for this thread, 0 = unlimited
     bool write_ahead_log = false;
 };
 

@@ -8,6 +8,7 @@
 #include "runtime/block.h"
 #include "runtime/write_ahead_log.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -44,6 +45,9 @@ public:
     void set_assignment(int receiver, const std::set<TopicPartition> &partitions);
     void set_paused(int receiver, bool paused);
     void note_received(const OffsetMap &next_offsets);
+    // Records/s each receiver may take (0 = unlimited): stream.receiver.maxRate, lowered by
+    // backpressure. Read by the receivers on every loop, set by the driver after each batch.
+    int64_t rate_limit() const { return rate_limit_.load(std::memory_order_relaxed); }
 
     // ---- the driver ----
     struct Cut {
@@ -67,6 +71,7 @@ public:
     // --until latest: every partition assigned here reached `target` (or has been idle for
     // `idle`, which covers a partition whose committed offset already was the end).
     bool reached(const OffsetMap &target, std::chrono::milliseconds idle) const;
+    void set_rate_limit(int64_t per_receiver) { rate_limit_.store(per_receiver, std::memory_order_relaxed); }
 
 private:
     mutable std::mutex mu_;
@@ -94,6 +99,7 @@ private:
     bool stopping_ = false;
     bool finished_ = false;
     std::optional<Error> failure_;
+    std::atomic<int64_t> rate_limit_{0};
 };
 
 } // namespace streamsubmit::runtime

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <thread>
 
@@ -30,6 +31,12 @@ std::string receiver_subscription_id(const ReceiverStreamOptions &options) {
     std::string joined;
     for (const auto &t : topics) joined += (joined.empty() ? "" : ",") + t;
     return fmt::format("receiver group={} topics={}", options.group, joined);
+}
+
+int64_t per_receiver_rate(std::optional<double> stream_rate, int receivers, int64_t max_rate) {
+    if (!stream_rate) return max_rate;
+    const auto share = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(*stream_rate / std::max(1, receivers))));
+    return max_rate > 0 ? std::min(share, max_rate) : share;
 }
 
 BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block> &blocks) {
@@ -57,13 +64,16 @@ BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block
 
 struct ReceiverStream::State {
     State(ReceiverStreamOptions o, SourceFactory f, ReceiverOutput out, Diagnostics d, StopSignal &st)
-        : options(std::move(o)), sources(std::move(f)), output(std::move(out)), diagnostics(std::move(d)), stop(st) {}
+        : options(std::move(o)), sources(std::move(f)), output(std::move(out)), diagnostics(std::move(d)), stop(st),
+          rate(options.backpressure, options.batch_interval) {}
 
     ReceiverStreamOptions options;
     SourceFactory sources;
     ReceiverOutput output;
     Diagnostics diagnostics;
     StopSignal &stop;
+    RateController rate;
+    Clock::time_point started = Clock::now(); // batch times for the estimator count from here
 
     std::optional<Checkpoint> checkpoint;
     std::optional<WriteAheadLog> wal;
@@ -78,11 +88,21 @@ struct ReceiverStream::State {
         if (diagnostics) diagnostics(LogLevel::Warn, m);
     }
 
-    Status output_batch(int64_t id, int64_t time_ms, const std::vector<Block> &blocks, double receive_ms) {
+    // `due`: when the batch was due on the interval grid (for backpressure's scheduling delay).
+    Status output_batch(int64_t id, int64_t time_ms, const std::vector<Block> &blocks, double receive_ms,
+                        std::optional<Clock::time_point> due = std::nullopt) {
         const auto start = Clock::now();
         BatchReport report = receiver_report(id, time_ms, blocks);
         report.durations = {0.0, receive_ms, ms_since(start)};
+        const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(start - due.value_or(start));
+        report.rate_limit = rate.rate();
+        report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
         if (auto st = output(report); !st) return st;
+        if (due) {
+            const auto processing = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            rate.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(*due - started).count(),
+                                     report.records(), processing.count(), std::max<int64_t>(0, delay.count())});
+        }
         if (checkpoint) {
             BatchRecord record{id, time_ms, true, {}};
             for (const auto &r : report.ranges) record.ranges.push_back(r.range);
@@ -175,7 +195,8 @@ Status ReceiverStream::run() {
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;
     ReceiverHub hub(threads, s.wal ? &*s.wal : nullptr, s.next_id, static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
-    ReceiverSettings settings{o.block_interval, o.max_rate, o.write_ahead_log};
+    hub.set_rate_limit(per_receiver_rate(s.rate.rate(), threads, o.max_rate));
+    ReceiverSettings settings{o.block_interval, o.write_ahead_log};
     std::vector<std::unique_ptr<Receiver>> receivers;
     for (const auto &t : o.topics)
         for (int i = 0; i < t.threads; ++i) {
@@ -192,11 +213,13 @@ Status ReceiverStream::run() {
     bool stopping = false;
     Status result = ok_status();
     s.last_cut = Clock::now();
+    std::optional<Clock::time_point> due; // of the batch about to run; none for early (flush) batches
     auto run_batch = [&]() -> Status {
         const double receive_ms = ms_since(s.last_cut);
         s.last_cut = Clock::now();
         auto cut = hub.cut();
-        if (auto st = s.output_batch(cut.id, epoch_ms_now(), cut.blocks, receive_ms); !st) return st;
+        if (auto st = s.output_batch(cut.id, epoch_ms_now(), cut.blocks, receive_ms, due); !st) return st;
+        hub.set_rate_limit(per_receiver_rate(s.rate.rate(), threads, o.max_rate));
         return hub.output_done(cut, !o.write_ahead_log);
     };
     while (true) {
@@ -206,6 +229,7 @@ Status ReceiverStream::run() {
             break;
         }
         const bool flush = hub.take_flush_request();
+        due.reset();
         if (!stopping) {
             const bool tick = Clock::now() >= next_tick;
             const bool last = s.stop.requested() ||
@@ -215,7 +239,10 @@ Status ReceiverStream::run() {
                 hub.begin_stop();
                 stopping = true;
             } else if (tick) {
-                next_tick = std::max(next_tick + interval, Clock::now() - interval / 2);
+                // A fixed grid, as Spark's batch times: after a batch that overran, the next
+                // ones run at once, late by their scheduling delay, until the job caught up.
+                due = next_tick;
+                next_tick += interval;
             }
             if (!flush && (last || !tick)) continue;
         } else if (hub.all_stopped()) {

@@ -15,6 +15,7 @@
 #include "runtime/batch_report.h"
 #include "runtime/block.h"
 #include "runtime/diagnostics.h"
+#include "runtime/rate_controller.h"
 #include "runtime/source.h"
 #include "runtime/stop_signal.h"
 
@@ -42,6 +43,7 @@ struct ReceiverStreamOptions {
     std::optional<std::filesystem::path> checkpoint_dir;
     int keep_batches = 10;
     int64_t max_rate = 0;                        // records/s per receiver thread, 0 = unlimited
+    BackpressureSettings backpressure;           // its rate is split evenly across the receiver threads
     int64_t max_buffered_bytes = int64_t{256} << 20; // 0 = unlimited
     bool until_latest = false;
     int64_t max_batches = 0;
@@ -73,6 +75,10 @@ private:
 
 // "receiver group=G topics=a,b": what a checkpoint and its write-ahead log belong to.
 std::string receiver_subscription_id(const ReceiverStreamOptions &options);
+
+// Records/s each of `receivers` threads may take: the stream-wide backpressure rate split
+// evenly (at least 1), capped by stream.receiver.maxRate; 0 = unlimited. Exposed for tests.
+int64_t per_receiver_rate(std::optional<double> stream_rate, int receivers, int64_t max_rate);
 
 // One range per partition with records, sorted; exposed for tests.
 BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block> &blocks);

@@ -71,3 +71,33 @@ TEST_CASE("ranges come out sorted by topic then partition") {
     CHECK(ranges[1].tp == TopicPartition{"a", 1});
     CHECK(ranges[2].tp == TopicPartition{"b", 0});
 }
+
+TEST_CASE("backpressure: rate * interval records, split by lag as in Spark's direct stream") {
+    BatchPlanner planner({0, 0, 2000ms});
+    // 100 records/s * 2 s = 200 records; lags 600 and 200: 600/800 * 200 = 150, 200/800 * 200 = 50.
+    const auto ranges = planner.plan({{tp(0), 0}, {tp(1), 0}}, {{tp(0), 600}, {tp(1), 200}}, 100.0);
+    CHECK(ranges[0].size() == 150);
+    CHECK(ranges[1].size() == 50);
+}
+
+TEST_CASE("backpressure: each share is capped by maxRatePerPartition, then maxOffsetsPerBatch applies") {
+    // Shares 150 and 50 as above; maxRatePerPartition 60 * 2 s = 120 caps the first.
+    BatchPlanner capped({60, 0, 2000ms});
+    auto ranges = capped.plan({{tp(0), 0}, {tp(1), 0}}, {{tp(0), 600}, {tp(1), 200}}, 100.0);
+    CHECK(ranges[0].size() == 120);
+    CHECK(ranges[1].size() == 50);
+    // maxOffsetsPerBatch 85 then splits 120:50 by largest remainder: 60 and 25.
+    BatchPlanner total({60, 85, 2000ms});
+    ranges = total.plan({{tp(0), 0}, {tp(1), 0}}, {{tp(0), 600}, {tp(1), 200}}, 100.0);
+    CHECK(ranges[0].size() == 60);
+    CHECK(ranges[1].size() == 25);
+}
+
+TEST_CASE("backpressure: a rate above the lag reads up to the latest offset, and at least 1 record goes") {
+    BatchPlanner planner({0, 0, 1000ms});
+    auto ranges = planner.plan({{tp(0), 0}, {tp(1), 0}}, {{tp(0), 30}, {tp(1), 10}}, 1e6);
+    CHECK(ranges[0].size() == 30);
+    CHECK(ranges[1].size() == 10);
+    ranges = planner.plan({{tp(0), 0}}, {{tp(0), 30}}, 0.2); // 0.2 records in 1 s: still 1
+    CHECK(ranges[0].size() == 1);
+}

@@ -38,3 +38,16 @@ TEST_CASE("JSON report: one line with ranges, counts and durations") {
     CHECK(doc["ranges"][0] == nlohmann::json{{"topic", "orders"}, {"partition", 0}, {"fromOffset", 10},
                                              {"untilOffset", 20}, {"records", 10}, {"logEndOffset", 25}});
 }
+
+TEST_CASE("JSON report: the backpressure rate in force (null without one) and the scheduling delay") {
+    auto report = sample();
+    auto doc = nlohmann::json::parse(format_json(report));
+    CHECK(doc["rateLimit"].is_null());
+    CHECK(doc["schedulingDelayMs"] == 0);
+    report.rate_limit = 1250.5;
+    report.scheduling_delay_ms = 340;
+    doc = nlohmann::json::parse(format_json(report));
+    CHECK(doc["rateLimit"] == doctest::Approx(1250.5));
+    CHECK(doc["schedulingDelayMs"] == doctest::Approx(340));
+    CHECK(format_text(report) == format_text(sample())); // the seed's text form is unchanged
+}

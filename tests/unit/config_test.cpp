@@ -98,3 +98,18 @@ TEST_CASE("errors print in one shape") {
     CHECK(exit_code_for(ErrorKind::Resolution) == 5);
     CHECK(exit_code_for(ErrorKind::Interrupted) == 130);
 }
+
+TEST_CASE("backpressure keys: Spark's PID defaults, decimal values checked") {
+    Config c;
+    CHECK_FALSE(c.get_bool("stream.backpressure.enabled"));
+    CHECK(c.get_double("stream.backpressure.pid.proportional") == 1.0);
+    CHECK(c.get_double("stream.backpressure.pid.integral") == 0.2);
+    CHECK(c.get_double("stream.backpressure.pid.derived") == 0.0);
+    CHECK(c.get_double("stream.backpressure.pid.minRate") == 100.0);
+    CHECK(c.get_duration("stream.kafka.maxBatchDelay").count() == 15 * 60 * 1000);
+    REQUIRE(c.set("stream.backpressure.pid.integral", "0.35", ConfigSource::ConfFlag).ok());
+    CHECK(c.get_double("stream.backpressure.pid.integral") == 0.35);
+    CHECK_FALSE(c.set("stream.backpressure.pid.proportional", "-1", ConfigSource::ConfFlag).ok());
+    CHECK_FALSE(c.set("stream.backpressure.pid.proportional", "fast", ConfigSource::ConfFlag).ok());
+    CHECK_FALSE(c.set("stream.backpressure.pid.proportional", "nan", ConfigSource::ConfFlag).ok());
+}

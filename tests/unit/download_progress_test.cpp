@@ -42,3 +42,13 @@ TEST_CASE("download progress: small downloads in bytes") {
     p.bytes_done = 200;
     CHECK(format_download_progress(p) == "resolving: 1/1 files, 200 B");
 }
+
+TEST_CASE("progress lines show the backpressure rate") {
+    using streamsubmit::cli::format_batch_progress;
+    using streamsubmit::cli::format_progress;
+    CHECK(format_progress(50, 100, 0, 2100.0) == "50/100 records (50%), limit 2.1k records/s");
+    CHECK(format_progress(50, 100, 0) == "50/100 records (50%)");
+    CHECK(format_batch_progress(12, 4200, 2100.0, 340) ==
+          "batch 12: 4200 records, limit 2.1k records/s, scheduling delay 0.3 s");
+    CHECK(format_batch_progress(0, 10, std::nullopt, 0) == "batch 0: 10 records, limit none, scheduling delay 0.0 s");
+}

@@ -32,3 +32,12 @@ TEST_CASE("what a receiver checkpoint belongs to: the group and the topic set, n
     o.topics = {{"clicks", 3}, {"orders", 1}};
     CHECK(receiver_subscription_id(o) == "receiver group=g topics=clicks,orders");
 }
+
+TEST_CASE("backpressure in receiver mode: the stream rate split evenly across receivers, capped by maxRate") {
+    CHECK(per_receiver_rate(std::nullopt, 3, 0) == 0);     // off: unlimited
+    CHECK(per_receiver_rate(std::nullopt, 3, 500) == 500); // off: stream.receiver.maxRate alone
+    CHECK(per_receiver_rate(900.0, 3, 0) == 300);
+    CHECK(per_receiver_rate(1000.0, 3, 0) == 334); // rounded up: the receivers together take the rate
+    CHECK(per_receiver_rate(900.0, 3, 200) == 200);
+    CHECK(per_receiver_rate(0.5, 4, 0) == 1);
+}
