@@ -14,6 +14,9 @@ struct Coordinate {
     std::string version;          // may be a range, LATEST or RELEASE before resolution
     std::string extension = "jar";
     std::string classifier;
+    // The declared <type> when it differs from the extension (test-jar, ejb-client, ...):
+    // printed as Maven prints it, never part of the conflict key or the path.
+    std::string type = {};
 
     // g:a:v, or g:a:ext:v / g:a:ext:classifier:v when those are not the defaults.
     std::string to_string() const;
@@ -21,6 +24,8 @@ struct Coordinate {
     std::string key() const;
     // groupId:artifactId:extension:classifier — Maven's conflict key
     std::string conflict_key() const;
+    // What Maven prints as the type: the declared type, else the extension.
+    const std::string &printed_type() const { return type.empty() ? extension : type; }
     // "1.0-SNAPSHOT" for "1.0-20240101.120000-3", else the version itself
     std::string base_version() const;
     bool is_snapshot() const;

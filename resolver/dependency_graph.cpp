@@ -54,6 +54,14 @@ std::string path_of(const Graph &g, long idx) {
     return out.empty() ? "the command line" : out;
 }
 
+// Takes a node out of the tree (it stays in the vector, so indices hold).
+void detach(Graph &g, size_t idx) {
+    GraphNode &n = g.nodes[idx];
+    auto &siblings = n.parent < 0 ? g.roots : g.nodes[static_cast<size_t>(n.parent)].children;
+    siblings.erase(std::remove(siblings.begin(), siblings.end(), idx), siblings.end());
+    n.removed = true;
+}
+
 // The root's dependencyManagement by key, looked up for every transitive dependency.
 class ManagedIndex {
 public:
@@ -128,6 +136,7 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
         for (auto &p : level) {
             auto [ext, cls] = type_to_extension(p.decl.type, p.decl.classifier);
             Coordinate c{p.decl.group, p.decl.artifact, p.decl.version, ext, cls};
+            if (!p.decl.type.empty() && p.decl.type != ext) c.type = p.decl.type;
             const auto key = c.conflict_key();
             w.key_ga[key] = {c.group, c.artifact};
             const std::string declared_scope = p.decl.scope.empty() ? "compile" : p.decl.scope;
@@ -201,9 +210,25 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
                 node.coordinate.group = to.group;
                 node.coordinate.artifact = to.artifact;
                 node.coordinate.version = to.version;
-                selected[node.coordinate.conflict_key()] = idx;
+                // As Maven: the relocated node joins its target's conflict group, where a node
+                // already in the graph (nearer, or as near) wins.
+                const auto key = node.coordinate.conflict_key();
+                w.key_ga[key] = {to.group, to.artifact};
+                w.occurrences[key].push_back({p.parent, p.depth, p.decl.scope.empty() ? "compile" : p.decl.scope});
+                if (const auto it = selected.find(key); it != selected.end() && it->second != idx) {
+                    detach(g, idx);
+                    eff.reset();
+                    break;
+                }
+                selected[key] = idx;
             }
             if (!eff) continue;
+            if (!eff->invalid.empty()) {
+                if (req.log)
+                    req.log("warning: the POM for " + gav.to_string() + " is invalid, transitive dependencies (if any) " +
+                            "will not be available: " + eff->source + ": " + eff->invalid);
+                continue;
+            }
             for (const auto &warning : eff->warnings)
                 if (req.log) req.log("warning: " + gav.to_string() + ": " + warning);
             node.packaging = eff->packaging;
@@ -240,7 +265,7 @@ void settle_scopes(Walk &w) {
     for (int iteration = 0; iteration < 16; ++iteration) {
         bool changed = false;
         for (auto &n : nodes) {
-            if (n.scope == "system") continue;
+            if (n.scope == "system" || n.removed) continue;
             const auto &occ = w.occurrences[n.coordinate.conflict_key()];
             std::string best;
             for (const auto &o : occ) {
@@ -281,6 +306,7 @@ Result<Graph> build_graph(const GraphRequest &req, EffectivePomBuilder &poms, Mo
         if (!w) return w.error();
         bool rerun = false;
         for (const auto &node : w->graph.nodes) {
+            if (node.removed) continue;
             const auto key = node.coordinate.conflict_key();
             const auto it = w->ranges.find(key);
             if (it == w->ranges.end()) continue;

@@ -25,6 +25,7 @@ struct GraphNode {
     std::vector<size_t> children;
     std::string packaging;
     std::string requested;      // the version spec as declared, for messages
+    bool removed = false;       // lost to another node after relocation: in no children list
 };
 
 struct Graph {

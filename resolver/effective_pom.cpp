@@ -1,6 +1,7 @@
 #include "resolver/effective_pom.h"
 
 #include "resolver/pom_interpolation.h"
+#include "resolver/running_system.h"
 #include "resolver/version_range.h"
 
 #include <algorithm>
@@ -90,6 +91,25 @@ Status interpolate_dependency(const Interpolator &in, PomDependency &d) {
     return ok_status();
 }
 
+// Maven rejects ids that keep an unresolved expression ("does not match a valid id pattern").
+std::string unresolved_id(const char *what, const std::string &id) {
+    const auto start = id.find("${");
+    if (start == std::string::npos) return {};
+    const auto end = id.find('}', start);
+    return std::string(what) + " '" + id + "' keeps the unresolved " + id.substr(start, end == std::string::npos ? end : end - start + 1);
+}
+
+std::string invalid_reason(const Pom &merged) {
+    if (auto r = unresolved_id("groupId", merged.group); !r.empty()) return r;
+    if (auto r = unresolved_id("artifactId", merged.artifact); !r.empty()) return r;
+    for (const auto &d : merged.dependencies) {
+        const std::string where = "dependency (line " + std::to_string(d.line) + ") ";
+        if (auto r = unresolved_id((where + "groupId").c_str(), d.group); !r.empty()) return r;
+        if (auto r = unresolved_id((where + "artifactId").c_str(), d.artifact); !r.empty()) return r;
+    }
+    return {};
+}
+
 } // namespace
 
 bool profile_active(const ProfileActivation &a) {
@@ -119,15 +139,18 @@ bool profile_active(const ProfileActivation &a) {
         else ok = negated_match(a.property_value, [&](const std::string &v) { return it != sys.end() && it->second == v; });
         if (!ok) return false;
     }
-    if (!a.os_family.empty() || !a.os_name.empty() || !a.os_arch.empty()) {
+    if (!a.os_family.empty() || !a.os_name.empty() || !a.os_arch.empty() || !a.os_version.empty()) {
         any = true;
-        if (!a.os_family.empty() && !negated_match(lower(a.os_family), [](const std::string &f) { return f == "unix"; }))
+        const OsFacts &os = running_os();
+        const auto equals = [](const std::string &fact) {
+            return [value = lower(fact)](const std::string &spec) { return spec == value; };
+        };
+        if (!a.os_family.empty() &&
+            !negated_match(lower(a.os_family), [&](const std::string &f) { return os_family_matches(os, f); }))
             return false;
-        if (!a.os_name.empty() && !negated_match(lower(a.os_name), [](const std::string &n) { return n == "linux"; }))
-            return false;
-        if (!a.os_arch.empty() &&
-            !negated_match(lower(a.os_arch), [](const std::string &n) { return n == "amd64" || n == "x86_64"; }))
-            return false;
+        if (!a.os_name.empty() && !negated_match(lower(a.os_name), equals(os.name))) return false;
+        if (!a.os_arch.empty() && !negated_match(lower(a.os_arch), equals(os.arch))) return false;
+        if (!a.os_version.empty() && !negated_match(lower(a.os_version), equals(os.version))) return false;
     }
     return any;
 }
@@ -231,6 +254,8 @@ Result<std::shared_ptr<const EffectivePom>> EffectivePomBuilder::build(const Gav
     };
     scope.source = merged.source;
     Interpolator in(std::move(scope));
+    for (std::string *id : {&merged.group, &merged.artifact})
+        if (auto r = in.interpolate(*id)) *id = std::move(*r); // a cycle leaves the id as written: invalid below
     for (auto *list : {&merged.managed, &merged.dependencies})
         for (auto &d : *list)
             if (auto st = interpolate_dependency(in, d); !st) return st.error();
@@ -248,6 +273,7 @@ Result<std::shared_ptr<const EffectivePom>> EffectivePomBuilder::build(const Gav
     eff->packaging = merged.packaging;
     eff->relocation = merged.relocation;
     eff->source = merged.source;
+    eff->invalid = invalid_reason(merged);
 
     // 4. BOM import: own entries first, then each import's entries not yet present.
     std::vector<PomDependency> managed;
@@ -281,7 +307,6 @@ Result<std::shared_ptr<const EffectivePom>> EffectivePomBuilder::build(const Gav
             const auto it = managed.begin() + static_cast<std::ptrdiff_t>(found->second);
             if (d.version.empty()) d.version = it->version;
             if (d.scope.empty()) d.scope = it->scope;
-            if (d.optional.empty()) d.optional = it->optional;
             if (d.exclusions.empty()) d.exclusions = it->exclusions;
         }
         if (d.scope.empty()) d.scope = "compile";

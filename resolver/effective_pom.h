@@ -24,6 +24,9 @@ struct EffectivePom {
     std::optional<Relocation> relocation;
     std::string source;
     std::vector<std::string> warnings; // e.g. a dependency left without a version
+    // Why Maven would call the POM invalid (an id keeping an unresolved ${...}), or empty.
+    // An invalid POM's node stays in the graph without its dependencies, as in Maven.
+    std::string invalid;
 };
 
 class EffectivePomBuilder {
@@ -47,7 +50,7 @@ private:
     std::map<std::string, std::shared_ptr<const EffectivePom>> effective_;
 };
 
-// Profile activation as Maven sees it with Java 17 on Linux and no -D properties.
+// Profile activation as Maven sees it with Java 17 on this system and no -D properties.
 bool profile_active(const ProfileActivation &activation);
 
 } // namespace streamsubmit::resolver

@@ -28,6 +28,7 @@ std::string render_lockfile(const Lockfile &lock) {
     for (const auto &a : lock.artifacts) {
         nlohmann::ordered_json e;
         e["coordinate"] = a.coordinate;
+        if (!a.type.empty()) e["type"] = a.type;
         e["scope"] = a.scope;
         e["repository"] = a.repository;
         e["sha256"] = a.sha256;
@@ -56,6 +57,7 @@ Result<Lockfile> parse_lockfile(std::string_view text, const std::string &source
         for (const auto &e : j.at("artifacts")) {
             LockEntry a;
             a.coordinate = e.at("coordinate").get<std::string>();
+            a.type = e.value("type", "");
             a.scope = e.value("scope", "compile");
             a.repository = e.value("repository", "");
             a.sha256 = e.at("sha256").get<std::string>();

@@ -18,6 +18,7 @@ struct LockEntry {
     std::string sha256;
     int depth = 1;
     std::vector<size_t> children;
+    std::string type = {}; // the declared type when it is not the extension (test-jar, ...)
 };
 
 struct Lockfile {

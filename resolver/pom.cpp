@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 namespace streamsubmit::resolver {
 namespace {
@@ -14,6 +15,19 @@ std::string text_of(const pugi::xml_node &parent, const char *name) {
     if (b == std::string::npos) return {};
     const auto e = v.find_last_not_of(" \t\r\n");
     return v.substr(b, e - b + 1);
+}
+
+// A dependency declared twice in one <dependencies>: as Maven, the last declaration wins,
+// in the place of the first.
+std::vector<PomDependency> last_declaration_wins(std::vector<PomDependency> deps) {
+    std::vector<PomDependency> out;
+    std::unordered_map<std::string, size_t> position;
+    for (auto &d : deps) {
+        const auto [it, added] = position.emplace(d.management_key(), out.size());
+        if (added) out.push_back(std::move(d));
+        else out[it->second] = std::move(d);
+    }
+    return out;
 }
 
 struct Parser {
@@ -102,7 +116,7 @@ Result<Pom> parse_pom(std::string_view xml, std::string_view source) {
     pom.packaging = text_of(project, "packaging");
     pom.properties = p.properties(project.child("properties"));
     pom.managed = p.dependencies(project.child("dependencyManagement").child("dependencies"));
-    pom.dependencies = p.dependencies(project.child("dependencies"));
+    pom.dependencies = last_declaration_wins(p.dependencies(project.child("dependencies")));
     if (const auto reloc = project.child("distributionManagement").child("relocation"))
         pom.relocation = Relocation{text_of(reloc, "groupId"), text_of(reloc, "artifactId"), text_of(reloc, "version")};
     for (const auto &prof : project.child("profiles").children("profile")) {
@@ -116,10 +130,11 @@ Result<Pom> parse_pom(std::string_view xml, std::string_view source) {
         pr.activation.os_family = text_of(act.child("os"), "family");
         pr.activation.os_name = text_of(act.child("os"), "name");
         pr.activation.os_arch = text_of(act.child("os"), "arch");
+        pr.activation.os_version = text_of(act.child("os"), "version");
         pr.activation.has_file = static_cast<bool>(act.child("file"));
         pr.properties = p.properties(prof.child("properties"));
         pr.managed = p.dependencies(prof.child("dependencyManagement").child("dependencies"));
-        pr.dependencies = p.dependencies(prof.child("dependencies"));
+        pr.dependencies = last_declaration_wins(p.dependencies(prof.child("dependencies")));
         pom.profiles.push_back(std::move(pr));
     }
     const auto name_line = [&](const char *what) {

@@ -39,7 +39,7 @@ struct ProfileActivation {
     std::string jdk;                    // "1.8", "[11,)", "!1.8"
     std::string property_name;          // "!name" means absent
     std::string property_value;
-    std::string os_family, os_name, os_arch;
+    std::string os_family, os_name, os_arch, os_version;
     bool has_file = false;              // file activation: never active here
 };
 

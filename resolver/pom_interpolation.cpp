@@ -1,15 +1,18 @@
 #include "resolver/pom_interpolation.h"
 
+#include "resolver/running_system.h"
+
 #include <algorithm>
 
 namespace streamsubmit::resolver {
 
 const std::map<std::string, std::string, std::less<>> &default_system_properties() {
     static const std::map<std::string, std::string, std::less<>> props = {
-        {"java.version", "17"},          {"java.specification.version", "17"},
-        {"os.name", "Linux"},            {"os.arch", "amd64"},
-        {"file.separator", "/"},         {"path.separator", ":"},
-        {"line.separator", "\n"},        {"file.encoding", "UTF-8"},
+        {"java.version", "17"},           {"java.specification.version", "17"},
+        {"os.name", running_os().name},   {"os.arch", running_os().arch},
+        {"os.version", running_os().version},
+        {"file.separator", "/"},          {"path.separator", ":"},
+        {"line.separator", "\n"},         {"file.encoding", "UTF-8"},
     };
     return props;
 }

@@ -34,7 +34,7 @@ private:
     std::map<std::string, std::string, std::less<>> properties_;
 };
 
-// The JVM facts profile activation and ${java.version} see: Java 17 on Linux.
+// The JVM facts profile activation and ${java.version} see: Java 17 on this system (os.*).
 const std::map<std::string, std::string, std::less<>> &default_system_properties();
 
 } // namespace streamsubmit::resolver

@@ -33,6 +33,24 @@ std::string join_tried(const std::vector<std::string> &tried) {
     return out;
 }
 
+// Scheme and host in lower case, no default port, no trailing slash: one spelling per URL.
+std::string normalise_url(std::string spec) {
+    while (spec.size() > 1 && spec.back() == '/' && !spec.ends_with("://")) spec.pop_back();
+    const auto scheme_end = spec.find("://");
+    if (scheme_end == std::string::npos) return spec;
+    std::transform(spec.begin(), spec.begin() + static_cast<std::ptrdiff_t>(scheme_end), spec.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (spec.starts_with("file://")) return spec;
+    const auto at = spec.rfind('@', spec.find('/', scheme_end + 3));
+    const auto host_start = at == std::string::npos || at < scheme_end ? scheme_end + 3 : at + 1;
+    const auto host_end = std::min(spec.find('/', host_start), spec.size());
+    std::string host = spec.substr(host_start, host_end - host_start);
+    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string default_port = spec.starts_with("https://") ? ":443" : ":80";
+    if (host.ends_with(default_port)) host.resize(host.size() - default_port.size());
+    return spec.substr(0, host_start) + host + spec.substr(host_end);
+}
+
 } // namespace
 
 std::optional<fs::path> default_local_repository() {
@@ -44,11 +62,22 @@ std::optional<fs::path> default_local_repository() {
     return p;
 }
 
+std::string repository_identity(const Repository &repo) {
+    static const char *const central[] = {"repo1.maven.org/maven2", "repo.maven.apache.org/maven2",
+                                          "central.maven.org/maven2", "repo.maven.org/maven2"};
+    if (repo.kind == Repository::Kind::Http) {
+        const std::string rest = repo.url.substr(repo.url.find("://") + 3);
+        for (const char *c : central)
+            if (rest == c) return "central";
+    }
+    return repo.kind == Repository::Kind::Http ? repo.url : "file://" + repo.dir.lexically_normal().string();
+}
+
 Result<Repository> parse_repository(const std::string &raw, bool is_default) {
     std::string spec = raw;
     while (!spec.empty() && (spec.back() == ' ' || spec.back() == '\t')) spec.pop_back();
     while (!spec.empty() && (spec.front() == ' ' || spec.front() == '\t')) spec.erase(0, 1);
-    while (spec.size() > 1 && spec.back() == '/' && !spec.ends_with("://")) spec.pop_back();
+    spec = normalise_url(std::move(spec));
     Repository repo;
     repo.is_default = is_default;
     if (spec.starts_with("file://")) {

@@ -32,6 +32,11 @@ struct Repository {
 // Errors are ErrorKind::Usage.
 Result<Repository> parse_repository(const std::string &spec, bool is_default);
 
+// What makes two repositories one: "central" for Maven Central under any of its host
+// names (repo1.maven.org, repo.maven.apache.org, ...), else the normalised URL (scheme and
+// host in lower case, no default port, no trailing slash). The chain keeps the first of each.
+std::string repository_identity(const Repository &repo);
+
 // ~/.m2/repository, or nullopt when it does not exist.
 std::optional<std::filesystem::path> default_local_repository();
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -22,7 +23,7 @@ namespace streamsubmit::resolver {
 namespace {
 
 std::string label(const Coordinate &c, const std::string &scope) {
-    std::string out = c.group + ":" + c.artifact + ":" + c.extension + ":";
+    std::string out = c.group + ":" + c.artifact + ":" + c.printed_type() + ":";
     if (!c.classifier.empty()) out += c.classifier + ":";
     return out + c.version + ":" + scope;
 }
@@ -148,6 +149,12 @@ Result<Context> prepare(const std::vector<std::string> &texts, const ResolverSet
         if (!r) return r.error();
         ctx.repositories.push_back(std::move(*r));
     }
+    std::set<std::string> identities; // one request per file and repository, however often it is named
+    std::erase_if(ctx.repositories, [&](const Repository &r) {
+        if (identities.insert(repository_identity(r)).second) return false;
+        if (s.log) s.log("note: repository " + r.url + " is named more than once; it is asked once");
+        return true;
+    });
     if (ctx.repositories.empty())
         return Error(ErrorKind::Resolution, "no repositories to resolve from", "",
                      "name one with --repositories, or keep the default (Maven Central)");
@@ -198,6 +205,7 @@ Result<Resolution> resolve_pinned(const Context &ctx, const std::vector<std::str
         auto c = parse_coordinate(a.coordinate);
         if (!c) return Error(ErrorKind::Resolution, "malformed coordinate in lockfile: " + c.error().what, lock_path.string(),
                              "delete the lockfile to resolve again");
+        c->type = a.type;
         coords.push_back(*c);
         ResolvedArtifact r;
         r.coordinate = *c;
@@ -303,7 +311,8 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
             lock.exclusions = s.exclusions;
             lock.roots = res.roots;
             for (const auto &a : res.artifacts)
-                lock.artifacts.push_back({a.coordinate.to_string(), a.scope, a.repository, a.sha256, a.depth, a.children});
+                lock.artifacts.push_back(
+                    {a.coordinate.to_string(), a.scope, a.repository, a.sha256, a.depth, a.children, a.coordinate.type});
             if (auto st = write_lockfile(*s.lockfile, lock); !st) return st.error();
             log("wrote lockfile " + s.lockfile->string());
         }

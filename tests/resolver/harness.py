@@ -148,3 +148,34 @@ def run_tests(tests, selected):
 def check(cond, msg, *context):
     if not cond:
         raise AssertionError(msg + "".join("\n--- %s" % c for c in context))
+
+
+def fail_or_skip(why, details=""):
+    """A missing tool or network: a skip (exit 77) locally, a failure under CI=true."""
+    if os.environ.get("CI", "").lower() == "true":
+        print("FAIL (CI=true): " + why + ("\n" + details if details else ""), flush=True)
+        raise SystemExit(1)
+    print("SKIP: " + why + ("\n" + details if details else ""), flush=True)
+    raise SystemExit(77)
+
+
+def require_tool(name):
+    if not shutil.which(name):
+        fail_or_skip(name + " not found (install it: scripts/setup)")
+
+
+def mvn_list(path):
+    """The lines of `mvn dependency:list -DoutputFile=path` as a set of g:a:type[:classifier]:v:scope."""
+    out = set()
+    for line in open(path):
+        line = line.strip()
+        if not line or line.startswith("The following") or line == "none":
+            continue
+        out.add(line.split(" -- ")[0])
+    return out
+
+
+def mvn_tree(path):
+    """`mvn dependency:tree -DoutputFile=path` of a probe with one dependency: that dependency's tree."""
+    lines = open(path).read().splitlines()[1:]  # the probe project itself
+    return [l[3:] for l in lines]                # one level less indented

@@ -7,12 +7,11 @@ $STREAMSUBMIT_TEST_CACHE/resolver-conformance/m2 (default ~/.cache/streamsubmit-
 the checkout, so fresh clones on one machine share it; POMs and metadata only, served on loopback).
 mvn's own answers are recorded next to it: dependency:tree against that POM-only repository,
 dependency:list in a throw-away local repository (it needs the jars), deleted afterwards.
-Without mvn or network on the first run the test is skipped (exit 77)."""
+Without mvn or network on the first run the test is skipped (exit 77); under CI=true it fails."""
 import os
 import re
 import shutil
 import subprocess
-import sys
 
 import harness
 from harness import check
@@ -77,10 +76,9 @@ def build_fixture():
     needed = [(r, ".tree") for r in ROOTS + TREE_ONLY_ROOTS if not have(r, ".tree")]
     needed += [(r, ".list") for r in ROOTS if not have(r, ".list")]
     if not needed:
-        return True
+        return
     if not shutil.which("mvn"):
-        print("SKIP: mvn not found and no complete fixture in " + FIXTURE)
-        return False
+        harness.fail_or_skip("mvn not found and no complete fixture in " + FIXTURE)
     os.makedirs(EXPECTED, exist_ok=True)
     work = os.path.join(FIXTURE, "work")
     full = os.path.join(FIXTURE, "m2-full")
@@ -91,32 +89,13 @@ def build_fixture():
         tmp = os.path.join(EXPECTED, name_of(r) + ext + ".tmp")
         ok, log = mvn(d, repo_local, goal, tmp)
         if not ok:
-            print("SKIP: mvn dependency:%s failed for %s (no network?)\n%s" % (goal, r, log[-2000:]))
-            return False
+            harness.fail_or_skip("mvn dependency:%s failed for %s (no network?)" % (goal, r), log[-2000:])
         os.replace(tmp, os.path.join(EXPECTED, name_of(r) + ext))
     shutil.rmtree(full, ignore_errors=True)  # jars: not needed any more
     shutil.rmtree(work, ignore_errors=True)
-    return True
 
 
-def mvn_list(path):
-    out = set()
-    for line in open(path):
-        line = line.strip()
-        if not line or line.startswith("The following"):
-            continue
-        line = re.sub(r" -- module .*$", "", line)
-        out.add(line)
-    return out
-
-
-def mvn_tree(path):
-    lines = open(path).read().splitlines()[1:]  # the probe project itself
-    return [l[3:] for l in lines]                # one level less indented
-
-
-if not build_fixture():
-    sys.exit(77)
+build_fixture()
 SERVER, STATE, URL = harness.repo_server.start(M2)
 
 
@@ -131,12 +110,12 @@ def make_test(root, with_list):
             rc, out, err = resolve(env, "--list", root)
             check(rc == 0, "resolve %s failed" % root, err)
             ours = set(out.splitlines())
-            theirs = mvn_list(os.path.join(EXPECTED, name_of(root) + ".list"))
+            theirs = harness.mvn_list(os.path.join(EXPECTED, name_of(root) + ".list"))
             check(ours == theirs, "dependency:list differs for %s\n only streamsubmit: %s\n only mvn: %s" % (
                 root, sorted(ours - theirs), sorted(theirs - ours)))
         rc, out, err = resolve(env, "--tree", root)
         check(rc == 0, "resolve --tree failed", err)
-        theirs_tree = mvn_tree(os.path.join(EXPECTED, name_of(root) + ".tree"))
+        theirs_tree = harness.mvn_tree(os.path.join(EXPECTED, name_of(root) + ".tree"))
         check(out.splitlines() == theirs_tree, "dependency:tree differs for " + root, out, "\n".join(theirs_tree))
         env.cleanup()
     test.__name__ = "test_" + re.sub(r"\W", "_", name_of(root))
