@@ -53,7 +53,7 @@ TEST_CASE("lockfile round trip and validation") {
     l.requested = {"g:a:1.0"};
     l.exclusions = {"x:*"};
     l.roots = {1};
-    l.artifacts = {{"g:b:2.0", "compile", "https://repo", std::string(64, 'a'), 2, {}},
+    l.artifacts = {{"g:b:jar:tests:2.0", "compile", "https://repo", std::string(64, 'a'), 2, {}, "test-jar"},
                    {"g:a:1.0", "compile", "https://repo", std::string(64, 'b'), 1, {0}}};
     const auto text = render_lockfile(l);
     auto back = parse_lockfile(text, "mem");
@@ -63,6 +63,8 @@ TEST_CASE("lockfile round trip and validation") {
     REQUIRE(back->artifacts.size() == 2);
     CHECK(back->artifacts[1].children == std::vector<size_t>{0});
     CHECK(back->artifacts[0].sha256 == std::string(64, 'a'));
+    CHECK(back->artifacts[0].type == "test-jar"); // printed as Maven prints it after a pinned run too
+    CHECK(back->artifacts[1].type.empty());
 
     auto bad = parse_lockfile("{", "f.json");
     REQUIRE_FALSE(bad.ok());
