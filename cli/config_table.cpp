@@ -36,6 +36,22 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.plugins", KeyType::List, "", "--plugins",
               "Plugin files (.so) to load, comma-separated; the bundled plugin directory is searched otherwise",
               "0.1.0"},
+    ConfigKey{"stream.sink", KeyType::Enum, "", "--sink",
+              "Bundled sink that receives every record of every batch (configured by sink.NAME.*); without one "
+              "the job reports offset ranges only",
+              "0.1.0", "files"},
+    // --- sinks ---
+    ConfigKey{"sink.files.dir", KeyType::String, "", "",
+              "files sink: directory for the batch files (created if missing), one file per partition range named "
+              "topic+partition+startOffset; required with --sink files",
+              "0.1.0"},
+    ConfigKey{"sink.files.format", KeyType::Enum, "json", "",
+              "files sink: json (JSON Lines, one object per record with the fields topic, partition, offset, "
+              "timestamp, key, value, headers) or raw (each value followed by sink.files.delimiter)",
+              "0.1.0", "json|raw"},
+    ConfigKey{"sink.files.delimiter", KeyType::String, "\\n", "",
+              "files sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH",
+              "0.1.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",
               "Records per second per partition; a batch reads at most rate * batchInterval (0 = unlimited)",

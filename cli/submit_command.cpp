@@ -3,6 +3,7 @@
 #include "cli/package_plugins.h"
 #include "cli/progress_line.h"
 #include "cli/stderr_diagnostics.h"
+#include "runtime/application.h"
 #include "runtime/direct_stream.h"
 #include "runtime/plugin_loader.h"
 #include "runtime/receiver_stream.h"
@@ -148,7 +149,33 @@ struct JobSetup {
     Diagnostics diagnostics;
     PluginPtr plugin;
     int threads = 1;
+    // The application every batch's records go to: a bundled sink (--sink NAME, configured by
+    // sink.NAME.*); null when the job only reports ranges.
+    PluginPtr application;
+    std::string application_prefix; // its configuration keys, e.g. "sink.files."
+    std::vector<std::string> application_args;
 };
+
+// A fresh instance per run: a --supervise restart starts from what is durable, like a new process.
+Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
+    if (!job.application) return std::unique_ptr<Application>{};
+    return Application::create(job.application, job.config.with_prefix(job.application_prefix), job.application_args,
+                               job.threads, job.diagnostics);
+}
+
+// --sink NAME: the bundled plugin streamsubmit-sink-NAME.so, which must be an application.
+Status load_sink(JobSetup &job) {
+    const std::string name = job.config.get_string("stream.sink");
+    if (name.empty()) return ok_status();
+    auto plugin = load_bundled_plugin("sink-" + name);
+    if (!plugin) return plugin.error();
+    if (!has_capability(**plugin, Capability::Application))
+        return Error(ErrorKind::PluginLoad, fmt::format("the bundled sink '{}' is not an application", name),
+                     (*plugin)->path().string(), "reinstall streamsubmit: its sink plugins do not match it");
+    job.application = std::move(*plugin);
+    job.application_prefix = "sink." + name + ".";
+    return ok_status();
+}
 
 Status run_direct_once(const JobSetup &job, StopSignal &stop) {
     auto options = direct_options(job.config);
@@ -165,6 +192,9 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
         readers.push_back(std::move(*reader));
     }
     ParallelReader reader(std::move(readers));
+    auto application = start_application(job);
+    if (!application) return application.error();
+    options->application = application->get();
     DirectStream stream(std::move(*options), reader.primary(), reader, report_output(job.config, progress),
                         job.diagnostics, stop);
     return stream.run();
@@ -249,6 +279,9 @@ SourceFactory receiver_sources(const JobSetup &job) {
 Status run_receiver_once(const JobSetup &job, StopSignal &stop) {
     auto options = receiver_options(job.config);
     if (!options) return options.error();
+    auto application = start_application(job);
+    if (!application) return application.error();
+    options->application = application->get();
     ProgressLine progress;
     ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job.config, progress),
                           job.diagnostics, stop);
@@ -284,7 +317,7 @@ Status supervise(const JobSetup &job, StopSignal &stop) {
 Result<JobSetup> prepare_job(const JobArgs &args) {
     auto config = build_config(args);
     if (!config) return config.error();
-    JobSetup job{std::move(*config), stderr_diagnostics(args.verbose), nullptr, 1};
+    JobSetup job{std::move(*config), stderr_diagnostics(args.verbose), nullptr, 1, nullptr, {}, {}};
     if (args.verbose) std::fputs(("effective configuration:\n" + describe_config(job.config)).c_str(), stderr);
 
     if (job.config.get_string("stream.mode") == "receiver") {
@@ -306,6 +339,7 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
     auto plugin = select_plugin(plugin_files, Capability::Source, {}, "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
+    if (auto st = load_sink(job); !st) return st.error();
     if (args.verbose)
         job.diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", job.plugin->name(), job.plugin->version(),
                                                     job.plugin->path().string()));

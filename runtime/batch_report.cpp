@@ -48,7 +48,9 @@ std::string format_json(const BatchReport &report) {
          {{"plan", ms(report.durations.plan_ms)},
           {"read", ms(report.durations.read_ms)},
           {"output", ms(report.durations.output_ms)},
-          {"query", ms(report.durations.query_ms)}}},
+          {"query", ms(report.durations.query_ms)},
+          {"process", ms(report.durations.process_ms)},
+          {"commit", ms(report.durations.commit_ms)}}},
         {"rateLimit", report.rate_limit ? nlohmann::json(ms(*report.rate_limit)) : nlohmann::json(nullptr)},
         {"schedulingDelayMs", ms(report.scheduling_delay_ms)},
         {"ranges", ranges}};

@@ -21,6 +21,8 @@ struct BatchDurations {
     double read_ms = 0;   // reading every range
     double output_ms = 0; // building the report
     double query_ms = 0;  // asking the brokers for partitions and offsets before planning
+    double process_ms = 0; // in the application's process calls (overlaps read: on the busiest reader thread)
+    double commit_ms = 0;  // in the application's commit
 };
 
 struct BatchReport {

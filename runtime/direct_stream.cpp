@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace streamsubmit::runtime {
@@ -112,11 +113,27 @@ Status DirectStream::start() {
         }
         positions_ = initial_offsets(partitions_, *wm, options_.start, by_time);
     }
+    if (auto st = recover_application(); !st) return st;
     if (options_.until_latest) {
         target_.emplace();
         for (const auto &[tp, marks] : *wm) (*target_)[tp] = marks.latest;
         start_positions_ = positions_;
     }
+    return ok_status();
+}
+
+// A sink that stores its own progress says where it continues; that wins over the checkpoint.
+Status DirectStream::recover_application() {
+    if (!options_.application) return ok_status();
+    auto recovered = options_.application->recover(positions_);
+    if (!recovered) return recovered.error();
+    if (*recovered == positions_) return ok_status();
+    for (const auto &[tp, offset] : *recovered)
+        if (offset != positions_[tp])
+            info(fmt::format("application '{}' continues {} at offset {} (its own progress, not the checkpoint's {})",
+                             options_.application->name(), to_string(tp), offset, positions_[tp]));
+    positions_ = std::move(*recovered);
+    pending_.reset(); // the unfinished batch no longer starts where the application does: plan anew
     return ok_status();
 }
 
@@ -201,11 +218,26 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     if (checkpoint_)
         if (auto st = checkpoint_->record(batch); !st) return st;
 
+    std::optional<ApplicationBatch> app_batch;
+    if (options_.application) app_batch.emplace(batch.id, batch.time_ms, "direct", batch.ranges);
     const auto read_start = Clock::now();
-    auto outcome = reader_.read(batch.ranges);
+    auto outcome = reader_.read(batch.ranges, options_.application, app_batch ? &*app_batch : nullptr);
     const double read_ms = ms_since(read_start);
     read_status_ = outcome.status;
-    if (outcome.status != SS_OK) return outcome.error;
+    if (outcome.status != SS_OK) {
+        if (app_batch) options_.application->abort(*app_batch);
+        return outcome.error;
+    }
+    // Before the checkpoint says complete: the output is durable when the batch is.
+    if (app_batch) {
+        const auto commit_start = Clock::now();
+        if (auto st = options_.application->commit(*app_batch); !st) {
+            options_.application->abort(*app_batch);
+            return st;
+        }
+        durations.commit_ms = ms_since(commit_start);
+        durations.process_ms = outcome.process_ms;
+    }
 
     const auto output_start = Clock::now();
     BatchReport report;

@@ -39,6 +39,8 @@ struct DirectStreamOptions {
     bool until_latest = false;
     int64_t max_batches = 0; // 0 = no limit
     std::chrono::milliseconds request_timeout{10'000};
+    // Receives every record of every batch; not owned, may be null (the job reports ranges only).
+    Application *application = nullptr;
     // --until latest: called after each batch with records done and the total to reach.
     std::function<void(int64_t done, int64_t total)> on_catch_up_progress;
 };
@@ -56,6 +58,7 @@ public:
 
 private:
     Status start();
+    Status recover_application();
     Status refresh_partitions();
     Result<WatermarkMap> watermarks();
     Status check_data_loss(const WatermarkMap &wm);

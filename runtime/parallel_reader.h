@@ -3,6 +3,7 @@
 // are reused from batch to batch.
 #pragma once
 
+#include "runtime/application.h"
 #include "runtime/batch_report.h"
 #include "runtime/source.h"
 
@@ -20,8 +21,12 @@ public:
         ss_status status = SS_OK; // first failure, SS_OK when every range was read
         Error error;
         std::vector<RangeReport> ranges; // same order as the input
+        double process_ms = 0;           // in the application, on the reader thread that spent most there
     };
-    Outcome read(const std::vector<OffsetRange> &ranges);
+    // With an application, each reader hands its records to application->process (batch's
+    // ranges are `ranges`, same order) and finishes each of its ranges after its last record.
+    Outcome read(const std::vector<OffsetRange> &ranges, Application *application = nullptr,
+                 const ApplicationBatch *batch = nullptr);
 
     void interrupt(); // thread-safe
     size_t size() const { return sources_.size(); }

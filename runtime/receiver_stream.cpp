@@ -22,6 +22,51 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// The records of one range, from every block that holds some, in offset order.
+std::vector<const ReceivedRecord *> records_of(const OffsetRange &range, const std::vector<Block> &blocks) {
+    std::vector<const ReceivedRecord *> out;
+    for (const auto &block : blocks)
+        for (const auto &r : block.records)
+            if (r.tp == range.tp) out.push_back(&r);
+    std::sort(out.begin(), out.end(), [](const auto *a, const auto *b) { return a->offset < b->offset; });
+    return out;
+}
+
+ss_record to_c(const ReceivedRecord &r) {
+    return ss_record{r.tp.topic.c_str(),
+                     r.tp.partition,
+                     r.offset,
+                     r.timestamp_ms,
+                     r.key ? r.key->data() : nullptr,
+                     r.key ? r.key->size() : 0,
+                     r.value.data(),
+                     r.value.size(),
+                     0,
+                     sizeof(ss_record),
+                     SS_TIMESTAMP_NOT_AVAILABLE,
+                     nullptr,
+                     0,
+                     sizeof(ss_header)};
+}
+
+// Hands a batch's records to the application, range by range, on the driver thread.
+Status process_blocks(Application &app, const ApplicationBatch &batch, const std::vector<OffsetRange> &ranges,
+                      const std::vector<Block> &blocks) {
+    constexpr size_t kChunk = 4096;
+    std::vector<ss_record> chunk;
+    chunk.reserve(kChunk);
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        const auto records = records_of(ranges[i], blocks);
+        for (size_t at = 0; at < records.size(); at += kChunk) {
+            chunk.clear();
+            for (size_t k = at; k < std::min(records.size(), at + kChunk); ++k) chunk.push_back(to_c(*records[k]));
+            if (auto st = app.process(batch, i, chunk.data(), chunk.size()); !st) return st;
+        }
+        if (auto st = app.finish_range(batch, i); !st) return st;
+    }
+    return ok_status();
+}
+
 } // namespace
 
 std::string receiver_subscription_id(const ReceiverStreamOptions &options) {
@@ -97,6 +142,7 @@ struct ReceiverStream::State {
         const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(start - due.value_or(start));
         report.rate_limit = rate.rate();
         report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
+        if (auto st = apply(report, blocks); !st) return st;
         if (auto st = output(report); !st) return st;
         if (due) {
             const auto processing = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
@@ -109,6 +155,28 @@ struct ReceiverStream::State {
             if (auto st = checkpoint->record(record); !st) return st;
         }
         ++batches;
+        return ok_status();
+    }
+
+    // The application gets the batch before the checkpoint marks it complete (and, with the
+    // log, after the log has it: blocks are logged before they reach a batch).
+    Status apply(BatchReport &report, const std::vector<Block> &blocks) {
+        if (!options.application) return ok_status();
+        std::vector<OffsetRange> ranges;
+        for (const auto &r : report.ranges) ranges.push_back(r.range);
+        const ApplicationBatch batch(report.id, report.time_ms, "receiver", ranges);
+        const auto process_start = Clock::now();
+        if (auto st = process_blocks(*options.application, batch, ranges, blocks); !st) {
+            options.application->abort(batch);
+            return st;
+        }
+        report.durations.process_ms = ms_since(process_start);
+        const auto commit_start = Clock::now();
+        if (auto st = options.application->commit(batch); !st) {
+            options.application->abort(batch);
+            return st;
+        }
+        report.durations.commit_ms = ms_since(commit_start);
         return ok_status();
     }
 

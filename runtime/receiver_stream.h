@@ -12,6 +12,7 @@
 #pragma once
 
 #include "common/error.h"
+#include "runtime/application.h"
 #include "runtime/batch_report.h"
 #include "runtime/block.h"
 #include "runtime/diagnostics.h"
@@ -51,6 +52,8 @@ struct ReceiverStreamOptions {
     // --until latest: an assigned partition that delivered nothing for this long counts as
     // being at its end (its committed offset may already be the end offset).
     std::chrono::milliseconds idle_end{3000};
+    // Receives every record of every batch, after the write-ahead log has it; not owned, may be null.
+    Application *application = nullptr;
 };
 
 // The Source of receiver thread `index` (0, 1, ...), or of the control connection (-1)

@@ -293,7 +293,8 @@ typedef struct ss_application_api {
     ss_app *(*create)(const ss_app_create_params *params, ss_error *err);
     /* Required. Driver thread, last call; app may be NULL. */
     void (*destroy)(ss_app *app);
-    /* Required. Reader thread. `count` >= 1 records of `range` (a partition of batch), offsets
+    /* Required. Reader thread. `count` >= 1 records of `range` (a pointer to one element of
+     * batch->ranges, so its index is (range - batch->ranges) / batch->range_size), offsets
      * increasing, possibly with gaps (compaction, transaction markers); stride records->struct_size.
      * Called zero or more times per range: a range without records gets no call. `records` and
      * all it points to live until the call returns. */

@@ -1,0 +1,197 @@
+#include "files_sink.h"
+
+#include "record_format.h"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <fcntl.h>
+#include <thread>
+#include <unistd.h>
+
+namespace streamsubmit::sinks {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kFlushBytes = size_t{1} << 20; // one write() per MiB of output
+
+constexpr const char *kTempPrefix = ".streamsubmit-tmp-";
+
+SinkError io_error(const std::string &what, const fs::path &path, int err) {
+    return {SS_ERR_INTERNAL, "files sink: " + what + " " + path.string() + ": " + std::strerror(err)};
+}
+
+SinkError write_all(int fd, const char *data, size_t size, const fs::path &path) {
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return io_error("cannot write", path, errno);
+        }
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+    return {};
+}
+
+SinkError fsync_dir(const fs::path &dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return io_error("cannot open directory", dir, errno);
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return io_error("cannot fsync directory", dir, err);
+    return {};
+}
+
+} // namespace
+
+std::unique_ptr<FilesSink> FilesSink::create(FilesSinkOptions options, SinkError &error) {
+    std::error_code ec;
+    fs::create_directories(options.dir, ec);
+    if (ec || !fs::is_directory(options.dir)) {
+        error = {SS_ERR_CONFIG, "files sink: sink.files.dir=" + options.dir.string() +
+                                    " is not a directory that can be created (" +
+                                    (ec ? ec.message() : "a file is in the way") + ")"};
+        return nullptr;
+    }
+    // Temporary files of a run that crashed mid-batch: never renamed, so never seen; the
+    // re-run batch writes them again.
+    for (const auto &entry : fs::directory_iterator(options.dir, ec))
+        if (entry.path().filename().string().starts_with(kTempPrefix)) fs::remove(entry.path(), ec);
+    return std::unique_ptr<FilesSink>(new FilesSink(std::move(options)));
+}
+
+FilesSink::~FilesSink() {
+    for (auto &[id, files] : batches_) discard(files);
+}
+
+std::string FilesSink::file_name(const ss_offset_range &range) const {
+    char offset[24];
+    std::snprintf(offset, sizeof offset, "%020" PRId64, range.from);
+    return std::string(range.topic) + "+" + std::to_string(range.partition) + "+" + offset +
+           (options_.json ? ".jsonl" : ".raw");
+}
+
+FilesSink::RangeFile *FilesSink::range_file(const ss_batch &batch, const ss_offset_range &range, bool create,
+                                            SinkError &error) {
+    // The host passes a pointer into batch.ranges; its position is the range's index.
+    const auto offset = reinterpret_cast<const char *>(&range) - reinterpret_cast<const char *>(batch.ranges);
+    const size_t index = batch.range_size ? static_cast<size_t>(offset) / batch.range_size : batch.range_count;
+    if (offset < 0 || index >= batch.range_count) {
+        error = {SS_ERR_INTERNAL, "files sink: the range is not one of the batch's"};
+        return nullptr;
+    }
+    std::lock_guard lock(mutex_);
+    auto &files = batches_[batch.id];
+    if (files.ranges.size() < batch.range_count) files.ranges.resize(batch.range_count);
+    auto &slot = files.ranges[index];
+    if (slot || !create) return slot.get();
+    auto file = std::make_unique<RangeFile>();
+    const std::string name = file_name(range);
+    file->final = options_.dir / name;
+    file->temp = options_.dir / (kTempPrefix + name);
+    file->fd = ::open(file->temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (file->fd < 0) {
+        error = io_error("cannot create", file->temp, errno);
+        return nullptr;
+    }
+    file->buffer.reserve(kFlushBytes + (size_t{64} << 10));
+    slot = std::move(file);
+    return slot.get();
+}
+
+SinkError FilesSink::flush(RangeFile &file) {
+    if (file.buffer.empty()) return {};
+    auto error = write_all(file.fd, file.buffer.data(), file.buffer.size(), file.temp);
+    file.buffer.clear();
+    return error;
+}
+
+SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records,
+                             size_t count) {
+    SinkError error;
+    RangeFile *file = range_file(batch, range, true, error);
+    if (!file) return error;
+    std::string &out = file->buffer;
+    for (size_t i = 0; i < count; ++i) {
+        const ss_record &r = *ss_record_at(records, i);
+        if (options_.json)
+            append_json_record(out, r);
+        else
+            append_raw_record(out, r, options_.delimiter);
+        if (out.size() >= kFlushBytes)
+            if (auto e = flush(*file)) return e;
+    }
+    if (options_.test_delay_ms > 0) { // crash tests: a kill now lands while the batch is half written
+        if (auto e = flush(*file)) return e;
+        std::this_thread::sleep_for(std::chrono::milliseconds(options_.test_delay_ms));
+    }
+    return {};
+}
+
+SinkError FilesSink::finish_range(const ss_batch &batch, const ss_offset_range &range) {
+    SinkError error;
+    RangeFile *file = range_file(batch, range, false, error);
+    if (!file) return error; // no record: no file
+    if (auto e = flush(*file)) return e;
+    if (::fsync(file->fd) != 0) return io_error("cannot fsync", file->temp, errno);
+    const int rc = ::close(file->fd);
+    file->fd = -1;
+    if (rc != 0) return io_error("cannot close", file->temp, errno);
+    file->finished = true;
+    return {};
+}
+
+SinkError FilesSink::commit(const ss_batch &batch) {
+    BatchFiles files;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = batches_.find(batch.id);
+        if (it == batches_.end()) return {}; // nothing written: every range was empty
+        files = std::move(it->second);
+        batches_.erase(it);
+    }
+    SinkError error;
+    bool renamed = false;
+    for (auto &file : files.ranges) {
+        if (!file || error) continue;
+        if (!file->finished) {
+            error = {SS_ERR_INTERNAL, "files sink: commit before " + file->final.filename().string() + " was finished"};
+            continue;
+        }
+        if (::rename(file->temp.c_str(), file->final.c_str()) != 0) {
+            error = io_error("cannot rename into place", file->final, errno);
+            continue;
+        }
+        renamed = true;
+    }
+    if (error) {
+        discard(files);
+        return error;
+    }
+    return renamed ? fsync_dir(options_.dir) : SinkError{};
+}
+
+void FilesSink::discard(BatchFiles &files) {
+    for (auto &file : files.ranges) {
+        if (!file) continue;
+        if (file->fd >= 0) ::close(file->fd);
+        file->fd = -1;
+        ::unlink(file->temp.c_str()); // already renamed ones are gone from here: ENOENT is fine
+    }
+}
+
+void FilesSink::abort(const ss_batch &batch) {
+    BatchFiles files;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = batches_.find(batch.id);
+        if (it == batches_.end()) return;
+        files = std::move(it->second);
+        batches_.erase(it);
+    }
+    discard(files);
+}
+
+} // namespace streamsubmit::sinks

@@ -1,0 +1,68 @@
+// The files sink: each range of a batch becomes one file under `dir`, named after the range
+// (Kafka Connect's topic+partition+startOffset), written under a hidden temporary name,
+// fsynced when the range is finished and renamed into place when the batch commits, then
+// the directory is fsynced. A re-run batch rewrites the same names with the same records,
+// so a reader of `dir` sees every record exactly once and never a partial file.
+#pragma once
+
+#include <streamsubmit/plugin.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::sinks {
+
+struct FilesSinkOptions {
+    std::filesystem::path dir;
+    bool json = true;        // false: raw values, each followed by `delimiter`
+    std::string delimiter = "\n";
+    int test_delay_ms = 0;   // STREAMSUBMIT_TEST_FILES_SINK_DELAY_MS: pause mid-write (crash tests only)
+};
+
+// Where a failure happened, for the ss_error the entry points fill.
+struct SinkError {
+    ss_status status = SS_OK;
+    std::string message;
+    explicit operator bool() const { return status != SS_OK; }
+};
+
+class FilesSink {
+public:
+    static std::unique_ptr<FilesSink> create(FilesSinkOptions options, SinkError &error);
+    ~FilesSink();
+
+    SinkError process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records, size_t count);
+    SinkError finish_range(const ss_batch &batch, const ss_offset_range &range);
+    SinkError commit(const ss_batch &batch);
+    void abort(const ss_batch &batch);
+
+    // "orders+3+00000000000000000042.jsonl": sorts by offset within a partition.
+    std::string file_name(const ss_offset_range &range) const;
+
+private:
+    struct RangeFile {
+        std::filesystem::path temp;
+        std::filesystem::path final;
+        int fd = -1;
+        std::string buffer; // formatted records not yet written
+        bool finished = false; // fsynced and closed
+    };
+    struct BatchFiles {
+        std::vector<std::unique_ptr<RangeFile>> ranges; // by index in the batch; null until written
+    };
+
+    explicit FilesSink(FilesSinkOptions options) : options_(std::move(options)) {}
+    RangeFile *range_file(const ss_batch &batch, const ss_offset_range &range, bool create, SinkError &error);
+    SinkError flush(RangeFile &file);
+    void discard(BatchFiles &files);
+
+    FilesSinkOptions options_;
+    std::mutex mutex_; // guards batches_ (not the files: one reader thread owns a range's file)
+    std::map<int64_t, BatchFiles> batches_;
+};
+
+} // namespace streamsubmit::sinks

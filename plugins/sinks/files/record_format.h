@@ -1,0 +1,30 @@
+// How the files sink writes one record: a JSON Lines object with kcat -J's fields, or the
+// raw value and a delimiter. Appends to a caller-owned buffer; nothing is allocated per record
+// once the buffer has grown to its working size.
+#pragma once
+
+#include <streamsubmit/plugin.h>
+
+#include <string>
+#include <string_view>
+
+namespace streamsubmit::sinks {
+
+// {"topic":..,"partition":..,"offset":..,"timestamp":..,"key":..,"value":..,"headers":[..]} and a newline.
+// Key and value are JSON strings when they are valid UTF-8, otherwise base64 with
+// "keyEncoding":"base64" / "valueEncoding":"base64"; null is JSON null. A header is
+// [name, value], or [name, value, "base64"] when its value is not UTF-8.
+void append_json_record(std::string &out, const ss_record &record);
+
+// The value's bytes (nothing for a null value), then `delimiter`.
+void append_raw_record(std::string &out, const ss_record &record, std::string_view delimiter);
+
+// Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+bool is_utf8(const unsigned char *p, size_t n);
+
+void append_base64(std::string &out, const unsigned char *p, size_t n);
+
+// "\n" -> newline: the C escapes \n \t \r \0 \\ and \xHH; nullopt-like empty `error` on success.
+std::string unescape(std::string_view text, std::string &error);
+
+} // namespace streamsubmit::sinks

@@ -1,0 +1,74 @@
+// The job's application (a user plugin or a bundled sink) behind the ABI's application
+// table: Error values instead of statuses, and the C view of each batch kept stable for
+// every call of that batch. Direct and receiver modes drive it the same way:
+//   recover (once) -> per batch: process/finish_range per range -> commit, or abort.
+#pragma once
+
+#include "common/error.h"
+#include "runtime/diagnostics.h"
+#include "runtime/offset_range.h"
+#include "runtime/plugin_loader.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+// One batch as the application sees it: owns the ranges its ss_batch points to.
+class ApplicationBatch {
+public:
+    ApplicationBatch(int64_t id, int64_t time_ms, std::string mode, std::vector<OffsetRange> ranges);
+    ApplicationBatch(const ApplicationBatch &) = delete;
+    ApplicationBatch &operator=(const ApplicationBatch &) = delete;
+
+    const ss_batch &c() const { return batch_; }
+    const ss_offset_range &range(size_t index) const { return c_ranges_[index]; }
+    size_t size() const { return ranges_.size(); }
+
+private:
+    std::string mode_;
+    std::vector<OffsetRange> ranges_;
+    std::vector<ss_offset_range> c_ranges_;
+    ss_batch batch_{};
+};
+
+class Application {
+public:
+    using Conf = std::vector<std::pair<std::string, std::string>>;
+
+    // `max_parallelism`: how many reader threads may call process at once.
+    static Result<std::unique_ptr<Application>> create(PluginPtr plugin, const Conf &conf,
+                                                       const std::vector<std::string> &args, int max_parallelism,
+                                                       Diagnostics diagnostics);
+    ~Application();
+    Application(const Application &) = delete;
+    Application &operator=(const Application &) = delete;
+
+    const std::string &name() const { return name_; }
+
+    // Reader threads; never concurrently for one range.
+    Status process(const ApplicationBatch &batch, size_t range, const ss_record *records, size_t count);
+    Status finish_range(const ApplicationBatch &batch, size_t range);
+    // Driver thread.
+    Status commit(const ApplicationBatch &batch);
+    void abort(const ApplicationBatch &batch);
+    // Where the application says each partition continues; partitions it leaves alone keep
+    // their position. Called once, before the first batch.
+    Result<OffsetMap> recover(const OffsetMap &positions);
+
+private:
+    Application(PluginPtr plugin, ss_app *handle, std::unique_ptr<Diagnostics> diagnostics,
+                std::unique_ptr<ss_host_api> host);
+    Error fail(const char *call, ss_status status, const ss_error &err) const;
+
+    PluginPtr plugin_;
+    const ss_application_api *api_;
+    ss_app *handle_;
+    std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
+    std::unique_ptr<ss_host_api> host_;
+    std::string name_;
+};
+
+} // namespace streamsubmit::runtime
