@@ -59,7 +59,8 @@ class DirectModeOnMockCluster(unittest.TestCase):
         for i, d in enumerate(docs):
             self.assertEqual(d["batch"], i)
             self.assertEqual(d["mode"], "direct")
-            self.assertEqual(set(d["durationMs"]), {"query", "plan", "read", "output"})
+            self.assertEqual(set(d["durationMs"]), {"query", "plan", "read", "output", "process", "commit"})
+            self.assertEqual((d["durationMs"]["process"], d["durationMs"]["commit"]), (0, 0))  # no application
             self.assertEqual(d["records"], sum(r["records"] for r in d["ranges"]))
             for r in d["ranges"]:
                 self.assertEqual(set(r), {"topic", "partition", "fromOffset", "untilOffset", "records", "logEndOffset"})
