@@ -51,6 +51,30 @@ class DirectModeOnMockCluster(unittest.TestCase):
                 self.assertLessEqual(u - f, 500)
         self.assertEqual(sum(b["records"] for b in batches), 6000)
 
+    def test_files_sink_writes_every_record_once_raw_and_json(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:3"], produce=["orders:3000"],
+                                                               value_bytes=10) as c:
+            for fmt_name in ("json", "raw"):
+                out = os.path.join(tmp, fmt_name)
+                proc = run(self.job(c.bootstrap, "--until", "latest", "--output", "json", "--sink", "files",
+                                    "--conf", "sink.files.dir=" + out, "--conf", "sink.files.format=" + fmt_name,
+                                    "--conf", "sink.files.delimiter=\\x1e", "--conf",
+                                    "stream.kafka.maxRatePerPartition=2000"), check=EXIT_OK)
+                docs = parse_json_report(proc.stdout)
+                names = sorted(os.listdir(out))
+                # One file per non-empty range, named topic+partition+from.
+                want = sorted("orders+%d+%020d.%s" % (r["partition"], r["fromOffset"], "jsonl" if fmt_name == "json"
+                                                      else "raw") for d in docs for r in d["ranges"] if r["records"])
+                self.assertEqual(names, want)
+                data = b"".join(open(os.path.join(out, n), "rb").read() for n in names)
+                if fmt_name == "raw":
+                    self.assertEqual(data.count(b"\x1e"), 3000)
+                    continue
+                lines = [json.loads(line) for line in data.splitlines()]
+                self.assertEqual(len({(d["partition"], d["offset"]) for d in lines}), 3000)
+                self.assertTrue(all(d["key"].startswith("key-") for d in lines))
+                self.assertTrue(all(d["durationMs"]["commit"] > 0 for d in docs if d["records"]))
+
     def test_json_lines_report(self):
         with MockCluster(topics=["orders:2"], produce=["orders:1000"], value_bytes=10) as c:
             proc = run(self.job(c.bootstrap, "--until", "latest", "--output", "json"), check=EXIT_OK)
@@ -284,6 +308,29 @@ class ErrorsAndExitCodes(unittest.TestCase):
         self.assertIn("--deploy-mode does not apply", proc.stderr)
 
     @unittest.skipUnless(TEST_PLUGIN_DIR, "TEST_PLUGIN_DIR not set")
+    def test_a_plugin_that_is_no_source_is_refused_not_ignored_exit_3(self):
+        path = os.path.join(TEST_PLUGIN_DIR, "test-noop_app.so")
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "t", "--plugins", path], check=EXIT_PLUGIN)
+        self.assertIn(path, proc.stderr)
+        self.assertIn("'noop-app' is an application", proc.stderr)
+        self.assertIn("hint:", proc.stderr)
+
+    def test_a_plugin_with_a_null_required_call_is_refused_at_load_exit_3(self):
+        path = os.path.join(TEST_PLUGIN_DIR, "test-null_call.so")
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "t", "--plugins", path], check=EXIT_PLUGIN)
+        self.assertIn("has no 'list_partitions'", proc.stderr)
+
+    def test_files_sink_without_a_usable_directory_exit_2(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
+            base = ["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest", "--sink", "files"]
+            proc = run(base, check=EXIT_USAGE)
+            self.assertIn("sink.files.dir", proc.stderr)
+            a_file = os.path.join(tmp, "file")
+            open(a_file, "w").close()  # a file where the directory should be (CI runs as root: no chmod tricks)
+            proc = run(base + ["--conf", "sink.files.dir=" + os.path.join(a_file, "out")], check=EXIT_USAGE)
+            self.assertIn("sink.files.dir=", proc.stderr)
+            self.assertEqual(proc.stdout, "")
+
     def test_plugin_of_another_abi_exit_3(self):
         path = os.path.join(TEST_PLUGIN_DIR, "test-wrong_abi.so")
         proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "t", "--plugins", path], check=EXIT_PLUGIN)
