@@ -53,6 +53,7 @@ std::string format_json(const BatchReport &report) {
           {"commit", ms(report.durations.commit_ms)}}},
         {"rateLimit", report.rate_limit ? nlohmann::json(ms(*report.rate_limit)) : nlohmann::json(nullptr)},
         {"schedulingDelayMs", ms(report.scheduling_delay_ms)},
+        {"processingMs", ms(report.processing_ms)},
         {"ranges", ranges}};
     return doc.dump() + "\n";
 }

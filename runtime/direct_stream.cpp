@@ -253,10 +253,11 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     report.rate_limit = schedule.rate;
     const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(schedule.started - schedule.due);
     report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
+    report.processing_ms = ms_since(read_start);
     if (auto st = output_(report); !st) return st;
-    const auto processing = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - read_start);
     rate_.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(schedule.due - started_).count(),
-                              report.records(), processing.count(), std::max<int64_t>(0, delay.count())});
+                              report.records(), static_cast<int64_t>(report.processing_ms),
+                              std::max<int64_t>(0, delay.count())});
 
     batch.complete = true;
     if (checkpoint_)

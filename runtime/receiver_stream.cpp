@@ -143,12 +143,12 @@ struct ReceiverStream::State {
         report.rate_limit = rate.rate();
         report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
         if (auto st = apply(report, blocks); !st) return st;
+        report.processing_ms = ms_since(start);
         if (auto st = output(report); !st) return st;
-        if (due) {
-            const auto processing = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        if (due)
             rate.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(*due - started).count(),
-                                     report.records(), processing.count(), std::max<int64_t>(0, delay.count())});
-        }
+                                     report.records(), static_cast<int64_t>(report.processing_ms),
+                                     std::max<int64_t>(0, delay.count())});
         if (checkpoint) {
             BatchRecord record{id, time_ms, true, {}};
             for (const auto &r : report.ranges) record.ranges.push_back(r.range);

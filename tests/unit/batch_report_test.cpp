@@ -39,14 +39,16 @@ TEST_CASE("JSON report: one line with ranges, counts and durations") {
                                              {"untilOffset", 20}, {"records", 10}, {"logEndOffset", 25}});
 }
 
-TEST_CASE("JSON report: the backpressure rate in force (null without one) and the scheduling delay") {
+TEST_CASE("JSON report: the backpressure rate in force (null without one), scheduling delay, processing time") {
     auto report = sample();
     auto doc = nlohmann::json::parse(format_json(report));
     CHECK(doc["rateLimit"].is_null());
     CHECK(doc["schedulingDelayMs"] == 0);
     report.rate_limit = 1250.5;
     report.scheduling_delay_ms = 340;
+    report.processing_ms = 980.5;
     doc = nlohmann::json::parse(format_json(report));
+    CHECK(doc["processingMs"] == doctest::Approx(980.5));
     CHECK(doc["rateLimit"] == doctest::Approx(1250.5));
     CHECK(doc["schedulingDelayMs"] == doctest::Approx(340));
     CHECK(format_text(report) == format_text(sample())); // the seed's text form is unchanged
