@@ -33,7 +33,7 @@ struct BatchReport {
     BatchDurations durations;
     std::optional<double> rate_limit; // stream.backpressure: records/s this batch was limited to
     double scheduling_delay_ms = 0;   // how late the batch started after it was due
-    double processing_ms = 0;         // what backpressure counts: reading, the application, its commit
+    double processing_ms = 0;         // what backpressure counts: the batch's start to its output
 
     int64_t records() const;
     int64_t bytes() const;

@@ -64,9 +64,11 @@ Status Receiver::receive_loop() {
         int64_t cap = static_cast<int64_t>(kMaxPollRecords);
         if (const size_t room = hub_.room(generator_.buffered_bytes()); room != SIZE_MAX)
             cap = std::clamp<int64_t>(static_cast<int64_t>(room / std::max<size_t>(1, average_record_bytes_)), 1, cap);
-        const int64_t want = limiter_.available(now, paused_ ? 1 : cap);
-        if (want <= 0) { // stream.receiver.maxRate: wait for the next record's token
-            std::this_thread::sleep_for(std::min<std::chrono::microseconds>(limiter_.wait_time(now), timeout));
+        const int64_t want = std::min(limiter_.available(now, paused_ ? 1 : cap), hub_.batch_room(index_));
+        if (want <= 0) { // stream.receiver.maxRate or backpressure: wait for a token or for the next batch
+            const auto token = limiter_.wait_time(now);
+            std::this_thread::sleep_for(token.count() > 0 ? std::min<std::chrono::microseconds>(token, timeout)
+                                                          : std::chrono::microseconds(std::min(timeout, milliseconds(20))));
             continue;
         }
         poll_positions_.clear();
@@ -111,6 +113,7 @@ void Receiver::take_records(const ss_record *records, size_t count) {
     if (count > 0) // a moving average of the memory one record takes
         average_record_bytes_ = (average_record_bytes_ * 7 + (generator_.buffered_bytes() - before) / count) / 8;
     limiter_.take(static_cast<int64_t>(count));
+    hub_.took(index_, static_cast<int64_t>(count));
     for (size_t i = 0; i < count; ++i) {
         auto &next = poll_positions_[TopicPartition{records[i].topic, records[i].partition}];
         next = std::max(next, records[i].offset + 1);

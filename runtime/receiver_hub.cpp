@@ -107,8 +107,27 @@ void ReceiverHub::note_received(const OffsetMap &next_offsets) {
     }
 }
 
+void ReceiverHub::set_batch_budget(int64_t per_receiver) {
+    std::lock_guard lock(mu_);
+    if (batch_budget_ == 0)
+        for (auto &r : receivers_) r.room = per_receiver; // the first budget applies at once
+    batch_budget_ = per_receiver;
+}
+
+int64_t ReceiverHub::batch_room(int receiver) const {
+    std::lock_guard lock(mu_);
+    if (batch_budget_ <= 0) return INT64_MAX;
+    return std::max<int64_t>(0, receivers_.at(static_cast<size_t>(receiver)).room);
+}
+
+void ReceiverHub::took(int receiver, int64_t records) {
+    std::lock_guard lock(mu_);
+    receivers_.at(static_cast<size_t>(receiver)).room -= records;
+}
+
 ReceiverHub::Cut ReceiverHub::cut() {
     std::lock_guard lock(mu_);
+    for (auto &r : receivers_) r.room = batch_budget_;
     Cut out{open_batch_++, std::move(pending_)};
     pending_.clear();
     return out;

@@ -45,6 +45,9 @@ public:
     void set_assignment(int receiver, const std::set<TopicPartition> &partitions);
     void set_paused(int receiver, bool paused);
     void note_received(const OffsetMap &next_offsets);
+    // Records this receiver may still take for the open batch (INT64_MAX without a budget).
+    int64_t batch_room(int receiver) const;
+    void took(int receiver, int64_t records);
     // Records/s each receiver may take (0 = unlimited): stream.receiver.maxRate, lowered by
     // backpressure. Read by the receivers on every loop, set by the driver after each batch.
     int64_t rate_limit() const { return rate_limit_.load(std::memory_order_relaxed); }
@@ -72,6 +75,11 @@ public:
     // `idle`, which covers a partition whose committed offset already was the end).
     bool reached(const OffsetMap &target, std::chrono::milliseconds idle) const;
     void set_rate_limit(int64_t per_receiver) { rate_limit_.store(per_receiver, std::memory_order_relaxed); }
+    // Backpressure: records each receiver may take per batch (0 = no budget), from the next
+    // cut on; every cut gives each receiver this much again. It keeps a batch at rate *
+    // interval records even when the one before it overran (the receivers would otherwise keep
+    // taking rate records per second for as long as the driver was busy).
+    void set_batch_budget(int64_t per_receiver);
 
 private:
     mutable std::mutex mu_;
@@ -90,6 +98,7 @@ private:
         bool has_assignment = false;
         bool paused = false;
         bool stopped = false;
+        int64_t room = 0; // of the batch budget
     };
     std::vector<PerReceiver> receivers_;
     OffsetMap received_;
@@ -100,6 +109,7 @@ private:
     bool finished_ = false;
     std::optional<Error> failure_;
     std::atomic<int64_t> rate_limit_{0};
+    int64_t batch_budget_ = 0;
 };
 
 } // namespace streamsubmit::runtime

@@ -263,7 +263,12 @@ Status ReceiverStream::run() {
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;
     ReceiverHub hub(threads, s.wal ? &*s.wal : nullptr, s.next_id, static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
-    hub.set_rate_limit(per_receiver_rate(s.rate.rate(), threads, o.max_rate));
+    auto limit_receivers = [&] {
+        const int64_t per_receiver = per_receiver_rate(s.rate.rate(), threads, o.max_rate);
+        hub.set_rate_limit(per_receiver);
+        if (s.rate.rate()) hub.set_batch_budget(std::max<int64_t>(1, per_receiver * o.batch_interval.count() / 1000));
+    };
+    limit_receivers();
     ReceiverSettings settings{o.block_interval, o.write_ahead_log};
     std::vector<std::unique_ptr<Receiver>> receivers;
     for (const auto &t : o.topics)
@@ -287,7 +292,7 @@ Status ReceiverStream::run() {
         s.last_cut = Clock::now();
         auto cut = hub.cut();
         if (auto st = s.output_batch(cut.id, epoch_ms_now(), cut.blocks, receive_ms, due); !st) return st;
-        hub.set_rate_limit(per_receiver_rate(s.rate.rate(), threads, o.max_rate));
+        limit_receivers();
         return hub.output_done(cut, !o.write_ahead_log);
     };
     while (true) {
