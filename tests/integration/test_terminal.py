@@ -71,6 +71,18 @@ class Terminal(unittest.TestCase):
         self.assertNotIn("records (", stdout)  # the pipe carries the report only
         self.assertEqual(sum(b["records"] for b in parse_text_report(stdout)), 4000)
 
+    def test_backpressure_rate_on_the_progress_line(self):
+        # A continuous job with backpressure: after each report, the last batch with its rate limit.
+        with MockCluster(topics=["orders:2"], produce=["orders:3000"]) as c:
+            code, stdout, screen = run_on_pty(
+                ["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--batch-interval", "500ms",
+                 "--max-batches", "3", "--conf", "kafka.auto.offset.reset=earliest",
+                 "--conf", "stream.backpressure.enabled=true", "--conf", "stream.backpressure.initialRate=1000"])
+        self.assertEqual(code, EXIT_OK, screen)
+        self.assertRegex(screen, r"batch 0: 500 records, limit 1\.0k records/s, scheduling delay \d+\.\d s")
+        self.assertNotIn("limit", stdout)
+        self.assertEqual([b["records"] for b in parse_text_report(stdout)][0], 500)  # 1000 records/s * 0.5 s
+
     def test_no_progress_when_stderr_is_not_a_terminal(self):
         with MockCluster(topics=["orders:1"], produce=["orders:100"]) as c:
             proc = subprocess.run([BIN, "--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
