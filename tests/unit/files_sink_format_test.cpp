@@ -38,6 +38,17 @@ TEST_CASE("a UTF-8 record is one JSON line with exactly kcat -J's fields") {
     CHECK(j["headers"] == nlohmann::json::array());
 }
 
+TEST_CASE("escapes are found anywhere in long strings (8 bytes at a time)") {
+    for (size_t at = 0; at < 40; ++at)
+        for (const char special : {'"', '\\', '\n', '\x1f', '\x01'}) {
+            std::string value(40, 'x');
+            value[at] = special;
+            value += "\xc3\xa9 tail"; // multi-byte UTF-8 after it
+            const auto j = json_of(record("k", 1, value.data(), value.size()));
+            CHECK(j["value"] == value);
+        }
+}
+
 TEST_CASE("null is JSON null, empty is an empty string") {
     const auto j = json_of(record(nullptr, 0, "", 0));
     CHECK(j["key"].is_null());

@@ -19,10 +19,30 @@ constexpr auto kNeedsEscape = [] {
     return t;
 }();
 
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighs = 0x8080808080808080ull;
+
+// Whether any of 8 bytes is a control character, '"' or '\' (the bit tricks of "Bit Twiddling
+// Hacks": a byte below n, a byte equal to c). The common value has none: 8 bytes per step.
+bool any_needs_escape(uint64_t x) {
+    const uint64_t below_space = (x - kOnes * 0x20) & ~x;
+    const uint64_t quote = x ^ (kOnes * '"');
+    const uint64_t backslash = x ^ (kOnes * '\\');
+    return ((below_space | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) != 0;
+}
+
 void append_escaped(std::string &out, const unsigned char *p, size_t n) {
     static constexpr char kHex[] = "0123456789abcdef";
     size_t run = 0; // bytes copied in one go: the common case is a string with nothing to escape
     for (size_t i = 0; i < n; ++i) {
+        if (i + 8 <= n) {
+            uint64_t chunk;
+            std::memcpy(&chunk, p + i, 8);
+            if (!any_needs_escape(chunk)) {
+                i += 7;
+                continue;
+            }
+        }
         const unsigned char c = p[i];
         if (!kNeedsEscape.v[c]) continue;
         out.append(reinterpret_cast<const char *>(p + run), i - run);
@@ -72,7 +92,7 @@ bool is_utf8(const unsigned char *p, size_t n) {
         if (i + 8 <= n) {
             uint64_t chunk;
             std::memcpy(&chunk, p + i, 8);
-            if ((chunk & 0x8080808080808080ull) == 0) {
+            if ((chunk & kHighs) == 0) {
                 i += 8;
                 continue;
             }
