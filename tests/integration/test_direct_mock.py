@@ -212,6 +212,70 @@ class DirectModeOnMockCluster(unittest.TestCase):
             self.assertIn("hint:", proc.stderr)
 
 
+class ApplicationHost(unittest.TestCase):
+    """A C application (plugins/testing/recorder_app_plugin.c, which logs every call) in place of
+    the bundled files sink: a plugin directory searched first whose streamsubmit-sink-files.so is it."""
+
+    def run_recorded(self, tmp, args, check, **env):
+        plugin_dir = os.path.join(tmp, "plugins")
+        if not os.path.isdir(plugin_dir):
+            os.makedirs(plugin_dir)
+            os.symlink(os.path.join(TEST_PLUGIN_DIR, "test-recorder_app.so"),
+                       os.path.join(plugin_dir, "streamsubmit-sink-files.so"))
+        log = os.path.join(tmp, "calls.log")
+        if os.path.exists(log):
+            os.unlink(log)
+        proc = run(args + ["--sink", "files", "--conf", "sink.files.dir=unused", "--output", "json"], check=check,
+                   env=dict({"STREAMSUBMIT_PLUGIN_DIR": plugin_dir, "RECORDER_LOG": log}, **env))
+        with open(log) as f:
+            return proc, [line.split() for line in f.read().splitlines()]
+
+    def test_process_per_range_then_commit_before_complete_abort_on_failure_recover_wins(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:3"], produce=["orders:3000"]) as c:
+            cp = os.path.join(tmp, "cp")
+            args = ["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--conf",
+                    "kafka.auto.offset.reset=earliest", "--checkpoint", cp, "--master", "local[2]",
+                    "--conf", "stream.kafka.maxRatePerPartition=1000", "--batch-interval", "200ms"]
+            # Batch 1's commit fails: the job stops, the application was told to abort, the batch stays planned.
+            failed, calls = self.run_recorded(tmp, args + ["--max-batches", "3"], None, RECORDER_FAIL_COMMIT_BATCH="1")
+            self.assertNotEqual(failed.returncode, 0)
+            self.assertIn("commit of batch 1 fails", failed.stderr)
+            self.assertEqual([c[0] for c in calls if c[0] in ("commit", "commit-failed", "abort")],
+                             ["commit", "commit-failed", "abort"])
+            self.assertEqual(calls[0], ["create"])
+            self.assertEqual(calls[-1], ["destroy"])
+            first = parse_json_report(failed.stdout)
+            self.assertEqual([d["batch"] for d in first], [0])  # batch 1 was never reported
+            # The restart re-runs batch 1 with the same ranges; every call of a batch comes before its commit.
+            again, calls = self.run_recorded(tmp, args + ["--until", "latest"], EXIT_OK)
+            docs = parse_json_report(again.stdout)
+            self.assertEqual(docs[0]["batch"], 1)
+            recovered = {(c[1], int(c[2])): int(c[3]) for c in calls if c[0] == "recover"}
+            self.assertEqual(recovered, {("orders", r["partition"]): r["fromOffset"] for r in docs[0]["ranges"]})
+            seen = {}
+            for c in calls:
+                if c[0] in ("process", "finish"):
+                    self.assertNotIn(int(c[1]), [b for b, kind in seen.items() if kind == "committed"])
+                    seen.setdefault(int(c[1]), "open")
+                elif c[0] == "commit":
+                    seen[int(c[1])] = "committed"
+            self.assertEqual(sorted(seen), [d["batch"] for d in docs])
+            self.assertTrue(all(v == "committed" for v in seen.values()))
+            got = sum(int(c[6]) for c in calls if c[0] == "process")
+            self.assertEqual(got, sum(d["records"] for d in docs))
+            self.assertEqual(sum(d["records"] for d in first) + got, 3000)
+            for d in docs:  # one finish per non-empty range, after its records, each in its range
+                finishes = [c for c in calls if c[0] == "finish" and int(c[1]) == d["batch"]]
+                self.assertEqual(len(finishes), sum(1 for r in d["ranges"] if r["untilOffset"] > r["fromOffset"]))
+                for c in calls:
+                    if c[0] == "process" and int(c[1]) == d["batch"]:
+                        self.assertTrue(int(c[4]) <= int(c[7]) <= int(c[8]) < int(c[5]), c)
+            # recover's answer wins over the checkpoint: every partition continues at offset 10.
+            from_ten, calls = self.run_recorded(tmp, args + ["--max-batches", "1"], EXIT_OK, RECORDER_RECOVER_OFFSET="10")
+            self.assertIn("continues orders-0 at offset 10", from_ten.stderr)
+            self.assertEqual({r["fromOffset"] for r in parse_json_report(from_ten.stdout)[0]["ranges"]}, {10})
+
+
 class PackagesFromARepository(unittest.TestCase):
     """--packages: the connector comes from a Maven repository, as spark-submit's --packages."""
 
