@@ -71,6 +71,10 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.kafka.commitOffsets", KeyType::Bool, "false", "",
               "After each completed batch, commit its until offsets to kafka.group.id so Kafka's tools show lag",
               "0.1.0"},
+    ConfigKey{"stream.kafka.coordination", KeyType::Enum, "checkpoint", "",
+              "Direct mode: checkpoint (one instance reads every partition, progress in --checkpoint) or group "
+              "(instances with the same --group split the partitions; progress is committed to the group)",
+              "0.2.0", "checkpoint|group"},
     ConfigKey{"stream.kafka.requestTimeout", KeyType::Duration, "10s", "",
               "How long metadata and offset requests may take before the brokers count as unreachable", "0.1.0"},
     ConfigKey{"stream.kafka.minOffsetsPerBatch", KeyType::Int, "0", "",
@@ -147,7 +151,9 @@ constexpr std::array kKeys = {
               "Where to start without a checkpoint or starting offsets (smallest and largest are accepted too)",
               "0.1.0", "earliest|latest|smallest|largest"},
     ConfigKey{"kafka.group.id", KeyType::String, "", "--group",
-              "Consumer group: required by receiver mode and by stream.kafka.commitOffsets", "0.1.0"},
+              "Consumer group: required by receiver mode, stream.kafka.coordination=group and "
+              "stream.kafka.commitOffsets",
+              "0.1.0"},
     ConfigKey{"kafka.*", KeyType::String, "", "",
               "Any other librdkafka property, for example kafka.security.protocol=SASL_SSL; librdkafka validates it",
               "0.1.0"},

@@ -4,7 +4,9 @@
 #include "cli/progress_line.h"
 #include "cli/stderr_diagnostics.h"
 #include "runtime/application.h"
+#include "runtime/checkpoint_progress.h"
 #include "runtime/direct_stream.h"
+#include "runtime/group_progress.h"
 #include "runtime/plugin_loader.h"
 #include "runtime/receiver_stream.h"
 
@@ -16,6 +18,7 @@
 #include <memory>
 #include <regex>
 #include <thread>
+#include <unistd.h>
 
 namespace streamsubmit::cli {
 namespace {
@@ -56,6 +59,25 @@ Result<BackpressureSettings> backpressure_settings(const Config &config) {
                      "stream.backpressure.pid.minRate=" + config.get_string("stream.backpressure.pid.minRate"),
                      "use a rate the job can always take, such as the default 100 (records/s)");
     return b;
+}
+
+bool group_coordinated(const Config &config) { return config.get_string("stream.kafka.coordination") == "group"; }
+
+// stream.kafka.coordination=group: what the instances sharing a group cannot do.
+Status check_group_coordination(const Config &config, const DirectStreamOptions &o) {
+    if (!group_coordinated(config)) return ok_status();
+    const std::string key = "stream.kafka.coordination=group";
+    if (!config.get("kafka.group.id"))
+        return Error(ErrorKind::Usage, "group coordination needs a consumer group", key,
+                     "add --group NAME (the same on every instance)");
+    if (!o.topic_pattern.empty())
+        return Error(ErrorKind::Usage, "group coordination subscribes to named topics; --topic-pattern is not supported",
+                     key, "give --topics a,b instead");
+    if (o.until_latest)
+        return Error(ErrorKind::Usage, "--until latest is not supported with group coordination: partitions move "
+                                       "between instances, so no instance knows when the group is done",
+                     key, "stop the instances with SIGTERM, or use --max-batches");
+    return ok_status();
 }
 
 Result<DirectStreamOptions> direct_options(const Config &config) {
@@ -106,6 +128,7 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
                      "add --group NAME (or --conf kafka.group.id=NAME)");
     if (const auto dir = config.get_string("stream.checkpoint.dir"); !dir.empty()) o.checkpoint_dir = dir;
     read_lifecycle(config, o);
+    if (auto st = check_group_coordination(config, o); !st) return st.error();
     return o;
 }
 
@@ -177,6 +200,23 @@ Status load_sink(JobSetup &job) {
     return ok_status();
 }
 
+GroupProgressOptions group_progress_options(const Config &config, const DirectStreamOptions &o) {
+    GroupProgressOptions g;
+    g.group = config.get_string("kafka.group.id");
+    g.topics = o.topics;
+    g.instance = config.get_string("kafka.group.instance.id");
+    if (g.instance.empty()) {
+        char host[256] = "localhost";
+        ::gethostname(host, sizeof host - 1);
+        g.instance = fmt::format("{}:{}", host, ::getpid());
+    }
+    g.request_timeout = o.request_timeout;
+    g.checkpoint_dir = o.checkpoint_dir;
+    g.subscription = subscription_id(o);
+    g.keep_batches = o.keep_batches;
+    return g;
+}
+
 Status run_direct_once(const JobSetup &job, StopSignal &stop) {
     auto options = direct_options(job.config);
     if (!options) return options.error();
@@ -195,7 +235,21 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
     auto application = start_application(job);
     if (!application) return application.error();
     options->application = application->get();
-    DirectStream stream(std::move(*options), reader.primary(), reader, report_output(job.config, progress),
+    std::unique_ptr<Source> member; // group mode: the consumer that joins the group
+    std::unique_ptr<ProgressStore> store;
+    if (group_coordinated(job.config)) {
+        auto joined = Source::create(job.plugin, conf, job.diagnostics);
+        if (!joined) return joined.error();
+        member = std::move(*joined);
+        store = std::make_unique<GroupProgress>(group_progress_options(job.config, *options), *member,
+                                                job.diagnostics, stop);
+    } else {
+        store = std::make_unique<CheckpointProgress>(
+            CheckpointProgressOptions{options->checkpoint_dir, subscription_id(*options), options->keep_batches,
+                                      options->commit_offsets},
+            reader.primary(), job.diagnostics, stop);
+    }
+    DirectStream stream(std::move(*options), reader.primary(), reader, *store, report_output(job.config, progress),
                         job.diagnostics, stop);
     return stream.run();
 }

@@ -40,10 +40,10 @@ std::string subscription_id(const DirectStreamOptions &options) {
     return "topics=" + join(topics);
 }
 
-DirectStream::DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader, BatchOutput output,
-                           Diagnostics diagnostics, StopSignal &stop)
-    : options_(std::move(options)), control_(control), reader_(reader), output_(std::move(output)),
-      diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits),
+DirectStream::DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader,
+                           ProgressStore &progress, BatchOutput output, Diagnostics diagnostics, StopSignal &stop)
+    : options_(std::move(options)), control_(control), reader_(reader), progress_(progress),
+      output_(std::move(output)), diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits),
       rate_(options_.backpressure, options_.limits.batch_interval),
       trigger_(options_.min_offsets_per_batch, options_.max_batch_delay, Clock::now()), started_(Clock::now()) {}
 
@@ -59,59 +59,86 @@ Result<WatermarkMap> DirectStream::watermarks() {
     return control_.query_watermarks(partitions_, options_.request_timeout);
 }
 
-Status DirectStream::refresh_partitions() {
-    auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
-    if (!found) return found.error();
-    for (const auto &tp : *found) {
-        if (positions_.contains(tp)) continue;
-        // A partition that appears while the job runs starts at its earliest offset.
-        if (!partitions_.empty()) info(fmt::format("new partition {} found; reading it from the earliest offset", to_string(tp)));
-        positions_[tp] = kOffsetEarliest;
+// The partitions read from now on; returns those gained, whose positions place() sets.
+Result<std::vector<TopicPartition>> DirectStream::refresh_partitions() {
+    std::vector<TopicPartition> now;
+    if (auto owned = progress_.ownership()) {
+        // Reassigned partitions restart where the group says: another instance may have read them.
+        for (const auto &tp : owned->fresh) positions_.erase(tp);
+        now = std::move(owned->partitions);
+        const std::set<TopicPartition> keep(now.begin(), now.end());
+        std::erase_if(positions_, [&keep](const auto &entry) { return !keep.contains(entry.first); });
+    } else {
+        auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
+        if (!found) return found.error();
+        now = std::move(*found);
     }
-    partitions_ = std::move(*found);
+    std::vector<TopicPartition> gained;
+    for (const auto &tp : now)
+        if (!positions_.contains(tp)) gained.push_back(tp);
+    partitions_ = std::move(now);
+    return gained;
+}
+
+// Where gained partitions start: their stored progress, else the starting options or, for a
+// partition that appears while the job runs, its earliest offset.
+Status DirectStream::place(const std::vector<TopicPartition> &gained, const WatermarkMap &wm,
+                           bool use_starting_options) {
+    if (gained.empty()) return ok_status();
+    auto stored = progress_.stored_positions(gained);
+    if (!stored) return stored.error();
+    std::vector<TopicPartition> rest;
+    for (const auto &tp : gained) {
+        if (const auto it = stored->find(tp); it != stored->end()) positions_[tp] = it->second;
+        else rest.push_back(tp);
+    }
+    if (rest.empty()) return ok_status();
+    if (!use_starting_options) {
+        for (const auto &tp : rest) {
+            info(fmt::format("new partition {} found; reading it from the earliest offset", to_string(tp)));
+            positions_[tp] = kOffsetEarliest;
+        }
+        return ok_status();
+    }
+    OffsetMap by_time;
+    if (options_.start.timestamp_ms) {
+        auto offsets = control_.offsets_for_times(rest, *options_.start.timestamp_ms, options_.request_timeout);
+        if (!offsets) return offsets.error();
+        by_time = std::move(*offsets);
+    }
+    for (auto &[tp, offset] : initial_offsets(rest, wm, options_.start, by_time)) positions_[tp] = offset;
     return ok_status();
 }
 
 Status DirectStream::start() {
-    if (options_.checkpoint_dir) {
-        auto cp = Checkpoint::open(*options_.checkpoint_dir, subscription_id(options_), options_.keep_batches);
-        if (!cp) return cp.error();
-        checkpoint_.emplace(std::move(*cp));
-    }
+    auto resume = progress_.resume();
+    if (!resume) return resume.error();
     auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
     if (!found) return found.error();
-    partitions_ = std::move(*found);
-    if (partitions_.empty() && !options_.topic_pattern.empty())
+    if (found->empty() && !options_.topic_pattern.empty())
         warn(fmt::format("no topic matches --topic-pattern '{}'{}", options_.topic_pattern,
                          options_.until_latest ? "" : " yet; new ones are picked up at each batch"));
+    if (options_.start.explicit_offsets && !resume->positions) {
+        const std::set<TopicPartition> known(found->begin(), found->end());
+        for (const auto &[tp, offset] : *options_.start.explicit_offsets)
+            if (!known.contains(tp))
+                return Error(ErrorKind::Usage, "stream.startingOffsets names a partition the job does not read",
+                             to_string(tp), "name only partitions of the topics given to --topics");
+    }
+    const auto owned = progress_.ownership();
+    partitions_ = owned ? owned->partitions : std::move(*found);
     auto wm = watermarks();
     if (!wm) return wm.error();
     last_watermarks_ = *wm;
 
-    if (checkpoint_ && checkpoint_->last()) {
-        const BatchRecord &last = *checkpoint_->last();
-        info(fmt::format("resuming from checkpoint {} after batch {}{}; starting options are ignored",
-                         checkpoint_->dir().string(), last.id, last.complete ? "" : " (re-running it: it did not complete)"));
-        for (const auto &r : last.ranges) positions_[r.tp] = last.complete ? r.until : r.from;
-        if (!last.complete) pending_ = last;
-        next_id_ = last.complete ? last.id + 1 : last.id;
+    next_id_ = resume->next_id;
+    if (resume->positions) {
+        positions_ = std::move(*resume->positions);
+        pending_ = std::move(resume->pending);
         for (const auto &tp : partitions_)
             if (!positions_.contains(tp)) positions_[tp] = wm->at(tp).earliest;
-    } else {
-        if (options_.start.explicit_offsets) {
-            const std::set<TopicPartition> known(partitions_.begin(), partitions_.end());
-            for (const auto &[tp, offset] : *options_.start.explicit_offsets)
-                if (!known.contains(tp))
-                    return Error(ErrorKind::Usage, "stream.startingOffsets names a partition the job does not read",
-                                 to_string(tp), "name only partitions of the topics given to --topics");
-        }
-        OffsetMap by_time;
-        if (options_.start.timestamp_ms) {
-            auto offsets = control_.offsets_for_times(partitions_, *options_.start.timestamp_ms, options_.request_timeout);
-            if (!offsets) return offsets.error();
-            by_time = std::move(*offsets);
-        }
-        positions_ = initial_offsets(partitions_, *wm, options_.start, by_time);
+    } else if (auto st = place(partitions_, *wm, /*use_starting_options=*/true); !st) {
+        return st;
     }
     if (auto st = recover_application(); !st) return st;
     if (options_.until_latest) {
@@ -185,9 +212,11 @@ bool DirectStream::reached_target() const {
 
 Result<std::optional<BatchRecord>> DirectStream::plan_next() {
     const auto query_start = Clock::now();
-    if (auto st = refresh_partitions(); !st) return st.error();
+    auto gained = refresh_partitions();
+    if (!gained) return gained.error();
     auto wm = watermarks();
     if (!wm) return wm.error();
+    if (auto st = place(*gained, *wm, progress_.starting_options_for_gained()); !st) return st.error();
     query_ms_ = ms_since(query_start);
     last_watermarks_ = *wm;
     if (auto st = check_data_loss(*wm); !st) return st.error();
@@ -214,9 +243,7 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
 
 Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations,
                              const Schedule &schedule) {
-    batch.complete = false;
-    if (checkpoint_)
-        if (auto st = checkpoint_->record(batch); !st) return st;
+    if (auto st = progress_.planned(batch); !st) return st;
 
     std::optional<ApplicationBatch> app_batch;
     if (options_.application) app_batch.emplace(batch.id, batch.time_ms, "direct", batch.ranges);
@@ -261,18 +288,12 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
                               report.records(), static_cast<int64_t>(report.processing_ms),
                               std::max<int64_t>(0, delay.count())});
 
-    batch.complete = true;
-    if (checkpoint_)
-        if (auto st = checkpoint_->record(batch); !st) return st;
-    OffsetMap untils;
-    for (const auto &r : batch.ranges) {
-        positions_[r.tp] = r.until;
-        untils[r.tp] = r.until;
-    }
-    if (options_.commit_offsets)
-        if (auto st = control_.commit_offsets(untils); !st)
-            warn("could not commit offsets to the consumer group: " + st.error().what);
+    auto committed = progress_.completed(batch);
+    if (!committed) return committed.error();
     next_id_ = batch.id + 1;
+    if (!*committed) return ok_status(); // aborted: positions stay; the partitions' owner re-reads it
+    for (const auto &r : batch.ranges)
+        if (const auto it = positions_.find(r.tp); it != positions_.end()) it->second = r.until;
     return ok_status();
 }
 
@@ -290,7 +311,9 @@ Status DirectStream::run() {
         if (!options_.until_latest) {
             // A fixed grid, as Spark's batch times: a batch that overran makes the next ones
             // start at once, late by their scheduling delay, until the job has caught up.
-            if (stop_.wait_until(next_tick)) break;
+            auto stopped = progress_.wait_until(next_tick);
+            if (!stopped) return stopped.error();
+            if (*stopped) break;
             due = next_tick;
             next_tick += interval;
         }

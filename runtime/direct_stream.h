@@ -1,12 +1,13 @@
 // The direct consumer: each batch asks Kafka for the latest offsets, plans one
-// [from, until) range per partition, reads exactly those, outputs the report, and
-// records progress in its own checkpoint.
+// [from, until) range per partition it reads, reads exactly those, outputs the report, and
+// records progress in its ProgressStore (its own checkpoint, or a consumer group).
 #pragma once
 
 #include "common/error.h"
 #include "runtime/batch_planner.h"
 #include "runtime/batch_report.h"
 #include "runtime/checkpoint.h"
+#include "runtime/progress_store.h"
 #include "runtime/diagnostics.h"
 #include "runtime/min_batch_trigger.h"
 #include "runtime/parallel_reader.h"
@@ -33,6 +34,7 @@ struct DirectStreamOptions {
     std::chrono::milliseconds max_batch_delay{15 * 60 * 1000};
     StartingOffsets start;
     bool fail_on_data_loss = true;
+    // For the ProgressStore the job builds (DirectStream itself does not read them).
     bool commit_offsets = false;
     std::optional<std::filesystem::path> checkpoint_dir;
     int keep_batches = 10;
@@ -50,8 +52,8 @@ using BatchOutput = std::function<Status(const BatchReport &)>;
 
 class DirectStream {
 public:
-    DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader, BatchOutput output,
-                 Diagnostics diagnostics, StopSignal &stop);
+    DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader, ProgressStore &progress,
+                 BatchOutput output, Diagnostics diagnostics, StopSignal &stop);
 
     // Runs until --until latest is reached, --max-batches are done, or a stop request.
     Status run();
@@ -59,7 +61,8 @@ public:
 private:
     Status start();
     Status recover_application();
-    Status refresh_partitions();
+    Result<std::vector<TopicPartition>> refresh_partitions();
+    Status place(const std::vector<TopicPartition> &gained, const WatermarkMap &wm, bool use_starting_options);
     Result<WatermarkMap> watermarks();
     Status check_data_loss(const WatermarkMap &wm);
     Result<std::optional<BatchRecord>> plan_next();
@@ -79,6 +82,7 @@ private:
     DirectStreamOptions options_;
     Source &control_;
     ParallelReader &reader_;
+    ProgressStore &progress_;
     BatchOutput output_;
     Diagnostics diagnostics_;
     StopSignal &stop_;
@@ -86,7 +90,6 @@ private:
     RateController rate_;
     MinBatchTrigger trigger_;
     std::chrono::steady_clock::time_point started_; // batch times for the estimator count from here
-    std::optional<Checkpoint> checkpoint_;
 
     std::vector<TopicPartition> partitions_;
     OffsetMap positions_;        // next offset to read per partition

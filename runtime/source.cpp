@@ -78,6 +78,10 @@ Error source_error(ss_status status, const ss_error &err) {
     case SS_ERR_TIMEOUT:
     case SS_ERR_BROKER:
         return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs");
+    case SS_ERR_FENCED:
+        return Error(ErrorKind::Kafka, message, "",
+                     "another member of the consumer group owns these partitions now; this instance's batch was not "
+                     "committed");
     case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
     case SS_ERR_UNSUPPORTED:
         return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
@@ -181,6 +185,66 @@ Status Source::commit_offsets(const OffsetMap &offsets) {
     if (const ss_status st = api_->commit_offsets(handle_, c.data(), c.size(), &err); st != SS_OK)
         return fail(st, err);
     return ok_status();
+}
+
+bool Source::supports_groups() const {
+    return api_->struct_size >= offsetof(ss_source_api, group_metadata) + sizeof(void *);
+}
+
+namespace {
+Error groups_unsupported() {
+    return Error(ErrorKind::PluginLoad, "the Kafka plugin was built for plugin ABI 1.0, which has no group coordination",
+                 "stream.kafka.coordination=group", "use the streamsubmit-kafka plugin of this streamsubmit version");
+}
+} // namespace
+
+Status Source::join_group(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
+    if (!supports_groups()) return groups_unsupported();
+    std::vector<const char *> names;
+    for (const auto &t : topics) names.push_back(t.c_str());
+    ss_error err{};
+    if (const ss_status st = api_->join_group(handle_, names.data(), names.size(), on_rebalance, ctx, &err);
+        st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
+                                            std::chrono::milliseconds timeout) {
+    if (!supports_groups()) return groups_unsupported();
+    std::vector<ss_topic_partition> q;
+    q.reserve(partitions.size());
+    for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1});
+    ss_error err{};
+    if (const ss_status st = api_->committed_offsets(handle_, q.data(), q.size(), timeout_ms(timeout), &err);
+        st != SS_OK)
+        return fail(st, err);
+    OffsetMap out;
+    for (size_t i = 0; i < partitions.size(); ++i)
+        if (q[i].offset >= 0) out[partitions[i]] = q[i].offset;
+    return out;
+}
+
+Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metadata) {
+    if (!supports_groups()) return groups_unsupported();
+    const auto c = to_c(offsets);
+    ss_error err{};
+    if (const ss_status st = api_->commit_offsets_with_metadata(handle_, c.data(), c.size(), metadata.c_str(), &err);
+        st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Result<std::string> Source::group_metadata() {
+    if (!supports_groups()) return groups_unsupported();
+    ss_error err{};
+    size_t size = 0;
+    if (const ss_status st = api_->group_metadata(handle_, nullptr, 0, &size, &err); st != SS_OK) return fail(st, err);
+    std::string out(size, '\0');
+    if (const ss_status st = api_->group_metadata(handle_, out.data(), out.size(), &size, &err); st != SS_OK)
+        return fail(st, err);
+    out.resize(std::min(size, out.size()));
+    return out;
 }
 
 Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {

@@ -57,6 +57,21 @@ public:
     Status pause(const std::vector<TopicPartition> &partitions);
     Status resume(const std::vector<TopicPartition> &partitions);
 
+    // ---- group-coordinated direct mode (ABI 1.1) ----
+    // False for a plugin built against ABI 1.0: it has none of the calls below.
+    bool supports_groups() const;
+    // Joins kafka.group.id to learn this process's partitions (never fetches); `on_rebalance`
+    // runs on the calling thread, inside poll().
+    Status join_group(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx);
+    // The group's committed offsets; partitions it never committed are absent.
+    Result<OffsetMap> committed_offsets(const std::vector<TopicPartition> &partitions,
+                                        std::chrono::milliseconds timeout);
+    // Commits with `metadata` on every partition; SS_ERR_FENCED (last_status) when the member
+    // no longer owns a partition.
+    Status commit_offsets(const OffsetMap &offsets, const std::string &metadata);
+    // rd_kafka_consumer_group_metadata_write's bytes, for a transactional sink.
+    Result<std::string> group_metadata();
+
     // Status of the last failed call: lets callers tell a broker outage (retry)
     // from a permanent error.
     ss_status last_status() const { return last_status_; }

@@ -39,7 +39,7 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1" */
 #define SS_PLUGIN_ABI_MAJOR 1u
-#define SS_PLUGIN_ABI_MINOR 1u /* 1.1: record growth, headers, null keys/values, applications */
+#define SS_PLUGIN_ABI_MINOR 2u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination */
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -58,7 +58,10 @@ typedef enum ss_status {
     SS_ERR_INTERRUPTED = 6,         /* interrupt() was called, or a callback said stop */
     SS_ERR_UNSUPPORTED = 7,         /* this plugin does not implement the call */
     SS_ERR_BROKER = 8,              /* any other error reported by the brokers */
-    SS_ERR_INTERNAL = 9
+    SS_ERR_INTERNAL = 9,
+    /* ABI 1.2: the group no longer counts this member as the owner of the partitions (a
+     * rebalance moved them, or the session expired): the batch is not committed. */
+    SS_ERR_FENCED = 10
 } ss_status;
 
 typedef struct ss_error {
@@ -151,7 +154,13 @@ typedef int (*ss_records_fn)(void *ctx, const ss_record *records, size_t count);
 /* Called for every partition found by list_partitions. */
 typedef void (*ss_partition_fn)(void *ctx, const char *topic, int32_t partition);
 
-typedef enum ss_rebalance_event { SS_REBALANCE_ASSIGN = 1, SS_REBALANCE_REVOKE = 2 } ss_rebalance_event;
+typedef enum ss_rebalance_event {
+    SS_REBALANCE_ASSIGN = 1,
+    SS_REBALANCE_REVOKE = 2,
+    /* ABI 1.2, join_group only: the session expired or the member was fenced; another member
+     * may already own the partitions, so what the host holds for them must be aborted. */
+    SS_REBALANCE_LOST = 3
+} ss_rebalance_event;
 
 /* Receiver mode: called on the polling thread from inside poll(). On REVOKE the host
  * finishes and commits what it holds for those partitions before returning. */
@@ -206,6 +215,35 @@ typedef struct ss_source_api {
                       ss_error *err);
     ss_status (*pause)(ss_source *src, const ss_topic_partition *parts, size_t count, ss_error *err);
     ss_status (*resume)(ss_source *src, const ss_topic_partition *parts, size_t count, ss_error *err);
+
+    /* ---- ABI 1.2: group-coordinated direct mode (stream.kafka.coordination=group) ----
+     * The host reads its ranges with read_ranges on other sources; one source per process
+     * joins the group to learn which partitions are its own and to commit their progress. */
+
+    /* Joins kafka.group.id as a member that coordinates but never fetches: it subscribes to
+     * the topics (partition.assignment.strategy defaults to cooperative-sticky), takes what the
+     * group assigns, and reports it through on_rebalance, called on the caller's thread from
+     * inside poll(): ASSIGN (offset = -1), REVOKE (the host finishes and commits, or aborts,
+     * what it holds for the partitions before it returns), LOST. poll() on a joined source
+     * serves group events only and delivers no record; call it at least every
+     * max.poll.interval.ms. Needs kafka.group.id (else SS_ERR_CONFIG). */
+    ss_status (*join_group)(ss_source *src, const char *const *topics, size_t topic_count,
+                            ss_rebalance_fn on_rebalance, void *ctx, ss_error *err);
+    /* In: topic, partition. Out: offset = the group's committed offset, -1 when the group has
+     * never committed one for that partition. Any thread that owns src. */
+    ss_status (*committed_offsets)(ss_source *src, ss_topic_partition *parts, size_t count, int timeout_ms,
+                                   ss_error *err);
+    /* Synchronous commit (offset = next offset to read) with `metadata` (Kafka's
+     * OffsetAndMetadata; NULL = none, copied before return) on every partition. On a joined
+     * source the commit carries the member's generation: a member that no longer owns a
+     * partition gets SS_ERR_FENCED and nothing is committed. */
+    ss_status (*commit_offsets_with_metadata)(ss_source *src, const ss_topic_partition *offsets, size_t count,
+                                              const char *metadata, ss_error *err);
+    /* A joined source's group metadata as serialized by librdkafka's
+     * rd_kafka_consumer_group_metadata_write (what a transactional producer's
+     * send_offsets_to_transaction needs). Writes at most `capacity` bytes to buf (NULL: size
+     * only) and the full size to *size; SS_ERR_CONFIG when src has not joined a group. */
+    ss_status (*group_metadata)(ss_source *src, void *buf, size_t capacity, size_t *size, ss_error *err);
 } ss_source_api;
 
 /* An embedded broker cluster for demos, smoke tests and fault injection. */

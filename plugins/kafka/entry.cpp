@@ -2,6 +2,7 @@
 // exceptions into SS_ERR_INTERNAL: nothing C++ crosses the ABI.
 #include "errors.h"
 #include "group_consumer.h"
+#include "group_member.h"
 #include "kafka_source.h"
 #include "metadata.h"
 #include "mock_cluster.h"
@@ -105,19 +106,22 @@ ss_status read_ranges(ss_source *src, const ss_offset_range *ranges, size_t coun
 
 ss_status commit_offsets(ss_source *src, const ss_topic_partition *offsets, size_t count, ss_error *err) {
     return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
-        return streamsubmit::kafka::commit_offsets(s, offsets, count, e);
+        return streamsubmit::kafka::commit_offsets(s, offsets, count, nullptr, e);
     });
 }
 
 ss_status subscribe(ss_source *src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
                     void *ctx, ss_error *err) {
     return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
-        return streamsubmit::kafka::subscribe(s, topics, topic_count, on_rebalance, ctx, e);
+        return streamsubmit::kafka::subscribe_as(KafkaSource::Mode::Receiver, s, topics, topic_count, on_rebalance,
+                                                 ctx, e);
     });
 }
 
 ss_status poll(ss_source *src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
     return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        if (s.mode() == KafkaSource::Mode::Member)
+            return streamsubmit::kafka::serve_member(s, timeout_ms, e);
         return streamsubmit::kafka::poll(s, timeout_ms, max_records, fn, ctx, e);
     });
 }
@@ -134,10 +138,37 @@ ss_status resume(ss_source *src, const ss_topic_partition *parts, size_t count, 
     });
 }
 
+ss_status join_group(ss_source *src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
+                     void *ctx, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::subscribe_as(KafkaSource::Mode::Member, s, topics, topic_count, on_rebalance, ctx,
+                                                 e);
+    });
+}
+
+ss_status committed_offsets(ss_source *src, ss_topic_partition *parts, size_t count, int timeout_ms, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::committed_offsets(s, parts, count, timeout_ms, e);
+    });
+}
+
+ss_status commit_offsets_with_metadata(ss_source *src, const ss_topic_partition *offsets, size_t count,
+                                       const char *metadata, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::commit_offsets(s, offsets, count, metadata, e);
+    });
+}
+
+ss_status group_metadata(ss_source *src, void *buf, size_t capacity, size_t *size, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::group_metadata(s, buf, capacity, size, e);
+    });
+}
+
 const ss_source_api kSourceApi = {
     sizeof(ss_source_api), source_create, source_destroy, source_interrupt, list_partitions, query_watermarks,
     offsets_for_times,     read_ranges,   commit_offsets, subscribe,        poll,            pause,
-    resume,
+    resume,                join_group,    committed_offsets, commit_offsets_with_metadata, group_metadata,
 };
 
 } // namespace

@@ -58,13 +58,19 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
             } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions)) {
                 src.log(SS_LOG_WARN, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
             }
+            // A group-mode member reads nothing itself: the host's readers read the ranges.
+            if (src.mode() == KafkaSource::Mode::Member)
+                rd_kafka_pause_partitions(rk, partitions);
             notify(src, SS_REBALANCE_ASSIGN, partitions);
             return;
         }
         if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-            if (rd_kafka_assignment_lost(rk))
+            const bool lost = rd_kafka_assignment_lost(rk);
+            if (lost)
                 src.log(SS_LOG_WARN, "kafka: partitions lost (session timed out); commits for them will fail");
-            notify(src, SS_REBALANCE_REVOKE, partitions);
+            // Only a member tells lost from revoked: its host aborts instead of committing.
+            const bool tell_lost = lost && src.mode() == KafkaSource::Mode::Member;
+            notify(src, tell_lost ? SS_REBALANCE_LOST : SS_REBALANCE_REVOKE, partitions);
         } else {
             src.log(SS_LOG_WARN, std::string("kafka: rebalance error: ") + rd_kafka_err2str(err));
         }
@@ -82,34 +88,72 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
     }
 }
 
-ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, ss_error *err) {
+namespace {
+
+// The group no longer counts this member as the owner: a rebalance moved the partitions,
+// or the session expired (or another process took its group.instance.id).
+bool is_fenced_error(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+    case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
+        return true;
+    default:
+        return false;
+    }
+}
+
+ss_status commit_error(KafkaSource &src, size_t count, rd_kafka_resp_err_t e, ss_error *err) {
+    const ss_status st = is_fenced_error(e)      ? SS_ERR_FENCED
+                         : is_transport_error(e) ? SS_ERR_UNREACHABLE
+                                                 : SS_ERR_BROKER;
+    return set_error(err, st, std::string("kafka: commit of ") + std::to_string(count) +
+                                  " offsets failed (brokers at " + src.bootstrap_servers() +
+                                  "): " + rd_kafka_err2name(e) + ": " + rd_kafka_err2str(e));
+}
+
+} // namespace
+
+ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, const char *metadata,
+                         ss_error *err) {
     if (!src.has_user_group())
         return set_error(err, SS_ERR_CONFIG, "kafka.group.id: committing offsets needs a consumer group; "
                                              "set kafka.group.id");
     if (count == 0)
         return SS_OK;
     TpList list(static_cast<int>(count));
-    for (size_t i = 0; i < count; ++i)
-        list.add(offsets[i].topic, offsets[i].partition, offsets[i].offset);
+    const size_t metadata_size = metadata ? std::strlen(metadata) : 0;
+    for (size_t i = 0; i < count; ++i) {
+        rd_kafka_topic_partition_t *p = list.add(offsets[i].topic, offsets[i].partition, offsets[i].offset);
+        if (metadata_size > 0) { // librdkafka copies it and frees it with the list
+            p->metadata = rd_kafka_mem_malloc(src.rk(), metadata_size);
+            std::memcpy(p->metadata, metadata, metadata_size);
+            p->metadata_size = metadata_size;
+        }
+    }
     rd_kafka_resp_err_t e = rd_kafka_commit(src.rk(), list.get(), 0 /* synchronous */);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+    if (e == RD_KAFKA_RESP_ERR__NO_OFFSET)
         return SS_OK;
-    ss_status st = is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER;
-    return set_error(err, st, std::string("kafka: commit of ") + std::to_string(count) +
-                                  " offsets failed (brokers at " + src.bootstrap_servers() +
-                                  "): " + rd_kafka_err2str(e));
+    for (int i = 0; i < list.size() && !e; ++i)
+        e = list[i].err;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return SS_OK;
+    return commit_error(src, count, e, err);
 }
 
-ss_status subscribe(KafkaSource &src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
-                    void *ctx, ss_error *err) {
+ss_status subscribe_as(KafkaSource::Mode mode, KafkaSource &src, const char *const *topics, size_t topic_count,
+                       ss_rebalance_fn on_rebalance, void *ctx, ss_error *err) {
     if (!src.has_user_group())
-        return set_error(err, SS_ERR_CONFIG, "kafka.group.id: subscribe (receiver mode) needs a consumer group; "
-                                             "set kafka.group.id");
+        return set_error(err, SS_ERR_CONFIG, "kafka.group.id: joining a group (receiver mode, or "
+                                             "stream.kafka.coordination=group) needs a consumer group; set "
+                                             "kafka.group.id (--group)");
     if (topic_count == 0)
         return set_error(err, SS_ERR_CONFIG, "kafka: subscribe needs at least one topic");
-    // Receiver mode needs its own handle: rebalance listener and the user's auto.offset.reset.
-    if (src.mode() != KafkaSource::Mode::Receiver || src.subscribed)
-        if (ss_status st = src.reopen(KafkaSource::Mode::Receiver, err); st != SS_OK)
+    // A subscribed handle is configured for its mode: rebalance listener, auto.offset.reset.
+    if (src.mode() != mode || src.subscribed)
+        if (ss_status st = src.reopen(mode, err); st != SS_OK)
             return st;
     src.on_rebalance = on_rebalance;
     src.rebalance_ctx = ctx;

@@ -5,10 +5,14 @@
 
 namespace streamsubmit::kafka {
 
-ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, ss_error *err);
+// Synchronous; `metadata` (may be NULL) goes with every partition. A member that no longer
+// owns a partition gets SS_ERR_FENCED.
+ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, const char *metadata,
+                         ss_error *err);
 
-ss_status subscribe(KafkaSource &src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
-                    void *ctx, ss_error *err);
+// subscribe (Mode::Receiver) and join_group (Mode::Member): reopens the handle for `mode`.
+ss_status subscribe_as(KafkaSource::Mode mode, KafkaSource &src, const char *const *topics, size_t topic_count,
+                       ss_rebalance_fn on_rebalance, void *ctx, ss_error *err);
 ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err);
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err);
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err);

@@ -119,13 +119,23 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     for (const auto &[k, v] : kDefaults)
         if (!user_gave(k) && rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_INTERNAL, std::string("kafka: default ") + k + ": " + errstr);
-    for (const auto &[k, v] : conf_)
+    for (const auto &[k, v] : conf_) {
+        // A direct-mode reader never joins the group: only the member takes its static identity.
+        if (mode == Mode::Direct && k == "group.instance.id")
+            continue;
         if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_CONFIG, "kafka." + k + ": " + errstr);
+    }
+    // A member only learns its partitions: cooperative-sticky moves only the partitions that
+    // must move, so the other instances keep reading through a rebalance.
+    if (mode == Mode::Member && !user_gave("partition.assignment.strategy"))
+        rd_kafka_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky", errstr, sizeof errstr);
 
     // Direct mode reads planned ranges: a lost offset must be reported, never skipped.
     // Receiver mode starts a new group where the user asked, by default at the beginning.
-    const char *reset = mode == Mode::Direct ? "error" : (user_gave("auto.offset.reset") ? nullptr : "earliest");
+    const char *reset = mode == Mode::Direct   ? "error"
+                        : mode == Mode::Member ? "latest" // never fetches: the reset is never used
+                                               : (user_gave("auto.offset.reset") ? nullptr : "earliest");
     if (reset && rd_kafka_conf_set(conf, "auto.offset.reset", reset, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
         return fail(SS_ERR_INTERNAL, std::string("kafka: auto.offset.reset: ") + errstr);
     // Direct mode completes ranges that end in an offset gap (transaction markers, compaction)
@@ -143,16 +153,16 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     // ("Local: Unknown group"); direct mode without kafka.group.id uses a private name that
     // never joins a group and never commits.
     if (user_group_.empty()) {
-        if (mode == Mode::Receiver)
-            return fail(SS_ERR_CONFIG, "kafka.group.id: subscribe (receiver mode) needs a consumer group; "
-                                       "set kafka.group.id");
+        if (mode != Mode::Direct)
+            return fail(SS_ERR_CONFIG, "kafka.group.id: joining a group (receiver mode, or "
+                                       "stream.kafka.coordination=group) needs a consumer group; set kafka.group.id");
         rd_kafka_conf_set(conf, "group.id", direct_group_.c_str(), errstr, sizeof errstr);
     }
 
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
-    if (mode == Mode::Receiver)
+    if (mode != Mode::Direct)
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);

@@ -16,7 +16,9 @@ namespace streamsubmit::kafka {
 
 class KafkaSource {
 public:
-    enum class Mode { Direct, Receiver };
+    // Direct: assign()ed range reads. Receiver: subscribed, fetching. Member: subscribed to
+    // coordinate a group-mode direct job, never fetching (assignments are paused).
+    enum class Mode { Direct, Receiver, Member };
 
     // Validates the configuration and opens a direct-mode consumer.
     static std::unique_ptr<KafkaSource> create(const ss_source_create_params *params, ss_error *err);
@@ -25,7 +27,8 @@ public:
     KafkaSource &operator=(const KafkaSource &) = delete;
 
     // Replaces the consumer handle with one configured for `mode` (receiver mode honours the
-    // user's auto.offset.reset, direct mode always uses "error").
+    // user's auto.offset.reset, direct mode always uses "error"; member mode defaults to
+    // cooperative-sticky assignment).
     ss_status reopen(Mode mode, ss_error *err);
     Mode mode() const { return mode_; }
 

@@ -12,7 +12,6 @@ import os
 import random
 import signal
 import tempfile
-import threading
 import time
 import unittest
 
@@ -46,33 +45,6 @@ def coverage(ranges, ends):
     lost = sum(len(set(range(end)) - seen.get(p, set())) for p, end in ends.items())
     unique = sum(len(s) for s in seen.values())
     return lost, total - unique
-
-
-class Producer(threading.Thread):
-    """Produces keyed records in small batches until stopped."""
-
-    def __init__(self, bootstrap, topic, per_round=150, pause=0.05):
-        super().__init__(daemon=True)
-        self.bootstrap, self.topic, self.per_round, self.pause = bootstrap, topic, per_round, pause
-        self.stopped = threading.Event()
-        self.produced = 0
-        self.error = None
-
-    def run(self):
-        try:
-            while not self.stopped.is_set():
-                kh.produce(self.bootstrap, self.topic, self.per_round, start=self.produced)
-                self.produced += self.per_round
-                time.sleep(self.pause)
-        except Exception as e:  # reported by stop()
-            self.error = e
-
-    def stop(self):
-        self.stopped.set()
-        self.join(timeout=60)
-        if self.error:
-            raise self.error
-        return self.produced
 
 
 class ReceiverModeOnRealKafka(RealKafkaTestCase):
@@ -165,7 +137,7 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
     def crash_loop(self, wal, kills=20):
         topic = self.topic("crash", 3)
         group = kh.unique_name("g")
-        producer = Producer(self.bootstrap, topic)
+        producer = kh.Producer(self.bootstrap, topic)
         producer.start()
         all_ranges, starts, replays = [], [], 0
         with tempfile.TemporaryDirectory() as tmp:
@@ -262,7 +234,7 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
     def test_two_instances_split_the_partitions_and_one_takes_over(self):
         topic = self.topic("split", 4)
         group = kh.unique_name("g")
-        producer = Producer(self.bootstrap, topic, per_round=40, pause=0.1)
+        producer = kh.Producer(self.bootstrap, topic, per_round=40, pause=0.1)
         producer.start()
         args = self.job(topic, group, "--conf", "stream.blockInterval=100ms")
         a, b = start(args), start(args)

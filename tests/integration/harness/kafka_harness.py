@@ -46,6 +46,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
@@ -395,3 +396,30 @@ def consume_group(group, topic, *, bootstrap=None, timeout=60):
            "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", topic]
     p = _run(cmd, timeout=timeout)
     return len(p.stdout.splitlines())
+
+
+class Producer(threading.Thread):
+    """Produces keyed records in small batches until stopped."""
+
+    def __init__(self, bootstrap, topic, per_round=150, pause=0.05):
+        super().__init__(daemon=True)
+        self.bootstrap, self.topic, self.per_round, self.pause = bootstrap, topic, per_round, pause
+        self.stopped = threading.Event()
+        self.produced = 0
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.stopped.is_set():
+                produce(self.bootstrap, self.topic, self.per_round, start=self.produced)
+                self.produced += self.per_round
+                time.sleep(self.pause)
+        except Exception as e:  # reported by stop()
+            self.error = e
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=60)
+        if self.error:
+            raise self.error
+        return self.produced
