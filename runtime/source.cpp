@@ -188,12 +188,14 @@ Status Source::commit_offsets(const OffsetMap &offsets) {
 }
 
 bool Source::supports_groups() const {
-    return api_->struct_size >= offsetof(ss_source_api, group_metadata) + sizeof(void *);
+    // Optional calls: a plugin may leave them NULL.
+    return api_->struct_size >= offsetof(ss_source_api, group_metadata) + sizeof(void *) && api_->join_group &&
+           api_->committed_offsets && api_->commit_offsets_with_metadata && api_->group_metadata;
 }
 
 namespace {
 Error groups_unsupported() {
-    return Error(ErrorKind::PluginLoad, "the Kafka plugin was built for plugin ABI 1.0, which has no group coordination",
+    return Error(ErrorKind::PluginLoad, "the Kafka plugin has no group coordination (it was built for a plugin ABI before 1.2)",
                  "stream.kafka.coordination=group", "use the streamsubmit-kafka plugin of this streamsubmit version");
 }
 } // namespace

@@ -146,7 +146,7 @@ class GroupModeOnRealKafka(RealKafkaTestCase):
         # Kafka's own tool shows the group's progress; the metadata names the batch.
         described = kh.kafka_tool("kafka-consumer-groups", "--bootstrap-server", self.bootstrap, "--describe",
                                   "--group", group)
-        self.assertIn(topic, described.stdout)
+        self.assertIn(topic, described.stdout.decode() if isinstance(described.stdout, bytes) else described.stdout)
 
     def test_starting_options_apply_only_to_partitions_never_committed(self):
         topic = self.topic(2, 400)
