@@ -61,6 +61,10 @@ ss_source *source_create(const ss_source_create_params *params, ss_error *err) {
 
 void source_destroy(ss_source *src) {
     try {
+        if (src && impl(src)->must_abandon()) {
+            impl(src)->abandon(); // deliberately never freed: see KafkaSource::must_abandon
+            return;
+        }
         delete impl(src);
     } catch (...) {
     }

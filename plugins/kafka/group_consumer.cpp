@@ -50,6 +50,7 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     try {
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+            src.ever_assigned = true;
             if (cooperative) {
                 if (rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions)) {
                     src.log(SS_LOG_WARN, std::string("kafka: incremental assign failed: ") + rd_kafka_error_string(e));

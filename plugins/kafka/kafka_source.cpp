@@ -103,10 +103,11 @@ bool KafkaSource::user_gave(std::string_view key) const {
 }
 
 void KafkaSource::log(ss_log_level level, std::string_view message) const {
-    if (!log_)
+    const ss_log_fn fn = log_.load(std::memory_order_acquire);
+    if (!fn)
         return;
     std::string m(message);
-    log_(log_ctx_, level, m.c_str());
+    fn(log_ctx_, level, m.c_str());
 }
 
 ss_status KafkaSource::open(Mode mode, ss_error *err) {
@@ -204,6 +205,19 @@ void KafkaSource::close_handle() {
         rd_kafka_queue_destroy(q);
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     closing = false;
+}
+
+bool KafkaSource::must_abandon() const {
+    return rk_ && subscribed && !ever_assigned && rd_kafka_version() < 0x02030000;
+}
+
+void KafkaSource::abandon() {
+    closing = true;
+    rd_kafka_consumer_close(rk_);
+    subscribed = false;
+    // The handle's threads live on until the process exits: nothing may reach the host.
+    rd_kafka_set_log_level(rk_, 0);
+    log_.store(nullptr, std::memory_order_release);
 }
 
 ss_status KafkaSource::reopen(Mode mode, ss_error *err) {

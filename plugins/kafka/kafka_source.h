@@ -59,6 +59,13 @@ public:
     void *rebalance_ctx = nullptr;
     bool closing = false; // suppresses on_rebalance while the handle is being closed
     bool subscribed = false;
+    bool ever_assigned = false; // a rebalance completed for this member (an empty assignment counts)
+
+    // librdkafka before 2.3 asserts in rd_kafka_destroy() for a cooperative-sticky member that
+    // never completed a rebalance (confluentinc/librdkafka#4312; Debian 12 ships 2.0.2). Such a
+    // source is closed (it leaves the group) and abandoned, its logging cut off, not destroyed.
+    bool must_abandon() const;
+    void abandon();
 
 private:
     KafkaSource() = default;
@@ -70,7 +77,7 @@ private:
     std::string bootstrap_;
     std::string user_group_;
     std::string direct_group_;
-    ss_log_fn log_ = nullptr;
+    std::atomic<ss_log_fn> log_{nullptr}; // cleared by abandon() while librdkafka threads may log
     void *log_ctx_ = nullptr;
 
     Mode mode_ = Mode::Direct;

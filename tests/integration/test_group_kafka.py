@@ -244,7 +244,8 @@ class GroupModeOnRealKafka(RealKafkaTestCase):
                     instances[victim].stop(signal.SIGKILL)
                     changes["kill -9"] += 1
                 elif action == "term":
-                    self.assertEqual(instances[victim].stop(signal.SIGTERM).returncode, EXIT_OK)
+                    proc = instances[victim].stop(signal.SIGTERM)
+                    self.assertEqual(proc.returncode, EXIT_OK, output_of(proc)[1][-3000:])
                     changes["SIGTERM (remove)"] += 1
                 elif action == "add":
                     instances[rng.choice(idle)].start()
