@@ -65,8 +65,8 @@ int main(int argc, char **argv) {
     set(conf, "enable.partition.eof", "true");
     set(conf, "auto.offset.reset", "error");
     if (plugin_defaults) {
-        set(conf, "queued.min.messages", "1000000");
-        set(conf, "queued.max.messages.kbytes", "262144");
+        set(conf, "queued.min.messages", "50000");
+        set(conf, "queued.max.messages.kbytes", "16384");
         set(conf, "fetch.wait.max.ms", "100");
     }
     for (auto &[k, v] : extra) set(conf, k, v);

@@ -114,9 +114,10 @@ constexpr std::array kKeys = {
               "0.1.0"},
     ConfigKey{"stream.receiver.maxRate", KeyType::Int, "0", "",
               "Receiver mode: records per second each receiver thread takes at most (0 = unlimited)", "0.1.0"},
-    ConfigKey{"stream.receiver.maxBufferedBytes", KeyType::Int, "268435456", "",
-              "Receiver mode: memory for received records not yet output; when full, fetching pauses until a batch "
-              "frees some (0 = unlimited)",
+    ConfigKey{"stream.receiver.maxBufferedBytes", KeyType::Int, "33554432", "",
+              "Receiver mode: memory for received records not yet output (key and value plus 40 bytes each), shared "
+              "by the receiver threads; at half full the batch closes early, when full receiving waits and after 1s "
+              "fetching pauses until a batch frees some (0 = unlimited; see MEMORY in the man page)",
               "0.1.0"},
     // --- packages (resolver/) ---
     ConfigKey{"resolver.packages", KeyType::List, "", "--packages",

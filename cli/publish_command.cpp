@@ -1,5 +1,6 @@
 #include "cli/publish_command.h"
 
+#include "cli/resolver_module.h"
 #include "resolver/publish.h"
 
 #include <cstdio>
@@ -38,7 +39,9 @@ void add_publish_command(CLI::App &app, CommandSelection &selection) {
             r.log = [](std::string_view line) {
                 std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
             };
-            return resolver::publish(r);
+            auto module = resolver_module();
+            if (!module) return module.error();
+            return (*module)->publish(r);
         };
     });
 }

@@ -2,6 +2,7 @@
 
 #include "cli/config.h"
 #include "cli/progress_line.h"
+#include "cli/resolver_module.h"
 #include "resolver/resolver.h"
 
 #include <cstdio>
@@ -68,6 +69,9 @@ Status apply_conf(ResolveArgs &a) {
 
 Status run(ResolveArgs &a) {
     if (auto st = apply_conf(a); !st) return st;
+    auto module = resolver_module();
+    if (!module) return module.error();
+    const resolver::ModuleApi &api = **module;
     resolver::ResolverSettings s;
     s.repositories = split_commas(a.repositories);
     s.default_repositories = split_commas({a.default_repositories});
@@ -78,7 +82,7 @@ Status run(ResolveArgs &a) {
     auto ttl = parse_duration(a.ttl);
     if (!ttl) return ttl.error();
     s.ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl);
-    auto policy = resolver::parse_checksum_policy(a.checksum_policy);
+    auto policy = api.parse_checksum_policy(a.checksum_policy);
     if (!policy) return policy.error();
     s.checksum_policy = *policy;
     if (!a.ca_bundle.empty()) s.ca_bundle = a.ca_bundle;
@@ -90,11 +94,11 @@ Status run(ResolveArgs &a) {
     };
     DownloadProgressLine progress; // on stderr while it is a terminal, not with --quiet
     if (!a.quiet) progress.attach(s);
-    auto res = resolver::resolve(split_commas(a.coordinates), s);
+    auto res = api.resolve(split_commas(a.coordinates), s);
     progress.finish(); // before the tree on stdout and any error on stderr
     if (!res) return res.error();
     const bool paths = !a.no_download;
-    const std::string text = a.list ? res->list_text(paths) : res->tree_text(paths);
+    const std::string text = a.list ? api.list_text(*res, paths) : api.tree_text(*res, paths);
     std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
     return ok_status();
@@ -103,6 +107,8 @@ Status run(ResolveArgs &a) {
 } // namespace
 
 Result<resolver::ResolverSettings> resolver_settings_from_config(const Config &config) {
+    auto module = resolver_module();
+    if (!module) return module.error();
     resolver::ResolverSettings s;
     s.repositories = config.get_list("resolver.userRepositories");
     s.default_repositories = config.get_list("resolver.repositories");
@@ -110,7 +116,7 @@ Result<resolver::ResolverSettings> resolver_settings_from_config(const Config &c
     s.offline = config.get_bool("resolver.offline");
     if (auto lock = config.get_string("resolver.lockfile"); !lock.empty()) s.lockfile = lock;
     s.ttl = std::chrono::duration_cast<std::chrono::seconds>(config.get_duration("resolver.ttl"));
-    auto policy = resolver::parse_checksum_policy(config.get_string("resolver.checksumPolicy"));
+    auto policy = (*module)->parse_checksum_policy(config.get_string("resolver.checksumPolicy"));
     if (!policy) return policy.error();
     s.checksum_policy = *policy;
     if (auto ca = config.get_string("resolver.caBundle"); !ca.empty()) s.ca_bundle = ca;

@@ -1,19 +1,27 @@
 // Receiver mode's unit of storage: the records one receiver thread got during one
 // block interval (stream.blockInterval), kept whole (key, value, position) because
 // once its offsets are committed Kafka will not deliver them again.
+//
+// Layout, for speed and a known memory cost: key and value bytes are copied once into
+// the block's arena (librdkafka's buffers are only valid during the poll callback); a
+// record is a fixed 40-byte entry pointing into it; topic names are stored once per
+// partition, with per-partition totals kept as records arrive, so reports, commits and
+// positions never walk the records.
 #pragma once
 
 #include "runtime/offset_range.h"
+#include "runtime/record_arena.h"
 
-#include <algorithm>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace streamsubmit::runtime {
 
+// One record as a value (tests, recovery and debugging; the hot path uses RecordView).
 struct ReceivedRecord {
     TopicPartition tp;
     int64_t offset = 0;
@@ -22,28 +30,77 @@ struct ReceivedRecord {
     std::string value;
 
     bool operator==(const ReceivedRecord &) const = default;
-    // Key and value bytes, what reports count as "bytes".
-    int64_t payload_bytes() const { return static_cast<int64_t>((key ? key->size() : 0) + value.size()); }
-    // An estimate of the memory the record holds, for stream.receiver.maxBufferedBytes.
-    size_t memory_bytes() const { return sizeof(ReceivedRecord) + tp.topic.size() + (key ? key->size() : 0) + value.size(); }
 };
 
-struct Block {
-    int receiver = 0;     // index of the receiver thread that made it
-    int64_t seq = 0;      // per receiver, increasing
-    int64_t time_ms = 0;  // epoch ms at which it was sealed
-    std::vector<ReceivedRecord> records;
-    size_t memory_bytes = 0;
+// A record of a block, pointing into it; valid as long as the block.
+struct RecordView {
+    const TopicPartition *tp = nullptr;
+    int64_t offset = 0;
+    int64_t timestamp_ms = -1;
+    std::optional<std::string_view> key;
+    std::string_view value;
+};
 
+// What a block holds of one partition.
+struct PartitionSummary {
+    TopicPartition tp;
+    int64_t first = 0; // lowest offset
+    int64_t next = 0;  // highest offset + 1: what to commit
+    int64_t records = 0;
+    int64_t bytes = 0; // key and value bytes, what reports count as "bytes"
+};
+
+class Block {
+public:
+    int receiver = 0;    // index of the receiver thread that made it
+    int64_t seq = 0;     // per receiver, increasing
+    int64_t time_ms = 0; // epoch ms at which it was sealed
+
+    static constexpr size_t kEntryBytes = 40; // what a record costs beyond its key and value
+
+    Block() = default;
+    explicit Block(std::shared_ptr<ChunkPool> pool, size_t expected_records = 0);
+    Block(Block &&) noexcept = default;
+    Block &operator=(Block &&) noexcept = default;
+
+    // Copies key and value into the block. key == nullptr: no key.
+    void add(std::string_view topic, int32_t partition, int64_t offset, int64_t timestamp_ms, const void *key,
+             size_t key_len, const void *value, size_t value_len);
+    void add(const ReceivedRecord &record);
+    // The same, for a record of the partition `slot` (from slot()): the hot path looks a
+    // partition up once per run of its records, not once per record.
+    uint32_t slot(std::string_view topic, int32_t partition);
+    void add_to(uint32_t slot, int64_t offset, int64_t timestamp_ms, const void *key, size_t key_len,
+                const void *value, size_t value_len);
+
+    size_t size() const { return records_.size(); }
+    bool empty() const { return records_.empty(); }
+    RecordView record(size_t i) const;
+    // The index into partitions() of record i.
+    uint32_t partition_index(size_t i) const { return records_[i].partition; }
+    std::vector<ReceivedRecord> to_records() const;
+
+    const std::vector<PartitionSummary> &partitions() const { return partitions_; }
     // Per partition, the next offset after the last record of the block: what to commit.
-    OffsetMap next_offsets() const {
-        OffsetMap out;
-        for (const auto &r : records) {
-            auto &next = out[r.tp];
-            next = std::max(next, r.offset + 1);
-        }
-        return out;
-    }
+    OffsetMap next_offsets() const;
+    int64_t payload_bytes() const;
+    // What the block costs in memory: arena chunks, record entries, partition table.
+    size_t memory_bytes() const;
+
+private:
+    struct Entry {
+        int64_t offset;
+        int64_t timestamp_ms;
+        const char *data; // key bytes then value bytes
+        uint32_t value_len;
+        int32_t key_len; // -1: no key
+        uint32_t partition; // index into partitions_
+    };
+    static_assert(sizeof(Entry) == kEntryBytes);
+
+    std::vector<Entry> records_;
+    std::vector<PartitionSummary> partitions_;
+    RecordArena arena_;
 };
 
 } // namespace streamsubmit::runtime

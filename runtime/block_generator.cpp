@@ -4,26 +4,25 @@
 
 namespace streamsubmit::runtime {
 
-BlockGenerator::BlockGenerator(int receiver, std::chrono::milliseconds interval, Clock::time_point start)
-    : receiver_(receiver), interval_(std::max(interval, std::chrono::milliseconds(1))), next_(start + interval_) {}
+BlockGenerator::BlockGenerator(int receiver, std::chrono::milliseconds interval, Clock::time_point start,
+                               std::shared_ptr<ChunkPool> pool)
+    : receiver_(receiver), interval_(std::max(interval, std::chrono::milliseconds(1))), next_(start + interval_),
+      pool_(std::move(pool)), current_(pool_) {}
 
 void BlockGenerator::add(const ss_record *records, size_t count) {
-    current_.records.reserve(current_.records.size() + count);
+    // Records come in runs of one partition; names are only valid during this call.
+    const char *topic = nullptr;
+    int32_t partition = 0;
+    uint32_t slot = 0;
     for (size_t i = 0; i < count; ++i) {
         const ss_record &r = records[i];
-        ReceivedRecord rec;
-        rec.tp = {r.topic ? r.topic : "", r.partition};
-        rec.offset = r.offset;
-        rec.timestamp_ms = r.timestamp_ms;
-        if (r.key) rec.key.emplace(static_cast<const char *>(r.key), r.key_len);
-        if (r.value) rec.value.assign(static_cast<const char *>(r.value), r.value_len);
-        add(std::move(rec));
+        if (i == 0 || r.topic != topic || r.partition != partition) {
+            topic = r.topic;
+            partition = r.partition;
+            slot = current_.slot(topic ? std::string_view(topic) : std::string_view(), partition);
+        }
+        current_.add_to(slot, r.offset, r.timestamp_ms, r.key, r.key_len, r.value, r.value_len);
     }
-}
-
-void BlockGenerator::add(ReceivedRecord record) {
-    current_.memory_bytes += record.memory_bytes();
-    current_.records.push_back(std::move(record));
 }
 
 std::optional<Block> BlockGenerator::tick(Clock::time_point now, int64_t epoch_ms) {
@@ -34,9 +33,9 @@ std::optional<Block> BlockGenerator::tick(Clock::time_point now, int64_t epoch_m
 }
 
 std::optional<Block> BlockGenerator::seal(int64_t epoch_ms) {
-    if (current_.records.empty()) return std::nullopt;
+    if (current_.empty()) return std::nullopt;
     Block out = std::move(current_);
-    current_ = Block{};
+    current_ = Block(pool_, out.size()); // the next block is likely as large: no regrowing of its index
     out.receiver = receiver_;
     out.seq = next_seq_++;
     out.time_ms = epoch_ms;

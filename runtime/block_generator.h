@@ -8,6 +8,7 @@
 #include <streamsubmit/plugin.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
 namespace streamsubmit::runtime {
@@ -16,10 +17,11 @@ class BlockGenerator {
 public:
     using Clock = std::chrono::steady_clock;
 
-    BlockGenerator(int receiver, std::chrono::milliseconds interval, Clock::time_point start);
+    // `pool`: where blocks take their arena chunks (may be null).
+    BlockGenerator(int receiver, std::chrono::milliseconds interval, Clock::time_point start,
+                   std::shared_ptr<ChunkPool> pool = nullptr);
 
     void add(const ss_record *records, size_t count);
-    void add(ReceivedRecord record);
 
     // When the current block is due.
     Clock::time_point next_boundary() const { return next_; }
@@ -32,14 +34,16 @@ public:
     // boundaries stay where they are.
     std::optional<Block> seal(int64_t epoch_ms);
 
-    size_t buffered_bytes() const { return current_.memory_bytes; }
-    size_t buffered_records() const { return current_.records.size(); }
+    size_t buffered_bytes() const { return current_.memory_bytes(); }
+    size_t buffered_records() const { return current_.size(); }
+    const Block &current() const { return current_; }
 
 private:
     int receiver_;
     std::chrono::milliseconds interval_;
     Clock::time_point next_;
     int64_t next_seq_ = 0;
+    std::shared_ptr<ChunkPool> pool_;
     Block current_;
 };
 

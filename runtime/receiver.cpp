@@ -15,6 +15,12 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr size_t kMaxPollRecords = 4096;
+// A full buffer first just stops taking records: librdkafka stops fetching by itself once
+// its queue is full (queued.max.messages.kbytes), and nothing is fetched twice. Only if
+// it stays full this long are the partitions paused, because pausing drops librdkafka's
+// prefetched records (they are fetched again on resume) but keeps rebalances served.
+constexpr milliseconds kPauseAfter(1000);
+constexpr milliseconds kFullWait(20);
 
 bool is_transient(ss_status status) {
     return status == SS_ERR_UNREACHABLE || status == SS_ERR_TIMEOUT || status == SS_ERR_BROKER;
@@ -30,7 +36,7 @@ double burst_for(int64_t rate, std::chrono::milliseconds block_interval) {
 Receiver::Receiver(int index, std::string topic, std::unique_ptr<Source> source, ReceiverHub &hub,
                    ReceiverSettings settings, Diagnostics diagnostics)
     : index_(index), topic_(std::move(topic)), source_(std::move(source)), hub_(hub), settings_(settings),
-      diagnostics_(std::move(diagnostics)), generator_(index, settings.block_interval, Clock::now()),
+      diagnostics_(std::move(diagnostics)), generator_(index, settings.block_interval, Clock::now(), hub.chunk_pool()),
       limiter_(hub.rate_limit(), burst_for(hub.rate_limit(), settings.block_interval), Clock::now()) {}
 
 void Receiver::warn(std::string_view message) const {
@@ -50,7 +56,16 @@ Status Receiver::receive_loop() {
         if (!settings_.write_ahead_log)
             if (auto st = commit_posted(); !st) return st;
         if (auto st = store(generator_.tick(Clock::now(), epoch_ms_now())); !st) return st;
-        if (auto st = apply_backpressure(); !st) return st;
+        // A block that reached its share of the buffer is sealed early: the driver can then
+        // output it (and free it) without waiting for the block interval.
+        if (generator_.buffered_bytes() >= hub_.block_limit())
+            if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+        bool wait = false;
+        if (auto st = apply_backpressure(wait); !st) return st;
+        if (wait) { // full for a moment: the driver is outputting a batch
+            hub_.wait_for_room(kFullWait);
+            continue;
+        }
 
         const auto now = Clock::now();
         const int64_t rate = hub_.rate_limit();
@@ -62,7 +77,7 @@ Status Receiver::receive_loop() {
         // already fetched: take one record at a time then, so the buffer stays near its bound.
         // Otherwise take no more than the buffer has room for, by the average record size so far.
         int64_t cap = static_cast<int64_t>(kMaxPollRecords);
-        if (const size_t room = hub_.room(generator_.buffered_bytes()); room != SIZE_MAX)
+        if (const size_t room = hub_.room(index_, generator_.buffered_bytes()); room != SIZE_MAX)
             cap = std::clamp<int64_t>(static_cast<int64_t>(room / std::max<size_t>(1, average_record_bytes_)), 1, cap);
         const int64_t want = std::min(limiter_.available(now, paused_ ? 1 : cap), hub_.batch_room(index_));
         if (want <= 0) { // stream.receiver.maxRate or backpressure: wait for a token or for the next batch
@@ -108,15 +123,22 @@ int Receiver::on_records(void *ctx, const ss_record *records, size_t count) noex
 }
 
 void Receiver::take_records(const ss_record *records, size_t count) {
-    const size_t before = generator_.buffered_bytes();
     generator_.add(records, count);
-    if (count > 0) // a moving average of the memory one record takes
-        average_record_bytes_ = (average_record_bytes_ * 7 + (generator_.buffered_bytes() - before) / count) / 8;
+    // What one record costs (its bytes and its entry; arena chunks are not counted, so a new
+    // block's first chunk does not shrink the polls), to size the next poll.
+    if (const size_t n = generator_.buffered_records(); n > 0)
+        average_record_bytes_ = static_cast<size_t>(generator_.current().payload_bytes()) / n + Block::kEntryBytes;
     limiter_.take(static_cast<int64_t>(count));
     hub_.took(index_, static_cast<int64_t>(count));
-    for (size_t i = 0; i < count; ++i) {
-        auto &next = poll_positions_[TopicPartition{records[i].topic, records[i].partition}];
-        next = std::max(next, records[i].offset + 1);
+    // Positions for --until latest: records come in runs of one partition, one update per run.
+    for (size_t i = 0; i < count;) {
+        int64_t next = records[i].offset + 1;
+        size_t j = i + 1;
+        for (; j < count && records[j].partition == records[i].partition && records[j].topic == records[i].topic; ++j)
+            next = std::max(next, records[j].offset + 1);
+        auto &pos = poll_positions_[TopicPartition{records[i].topic ? records[i].topic : "", records[i].partition}];
+        pos = std::max(pos, next);
+        i = j;
     }
 }
 
@@ -181,11 +203,19 @@ Status Receiver::commit(const OffsetMap &offsets) {
 
 Status Receiver::commit_posted() { return commit(hub_.take_commits(index_)); }
 
-Status Receiver::apply_backpressure() {
-    const bool full = hub_.over_limit(generator_.buffered_bytes());
+Status Receiver::apply_backpressure(bool &wait) {
+    const bool full = hub_.over_limit(index_, generator_.buffered_bytes());
     if (full) {
         // The open block goes to the driver so that the next batch can free it.
         if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+        if (!paused_) {
+            const auto now = Clock::now();
+            if (!full_since_) full_since_ = now;
+            if (now - *full_since_ < kPauseAfter) {
+                wait = true;
+                return ok_status();
+            }
+        }
         if ((paused_ && !repause_) || assigned_.empty()) return ok_status();
         if (auto st = source_->pause({assigned_.begin(), assigned_.end()}); !st) return st;
         if (!paused_ && diagnostics_)
@@ -195,7 +225,7 @@ Status Receiver::apply_backpressure() {
         paused_ = true;
         repause_ = false;
         hub_.set_paused(index_, true);
-    } else if (paused_) {
+    } else if (full_since_ = std::nullopt; paused_) {
         if (!assigned_.empty())
             if (auto st = source_->resume({assigned_.begin(), assigned_.end()}); !st) return st;
         paused_ = false;

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -48,7 +49,8 @@ private:
     Status store(std::optional<Block> block);
     Status commit(const OffsetMap &offsets);
     Status commit_posted();
-    Status apply_backpressure();
+    // `wait`: the buffer is full but was not for long; wait for room instead of polling.
+    Status apply_backpressure(bool &wait);
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
     void warn(std::string_view message) const;
 
@@ -63,6 +65,7 @@ private:
 
     std::set<TopicPartition> assigned_;
     bool paused_ = false;
+    std::optional<std::chrono::steady_clock::time_point> full_since_; // the buffer has been full since
     bool repause_ = false;               // partitions were assigned while paused
     std::optional<Error> callback_error_; // from inside poll(), reported after it returns
     OffsetMap poll_positions_;            // filled by on_records during one poll

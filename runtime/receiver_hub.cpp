@@ -4,9 +4,16 @@
 #include <cstdint>
 
 namespace streamsubmit::runtime {
+namespace {
+
+constexpr size_t kUnlimitedPoolBytes = 64u << 20;
+
+} // namespace
 
 ReceiverHub::ReceiverHub(int receivers, WriteAheadLog *wal, int64_t open_batch, size_t max_buffered_bytes)
     : wal_(wal), open_batch_(open_batch), max_bytes_(max_buffered_bytes),
+      // Without a limit the pool keeps what a default-sized buffer would.
+      pool_(std::make_shared<ChunkPool>(max_buffered_bytes > 0 ? max_buffered_bytes : kUnlimitedPoolBytes)),
       receivers_(static_cast<size_t>(std::max(receivers, 0))) {}
 
 Status ReceiverHub::store(Block block) {
@@ -15,20 +22,47 @@ Status ReceiverHub::store(Block block) {
         if (auto st = wal_->append(open_batch_, block); !st) return st;
     auto &r = receivers_.at(static_cast<size_t>(block.receiver));
     r.stored_seq = std::max(r.stored_seq, block.seq);
-    buffered_ += block.memory_bytes;
+    const size_t bytes = block.memory_bytes();
+    set_open_locked(block.receiver, 0); // the block was the receiver's open one
+    buffered_ += bytes;
+    pending_bytes_ += bytes;
     pending_.push_back(std::move(block));
+    if (max_bytes_ > 0 && pending_bytes_ >= max_bytes_ / 2 && !flush_requested_) {
+        flush_requested_ = true;
+        cv_.notify_all();
+    }
     return ok_status();
 }
 
-bool ReceiverHub::over_limit(size_t own) const {
-    std::lock_guard lock(mu_);
-    return max_bytes_ > 0 && buffered_ + own >= max_bytes_;
+void ReceiverHub::set_open_locked(int receiver, size_t own) {
+    auto &r = receivers_.at(static_cast<size_t>(receiver));
+    open_bytes_ = open_bytes_ - r.open_bytes + own;
+    r.open_bytes = own;
 }
 
-size_t ReceiverHub::room(size_t own) const {
+bool ReceiverHub::over_limit(int receiver, size_t own) {
     std::lock_guard lock(mu_);
+    set_open_locked(receiver, own);
+    return max_bytes_ > 0 && total_locked() >= max_bytes_;
+}
+
+size_t ReceiverHub::room(int receiver, size_t own) {
+    std::lock_guard lock(mu_);
+    set_open_locked(receiver, own);
     if (max_bytes_ == 0) return SIZE_MAX;
-    return max_bytes_ > buffered_ + own ? max_bytes_ - buffered_ - own : 0;
+    // Each receiver gets its share of what is left: they poll at the same time, and
+    // together they must not take more than the room there is.
+    return max_bytes_ > total_locked() ? (max_bytes_ - total_locked()) / std::max<size_t>(1, receivers_.size()) : 0;
+}
+
+void ReceiverHub::wait_for_room(std::chrono::milliseconds max_wait) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, max_wait, [&] { return total_locked() < max_bytes_ || stopping_ || finished_ || failure_; });
+}
+
+size_t ReceiverHub::block_limit() const {
+    if (max_bytes_ == 0) return SIZE_MAX;
+    return std::max<size_t>(1, max_bytes_ / (4 * std::max<size_t>(1, receivers_.size())));
 }
 
 bool ReceiverHub::stopping() const {
@@ -63,6 +97,7 @@ void ReceiverHub::wait_commits(int receiver, std::chrono::milliseconds max_wait)
 
 void ReceiverHub::receiver_stopped(int receiver) {
     std::lock_guard lock(mu_);
+    set_open_locked(receiver, 0);
     receivers_.at(static_cast<size_t>(receiver)).stopped = true;
     cv_.notify_all();
 }
@@ -130,13 +165,14 @@ ReceiverHub::Cut ReceiverHub::cut() {
     for (auto &r : receivers_) r.room = batch_budget_;
     Cut out{open_batch_++, std::move(pending_)};
     pending_.clear();
+    pending_bytes_ = 0;
     return out;
 }
 
 Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
     std::lock_guard lock(mu_);
     for (const auto &b : cut.blocks) {
-        buffered_ -= std::min(buffered_, b.memory_bytes);
+        buffered_ -= std::min(buffered_, b.memory_bytes());
         auto &r = receivers_.at(static_cast<size_t>(b.receiver));
         r.output_seq = std::max(r.output_seq, b.seq);
         if (post_commits)

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -27,11 +28,23 @@ public:
     // ---- receiver threads ----
     // Appends the block to the log (fsynced) when there is one, then queues it for the open
     // batch; both under one lock, so the batch that takes it is the one its segment names.
+    // Once the open batch holds half the buffer, asks the driver for an early batch: a full
+    // buffer would otherwise wait for the batch interval (and pause fetching meanwhile).
     Status store(Block block);
-    // Sealed blocks plus `own` (the caller's open block) reach stream.receiver.maxBufferedBytes.
-    bool over_limit(size_t own) const;
-    // Bytes left before the limit (SIZE_MAX without one).
-    size_t room(size_t own) const;
+    // Both record `own`, the size of the caller's open block, so that every receiver's open
+    // block counts against the limit.
+    // Sealed and open blocks reach stream.receiver.maxBufferedBytes.
+    bool over_limit(int receiver, size_t own);
+    // This receiver's share of the bytes left before the limit (SIZE_MAX without one).
+    size_t room(int receiver, size_t own);
+    // The size at which a receiver seals its open block before the block interval ends:
+    // a quarter of the buffer shared by the receivers, so that blocks flow to the driver
+    // while the others fill (SIZE_MAX without a limit).
+    size_t block_limit() const;
+    // Waits until the buffer has room, the job stops, or `max_wait` has passed.
+    void wait_for_room(std::chrono::milliseconds max_wait);
+    // Where the receivers' blocks take their arena chunks, so freed blocks' memory is reused.
+    const std::shared_ptr<ChunkPool> &chunk_pool() const { return pool_; }
     bool stopping() const;
     bool finished() const;
     // Without the log: asks the driver for an early batch and waits until every block this
@@ -87,10 +100,17 @@ private:
     WriteAheadLog *wal_;
     int64_t open_batch_;
     size_t max_bytes_;
-    size_t buffered_ = 0;
+    std::shared_ptr<ChunkPool> pool_;
+    size_t buffered_ = 0;      // sealed blocks not yet freed (open batch and the one being output)
+    size_t pending_bytes_ = 0; // sealed blocks of the open batch
+    size_t open_bytes_ = 0;    // the receivers' open blocks
     std::vector<Block> pending_;
 
+    size_t total_locked() const { return buffered_ + open_bytes_; }
+    void set_open_locked(int receiver, size_t own);
+
     struct PerReceiver {
+        size_t open_bytes = 0;
         int64_t stored_seq = -1;
         int64_t output_seq = -1;
         OffsetMap commits;

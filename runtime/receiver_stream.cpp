@@ -22,19 +22,41 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// The records of one range, from every block that holds some, in offset order.
-std::vector<const ReceivedRecord *> records_of(const OffsetRange &range, const std::vector<Block> &blocks) {
-    std::vector<const ReceivedRecord *> out;
-    for (const auto &block : blocks)
-        for (const auto &r : block.records)
-            if (r.tp == range.tp) out.push_back(&r);
-    std::sort(out.begin(), out.end(), [](const auto *a, const auto *b) { return a->offset < b->offset; });
+// Where each record of the batch is: its block and its index there.
+struct RecordRef {
+    const Block *block;
+    size_t index;
+};
+
+// The batch's records by range (the index into `ranges`), each range in offset order: one
+// pass over the records, a partition looked up once per block.
+std::vector<std::vector<RecordRef>> records_by_range(const std::vector<OffsetRange> &ranges,
+                                                     const std::vector<Block> &blocks) {
+    std::map<TopicPartition, size_t> range_of;
+    for (size_t i = 0; i < ranges.size(); ++i) range_of.emplace(ranges[i].tp, i);
+    std::vector<std::vector<RecordRef>> out(ranges.size());
+    std::vector<size_t> slot_range;
+    for (const auto &block : blocks) {
+        slot_range.clear();
+        for (const auto &p : block.partitions()) {
+            const auto it = range_of.find(p.tp);
+            slot_range.push_back(it == range_of.end() ? SIZE_MAX : it->second);
+            if (it != range_of.end()) out[it->second].reserve(out[it->second].size() + static_cast<size_t>(p.records));
+        }
+        for (size_t i = 0; i < block.size(); ++i)
+            if (const size_t r = slot_range[block.partition_index(i)]; r != SIZE_MAX) out[r].push_back({&block, i});
+    }
+    for (auto &refs : out) { // blocks of one partition from two receivers (a rebalance) may interleave
+        auto offset = [](const RecordRef &x) { return x.block->record(x.index).offset; };
+        if (!std::is_sorted(refs.begin(), refs.end(), [&](const auto &a, const auto &b) { return offset(a) < offset(b); }))
+            std::stable_sort(refs.begin(), refs.end(), [&](const auto &a, const auto &b) { return offset(a) < offset(b); });
+    }
     return out;
 }
 
-ss_record to_c(const ReceivedRecord &r) {
-    return ss_record{r.tp.topic.c_str(),
-                     r.tp.partition,
+ss_record to_c(const RecordView &r) {
+    return ss_record{r.tp->topic.c_str(),
+                     r.tp->partition,
                      r.offset,
                      r.timestamp_ms,
                      r.key ? r.key->data() : nullptr,
@@ -49,17 +71,20 @@ ss_record to_c(const ReceivedRecord &r) {
                      sizeof(ss_header)};
 }
 
-// Hands a batch's records to the application, range by range, on the driver thread.
+// Hands a batch's records to the application, range by range, on the driver thread; the
+// records point into the blocks (no copy).
 Status process_blocks(Application &app, const ApplicationBatch &batch, const std::vector<OffsetRange> &ranges,
                       const std::vector<Block> &blocks) {
     constexpr size_t kChunk = 4096;
     std::vector<ss_record> chunk;
     chunk.reserve(kChunk);
+    const auto by_range = records_by_range(ranges, blocks);
     for (size_t i = 0; i < ranges.size(); ++i) {
-        const auto records = records_of(ranges[i], blocks);
+        const auto &records = by_range[i];
         for (size_t at = 0; at < records.size(); at += kChunk) {
             chunk.clear();
-            for (size_t k = at; k < std::min(records.size(), at + kChunk); ++k) chunk.push_back(to_c(*records[k]));
+            for (size_t k = at; k < std::min(records.size(), at + kChunk); ++k)
+                chunk.push_back(to_c(records[k].block->record(records[k].index)));
             if (auto st = app.process(batch, i, chunk.data(), chunk.size()); !st) return st;
         }
         if (auto st = app.finish_range(batch, i); !st) return st;
@@ -87,14 +112,14 @@ int64_t per_receiver_rate(std::optional<double> stream_rate, int receivers, int6
 BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block> &blocks) {
     std::map<TopicPartition, RangeReport> by_tp;
     for (const auto &block : blocks)
-        for (const auto &r : block.records) {
-            auto [it, fresh] = by_tp.try_emplace(r.tp);
+        for (const auto &p : block.partitions()) {
+            auto [it, fresh] = by_tp.try_emplace(p.tp);
             RangeReport &range = it->second;
-            if (fresh) range.range = {r.tp, r.offset, r.offset + 1};
-            range.range.from = std::min(range.range.from, r.offset);
-            range.range.until = std::max(range.range.until, r.offset + 1);
-            range.records += 1;
-            range.bytes += r.payload_bytes();
+            if (fresh) range.range = {p.tp, p.first, p.next};
+            range.range.from = std::min(range.range.from, p.first);
+            range.range.until = std::max(range.range.until, p.next);
+            range.records += p.records;
+            range.bytes += p.bytes;
         }
     BatchReport report;
     report.id = id;
@@ -305,9 +330,10 @@ Status ReceiverStream::run() {
         due.reset();
         if (!stopping) {
             const bool tick = Clock::now() >= next_tick;
+            // An early batch (full buffer, revocation) counts towards --max-batches too.
             const bool last = s.stop.requested() ||
-                              (tick && o.max_batches > 0 && s.batches + 1 >= o.max_batches) ||
-                              (tick && o.until_latest && hub.reached(target, o.idle_end));
+                              ((tick || flush) && o.max_batches > 0 && s.batches + 1 >= o.max_batches) ||
+                              (o.until_latest && hub.reached(target, o.idle_end)); // not only on a tick: end promptly
             if (last) { // the receivers finish their blocks first; then the final batch takes everything
                 hub.begin_stop();
                 stopping = true;
@@ -317,7 +343,7 @@ Status ReceiverStream::run() {
                 due = next_tick;
                 next_tick += interval;
             }
-            if (!flush && (last || !tick)) continue;
+            if (last || (!flush && !tick)) continue;
         } else if (hub.all_stopped()) {
             result = run_batch();
             break;

@@ -23,6 +23,7 @@ constexpr uint8_t kBlockRecord = 1;
 constexpr size_t kFrameHeader = 8;                    // length + CRC
 constexpr uint32_t kMaxPayload = 1u << 30;            // anything larger is not a length we wrote
 constexpr size_t kMinPayload = 1 + 8 + 4 + 8 + 8 + 4; // an empty block
+constexpr size_t kKeptBuffer = 16u << 20;             // the encoding buffer kept between appends
 
 Error io_error(const std::string &what, const fs::path &path, int err) {
     return Error(ErrorKind::Runtime, fmt::format("{}: {}", what, std::strerror(err)), path.string(),
@@ -35,11 +36,7 @@ Error corrupt(const fs::path &path, size_t offset, const std::string &why) {
                  "(their offsets are already committed to Kafka)");
 }
 
-// Little-endian encoding, whatever the host.
-void put(std::string &out, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-}
-
+// Little-endian decoding, whatever the host.
 uint64_t get(std::string_view in, size_t pos, int bytes) {
     uint64_t v = 0;
     for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
@@ -57,9 +54,9 @@ public:
         pos_ += static_cast<size_t>(bytes);
         return v;
     }
-    std::string bytes(size_t n) {
+    std::string_view bytes(size_t n) {
         if (!need(n)) return {};
-        std::string s(in_.substr(pos_, n));
+        const std::string_view s = in_.substr(pos_, n);
         pos_ += n;
         return s;
     }
@@ -84,18 +81,17 @@ std::optional<Block> decode_block(std::string_view payload, int64_t &batch_id) {
     b.time_ms = static_cast<int64_t>(r.num(8));
     const uint64_t count = r.num(4);
     if (!r.ok() || count > payload.size()) return std::nullopt;
-    b.records.reserve(count);
     for (uint64_t i = 0; i < count && r.ok(); ++i) {
-        ReceivedRecord rec;
-        rec.tp.topic = r.bytes(r.num(2));
-        rec.tp.partition = static_cast<int32_t>(r.num(4));
-        rec.offset = static_cast<int64_t>(r.num(8));
-        rec.timestamp_ms = static_cast<int64_t>(r.num(8));
+        const std::string_view topic = r.bytes(r.num(2));
+        const auto partition = static_cast<int32_t>(r.num(4));
+        const auto offset = static_cast<int64_t>(r.num(8));
+        const auto timestamp_ms = static_cast<int64_t>(r.num(8));
         const auto key_len = static_cast<int32_t>(r.num(4));
-        if (key_len >= 0) rec.key = r.bytes(static_cast<size_t>(key_len));
-        rec.value = r.bytes(r.num(4));
-        b.memory_bytes += rec.memory_bytes();
-        b.records.push_back(std::move(rec));
+        const std::string_view key = key_len >= 0 ? r.bytes(static_cast<size_t>(key_len)) : std::string_view();
+        const std::string_view value = r.bytes(r.num(4));
+        if (!r.ok()) break;
+        b.add(topic, partition, offset, timestamp_ms, key_len >= 0 ? key.data() : nullptr, key.size(), value.data(),
+              value.size());
     }
     if (!r.ok() || !r.done()) return std::nullopt;
     return b;
@@ -170,7 +166,7 @@ Result<WalSegment> read_segment(const fs::path &path, int64_t batch_id, bool new
                                     "(a crash during a write; the record was never committed)",
                                     path.string(), pos, why, data.size() - pos));
         if (auto st = truncate_file(path, pos); !st) return st.error();
-        return seg;
+        return std::move(seg);
     };
 
     if (data.empty()) return seg; // created, then a crash before its header was written
@@ -202,37 +198,70 @@ Result<WalSegment> read_segment(const fs::path &path, int64_t batch_id, bool new
 
 } // namespace
 
-std::string wal_encode_block(int64_t batch_id, const Block &block) {
-    std::string out;
-    size_t size = kMinPayload + 12;
-    for (const auto &r : block.records) size += 34 + r.tp.topic.size() + (r.key ? r.key->size() : 0) + r.value.size();
-    out.reserve(size);
-    put(out, kBlockRecord, 1);
-    put(out, static_cast<uint64_t>(batch_id), 8);
-    put(out, static_cast<uint64_t>(block.receiver), 4);
-    put(out, static_cast<uint64_t>(block.seq), 8);
-    put(out, static_cast<uint64_t>(block.time_ms), 8);
-    put(out, block.records.size(), 4);
-    for (const auto &r : block.records) {
-        put(out, r.tp.topic.size(), 2);
-        out += r.tp.topic;
-        put(out, static_cast<uint32_t>(r.tp.partition), 4);
-        put(out, static_cast<uint64_t>(r.offset), 8);
-        put(out, static_cast<uint64_t>(r.timestamp_ms), 8);
-        put(out, r.key ? r.key->size() : 0xFFFFFFFFu, 4);
-        if (r.key) out += *r.key;
-        put(out, r.value.size(), 4);
-        out += r.value;
+namespace {
+
+// Writes little-endian integers at a cursor into a buffer sized beforehand.
+class Writer {
+public:
+    explicit Writer(char *at) : at_(at) {}
+    void num(uint64_t v, int bytes) {
+        for (int i = 0; i < bytes; ++i) *at_++ = static_cast<char>((v >> (8 * i)) & 0xFFu);
     }
+    void bytes(std::string_view s) {
+        if (!s.empty()) std::memcpy(at_, s.data(), s.size());
+        at_ += s.size();
+    }
+
+private:
+    char *at_;
+};
+
+size_t encoded_size(const Block &block) {
+    size_t size = kMinPayload;
+    for (const auto &p : block.partitions()) size += static_cast<size_t>(p.records) * (30 + p.tp.topic.size());
+    return size + static_cast<size_t>(block.payload_bytes());
+}
+
+// The payload of one block, written at `at` (encoded_size(block) bytes).
+void encode_block_at(char *at, int64_t batch_id, const Block &block) {
+    Writer w(at);
+    w.num(kBlockRecord, 1);
+    w.num(static_cast<uint64_t>(batch_id), 8);
+    w.num(static_cast<uint64_t>(block.receiver), 4);
+    w.num(static_cast<uint64_t>(block.seq), 8);
+    w.num(static_cast<uint64_t>(block.time_ms), 8);
+    w.num(block.size(), 4);
+    for (size_t i = 0; i < block.size(); ++i) {
+        const RecordView r = block.record(i);
+        w.num(r.tp->topic.size(), 2);
+        w.bytes(r.tp->topic);
+        w.num(static_cast<uint32_t>(r.tp->partition), 4);
+        w.num(static_cast<uint64_t>(r.offset), 8);
+        w.num(static_cast<uint64_t>(r.timestamp_ms), 8);
+        w.num(r.key ? r.key->size() : 0xFFFFFFFFu, 4);
+        if (r.key) w.bytes(*r.key);
+        w.num(r.value.size(), 4);
+        w.bytes(r.value);
+    }
+}
+
+void frame_header_at(char *at, std::string_view payload) {
+    Writer w(at);
+    w.num(payload.size(), 4);
+    w.num(crc32c_extend(crc32c(at, 4), payload.data(), payload.size()), 4);
+}
+
+} // namespace
+
+std::string wal_encode_block(int64_t batch_id, const Block &block) {
+    std::string out(encoded_size(block), '\0');
+    encode_block_at(out.data(), batch_id, block);
     return out;
 }
 
 std::string wal_frame(std::string_view payload) {
-    std::string out;
-    out.reserve(kFrameHeader + payload.size());
-    put(out, payload.size(), 4);
-    const uint32_t crc = crc32c_extend(crc32c(out.data(), 4), payload.data(), payload.size());
-    put(out, crc, 4);
+    std::string out(kFrameHeader, '\0');
+    frame_header_at(out.data(), payload);
     out += payload;
     return out;
 }
@@ -252,7 +281,8 @@ Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir) {
 }
 
 WriteAheadLog::WriteAheadLog(WriteAheadLog &&other) noexcept
-    : dir_(std::move(other.dir_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_) {}
+    : dir_(std::move(other.dir_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_),
+      buffer_(std::move(other.buffer_)), buffer_size_(std::exchange(other.buffer_size_, 0)) {}
 
 WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
     if (this != &other) {
@@ -260,6 +290,8 @@ WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
         dir_ = std::move(other.dir_);
         fd_ = std::exchange(other.fd_, -1);
         fd_batch_ = other.fd_batch_;
+        buffer_ = std::move(other.buffer_);
+        buffer_size_ = std::exchange(other.buffer_size_, 0);
     }
     return *this;
 }
@@ -309,7 +341,21 @@ Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
             if (auto st = fsync_dir(dir_); !st) return st;
         }
     }
-    if (auto st = write_all(fd_, wal_frame(wal_encode_block(batch_id, block)), path); !st) return st;
+    // One buffer, reused: frame header and payload encoded in place, written with one call.
+    const size_t payload = encoded_size(block);
+    const size_t size = kFrameHeader + payload;
+    if (buffer_size_ < size) {
+        buffer_.reset(new char[size]);
+        buffer_size_ = size;
+    }
+    encode_block_at(buffer_.get() + kFrameHeader, batch_id, block);
+    frame_header_at(buffer_.get(), std::string_view(buffer_.get() + kFrameHeader, payload));
+    const Status written = write_all(fd_, std::string_view(buffer_.get(), size), path);
+    if (buffer_size_ > kKeptBuffer) { // a large block's buffer is not kept between appends
+        buffer_.reset();
+        buffer_size_ = 0;
+    }
+    if (!written) return written;
     if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", path, errno);
     return ok_status();
 }

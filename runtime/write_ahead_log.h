@@ -15,6 +15,7 @@
 #include "runtime/block.h"
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,8 @@ private:
     std::filesystem::path dir_;
     int fd_ = -1;
     int64_t fd_batch_ = -1;
+    std::unique_ptr<char[]> buffer_; // one encoded block, reused
+    size_t buffer_size_ = 0;
 };
 
 // The record framing and block payload, exposed for tests.

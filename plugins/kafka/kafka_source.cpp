@@ -12,14 +12,19 @@ namespace streamsubmit::kafka {
 
 namespace {
 
-// Defaults applied unless the user gave the key. queued.* are lowered from librdkafka's
-// defaults because 2.0.2 stalls about a second whenever the prefetch queue hits them.
+// Defaults applied unless the user gave the key. The prefetch queue of each consumer handle
+// (one per direct-mode reader, one per receiver thread) is part of the memory budget the man
+// page states: it stops fetching at queued.min.messages records (each costs its size plus
+// about 300 B of librdkafka bookkeeping) or queued.max.messages.kbytes of payload, whichever
+// comes first, plus one fetch response. 50000 / 16 MiB keep a receiver job at the defaults
+// under 128 MiB and read as fast as larger queues on loopback (bench/RESULTS.md);
+// fetch.wait.max.ms=100 (not 500) keeps an idle partition from delaying a batch.
 constexpr std::pair<const char *, const char *> kDefaults[] = {
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
     {"enable.partition.eof", "true"},
-    {"queued.min.messages", "1000000"},
-    {"queued.max.messages.kbytes", "262144"},
+    {"queued.min.messages", "50000"},
+    {"queued.max.messages.kbytes", "16384"},
     {"fetch.wait.max.ms", "100"},
     {"client.id", "streamsubmit"},
 };

@@ -37,7 +37,7 @@ bool same_blocks(const std::vector<Block> &a, const std::vector<Block> &b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
         if (a[i].receiver != b[i].receiver || a[i].seq != b[i].seq || a[i].time_ms != b[i].time_ms ||
-            a[i].records != b[i].records)
+            a[i].to_records() != b[i].to_records())
             return false;
     return true;
 }

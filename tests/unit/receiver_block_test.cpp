@@ -28,7 +28,7 @@ TEST_CASE("blocks are cut at whole block intervals after the start") {
     CHECK(b->receiver == 2);
     CHECK(b->seq == 0);
     CHECK(b->time_ms == 2);
-    CHECK(b->records.size() == 2);
+    CHECK(b->size() == 2);
     CHECK(b->next_offsets() == OffsetMap{{{"orders", 0}, 11}, {{"orders", 1}, 6}});
     CHECK(gen.next_boundary() == t0 + 400ms);
     // Nothing received: no empty block, but the boundary still moves on.
@@ -52,9 +52,9 @@ TEST_CASE("sealing early (rebalance, backpressure) keeps the boundaries") {
     CHECK(gen.buffered_bytes() > 0);
     auto b = gen.seal(1);
     REQUIRE(b.has_value());
-    CHECK(b->records.size() == 3);
+    CHECK(b->size() == 3);
     CHECK(b->next_offsets() == OffsetMap{{{"orders", 0}, 4}});
-    CHECK(gen.buffered_bytes() == 0);
+    CHECK(gen.buffered_records() == 0);
     CHECK(gen.next_boundary() == t0 + 200ms);
 }
 

@@ -5,12 +5,16 @@
 using namespace streamsubmit::runtime;
 
 TEST_CASE("a receiver batch reports one range per partition: first offset to last offset + 1") {
-    Block a{0, 0, 1, {}, 0};
-    Block b{1, 0, 2, {}, 0};
-    a.records = {{{"orders", 1}, 10, -1, std::string("k"), "vv"}, {{"orders", 1}, 11, -1, std::nullopt, "v"}};
-    b.records = {{{"clicks", 0}, 5, -1, std::nullopt, "v"}, {{"orders", 1}, 12, -1, std::nullopt, "v"},
-                 {{"orders", 0}, 0, -1, std::nullopt, ""}};
-    const BatchReport report = receiver_report(7, 1234, {a, b});
+    std::vector<Block> blocks(2);
+    blocks[1].receiver = 1;
+    for (const ReceivedRecord &r : {ReceivedRecord{{"orders", 1}, 10, -1, std::string("k"), "vv"},
+                                    ReceivedRecord{{"orders", 1}, 11, -1, std::nullopt, "v"}})
+        blocks[0].add(r);
+    for (const ReceivedRecord &r : {ReceivedRecord{{"clicks", 0}, 5, -1, std::nullopt, "v"},
+                                    ReceivedRecord{{"orders", 1}, 12, -1, std::nullopt, "v"},
+                                    ReceivedRecord{{"orders", 0}, 0, -1, std::nullopt, ""}})
+        blocks[1].add(r);
+    const BatchReport report = receiver_report(7, 1234, blocks);
     CHECK(report.id == 7);
     CHECK(report.mode == "receiver");
     REQUIRE(report.ranges.size() == 3);

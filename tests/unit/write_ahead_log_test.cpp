@@ -25,7 +25,7 @@ Block block(int64_t seq, int64_t first_offset, int n) {
         ReceivedRecord r{{"orders", i % 2}, first_offset + i, 1700000000000 + i, std::nullopt, "value-" + std::to_string(i)};
         if (i % 3 != 0) r.key = "key-" + std::to_string(i);
         if (i == 4) r.key = ""; // an empty key is not a missing key
-        b.records.push_back(r);
+        b.add(r);
     }
     return b;
 }
@@ -57,14 +57,14 @@ TEST_CASE("blocks appended to the log come back whole, by batch and in order") {
     REQUIRE(rec->segments.size() == 2);
     CHECK(rec->segments[0].batch_id == 3);
     REQUIRE(rec->segments[0].blocks.size() == 2);
-    CHECK(rec->segments[0].blocks[0].records == block(0, 0, 10).records);
-    CHECK(rec->segments[0].blocks[1].records == block(1, 10, 5).records);
+    CHECK(rec->segments[0].blocks[0].to_records() == block(0, 0, 10).to_records());
+    CHECK(rec->segments[0].blocks[1].to_records() == block(1, 10, 5).to_records());
     CHECK(rec->segments[0].blocks[1].seq == 1);
     CHECK(rec->segments[0].blocks[1].time_ms == block(1, 10, 5).time_ms);
     CHECK(rec->segments[1].batch_id == 4);
-    CHECK(rec->segments[1].blocks[0].records == block(2, 15, 7).records);
-    CHECK_FALSE(rec->segments[0].blocks[0].records[0].key.has_value());
-    CHECK(rec->segments[0].blocks[0].records[4].key == std::string());
+    CHECK(rec->segments[1].blocks[0].to_records() == block(2, 15, 7).to_records());
+    CHECK_FALSE(rec->segments[0].blocks[0].to_records()[0].key.has_value());
+    CHECK(rec->segments[0].blocks[0].to_records()[4].key == std::string());
 }
 
 TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
