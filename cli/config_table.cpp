@@ -138,7 +138,7 @@ constexpr std::array kKeys = {
               "every sha256 verified",
               "0.1.0"},
     ConfigKey{"resolver.ttl", KeyType::Duration, "24h", "",
-              "How long cached maven-metadata.xml and SNAPSHOTs stay fresh; releases are never downloaded again",
+              "How long cached maven-metadata.xml, SNAPSHOTs and resolved graphs stay fresh; releases are never downloaded again",
               "0.1.0"},
     ConfigKey{"resolver.checksumPolicy", KeyType::Enum, "warn", "",
               "When a repository publishes no checksum: warn, fail, or ignore checksums; a mismatch always fails",

@@ -177,10 +177,12 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
         if (have && (!w.request->changing || fresh(w.target, options_.ttl))) {
             w.result->status = CacheResult::Found;
             w.result->file = w.target;
+            if (w.request->changing) note_changing_answer(w.target);
             return true;
         }
         const auto marker = not_found_marker(w.target);
         if (fresh(marker, options_.ttl)) {
+            note_changing_answer(marker);
             w.result->status = CacheResult::NotFound;
             w.result->error = Error(ErrorKind::Resolution, "not found (remembered from an earlier 404)", w.request->url);
             return true;
@@ -189,6 +191,7 @@ std::vector<CacheResult> ArtifactCache::fetch(const std::vector<CacheRequest> &r
             if (have) { // stale but usable offline
                 w.result->status = CacheResult::Found;
                 w.result->file = w.target;
+                note_changing_answer(w.target);
             } else {
                 w.result->status = CacheResult::NotFound;
                 w.result->error = Error(ErrorKind::Resolution, "not in the cache (offline)", w.request->url,
@@ -319,6 +322,13 @@ void ArtifactCache::download(std::vector<Work *> &batch) {
         if (w->lock_fd >= 0) ::close(w->lock_fd);
         w->lock_fd = -1;
     }
+}
+
+void ArtifactCache::note_changing_answer(const fs::path &file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return;
+    const auto when = std::chrono::system_clock::from_time_t(st.st_mtime);
+    if (!oldest_changing_ || when < *oldest_changing_) oldest_changing_ = when;
 }
 
 void ArtifactCache::verify_and_commit(Work &w) {

@@ -62,6 +62,11 @@ public:
     std::filesystem::path path_for(const std::string &url) const;
     const CacheOptions &options() const { return options_; }
 
+    // When the oldest changing file (maven-metadata.xml, SNAPSHOT, remembered 404) that
+    // fetch() answered from the cache was fetched; nullopt when every answer was fresh or
+    // immutable. A result built from these is good until this + TTL.
+    std::optional<std::chrono::system_clock::time_point> oldest_changing_answer() const { return oldest_changing_; }
+
 private:
     struct Work;
     void download(std::vector<Work *> &batch);
@@ -70,6 +75,8 @@ private:
     CacheOptions options_;
     HttpClient &http_;
     std::function<void(const CacheProgress &)> progress_;
+    std::optional<std::chrono::system_clock::time_point> oldest_changing_;
+    void note_changing_answer(const std::filesystem::path &file);
 };
 
 // $STREAMSUBMIT_CACHE, else $XDG_CACHE_HOME/streamsubmit, else ~/.cache/streamsubmit.

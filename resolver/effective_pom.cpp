@@ -248,7 +248,8 @@ Result<std::shared_ptr<const EffectivePom>> EffectivePomBuilder::build(const Gav
     }
     scope.properties = merged.properties;
     scope.system = default_system_properties();
-    scope.env = [](std::string_view name) -> std::optional<std::string> {
+    scope.env = [this](std::string_view name) -> std::optional<std::string> {
+        read_environment_ = true;
         const char *v = std::getenv(std::string(name).c_str());
         return v ? std::optional<std::string>(v) : std::nullopt;
     };

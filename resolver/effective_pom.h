@@ -41,6 +41,9 @@ public:
     // Builds many, fetching the POMs (and parents, BOMs) they need in parallel rounds.
     void prefetch(const std::vector<Gav> &gavs);
 
+    // True once a POM's ${env.X} was looked up: the result then depends on the environment.
+    bool read_environment() const { return read_environment_; }
+
 private:
     Result<std::shared_ptr<const Pom>> raw(const Gav &gav, std::vector<Gav> *missing);
     Result<std::shared_ptr<const EffectivePom>> build(const Gav &gav, std::vector<Gav> *missing,
@@ -48,6 +51,7 @@ private:
     ModelSource &source_;
     std::map<std::string, std::shared_ptr<const Pom>> raw_;
     std::map<std::string, std::shared_ptr<const EffectivePom>> effective_;
+    bool read_environment_ = false;
 };
 
 // Profile activation as Maven sees it with Java 17 on this system and no -D properties.

@@ -3,8 +3,10 @@
 #include "resolver/artifact_cache.h"
 #include "resolver/dependency_graph.h"
 #include "resolver/effective_pom.h"
+#include "resolver/graph_cache.h"
 #include "resolver/lockfile.h"
 #include "resolver/platform.h"
+#include "resolver/pom_interpolation.h"
 #include "resolver/repository.h"
 
 #include <sys/stat.h>
@@ -236,25 +238,67 @@ Result<Resolution> resolve_pinned(const Context &ctx, const std::vector<std::str
     return res;
 }
 
-} // namespace
+// Every input the graph depends on, one per line: the graph cache's key.
+std::string graph_key(const Context &ctx, const ResolverSettings &s) {
+    std::string key = "coordinates";
+    for (const auto &c : ctx.coordinates) key += " " + c.to_string();
+    key += "\nexclusions";
+    for (const auto &e : ctx.exclusions) key += " " + e.group + ":" + e.artifact;
+    key += "\nrepositories";
+    for (const auto &r : ctx.repositories) key += " " + r.url;
+    key += "\nchecksums " + std::string(checksum_policy_name(s.checksum_policy));
+    const auto &sys = default_system_properties();
+    key += "\nprofiles java " + sys.at("java.version") + " os " + sys.at("os.name") + " " + sys.at("os.arch") + " " +
+           sys.at("os.version") + " platform " + platform_classifier();
+    return key + "\n";
+}
 
-Result<Resolution> resolve(const std::vector<std::string> &texts, const ResolverSettings &s) {
-    auto ctx = prepare(texts, s);
-    if (!ctx) return ctx.error();
-    const auto log = s.log ? s.log : [](std::string_view) {};
-    HttpClient http(ctx->http);
-    ArtifactCache cache({ctx->cache_root, s.ttl, s.offline, s.checksum_policy, log}, http);
-    RepositoryChain chain(ctx->repositories, cache, log);
+// A graph is kept unless it could change without a changing file telling: POMs read from
+// the environment, or a SNAPSHOT found in a file:// (or ~/.m2) repository, rewritten in place.
+bool graph_cacheable(const Resolution &res, const EffectivePomBuilder &poms) {
+    if (poms.read_environment()) return false;
+    return std::none_of(res.artifacts.begin(), res.artifacts.end(), [](const ResolvedArtifact &a) {
+        return a.coordinate.is_snapshot() && a.repository.starts_with("file://");
+    });
+}
 
-    std::error_code ec;
-    if (s.lockfile && fs::exists(*s.lockfile, ec)) {
-        auto pinned = resolve_pinned(*ctx, texts, s, chain, cache, *s.lockfile);
-        if (pinned) pinned->network_transfers = http.transfers_started();
-        return pinned;
+Resolution from_cache(const CachedGraph &g) {
+    Resolution res;
+    res.roots = g.roots;
+    for (const auto &c : g.artifacts) {
+        ResolvedArtifact a;
+        a.coordinate = c.coordinate;
+        a.scope = c.scope;
+        a.repository = c.repository;
+        a.depth = c.depth;
+        a.children = c.children;
+        res.artifacts.push_back(std::move(a));
     }
+    return res;
+}
 
+CachedGraph to_cache(const Resolution &res, std::vector<std::string> messages, const ArtifactCache &cache) {
+    CachedGraph g;
+    g.roots = res.roots;
+    g.warnings = std::move(messages);
+    for (const auto &a : res.artifacts) g.artifacts.push_back({a.coordinate, a.scope, a.repository, a.depth, a.children});
+    g.built_from = std::min(std::chrono::system_clock::now(),
+                            cache.oldest_changing_answer().value_or(std::chrono::system_clock::now()));
+    return g;
+}
+
+// The mediated graph without files (repository = where each POM came from): from the graph
+// cache when an entry for these inputs is younger than the TTL, else built from the POMs
+// and stored.
+Result<Resolution> resolve_graph(const Context &ctx, const ResolverSettings &s, RepositoryChain &chain,
+                                 const ArtifactCache &cache, const std::function<void(std::string_view)> &log) {
+    const GraphCache graphs(ctx.cache_root, graph_key(ctx, s));
+    if (auto hit = graphs.load(s.ttl)) {
+        for (const auto &line : hit->warnings) log(line);
+        return from_cache(*hit);
+    }
     GraphRequest req;
-    for (const auto &c : ctx->coordinates) {
+    for (const auto &c : ctx.coordinates) {
         PomDependency d;
         d.group = c.group;
         d.artifact = c.artifact;
@@ -263,9 +307,13 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
         d.classifier = c.classifier;
         req.dependencies.push_back(std::move(d));
     }
-    req.exclusions = ctx->exclusions;
+    req.exclusions = ctx.exclusions;
     req.platform_classifier = platform_classifier();
-    req.log = log;
+    std::vector<std::string> messages; // replayed when the graph comes from the cache
+    req.log = [&](std::string_view line) {
+        messages.emplace_back(line);
+        log(line);
+    };
     EffectivePomBuilder poms(chain);
     auto graph = build_graph(req, poms, chain);
     if (!graph) return graph.error();
@@ -286,6 +334,32 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
         res.artifacts.push_back(std::move(a));
     }
     for (size_t r : graph->roots) res.roots.push_back(index_of.at(r));
+    if (graph_cacheable(res, poms))
+        if (auto st = graphs.store(to_cache(res, std::move(messages), cache)); !st)
+            log("warning: the resolved graph was not kept in the cache (" + st.error().what + ")");
+    return res;
+}
+
+} // namespace
+
+Result<Resolution> resolve(const std::vector<std::string> &texts, const ResolverSettings &s) {
+    auto ctx = prepare(texts, s);
+    if (!ctx) return ctx.error();
+    const auto log = s.log ? s.log : [](std::string_view) {};
+    HttpClient http(ctx->http);
+    ArtifactCache cache({ctx->cache_root, s.ttl, s.offline, s.checksum_policy, log}, http);
+    RepositoryChain chain(ctx->repositories, cache, log);
+
+    std::error_code ec;
+    if (s.lockfile && fs::exists(*s.lockfile, ec)) {
+        auto pinned = resolve_pinned(*ctx, texts, s, chain, cache, *s.lockfile);
+        if (pinned) pinned->network_transfers = http.transfers_started();
+        return pinned;
+    }
+
+    auto graph = resolve_graph(*ctx, s, chain, cache, log);
+    if (!graph) return graph.error();
+    Resolution res = std::move(*graph);
 
     if (!s.no_download) {
         std::vector<Coordinate> coords;
