@@ -265,15 +265,8 @@ bool graph_cacheable(const Resolution &res, const EffectivePomBuilder &poms) {
 Resolution from_cache(const CachedGraph &g) {
     Resolution res;
     res.roots = g.roots;
-    for (const auto &c : g.artifacts) {
-        ResolvedArtifact a;
-        a.coordinate = c.coordinate;
-        a.scope = c.scope;
-        a.repository = c.repository;
-        a.depth = c.depth;
-        a.children = c.children;
-        res.artifacts.push_back(std::move(a));
-    }
+    for (const auto &c : g.artifacts)
+        res.artifacts.push_back({c.coordinate, c.scope, c.repository, /*path*/ {}, /*sha256*/ {}, c.depth, c.children});
     return res;
 }
 
