@@ -368,6 +368,7 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
             auto &a = res.artifacts[which[k]];
             a.path = located[k]->file;
             a.repository = located[k]->repository;
+            if (!s.lockfile) continue; // hashing every jar on every run would cost more than the rest of a warm run
             auto sha = hash_file(a.path, HashAlgorithm::Sha256);
             if (!sha) return sha.error();
             a.sha256 = *sha;

@@ -57,7 +57,7 @@ struct ResolvedArtifact {
     std::string scope;
     std::string repository;
     std::filesystem::path path; // empty with no_download
-    std::string sha256;         // empty with no_download
+    std::string sha256;         // only when a lockfile is written or read (pinned)
     int depth = 1;
     std::vector<size_t> children;
 };
