@@ -224,6 +224,34 @@ class GroupModeOnRealKafka(RealKafkaTestCase):
         producer = kh.Producer(self.bootstrap, topic, per_round=240, pause=0.1)
         changes = {"kill -9 + restart": 0, "kill -9": 0, "SIGTERM (remove)": 0, "start (add)": 0,
                    "SIGSTOP > session timeout + SIGCONT": 0}
+        try:
+            self.churn(topic, group, instances, names, producer, changes, rng)
+        finally:
+            for inst in instances.values():  # also after a failure: no process outlives the test
+                if inst.running():
+                    inst.stop(signal.SIGKILL)
+        runs = [r for i in instances.values() for r in i.runs]
+        for proc in runs:
+            self.assertNotIn("error:", output_of(proc)[1])
+        self.assertEqual(sum(self.ends.values()), self.produced)
+        total, twice = self.check_coverage(runs, self.ends)
+        aborted = [m[1] for p in runs for m in ABORTED.findall(output_of(p)[1])]
+        if os.environ.get("GROUP_CHURN_VERBOSE"):
+            print("\n".join(aborted))
+        aborted = len(aborted)
+        uncommitted = 0
+        for proc in runs:
+            batches, committed = parse_run(*output_of(proc))
+            uncommitted += sum(1 for bid, r in batches.items() if r and bid not in committed)
+        print(f"\ngroup churn: {sum(changes.values())} membership changes {changes}, {len(runs)} runs, "
+              f"{self.produced} records produced, missing 0, committed twice 0, read twice by uncommitted batches "
+              f"{twice} ({uncommitted} uncommitted batches with records, {aborted} aborted after a rebalance)")
+        self.assertGreaterEqual(sum(changes.values()), 20)
+        self.assertEqual(total, self.produced)
+
+    def churn(self, topic, group, instances, names, producer, changes, rng):
+        """Membership changes while producing; then every original instance runs until the
+        group has committed the end of every partition, and all stop (SIGTERM)."""
         for n in names[:3]:
             instances[n].start()
         producer.start()
@@ -257,35 +285,16 @@ class GroupModeOnRealKafka(RealKafkaTestCase):
                     proc.send_signal(signal.SIGCONT)
                     changes["SIGSTOP > session timeout + SIGCONT"] += 1
         finally:
-            produced = producer.stop()
+            self.produced = producer.stop()
         for n in names[:3]:
             if not instances[n].running():
                 instances[n].start()
-        try:
-            ends = self.wait_group_at_end(group, topic, timeout=180,
-                                          instances=[i for i in instances.values() if i.running()])
-        finally:
-            for inst in instances.values():
-                if inst.running():
-                    inst.stop(signal.SIGTERM)
-        runs = [r for i in instances.values() for r in i.runs]
-        for proc in runs:
-            self.assertNotIn("error:", output_of(proc)[1])
-        self.assertEqual(sum(ends.values()), produced)
-        total, twice = self.check_coverage(runs, ends)
-        aborted = [m[1] for p in runs for m in ABORTED.findall(output_of(p)[1])]
-        if os.environ.get("GROUP_CHURN_VERBOSE"):
-            print("\n".join(aborted))
-        aborted = len(aborted)
-        uncommitted = 0
-        for proc in runs:
-            batches, committed = parse_run(*output_of(proc))
-            uncommitted += sum(1 for bid, r in batches.items() if r and bid not in committed)
-        print(f"\ngroup churn: {sum(changes.values())} membership changes {changes}, {len(runs)} runs, "
-              f"{produced} records produced, missing 0, committed twice 0, read twice by uncommitted batches "
-              f"{twice} ({uncommitted} uncommitted batches with records, {aborted} aborted after a rebalance)")
-        self.assertGreaterEqual(sum(changes.values()), 20)
-        self.assertEqual(total, produced)
+        self.ends = self.wait_group_at_end(group, topic, timeout=180,
+                                           instances=[i for i in instances.values() if i.running()])
+        for inst in instances.values():
+            if inst.running():
+                proc = inst.stop(signal.SIGTERM)
+                self.assertEqual(proc.returncode, EXIT_OK, output_of(proc)[1][-3000:])
 
 
 if __name__ == "__main__":
