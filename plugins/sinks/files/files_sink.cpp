@@ -97,6 +97,7 @@ FilesSink::RangeFile *FilesSink::range_file(const ss_batch &batch, const ss_offs
         return nullptr;
     }
     file->buffer.reserve(kFlushBytes + (size_t{64} << 10));
+    file->json_prefix = json_record_prefix(range.topic, range.partition);
     slot = std::move(file);
     return slot.get();
 }
@@ -117,7 +118,7 @@ SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range
     for (size_t i = 0; i < count; ++i) {
         const ss_record &r = *ss_record_at(records, i);
         if (options_.json)
-            append_json_record(out, r);
+            append_json_record(out, r, file->json_prefix);
         else
             append_raw_record(out, r, options_.delimiter);
         if (out.size() >= kFlushBytes)

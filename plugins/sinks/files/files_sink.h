@@ -49,6 +49,7 @@ private:
         std::filesystem::path final;
         int fd = -1;
         std::string buffer; // formatted records not yet written
+        std::string json_prefix; // {"topic":..,"partition":..,"offset": of this file's partition
         bool finished = false; // fsynced and closed
     };
     struct BatchFiles {

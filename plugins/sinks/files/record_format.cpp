@@ -150,12 +150,21 @@ void append_base64(std::string &out, const unsigned char *p, size_t n) {
     }
 }
 
-void append_json_record(std::string &out, const ss_record &r) {
-    out.append("{\"topic\":\"", 10);
-    append_escaped(out, reinterpret_cast<const unsigned char *>(r.topic), std::strlen(r.topic));
+std::string json_record_prefix(const char *topic, int32_t partition) {
+    std::string out = "{\"topic\":\"";
+    append_escaped(out, reinterpret_cast<const unsigned char *>(topic), std::strlen(topic));
     out.append("\",\"partition\":", 14);
-    append_int(out, r.partition);
+    append_int(out, partition);
     out.append(",\"offset\":", 10);
+    return out;
+}
+
+void append_json_record(std::string &out, const ss_record &r) {
+    append_json_record(out, r, json_record_prefix(r.topic, r.partition));
+}
+
+void append_json_record(std::string &out, const ss_record &r, std::string_view prefix) {
+    out.append(prefix);
     append_int(out, r.offset);
     out.append(",\"timestamp\":", 13);
     append_int(out, r.timestamp_ms);

@@ -16,6 +16,11 @@ namespace streamsubmit::sinks {
 // [name, value], or [name, value, "base64"] when its value is not UTF-8.
 void append_json_record(std::string &out, const ss_record &record);
 
+// The same, with `prefix` = json_record_prefix(record.topic, record.partition), which is the
+// same for every record of a partition: the sink computes it once per file.
+void append_json_record(std::string &out, const ss_record &record, std::string_view prefix);
+std::string json_record_prefix(const char *topic, int32_t partition);
+
 // The value's bytes (nothing for a null value), then `delimiter`.
 void append_raw_record(std::string &out, const ss_record &record, std::string_view delimiter);
 
