@@ -203,7 +203,8 @@ class FilesSinkOnRealKafka(RealKafkaTestCase):
                 with open(os.path.join(out, name), "rb") as f:
                     self.assertEqual(hashlib.sha256(f.read()).hexdigest(), digest, name)
         expected = kcat_records(self.bootstrap, topic)
-        self.assertEqual(len(expected), producer.count)
+        # kcat's producer is not idempotent: a retried request may store a record twice, never fewer.
+        self.assertGreaterEqual(len(expected), producer.count)
         self.assert_same_records(got, expected)
         print(f"{kills} kills, {mid_write} mid-write, {len(got)} records, {watcher.reads} file reads by the watcher")
 
