@@ -39,7 +39,7 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.sink", KeyType::Enum, "", "--sink",
               "Bundled sink that receives every record of every batch (configured by sink.NAME.*); without one "
               "the job reports offset ranges only",
-              "0.1.0", "files"},
+              "0.1.0", "files|kafka"},
     // --- sinks ---
     ConfigKey{"sink.files.dir", KeyType::String, "", "",
               "files sink: directory for the batch files (created if missing), one file per partition range named "
@@ -52,6 +52,20 @@ constexpr std::array kKeys = {
     ConfigKey{"sink.files.delimiter", KeyType::String, "\\n", "",
               "files sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH",
               "0.1.0"},
+    ConfigKey{"sink.kafka.topic", KeyType::String, "", "",
+              "kafka sink: topic the records are produced to; required with --sink kafka", "0.2.0"},
+    ConfigKey{"sink.kafka.format", KeyType::Enum, "mirror", "",
+              "kafka sink: mirror (each record's key, value and headers) or json (the files sink's JSON envelope, "
+              "naming the input topic, partition and offset)",
+              "0.2.0", "mirror|json"},
+    ConfigKey{"sink.kafka.transactional", KeyType::Bool, "false", "",
+              "kafka sink: one Kafka transaction per batch that also commits the batch's offsets to kafka.group.id "
+              "(exactly once for read_committed consumers); false: an idempotent producer, at-least-once",
+              "0.2.0"},
+    ConfigKey{"sink.kafka.transactional.id", KeyType::String, "", "",
+              "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC); a restart with the same "
+              "id fences the previous incarnation; give each instance of a group-mode job its own",
+              "0.2.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",
               "Records per second per partition; a batch reads at most rate * batchInterval (0 = unlimited)",

@@ -182,8 +182,14 @@ struct JobSetup {
 // A fresh instance per run: a --supervise restart starts from what is durable, like a new process.
 Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
     if (!job.application) return std::unique_ptr<Application>{};
-    return Application::create(job.application, job.config.with_prefix(job.application_prefix), job.application_args,
-                               job.threads, job.diagnostics);
+    auto conf = job.config.with_prefix(job.application_prefix);
+    // The Kafka sink writes to the job's brokers and commits to the job's group unless told otherwise.
+    if (job.application_prefix == "sink.kafka.")
+        for (const char *key : {"bootstrap.servers", "group.id"})
+            if (const auto value = job.config.get_string(std::string("kafka.") + key);
+                !value.empty() && std::none_of(conf.begin(), conf.end(), [key](const auto &kv) { return kv.first == key; }))
+                conf.emplace_back(key, value);
+    return Application::create(job.application, conf, job.application_args, job.threads, job.diagnostics);
 }
 
 // --sink NAME: the bundled plugin streamsubmit-sink-NAME.so, which must be an application.

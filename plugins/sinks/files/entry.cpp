@@ -1,5 +1,6 @@
 // The files sink's application table and descriptor. Every entry point turns exceptions
 // into SS_ERR_INTERNAL: nothing C++ crosses the ABI.
+#include "../app_guard.h"
 #include "files_sink.h"
 #include "record_format.h"
 
@@ -18,24 +19,14 @@ namespace {
 FilesSink *impl(ss_app *app) { return reinterpret_cast<FilesSink *>(app); }
 
 ss_status set_error(ss_error *err, ss_status status, const std::string &message) {
-    if (err) {
-        err->status = status;
-        std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    }
-    return status;
+    return streamsubmit::sinks::set_app_error(err, status, message);
 }
 
 ss_status report(const SinkError &e, ss_error *err) { return e ? set_error(err, e.status, e.message) : SS_OK; }
 
 template <class F>
 ss_status guarded(ss_error *err, F &&f) noexcept {
-    try {
-        return f();
-    } catch (const std::exception &x) {
-        return set_error(err, SS_ERR_INTERNAL, std::string("files sink: ") + x.what());
-    } catch (...) {
-        return set_error(err, SS_ERR_INTERNAL, "files sink: unknown exception");
-    }
+    return streamsubmit::sinks::guarded("files sink", err, std::forward<F>(f));
 }
 
 // sink.files.* keys arrive without their prefix.

@@ -1,0 +1,228 @@
+#include "kafka_sink.h"
+
+#include "../../sinks/files/record_format.h"
+#include "../errors.h"
+#include "../tp_list.h"
+
+#include <cstring>
+#include <string>
+
+namespace streamsubmit::kafka {
+namespace {
+
+// The producer's fatal and fencing errors: another process with the same transactional.id
+// (a restarted instance) or a newer group generation has taken over.
+ss_status status_of(rd_kafka_error_t *e) {
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+    if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH || code == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+        code == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID ||
+        code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+        return SS_ERR_FENCED;
+    return rd_kafka_error_is_retriable(e) ? SS_ERR_TIMEOUT : SS_ERR_BROKER;
+}
+
+} // namespace
+
+std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, ss_error *err) {
+    std::unique_ptr<KafkaSink> self(new KafkaSink(std::move(options)));
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    auto set = [&](const std::string &k, const std::string &v) {
+        if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK)
+            return true;
+        set_error(err, SS_ERR_CONFIG, "kafka sink: " + k + ": " + errstr);
+        return false;
+    };
+    bool ok = true;
+    for (const auto &[k, v] : self->options_.producer_conf)
+        ok = ok && set(k, v);
+    ok = ok && set("enable.idempotence", "true") && set("client.id", "streamsubmit-sink");
+    if (ok && self->options_.transactional)
+        ok = set("transactional.id", self->options_.transactional_id);
+    if (!ok) {
+        rd_kafka_conf_destroy(conf);
+        return nullptr;
+    }
+    rd_kafka_conf_set_opaque(conf, self.get());
+    rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
+    self->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!self->producer_) {
+        set_error(err, SS_ERR_CONFIG, std::string("kafka sink: cannot create a producer: ") + errstr);
+        return nullptr;
+    }
+    // Fences every earlier producer with this transactional.id (a previous incarnation) and
+    // aborts what it left open.
+    if (self->options_.transactional)
+        if (rd_kafka_error_t *e = rd_kafka_init_transactions(self->producer_, self->options_.commit_timeout_ms)) {
+            self->txn_error(e, "init_transactions", err);
+            return nullptr;
+        }
+    return self;
+}
+
+KafkaSink::~KafkaSink() {
+    if (!producer_)
+        return;
+    abort();
+    rd_kafka_flush(producer_, 10'000);
+    rd_kafka_destroy(producer_);
+}
+
+void KafkaSink::on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque) {
+    if (!m->err)
+        return;
+    auto *self = static_cast<KafkaSink *>(opaque);
+    std::lock_guard lock(self->reason_mu_);
+    if (self->delivery_error_.fetch_add(1) == 0)
+        self->delivery_reason_ = rd_kafka_err2str(m->err);
+}
+
+ss_status KafkaSink::txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
+    const ss_status st = status_of(e);
+    std::string message = std::string("kafka sink: ") + what + " failed: " + rd_kafka_error_string(e);
+    if (st == SS_ERR_FENCED)
+        message += " (fenced: another instance with transactional.id " + options_.transactional_id +
+                   " or a newer group generation took over; this instance's batch is not committed)";
+    rd_kafka_error_destroy(e);
+    return set_error(err, st, message);
+}
+
+ss_status KafkaSink::begin_once(ss_error *err) {
+    if (!options_.transactional)
+        return SS_OK;
+    std::lock_guard lock(txn_mu_);
+    if (in_txn_)
+        return SS_OK;
+    if (rd_kafka_error_t *e = rd_kafka_begin_transaction(producer_))
+        return txn_error(e, "begin_transaction", err);
+    in_txn_ = true;
+    return SS_OK;
+}
+
+ss_status KafkaSink::process(const ss_record *records, size_t count, ss_error *err) {
+    if (ss_status st = begin_once(err); st != SS_OK)
+        return st;
+    std::string json;
+    for (size_t i = 0; i < count; ++i) {
+        const ss_record &r = *ss_record_at(records, i);
+        rd_kafka_headers_t *headers = nullptr;
+        const void *value = r.value;
+        size_t value_len = r.value_len;
+        if (options_.json) {
+            json.clear();
+            streamsubmit::sinks::append_json_record(json, r);
+            if (!json.empty() && json.back() == '\n')
+                json.pop_back();
+            value = json.data();
+            value_len = json.size();
+        } else if (r.header_count > 0) {
+            headers = rd_kafka_headers_new(r.header_count);
+            for (size_t h = 0; h < r.header_count; ++h) {
+                const ss_header &hd = *ss_header_at(&r, h);
+                rd_kafka_header_add(headers, hd.name, -1, hd.value, static_cast<ssize_t>(hd.value_len));
+            }
+        }
+        for (;;) {
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                producer_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_KEY(const_cast<void *>(r.key), r.key ? r.key_len : 0),
+                RD_KAFKA_V_VALUE(const_cast<void *>(value), value ? value_len : 0),
+                RD_KAFKA_V_TIMESTAMP(options_.json || r.timestamp_ms < 0 ? 0 : r.timestamp_ms),
+                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) { // back-pressure: let deliveries drain
+                rd_kafka_poll(producer_, 50);
+                continue;
+            }
+            if (e) {
+                if (headers)
+                    rd_kafka_headers_destroy(headers);
+                return set_error(err, SS_ERR_BROKER, "kafka sink: produce to " + options_.topic +
+                                                         " failed: " + rd_kafka_err2str(e));
+            }
+            break; // the headers now belong to the message
+        }
+    }
+    rd_kafka_poll(producer_, 0);
+    return SS_OK;
+}
+
+ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
+    if (ss_status st = begin_once(err); st != SS_OK) // a batch without records still commits its offsets
+        return st;
+    if (!options_.transactional) {
+        if (rd_kafka_resp_err_t e = rd_kafka_flush(producer_, options_.commit_timeout_ms))
+            return set_error(err, SS_ERR_TIMEOUT, std::string("kafka sink: flush failed: ") + rd_kafka_err2str(e));
+    } else if (!options_.group_id.empty()) {
+        TpList offsets(static_cast<int>(batch.range_count));
+        for (size_t i = 0; i < batch.range_count; ++i) {
+            const ss_offset_range &r = *ss_batch_range_at(&batch, i);
+            offsets.add(r.topic, r.partition, r.until);
+        }
+        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(options_.group_id.c_str());
+        rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(producer_, offsets.get(), md,
+                                                                  options_.commit_timeout_ms);
+        rd_kafka_consumer_group_metadata_destroy(md);
+        if (e)
+            return txn_error(e, "send_offsets_to_transaction", err);
+    }
+    if (options_.transactional) {
+        // commit_transaction flushes first; a failed delivery makes it fail.
+        if (rd_kafka_error_t *e = rd_kafka_commit_transaction(producer_, options_.commit_timeout_ms))
+            return txn_error(e, "commit_transaction", err);
+        std::lock_guard lock(txn_mu_);
+        in_txn_ = false;
+    }
+    if (int failed = delivery_error_.exchange(0); failed > 0) {
+        std::lock_guard lock(reason_mu_);
+        return set_error(err, SS_ERR_BROKER, "kafka sink: " + std::to_string(failed) + " records of batch " +
+                                                 std::to_string(batch.id) + " were not delivered to " +
+                                                 options_.topic + ": " + delivery_reason_);
+    }
+    return SS_OK;
+}
+
+void KafkaSink::abort() {
+    std::lock_guard lock(txn_mu_);
+    if (!in_txn_)
+        return;
+    if (rd_kafka_error_t *e = rd_kafka_abort_transaction(producer_, options_.commit_timeout_ms))
+        rd_kafka_error_destroy(e); // fenced or fatal: the broker aborts it when the next incarnation starts
+    in_txn_ = false;
+    delivery_error_.store(0);
+}
+
+// Transactional with a group: the output and the group's offsets were committed together, so
+// the group's committed offsets are where the sink's output ends (they win over a checkpoint
+// that may not have recorded the last batch as complete).
+ss_status KafkaSink::recover(ss_topic_partition *positions, size_t count, size_t stride, ss_error *err) {
+    if (!options_.transactional || options_.group_id.empty() || count == 0)
+        return SS_OK;
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (const auto &[k, v] : options_.producer_conf)
+        if (k == "bootstrap.servers" || k.rfind("security.", 0) == 0 || k.rfind("sasl.", 0) == 0 ||
+            k.rfind("ssl.", 0) == 0)
+            rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "group.id", options_.group_id.c_str(), errstr, sizeof errstr);
+    rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!consumer)
+        return set_error(err, SS_ERR_CONFIG, std::string("kafka sink: recover: ") + errstr);
+    auto at = [&](size_t i) {
+        return reinterpret_cast<ss_topic_partition *>(reinterpret_cast<char *>(positions) + i * stride);
+    };
+    TpList list(static_cast<int>(count));
+    for (size_t i = 0; i < count; ++i)
+        list.add(at(i)->topic, at(i)->partition, RD_KAFKA_OFFSET_INVALID);
+    rd_kafka_resp_err_t e = rd_kafka_committed(consumer, list.get(), options_.commit_timeout_ms);
+    rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    if (e)
+        return set_error(err, is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER,
+                         std::string("kafka sink: reading the group's committed offsets: ") + rd_kafka_err2str(e));
+    for (size_t i = 0; i < count; ++i)
+        if (list[static_cast<int>(i)].offset >= 0)
+            at(i)->offset = list[static_cast<int>(i)].offset;
+    return SS_OK;
+}
+
+} // namespace streamsubmit::kafka

@@ -1,0 +1,55 @@
+// --sink kafka: every record of a batch produced to sink.kafka.topic (mirror: key, value,
+// headers; or json: the files sink's JSON envelope naming the input topic, partition and
+// offset). Transactional (sink.kafka.transactional=true): one transaction per batch that also
+// commits the batch's until offsets to the consumer group (send_offsets_to_transaction), so a
+// read_committed consumer sees each input record once; recover() starts where the last
+// committed transaction ended. Otherwise an idempotent producer: at-least-once.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+#include <streamsubmit/plugin.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::kafka {
+
+struct KafkaSinkOptions {
+    std::string topic;
+    bool json = false;
+    bool transactional = false;
+    std::string transactional_id;
+    std::string group_id; // kafka.group.id, for send_offsets_to_transaction and recover
+    std::vector<std::pair<std::string, std::string>> producer_conf; // bootstrap.servers and the like
+    int commit_timeout_ms = 60'000;
+};
+
+class KafkaSink {
+public:
+    static std::unique_ptr<KafkaSink> create(KafkaSinkOptions options, ss_error *err);
+    ~KafkaSink();
+
+    ss_status process(const ss_record *records, size_t count, ss_error *err);
+    ss_status commit(const ss_batch &batch, ss_error *err);
+    void abort();
+    ss_status recover(ss_topic_partition *positions, size_t count, size_t stride, ss_error *err);
+
+private:
+    explicit KafkaSink(KafkaSinkOptions options) : options_(std::move(options)) {}
+    ss_status begin_once(ss_error *err);
+    ss_status txn_error(rd_kafka_error_t *e, const char *what, ss_error *err);
+    static void on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque);
+
+    KafkaSinkOptions options_;
+    rd_kafka_t *producer_ = nullptr;
+    std::mutex txn_mu_;
+    bool in_txn_ = false;
+    std::atomic<int> delivery_error_{0};
+    std::string delivery_reason_;
+    std::mutex reason_mu_;
+};
+
+} // namespace streamsubmit::kafka
