@@ -169,9 +169,14 @@ def run_mvn(roots, url):
     shutil.rmtree(os.path.join(MVN_LOCAL, harness.gpath(G)), ignore_errors=True)
     warm = os.path.join(MVN_LOCAL, ".streamsubmit-warm")
     cmd = ["mvn", "-B", "-Dmaven.repo.local=" + MVN_LOCAL, "dependency:tree@tree", "dependency:list@list"]
-    if os.path.isfile(warm):  # plugins cached: only the loopback fixture is needed
-        cmd[1:1] = ["-o", "-Daether.offline.hosts=127.0.0.1"]
-    p = subprocess.run(cmd, cwd=os.path.join(WORK, "probe"), capture_output=True, text=True, timeout=900)
+
+    def run(offline):  # offline: plugins cached, only the loopback fixture is needed
+        extra = ["-o", "-Daether.offline.hosts=127.0.0.1"] if offline else []
+        return subprocess.run(cmd[:1] + extra + cmd[1:], cwd=os.path.join(WORK, "probe"), capture_output=True,
+                              text=True, timeout=900)
+    p = run(os.path.isfile(warm))
+    if p.returncode != 0 and os.path.isfile(warm):
+        p = run(False)  # the plugin cache lost something: fetch it again
     if p.returncode != 0:
         harness.fail_or_skip("mvn failed (first run needs Maven Central for its plugins)", p.stdout[-4000:] + p.stderr)
     harness.write(warm, "")
