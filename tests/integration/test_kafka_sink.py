@@ -29,6 +29,12 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
         kh.create_topic(out, partitions)
         return src, out
 
+    def settled(self, topic, count):
+        """Waits until the brokers' end offsets count `count` records, so that a job started now
+        with --until latest targets all of them."""
+        wait_for(lambda: sum(kh.get_offsets(topic, bootstrap=self.bootstrap).values()) == count, timeout=60,
+                 interval=0.5, what=f"{count} records in {topic}")
+
     def job(self, src, out, group, *extra):
         return ["--bootstrap-servers", self.bootstrap, "--topics", src, "--group", group, "--sink", "kafka",
                 "--conf", f"sink.kafka.topic={out}", "--conf", "kafka.auto.offset.reset=earliest",
@@ -39,6 +45,7 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
         kh.produce(self.bootstrap, src, 2000)
         subprocess.run(["kcat", "-P", "-b", self.bootstrap, "-t", src, "-H", "h1=v1", "-H", "h2=v2", "-K", ":"],
                        input="hk:hv\n", text=True, check=True, timeout=60)
+        self.settled(src, 2001)
         run(self.job(src, out, kh.unique_name("g"), "--until", "latest"), check=EXIT_OK, timeout=120)
         self.assertEqual(sorted(read_topic(self.bootstrap, out)), sorted(read_topic(self.bootstrap, src)))
         self.assertIn("hk\thv\th1=v1,h2=v2", read_topic(self.bootstrap, out))
@@ -46,8 +53,10 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
     def test_json_envelope_names_the_input_record(self):
         src, out = self.topics()
         kh.produce(self.bootstrap, src, 900)
-        run(self.job(src, out, kh.unique_name("g"), "--until", "latest", "--conf", "sink.kafka.format=json",
-                     "--conf", "sink.kafka.transactional=true"), check=EXIT_OK, timeout=120)
+        self.settled(src, 900)
+        job = run(self.job(src, out, kh.unique_name("g"), "--until", "latest", "--conf", "sink.kafka.format=json",
+                           "--conf", "sink.kafka.transactional=true", "--output", "json"), check=EXIT_OK, timeout=120)
+        self.assertEqual(sum(json.loads(line)["records"] for line in job.stdout.splitlines()), 900, job.stdout)
         docs = [json.loads(v) for v in read_topic(self.bootstrap, out, fmt="%s\n")]
         got = sorted((d["topic"], d["partition"], d["offset"], d["key"], d["value"]) for d in docs)
         want = sorted((src, int(p), int(o), k, v) for p, o, k, v in
@@ -73,6 +82,7 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
                     self.assertNotIn("error:", output_of(proc)[1])
             finally:
                 produced = producer.stop()
+            self.settled(src, produced)
             run(args + ["--until", "latest"], check=EXIT_OK, timeout=180)
         committed = read_topic(self.bootstrap, out, fmt="%k\n")
         uncommitted = read_topic(self.bootstrap, out, committed=False, fmt="%k\n")
@@ -93,6 +103,7 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
             zombie.send_signal(signal.SIGSTOP)
             try:
                 kh.produce(self.bootstrap, src, 600, start=600)
+                self.settled(src, 1200)
                 # Its successor (same transactional.id) fences it and reads on.
                 run(args + ["--checkpoint", os.path.join(tmp, "b"), "--until", "latest"], check=EXIT_OK, timeout=120)
                 kh.produce(self.bootstrap, src, 300, start=1200)
