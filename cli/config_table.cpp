@@ -62,6 +62,10 @@ constexpr std::array kKeys = {
               "kafka sink: one Kafka transaction per batch that also commits the batch's offsets to kafka.group.id "
               "(exactly once for read_committed consumers); false: an idempotent producer, at-least-once",
               "0.2.0"},
+    ConfigKey{"sink.kafka.transaction.timeout.ms", KeyType::Int, "60000", "",
+              "kafka sink: the producer's transaction.timeout.ms; a batch's transaction must end within it, so it "
+              "must exceed the batch interval (checked at start)",
+              "0.2.0"},
     ConfigKey{"sink.kafka.transactional.id", KeyType::String, "", "",
               "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC); a restart with the same "
               "id fences the previous incarnation; give each instance of a group-mode job its own",

@@ -193,7 +193,26 @@ Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
 }
 
 // --sink NAME: the bundled plugin streamsubmit-sink-NAME.so, which must be an application.
+// A transaction open longer than transaction.timeout.ms is aborted by the broker: every batch
+// would fail. A batch's transaction lasts at least one batch interval when the job keeps up.
+Status check_kafka_sink(const Config &config) {
+    if (config.get_string("stream.sink") != "kafka" || !config.get_bool("sink.kafka.transactional"))
+        return ok_status();
+    const int64_t timeout_ms = config.get_int("sink.kafka.transaction.timeout.ms");
+    const auto interval = config.get_duration("stream.batchInterval");
+    if (timeout_ms > 2 * interval.count()) return ok_status();
+    return Error(ErrorKind::Usage,
+                 fmt::format("sink.kafka.transaction.timeout.ms ({} ms) is not more than twice the batch interval ({} "
+                             "ms): the brokers would abort batches still being written",
+                             timeout_ms, interval.count()),
+                 "sink.kafka.transaction.timeout.ms",
+                 fmt::format("raise it above {} ms (the broker's transaction.max.timeout.ms allows up to 15 min by "
+                             "default) or shorten --batch-interval",
+                             2 * interval.count()));
+}
+
 Status load_sink(JobSetup &job) {
+    if (auto st = check_kafka_sink(job.config); !st) return st;
     const std::string name = job.config.get_string("stream.sink");
     if (name.empty()) return ok_status();
     auto plugin = load_bundled_plugin("sink-" + name);

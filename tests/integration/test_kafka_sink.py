@@ -118,5 +118,13 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
         self.assertTrue(set(f"key-{i}" for i in range(1200)) <= set(keys))
 
 
+    def test_a_transaction_timeout_shorter_than_two_batches_is_refused(self):
+        p = run(self.job("absent", "out", "g", "--conf", "sink.kafka.transactional=true", "--batch-interval", "40s"),
+                timeout=60)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("sink.kafka.transaction.timeout.ms (60000 ms) is not more than twice the batch interval", p.stderr)
+        self.assertIn("hint: raise it above 80000 ms", p.stderr)
+
+
 if __name__ == "__main__":
     main()

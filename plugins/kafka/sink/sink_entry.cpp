@@ -39,6 +39,8 @@ ss_status parse_options(const ss_app_create_params &params, KafkaSinkOptions &o,
             o.transactional_id = value;
         } else if (key == "group.id") {
             o.group_id = value;
+        } else if (key == "transaction.timeout.ms") {
+            o.producer_conf.emplace_back(key, value);
         } else if (key == "bootstrap.servers") {
             o.producer_conf.emplace_back(key, value);
         }
