@@ -17,9 +17,20 @@ ReceiverHub::ReceiverHub(int receivers, WriteAheadLog *wal, int64_t open_batch, 
       receivers_(static_cast<size_t>(std::max(receivers, 0))) {}
 
 Status ReceiverHub::store(Block block) {
+    // The log is written under its own lock, not the hub's, so the other receivers keep polling
+    // during the fsync. cut() takes the log lock first: the open batch cannot close between the
+    // append and the queueing, so the block lands in the batch its segment names.
+    std::unique_lock wal_lock(wal_mu_, std::defer_lock);
+    if (wal_) {
+        wal_lock.lock();
+        int64_t batch = 0;
+        {
+            std::lock_guard lock(mu_);
+            batch = open_batch_;
+        }
+        if (auto st = wal_->append(batch, block); !st) return st;
+    }
     std::lock_guard lock(mu_);
-    if (wal_)
-        if (auto st = wal_->append(open_batch_, block); !st) return st;
     auto &r = receivers_.at(static_cast<size_t>(block.receiver));
     r.stored_seq = std::max(r.stored_seq, block.seq);
     const size_t bytes = block.memory_bytes();
@@ -161,6 +172,7 @@ void ReceiverHub::took(int receiver, int64_t records) {
 }
 
 ReceiverHub::Cut ReceiverHub::cut() {
+    std::lock_guard wal_lock(wal_mu_); // no append in flight (see store)
     std::lock_guard lock(mu_);
     for (auto &r : receivers_) r.room = batch_budget_;
     Cut out{open_batch_++, std::move(pending_)};
@@ -170,18 +182,21 @@ ReceiverHub::Cut ReceiverHub::cut() {
 }
 
 Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
-    std::lock_guard lock(mu_);
-    for (const auto &b : cut.blocks) {
-        buffered_ -= std::min(buffered_, b.memory_bytes());
-        auto &r = receivers_.at(static_cast<size_t>(b.receiver));
-        r.output_seq = std::max(r.output_seq, b.seq);
-        if (post_commits)
-            for (const auto &[tp, next] : b.next_offsets()) {
-                auto &c = r.commits[tp];
-                c = std::max(c, next);
-            }
+    std::lock_guard wal_lock(wal_mu_); // the log is not thread-safe: removal waits for appends
+    {
+        std::lock_guard lock(mu_);
+        for (const auto &b : cut.blocks) {
+            buffered_ -= std::min(buffered_, b.memory_bytes());
+            auto &r = receivers_.at(static_cast<size_t>(b.receiver));
+            r.output_seq = std::max(r.output_seq, b.seq);
+            if (post_commits)
+                for (const auto &[tp, next] : b.next_offsets()) {
+                    auto &c = r.commits[tp];
+                    c = std::max(c, next);
+                }
+        }
+        cv_.notify_all();
     }
-    cv_.notify_all();
     if (wal_) return wal_->remove_through(cut.id);
     return ok_status();
 }

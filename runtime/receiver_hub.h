@@ -27,7 +27,8 @@ public:
 
     // ---- receiver threads ----
     // Appends the block to the log (fsynced) when there is one, then queues it for the open
-    // batch; both under one lock, so the batch that takes it is the one its segment names.
+    // batch; the log's lock is held across both (cut() takes it too), so the batch that takes
+    // the block is the one its segment names, while the hub stays free for the other receivers.
     // Once the open batch holds half the buffer, asks the driver for an early batch: a full
     // buffer would otherwise wait for the batch interval (and pause fetching meanwhile).
     Status store(Block block);
@@ -96,6 +97,7 @@ public:
 
 private:
     mutable std::mutex mu_;
+    std::mutex wal_mu_; // serializes the log; taken before mu_, never while holding it
     std::condition_variable cv_;
     WriteAheadLog *wal_;
     int64_t open_batch_;
