@@ -67,8 +67,8 @@ constexpr std::array kKeys = {
               "must exceed the batch interval (checked at start)",
               "0.2.0"},
     ConfigKey{"sink.kafka.transactional.id", KeyType::String, "", "",
-              "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC); a restart with the same "
-              "id fences the previous incarnation; give each instance of a group-mode job its own",
+              "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC, plus -INSTANCE with "
+              "kafka.group.instance.id); a restart with the same id fences the previous incarnation",
               "0.2.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",

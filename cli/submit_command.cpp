@@ -185,7 +185,7 @@ Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
     auto conf = job.config.with_prefix(job.application_prefix);
     // The Kafka sink writes to the job's brokers and commits to the job's group unless told otherwise.
     if (job.application_prefix == "sink.kafka.")
-        for (const char *key : {"bootstrap.servers", "group.id"})
+        for (const char *key : {"bootstrap.servers", "group.id", "group.instance.id"})
             if (const auto value = job.config.get_string(std::string("kafka.") + key);
                 !value.empty() && std::none_of(conf.begin(), conf.end(), [key](const auto &kv) { return kv.first == key; }))
                 conf.emplace_back(key, value);

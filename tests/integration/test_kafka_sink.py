@@ -22,6 +22,18 @@ def read_topic(bootstrap, topic, committed=True, fmt="%k\t%s\t%h\n"):
     return out.splitlines()
 
 
+def read_visible(bootstrap, topic, at_least, fmt="%k\t%s\t%h\n"):
+    """read_committed once at least `at_least` records are visible: commit_transaction returns
+    when the commit is decided, the markers reach the output partitions a little later."""
+    lines = []
+
+    def enough():
+        lines[:] = read_topic(bootstrap, topic, fmt=fmt)
+        return len(lines) >= at_least
+    wait_for(enough, timeout=60, interval=0.5, what=f"{at_least} committed records in {topic}")
+    return lines
+
+
 class KafkaSinkOnRealKafka(RealKafkaTestCase):
     def topics(self, partitions=3):
         src, out = kh.unique_name("in"), kh.unique_name("out")
@@ -47,8 +59,9 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
                        input="hk:hv\n", text=True, check=True, timeout=60)
         self.settled(src, 2001)
         run(self.job(src, out, kh.unique_name("g"), "--until", "latest"), check=EXIT_OK, timeout=120)
-        self.assertEqual(sorted(read_topic(self.bootstrap, out)), sorted(read_topic(self.bootstrap, src)))
-        self.assertIn("hk\thv\th1=v1,h2=v2", read_topic(self.bootstrap, out))
+        copied = read_visible(self.bootstrap, out, 2001)
+        self.assertEqual(sorted(copied), sorted(read_topic(self.bootstrap, src)))
+        self.assertIn("hk\thv\th1=v1,h2=v2", copied)
 
     def test_json_envelope_names_the_input_record(self):
         src, out = self.topics()
@@ -57,7 +70,7 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
         job = run(self.job(src, out, kh.unique_name("g"), "--until", "latest", "--conf", "sink.kafka.format=json",
                            "--conf", "sink.kafka.transactional=true", "--output", "json"), check=EXIT_OK, timeout=120)
         self.assertEqual(sum(json.loads(line)["records"] for line in job.stdout.splitlines()), 900, job.stdout)
-        docs = [json.loads(v) for v in read_topic(self.bootstrap, out, fmt="%s\n")]
+        docs = [json.loads(v) for v in read_visible(self.bootstrap, out, 900, fmt="%s\n")]
         got = sorted((d["topic"], d["partition"], d["offset"], d["key"], d["value"]) for d in docs)
         want = sorted((src, int(p), int(o), k, v) for p, o, k, v in
                       (line.split("\t") for line in read_topic(self.bootstrap, src, fmt="%p\t%o\t%k\t%s\n")))
@@ -84,7 +97,7 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
                 produced = producer.stop()
             self.settled(src, produced)
             run(args + ["--until", "latest"], check=EXIT_OK, timeout=180)
-        committed = read_topic(self.bootstrap, out, fmt="%k\n")
+        committed = read_visible(self.bootstrap, out, produced, fmt="%k\n")
         uncommitted = read_topic(self.bootstrap, out, committed=False, fmt="%k\n")
         keys = [f"key-{i}" for i in range(produced)]
         self.assertEqual(sorted(committed), sorted(keys))  # each input record exactly once
@@ -113,7 +126,7 @@ class KafkaSinkOnRealKafka(RealKafkaTestCase):
             _, err = output_of(zombie)
             self.assertEqual(zombie.returncode, EXIT_KAFKA, err)
             self.assertIn("fenced", err)
-        keys = read_topic(self.bootstrap, out, fmt="%k\n")
+        keys = read_visible(self.bootstrap, out, 1200, fmt="%k\n")
         self.assertEqual(len(keys), len(set(keys)), "a record was committed twice")
         self.assertTrue(set(f"key-{i}" for i in range(1200)) <= set(keys))
 

@@ -21,9 +21,10 @@ ss_status guarded(ss_error *err, F &&f) noexcept {
     return streamsubmit::sinks::guarded("kafka sink", err, std::forward<F>(f));
 }
 
-// sink.kafka.* keys arrive without their prefix; the host adds bootstrap.servers and group.id
-// from kafka.* when they are not given here.
+// sink.kafka.* keys arrive without their prefix; the host adds bootstrap.servers, group.id and
+// group.instance.id from kafka.* when they are not given here.
 ss_status parse_options(const ss_app_create_params &params, KafkaSinkOptions &o, ss_error *err) {
+    std::string instance; // kafka.group.instance.id: one transactional.id per instance of a group-mode job
     for (size_t i = 0; i < params.conf_count; ++i) {
         const std::string key = params.conf[i].key ? params.conf[i].key : "";
         const std::string value = params.conf[i].value ? params.conf[i].value : "";
@@ -39,6 +40,8 @@ ss_status parse_options(const ss_app_create_params &params, KafkaSinkOptions &o,
             o.transactional_id = value;
         } else if (key == "group.id") {
             o.group_id = value;
+        } else if (key == "group.instance.id") {
+            instance = value;
         } else if (key == "transaction.timeout.ms") {
             o.producer_conf.emplace_back(key, value);
         } else if (key == "bootstrap.servers") {
@@ -50,7 +53,8 @@ ss_status parse_options(const ss_app_create_params &params, KafkaSinkOptions &o,
     // The same id on restart fences the previous incarnation; instances of one group-mode job
     // need one id each (sink.kafka.transactional.id).
     if (o.transactional_id.empty())
-        o.transactional_id = "streamsubmit-" + (o.group_id.empty() ? std::string("sink") : o.group_id) + "-" + o.topic;
+        o.transactional_id = "streamsubmit-" + (o.group_id.empty() ? std::string("sink") : o.group_id) + "-" + o.topic +
+                             (instance.empty() ? "" : "-" + instance);
     return SS_OK;
 }
 
