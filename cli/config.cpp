@@ -1,5 +1,7 @@
 #include "cli/config.h"
 
+#include "cli/secret_value.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -118,6 +120,15 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 bool is_secret_key(std::string_view key) {
+    // The properties librdkafka itself marks sensitive (_RK_SENSITIVE in rdkafka_conf.c), and
+    // the OIDC client secret, which it does not.
+    static constexpr std::string_view kSensitive[] = {
+        "kafka.ssl.key.location", "kafka.ssl.key.password",  "kafka.ssl.key.pem",
+        "kafka.ssl_key",          "kafka.ssl.ca.pem",        "kafka.ssl.keystore.password",
+        "kafka.sasl.username",    "kafka.sasl.password",     "kafka.sasl.oauthbearer.config",
+        "kafka.sasl.oauthbearer.client.secret"};
+    for (std::string_view sensitive : kSensitive)
+        if (key == sensitive) return true;
     std::string lower(key);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     for (std::string_view word : {"password", "secret", "token", "key.pem", "private", "sasl.jaas"})
@@ -153,7 +164,13 @@ Status Config::set(const std::string &key, const std::string &value, ConfigSourc
     }
     auto it = values_.find(key);
     if (it != values_.end() && it->second.source > source) return ok_status();
-    values_[key] = ConfigValue{value, source, origin};
+    std::string resolved = value;
+    if (is_passthrough_key(key)) {
+        auto r = resolve_value_reference(key, value);
+        if (!r) return r.error();
+        resolved = std::move(*r);
+    }
+    values_[key] = ConfigValue{std::move(resolved), source, origin};
     return ok_status();
 }
 
@@ -219,8 +236,8 @@ Status apply_conf_flag(Config &config, const std::string &assignment) {
     const auto eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0)
         return Error(ErrorKind::Usage, "malformed --conf", assignment, "write --conf KEY=VALUE");
-    return config.set(std::string(trim(assignment.substr(0, eq))), std::string(trim(assignment.substr(eq + 1))),
-                      ConfigSource::ConfFlag);
+    // The value is verbatim: a password may begin or end with spaces.
+    return config.set(std::string(trim(assignment.substr(0, eq))), assignment.substr(eq + 1), ConfigSource::ConfFlag);
 }
 
 Status load_properties_file(Config &config, const std::filesystem::path &path) {

@@ -33,6 +33,10 @@ constexpr std::array kKeys = {
               "Number of most recent batch records kept in the checkpoint directory", "0.1.0"},
     ConfigKey{"stream.supervise", KeyType::Bool, "false", "--supervise",
               "Restart the job after a failure, with backoff, resuming from its checkpoint", "0.1.0"},
+    ConfigKey{"stream.stopTimeout", KeyType::Duration, "30s", "",
+              "Longest wait for the batch in flight and for closing Kafka connections after SIGINT/SIGTERM or the "
+              "job's end; then the process exits (7 when the batch did not finish; the checkpoint re-runs it)",
+              "0.1.0"},
     ConfigKey{"stream.plugins", KeyType::List, "", "--plugins",
               "Plugin files (.so) to load, comma-separated; the bundled plugin directory is searched otherwise",
               "0.1.0"},
@@ -103,6 +107,10 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.kafka.maxBatchDelay", KeyType::Duration, "15m", "",
               "With stream.kafka.minOffsetsPerBatch: the longest time after the last batch that a batch waits for "
               "enough records",
+              "0.1.0"},
+    ConfigKey{"stream.kafka.missingTopicTimeout", KeyType::Duration, "60s", "",
+              "Direct mode: a topic the brokers do not know for this long was deleted: exit 4, or with "
+              "stream.failOnDataLoss=false (and always with --topic-pattern) drop its partitions and go on",
               "0.1.0"},
     // --- backpressure (both modes) ---
     ConfigKey{"stream.backpressure.enabled", KeyType::Bool, "false", "",

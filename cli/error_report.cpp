@@ -12,6 +12,8 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::Kafka: return kExitKafka;
     case ErrorKind::Resolution: return kExitResolution;
     case ErrorKind::Interrupted: return kExitInterrupted;
+    case ErrorKind::InUse: return kExitInUse;
+    case ErrorKind::StopTimeout: return kExitStopTimeout;
     }
     return kExitRuntime;
 }

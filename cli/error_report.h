@@ -15,6 +15,8 @@ enum ExitCode : int {
     kExitPluginLoad = 3,
     kExitKafka = 4,
     kExitResolution = 5,
+    kExitInUse = 6,
+    kExitStopTimeout = 7,
     kExitInterrupted = 130,
 };
 

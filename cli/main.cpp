@@ -7,6 +7,7 @@
 #include "cli/publish_command.h"
 #include "cli/resolve_command.h"
 #include "cli/submit_command.h"
+#include "common/guarded.h"
 
 #include <cstdio>
 #include <string>
@@ -15,7 +16,9 @@
 #define STREAMSUBMIT_VERSION "0.0.0"
 #endif
 
-int main(int argc, char **argv) {
+namespace {
+
+int run(int argc, char **argv) {
     using namespace streamsubmit;
     using namespace streamsubmit::cli;
 
@@ -25,7 +28,8 @@ int main(int argc, char **argv) {
     app.set_version_flag("--version", std::string("streamsubmit ") + STREAMSUBMIT_VERSION);
     app.require_subcommand(0, 1);
     app.footer("Exit status: 0 success, 1 runtime failure, 2 usage or configuration, 3 plugin load, 4 Kafka,\n"
-               "5 resolution, 130 interrupted. See man streamsubmit.");
+               "5 resolution, 6 checkpoint in use by another job, 7 stop timeout, 130 interrupted.\n"
+               "See man streamsubmit.");
 
     CommandSelection selection;
     const CommandAction run_root_job = add_submit_command(app, selection);
@@ -48,4 +52,17 @@ int main(int argc, char **argv) {
     const Status status = selection.action ? selection.action() : run_root_job();
     if (!status) return report_error(status.error());
     return kExitSuccess;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    using namespace streamsubmit;
+    int code = cli::kExitSuccess;
+    const Status status = run_guarded("streamsubmit", [&]() -> Status {
+        code = run(argc, argv);
+        return ok_status();
+    });
+    if (!status) return cli::report_error(status.error());
+    return code;
 }

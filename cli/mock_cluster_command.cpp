@@ -1,6 +1,8 @@
 #include "cli/mock_cluster_command.h"
 
+#include "cli/error_report.h"
 #include "cli/stderr_diagnostics.h"
+#include "common/guarded.h"
 #include "runtime/embedded_cluster.h"
 #include "runtime/stop_signal.h"
 
@@ -85,7 +87,13 @@ Status run_mock_cluster(const MockClusterArgs &args) {
     diagnostics(LogLevel::Info, "mock cluster running; stop it with Ctrl-C or SIGTERM");
 
     std::mutex mutex;
-    std::thread(serve_commands, std::ref(**cluster), std::ref(mutex)).detach();
+    std::thread([&cluster = **cluster, &mutex] {
+        const Status st = run_guarded("mock-cluster command reader", [&] {
+            serve_commands(cluster, mutex);
+            return ok_status();
+        });
+        if (!st) std::_Exit(report_error(st.error()));
+    }).detach();
     stop.wait_until(std::chrono::steady_clock::time_point::max());
     std::lock_guard lock(mutex); // no control line half-applied while the cluster goes away
     cluster->reset();

@@ -5,6 +5,7 @@
 #include "cli/stderr_diagnostics.h"
 #include "runtime/application.h"
 #include "runtime/checkpoint_progress.h"
+#include "cli/stop_deadline.h"
 #include "runtime/direct_stream.h"
 #include "runtime/group_progress.h"
 #include "runtime/plugin_loader.h"
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -25,6 +27,9 @@ namespace {
 
 using namespace streamsubmit::runtime;
 
+// Each reader thread holds its own Kafka connections: more than this is a typo.
+constexpr int kMaxReaderThreads = 1024;
+
 Result<int> reader_threads(const std::string &master) {
     static const std::regex form(R"(local(\[(\*|[1-9][0-9]*)\])?)");
     std::smatch m;
@@ -33,7 +38,13 @@ Result<int> reader_threads(const std::string &master) {
                      "use local, local[N] or local[*]; there is no cluster manager");
     if (!m[1].matched) return 1;
     if (m[2] == "*") return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return std::stoi(m[2]);
+    const std::string digits = m[2];
+    int n = 0;
+    const auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (err != std::errc{} || end != digits.data() + digits.size() || n > kMaxReaderThreads)
+        return Error(ErrorKind::Usage, fmt::format("--master asks for more than {} reader threads", kMaxReaderThreads),
+                     master, "use local[N] with N up to the number of partitions, or local[*]");
+    return n;
 }
 
 // When a job stops and how much history it keeps: the same keys in both modes.
@@ -82,6 +93,9 @@ Status check_group_coordination(const Config &config, const DirectStreamOptions 
 
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
+    o.missing_topic_timeout = config.get_duration("stream.kafka.missingTopicTimeout");
+    if (const char *pause = std::getenv("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS"))
+        o.test_pause_before_complete = std::chrono::milliseconds(std::atoi(pause));
     o.topics = config.get_list("stream.topics");
     o.topic_pattern = config.get_string("stream.topicPattern");
     if (o.topics.empty() == o.topic_pattern.empty())
@@ -242,7 +256,7 @@ GroupProgressOptions group_progress_options(const Config &config, const DirectSt
     return g;
 }
 
-Status run_direct_once(const JobSetup &job, StopSignal &stop) {
+Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
     auto options = direct_options(job.config);
     if (!options) return options.error();
     ProgressLine progress;
@@ -276,7 +290,9 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop) {
     }
     DirectStream stream(std::move(*options), reader.primary(), reader, *store, report_output(job.config, progress),
                         job.diagnostics, stop);
-    return stream.run();
+    Status result = stream.run();
+    deadline.run_finished(result); // closing the sources below is bounded too
+    return result;
 }
 
 // --mode receiver: the options of ReceiverStream; --topics takes topic:threads.
@@ -355,7 +371,7 @@ SourceFactory receiver_sources(const JobSetup &job) {
     };
 }
 
-Status run_receiver_once(const JobSetup &job, StopSignal &stop) {
+Status run_receiver_once(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
     auto options = receiver_options(job.config);
     if (!options) return options.error();
     auto application = start_application(job);
@@ -364,12 +380,15 @@ Status run_receiver_once(const JobSetup &job, StopSignal &stop) {
     ProgressLine progress;
     ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job.config, progress),
                           job.diagnostics, stop);
-    return stream.run();
+    Status result = stream.run();
+    deadline.run_finished(result); // closing the sources below is bounded too
+    return result;
 }
 
-Status run_once(const JobSetup &job, StopSignal &stop) {
-    if (job.config.get_string("stream.mode") == "receiver") return run_receiver_once(job, stop);
-    return run_direct_once(job, stop);
+Status run_once(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
+    deadline.run_started();
+    if (job.config.get_string("stream.mode") == "receiver") return run_receiver_once(job, stop, deadline);
+    return run_direct_once(job, stop, deadline);
 }
 
 // Restarting cannot fix these: the input itself is wrong.
@@ -379,11 +398,11 @@ bool worth_restarting(const Error &error) {
 
 // --supervise: run again after a failure, resuming from the checkpoint, with exponential
 // backoff (1 s doubling to 60 s; back to 1 s after a run that lasted a minute).
-Status supervise(const JobSetup &job, StopSignal &stop) {
+Status supervise(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
     auto backoff = std::chrono::seconds(1);
     for (int restarts = 0;; ++restarts) {
         const auto started = std::chrono::steady_clock::now();
-        Status status = run_once(job, stop);
+        Status status = run_once(job, stop, deadline);
         if (status || stop.requested() || !worth_restarting(status.error())) return status;
         if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
         job.diagnostics(LogLevel::Warn, fmt::format("job failed: {}; restarting in {} s (--supervise, restart {})",
@@ -434,8 +453,13 @@ Status run_job(const JobArgs &args) {
     std::signal(SIGPIPE, SIG_IGN);
     auto job = prepare_job(args);
     if (!job) return job.error();
-    if (job->config.get_bool("stream.supervise")) return supervise(*job, stop);
-    return run_once(*job, stop);
+    const auto stop_timeout = job->config.get_duration("stream.stopTimeout");
+    if (stop_timeout.count() <= 0)
+        return Error(ErrorKind::Usage, "stream.stopTimeout must be positive",
+                     "stream.stopTimeout=" + job->config.get_string("stream.stopTimeout"), "use a duration such as 30s");
+    StopDeadline deadline(stop, stop_timeout);
+    if (job->config.get_bool("stream.supervise")) return supervise(*job, stop, deadline);
+    return run_once(*job, stop, deadline);
 }
 
 } // namespace

@@ -27,9 +27,9 @@ Status fsync_path(const std::filesystem::path &path, int flags) {
 
 } // namespace
 
-Status write_file_atomically(const std::filesystem::path &path, std::string_view content) {
+Status write_file_atomically(const std::filesystem::path &path, std::string_view content, unsigned mode) {
     const auto tmp = path.parent_path() / (path.filename().string() + ".tmp." + std::to_string(::getpid()));
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd < 0) return io_error("cannot create file", tmp, errno);
     size_t written = 0;
     while (written < content.size()) {

@@ -9,8 +9,9 @@
 namespace streamsubmit {
 
 // Writes `content` to a temporary file beside `path`, fsyncs it, renames it over
-// `path` and fsyncs the directory, so the rename itself survives a power cut.
-Status write_file_atomically(const std::filesystem::path &path, std::string_view content);
+// `path` and fsyncs the directory, so the rename itself survives a power cut. `mode` is the
+// new file's permission bits (0600: private; 0644 for files others read, e.g. a repository's).
+Status write_file_atomically(const std::filesystem::path &path, std::string_view content, unsigned mode = 0600);
 
 // Creates `dir` and its missing parents with mode 0700.
 Status create_private_directory(const std::filesystem::path &dir);

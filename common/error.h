@@ -15,6 +15,8 @@ enum class ErrorKind {
     Kafka,       // brokers unreachable, unknown topic, data loss
     Resolution,  // repository, checksum, lockfile
     Interrupted, // stopped by a second signal
+    InUse,       // a checkpoint or write-ahead log directory is locked by another job
+    StopTimeout, // a graceful stop did not finish within stream.stopTimeout
 };
 
 struct Error {
@@ -22,10 +24,18 @@ struct Error {
     std::string what;  // what failed, e.g. "cannot read checkpoint"
     std::string input; // which input, e.g. a path, a key, a topic-partition
     std::string hint;  // what the user can do about it
+    // Whether trying the same thing again later may succeed (a broker outage) or cannot
+    // (a deleted topic, refused credentials): callers retry only what says so.
+    bool retriable = false;
 
     Error() = default;
     Error(ErrorKind k, std::string w, std::string in = {}, std::string h = {})
         : kind(k), what(std::move(w)), input(std::move(in)), hint(std::move(h)) {}
+
+    Error &set_retriable(bool r = true) {
+        retriable = r;
+        return *this;
+    }
 };
 
 // A value or an Error. Deliberately small: C++23's std::expected is not available

@@ -1,5 +1,7 @@
 #include "resolver/lockfile.h"
 
+#include "common/atomic_file.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -86,18 +88,12 @@ Result<Lockfile> read_lockfile(const std::filesystem::path &path) {
 }
 
 Status write_lockfile(const std::filesystem::path &path, const Lockfile &lock) {
-    const std::string text = render_lockfile(lock);
-    const auto tmp = path.string() + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return Error(ErrorKind::Resolution, std::string("cannot write lockfile: ") + std::strerror(errno), path.string(),
-                     "check that the lockfile's directory exists and is writable");
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        return Error(ErrorKind::Resolution, std::string("cannot write lockfile: ") + std::strerror(errno), path.string(),
-                     "check free space and permissions");
+    if (auto st = write_file_atomically(path, render_lockfile(lock), 0644); !st) {
+        Error e = st.error();
+        e.kind = ErrorKind::Resolution;
+        e.what = "cannot write lockfile: " + e.what;
+        e.hint = "check that the lockfile's directory exists and is writable, and the free space";
+        return e;
     }
     return ok_status();
 }

@@ -1,5 +1,7 @@
 #include "resolver/publish.h"
 
+#include "common/atomic_file.h"
+
 #include "resolver/checksum.h"
 #include "resolver/coordinate.h"
 #include "resolver/http_client.h"
@@ -69,17 +71,12 @@ public:
             const fs::path p = repo_.dir / rel;
             std::error_code ec;
             fs::create_directories(p.parent_path(), ec);
-            const std::string tmp = p.string() + ".tmp." + std::to_string(::getpid());
-            {
-                std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-                out << content;
-                if (!out)
-                    return Error(ErrorKind::Resolution, std::string("cannot write: ") + std::strerror(errno), p.string(),
-                                 "check the repository directory's permissions");
+            if (auto st = write_file_atomically(p, content, 0644); !st) {
+                Error e = st.error();
+                e.kind = ErrorKind::Resolution;
+                e.hint = "check the repository directory's permissions and free space";
+                return e;
             }
-            if (::rename(tmp.c_str(), p.c_str()) != 0)
-                return Error(ErrorKind::Resolution, std::string("cannot write: ") + std::strerror(errno), p.string(),
-                             "check the repository directory's permissions");
             return ok_status();
         }
         auto r = http_->perform({{repo_.url + "/" + rel, repo_.credentials, {}, "PUT", content}})[0];

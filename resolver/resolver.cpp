@@ -44,7 +44,7 @@ Status make_private_dirs(const fs::path &dir) {
         partial /= part;
         if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST)
             return Error(ErrorKind::Resolution, std::string("cannot create the cache directory: ") + std::strerror(errno),
-                         partial.string(), "set STREAMSUBMIT_CACHE (or --conf resolver.cacheDir) to a writable directory");
+                         partial.string(), "set STREAMSUBMIT_CACHE (or give streamsubmit resolve --cache-dir DIR) to a writable directory");
     }
     return ok_status();
 }

@@ -111,7 +111,9 @@ Result<BatchRecord> batch_record_from_json(const std::string &text, const std::s
 
 Result<Checkpoint> Checkpoint::open(const fs::path &dir, const std::string &subscription, int keep_batches) {
     if (auto st = create_private_directory(dir / "batches"); !st) return st.error();
-    Checkpoint cp(dir, std::max(1, keep_batches));
+    auto lock = DirLock::acquire(dir, "checkpoint directory");
+    if (!lock) return lock.error();
+    Checkpoint cp(dir, std::max(1, keep_batches), std::move(*lock));
     const fs::path meta_path = dir / "metadata.json";
     if (const auto text = read_file(meta_path)) {
         const auto meta = nlohmann::json::parse(*text, nullptr, false);

@@ -3,6 +3,7 @@
 // re-runs an unfinished batch with identical ranges and then continues.
 #pragma once
 
+#include "common/dir_lock.h"
 #include "common/error.h"
 #include "runtime/offset_range.h"
 
@@ -24,6 +25,8 @@ class Checkpoint {
 public:
     // Opens or creates DIR (mode 0700). `subscription` identifies what the job reads
     // ("topics=a,b" or "pattern=..."); a directory written for another one is refused.
+    // Holds DIR/lock while the Checkpoint lives: a directory another job holds is an
+    // ErrorKind::InUse error naming the holder's pid.
     static Result<Checkpoint> open(const std::filesystem::path &dir, const std::string &subscription,
                                    int keep_batches);
 
@@ -35,12 +38,14 @@ public:
     const std::filesystem::path &dir() const { return dir_; }
 
 private:
-    Checkpoint(std::filesystem::path dir, int keep) : dir_(std::move(dir)), keep_(keep) {}
+    Checkpoint(std::filesystem::path dir, int keep, DirLock lock)
+        : dir_(std::move(dir)), keep_(keep), lock_(std::move(lock)) {}
     Status load_latest();
     void prune() const;
 
     std::filesystem::path dir_;
     int keep_;
+    DirLock lock_;
     std::optional<BatchRecord> last_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <thread>
 
 namespace streamsubmit::runtime {
 namespace {
@@ -13,11 +14,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// A broker outage is waited out; anything else stops the job.
-bool is_transient(ss_status status) {
-    return status == SS_ERR_UNREACHABLE || status == SS_ERR_TIMEOUT || status == SS_ERR_BROKER;
 }
 
 std::string join(const std::vector<std::string> &items) {
@@ -72,6 +68,12 @@ Result<std::vector<TopicPartition>> DirectStream::refresh_partitions() {
         auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
         if (!found) return found.error();
         now = std::move(*found);
+        if (!options_.topic_pattern.empty()) {
+            std::set<std::string> missing;
+            for (const auto &[tp, position] : positions_) missing.insert(tp.topic);
+            for (const auto &tp : now) missing.erase(tp.topic);
+            if (auto st = note_missing(missing, nullptr); !st) return st.error();
+        }
     }
     std::vector<TopicPartition> gained;
     for (const auto &tp : now)
@@ -243,6 +245,7 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
 
 Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations,
                              const Schedule &schedule) {
+    read_status_ = SS_OK;
     if (auto st = progress_.planned(batch); !st) return st;
 
     std::optional<ApplicationBatch> app_batch;
@@ -284,6 +287,11 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     // next batch cannot start earlier, so this is what the estimator must fit in an interval.
     report.processing_ms = ms_since(schedule.started);
     if (auto st = output_(report); !st) return st;
+    if (options_.test_pause_before_complete.count() > 0) {
+        info(fmt::format("test hook: batch {} was output; pausing {} ms before marking it complete", batch.id,
+                         options_.test_pause_before_complete.count()));
+        std::this_thread::sleep_for(options_.test_pause_before_complete);
+    }
     rate_.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(schedule.due - started_).count(),
                               report.records(), static_cast<int64_t>(report.processing_ms),
                               std::max<int64_t>(0, delay.count())});
@@ -297,14 +305,117 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     return ok_status();
 }
 
+// Which of the job's topics the brokers do not know now.
+Result<std::set<std::string>> DirectStream::missing_topics() {
+    std::set<std::string> missing;
+    if (!options_.topic_pattern.empty()) {
+        auto found = control_.list_partitions({}, options_.topic_pattern, options_.request_timeout);
+        if (!found) return found.error();
+        for (const auto &[tp, position] : positions_) missing.insert(tp.topic);
+        for (const auto &tp : *found) missing.erase(tp.topic);
+        return missing;
+    }
+    for (const auto &topic : options_.topics) {
+        auto found = control_.list_partitions({topic}, "", options_.request_timeout);
+        if (found) continue;
+        if (control_.last_status() != SS_ERR_UNKNOWN_TOPIC) return found.error();
+        missing.insert(topic);
+    }
+    return missing;
+}
+
+// Starts the clock of each topic that went missing and acts on those missing too long;
+// `cause` is the error when none could be named (kept under the key "").
+Status DirectStream::note_missing(const std::set<std::string> &missing, const Error *cause) {
+    const auto now = Clock::now();
+    for (auto it = missing_since_.begin(); it != missing_since_.end();)
+        it = missing.contains(it->first) || (cause && it->first.empty()) ? std::next(it) : missing_since_.erase(it);
+    std::set<std::string> keys = missing;
+    if (cause && missing.empty()) keys.insert("");
+    const double limit_s = static_cast<double>(options_.missing_topic_timeout.count()) / 1000;
+    for (const auto &topic : keys) {
+        const auto [it, fresh] = missing_since_.try_emplace(topic, now);
+        if (fresh && !topic.empty())
+            warn(fmt::format("topic '{}' does not exist on the brokers; waiting up to {:g} s for it to return "
+                             "(stream.kafka.missingTopicTimeout)",
+                             topic, limit_s));
+        if (now - it->second < options_.missing_topic_timeout) continue;
+        if (topic.empty()) return *cause;
+        if (options_.fail_on_data_loss && options_.topic_pattern.empty())
+            return Error(ErrorKind::Kafka,
+                         fmt::format("topic '{}' was deleted while the job read it (missing for {:g} s)", topic, limit_s),
+                         topic,
+                         "recreate the topic and restart, or set stream.failOnDataLoss=false to drop its partitions "
+                         "and go on with the other topics");
+        if (options_.topic_pattern.empty())
+            warn(fmt::format("topic '{}' was deleted; dropping its partitions and reading the other topics "
+                             "(stream.failOnDataLoss=false)",
+                             topic));
+        else
+            info(fmt::format("topic '{}' no longer exists; its partitions are dropped from --topic-pattern's plan", topic));
+        drop_topic(topic);
+    }
+    if (options_.topic_pattern.empty() && options_.topics.empty())
+        return Error(ErrorKind::Kafka, "every topic of the job was deleted", "", "recreate the topics and restart");
+    return ok_status();
+}
+
+void DirectStream::drop_topic(const std::string &topic) {
+    missing_since_.erase(topic);
+    std::erase(options_.topics, topic);
+    std::erase_if(partitions_, [&](const TopicPartition &tp) { return tp.topic == topic; });
+    const auto of_topic = [&](const auto &entry) { return entry.first.topic == topic; };
+    std::erase_if(positions_, of_topic);
+    std::erase_if(start_positions_, of_topic);
+    std::erase_if(last_watermarks_, of_topic);
+    if (target_) std::erase_if(*target_, of_topic);
+    if (pending_) std::erase_if(pending_->ranges, [&](const OffsetRange &r) { return r.tp.topic == topic; });
+}
+
+Status DirectStream::on_unknown_topic(const Error &error) {
+    auto missing = missing_topics();
+    if (!missing) return recover(missing.error(), control_.last_status());
+    return note_missing(*missing, &error);
+}
+
+// A failed planning or reading step: a broker outage is waited out, a vanished topic
+// for stream.kafka.missingTopicTimeout; anything else ends the job.
+Status DirectStream::recover(const Error &error, ss_status status) {
+    if (status == SS_ERR_UNKNOWN_TOPIC) return on_unknown_topic(error);
+    if (!error.retriable) return error;
+    warn(error.what + "; retrying");
+    return ok_status();
+}
+
+// The batch to run next: the unfinished one of the checkpoint, or a newly planned one.
+// `finished` is set when --until latest has been reached.
+Result<BatchRecord> DirectStream::next_batch(bool &finished) {
+    const auto plan_start = Clock::now();
+    if (pending_) {
+        auto wm = watermarks();
+        if (!wm) return wm.error();
+        query_ms_ = ms_since(plan_start);
+        last_watermarks_ = *wm;
+        if (auto st = check_data_loss(*wm); !st) return st.error();
+        BatchRecord batch = std::move(*pending_);
+        pending_.reset();
+        return batch;
+    }
+    auto planned = plan_next();
+    if (!planned) return planned.error();
+    if (!*planned) {
+        finished = true;
+        return BatchRecord{};
+    }
+    return std::move(**planned);
+}
+
 Status DirectStream::run() {
     if (auto st = start(); !st) return st;
     const auto interval = std::max(options_.limits.batch_interval, std::chrono::milliseconds(1));
     const auto retry_delay = std::min(interval, std::chrono::milliseconds(1000));
     auto next_tick = Clock::now();
     int64_t batches = 0;
-    bool planned_once = false;
-    auto last_planned = Clock::now();
 
     while (!stop_.requested()) {
         auto due = Clock::now();
@@ -319,32 +430,17 @@ Status DirectStream::run() {
         }
         const auto plan_start = Clock::now();
         std::optional<double> rate;
-        BatchRecord batch;
-        if (pending_) {
-            batch = *pending_;
-            pending_.reset();
-            auto wm = watermarks();
-            if (!wm) return wm.error();
-            query_ms_ = ms_since(plan_start);
-            last_watermarks_ = *wm;
-            if (auto st = check_data_loss(*wm); !st) return st;
-        } else {
-            auto planned = plan_next();
-            if (!planned) {
-                // A broker that restarts answers metadata before it has loaded its partitions:
-                // topics this run has already planned look unknown for a few seconds. Retried
-                // for up to a minute; a topic that stays unknown (deleted) still fails the job.
-                const bool vanished = control_.last_status() == SS_ERR_UNKNOWN_TOPIC && planned_once &&
-                                      Clock::now() - last_planned < std::chrono::seconds(60);
-                if (!is_transient(control_.last_status()) && !vanished) return planned.error();
-                warn(planned.error().what + "; retrying");
-                stop_.wait_until(Clock::now() + retry_delay);
-                continue;
-            }
-            planned_once = true;
-            last_planned = Clock::now();
-            if (!*planned) break; // --until latest reached
-            batch = std::move(**planned);
+        const bool rerun = pending_.has_value();
+        bool finished = false;
+        auto next = next_batch(finished);
+        if (!next) {
+            if (auto st = recover(next.error(), control_.last_status()); !st) return st;
+            stop_.wait_until(Clock::now() + retry_delay);
+            continue;
+        }
+        if (finished) break; // --until latest reached
+        BatchRecord batch = std::move(*next);
+        if (!rerun) {
             const bool empty = std::all_of(batch.ranges.begin(), batch.ranges.end(),
                                            [](const OffsetRange &r) { return r.size() == 0; });
             if (empty && options_.until_latest) {
@@ -359,6 +455,7 @@ Status DirectStream::run() {
         BatchDurations durations;
         durations.query_ms = query_ms_;
         durations.plan_ms = std::max(0.0, ms_since(plan_start) - query_ms_);
+        BatchRecord attempt = batch;
         auto status = execute(std::move(batch), last_watermarks_, durations, {due, plan_start, rate});
         if (!status) {
             // Retention removed records between planning and reading.
@@ -366,8 +463,14 @@ Status DirectStream::run() {
                 warn(status.error().what + "; planning the batch again from the earliest offsets");
                 continue;
             }
-            return status;
+            if (read_status_ != SS_ERR_UNKNOWN_TOPIC && !status.error().retriable) return status;
+            pending_ = std::move(attempt); // recorded as planned: run it again, with the same ranges
+            if (auto st = recover(status.error(), read_status_); !st) return st;
+            stop_.wait_until(Clock::now() + retry_delay);
+            continue;
         }
+        if (options_.topic_pattern.empty()) missing_since_.clear(); // every named topic was found
+        missing_since_.erase("");
         ++batches;
         report_progress();
         if (options_.max_batches > 0 && batches >= options_.max_batches) break;

@@ -19,7 +19,9 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,12 @@ struct DirectStreamOptions {
     std::chrono::milliseconds request_timeout{10'000};
     // Receives every record of every batch; not owned, may be null (the job reports ranges only).
     Application *application = nullptr;
+    // A topic the brokers do not know for this long was deleted (a restarting broker does
+    // not know its topics for a few seconds): exit 4, or drop it (failOnDataLoss=false, patterns).
+    std::chrono::milliseconds missing_topic_timeout{60'000};
+    // Tests only (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS): a pause between a batch's output
+    // and its "complete" record, announced on stderr, so a kill test can land exactly there.
+    std::chrono::milliseconds test_pause_before_complete{0};
     // --until latest: called after each batch with records done and the total to reach.
     std::function<void(int64_t done, int64_t total)> on_catch_up_progress;
 };
@@ -74,6 +82,12 @@ private:
         std::optional<double> rate;
     };
     Status execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations, const Schedule &schedule);
+    Result<BatchRecord> next_batch(bool &finished);
+    Status recover(const Error &error, ss_status status);
+    Status on_unknown_topic(const Error &error);
+    Result<std::set<std::string>> missing_topics();
+    Status note_missing(const std::set<std::string> &missing, const Error *cause);
+    void drop_topic(const std::string &topic);
     bool reached_target() const;
     void report_progress() const;
     void warn(std::string_view message) const;
@@ -99,6 +113,7 @@ private:
     WatermarkMap last_watermarks_;
     int64_t next_id_ = 0;
     ss_status read_status_ = SS_OK;
+    std::map<std::string, std::chrono::steady_clock::time_point> missing_since_; // "" = not identified
     double query_ms_ = 0; // broker requests of the batch being planned
     int64_t available_ = 0; // records between the positions and the limits when last planned
 };

@@ -1,5 +1,7 @@
 #include "runtime/parallel_reader.h"
 
+#include "common/guarded.h"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -85,8 +87,12 @@ ParallelReader::Outcome ParallelReader::read(const std::vector<OffsetRange> &ran
         state.reports = &out.ranges;
         state.application = batch ? application : nullptr;
         state.batch = batch;
-        state.outcome = sources_[w]->read_ranges(state.ranges, &take_records, &state);
-        if (state.outcome.status == SS_OK && state.application) finish_ranges(state);
+        const Status guarded = run_guarded("reader thread", [&]() -> Status {
+            state.outcome = sources_[w]->read_ranges(state.ranges, &take_records, &state);
+            if (state.outcome.status == SS_OK && state.application) finish_ranges(state);
+            return ok_status();
+        });
+        if (!guarded) state.outcome = {SS_ERR_INTERNAL, guarded.error()};
         if (state.outcome.status != SS_OK || state.application_error)
             for (auto &s : sources_) s->interrupt(); // the batch has failed; stop the others early
     };

@@ -1,5 +1,7 @@
 #include "runtime/receiver.h"
 
+#include "common/guarded.h"
+
 #include "runtime/direct_stream.h" // epoch_ms_now
 
 #include <fmt/format.h>
@@ -22,10 +24,6 @@ constexpr size_t kMaxPollRecords = 4096;
 constexpr milliseconds kPauseAfter(1000);
 constexpr milliseconds kFullWait(20);
 
-bool is_transient(ss_status status) {
-    return status == SS_ERR_UNREACHABLE || status == SS_ERR_TIMEOUT || status == SS_ERR_BROKER;
-}
-
 double burst_for(int64_t rate, std::chrono::milliseconds block_interval) {
     const double seconds = std::min(1.0, std::chrono::duration<double>(block_interval).count());
     return static_cast<double>(rate) * seconds;
@@ -44,7 +42,7 @@ void Receiver::warn(std::string_view message) const {
 }
 
 void Receiver::run() {
-    if (auto st = receive_loop(); !st) {
+    if (auto st = run_guarded("receiver thread", [this] { return receive_loop(); }); !st) {
         hub_.receiver_failed(st.error());
         hub_.receiver_stopped(index_);
     }
@@ -91,7 +89,7 @@ Status Receiver::receive_loop() {
         if (!poll_positions_.empty()) hub_.note_received(poll_positions_);
         if (callback_error_) return *callback_error_;
         if (outcome.status != SS_OK) {
-            if (!is_transient(outcome.status)) return outcome.error;
+            if (!outcome.error.retriable) return outcome.error;
             warn(outcome.error.what + "; retrying");
             std::this_thread::sleep_for(milliseconds(200));
         }

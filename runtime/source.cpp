@@ -69,19 +69,30 @@ Error source_error(ss_status status, const ss_error &err) {
         return Error(ErrorKind::Usage, message, "", "fix or remove the kafka.* setting it names");
     case SS_ERR_UNREACHABLE:
         return Error(ErrorKind::Kafka, "cannot reach Kafka: " + message, "",
-                     "check --bootstrap-servers and that the brokers are running");
+                     "check --bootstrap-servers and that the brokers are running")
+            .set_retriable();
     case SS_ERR_UNKNOWN_TOPIC:
         return Error(ErrorKind::Kafka, message, "", "create the topic, or correct --topics");
     case SS_ERR_OFFSET_OUT_OF_RANGE:
         return Error(ErrorKind::Kafka, message, "",
                      "set stream.failOnDataLoss=false to continue from the earliest available offset");
     case SS_ERR_TIMEOUT:
+    case SS_ERR_BROKER_TRANSIENT:
+        return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs").set_retriable();
     case SS_ERR_BROKER:
         return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs");
     case SS_ERR_FENCED:
         return Error(ErrorKind::Kafka, message, "",
                      "another member of the consumer group owns these partitions now; this instance's batch was not "
                      "committed");
+    case SS_ERR_AUTHENTICATION:
+        return Error(ErrorKind::Kafka, message, "",
+                     "check --conf kafka.sasl.username and kafka.sasl.password (or their env:/file: sources) and "
+                     "kafka.sasl.mechanism against the broker's listener");
+    case SS_ERR_TLS:
+        return Error(ErrorKind::Kafka, message, "",
+                     "give the CA that signed the broker's certificate with --conf kafka.ssl.ca.location=FILE, and "
+                     "connect with a host name the certificate names");
     case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
     case SS_ERR_UNSUPPORTED:
         return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
@@ -116,6 +127,7 @@ void Source::interrupt() { api_->interrupt(handle_); }
 Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<std::string> &topics,
                                                             const std::string &pattern,
                                                             std::chrono::milliseconds timeout) {
+    begin_call();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
     struct Found {
@@ -142,6 +154,7 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
 
 Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> &partitions,
                                               std::chrono::milliseconds timeout) {
+    begin_call();
     std::vector<ss_watermarks> q;
     q.reserve(partitions.size());
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1, -1});
@@ -156,6 +169,7 @@ Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> 
 
 Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
                                             std::chrono::milliseconds timeout) {
+    begin_call();
     std::vector<ss_topic_partition> q;
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, timestamp_ms});
     ss_error err{};
@@ -168,6 +182,7 @@ Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &p
 }
 
 Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, ss_records_fn fn, void *ctx) {
+    begin_call();
     std::vector<ss_offset_range> c;
     c.reserve(ranges.size());
     for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
@@ -180,6 +195,7 @@ Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, 
 }
 
 Status Source::commit_offsets(const OffsetMap &offsets) {
+    begin_call();
     const auto c = to_c(offsets);
     ss_error err{};
     if (const ss_status st = api_->commit_offsets(handle_, c.data(), c.size(), &err); st != SS_OK)
@@ -250,6 +266,7 @@ Result<std::string> Source::group_metadata() {
 }
 
 Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
+    begin_call();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
     ss_error err{};
@@ -259,6 +276,7 @@ Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn
 }
 
 Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx) {
+    begin_call();
     ss_error err{};
     adapter_.fn = fn;
     adapter_.ctx = ctx;
@@ -277,6 +295,7 @@ std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition
 } // namespace
 
 Status Source::pause(const std::vector<TopicPartition> &partitions) {
+    begin_call();
     const auto c = partitions_to_c(partitions);
     ss_error err{};
     if (const ss_status st = api_->pause(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);
@@ -284,6 +303,7 @@ Status Source::pause(const std::vector<TopicPartition> &partitions) {
 }
 
 Status Source::resume(const std::vector<TopicPartition> &partitions) {
+    begin_call();
     const auto c = partitions_to_c(partitions);
     ss_error err{};
     if (const ss_status st = api_->resume(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);

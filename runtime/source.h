@@ -72,8 +72,8 @@ public:
     // rd_kafka_consumer_group_metadata_write's bytes, for a transactional sink.
     Result<std::string> group_metadata();
 
-    // Status of the last failed call: lets callers tell a broker outage (retry)
-    // from a permanent error.
+    // Status of the last call (SS_OK when it succeeded): tells a vanished topic from
+    // other failures. Whether to retry is the Error's `retriable`.
     ss_status last_status() const { return last_status_; }
 
 private:
@@ -104,6 +104,8 @@ private:
         last_status_ = status;
         return source_error(status, err);
     }
+    // Called at the start of every call, so an old failure never decides about a new one.
+    void begin_call() { last_status_ = SS_OK; }
 };
 
 } // namespace streamsubmit::runtime

@@ -277,17 +277,20 @@ Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir) {
                      dir.string(), "make the --checkpoint directory writable by this user, or choose another one");
     ::close(fd);
     ::unlink(probe.c_str());
-    return WriteAheadLog(dir);
+    auto lock = DirLock::acquire(dir, "write-ahead log directory");
+    if (!lock) return lock.error();
+    return WriteAheadLog(dir, std::move(*lock));
 }
 
 WriteAheadLog::WriteAheadLog(WriteAheadLog &&other) noexcept
-    : dir_(std::move(other.dir_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_),
+    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_),
       buffer_(std::move(other.buffer_)), buffer_size_(std::exchange(other.buffer_size_, 0)) {}
 
 WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
     if (this != &other) {
         close_segment();
         dir_ = std::move(other.dir_);
+        lock_ = std::move(other.lock_);
         fd_ = std::exchange(other.fd_, -1);
         fd_batch_ = other.fd_batch_;
         buffer_ = std::move(other.buffer_);

@@ -11,6 +11,7 @@
 // corruption, reported with the file and offset and never skipped.
 #pragma once
 
+#include "common/dir_lock.h"
 #include "common/error.h"
 #include "runtime/block.h"
 
@@ -36,7 +37,8 @@ struct WalRecovery {
 class WriteAheadLog {
 public:
     // Creates DIR (mode 0700) if needed and checks that files can be created in it:
-    // an unwritable directory is an ErrorKind::Runtime error (exit 1).
+    // an unwritable directory is an ErrorKind::Runtime error (exit 1). Holds DIR/lock until
+    // destroyed: a log another job holds is an ErrorKind::InUse error.
     static Result<WriteAheadLog> open(const std::filesystem::path &dir);
     WriteAheadLog(WriteAheadLog &&other) noexcept;
     WriteAheadLog &operator=(WriteAheadLog &&other) noexcept;
@@ -60,10 +62,11 @@ public:
     const std::filesystem::path &dir() const { return dir_; }
 
 private:
-    explicit WriteAheadLog(std::filesystem::path dir) : dir_(std::move(dir)) {}
+    WriteAheadLog(std::filesystem::path dir, DirLock lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
     void close_segment();
 
     std::filesystem::path dir_;
+    DirLock lock_;
     int fd_ = -1;
     int64_t fd_batch_ = -1;
     std::unique_ptr<char[]> buffer_; // one encoded block, reused

@@ -39,7 +39,7 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1" */
 #define SS_PLUGIN_ABI_MAJOR 1u
-#define SS_PLUGIN_ABI_MINOR 2u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination */
+#define SS_PLUGIN_ABI_MINOR 3u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination; 1.3: statuses 11-13 */
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -57,11 +57,15 @@ typedef enum ss_status {
     SS_ERR_TIMEOUT = 5,             /* a request did not complete in time */
     SS_ERR_INTERRUPTED = 6,         /* interrupt() was called, or a callback said stop */
     SS_ERR_UNSUPPORTED = 7,         /* this plugin does not implement the call */
-    SS_ERR_BROKER = 8,              /* any other error reported by the brokers */
+    SS_ERR_BROKER = 8,              /* any other error reported by the brokers; retrying will not help */
     SS_ERR_INTERNAL = 9,
     /* ABI 1.2: the group no longer counts this member as the owner of the partitions (a
      * rebalance moved them, or the session expired): the batch is not committed. */
-    SS_ERR_FENCED = 10
+    SS_ERR_FENCED = 10,
+    /* ABI 1.3: */
+    SS_ERR_BROKER_TRANSIENT = 11, /* a broker error that may pass (leader moving, coordinator loading) */
+    SS_ERR_AUTHENTICATION = 12,   /* the brokers refused the credentials (SASL); retrying will not help */
+    SS_ERR_TLS = 13               /* the TLS handshake failed (certificate not trusted, host name mismatch) */
 } ss_status;
 
 typedef struct ss_error {

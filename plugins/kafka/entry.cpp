@@ -31,7 +31,13 @@ ss_status guarded(ss_source *src, ss_error *err, F &&f) {
         KafkaSource &s = *impl(src);
         if (!s.rk())
             return set_error(e, SS_ERR_INTERNAL, "kafka: the source has no consumer handle (an earlier reopen failed)");
-        return f(s, e);
+        if (ss_status st = s.security_failure(e); st != SS_OK)
+            return st;
+        const ss_status st = f(s, e);
+        // A refused login or certificate is the cause of whatever failed (or was interrupted) since.
+        if (st != SS_OK && s.has_security_failure())
+            return s.security_failure(e);
+        return st;
     } catch (const std::bad_alloc &) {
         return set_error(e, SS_ERR_INTERNAL, "kafka: out of memory");
     } catch (const std::exception &x) {
@@ -65,7 +71,7 @@ void source_destroy(ss_source *src) {
             impl(src)->abandon(); // deliberately never freed: see KafkaSource::must_abandon
             return;
         }
-        delete impl(src);
+        KafkaSource::destroy(impl(src));
     } catch (...) {
     }
 }

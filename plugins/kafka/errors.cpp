@@ -58,6 +58,25 @@ bool is_retriable_partition_error(rd_kafka_resp_err_t e) {
     }
 }
 
+ss_status broker_status(rd_kafka_resp_err_t e) {
+    if (is_transport_error(e))
+        return SS_ERR_UNREACHABLE;
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+    case RD_KAFKA_RESP_ERR__NODE_UPDATE:
+        return SS_ERR_BROKER_TRANSIENT;
+    default:
+        return is_retriable_partition_error(e) ? SS_ERR_BROKER_TRANSIENT : SS_ERR_BROKER;
+    }
+}
+
 std::string topic_partition_name(const char *topic, int32_t partition) {
     return std::string(topic ? topic : "(null)") + " [" + std::to_string(partition) + "]";
 }

@@ -21,6 +21,9 @@ bool is_transport_error(rd_kafka_resp_err_t e);
 // Per-partition errors a ListOffsets retry can fix (leader moving, broker restarting).
 bool is_retriable_partition_error(rd_kafka_resp_err_t e);
 
+// A broker error as a status: unreachable, transient (worth retrying) or permanent.
+ss_status broker_status(rd_kafka_resp_err_t e);
+
 // "orders [2]"
 std::string topic_partition_name(const char *topic, int32_t partition);
 

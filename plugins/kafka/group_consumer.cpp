@@ -192,8 +192,8 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
             got += more > 0 ? more : 0;
         }
         if (got < 0)
-            return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") +
-                                                     rd_kafka_err2str(rd_kafka_last_error()));
+            return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") +
+                                                               rd_kafka_err2str(rd_kafka_last_error()));
         const size_t n = static_cast<size_t>(got);
         size_t nrec = 0;
         hdrs.clear();

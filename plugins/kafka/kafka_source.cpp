@@ -1,9 +1,12 @@
 #include "kafka_source.h"
 
+#include "bounded_close.h"
 #include "errors.h"
 #include "group_consumer.h"
+#include "security_errors.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <unistd.h>
@@ -51,6 +54,20 @@ void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     // reports real failures through ss_error, librdkafka's own errors are often transient.
     ss_log_level l = level_from_syslog(level);
     self->log(l == SS_LOG_ERROR ? SS_LOG_WARN : l, msg);
+    if (auto failure = security_failure_in_log(fac ? fac : "", buf ? buf : "", self->sasl_mechanism()))
+        const_cast<KafkaSource *>(self)->note_security_failure(failure->status, failure->message);
+}
+
+// OpenSSL has checked the chain and the host name already; this only remembers why it
+// failed, so the job can say so instead of retrying.
+int cert_verify_cb(rd_kafka_t *, const char *broker_name, int32_t, int *x509_error, int, const char *, size_t,
+                   char *, size_t, void *opaque) {
+    if (*x509_error == 0)
+        return 1;
+    auto *self = static_cast<KafkaSource *>(opaque);
+    const SecurityFailure failure = certificate_failure(*x509_error, broker_name ? broker_name : "?");
+    self->note_security_failure(failure.status, failure.message);
+    return 0;
 }
 
 void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
@@ -66,6 +83,9 @@ void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
 }
 
 std::atomic<unsigned> g_instance{0};
+
+// How long leaving the group, then destroying the handle, may each take.
+constexpr std::chrono::seconds kCloseTimeout{5};
 
 } // namespace
 
@@ -89,6 +109,8 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *
             self->bootstrap_ = kv.value;
         else if (key == "group.id")
             self->user_group_ = kv.value;
+        else if (key == "sasl.mechanism" || key == "sasl.mechanisms")
+            self->sasl_mechanism_ = kv.value;
     }
     if (self->bootstrap_.empty())
         self->bootstrap_ = "(no kafka.bootstrap.servers)";
@@ -99,6 +121,37 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *
 }
 
 KafkaSource::~KafkaSource() { close_handle(); }
+
+void KafkaSource::destroy(KafkaSource *src) {
+    if (!src)
+        return;
+    if (src->close_handle()) {
+        delete src;
+        return;
+    }
+    src->log(SS_LOG_WARN, "kafka: the consumer did not close within " + std::to_string(kCloseTimeout.count() * 2) +
+                              " s (brokers at " + src->bootstrap_servers() + "); leaving it behind");
+    src->mute();
+}
+
+void KafkaSource::note_security_failure(ss_status status, const std::string &message) {
+    std::lock_guard lock(security_mu_);
+    if (security_status_ != SS_OK)
+        return;
+    security_status_ = status;
+    security_message_ = message;
+    has_security_failure_.store(true, std::memory_order_release);
+    interrupt(); // a read or poll waiting for records returns now
+}
+
+ss_status KafkaSource::security_failure(ss_error *err) const {
+    if (!has_security_failure())
+        return SS_OK;
+    std::lock_guard lock(security_mu_);
+    return set_error(err, security_status_, security_message_ + " (brokers at " + bootstrap_ + ")");
+}
+
+void KafkaSource::mute() { log_.store(nullptr, std::memory_order_release); }
 
 bool KafkaSource::user_gave(std::string_view key) const {
     for (const auto &[k, v] : conf_)
@@ -168,6 +221,8 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
+    // Fails only when librdkafka was built without TLS; then no certificate is ever checked.
+    (void)rd_kafka_conf_set_ssl_cert_verify_cb(conf, cert_verify_cb);
     if (mode != Mode::Direct)
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 
@@ -188,7 +243,7 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     return SS_OK;
 }
 
-void KafkaSource::close_handle() {
+bool KafkaSource::close_handle() {
     rd_kafka_t *rk;
     rd_kafka_queue_t *q;
     {
@@ -199,17 +254,21 @@ void KafkaSource::close_handle() {
         queue_ = nullptr;
     }
     if (!rk)
-        return;
+        return true;
     closing = true;
+    const auto start = std::chrono::steady_clock::now();
     if (subscribed) {
         // Leave the group now rather than after session.timeout.ms.
-        rd_kafka_consumer_close(rk);
+        if (!close_consumer_until(rk, start + kCloseTimeout))
+            log(SS_LOG_WARN, "kafka: leaving the consumer group did not finish within " +
+                                 std::to_string(kCloseTimeout.count()) + " s; the group notices after its session timeout");
         subscribed = false;
     }
     if (q)
         rd_kafka_queue_destroy(q);
-    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    const bool destroyed = destroy_until(rk, start + 2 * kCloseTimeout);
     closing = false;
+    return destroyed;
 }
 
 bool KafkaSource::must_abandon() const {
@@ -218,7 +277,7 @@ bool KafkaSource::must_abandon() const {
 
 void KafkaSource::abandon() {
     closing = true;
-    rd_kafka_consumer_close(rk_);
+    (void)close_consumer_until(rk_, std::chrono::steady_clock::now() + kCloseTimeout); // bounded, like every close
     subscribed = false;
     // The handle's threads live on until the process exits: nothing may reach the host.
     rd_kafka_set_log_level(rk_, 0);
@@ -226,7 +285,7 @@ void KafkaSource::abandon() {
 }
 
 ss_status KafkaSource::reopen(Mode mode, ss_error *err) {
-    close_handle();
+    close_handle(); // a handle left closing keeps calling back into this object, which lives on
     return open(mode, err);
 }
 

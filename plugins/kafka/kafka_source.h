@@ -22,6 +22,10 @@ public:
 
     // Validates the configuration and opens a direct-mode consumer.
     static std::unique_ptr<KafkaSource> create(const ss_source_create_params *params, ss_error *err);
+    // Closes the handle within kCloseTimeout and frees `src`; if librdkafka did not finish
+    // in time, `src` is muted and left allocated for librdkafka's threads (a small leak that
+    // keeps the process from hanging at exit).
+    static void destroy(KafkaSource *src);
     ~KafkaSource();
     KafkaSource(const KafkaSource &) = delete;
     KafkaSource &operator=(const KafkaSource &) = delete;
@@ -45,6 +49,14 @@ public:
     bool take_interrupt() { return interrupted_.exchange(false, std::memory_order_acq_rel); }
 
     void log(ss_log_level level, std::string_view message) const;
+
+    // The first TLS or authentication failure of any broker connection (recorded from
+    // librdkafka's threads). Every call ends with it at once: the broker will refuse again.
+    void note_security_failure(ss_status status, const std::string &message);
+    // SS_OK, or that failure, copied into err.
+    ss_status security_failure(ss_error *err) const;
+    bool has_security_failure() const { return has_security_failure_.load(std::memory_order_acquire); }
+    const std::string &sasl_mechanism() const { return sasl_mechanism_; }
 
     const std::string &bootstrap_servers() const { return bootstrap_; }
     bool has_user_group() const { return !user_group_.empty(); }
@@ -70,7 +82,9 @@ public:
 private:
     KafkaSource() = default;
     ss_status open(Mode mode, ss_error *err);
-    void close_handle();
+    // Returns false when librdkafka was still closing at the deadline.
+    bool close_handle();
+    void mute();
     bool user_gave(std::string_view key) const;
 
     std::vector<std::pair<std::string, std::string>> conf_;
@@ -85,6 +99,12 @@ private:
     rd_kafka_queue_t *queue_ = nullptr;
     std::mutex handle_mu_; // guards rk_/queue_ replacement against interrupt()
     std::atomic<bool> interrupted_{false};
+
+    std::string sasl_mechanism_ = "GSSAPI"; // librdkafka's default
+    std::atomic<bool> has_security_failure_{false};
+    mutable std::mutex security_mu_;
+    ss_status security_status_ = SS_OK;
+    std::string security_message_;
 };
 
 } // namespace streamsubmit::kafka

@@ -55,6 +55,25 @@ struct OffsetQuery {
 
 enum class ListOutcome { Ok, Failed, Unsupported };
 
+// Blocking requests are made in slices of this length, so a refused login or certificate
+// (noticed on librdkafka's threads) ends them at once instead of after the whole timeout.
+constexpr int kSliceMs = 250;
+
+int slice(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(left, 1, kSliceMs));
+}
+
+// rd_kafka_metadata for all topics, asked again each slice until an answer or the deadline.
+rd_kafka_resp_err_t metadata_until(KafkaSource &src, const rd_kafka_metadata_t **md, int timeout_ms) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        const rd_kafka_resp_err_t e = rd_kafka_metadata(src.rk(), 1, nullptr, md, slice(deadline));
+        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || Clock::now() >= deadline || src.has_security_failure())
+            return e;
+    }
+}
+
 // rd_kafka_offsets_for_times (one ListOffsets request per leader) for all queries, retrying
 // partitions whose leader is moving or whose broker is restarting until the deadline.
 ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, int timeout_ms, const char *what,
@@ -66,8 +85,9 @@ ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, in
     rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
     while (!pending.empty()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0)
+        if (left <= 0 || src.has_security_failure())
             break;
+        left = std::min<long long>(left, 2 * kSliceMs);
         TpList list(static_cast<int>(pending.size()));
         for (size_t i : pending)
             list.add(queries[i].topic, queries[i].partition, queries[i].timestamp);
@@ -162,11 +182,13 @@ ss_status list_partitions(KafkaSource &src, const char *const *topics, size_t to
         }
     }
     MetadataHolder h;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(src.rk(), 1, nullptr, &h.md, timeout_ms);
+    rd_kafka_resp_err_t e = metadata_until(src, &h.md, timeout_ms);
     if (e) {
+        if (src.has_security_failure())
+            return src.security_failure(err);
         if (is_transport_error(e))
             return set_error(err, SS_ERR_UNREACHABLE, unreachable_message(src, timeout_ms, e));
-        return set_error(err, SS_ERR_BROKER, std::string("kafka: metadata request to ") + src.bootstrap_servers() +
+        return set_error(err, broker_status(e), std::string("kafka: metadata request to ") + src.bootstrap_servers() +
                                                  " failed: " + rd_kafka_err2str(e));
     }
     std::map<std::string_view, const rd_kafka_metadata_topic_t *> by_name;
@@ -184,8 +206,8 @@ ss_status list_partitions(KafkaSource &src, const char *const *topics, size_t to
                 return set_error(err, SS_ERR_UNKNOWN_TOPIC, std::string("kafka: topic '") + topics[i] +
                                                                 "' does not exist on " + src.bootstrap_servers());
             const rd_kafka_metadata_topic_t *t = it->second;
-            if (t->partition_cnt == 0)
-                return set_error(err, SS_ERR_BROKER,
+            if (t->partition_cnt == 0) // being created, or its leaders are not known yet
+                return set_error(err, SS_ERR_BROKER_TRANSIENT,
                                  std::string("kafka: topic '") + topics[i] + "' has no partitions" +
                                      (t->err ? std::string(": ") + rd_kafka_err2str(t->err) : std::string()));
             chosen.push_back(t);

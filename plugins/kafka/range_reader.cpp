@@ -155,7 +155,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         }
         if (got < 0) {
             rd_kafka_resp_err_t e = rd_kafka_last_error();
-            return set_error(err, SS_ERR_BROKER, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
+            return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
         }
         const size_t n = static_cast<size_t>(got);
         size_t nrec = 0;
@@ -215,7 +215,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
             }
             if (ri != RangeIndex::npos &&
                 (e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
-                 e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)) {
+                 e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)) {
                 ss_status st = e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ? SS_ERR_BROKER : SS_ERR_UNKNOWN_TOPIC;
                 set_error(err, st, "kafka: " + where + rd_kafka_message_errstr(m));
                 destroy_messages(msgs.data(), 0, n);

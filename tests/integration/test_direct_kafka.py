@@ -45,8 +45,11 @@ class DirectModeOnRealKafka(RealKafkaTestCase):
             cp = os.path.join(tmp, "cp")
             args = self.job(topic, "--until", "latest", "--checkpoint", cp, "--batch-interval", "1s",
                             "--conf", "stream.kafka.maxRatePerPartition=100")
-            first = start(args)
-            wait_for_batches(first, 5)
+            # A test-only pause between a batch's output and its "complete" record, announced on
+            # stderr: the kill lands in the second one, so the restart must re-run that batch.
+            first = start(args, env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS": "4000"})
+            wait_for(lambda: output_of(first)[1].count("test hook: batch") >= 2 or first.poll() is not None,
+                     timeout=120, what="the second batch output and not yet complete")
             first.send_signal(signal.SIGKILL)
             first.wait()
             before = parse_text_report(output_of(first)[0])
@@ -55,10 +58,11 @@ class DirectModeOnRealKafka(RealKafkaTestCase):
             second = run(args, check=EXIT_OK, timeout=300)
         after = parse_text_report(second.stdout)
         self.assertIn("resuming from checkpoint", second.stderr)
-        if last["status"] == "planned":
-            self.assertEqual(after[0]["batch"], last["batch"])
-            self.assertEqual(sorted(after[0]["ranges"]),
-                             sorted((r["topic"], r["partition"], r["from"], r["until"]) for r in last["ranges"]))
+        self.assertEqual(last["status"], "planned")  # the kill landed where it matters
+        self.assertEqual(before[-1]["batch"], last["batch"])
+        self.assertEqual(after[0]["batch"], last["batch"])
+        self.assertEqual(sorted(after[0]["ranges"]),
+                         sorted((r["topic"], r["partition"], r["from"], r["until"]) for r in last["ranges"]))
         seen = {b["batch"]: b for b in before}
         for b in after:
             if b["batch"] in seen:  # only a re-run batch may repeat, and identically
@@ -165,6 +169,67 @@ class DirectModeOnRealKafka(RealKafkaTestCase):
         self.assertEqual(sorted(by_tp), [(f"{prefix}-a", 0), (f"{prefix}-b", 0)])
         for tp, ranges in by_tp.items():
             assert_contiguous(self, ranges, 100, 120, str(tp))
+
+
+class DeletedTopicOnRealKafka(RealKafkaTestCase):
+    """A topic deleted while it is read ends the job, is dropped, or (pattern) just goes away."""
+
+    def running(self, args):
+        job = start(["--bootstrap-servers", self.bootstrap, "--conf", "kafka.auto.offset.reset=earliest",
+                     "--batch-interval", "500ms", "--conf", "stream.kafka.missingTopicTimeout=3s"] + args)
+        wait_for_batches(job, 2, timeout=120)
+        return job
+
+    def test_deleted_topic_ends_the_job_with_exit_4_naming_it(self):
+        topic = kh.unique_name("gone")
+        kh.create_topic(topic, 2)
+        kh.produce(self.bootstrap, topic, 100)
+        job = self.running(["--topics", topic])
+        kh.delete_topic(topic)
+        try:
+            job.wait(timeout=60)
+        except Exception:
+            job.kill()
+            job.wait()
+            raise AssertionError("the job still ran 60 s after its topic was deleted:\n" + output_of(job)[1][-3000:])
+        err = output_of(job)[1]
+        self.assertEqual(job.returncode, EXIT_KAFKA, err)
+        self.assertIn(f"streamsubmit: error: topic '{topic}' was deleted while the job read it", err)
+
+    def test_with_fail_on_data_loss_false_the_topic_is_dropped_with_one_warning(self):
+        gone, kept = kh.unique_name("gone"), kh.unique_name("kept")
+        for t in (gone, kept):
+            kh.create_topic(t, 1)
+            kh.produce(self.bootstrap, t, 50)
+        job = self.running(["--topics", f"{gone},{kept}", "--conf", "stream.failOnDataLoss=false"])
+        kh.delete_topic(gone)
+        wait_for(lambda: "was deleted; dropping" in output_of(job)[1] or job.poll() is not None, timeout=60,
+                 what="the warning about the deleted topic")
+        kh.produce(self.bootstrap, kept, 30, start=50)
+        wait_for(lambda: covered(parse_text_report(output_of(job)[0])).get((kept, 0), [(0, 0)])[-1][1] >= 80
+                 or job.poll() is not None, timeout=60, what="the kept topic's new records")
+        job.send_signal(signal.SIGTERM)
+        job.wait(timeout=60)
+        out, err = output_of(job)
+        self.assertEqual(job.returncode, EXIT_OK, err)
+        self.assertEqual(err.count("was deleted; dropping"), 1, err)
+        by_tp = covered(parse_text_report(out))
+        assert_contiguous(self, by_tp[(kept, 0)], 0, by_tp[(kept, 0)][-1][1], kept)
+        self.assertGreaterEqual(by_tp[(kept, 0)][-1][1], 80)
+
+    def test_a_pattern_just_drops_a_deleted_topic(self):
+        prefix = kh.unique_name("patgone")
+        for suffix in ("a", "b"):
+            kh.create_topic(f"{prefix}-{suffix}", 1)
+            kh.produce(self.bootstrap, f"{prefix}-{suffix}", 20)
+        job = self.running(["--topic-pattern", f"{prefix}-.*"])
+        kh.delete_topic(f"{prefix}-a")
+        wait_for(lambda: "no longer exists" in output_of(job)[1] or job.poll() is not None, timeout=60,
+                 what="the deleted topic to be dropped")
+        self.assertIsNone(job.poll(), output_of(job)[1][-3000:])
+        job.send_signal(signal.SIGTERM)
+        job.wait(timeout=60)
+        self.assertEqual(job.returncode, EXIT_OK, output_of(job)[1])
 
 
 if __name__ == "__main__":

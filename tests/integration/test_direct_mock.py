@@ -17,6 +17,13 @@ from streamsubmit_test import (EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_RUNTI
 TEST_PLUGIN_DIR = os.environ.get("TEST_PLUGIN_DIR", "")
 
 
+def last_batch_record(cp):
+    """The newest batch file of a checkpoint, as JSON."""
+    name = sorted(os.listdir(os.path.join(cp, "batches")))[-1]
+    with open(os.path.join(cp, "batches", name)) as f:
+        return json.load(f)
+
+
 
 class DirectModeOnMockCluster(unittest.TestCase):
     def job(self, bootstrap, *extra):
@@ -107,38 +114,42 @@ class DirectModeOnMockCluster(unittest.TestCase):
         self.assertEqual(ranges[2], (ends[2], ends[2]))
 
     def test_kill_minus_nine_then_restart_resumes_without_gap(self):
+        """Each kill lands between a batch's output and its "complete" record (a test-only pause
+        announced on stderr): every restart must re-run that batch with identical ranges."""
+        kills = 3
         with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:3"], produce=["orders:9000"]) as c:
             cp = os.path.join(tmp, "cp")
             args = self.job(c.bootstrap, "--until", "latest", "--checkpoint", cp, "--batch-interval", "1s",
-                            "--conf", "stream.kafka.maxRatePerPartition=100")
-            c.command("rtt 1 40")
-            c.command("rtt 2 40")
-            c.command("rtt 3 40")
-            first = start(args)
-            wait_for_batches(first, 3, timeout=60)
-            first.kill()
-            first.wait()
-            out1, _ = output_of(first)
-            done = parse_text_report(out1)
-            batch_files = sorted(os.listdir(os.path.join(cp, "batches")))
-            with open(os.path.join(cp, "batches", batch_files[-1])) as f:
-                last = json.load(f)
-            for b in range(1, 4):
-                c.command(f"rtt {b} 0")
-            second = run(args, check=EXIT_OK, timeout=180)
-            self.assertIn("resuming from checkpoint", second.stderr)
-            again = parse_text_report(second.stdout)
+                            "--conf", "stream.kafka.maxRatePerPartition=300")
+            seen, reruns = {}, 0
+            for _ in range(kills):
+                job = start(args, env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS": "5000"})
+                wait_for(lambda: "test hook: batch" in output_of(job)[1] or job.poll() is not None, timeout=120,
+                         what="a batch output and not yet complete")
+                job.kill()
+                job.wait()
+                out, err = output_of(job)
+                self.assertEqual(job.returncode, -signal.SIGKILL, err)
+                printed = parse_text_report(out)
+                last = last_batch_record(cp)
+                self.assertEqual(last["status"], "planned")  # the kill landed where it matters
+                self.assertEqual(printed[-1]["batch"], last["batch"])  # ... after the batch was output
+                for b in printed:
+                    if b["batch"] in seen:  # the re-run of the batch killed before
+                        self.assertEqual(sorted(seen[b["batch"]]["ranges"]), sorted(b["ranges"]))
+                        reruns += 1
+                    seen[b["batch"]] = b
+            final = run(args, check=EXIT_OK, timeout=180)
+            self.assertIn("(re-running it: it did not complete)", final.stderr)
+            for b in parse_text_report(final.stdout):
+                if b["batch"] in seen:
+                    self.assertEqual(sorted(seen[b["batch"]]["ranges"]), sorted(b["ranges"]))
+                    reruns += 1
+                seen[b["batch"]] = b
             _, ends = kcat_counts(c.bootstrap, "orders")
-        if last["status"] == "planned":  # the interrupted batch is re-run with identical ranges
-            self.assertEqual(again[0]["batch"], last["batch"])
-            self.assertEqual(sorted((r["topic"], r["partition"], r["from"], r["until"]) for r in last["ranges"]),
-                             sorted(again[0]["ranges"]))
-        # Batches fully printed before the kill, then the ones after: contiguous, possibly one re-run overlap.
-        seen = {b["batch"]: b for b in done}
-        seen.update({b["batch"]: b for b in again})
-        ordered = [seen[k] for k in sorted(seen)]
+        self.assertEqual(reruns, kills, "every kill must be followed by an identical re-run")
         self.assertEqual(sorted(seen), list(range(len(seen))), "batch ids have a gap")
-        for (topic, p), ranges in covered(ordered).items():
+        for (topic, p), ranges in covered([seen[k] for k in sorted(seen)]).items():
             assert_contiguous(self, ranges, 0, ends[p], f"{topic}-{p}")
 
     def test_broker_down_and_up_mid_run(self):

@@ -56,5 +56,26 @@ class ManPage(unittest.TestCase):
         self.assertEqual(readme_codes, man_codes)
 
 
+class Hints(unittest.TestCase):
+    def test_every_conf_key_named_in_the_sources_exists(self):
+        """A hint or message saying `--conf KEY` names a key of the table (or a kafka.* key)."""
+        keys = {line.split(" = ")[0] for line in run(["config"], check=0).stdout.splitlines()}
+        self.assertIn("stream.batchInterval", keys)
+        named = {}
+        for folder in ("cli", "runtime", "resolver", "plugins", "common"):
+            for dirpath, _, files in os.walk(os.path.join(ROOT, folder)):
+                for name in files:
+                    if name.endswith((".cpp", ".h")):
+                        path = os.path.join(dirpath, name)
+                        with open(path, errors="replace") as f:
+                            for key in re.findall(r"--conf ([A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9])(?![A-Za-z0-9_*.])", f.read()):
+                                named.setdefault(key, path)
+        self.assertGreater(len(named), 3)
+        for key, path in sorted(named.items()):
+            if key.startswith("kafka.") or key == "KEY":
+                continue
+            self.assertIn(key, keys, f"{path} names --conf {key}, which is not a configuration key")
+
+
 if __name__ == "__main__":
     main()

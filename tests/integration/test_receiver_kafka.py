@@ -11,12 +11,13 @@ import json
 import os
 import random
 import signal
+import subprocess
 import tempfile
 import time
 import unittest
 
 from real_kafka import RealKafkaTestCase, kh
-from streamsubmit_test import (EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,
+from streamsubmit_test import (BIN, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,
                                run, start, wait_for)
 
 
@@ -117,14 +118,21 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
                                    "--conf", "stream.receiver.writeAheadLog.enable=true"))
             self.assertIn(blocked.returncode, (EXIT_RUNTIME, EXIT_USAGE))
             self.assertIn(blocker, blocked.stderr)
-            if os.geteuid() != 0:  # root writes anywhere
-                ro = os.path.join(tmp, "ro")
-                os.makedirs(os.path.join(ro, "wal"))
-                os.chmod(os.path.join(ro, "wal"), 0o500)
-                unwritable = run(self.job(topic, "g", "--checkpoint", ro,
-                                          "--conf", "stream.receiver.writeAheadLog.enable=true"), check=EXIT_RUNTIME)
-                self.assertIn("write-ahead log directory is not writable", unwritable.stderr)
-                os.chmod(os.path.join(ro, "wal"), 0o700)
+            ro = os.path.join(tmp, "ro")
+            wal_dir = os.path.join(ro, "wal")
+            os.makedirs(wal_dir)
+            args = self.job(topic, "g", "--checkpoint", ro, "--conf", "stream.receiver.writeAheadLog.enable=true")
+            if os.geteuid() != 0:
+                os.chmod(wal_dir, 0o500)
+                unwritable = run(args)
+                os.chmod(wal_dir, 0o700)
+            else:  # root writes through permission bits: a read-only bind mount in a private mount namespace
+                unwritable = subprocess.run(
+                    ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                     'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"', wal_dir, BIN] + args,
+                    capture_output=True, text=True, timeout=120)
+            self.assertEqual(unwritable.returncode, EXIT_RUNTIME, unwritable.stderr)
+            self.assertIn("write-ahead log directory is not writable", unwritable.stderr)
             cp = os.path.join(tmp, "cp")
             os.makedirs(cp)
             with open(os.path.join(cp, "metadata.json"), "w") as f:

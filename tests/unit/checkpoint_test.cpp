@@ -51,8 +51,10 @@ TEST_CASE("planned then complete batches survive a reopen") {
 
 TEST_CASE("only the last few batches are kept") {
     TempDir tmp;
-    auto cp = Checkpoint::open(tmp.path, "topics=orders", 3);
-    for (int i = 0; i < 8; ++i) REQUIRE(cp->record(batch(i, true)).ok());
+    {
+        auto cp = Checkpoint::open(tmp.path, "topics=orders", 3);
+        for (int i = 0; i < 8; ++i) REQUIRE(cp->record(batch(i, true)).ok());
+    } // released: one Checkpoint per directory at a time
     int files = 0;
     for ([[maybe_unused]] const auto &e : fs::directory_iterator(tmp.path / "batches")) ++files;
     CHECK(files == 3);

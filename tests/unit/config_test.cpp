@@ -1,10 +1,13 @@
 #include "cli/config.h"
 #include "cli/error_report.h"
+#include "cli/job_options.h"
 
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <fstream>
+#include <string>
+#include <unistd.h>
 
 using namespace streamsubmit;
 using namespace streamsubmit::cli;
@@ -112,4 +115,55 @@ TEST_CASE("backpressure keys: Spark's PID defaults, decimal values checked") {
     CHECK_FALSE(c.set("stream.backpressure.pid.proportional", "-1", ConfigSource::ConfFlag).ok());
     CHECK_FALSE(c.set("stream.backpressure.pid.proportional", "fast", ConfigSource::ConfFlag).ok());
     CHECK_FALSE(c.set("stream.backpressure.pid.proportional", "nan", ConfigSource::ConfFlag).ok());
+}
+
+TEST_CASE("--conf values are taken verbatim: a password may begin or end with spaces") {
+    Config c;
+    REQUIRE(apply_conf_flag(c, "kafka.sasl.password=  two spaces each side  ").ok());
+    CHECK(c.get_string("kafka.sasl.password") == "  two spaces each side  ");
+}
+
+TEST_CASE("a kafka.* value may come from the environment or a file; literal: escapes") {
+    ::setenv("SS_TEST_SECRET", "s3cret value", 1);
+    Config c;
+    REQUIRE(apply_conf_flag(c, "kafka.sasl.password=env:SS_TEST_SECRET").ok());
+    CHECK(c.get_string("kafka.sasl.password") == "s3cret value");
+
+    const std::string path = "/tmp/ss-config-test-secret-" + std::to_string(::getpid());
+    std::ofstream(path) << "from a file\n";
+    REQUIRE(apply_conf_flag(c, "kafka.ssl.key.password=file:" + path).ok());
+    CHECK(c.get_string("kafka.ssl.key.password") == "from a file"); // one trailing newline dropped
+    std::remove(path.c_str());
+
+    REQUIRE(apply_conf_flag(c, "kafka.client.id=literal:env:HOME").ok());
+    CHECK(c.get_string("kafka.client.id") == "env:HOME");
+
+    ::unsetenv("SS_TEST_UNSET");
+    const auto missing = apply_conf_flag(c, "kafka.sasl.username=env:SS_TEST_UNSET");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().kind == ErrorKind::Usage);
+    CHECK(missing.error().what.find("kafka.sasl.username") != std::string::npos);
+    const auto unreadable = apply_conf_flag(c, "kafka.sasl.password=file:/nonexistent/secret");
+    REQUIRE_FALSE(unreadable.ok());
+    CHECK(unreadable.error().input == "/nonexistent/secret");
+}
+
+TEST_CASE("every key librdkafka marks sensitive is redacted") {
+    // rdkafka_conf.c: the properties flagged _RK_SENSITIVE, and the OIDC client secret.
+    for (const char *key : {"kafka.ssl.key.location", "kafka.ssl.key.password", "kafka.ssl.key.pem", "kafka.ssl_key",
+                            "kafka.ssl.ca.pem", "kafka.ssl.keystore.password", "kafka.sasl.username",
+                            "kafka.sasl.password", "kafka.sasl.oauthbearer.config",
+                            "kafka.sasl.oauthbearer.client.secret"}) {
+        CAPTURE(key);
+        CHECK(is_secret_key(key));
+        Config c;
+        REQUIRE(c.set(key, "principal=admin hush", ConfigSource::ConfFlag).ok());
+        CHECK(describe_config(c).find("hush") == std::string::npos);
+    }
+    CHECK_FALSE(is_secret_key("kafka.bootstrap.servers"));
+}
+
+TEST_CASE("exit codes of a locked checkpoint and of a stop timeout") {
+    CHECK(exit_code_for(ErrorKind::InUse) == 6);
+    CHECK(exit_code_for(ErrorKind::StopTimeout) == 7);
 }

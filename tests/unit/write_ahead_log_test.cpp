@@ -4,6 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -168,14 +172,46 @@ TEST_CASE("a segment that is not a log, or an empty one") {
     CHECK(rec->segments[0].blocks.empty());
 }
 
-TEST_CASE("an unwritable log directory is refused up front") {
-    if (::geteuid() == 0) return; // root writes anywhere
-    TempDir tmp;
-    fs::create_directory(tmp.path / "ro");
-    fs::permissions(tmp.path / "ro", fs::perms::owner_read | fs::perms::owner_exec);
-    auto wal = WriteAheadLog::open(tmp.path / "ro");
+namespace {
+
+// The check of an unwritable directory. Root writes through permission bits, so as root the
+// directory is made read-only by a read-only bind mount in a private mount namespace (a
+// child process, so the test's own namespace is untouched); a refused mount is a failure.
+void check_unwritable_log_directory(const fs::path &dir) {
+    auto wal = WriteAheadLog::open(dir);
     REQUIRE_FALSE(wal.ok());
     CHECK(wal.error().kind == ErrorKind::Runtime);
     CHECK(wal.error().what.find("not writable") != std::string::npos);
-    CHECK(wal.error().input == (tmp.path / "ro").string());
+    CHECK(wal.error().input == dir.string());
+}
+
+int read_only_bind_mount_child(const fs::path &dir) {
+    if (::unshare(CLONE_NEWNS) != 0) return 10;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 11;
+    if (::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) return 12;
+    if (::mount(nullptr, dir.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) return 13;
+    auto wal = WriteAheadLog::open(dir);
+    if (wal.ok()) return 1;
+    return wal.error().kind == ErrorKind::Runtime && wal.error().what.find("not writable") != std::string::npos ? 0 : 2;
+}
+
+} // namespace
+
+TEST_CASE("an unwritable log directory is refused up front") {
+    TempDir tmp;
+    const fs::path ro = tmp.path / "ro";
+    fs::create_directory(ro);
+    if (::geteuid() != 0) {
+        fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
+        check_unwritable_log_directory(ro);
+        return;
+    }
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(read_only_bind_mount_child(ro));
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    INFO("child exit code (10-13: the read-only bind mount was refused; 1: the log opened; 2: another error)");
+    CHECK(WEXITSTATUS(status) == 0);
 }

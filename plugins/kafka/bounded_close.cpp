@@ -1,0 +1,74 @@
+#include "bounded_close.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace streamsubmit::kafka {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int ms_left(CloseDeadline deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(left, 0, 100));
+}
+
+// A revocation during close: give the partitions up (the host has nothing left to commit).
+void serve_close_event(rd_kafka_t *rk, rd_kafka_event_t *ev) {
+    if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_REBALANCE) return;
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0) {
+        if (rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, rd_kafka_event_topic_partition_list(ev)))
+            rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, nullptr);
+    }
+}
+
+} // namespace
+
+bool close_consumer_until(rd_kafka_t *rk, CloseDeadline deadline) {
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    if (rd_kafka_error_t *e = rd_kafka_consumer_close_queue(rk, q)) {
+        rd_kafka_error_destroy(e);
+        rd_kafka_queue_destroy(q);
+        return false;
+    }
+    while (!rd_kafka_consumer_closed(rk) && Clock::now() < deadline) {
+        if (rd_kafka_event_t *ev = rd_kafka_queue_poll(q, ms_left(deadline))) {
+            serve_close_event(rk, ev);
+            rd_kafka_event_destroy(ev);
+        }
+    }
+    const bool closed = rd_kafka_consumer_closed(rk);
+    rd_kafka_queue_destroy(q);
+    return closed;
+}
+
+bool destroy_until(rd_kafka_t *rk, CloseDeadline deadline) {
+    struct Done {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool done = false;
+    };
+    auto state = std::make_shared<Done>();
+    std::thread helper([rk, state] {
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        std::lock_guard lock(state->mu);
+        state->done = true;
+        state->cv.notify_all();
+    });
+    std::unique_lock lock(state->mu);
+    if (state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
+        lock.unlock();
+        helper.join();
+        return true;
+    }
+    helper.detach();
+    return false;
+}
+
+} // namespace streamsubmit::kafka

@@ -1,0 +1,209 @@
+"""Against a real broker of its own, with TLS and SASL listeners besides the plaintext one:
+refused certificates and logins end the job at once with exit 4 naming the cause, secrets
+come from the environment, and stopping is bounded when the broker is paused (SIGSTOP) or
+in the middle of a rebalance.
+
+The broker is this file's own (its listeners differ from the fixture's, and SIGSTOP would
+disturb other tests): scripts/kafka-up with KAFKA_EXTRA_PROPERTIES; certificates are made
+with openssl in a temporary directory."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import kafka_harness as kh
+from streamsubmit_test import EXIT_KAFKA, EXIT_OK, main, output_of, parse_text_report, run, start, wait_for
+
+EXIT_STOP_TIMEOUT = 7
+PASSWORD = "alice-secret"
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True, timeout=120)
+
+
+def make_certificates(d):
+    """A CA, and a broker certificate it signed for IP 127.0.0.1 only, as a PKCS12 keystore."""
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    p = lambda name: os.path.join(d, name)  # noqa: E731
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.crt"),
+            "-days", "2", "-subj", "/CN=streamsubmit test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("broker.key"), "-out", p("broker.csr"),
+            "-subj", "/CN=127.0.0.1")
+    openssl("x509", "-req", "-in", p("broker.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"), "-CAcreateserial",
+            "-out", p("broker.crt"), "-days", "2", "-extfile", p("ext.cnf"))
+    openssl("pkcs12", "-export", "-in", p("broker.crt"), "-inkey", p("broker.key"), "-out", p("broker.p12"),
+            "-passout", "pass:keystore-secret", "-name", "broker")
+    return p("ca.crt"), p("broker.p12")
+
+
+class SecureBroker(kh.KafkaBroker):
+    """A broker with SSL and SASL_PLAINTEXT (PLAIN) listeners next to PLAINTEXT."""
+
+    def __init__(self, keystore):
+        super().__init__(reuse=False, start_timeout=180)
+        self.keystore = keystore
+        self.ssl_port = self.sasl_port = None
+
+    def _env(self):
+        env = super()._env()
+        self.ssl_port, self.sasl_port, cport = kh.free_port(), kh.free_port(), kh.free_port()
+        env["KAFKA_CONTROLLER_PORT"] = str(cport)
+        jaas = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
+                f'password="admin-secret" user_admin="admin-secret" user_alice="{PASSWORD}";')
+        env["KAFKA_EXTRA_PROPERTIES"] = "\n".join([
+            f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{cport},"
+            f"SSL://127.0.0.1:{self.ssl_port},SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},SSL://127.0.0.1:{self.ssl_port},"
+            f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,"
+            "SASL_PLAINTEXT:SASL_PLAINTEXT",
+            f"ssl.keystore.location={self.keystore}", "ssl.keystore.type=PKCS12",
+            "ssl.keystore.password=keystore-secret", "ssl.key.password=keystore-secret",
+            "sasl.enabled.mechanisms=PLAIN",
+            f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
+        ])
+        return env
+
+    def pid(self):
+        with open(os.path.join(self.data_dir, "kafka.pid")) as f:
+            return int(f.read())
+
+
+def setUpModule():
+    global BROKER, CA, TMP, TOPIC
+    if shutil.which("openssl") is None:
+        raise AssertionError("the openssl command is missing: run scripts/setup")  # no silent skip
+    TMP = tempfile.mkdtemp(prefix="ss-kafka-hardening-")
+    CA, keystore = make_certificates(TMP)
+    BROKER = SecureBroker(keystore)
+    BROKER.start()
+    TOPIC = kh.unique_name("secure")
+    kh.create_topic(TOPIC, 2, bootstrap=BROKER.bootstrap)
+    kh.produce(BROKER.bootstrap, TOPIC, 200)
+
+
+def tearDownModule():
+    BROKER.stop()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def timed(args, env=None):
+    started = time.monotonic()
+    proc = run(args, timeout=120, env=env)
+    return proc, time.monotonic() - started
+
+
+class RefusedCertificatesAndLogins(unittest.TestCase):
+    # Longer than any of these jobs may take: an error only after the request timeout fails.
+    COMMON = ["--until", "latest", "--conf", "kafka.auto.offset.reset=earliest",
+              "--conf", "stream.kafka.requestTimeout=60s"]
+
+    def assert_refused(self, proc, took, cause):
+        self.assertEqual(proc.returncode, EXIT_KAFKA, proc.stderr)
+        self.assertIn("streamsubmit: error: ", proc.stderr)
+        self.assertIn(cause, proc.stderr.split("streamsubmit: error: ", 1)[1])
+        self.assertNotIn("cannot reach Kafka", proc.stderr)
+        self.assertLess(took, 30, f"took {took:.1f} s: the job waited instead of ending at the refusal")
+
+    def test_untrusted_certificate(self):
+        proc, took = timed(["--bootstrap-servers", f"127.0.0.1:{BROKER.ssl_port}", "--topics", TOPIC,
+                            "--conf", "kafka.security.protocol=SSL"] + self.COMMON)
+        self.assert_refused(proc, took, "certificate not trusted")
+        self.assertIn("kafka.ssl.ca.location", proc.stderr)  # the hint
+
+    def test_host_name_mismatch(self):
+        proc, took = timed(["--bootstrap-servers", f"localhost:{BROKER.ssl_port}", "--topics", TOPIC,
+                            "--conf", "kafka.security.protocol=SSL", "--conf", f"kafka.ssl.ca.location={CA}"]
+                           + self.COMMON)
+        self.assert_refused(proc, took, "host name mismatch")
+
+    def test_trusted_certificate_reads(self):
+        proc = run(["--bootstrap-servers", f"127.0.0.1:{BROKER.ssl_port}", "--topics", TOPIC,
+                    "--conf", "kafka.security.protocol=SSL", "--conf", f"kafka.ssl.ca.location={CA}"] + self.COMMON,
+                   timeout=120)
+        self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
+        self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
+
+    def sasl(self, password_ref, env):
+        return timed(["--bootstrap-servers", f"127.0.0.1:{BROKER.sasl_port}", "--topics", TOPIC,
+                      "--conf", "kafka.security.protocol=SASL_PLAINTEXT", "--conf", "kafka.sasl.mechanism=PLAIN",
+                      "--conf", "kafka.sasl.username=alice", "--conf", f"kafka.sasl.password={password_ref}"]
+                     + self.COMMON, env=env)
+
+    def test_wrong_password(self):
+        proc, took = self.sasl("env:SS_TEST_KAFKA_PASSWORD", {"SS_TEST_KAFKA_PASSWORD": "not-the-password"})
+        self.assert_refused(proc, took, "authentication failed for mechanism PLAIN")
+        self.assertNotIn("not-the-password", proc.stderr)
+
+    def test_password_from_the_environment_reads(self):
+        proc, _ = self.sasl("env:SS_TEST_KAFKA_PASSWORD", {"SS_TEST_KAFKA_PASSWORD": PASSWORD})
+        self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
+        self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
+
+
+class BoundedShutdown(unittest.TestCase):
+    """A stop is bounded by stream.stopTimeout whatever the broker does."""
+
+    def receiver(self, group, *extra):
+        return start(["--mode", "receiver", "--group", group, "--bootstrap-servers", BROKER.bootstrap,
+                      "--topics", TOPIC, "--batch-interval", "500ms", "--conf", "stream.stopTimeout=5s"] + list(extra))
+
+    def assert_stops_in_time(self, job, limit=30):
+        signalled = time.monotonic()
+        job.send_signal(signal.SIGTERM)
+        try:
+            job.wait(timeout=limit + 30)
+        except subprocess.TimeoutExpired:
+            job.kill()
+            job.wait()
+            raise AssertionError("the job ignored SIGTERM:\n" + output_of(job)[1][-3000:])
+        took = time.monotonic() - signalled
+        self.assertIn(job.returncode, (EXIT_OK, EXIT_STOP_TIMEOUT), output_of(job)[1][-3000:])
+        self.assertLess(took, limit, f"stopping took {took:.1f} s with stream.stopTimeout=5s")
+
+    def test_mid_rebalance(self):
+        group = kh.unique_name("g")
+        first = self.receiver(group)
+        second = None
+        try:
+            wait_for(lambda: "batch " in output_of(first)[0] or first.poll() is not None, timeout=120,
+                     what="the first receiver's first batch")
+            second = self.receiver(group)  # joining makes the group rebalance
+            time.sleep(0.5)
+            self.assert_stops_in_time(first)
+            self.assert_stops_in_time(second)
+        finally:
+            for p in (first, second):
+                if p and p.poll() is None:
+                    p.kill()
+                    p.wait()
+
+    def test_zz_broker_paused_with_sigstop(self):  # last: the broker is paused meanwhile
+        direct = start(["--bootstrap-servers", BROKER.bootstrap, "--topics", TOPIC, "--batch-interval", "500ms",
+                        "--conf", "kafka.auto.offset.reset=earliest", "--conf", "stream.stopTimeout=5s",
+                        "--conf", "stream.kafka.requestTimeout=120s"])
+        receiver = self.receiver(kh.unique_name("g"))
+        pid = BROKER.pid()
+        try:
+            for job in (direct, receiver):
+                wait_for(lambda: "batch " in output_of(job)[0] or job.poll() is not None, timeout=120,
+                         what="a first batch")
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(2)
+            self.assert_stops_in_time(direct)
+            self.assert_stops_in_time(receiver)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+            for p in (direct, receiver):
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+
+
+if __name__ == "__main__":
+    main()
