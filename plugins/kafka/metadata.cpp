@@ -55,23 +55,25 @@ struct OffsetQuery {
 
 enum class ListOutcome { Ok, Failed, Unsupported };
 
-// Blocking requests are made in slices of this length, so a refused login or certificate
-// (noticed on librdkafka's threads) ends them at once instead of after the whole timeout.
-constexpr int kSliceMs = 250;
-
-int slice(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(left, 1, kSliceMs));
+// A handle that has not yet heard from any broker first waits, without sending requests of
+// its own, until librdkafka's connection-time metadata names the controller, or a refused
+// login or certificate is noticed on librdkafka's threads, or half the timeout has passed:
+// so a refusal ends the call at once. (Short request timeouts cannot do this: librdkafka
+// drops the connection when an in-flight request times out.)
+void wait_for_cluster(KafkaSource &src, Clock::time_point deadline) {
+    const auto until = Clock::now() + (deadline - Clock::now()) / 2;
+    while (rd_kafka_controllerid(src.rk(), 0) < 0 && !src.has_security_failure() && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
-// rd_kafka_metadata for all topics, asked again each slice until an answer or the deadline.
+// rd_kafka_metadata for all topics within timeout_ms.
 rd_kafka_resp_err_t metadata_until(KafkaSource &src, const rd_kafka_metadata_t **md, int timeout_ms) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        const rd_kafka_resp_err_t e = rd_kafka_metadata(src.rk(), 1, nullptr, md, slice(deadline));
-        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || Clock::now() >= deadline || src.has_security_failure())
-            return e;
-    }
+    wait_for_cluster(src, deadline);
+    if (src.has_security_failure())
+        return RD_KAFKA_RESP_ERR__AUTHENTICATION;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return rd_kafka_metadata(src.rk(), 1, nullptr, md, static_cast<int>(std::max<long long>(left, 1)));
 }
 
 // rd_kafka_offsets_for_times (one ListOffsets request per leader) for all queries, retrying
@@ -87,7 +89,6 @@ ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, in
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0 || src.has_security_failure())
             break;
-        left = std::min<long long>(left, 2 * kSliceMs);
         TpList list(static_cast<int>(pending.size()));
         for (size_t i : pending)
             list.add(queries[i].topic, queries[i].partition, queries[i].timestamp);

@@ -32,8 +32,13 @@ std::optional<SecurityFailure> security_failure_in_log(std::string_view facility
     if (text.find("SASL authentication error") != std::string_view::npos ||
         text.find("SASL handshake failed") != std::string_view::npos ||
         (facility == "FAIL" && text.find("Authentication failed") != std::string_view::npos))
+    {
+        // "[thrd:...]: sasl_ssl://host:port/bootstrap: SASL authentication error: <the broker's reason>"
+        const auto mark = text.find("error: ");
+        const std::string_view reason = mark == std::string_view::npos ? text : text.substr(mark + 7);
         return SecurityFailure{SS_ERR_AUTHENTICATION, "kafka: authentication failed for mechanism " +
-                                                          std::string(mechanism) + ": " + std::string(text)};
+                                                          std::string(mechanism) + ": " + std::string(reason)};
+    }
     // TLS spoken to a listener that does not speak it: no retry will change that.
     if (text.find("SSL handshake failed") != std::string_view::npos &&
         text.find("wrong version number") != std::string_view::npos)
