@@ -217,6 +217,7 @@ Error groups_unsupported() {
 } // namespace
 
 Status Source::join_group(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
+    begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
@@ -229,6 +230,7 @@ Status Source::join_group(const std::vector<std::string> &topics, ss_rebalance_f
 
 Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
                                             std::chrono::milliseconds timeout) {
+    begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<ss_topic_partition> q;
     q.reserve(partitions.size());
@@ -244,6 +246,7 @@ Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &p
 }
 
 Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metadata) {
+    begin_call();
     if (!supports_groups()) return groups_unsupported();
     const auto c = to_c(offsets);
     ss_error err{};
@@ -254,6 +257,7 @@ Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metad
 }
 
 Result<std::string> Source::group_metadata() {
+    begin_call();
     if (!supports_groups()) return groups_unsupported();
     ss_error err{};
     size_t size = 0;
