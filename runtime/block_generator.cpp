@@ -21,7 +21,7 @@ void BlockGenerator::add(const ss_record *records, size_t count) {
             partition = r.partition;
             slot = current_.slot(topic ? std::string_view(topic) : std::string_view(), partition);
         }
-        current_.add_to(slot, r.offset, r.timestamp_ms, r.key, r.key_len, r.value, r.value_len);
+        current_.add_to(slot, r);
     }
 }
 

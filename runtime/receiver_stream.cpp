@@ -54,37 +54,53 @@ std::vector<std::vector<RecordRef>> records_by_range(const std::vector<OffsetRan
     return out;
 }
 
-ss_record to_c(const RecordView &r) {
+// The C view of a record of a block; headers are decoded into `headers` (appended), and
+// `ss_record::headers` is left for the caller to point there once the buffer stops growing.
+ss_record to_c(const RecordView &r, std::vector<ss_header> &headers) {
+    size_t header_count = 0;
+    if (!r.headers.empty()) {
+        header_count = header_encoding::count(r.headers);
+        const size_t at = headers.size();
+        headers.resize(at + header_count);
+        header_encoding::decode(r.headers, headers.data() + at);
+    }
     return ss_record{r.tp->topic.c_str(),
                      r.tp->partition,
                      r.offset,
                      r.timestamp_ms,
                      r.key ? r.key->data() : nullptr,
                      r.key ? r.key->size() : 0,
-                     r.value.data(),
-                     r.value.size(),
+                     r.value ? r.value->data() : nullptr,
+                     r.value ? r.value->size() : 0,
                      0,
                      sizeof(ss_record),
-                     SS_TIMESTAMP_NOT_AVAILABLE,
+                     r.timestamp_type,
                      nullptr,
-                     0,
+                     header_count,
                      sizeof(ss_header)};
 }
 
 // Hands a batch's records to the application, range by range, on the driver thread; the
-// records point into the blocks (no copy).
+// records point into the blocks (no copy), their headers into one buffer reused per chunk.
 Status process_blocks(Application &app, const ApplicationBatch &batch, const std::vector<OffsetRange> &ranges,
                       const std::vector<Block> &blocks) {
     constexpr size_t kChunk = 4096;
     std::vector<ss_record> chunk;
+    std::vector<ss_header> headers;
     chunk.reserve(kChunk);
     const auto by_range = records_by_range(ranges, blocks);
     for (size_t i = 0; i < ranges.size(); ++i) {
         const auto &records = by_range[i];
         for (size_t at = 0; at < records.size(); at += kChunk) {
             chunk.clear();
+            headers.clear();
             for (size_t k = at; k < std::min(records.size(), at + kChunk); ++k)
-                chunk.push_back(to_c(records[k].block->record(records[k].index)));
+                chunk.push_back(to_c(records[k].block->record(records[k].index), headers));
+            size_t next_header = 0;
+            for (auto &r : chunk) {
+                if (r.header_count) r.headers = headers.data() + next_header;
+                next_header += r.header_count;
+            }
             if (auto st = app.process(batch, i, chunk.data(), chunk.size()); !st) return st;
         }
         if (auto st = app.finish_range(batch, i); !st) return st;

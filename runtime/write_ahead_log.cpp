@@ -19,7 +19,8 @@ namespace streamsubmit::runtime {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr uint8_t kBlockRecord = 1;
+constexpr uint8_t kBlockRecord = 2;                  // format 2; format 1 used 1
+constexpr uint32_t kNullLength = 0xFFFFFFFFu;         // a null key or value
 constexpr size_t kFrameHeader = 8;                    // length + CRC
 constexpr uint32_t kMaxPayload = 1u << 30;            // anything larger is not a length we wrote
 constexpr size_t kMinPayload = 1 + 8 + 4 + 8 + 8 + 4; // an empty block
@@ -34,6 +35,17 @@ Error corrupt(const fs::path &path, size_t offset, const std::string &why) {
     return Error(ErrorKind::Usage, "write-ahead log is corrupt: " + why, fmt::format("{}, offset {}", path.string(), offset),
                  "restore the --checkpoint directory from a backup; moving the segment aside loses its records "
                  "(their offsets are already committed to Kafka)");
+}
+
+// Format 1 (before headers, timestamp types and null values) cannot tell a tombstone from
+// an empty value: replaying it would misread records, so it is refused.
+Error format1_segment(const fs::path &path) {
+    return Error(ErrorKind::Usage,
+                 "write-ahead log segment has format 1 (written by an older streamsubmit), which does not record "
+                 "headers, timestamp types or null values; replaying it would change records",
+                 path.string(),
+                 "run the job once more with the streamsubmit version that wrote it, on the same --checkpoint, until "
+                 "the batch completes and the segment is deleted (e.g. with --until latest), then upgrade");
 }
 
 // Little-endian decoding, whatever the host.
@@ -84,14 +96,16 @@ std::optional<Block> decode_block(std::string_view payload, int64_t &batch_id) {
     for (uint64_t i = 0; i < count && r.ok(); ++i) {
         const std::string_view topic = r.bytes(r.num(2));
         const auto partition = static_cast<int32_t>(r.num(4));
-        const auto offset = static_cast<int64_t>(r.num(8));
-        const auto timestamp_ms = static_cast<int64_t>(r.num(8));
-        const auto key_len = static_cast<int32_t>(r.num(4));
-        const std::string_view key = key_len >= 0 ? r.bytes(static_cast<size_t>(key_len)) : std::string_view();
-        const std::string_view value = r.bytes(r.num(4));
-        if (!r.ok()) break;
-        b.add(topic, partition, offset, timestamp_ms, key_len >= 0 ? key.data() : nullptr, key.size(), value.data(),
-              value.size());
+        RecordView v;
+        v.offset = static_cast<int64_t>(r.num(8));
+        v.timestamp_ms = static_cast<int64_t>(r.num(8));
+        v.timestamp_type = static_cast<int32_t>(r.num(1));
+        if (const auto key_len = static_cast<uint32_t>(r.num(4)); key_len != kNullLength) v.key = r.bytes(key_len);
+        if (const auto value_len = static_cast<uint32_t>(r.num(4)); value_len != kNullLength) v.value = r.bytes(value_len);
+        v.headers = r.bytes(r.num(4));
+        if (!r.ok() || v.timestamp_type > SS_TIMESTAMP_LOG_APPEND_TIME || !header_encoding::count_valid(v.headers))
+            return std::nullopt;
+        b.add_encoded(b.slot(topic, partition), v);
     }
     if (!r.ok() || !r.done()) return std::nullopt;
     return b;
@@ -174,6 +188,8 @@ Result<WalSegment> read_segment(const fs::path &path, int64_t batch_id, bool new
         if (!kWalSegmentMagic.starts_with(data)) return corrupt(path, 0, "not a write-ahead log segment");
         return torn(0, "incomplete segment header");
     }
+    if (std::string_view(data).substr(0, kWalSegmentMagic.size()) == kWalSegmentMagicV1)
+        return format1_segment(path);
     if (std::string_view(data).substr(0, kWalSegmentMagic.size()) != kWalSegmentMagic)
         return corrupt(path, 0, "not a write-ahead log segment (bad magic)");
     size_t pos = kWalSegmentMagic.size();
@@ -218,8 +234,8 @@ private:
 
 size_t encoded_size(const Block &block) {
     size_t size = kMinPayload;
-    for (const auto &p : block.partitions()) size += static_cast<size_t>(p.records) * (30 + p.tp.topic.size());
-    return size + static_cast<size_t>(block.payload_bytes());
+    for (const auto &p : block.partitions()) size += static_cast<size_t>(p.records) * (35 + p.tp.topic.size());
+    return size + static_cast<size_t>(block.payload_bytes()) + block.header_bytes();
 }
 
 // The payload of one block, written at `at` (encoded_size(block) bytes).
@@ -238,10 +254,13 @@ void encode_block_at(char *at, int64_t batch_id, const Block &block) {
         w.num(static_cast<uint32_t>(r.tp->partition), 4);
         w.num(static_cast<uint64_t>(r.offset), 8);
         w.num(static_cast<uint64_t>(r.timestamp_ms), 8);
-        w.num(r.key ? r.key->size() : 0xFFFFFFFFu, 4);
+        w.num(static_cast<uint64_t>(r.timestamp_type), 1);
+        w.num(r.key ? r.key->size() : kNullLength, 4);
         if (r.key) w.bytes(*r.key);
-        w.num(r.value.size(), 4);
-        w.bytes(r.value);
+        w.num(r.value ? r.value->size() : kNullLength, 4);
+        if (r.value) w.bytes(*r.value);
+        w.num(r.headers.size(), 4);
+        w.bytes(r.headers);
     }
 }
 

@@ -2,10 +2,12 @@
 // offsets are committed to Kafka, so a crash loses nothing Kafka will not send again.
 //
 // Layout: DIR/<batch id, 20 digits>.wal, one segment per batch, deleted once the batch
-// is complete. A segment starts with the 8 bytes "SSWAL01\n", then records:
+// is complete. A segment starts with the 8 bytes "SSWAL02\n" (format 2), then records:
 //   u32 length (little endian) | u32 CRC32C of the length bytes and the payload | payload
-// A payload is one block: type 1, batch id, receiver, seq, time, then its records
-// (topic, partition, offset, timestamp, key or none, value).
+// A payload is one block: type 2, batch id, receiver, seq, time, then its records
+// (topic, partition, offset, timestamp, timestamp type, key or null, value or null,
+// headers as the block encodes them: names, values, null values).
+// A format-1 segment ("SSWAL01\n", no headers, no null values) is refused, never misread.
 // Recovery truncates a torn tail (an incomplete or failing last record of the newest
 // segment, after which no valid record follows); a failing record anywhere else is
 // corruption, reported with the file and offset and never skipped.
@@ -74,7 +76,8 @@ private:
 };
 
 // The record framing and block payload, exposed for tests.
-inline constexpr std::string_view kWalSegmentMagic{"SSWAL01\n", 8};
+inline constexpr std::string_view kWalSegmentMagic{"SSWAL02\n", 8};
+inline constexpr std::string_view kWalSegmentMagicV1{"SSWAL01\n", 8};
 std::string wal_encode_block(int64_t batch_id, const Block &block);
 std::string wal_frame(std::string_view payload);
 

@@ -7,12 +7,12 @@ using namespace streamsubmit::runtime;
 TEST_CASE("a receiver batch reports one range per partition: first offset to last offset + 1") {
     std::vector<Block> blocks(2);
     blocks[1].receiver = 1;
-    for (const ReceivedRecord &r : {ReceivedRecord{{"orders", 1}, 10, -1, std::string("k"), "vv"},
-                                    ReceivedRecord{{"orders", 1}, 11, -1, std::nullopt, "v"}})
+    for (const ReceivedRecord &r : {ReceivedRecord{{"orders", 1}, 10, -1, std::string("k"), "vv", 0, {}},
+                                    ReceivedRecord{{"orders", 1}, 11, -1, std::nullopt, "v", 0, {}}})
         blocks[0].add(r);
-    for (const ReceivedRecord &r : {ReceivedRecord{{"clicks", 0}, 5, -1, std::nullopt, "v"},
-                                    ReceivedRecord{{"orders", 1}, 12, -1, std::nullopt, "v"},
-                                    ReceivedRecord{{"orders", 0}, 0, -1, std::nullopt, ""}})
+    for (const ReceivedRecord &r : {ReceivedRecord{{"clicks", 0}, 5, -1, std::nullopt, "v", 0, {}},
+                                    ReceivedRecord{{"orders", 1}, 12, -1, std::nullopt, "v", 0, {}},
+                                    ReceivedRecord{{"orders", 0}, 0, -1, std::nullopt, "", 0, {}}})
         blocks[1].add(r);
     const BatchReport report = receiver_report(7, 1234, blocks);
     CHECK(report.id == 7);

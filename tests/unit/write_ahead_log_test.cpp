@@ -26,9 +26,16 @@ Block block(int64_t seq, int64_t first_offset, int n) {
     b.seq = seq;
     b.time_ms = 1700000000000 + seq;
     for (int i = 0; i < n; ++i) {
-        ReceivedRecord r{{"orders", i % 2}, first_offset + i, 1700000000000 + i, std::nullopt, "value-" + std::to_string(i)};
+        ReceivedRecord r{{"orders", i % 2}, first_offset + i, 1700000000000 + i, std::nullopt,
+                         "value-" + std::to_string(i), SS_TIMESTAMP_CREATE_TIME, {}};
         if (i % 3 != 0) r.key = "key-" + std::to_string(i);
         if (i == 4) r.key = ""; // an empty key is not a missing key
+        if (i == 2) r.value = std::nullopt; // a tombstone
+        if (i == 3) r.value = "";           // not a tombstone
+        if (i == 5) r.key = std::string("\0\xff\x01", 3);
+        if (i % 2) r.timestamp_type = SS_TIMESTAMP_LOG_APPEND_TIME;
+        if (i % 4 == 1) r.headers = {{"trace", "t-" + std::to_string(i)}, {"nil", std::nullopt}, {"empty", ""},
+                                     {"trace", std::string("\0\xfe", 2)}};
         b.add(r);
     }
     return b;
@@ -69,6 +76,53 @@ TEST_CASE("blocks appended to the log come back whole, by batch and in order") {
     CHECK(rec->segments[1].blocks[0].to_records() == block(2, 15, 7).to_records());
     CHECK_FALSE(rec->segments[0].blocks[0].to_records()[0].key.has_value());
     CHECK(rec->segments[0].blocks[0].to_records()[4].key == std::string());
+    const auto replayed = rec->segments[0].blocks[0].to_records();
+    CHECK_FALSE(replayed[2].value.has_value());
+    CHECK(replayed[3].value == std::string());
+    CHECK(replayed[1].timestamp_type == SS_TIMESTAMP_LOG_APPEND_TIME);
+    CHECK(replayed[0].timestamp_type == SS_TIMESTAMP_CREATE_TIME);
+    REQUIRE(replayed[1].headers.size() == 4);
+    CHECK(replayed[1].headers[0] == ReceivedHeader{"trace", "t-1"});
+    CHECK_FALSE(replayed[1].headers[1].value.has_value());
+    CHECK(replayed[1].headers[2].value == std::string());
+    CHECK(replayed[1].headers[3].value == std::string("\0\xfe", 2));
+    CHECK(replayed[0].headers.empty());
+}
+
+TEST_CASE("a block keeps headers, null vs empty and the timestamp type of the records it receives") {
+    const ss_header headers[] = {{"a", "1", 1}, {"b", nullptr, 0}, {"c", "", 0}};
+    ss_record r{};
+    r.topic = "orders";
+    r.offset = 7;
+    r.timestamp_ms = 5;
+    r.value = "";
+    r.struct_size = sizeof(ss_record);
+    r.timestamp_type = SS_TIMESTAMP_CREATE_TIME;
+    r.headers = headers;
+    r.header_count = 3;
+    r.header_size = sizeof(ss_header);
+    Block b;
+    b.add(r);
+    const auto out = b.to_records();
+    REQUIRE(out.size() == 1);
+    CHECK_FALSE(out[0].key.has_value());
+    CHECK(out[0].value == std::string());
+    CHECK(out[0].timestamp_type == SS_TIMESTAMP_CREATE_TIME);
+    CHECK(out[0].headers == std::vector<ReceivedHeader>{{"a", "1"}, {"b", std::nullopt}, {"c", ""}});
+    CHECK(b.memory_bytes() >= Block::kEntryBytes);
+}
+
+TEST_CASE("a format-1 segment (no headers, no null values) is refused, naming it and the fix") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    spit(wal->segment_path(5), std::string(kWalSegmentMagicV1) + std::string(40, 'x'));
+    auto rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().kind == ErrorKind::Usage);
+    CHECK(rec.error().what.find("format 1") != std::string::npos);
+    CHECK(rec.error().input.find("00000000000000000005.wal") != std::string::npos);
+    CHECK(rec.error().hint.find("version that wrote it") != std::string::npos);
+    CHECK(fs::file_size(wal->segment_path(5)) == 48); // nothing truncated or deleted
 }
 
 TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
