@@ -295,10 +295,11 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
                             "--conf", "stream.receiver.maxBufferedBytes=%d" % limit), check=EXIT_OK, timeout=90)
         docs = parse_json_report(proc.stdout)
         # Batches close early at half the buffer: none holds more than the buffer (key and value
-        # bytes plus 40 bytes a record, what the buffer counts), give or take the one record a
-        # receiver takes when the room left is smaller than a record.
+        # bytes plus 40 bytes a record, what the buffer counts), give or take what a poll sized
+        # by the average record so far overshoots: this topic's keys and values grow by a digit
+        # (key-999 -> key-1000), so a later record costs up to ~4% more than that average.
         for d in docs:
-            self.assertLessEqual(d["bytes"] + 40 * d["records"], limit + 1000, d)
+            self.assertLessEqual(d["bytes"] + 40 * d["records"], limit * 1.05, d)
         ranges = [(r["topic"], r["partition"], r["fromOffset"], r["untilOffset"]) for d in docs for r in d["ranges"]]
         self.assertEqual(coverage(ranges, self.ends(topic)), (0, 0))
         self.assertGreater(len([d for d in docs if d["records"] > 0]), 3)  # spread over several batches
