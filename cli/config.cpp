@@ -140,7 +140,7 @@ std::string nearest_key(std::string_view unknown) {
     std::string best;
     size_t best_distance = std::max<size_t>(3, unknown.size() / 3) + 1;
     for (const auto &key : config_keys()) {
-        if (key.name == "kafka.*") continue;
+        if (key.name.ends_with(".*")) continue;
         const size_t d = edit_distance(unknown, key.name);
         if (d < best_distance) {
             best_distance = d;
@@ -225,7 +225,7 @@ std::vector<std::pair<std::string, std::string>> Config::with_prefix(std::string
 std::vector<std::pair<std::string, ConfigValue>> Config::effective() const {
     std::map<std::string, ConfigValue> all;
     for (const auto &key : config_keys()) {
-        if (key.name == "kafka.*") continue;
+        if (key.name.ends_with(".*")) continue;
         all[std::string(key.name)] = ConfigValue{std::string(key.default_value), ConfigSource::Default, {}};
     }
     for (const auto &[key, value] : values_) all[key] = value;

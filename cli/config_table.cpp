@@ -43,7 +43,7 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.sink", KeyType::Enum, "", "--sink",
               "Bundled sink that receives every record of every batch (configured by sink.NAME.*); without one "
               "the job reports offset ranges only",
-              "0.1.0", "files|kafka"},
+              "0.1.0", "files|exec|kafka"},
     // --- sinks ---
     ConfigKey{"sink.files.dir", KeyType::String, "", "",
               "files sink: directory for the batch files (created if missing), one file per partition range named "
@@ -74,6 +74,30 @@ constexpr std::array kKeys = {
               "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC, plus -INSTANCE with "
               "kafka.group.instance.id); a restart with the same id fences the previous incarnation",
               "0.2.0"},
+    ConfigKey{"sink.exec.command", KeyType::String, "", "",
+              "exec sink: shell command (run with /bin/sh -c) that gets each batch's records on stdin, with "
+              "STREAMSUBMIT_BATCH_ID and STREAMSUBMIT_RANGES (JSON) set; its stdout goes to stderr; exit 0 commits "
+              "the batch; required with --sink exec",
+              "0.1.0"},
+    ConfigKey{"sink.exec.per", KeyType::Enum, "batch", "",
+              "exec sink: run the command once per batch, or once per partition range (in parallel, with "
+              "STREAMSUBMIT_TOPIC and STREAMSUBMIT_PARTITION set); a batch or range without records runs nothing",
+              "0.1.0", "batch|partition"},
+    ConfigKey{"sink.exec.format", KeyType::Enum, "json", "",
+              "exec sink: records on stdin as JSON Lines (the files sink's fields) or raw values, each followed by "
+              "sink.exec.delimiter",
+              "0.1.0", "json|raw"},
+    ConfigKey{"sink.exec.delimiter", KeyType::String, "\\n", "",
+              "exec sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH",
+              "0.1.0"},
+    ConfigKey{"sink.exec.retries", KeyType::Int, "2", "",
+              "exec sink: further runs of a failed command (0.5 s apart, doubling) before the batch fails and the job "
+              "exits 1 with the batch left planned, so a restart re-runs it",
+              "0.1.0"},
+    ConfigKey{"app.*", KeyType::String, "", "",
+              "Any key for the application given as the primary resource, handed to its create() without the app. "
+              "prefix (app.window=5 arrives as window=5)",
+              "0.1.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",
               "Records per second per partition; a batch reads at most rate * batchInterval (0 = unlimited)",
@@ -204,7 +228,14 @@ std::string_view key_type_name(KeyType type) {
 
 std::span<const ConfigKey> config_keys() { return kKeys; }
 
-bool is_passthrough_key(std::string_view name) { return name.starts_with("kafka.") && name.size() > 6; }
+bool is_passthrough_key(std::string_view name) {
+    for (const auto &key : kKeys) {
+        if (!key.name.ends_with(".*")) continue;
+        const auto prefix = key.name.substr(0, key.name.size() - 1); // "kafka."
+        if (name.starts_with(prefix) && name.size() > prefix.size()) return true;
+    }
+    return false;
+}
 
 const ConfigKey *find_config_key(std::string_view name) {
     for (const auto &key : kKeys)

@@ -40,9 +40,10 @@ constexpr UnsupportedOption kUnsupported[] = {
     {"--num-executors", "there are no executors; use --master local[N] for N reader threads"},
     {"--executor-cores", "there are no executors; use --master local[N] for N reader threads"},
     {"--total-executor-cores", "there are no executors; use --master local[N] for N reader threads"},
-    {"--class", "jobs are native plugins, not JVM classes; use --plugins or --packages"},
+    {"--class", "applications are native shared objects, not JVM classes; give the application as the primary "
+                "resource: streamsubmit [options] app.so|group:artifact:version [app arguments]"},
     {"--jars", "plugins are native shared objects; use --plugins FILE.so"},
-    {"--py-files", "Python jobs are not supported; use --plugins or --packages"},
+    {"--py-files", "Python jobs are not supported; give a native application: streamsubmit [options] app.so [args]"},
     {"--files", "files are not shipped anywhere; the job runs in this process and reads local files directly"},
     {"--archives", "archives are not shipped anywhere; the job runs in this process"},
     {"--queue", "there is no YARN queue; the job runs in this process"},
@@ -93,13 +94,28 @@ void add_job_options(CLI::App &app, JobArgs &args) {
         }
         args.flag_options.emplace_back(name, opt);
     }
-    app.add_option("-c,--conf", args.conf, "Set a configuration key: KEY=VALUE (repeatable)")->type_name("KEY=VALUE");
+    // One value per --conf: the arguments after it may be the application and its arguments.
+    app.add_option("-c,--conf", args.conf, "Set a configuration key: KEY=VALUE (repeatable)")
+        ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
     app.add_option("--properties-file", args.properties_file,
                    "Configuration file of 'key value' lines (default $STREAMSUBMIT_CONF_DIR/streamsubmit-defaults.conf)");
     app.add_flag("-v,--verbose", args.verbose, "Print the effective configuration and the plugins loaded");
     for (const auto &u : kUnsupported)
         args.unsupported.emplace_back(
             u.flag, app.add_option(u.flag, args.unsupported_values, u.why)->group("")->allow_extra_args(false)->expected(0, 1));
+}
+
+Status take_primary_resource(JobArgs &args, std::vector<std::string> remaining) {
+    if (remaining.empty()) return ok_status();
+    if (remaining.front().starts_with("-"))
+        return Error(ErrorKind::Usage, fmt::format("unknown option {}", remaining.front()), "",
+                     "run 'streamsubmit --help' for the options; they go before the application "
+                     "(streamsubmit [options] app.so [app arguments])");
+    args.application = std::move(remaining.front());
+    args.application_args.assign(std::make_move_iterator(remaining.begin() + 1),
+                                 std::make_move_iterator(remaining.end()));
+    return ok_status();
 }
 
 Result<Config> build_config(const JobArgs &args) {

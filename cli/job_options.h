@@ -20,9 +20,19 @@ struct JobArgs {
     bool verbose = false;
     std::vector<std::string> unsupported_values;
     std::vector<std::pair<std::string, CLI::Option *>> unsupported; // spark-submit options that do not apply
+    // The primary resource, as spark-submit's <app jar> [app arguments]: an application .so or
+    // its Maven coordinates, then arguments handed to the application's create() unparsed.
+    std::string application;
+    std::vector<std::string> application_args;
 };
 
 void add_job_options(CLI::App &app, JobArgs &args);
+
+// A job's command line stops at its first argument that is not an option (CLI11's prefix
+// command): that is the primary resource, and what follows it belongs to the application.
+// After parsing, the arguments CLI11 left (app.remaining()) become the primary resource and the
+// application's arguments; an unknown option before them is a usage error.
+Status take_primary_resource(JobArgs &args, std::vector<std::string> remaining);
 
 Result<Config> build_config(const JobArgs &args);
 

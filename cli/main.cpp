@@ -23,7 +23,8 @@ int run(int argc, char **argv) {
     using namespace streamsubmit::cli;
 
     CLI::App app{"streamsubmit: run Kafka stream jobs (direct or receiver consumers), reporting per-batch offset "
-                 "ranges on stdout"};
+                 "ranges on stdout\n"
+                 "Usage: streamsubmit [options] [application.so | group:artifact:version [application arguments]]"};
     app.name("streamsubmit");
     app.set_version_flag("--version", std::string("streamsubmit ") + STREAMSUBMIT_VERSION);
     app.require_subcommand(0, 1);
@@ -32,11 +33,13 @@ int run(int argc, char **argv) {
                "See man streamsubmit.");
 
     CommandSelection selection;
-    const CommandAction run_root_job = add_submit_command(app, selection);
     add_mock_cluster_command(app, selection);
     add_config_command(app, selection);
     add_resolve_command(app, selection);
     add_publish_command(app, selection);
+    // Last: a job stops parsing at its primary resource (the application's arguments are its
+    // own), and subcommands added after it would inherit that.
+    const CommandAction run_root_job = add_submit_command(app, selection);
 
     try {
         app.parse(argc, argv);

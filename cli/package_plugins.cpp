@@ -7,17 +7,14 @@
 
 #include <fmt/format.h>
 
+#include <regex>
+#include <system_error>
+
 namespace streamsubmit::cli {
+namespace {
 
-Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config &config,
-                                                                   const runtime::Diagnostics &diagnostics,
-                                                                   bool verbose) {
-    const auto packages = config.get_list("resolver.packages");
-    if (packages.empty()) return std::vector<std::filesystem::path>{};
-
-    auto module = resolver_module();
-    if (!module) return module.error();
-    const resolver::ModuleApi &api = **module;
+Result<resolver::Resolution> resolve(const resolver::ModuleApi &api, const std::vector<std::string> &coordinates,
+                                     const Config &config, const runtime::Diagnostics &diagnostics, bool verbose) {
     auto settings = resolver_settings_from_config(config);
     if (!settings) return settings.error();
     resolver::ResolverSettings &s = *settings;
@@ -29,8 +26,7 @@ Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config 
     };
     DownloadProgressLine progress; // "resolving: 12/97 files, 3.4 MiB" while stderr is a terminal
     progress.attach(s);
-
-    auto resolution = api.resolve(packages, s);
+    auto resolution = api.resolve(coordinates, s);
     progress.finish();
     if (!resolution) return resolution.error();
     if (verbose)
@@ -38,11 +34,65 @@ Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config 
             diagnostics(runtime::LogLevel::Info,
                         fmt::format("resolved {} ({}) from {} -> {}", api.coordinate_text(a.coordinate), a.scope,
                                     a.repository, a.path.string()));
-    auto plugins = api.native_plugins(*resolution);
-    if (plugins.empty())
-        return Error(ErrorKind::Resolution, "the packages contain no native plugin (.so)", fmt::format("{}", fmt::join(packages, ",")),
-                     "name a package whose POM has packaging 'so', or pass the plugin file with --plugins");
-    return plugins;
+    return resolution;
+}
+
+// The root artifact the application coordinate resolved to; it must be a native module.
+Result<std::filesystem::path> application_artifact(const resolver::Resolution &resolution,
+                                                   const std::string &coordinate) {
+    const std::string group = coordinate.substr(0, coordinate.find(':'));
+    const std::string rest = coordinate.substr(group.size() + 1);
+    const std::string artifact = rest.substr(0, rest.find(':'));
+    for (const size_t root : resolution.roots) {
+        const auto &a = resolution.artifacts[root];
+        if (a.coordinate.group != group || a.coordinate.artifact != artifact) continue;
+        if (a.coordinate.extension != "so" || a.path.empty())
+            return Error(ErrorKind::Resolution,
+                         fmt::format("the application resolved to a .{} file, not a native application (.so)",
+                                     a.coordinate.extension),
+                         coordinate, "publish the application's .so (streamsubmit publish --file app.so ...)");
+        return a.path;
+    }
+    return Error(ErrorKind::Resolution, "the application's coordinates are not among the resolved artifacts",
+                 coordinate, "check the coordinates and that no --exclude-packages pattern matches them");
+}
+
+} // namespace
+
+bool is_application_coordinate(const std::string &resource) {
+    static const std::regex form(R"([^:/\\\s]+:[^:/\\\s]+(:[^:/\\\s]+){1,3})");
+    std::error_code ec;
+    return std::regex_match(resource, form) && !std::filesystem::exists(resource, ec);
+}
+
+Result<JobFiles> resolve_job_files(const Config &config, const std::string &application,
+                                   const runtime::Diagnostics &diagnostics, bool verbose) {
+    JobFiles files;
+    const auto packages = config.get_list("resolver.packages");
+    const bool application_coordinate = !application.empty() && is_application_coordinate(application);
+    if (!application.empty() && !application_coordinate) files.application = application;
+
+    std::vector<std::string> coordinates = packages;
+    if (application_coordinate) coordinates.push_back(application);
+    if (!coordinates.empty()) {
+        auto module = resolver_module();
+        if (!module) return module.error();
+        auto resolution = resolve(**module, coordinates, config, diagnostics, verbose);
+        if (!resolution) return resolution.error();
+        if (application_coordinate) {
+            auto path = application_artifact(*resolution, application);
+            if (!path) return path.error();
+            files.application = *path;
+        }
+        for (auto &plugin : (*module)->native_plugins(*resolution))
+            if (plugin != files.application) files.plugins.push_back(std::move(plugin));
+        if (!packages.empty() && files.plugins.empty())
+            return Error(ErrorKind::Resolution, "the packages contain no native plugin (.so)",
+                         fmt::format("{}", fmt::join(packages, ",")),
+                         "name a package whose POM has packaging 'so', or pass the plugin file with --plugins");
+    }
+    for (const auto &file : config.get_list("stream.plugins")) files.plugins.emplace_back(file);
+    return files;
 }
 
 } // namespace streamsubmit::cli

@@ -1,18 +1,30 @@
-// --packages: resolve Maven coordinates (resolver/) into native plugin files to load.
+// The files a job loads: --packages and --plugins (connectors), and the primary resource
+// (the application: a .so file or Maven coordinates), resolved together by resolver/.
 #pragma once
 
 #include "cli/config.h"
 #include "runtime/diagnostics.h"
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace streamsubmit::cli {
 
-// The .so files of the resolved graph, dependencies first; empty when no packages are named.
-// With `verbose`, every resolved artifact and its local path goes to the diagnostics.
-Result<std::vector<std::filesystem::path>> resolve_package_plugins(const Config &config,
-                                                                   const runtime::Diagnostics &diagnostics,
-                                                                   bool verbose);
+struct JobFiles {
+    std::vector<std::filesystem::path> plugins;       // resolved .so files (dependencies first), then --plugins
+    std::optional<std::filesystem::path> application; // the primary resource's file, when one was given
+};
+
+// True when `resource` names Maven coordinates (g:a:v) rather than a file: it has the form
+// and no file of that name exists.
+bool is_application_coordinate(const std::string &resource);
+
+// Resolves --packages and, when `application` is coordinates, the application with them in one
+// resolution (one lockfile, one cache). With `verbose`, every resolved artifact and its local
+// path goes to the diagnostics. `application` may be empty (a job that only reports ranges).
+Result<JobFiles> resolve_job_files(const Config &config, const std::string &application,
+                                   const runtime::Diagnostics &diagnostics, bool verbose);
 
 } // namespace streamsubmit::cli

@@ -256,6 +256,26 @@ GroupProgressOptions group_progress_options(const Config &config, const DirectSt
     return g;
 }
 
+// The primary resource (`streamsubmit [options] app.so|g:a:v [args]`), configured by app.* keys.
+Status load_primary_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
+    if (!job.config.get_string("stream.sink").empty())
+        return Error(ErrorKind::Usage, "both --sink and an application given", args.application,
+                     "a job has one application: drop --sink, or drop the application");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+        return Error(ErrorKind::PluginLoad, "the application file does not exist", file.string(),
+                     "give the path of the application's .so, or its Maven coordinates group:artifact:version");
+    auto plugin = load_plugin(file);
+    if (!plugin) return plugin.error();
+    if (!has_capability(**plugin, Capability::Application))
+        return Error(ErrorKind::PluginLoad, "the file has no application table", file.string(),
+                     "build it with STREAMSUBMIT_PLUGIN(..., &application_table); a connector goes to --plugins");
+    job.application = std::move(*plugin);
+    job.application_prefix = "app.";
+    job.application_args = args.application_args;
+    return ok_status();
+}
+
 Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
     auto options = direct_options(job.config);
     if (!options) return options.error();
@@ -430,14 +450,13 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
     if (!threads) return threads.error();
     job.threads = *threads;
 
-    auto packaged = resolve_package_plugins(job.config, job.diagnostics, args.verbose);
-    if (!packaged) return packaged.error();
-    std::vector<std::filesystem::path> plugin_files = std::move(*packaged);
-    for (const auto &file : job.config.get_list("stream.plugins")) plugin_files.emplace_back(file);
-    auto plugin = select_plugin(plugin_files, Capability::Source, {}, "kafka");
+    auto files = resolve_job_files(job.config, args.application, job.diagnostics, args.verbose);
+    if (!files) return files.error();
+    auto plugin = select_plugin(files->plugins, Capability::Source, {}, "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
-    if (auto st = load_sink(job); !st) return st.error();
+    if (auto st = files->application ? load_primary_application(job, *files->application, args) : load_sink(job); !st)
+        return st.error();
     if (args.verbose)
         job.diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", job.plugin->name(), job.plugin->version(),
                                                     job.plugin->path().string()));
@@ -467,11 +486,20 @@ Status run_job(const JobArgs &args) {
 CommandAction add_submit_command(CLI::App &app, CommandSelection &selection) {
     auto root_args = std::make_shared<JobArgs>();
     add_job_options(app, *root_args);
+    app.prefix_command(); // inherited by subcommands added later: main adds this one last
     auto submit_args = std::make_shared<JobArgs>();
     auto *submit = app.add_subcommand("submit", "Run a job (the same as without a subcommand)");
     add_job_options(*submit, *submit_args);
-    submit->final_callback([submit_args, &selection] { selection.action = [submit_args] { return run_job(*submit_args); }; });
-    return [root_args] { return run_job(*root_args); };
+    submit->final_callback([submit_args, submit, &selection] {
+        selection.action = [submit_args, submit] {
+            if (auto st = take_primary_resource(*submit_args, submit->remaining()); !st) return st;
+            return run_job(*submit_args);
+        };
+    });
+    return [root_args, &app] {
+        if (auto st = take_primary_resource(*root_args, app.remaining()); !st) return st;
+        return run_job(*root_args);
+    };
 }
 
 } // namespace streamsubmit::cli

@@ -1,4 +1,4 @@
-#include "plugins/sinks/files/record_format.h"
+#include "plugins/sinks/common/record_format.h"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

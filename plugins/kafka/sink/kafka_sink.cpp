@@ -1,6 +1,6 @@
 #include "kafka_sink.h"
 
-#include "../../sinks/files/record_format.h"
+#include "../../sinks/common/record_format.h"
 #include "../errors.h"
 #include "../tp_list.h"
 

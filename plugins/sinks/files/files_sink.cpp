@@ -1,6 +1,5 @@
 #include "files_sink.h"
 
-#include "record_format.h"
 
 #include <cerrno>
 #include <cinttypes>
@@ -19,19 +18,6 @@ constexpr const char *kTempPrefix = ".streamsubmit-tmp-";
 
 SinkError io_error(const std::string &what, const fs::path &path, int err) {
     return {SS_ERR_INTERNAL, "files sink: " + what + " " + path.string() + ": " + std::strerror(err)};
-}
-
-SinkError write_all(int fd, const char *data, size_t size, const fs::path &path) {
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return io_error("cannot write", path, errno);
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-    return {};
 }
 
 SinkError fsync_dir(const fs::path &dir) {
@@ -70,15 +56,13 @@ std::string FilesSink::file_name(const ss_offset_range &range) const {
     char offset[24];
     std::snprintf(offset, sizeof offset, "%020" PRId64, range.from);
     return std::string(range.topic) + "+" + std::to_string(range.partition) + "+" + offset +
-           (options_.json ? ".jsonl" : ".raw");
+           (options_.format.json ? ".jsonl" : ".raw");
 }
 
 FilesSink::RangeFile *FilesSink::range_file(const ss_batch &batch, const ss_offset_range &range, bool create,
                                             SinkError &error) {
-    // The host passes a pointer into batch.ranges; its position is the range's index.
-    const auto offset = reinterpret_cast<const char *>(&range) - reinterpret_cast<const char *>(batch.ranges);
-    const size_t index = batch.range_size ? static_cast<size_t>(offset) / batch.range_size : batch.range_count;
-    if (offset < 0 || index >= batch.range_count) {
+    const size_t index = range_index(batch, range);
+    if (index >= batch.range_count) {
         error = {SS_ERR_INTERNAL, "files sink: the range is not one of the batch's"};
         return nullptr;
     }
@@ -104,7 +88,7 @@ FilesSink::RangeFile *FilesSink::range_file(const ss_batch &batch, const ss_offs
 
 SinkError FilesSink::flush(RangeFile &file) {
     if (file.buffer.empty()) return {};
-    auto error = write_all(file.fd, file.buffer.data(), file.buffer.size(), file.temp);
+    auto error = write_all(file.fd, file.buffer, "files", file.temp.string());
     file.buffer.clear();
     return error;
 }
@@ -117,10 +101,10 @@ SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range
     std::string &out = file->buffer;
     for (size_t i = 0; i < count; ++i) {
         const ss_record &r = *ss_record_at(records, i);
-        if (options_.json)
+        if (options_.format.json)
             append_json_record(out, r, file->json_prefix);
         else
-            append_raw_record(out, r, options_.delimiter);
+            append_raw_record(out, r, options_.format.delimiter);
         if (out.size() >= kFlushBytes)
             if (auto e = flush(*file)) return e;
     }

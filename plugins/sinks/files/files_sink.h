@@ -5,6 +5,8 @@
 // so a reader of `dir` sees every record exactly once and never a partial file.
 #pragma once
 
+#include "sink_support.h"
+
 #include <streamsubmit/plugin.h>
 
 #include <filesystem>
@@ -18,16 +20,8 @@ namespace streamsubmit::sinks {
 
 struct FilesSinkOptions {
     std::filesystem::path dir;
-    bool json = true;        // false: raw values, each followed by `delimiter`
-    std::string delimiter = "\n";
+    RecordFormat format;
     int test_delay_ms = 0;   // STREAMSUBMIT_TEST_FILES_SINK_DELAY_MS: pause mid-write (crash tests only)
-};
-
-// Where a failure happened, for the ss_error the entry points fill.
-struct SinkError {
-    ss_status status = SS_OK;
-    std::string message;
-    explicit operator bool() const { return status != SS_OK; }
 };
 
 class FilesSink {

@@ -85,6 +85,12 @@ bool append_bytes(std::string &out, const void *data, size_t len) {
 
 } // namespace
 
+void append_json_string(std::string &out, std::string_view text) {
+    out.push_back('"');
+    append_escaped(out, reinterpret_cast<const unsigned char *>(text.data()), text.size());
+    out.push_back('"');
+}
+
 bool is_utf8(const unsigned char *p, size_t n) {
     size_t i = 0;
     while (i < n) {

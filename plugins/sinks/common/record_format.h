@@ -1,4 +1,4 @@
-// How the files sink writes one record: a JSON Lines object with kcat -J's fields, or the
+// How the sinks write one record: a JSON Lines object with kcat -J's fields, or the
 // raw value and a delimiter. Appends to a caller-owned buffer; nothing is allocated per record
 // once the buffer has grown to its working size.
 #pragma once
@@ -23,6 +23,9 @@ std::string json_record_prefix(const char *topic, int32_t partition);
 
 // The value's bytes (nothing for a null value), then `delimiter`.
 void append_raw_record(std::string &out, const ss_record &record, std::string_view delimiter);
+
+// `text` as a quoted JSON string, escaped (not checked for UTF-8: for names the host gives).
+void append_json_string(std::string &out, std::string_view text);
 
 // Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool is_utf8(const unsigned char *p, size_t n);

@@ -1,0 +1,134 @@
+// grep-to-files: a streamsubmit application in C++. It keeps the records whose value contains
+// a text and writes them, one batch per file, exactly once:
+//
+//   streamsubmit [options] grep-to-files.so TEXT DIR
+//
+// DIR/batch-<id>.txt holds "<topic> <partition> <offset> <value>" lines in partition and offset
+// order. The file appears complete under its final name at commit (temporary name, fsync,
+// rename), and a batch streamsubmit re-runs after a crash has the same id and the same records,
+// so it rewrites the same file. C++ stays inside: every entry point catches what it throws.
+#include <streamsubmit/plugin.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+class GrepToFiles {
+public:
+    GrepToFiles(std::string text, std::string dir) : text_(std::move(text)), dir_(std::move(dir)) {}
+
+    // Reader threads, several partitions at once.
+    void process(const ss_batch &batch, const ss_record *records, size_t count) {
+        std::vector<std::string> lines;
+        for (size_t i = 0; i < count; ++i) {
+            const ss_record &r = *ss_record_at(records, i);
+            const std::string value(r.value ? static_cast<const char *>(r.value) : "", r.value_len);
+            if (value.find(text_) == std::string::npos) continue;
+            lines.push_back(std::string(r.topic) + " " + std::to_string(r.partition) + " " + std::to_string(r.offset) +
+                            " " + value + "\n");
+        }
+        std::lock_guard lock(mutex_);
+        auto &batch_lines = pending_[batch.id];
+        for (auto &line : lines) batch_lines[{records->topic, records->partition}].push_back(std::move(line));
+    }
+
+    // Driver thread: the batch's file, complete, under its final name.
+    void commit(const ss_batch &batch) {
+        std::map<std::pair<std::string, int32_t>, std::vector<std::string>> lines;
+        {
+            std::lock_guard lock(mutex_);
+            lines = std::move(pending_[batch.id]);
+            pending_.erase(batch.id);
+        }
+        const std::string final_name = dir_ + "/batch-" + std::to_string(batch.id) + ".txt";
+        const std::string temp = final_name + ".tmp";
+        {
+            std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+            for (const auto &[partition, partition_lines] : lines)
+                for (const auto &line : partition_lines) out << line;
+            out.flush();
+            if (!out) throw std::runtime_error("cannot write " + temp);
+        }
+        const int fd = ::open(temp.c_str(), O_RDONLY);
+        const bool synced = fd >= 0 && ::fsync(fd) == 0;
+        if (fd >= 0) ::close(fd);
+        if (!synced || std::rename(temp.c_str(), final_name.c_str()) != 0)
+            throw std::runtime_error("cannot put " + final_name + " in place: " + std::strerror(errno));
+    }
+
+    void abort(const ss_batch &batch) {
+        std::lock_guard lock(mutex_);
+        pending_.erase(batch.id);
+    }
+
+private:
+    const std::string text_, dir_;
+    std::mutex mutex_;
+    std::map<int64_t, std::map<std::pair<std::string, int32_t>, std::vector<std::string>>> pending_;
+};
+
+GrepToFiles *impl(ss_app *app) { return reinterpret_cast<GrepToFiles *>(app); }
+
+template <class F>
+ss_status guarded(ss_error *err, F &&f) noexcept {
+    try {
+        f();
+        return SS_OK;
+    } catch (const std::exception &e) {
+        err->status = SS_ERR_INTERNAL;
+        std::snprintf(err->message, sizeof err->message, "grep-to-files: %s", e.what());
+    } catch (...) {
+        err->status = SS_ERR_INTERNAL;
+        std::snprintf(err->message, sizeof err->message, "grep-to-files: unknown exception");
+    }
+    return SS_ERR_INTERNAL;
+}
+
+ss_app *create(const ss_app_create_params *params, ss_error *err) {
+    if (params->arg_count != 2) {
+        err->status = SS_ERR_CONFIG;
+        std::snprintf(err->message, sizeof err->message, "grep-to-files takes two arguments, TEXT and DIR (got %zu)",
+                      params->arg_count);
+        return nullptr;
+    }
+    ss_app *app = nullptr;
+    guarded(err, [&] { app = reinterpret_cast<ss_app *>(new GrepToFiles(params->args[0], params->args[1])); });
+    return app;
+}
+
+void destroy(ss_app *app) { delete impl(app); }
+
+ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *, const ss_record *records, size_t count,
+                  ss_error *err) {
+    return guarded(err, [&] { impl(app)->process(*batch, records, count); });
+}
+
+ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
+    return guarded(err, [&] { impl(app)->commit(*batch); });
+}
+
+void abort_batch(ss_app *app, const ss_batch *batch) {
+    ss_error ignored;
+    guarded(&ignored, [&] { impl(app)->abort(*batch); });
+}
+
+const ss_application_api application = {
+    sizeof(ss_application_api), create, destroy, process, nullptr, commit, abort_batch, nullptr,
+};
+
+} // namespace
+
+STREAMSUBMIT_PLUGIN("grep-to-files", "1.0.0", "keeps the records whose value contains a text, one file per batch",
+                    nullptr, nullptr, &application)

@@ -1,0 +1,141 @@
+"""examples/ as a user meets them: `cmake --install` into a temp prefix, each example built out
+of tree against it (count-by-key with find_package, grep-to-files with pkg-config alone),
+published with `streamsubmit publish` into a Maven repository on 127.0.0.1, and run by its
+coordinates on the embedded mock cluster by the installed binary. What each application wrote
+is compared with what kcat (an independent client) reads from the topic."""
+import collections
+import glob
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from streamsubmit_test import EXIT_OK, MockCluster, main
+
+BUILD = os.environ["STREAMSUBMIT_BUILD_DIR"]
+SOURCE_DIR = os.environ["STREAMSUBMIT_SOURCE_DIR"]
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "resolver"))
+import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1; PUT stores what publish sends)
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=600, check=True, **kw)
+
+
+# Native artifacts are published per platform (classifier linux-x86_64, as scripts/publish-plugins does).
+PLATFORM = "%s-%s" % (platform.system().lower(), {"amd64": "x86_64", "aarch64": "aarch_64", "arm64": "aarch_64"}
+                      .get(platform.machine().lower(), platform.machine().lower()))
+
+
+def kcat_records(bootstrap, topic):
+    """(partition, offset, key, value) of every record, read by kcat."""
+    out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
+                          "-f", "%p %o %k %s\n"], capture_output=True, text=True, timeout=120, check=True).stdout
+    records = []
+    for line in out.splitlines():
+        p, o, k, v = line.split(" ", 3)
+        records.append((int(p), int(o), k, v))
+    return records
+
+
+class Examples(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="examples-")
+        cls.prefix = os.path.join(cls.tmp, "prefix")
+        sh("cmake", "--install", BUILD, "--prefix", cls.prefix)
+        cls.bin = os.path.join(cls.prefix, "bin", "streamsubmit")
+        os.makedirs(os.path.join(cls.tmp, "repo"))
+        cls.server, cls.repo, cls.url = repo_server.start(os.path.join(cls.tmp, "repo"))
+        cls.env = {k: v for k, v in os.environ.items() if k != "STREAMSUBMIT_PLUGIN_DIR"}
+        cls.env["STREAMSUBMIT_CACHE"] = os.path.join(cls.tmp, "cache")
+        cls.env["HOME"] = cls.tmp  # no ~/.m2 of the machine in the way
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def publish(self, so, coordinates):
+        sh(self.bin, "publish", "--repository", self.url, "--file", so, "--coordinates", f"{coordinates}:{PLATFORM}",
+           env=self.env)
+
+    def run_job(self, bootstrap, topic, checkpoint, application, *app_args):
+        """The installed binary, the application given by coordinates as the primary resource."""
+        job = subprocess.run([self.bin, "--bootstrap-servers", bootstrap, "--topics", topic, "--until", "latest",
+                              "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "500ms",
+                              "--conf", "stream.kafka.maxRatePerPartition=2000", "--checkpoint", checkpoint,
+                              "--repositories", self.url, "--conf", "resolver.repositories=" + self.url,
+                              application, *app_args],
+                             capture_output=True, text=True, timeout=300, env=self.env)
+        self.assertEqual(job.returncode, EXIT_OK, job.stderr[-3000:])
+        self.assertRegex(job.stdout, r"(?m)^batch \d+ ")
+        return job
+
+    def test_c_application_built_with_cmake_counts_every_record_once(self):
+        build = os.path.join(self.tmp, "count-by-key")
+        sh("cmake", "-S", os.path.join(SOURCE_DIR, "examples", "count-by-key"), "-B", build,
+           "-DCMAKE_PREFIX_PATH=" + self.prefix)
+        sh("cmake", "--build", build)
+        self.publish(os.path.join(build, "count-by-key.so"), "io.streamsubmit.examples:count-by-key:1.0.0")
+
+        counts_file = os.path.join(self.tmp, "counts.txt")
+        checkpoint = os.path.join(self.tmp, "count-checkpoint")
+        with MockCluster(brokers=1, topics=["counted:3"], produce=["counted:3000"], value_bytes=20) as cluster:
+            self.run_job(cluster.bootstrap, "counted", checkpoint, "io.streamsubmit.examples:count-by-key:1.0.0",
+                         counts_file)
+            cluster.command("produce counted 1500")  # keys repeat: key-0.. again
+            self.run_job(cluster.bootstrap, "counted", checkpoint, "io.streamsubmit.examples:count-by-key:1.0.0",
+                         counts_file)
+            records = kcat_records(cluster.bootstrap, "counted")
+        self.assertEqual(len(records), 4500)
+        expected = collections.Counter()
+        expected_bytes = collections.Counter()
+        for _, _, key, value in records:
+            expected[key] += 1
+            expected_bytes[key] += len(value.encode())
+        with open(counts_file) as f:
+            header, *lines = f.read().splitlines()
+        self.assertRegex(header, r"^batch \d+$")
+        got, got_bytes = {}, {}
+        for line in lines:
+            n, b, key = line.split(" ", 2)
+            got[key], got_bytes[key] = int(n), int(b)
+        self.assertEqual(got, dict(expected))
+        self.assertEqual(got_bytes, dict(expected_bytes))
+
+    def test_cpp_application_built_with_pkg_config_writes_the_matching_records(self):
+        pcs = glob.glob(os.path.join(self.prefix, "lib*", "**", "pkgconfig", "streamsubmit.pc"), recursive=True)
+        env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pcs[0]))
+        cflags = sh("pkg-config", "--cflags", "streamsubmit", env=env).stdout.split()
+        so = os.path.join(self.tmp, "grep-to-files.so")
+        sh("c++", "-std=c++17", "-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", *cflags,
+           os.path.join(SOURCE_DIR, "examples", "grep-to-files", "grep_to_files.cpp"), "-o", so)
+        self.publish(so, "io.streamsubmit.examples:grep-to-files:1.0.0")
+
+        out_dir = os.path.join(self.tmp, "grep-out")
+        os.makedirs(out_dir)
+        with MockCluster(brokers=1, topics=["grepped:2"], produce=["grepped:2000"], value_bytes=12) as cluster:
+            job = self.run_job(cluster.bootstrap, "grepped", os.path.join(self.tmp, "grep-checkpoint"),
+                               "io.streamsubmit.examples:grep-to-files:1.0.0", "7v", out_dir)
+            records = kcat_records(cluster.bootstrap, "grepped")
+        expected = sorted((p, o, v) for p, o, _, v in records if "7v" in v)
+        self.assertGreater(len(expected), 100)
+        got = []
+        for name in os.listdir(out_dir):
+            self.assertRegex(name, r"^batch-\d+\.txt$")  # no temporary file left behind
+            with open(os.path.join(out_dir, name)) as f:
+                for line in f.read().splitlines():
+                    topic, p, o, v = line.split(" ", 3)
+                    self.assertEqual(topic, "grepped")
+                    got.append((int(p), int(o), v))
+        self.assertEqual(sorted(got), expected)
+        self.assertEqual(len(got), len(set(got)))
+        self.assertGreater(len(os.listdir(out_dir)), 1, job.stdout)  # several batches, each its own file
+
+
+if __name__ == "__main__":
+    main()
