@@ -2,6 +2,7 @@
 error format for anything that escapes, and scripts/demo's exit status."""
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -124,7 +125,15 @@ class Demo(unittest.TestCase):
         proc = subprocess.run([os.path.join(ROOT, "scripts", "demo")], capture_output=True, text=True, timeout=600,
                               env=env)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
-        self.assertGreater(len(parse_text_report(proc.stdout)), 0)
+        # stdout: the offset report, then the head of the application's output file, which
+        # starts with the id of the last batch it committed ("batch N").
+        lines = proc.stdout.splitlines()
+        cut = next(i for i, line in enumerate(lines) if re.fullmatch(r"batch \d+", line))
+        report = parse_text_report("\n".join(lines[:cut]))
+        self.assertGreater(len(report), 0)
+        self.assertEqual(lines[cut], "batch %d" % report[-1]["batch"])
+        total = sum(b["records"] for b in report)
+        self.assertIn("%d records; records, value bytes, key" % total, proc.stderr)
         self.assertIn("demo: done", proc.stderr)
 
 
