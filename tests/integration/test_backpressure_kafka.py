@@ -108,7 +108,12 @@ class BackpressureOnRealKafka(RealKafkaTestCase):
         finally:
             producer.stop()
             proc.send_signal(signal.SIGTERM)  # the batch in flight finishes first
-            proc.wait(timeout=120)
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise
         stdout, stderr = output_of(proc)
         self.assertEqual(proc.returncode, EXIT_OK, stderr[-3000:])
         docs = parse_json_report(stdout)
