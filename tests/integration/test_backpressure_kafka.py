@@ -80,7 +80,7 @@ class BackpressureOnRealKafka(RealKafkaTestCase):
         self.addCleanup(tmp.cleanup)
         out = os.path.join(tmp.name, "records.txt")
         args = ["--bootstrap-servers", self.bootstrap, "--batch-interval", f"{INTERVAL_MS}ms", "--master", "local[1]",
-                "--conf", "kafka.auto.offset.reset=earliest",
+                "--conf", "kafka.auto.offset.reset=earliest", "--conf", "stream.stopTimeout=120s",
                 "--conf", f"stream.backpressure.enabled={'true' if backpressure else 'false'}",
                 "--conf", f"stream.backpressure.initialRate={PRODUCER_RECORDS_PER_S}"]
         if mode == "receiver":
