@@ -48,6 +48,14 @@ def coverage(ranges, ends):
     return lost, total - unique
 
 
+
+def wal_segments(wal_dir):
+    """The write-ahead log's segments (<batch>.wal), oldest first; the directory also holds the
+    job's lock file."""
+    if not os.path.isdir(wal_dir):
+        return []
+    return sorted(name for name in os.listdir(wal_dir) if name.endswith(".wal"))
+
 class ReceiverModeOnRealKafka(RealKafkaTestCase):
     def job(self, topics, group, *extra):
         return ["--mode", "receiver", "--bootstrap-servers", self.bootstrap, "--topics", topics, "--group", group,
@@ -172,7 +180,7 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
             final = run(args + ["--until", "latest"], check=EXIT_OK, timeout=120)
             all_ranges += parse_ranges(final.stdout)[1]
             if wal:
-                self.assertEqual(os.listdir(os.path.join(tmp, "cp", "wal")), [])  # every segment completed
+                self.assertEqual(wal_segments(os.path.join(tmp, "cp", "wal")), [])  # every segment completed
         ends = self.ends(topic)
         self.assertEqual(sum(ends.values()), produced)
         lost, dups = coverage(all_ranges, ends)
@@ -199,13 +207,13 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         wal = os.path.join(tmp, "cp", "wal")
 
         def segment_has_blocks():
-            segs = sorted(os.listdir(wal)) if os.path.isdir(wal) else []
+            segs = wal_segments(wal)
             return segs and os.path.getsize(os.path.join(wal, segs[-1])) > 2000
         wait_for(segment_has_blocks, timeout=30, what="a write-ahead log segment with blocks")
         time.sleep(0.3)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        return args, os.path.join(wal, sorted(os.listdir(wal))[-1])
+        return args, os.path.join(wal, wal_segments(wal)[-1])
 
     def test_torn_tail_is_truncated_and_the_job_continues(self):
         topic = self.topic("torn", 1, 3000)
@@ -217,7 +225,7 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
             proc = run(args + ["--until", "latest", "--batch-interval", "300ms"], check=EXIT_OK, timeout=60)
             self.assertIn("torn tail", proc.stderr)
             self.assertIn(segment, proc.stderr)
-            self.assertEqual(os.listdir(os.path.dirname(segment)), [])
+            self.assertEqual(wal_segments(os.path.dirname(segment)), [])
         # The replayed batch comes first and keeps the number of the batch it belonged to.
         batches, ranges = parse_ranges(proc.stdout)
         self.assertEqual(batches[0], int(os.path.basename(segment)[:-4]))
