@@ -91,11 +91,16 @@ Status check_group_coordination(const Config &config, const DirectStreamOptions 
     return ok_status();
 }
 
+// Tests only: see DirectStreamOptions::test_pause_before_complete.
+std::chrono::milliseconds test_pause_before_complete() {
+    const char *pause = std::getenv("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS");
+    return std::chrono::milliseconds(pause ? std::atoi(pause) : 0);
+}
+
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
     o.missing_topic_timeout = config.get_duration("stream.kafka.missingTopicTimeout");
-    if (const char *pause = std::getenv("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS"))
-        o.test_pause_before_complete = std::chrono::milliseconds(std::atoi(pause));
+    o.test_pause_before_complete = test_pause_before_complete();
     o.topics = config.get_list("stream.topics");
     o.topic_pattern = config.get_string("stream.topicPattern");
     if (o.topics.empty() == o.topic_pattern.empty())
@@ -149,10 +154,19 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
 // librdkafka settings for the reading connector. auto.offset.reset stays with the
 // runtime, which applies it only where the job starts; the plugin must report lost
 // offsets, not skip them.
+// The host's own setting for the connector (plugin.h): closing one consumer may take a
+// third of stream.stopTimeout (10 s at the default), so that one stuck handle leaves time
+// for the others a job closes after it; the whole stop stays bounded by stream.stopTimeout.
+void add_close_timeout(const Config &config, ConnectorConf &conf) {
+    const auto ms = std::max<int64_t>(1, config.get_duration("stream.stopTimeout").count() / 3);
+    conf.emplace_back("streamsubmit.close.timeout.ms", std::to_string(ms));
+}
+
 ConnectorConf connector_conf(const Config &config) {
     ConnectorConf conf;
     for (auto &[key, value] : config.with_prefix("kafka."))
         if (key != "auto.offset.reset") conf.emplace_back(key, value);
+    add_close_timeout(config, conf);
     return conf;
 }
 
@@ -318,6 +332,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
 // --mode receiver: the options of ReceiverStream; --topics takes topic:threads.
 Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     ReceiverStreamOptions o;
+    o.test_pause_before_complete = test_pause_before_complete();
     o.group = config.get_string("kafka.group.id");
     if (o.group.empty())
         return Error(ErrorKind::Usage, "receiver mode needs a consumer group", "--mode receiver",
@@ -387,6 +402,7 @@ SourceFactory receiver_sources(const JobSetup &job) {
             }
             conf.emplace_back(key, value);
         }
+        add_close_timeout(job.config, conf);
         return Source::create(job.plugin, conf, job.diagnostics);
     };
 }

@@ -29,6 +29,14 @@ int64_t epoch_ms_now() {
         .count();
 }
 
+void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics) {
+    if (pause.count() <= 0) return;
+    if (diagnostics)
+        diagnostics(LogLevel::Info, fmt::format("test hook: batch {} was output; pausing {} ms before marking it complete",
+                                                id, pause.count()));
+    std::this_thread::sleep_for(pause);
+}
+
 std::string subscription_id(const DirectStreamOptions &options) {
     if (!options.topic_pattern.empty()) return "pattern=" + options.topic_pattern;
     auto topics = options.topics;
@@ -287,11 +295,7 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     // next batch cannot start earlier, so this is what the estimator must fit in an interval.
     report.processing_ms = ms_since(schedule.started);
     if (auto st = output_(report); !st) return st;
-    if (options_.test_pause_before_complete.count() > 0) {
-        info(fmt::format("test hook: batch {} was output; pausing {} ms before marking it complete", batch.id,
-                         options_.test_pause_before_complete.count()));
-        std::this_thread::sleep_for(options_.test_pause_before_complete);
-    }
+    test_pause_before_complete(options_.test_pause_before_complete, batch.id, diagnostics_);
     rate_.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(schedule.due - started_).count(),
                               report.records(), static_cast<int64_t>(report.processing_ms),
                               std::max<int64_t>(0, delay.count())});

@@ -123,4 +123,8 @@ std::string subscription_id(const DirectStreamOptions &options);
 
 int64_t epoch_ms_now();
 
+// The test hook of both modes (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS): announces on
+// stderr that batch `id` was output, then sleeps `pause` before it is marked complete.
+void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics);
+
 } // namespace streamsubmit::runtime

@@ -166,6 +166,22 @@ struct ReceiverStream::State {
     int64_t next_id = 0;
     int64_t batches = 0;
     Clock::time_point last_cut = Clock::now();
+    // Running: the receivers and their threads. They are stopped and their consumers closed
+    // by teardown(), after run() returned its result, so that the host bounds closing by
+    // stream.stopTimeout in receiver mode as in direct mode.
+    std::unique_ptr<ReceiverHub> hub;
+    std::vector<std::unique_ptr<Receiver>> receivers;
+    std::vector<std::thread> running;
+
+    void teardown() {
+        if (!hub) return;
+        hub->begin_stop();
+        hub->finish();
+        for (auto &t : running) t.join();
+        running.clear();
+        receivers.clear(); // closes each receiver's consumer
+        hub.reset();
+    }
 
     void info(std::string_view m) const {
         if (diagnostics) diagnostics(LogLevel::Info, m);
@@ -186,6 +202,7 @@ struct ReceiverStream::State {
         if (auto st = apply(report, blocks); !st) return st;
         report.processing_ms = ms_since(start);
         if (auto st = output(report); !st) return st;
+        test_pause_before_complete(options.test_pause_before_complete, id, diagnostics);
         if (due)
             rate.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(*due - started).count(),
                                      report.records(), static_cast<int64_t>(report.processing_ms),
@@ -285,7 +302,7 @@ ReceiverStream::ReceiverStream(ReceiverStreamOptions options, SourceFactory sour
                                Diagnostics diagnostics, StopSignal &stop)
     : s_(std::make_unique<State>(std::move(options), std::move(sources), std::move(output), std::move(diagnostics), stop)) {}
 
-ReceiverStream::~ReceiverStream() = default;
+ReceiverStream::~ReceiverStream() { s_->teardown(); }
 
 Status ReceiverStream::run() {
     State &s = *s_;
@@ -303,7 +320,9 @@ Status ReceiverStream::run() {
 
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;
-    ReceiverHub hub(threads, s.wal ? &*s.wal : nullptr, s.next_id, static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
+    s.hub = std::make_unique<ReceiverHub>(threads, s.wal ? &*s.wal : nullptr, s.next_id,
+                                          static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
+    ReceiverHub &hub = *s.hub;
     auto limit_receivers = [&] {
         const int64_t per_receiver = per_receiver_rate(s.rate.rate(), threads, o.max_rate);
         hub.set_rate_limit(per_receiver);
@@ -311,7 +330,7 @@ Status ReceiverStream::run() {
     };
     limit_receivers();
     ReceiverSettings settings{o.block_interval, o.write_ahead_log};
-    std::vector<std::unique_ptr<Receiver>> receivers;
+    auto &receivers = s.receivers;
     for (const auto &t : o.topics)
         for (int i = 0; i < t.threads; ++i) {
             const int index = static_cast<int>(receivers.size());
@@ -319,8 +338,7 @@ Status ReceiverStream::run() {
             if (!source) return source.error();
             receivers.push_back(std::make_unique<Receiver>(index, t.topic, std::move(*source), hub, settings, s.diagnostics));
         }
-    std::vector<std::thread> running;
-    for (auto &r : receivers) running.emplace_back([&r] { r->run(); });
+    for (auto &r : receivers) s.running.emplace_back([&r] { r->run(); });
 
     const auto interval = std::max(o.batch_interval, std::chrono::milliseconds(1));
     auto next_tick = Clock::now() + interval;
@@ -368,9 +386,7 @@ Status ReceiverStream::run() {
         }
         if (result = run_batch(); !result) break;
     }
-    hub.begin_stop();
-    hub.finish();
-    for (auto &t : running) t.join();
+    hub.begin_stop(); // the receivers stop and leave in teardown()
     if (result && hub.pauses() > 0)
         s.info(fmt::format("fetching paused {} times because the receive buffer was full "
                            "(stream.receiver.maxBufferedBytes); nothing was dropped",

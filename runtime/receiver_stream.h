@@ -52,6 +52,8 @@ struct ReceiverStreamOptions {
     // --until latest: an assigned partition that delivered nothing for this long counts as
     // being at its end (its committed offset may already be the end offset).
     std::chrono::milliseconds idle_end{3000};
+    // Tests only, as DirectStreamOptions::test_pause_before_complete.
+    std::chrono::milliseconds test_pause_before_complete{0};
     // Receives every record of every batch, after the write-ahead log has it; not owned, may be null.
     Application *application = nullptr;
 };
@@ -65,11 +67,13 @@ class ReceiverStream {
 public:
     ReceiverStream(ReceiverStreamOptions options, SourceFactory sources, ReceiverOutput output,
                    Diagnostics diagnostics, StopSignal &stop);
-    ~ReceiverStream();
 
     // Runs until --until latest is reached, --max-batches are done, a stop request (the
-    // batch in flight is output and committed first), or an error.
+    // batch in flight is output first), or an error.
     Status run();
+    // Stops the receivers: they commit what the last batch output (without the log) and
+    // close their consumers. The host bounds this by stream.stopTimeout.
+    ~ReceiverStream();
 
 private:
     struct State;

@@ -175,7 +175,12 @@ typedef struct ss_source ss_source; /* opaque, owned by the plugin */
 
 typedef struct ss_source_create_params {
     uint32_t struct_size;
-    const ss_kv *conf; /* connector keys, prefix stripped ("bootstrap.servers", ...) */
+    /* connector keys, prefix stripped ("bootstrap.servers", ...), and settings of the host
+     * for the connector, named "streamsubmit.*": "streamsubmit.close.timeout.ms" (since 1.3,
+     * decimal milliseconds) is how long destroy() may take to close the consumer (derived
+     * from stream.stopTimeout). A connector ignores host settings it does not know (a newer
+     * host may add some) and never passes them on to its client library. */
+    const ss_kv *conf;
     size_t conf_count;
     ss_log_fn log;
     void *log_ctx;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unistd.h>
 
@@ -84,8 +85,15 @@ void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
 
 std::atomic<unsigned> g_instance{0};
 
-// How long leaving the group, then destroying the handle, may each take.
-constexpr std::chrono::seconds kCloseTimeout{5};
+// Keys of the host, not of librdkafka (plugin.h, ss_source_create_params::conf).
+constexpr std::string_view kHostPrefix = "streamsubmit.";
+constexpr std::string_view kCloseTimeoutKey = "streamsubmit.close.timeout.ms";
+
+std::string seconds_text(std::chrono::milliseconds t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(t.count()) / 1000);
+    return buf;
+}
 
 } // namespace
 
@@ -103,8 +111,13 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *
             set_error(err, SS_ERR_CONFIG, "kafka: configuration entry without key or value");
             return nullptr;
         }
-        self->conf_.emplace_back(kv.key, kv.value);
         std::string_view key = kv.key;
+        if (key.substr(0, kHostPrefix.size()) == kHostPrefix) {
+            if (self->take_host_setting(key, kv.value, err) != SS_OK)
+                return nullptr;
+            continue;
+        }
+        self->conf_.emplace_back(kv.key, kv.value);
         if (key == "bootstrap.servers" || key == "metadata.broker.list")
             self->bootstrap_ = kv.value;
         else if (key == "group.id")
@@ -122,6 +135,17 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *
 
 KafkaSource::~KafkaSource() { close_handle(); }
 
+ss_status KafkaSource::take_host_setting(std::string_view key, const char *value, ss_error *err) {
+    if (key != kCloseTimeoutKey)
+        return SS_OK; // a newer host's setting (plugin.h)
+    char *end = nullptr;
+    const long long ms = std::strtoll(value, &end, 10);
+    if (end == value || *end != '\0' || ms <= 0)
+        return set_error(err, SS_ERR_CONFIG, std::string(key) + ": not a positive number of milliseconds: " + value);
+    close_timeout_ = std::chrono::milliseconds(ms);
+    return SS_OK;
+}
+
 void KafkaSource::destroy(KafkaSource *src) {
     if (!src)
         return;
@@ -129,8 +153,8 @@ void KafkaSource::destroy(KafkaSource *src) {
         delete src;
         return;
     }
-    src->log(SS_LOG_WARN, "kafka: the consumer did not close within " + std::to_string(kCloseTimeout.count() * 2) +
-                              " s (brokers at " + src->bootstrap_servers() + "); leaving it behind");
+    src->log(SS_LOG_WARN, "kafka: the consumer did not close within " + seconds_text(src->close_timeout_) +
+                              " (brokers at " + src->bootstrap_servers() + "); leaving it behind");
     src->mute();
 }
 
@@ -259,14 +283,14 @@ bool KafkaSource::close_handle() {
     const auto start = std::chrono::steady_clock::now();
     if (subscribed) {
         // Leave the group now rather than after session.timeout.ms.
-        if (!close_consumer_until(rk, start + kCloseTimeout))
-            log(SS_LOG_WARN, "kafka: leaving the consumer group did not finish within " +
-                                 std::to_string(kCloseTimeout.count()) + " s; the group notices after its session timeout");
+        if (!close_consumer_until(rk, start + leave_timeout()))
+            log(SS_LOG_WARN, "kafka: leaving the consumer group did not finish within " + seconds_text(leave_timeout()) +
+                                 "; the group notices after its session timeout");
         subscribed = false;
     }
     if (q)
         rd_kafka_queue_destroy(q);
-    const bool destroyed = destroy_until(rk, start + 2 * kCloseTimeout);
+    const bool destroyed = destroy_until(rk, start + close_timeout_);
     closing = false;
     return destroyed;
 }
@@ -277,7 +301,7 @@ bool KafkaSource::must_abandon() const {
 
 void KafkaSource::abandon() {
     closing = true;
-    (void)close_consumer_until(rk_, std::chrono::steady_clock::now() + kCloseTimeout); // bounded, like every close
+    (void)close_consumer_until(rk_, std::chrono::steady_clock::now() + leave_timeout()); // bounded, like every close
     subscribed = false;
     // The handle's threads live on until the process exits: nothing may reach the host.
     rd_kafka_set_log_level(rk_, 0);

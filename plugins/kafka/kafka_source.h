@@ -5,6 +5,7 @@
 #include <streamsubmit/plugin.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,7 +23,7 @@ public:
 
     // Validates the configuration and opens a direct-mode consumer.
     static std::unique_ptr<KafkaSource> create(const ss_source_create_params *params, ss_error *err);
-    // Closes the handle within kCloseTimeout and frees `src`; if librdkafka did not finish
+    // Closes the handle within its close timeout and frees `src`; if librdkafka did not finish
     // in time, `src` is muted and left allocated for librdkafka's threads (a small leak that
     // keeps the process from hanging at exit).
     static void destroy(KafkaSource *src);
@@ -86,8 +87,15 @@ private:
     bool close_handle();
     void mute();
     bool user_gave(std::string_view key) const;
+    // A "streamsubmit." key of the host: streamsubmit.close.timeout.ms.
+    ss_status take_host_setting(std::string_view key, const char *value, ss_error *err);
+    // Leaving the group may take half of the close timeout; destroying the handle the rest.
+    std::chrono::milliseconds leave_timeout() const { return close_timeout_ / 2; }
 
     std::vector<std::pair<std::string, std::string>> conf_;
+    // How long closing one handle may take (streamsubmit.close.timeout.ms; the host derives
+    // it from stream.stopTimeout).
+    std::chrono::milliseconds close_timeout_{10'000};
     std::string bootstrap_;
     std::string user_group_;
     std::string direct_group_;

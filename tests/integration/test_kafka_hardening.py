@@ -1,6 +1,6 @@
 """Against a real broker of its own, with TLS and SASL listeners besides the plaintext one:
-refused certificates and logins end the job at once with exit 4 naming the cause, secrets
-come from the environment, and stopping is bounded when the broker is paused (SIGSTOP) or
+refused certificates and logins (SASL PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) end the job at
+once with exit 4 naming the cause, secrets come from the environment, and stopping is bounded when the broker is paused (SIGSTOP) or
 in the middle of a rebalance.
 
 The broker is this file's own (its listeners differ from the fixture's, and SIGSTOP would
@@ -19,6 +19,8 @@ from streamsubmit_test import EXIT_KAFKA, EXIT_OK, main, output_of, parse_text_r
 
 EXIT_STOP_TIMEOUT = 7
 PASSWORD = "alice-secret"
+SCRAM_USER, SCRAM_PASSWORD = "bob", "bob-scram-secret"
+SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def openssl(*args):
@@ -42,7 +44,8 @@ def make_certificates(d):
 
 
 class SecureBroker(kh.KafkaBroker):
-    """A broker with SSL and SASL_PLAINTEXT (PLAIN) listeners next to PLAINTEXT."""
+    """A broker with SSL and SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512) listeners next to PLAINTEXT.
+    SCRAM users are created after the start with kafka-configs (create_scram_user)."""
 
     def __init__(self, keystore):
         super().__init__(reuse=False, start_timeout=180)
@@ -64,10 +67,21 @@ class SecureBroker(kh.KafkaBroker):
             "SASL_PLAINTEXT:SASL_PLAINTEXT",
             f"ssl.keystore.location={self.keystore}", "ssl.keystore.type=PKCS12",
             "ssl.keystore.password=keystore-secret", "ssl.key.password=keystore-secret",
-            "sasl.enabled.mechanisms=PLAIN",
+            "sasl.enabled.mechanisms=PLAIN," + ",".join(SCRAM_MECHANISMS),
             f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
-        ])
+        ] + [f"listener.name.sasl_plaintext.{m.lower()}.sasl.jaas.config="
+             "org.apache.kafka.common.security.scram.ScramLoginModule required;" for m in SCRAM_MECHANISMS])
         return env
+
+    def create_scram_user(self, user, password):
+        """Through the PLAINTEXT listener (KRaft keeps SCRAM credentials in its metadata log)."""
+        for m in SCRAM_MECHANISMS:  # one per request: the broker refuses altering a user twice in one
+            kh.kafka_tool("kafka-configs", "--bootstrap-server", self.bootstrap, "--alter", "--add-config",
+                          f"{m}=[iterations=4096,password={password}]", "--entity-type", "users", "--entity-name", user)
+        kh.wait_for(lambda: all(m in kh.kafka_tool("kafka-configs", "--bootstrap-server", self.bootstrap,
+                                                   "--describe", "--entity-type", "users", "--entity-name",
+                                                   user).stdout.decode() for m in SCRAM_MECHANISMS),
+                    timeout=60, what=f"SCRAM credentials of {user}")
 
     def pid(self):
         with open(os.path.join(self.data_dir, "kafka.pid")) as f:
@@ -82,6 +96,7 @@ def setUpModule():
     CA, keystore = make_certificates(TMP)
     BROKER = SecureBroker(keystore)
     BROKER.start()
+    BROKER.create_scram_user(SCRAM_USER, SCRAM_PASSWORD)
     TOPIC = kh.unique_name("secure")
     kh.create_topic(TOPIC, 2, bootstrap=BROKER.bootstrap)
     kh.produce(BROKER.bootstrap, TOPIC, 200)
@@ -129,10 +144,10 @@ class RefusedCertificatesAndLogins(unittest.TestCase):
         self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
         self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
 
-    def sasl(self, password_ref, env):
+    def sasl(self, password_ref, env, mechanism="PLAIN", user="alice"):
         return timed(["--bootstrap-servers", f"127.0.0.1:{BROKER.sasl_port}", "--topics", TOPIC,
-                      "--conf", "kafka.security.protocol=SASL_PLAINTEXT", "--conf", "kafka.sasl.mechanism=PLAIN",
-                      "--conf", "kafka.sasl.username=alice", "--conf", f"kafka.sasl.password={password_ref}"]
+                      "--conf", "kafka.security.protocol=SASL_PLAINTEXT", "--conf", f"kafka.sasl.mechanism={mechanism}",
+                      "--conf", f"kafka.sasl.username={user}", "--conf", f"kafka.sasl.password={password_ref}"]
                      + self.COMMON, env=env)
 
     def test_wrong_password(self):
@@ -144,6 +159,22 @@ class RefusedCertificatesAndLogins(unittest.TestCase):
         proc, _ = self.sasl("env:SS_TEST_KAFKA_PASSWORD", {"SS_TEST_KAFKA_PASSWORD": PASSWORD})
         self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
         self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
+
+    def test_scram_wrong_password(self):
+        for mechanism in SCRAM_MECHANISMS:
+            with self.subTest(mechanism=mechanism):
+                proc, took = self.sasl("env:SS_TEST_KAFKA_PASSWORD", {"SS_TEST_KAFKA_PASSWORD": "not-the-password"},
+                                       mechanism, SCRAM_USER)
+                self.assert_refused(proc, took, f"authentication failed for mechanism {mechanism}")
+                self.assertNotIn("not-the-password", proc.stderr)
+
+    def test_scram_password_from_the_environment_reads(self):
+        for mechanism in SCRAM_MECHANISMS:
+            with self.subTest(mechanism=mechanism):
+                proc, _ = self.sasl("env:SS_TEST_KAFKA_PASSWORD", {"SS_TEST_KAFKA_PASSWORD": SCRAM_PASSWORD},
+                                    mechanism, SCRAM_USER)
+                self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
+                self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
 
 
 class BoundedShutdown(unittest.TestCase):
@@ -182,6 +213,55 @@ class BoundedShutdown(unittest.TestCase):
                 if p and p.poll() is None:
                     p.kill()
                     p.wait()
+
+    def test_zz_teardown_after_the_last_batch_with_the_broker_paused(self):
+        """--max-batches ends the job normally; the broker is paused (SIGSTOP) right after the last
+        batch was output (in the test hook's pause before it is marked complete), so the receivers'
+        last commits and every consumer's close meet a broker that never answers: stream.stopTimeout
+        bounds that teardown in both modes (each close gets a third of it), and the job still exits 0
+        with every record reported."""
+        hook = {"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS": "3000"}
+        common = ["--bootstrap-servers", BROKER.bootstrap, "--batch-interval", "3s", "--max-batches", "2",
+                  "--conf", "stream.stopTimeout=3s", "--conf", "kafka.auto.offset.reset=earliest"]
+        jobs = {
+            "receiver": start(["--mode", "receiver", "--group", kh.unique_name("g"), "--topics", f"{TOPIC}:4"] + common,
+                              env=hook),
+            "direct": start(["--topics", TOPIC] + common, env=hook),
+        }
+        pid = BROKER.pid()
+        paused_at = None
+        try:
+            for name, job in jobs.items():
+                wait_for(lambda: "test hook: batch 1 was output" in output_of(job)[1] or job.poll() is not None,
+                         timeout=120, what=f"the {name} job's last batch")
+                self.assertIsNone(job.poll(), f"{name}: ended before the broker was paused:\n{output_of(job)[1]}")
+            os.kill(pid, signal.SIGSTOP)
+            paused_at = time.monotonic()
+            for job in jobs.values():  # the hook announced the pause at most 3 s before; teardown gets 3 s
+                self.assertIsNone(job.poll(), "the kill must land before the teardown")
+            for name, job in jobs.items():
+                try:
+                    job.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(f"{name}: still closing 60 s after the broker was paused")
+                took = time.monotonic() - paused_at
+                out, err = output_of(job)
+                self.assertEqual(job.returncode, EXIT_OK, err[-3000:])
+                self.assertEqual(sum(b["records"] for b in parse_text_report(out)), 200, out)
+                # 3 s of the hook's pause, then at most 3 s: four receivers' consumers took 4 x 10 s before.
+                self.assertLess(took, 15, f"{name}: teardown took {took:.1f} s with stream.stopTimeout=3s")
+            # The receivers' group leave did meet the paused broker (the kill mattered); each close was
+            # bounded by a third of stream.stopTimeout (it took 10 s per consumer before), and four of
+            # them one after another by stream.stopTimeout.
+            err = output_of(jobs["receiver"])[1]
+            self.assertIn("leaving the consumer group did not finish within 0.5 s", err)
+            self.assertIn("closing the Kafka connections took longer than 3 s (stream.stopTimeout)", err)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+            for job in jobs.values():
+                if job.poll() is None:
+                    job.kill()
+                    job.wait()
 
     def test_zz_broker_paused_with_sigstop(self):  # last: the broker is paused meanwhile
         direct = start(["--bootstrap-servers", BROKER.bootstrap, "--topics", TOPIC, "--batch-interval", "500ms",
