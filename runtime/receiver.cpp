@@ -51,13 +51,11 @@ void Receiver::run() {
 Status Receiver::receive_loop() {
     if (auto st = source_->subscribe({topic_}, &Receiver::on_rebalance, this); !st) return st;
     while (!hub_.stopping()) {
-        if (!settings_.write_ahead_log)
-            if (auto st = commit_posted(); !st) return st;
-        if (auto st = store(generator_.tick(Clock::now(), epoch_ms_now())); !st) return st;
+        if (auto st = commit_posted(); !st) return st;
+        store(generator_.tick(Clock::now(), epoch_ms_now()));
         // A block that reached its share of the buffer is sealed early: the driver can then
         // output it (and free it) without waiting for the block interval.
-        if (generator_.buffered_bytes() >= hub_.block_limit())
-            if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+        if (generator_.buffered_bytes() >= hub_.block_limit()) store(generator_.seal(epoch_ms_now()));
         bool wait = false;
         if (auto st = apply_backpressure(wait); !st) return st;
         if (wait) { // full for a moment: the driver is outputting a batch
@@ -94,17 +92,15 @@ Status Receiver::receive_loop() {
             std::this_thread::sleep_for(milliseconds(200));
         }
     }
-    // Stopping: the last block goes into the last batch.
-    if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+    // Stopping: the last block goes into the last batch; its commits are posted once it is
+    // on disk (with the log) or output (without).
+    store(generator_.seal(epoch_ms_now()));
     hub_.receiver_stopped(index_);
-    if (!settings_.write_ahead_log) {
-        while (!hub_.finished()) {
-            hub_.wait_commits(index_, milliseconds(100));
-            if (auto st = commit_posted(); !st) return st;
-        }
-        return commit_posted();
+    while (!hub_.finished()) {
+        hub_.wait_commits(index_, milliseconds(100));
+        if (auto st = commit_posted(); !st) return st;
     }
-    return ok_status();
+    return commit_posted();
 }
 
 int Receiver::on_records(void *ctx, const ss_record *records, size_t count) noexcept {
@@ -171,24 +167,19 @@ void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *par
 }
 
 Status Receiver::handle_revoke(const std::vector<TopicPartition> &revoked) {
-    // Finish what this receiver holds before the partitions go: with the log, write and
-    // commit the open block; without it, have the driver output every stored block, then
-    // commit. Partitions that stay assigned lose nothing by being included.
-    Status st = store(generator_.seal(epoch_ms_now()));
-    if (st && !settings_.write_ahead_log) {
-        hub_.flush_and_wait(index_);
-        st = commit_posted();
-    }
+    // Finish what this receiver holds before the partitions go: store the open block, wait
+    // until every stored block is on disk (with the log) or output (without), then commit.
+    // Partitions that stay assigned lose nothing by being included.
+    store(generator_.seal(epoch_ms_now()));
+    hub_.flush_and_wait(index_);
+    const Status st = commit_posted();
     for (const auto &tp : revoked) assigned_.erase(tp);
     hub_.set_assignment(index_, assigned_);
     return st;
 }
 
-Status Receiver::store(std::optional<Block> block) {
-    if (!block) return ok_status();
-    const OffsetMap next = settings_.write_ahead_log ? block->next_offsets() : OffsetMap{};
-    if (auto st = hub_.store(std::move(*block)); !st) return st; // with the log: on disk now
-    return commit(next);
+void Receiver::store(std::optional<Block> block) {
+    if (block) hub_.store(std::move(*block));
 }
 
 Status Receiver::commit(const OffsetMap &offsets) {
@@ -205,7 +196,7 @@ Status Receiver::apply_backpressure(bool &wait) {
     const bool full = hub_.over_limit(index_, generator_.buffered_bytes());
     if (full) {
         // The open block goes to the driver so that the next batch can free it.
-        if (auto st = store(generator_.seal(epoch_ms_now())); !st) return st;
+        store(generator_.seal(epoch_ms_now()));
         if (!paused_) {
             const auto now = Clock::now();
             if (!full_since_) full_since_ = now;

@@ -1,7 +1,8 @@
 // One receiver thread of receiver mode: its own Source (its own consumer in the group),
 // subscribed to one topic. It polls, cuts blocks every stream.blockInterval, stores them
-// in the ReceiverHub and commits their offsets: right after the write-ahead log has them,
-// or, without the log, once the batch holding them has been output. A revocation
+// in the ReceiverHub and commits their offsets once the hub posts them: when the write-ahead
+// log has them on disk (its writer thread), or, without the log, once the batch holding them
+// has been output. A revocation
 // finishes the blocks of the partitions first, so the next owner starts where this one
 // stopped. A full buffer pauses fetching (from this, the polling thread) until the
 // driver frees memory; nothing is dropped.
@@ -23,7 +24,6 @@ namespace streamsubmit::runtime {
 
 struct ReceiverSettings {
     std::chrono::milliseconds block_interval{200};
-    bool write_ahead_log = false;
 };
 
 class Receiver {
@@ -46,7 +46,7 @@ private:
     void take_records(const ss_record *records, size_t count);
 
     Status receive_loop();
-    Status store(std::optional<Block> block);
+    void store(std::optional<Block> block);
     Status commit(const OffsetMap &offsets);
     Status commit_posted();
     // `wait`: the buffer is full but was not for long; wait for room instead of polling.

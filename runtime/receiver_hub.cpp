@@ -16,33 +16,71 @@ ReceiverHub::ReceiverHub(int receivers, WriteAheadLog *wal, int64_t open_batch, 
       pool_(std::make_shared<ChunkPool>(max_buffered_bytes > 0 ? max_buffered_bytes : kUnlimitedPoolBytes)),
       receivers_(static_cast<size_t>(std::max(receivers, 0))) {}
 
-Status ReceiverHub::store(Block block) {
-    // The log is written under its own lock, not the hub's, so the other receivers keep polling
-    // during the fsync. cut() takes the log lock first: the open batch cannot close between the
-    // append and the queueing, so the block lands in the batch its segment names.
-    std::unique_lock wal_lock(wal_mu_, std::defer_lock);
-    if (wal_) {
-        wal_lock.lock();
-        int64_t batch = 0;
-        {
-            std::lock_guard lock(mu_);
-            batch = open_batch_;
-        }
-        if (auto st = wal_->append(batch, block); !st) return st;
-    }
+void ReceiverHub::store(Block block) {
     std::lock_guard lock(mu_);
     auto &r = receivers_.at(static_cast<size_t>(block.receiver));
     r.stored_seq = std::max(r.stored_seq, block.seq);
-    const size_t bytes = block.memory_bytes();
     set_open_locked(block.receiver, 0); // the block was the receiver's open one
-    buffered_ += bytes;
-    pending_bytes_ += bytes;
+    buffered_ += block.memory_bytes();
+    if (wal_) {
+        log_queue_.push_back(std::move(block));
+        cv_.notify_all();
+        return;
+    }
+    add_pending_locked(std::move(block));
+}
+
+void ReceiverHub::add_pending_locked(Block block) {
+    pending_bytes_ += block.memory_bytes();
     pending_.push_back(std::move(block));
     if (max_bytes_ > 0 && pending_bytes_ >= max_bytes_ / 2 && !flush_requested_) {
         flush_requested_ = true;
         cv_.notify_all();
     }
-    return ok_status();
+}
+
+void ReceiverHub::post_commits_locked(const Block &block) {
+    auto &commits = receivers_.at(static_cast<size_t>(block.receiver)).commits;
+    for (const auto &[tp, next] : block.next_offsets()) {
+        auto &c = commits[tp];
+        c = std::max(c, next);
+    }
+}
+
+Status ReceiverHub::write_log() {
+    std::vector<Block> blocks;
+    while (true) {
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return !log_queue_.empty() || finished_ || failure_; });
+            // After finish() nothing is output any more: blocks still queued are not acknowledged
+            // (a normal stop drained the queue before the final batch).
+            if (failure_ || finished_) return ok_status();
+            blocks = std::exchange(log_queue_, {});
+            log_writing_ = true;
+        }
+        std::lock_guard wal_lock(wal_mu_); // cut() waits: the blocks go to the batch their segment names
+        int64_t batch = 0;
+        {
+            std::lock_guard lock(mu_);
+            batch = open_batch_;
+        }
+        Status st = ok_status();
+        for (const auto &block : blocks)
+            if (st) st = wal_->write(batch, block);
+        if (st) st = wal_->sync(); // one fdatasync for every block written since the last one
+        std::lock_guard lock(mu_);
+        log_writing_ = false;
+        cv_.notify_all();
+        if (!st) return st;
+        for (auto &block : blocks) { // on disk: now they may be committed and output
+            auto &r = receivers_.at(static_cast<size_t>(block.receiver));
+            r.logged_seq = std::max(r.logged_seq, block.seq);
+            post_commits_locked(block);
+            add_pending_locked(std::move(block));
+        }
+        blocks.clear();
+    }
 }
 
 void ReceiverHub::set_open_locked(int receiver, size_t own) {
@@ -89,6 +127,10 @@ bool ReceiverHub::finished() const {
 void ReceiverHub::flush_and_wait(int receiver) {
     std::unique_lock lock(mu_);
     auto &r = receivers_.at(static_cast<size_t>(receiver));
+    if (wal_) {
+        cv_.wait(lock, [&] { return r.logged_seq >= r.stored_seq || finished_ || failure_; });
+        return;
+    }
     if (r.output_seq >= r.stored_seq) return;
     flush_requested_ = true;
     cv_.notify_all();
@@ -189,11 +231,7 @@ Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
             buffered_ -= std::min(buffered_, b.memory_bytes());
             auto &r = receivers_.at(static_cast<size_t>(b.receiver));
             r.output_seq = std::max(r.output_seq, b.seq);
-            if (post_commits)
-                for (const auto &[tp, next] : b.next_offsets()) {
-                    auto &c = r.commits[tp];
-                    c = std::max(c, next);
-                }
+            if (post_commits) post_commits_locked(b);
         }
         cv_.notify_all();
     }
@@ -205,8 +243,7 @@ void ReceiverHub::wait(Clock::time_point deadline) {
     std::unique_lock lock(mu_);
     cv_.wait_until(lock, deadline, [&] {
         if (flush_requested_ || failure_) return true;
-        if (!stopping_) return false;
-        return std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.stopped; });
+        return stopping_ && all_stopped_locked();
     });
 }
 
@@ -228,7 +265,13 @@ void ReceiverHub::begin_stop() {
 
 bool ReceiverHub::all_stopped() const {
     std::lock_guard lock(mu_);
-    return std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.stopped; });
+    return all_stopped_locked();
+}
+
+bool ReceiverHub::all_stopped_locked() const {
+    // With the log, their last blocks must be on disk too, so that the final batch takes them.
+    return log_queue_.empty() && !log_writing_ &&
+           std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.stopped; });
 }
 
 void ReceiverHub::finish() {

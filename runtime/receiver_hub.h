@@ -26,12 +26,11 @@ public:
     ReceiverHub(int receivers, WriteAheadLog *wal, int64_t open_batch, size_t max_buffered_bytes);
 
     // ---- receiver threads ----
-    // Appends the block to the log (fsynced) when there is one, then queues it for the open
-    // batch; the log's lock is held across both (cut() takes it too), so the batch that takes
-    // the block is the one its segment names, while the hub stays free for the other receivers.
+    // Queues the block for the open batch; with the log, for the log writer first (see
+    // write_log), so a receiver never waits for the disk unless the buffer is full.
     // Once the open batch holds half the buffer, asks the driver for an early batch: a full
     // buffer would otherwise wait for the batch interval (and pause fetching meanwhile).
-    Status store(Block block);
+    void store(Block block);
     // Both record `own`, the size of the caller's open block, so that every receiver's open
     // block counts against the limit.
     // Sealed and open blocks reach stream.receiver.maxBufferedBytes.
@@ -48,9 +47,11 @@ public:
     const std::shared_ptr<ChunkPool> &chunk_pool() const { return pool_; }
     bool stopping() const;
     bool finished() const;
-    // Without the log: asks the driver for an early batch and waits until every block this
-    // receiver stored has been output (or the job ends). For a revocation.
+    // For a revocation: waits until the commits of every block this receiver stored are
+    // posted (or the job ends): with the log, once they are on disk; without it, once they
+    // were output (asking the driver for an early batch).
     void flush_and_wait(int receiver);
+    // The offsets this receiver may commit: of blocks on disk (with the log) or output (without).
     OffsetMap take_commits(int receiver);
     // After stopping: waits until commits are posted or the job has finished.
     void wait_commits(int receiver, std::chrono::milliseconds max_wait);
@@ -65,6 +66,13 @@ public:
     // Records/s each receiver may take (0 = unlimited): stream.receiver.maxRate, lowered by
     // backpressure. Read by the receivers on every loop, set by the driver after each batch.
     int64_t rate_limit() const { return rate_limit_.load(std::memory_order_relaxed); }
+
+    // ---- the log writer thread (with the log) ----
+    // Until finish(): takes every queued block, writes them to the segment of the open batch
+    // with one fdatasync for all (group commit), and only then queues them for the batch and
+    // posts their commits. The log's lock is held across (cut() takes it too), so the batch
+    // that takes a block is the one its segment names. A failing disk fails the job.
+    Status write_log();
 
     // ---- the driver ----
     struct Cut {
@@ -107,13 +115,19 @@ private:
     size_t pending_bytes_ = 0; // sealed blocks of the open batch
     size_t open_bytes_ = 0;    // the receivers' open blocks
     std::vector<Block> pending_;
+    std::vector<Block> log_queue_; // stored, waiting for the log writer
+    bool log_writing_ = false;     // the log writer holds blocks it took from log_queue_
 
     size_t total_locked() const { return buffered_ + open_bytes_; }
     void set_open_locked(int receiver, size_t own);
+    void add_pending_locked(Block block);
+    void post_commits_locked(const Block &block);
+    bool all_stopped_locked() const;
 
     struct PerReceiver {
         size_t open_bytes = 0;
         int64_t stored_seq = -1;
+        int64_t logged_seq = -1; // with the log: on disk, its commits posted
         int64_t output_seq = -1;
         OffsetMap commits;
         std::set<TopicPartition> assigned;

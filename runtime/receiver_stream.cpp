@@ -1,5 +1,7 @@
 #include "runtime/receiver_stream.h"
 
+#include "common/guarded.h"
+
 #include "runtime/checkpoint.h"
 #include "runtime/direct_stream.h" // epoch_ms_now
 #include "runtime/receiver.h"
@@ -329,7 +331,7 @@ Status ReceiverStream::run() {
         if (s.rate.rate()) hub.set_batch_budget(std::max<int64_t>(1, per_receiver * o.batch_interval.count() / 1000));
     };
     limit_receivers();
-    ReceiverSettings settings{o.block_interval, o.write_ahead_log};
+    ReceiverSettings settings{o.block_interval};
     auto &receivers = s.receivers;
     for (const auto &t : o.topics)
         for (int i = 0; i < t.threads; ++i) {
@@ -339,6 +341,11 @@ Status ReceiverStream::run() {
             receivers.push_back(std::make_unique<Receiver>(index, t.topic, std::move(*source), hub, settings, s.diagnostics));
         }
     for (auto &r : receivers) s.running.emplace_back([&r] { r->run(); });
+    if (s.wal)
+        s.running.emplace_back([&hub] {
+            if (auto st = run_guarded("write-ahead log writer", [&hub] { return hub.write_log(); }); !st)
+                hub.receiver_failed(st.error());
+        });
 
     const auto interval = std::max(o.batch_interval, std::chrono::milliseconds(1));
     auto next_tick = Clock::now() + interval;

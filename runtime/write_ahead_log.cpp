@@ -302,7 +302,7 @@ Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir) {
 }
 
 WriteAheadLog::WriteAheadLog(WriteAheadLog &&other) noexcept
-    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_),
+    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_), unsynced_(other.unsynced_),
       buffer_(std::move(other.buffer_)), buffer_size_(std::exchange(other.buffer_size_, 0)) {}
 
 WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
@@ -312,6 +312,7 @@ WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
         lock_ = std::move(other.lock_);
         fd_ = std::exchange(other.fd_, -1);
         fd_batch_ = other.fd_batch_;
+        unsynced_ = other.unsynced_;
         buffer_ = std::move(other.buffer_);
         buffer_size_ = std::exchange(other.buffer_size_, 0);
     }
@@ -324,6 +325,7 @@ void WriteAheadLog::close_segment() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     fd_batch_ = -1;
+    unsynced_ = false;
 }
 
 fs::path WriteAheadLog::segment_path(int64_t batch_id) const { return dir_ / fmt::format("{:020}.wal", batch_id); }
@@ -350,8 +352,14 @@ Result<WalRecovery> WriteAheadLog::recover() {
 }
 
 Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
+    if (auto st = write(batch_id, block); !st) return st;
+    return sync();
+}
+
+Status WriteAheadLog::write(int64_t batch_id, const Block &block) {
     const fs::path path = segment_path(batch_id);
     if (fd_batch_ != batch_id) {
+        if (auto st = sync(); !st) return st; // the previous segment's records, before its fd goes
         close_segment();
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd < 0) return io_error("cannot create a write-ahead log segment", path, errno);
@@ -360,6 +368,7 @@ Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
         const off_t size = ::lseek(fd, 0, SEEK_END);
         if (size == 0) {
             if (auto st = write_all(fd_, kWalSegmentMagic, path); !st) return st;
+            unsynced_ = true;
             if (auto st = fsync_dir(dir_); !st) return st;
         }
     }
@@ -372,13 +381,19 @@ Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
     }
     encode_block_at(buffer_.get() + kFrameHeader, batch_id, block);
     frame_header_at(buffer_.get(), std::string_view(buffer_.get() + kFrameHeader, payload));
+    unsynced_ = true;
     const Status written = write_all(fd_, std::string_view(buffer_.get(), size), path);
     if (buffer_size_ > kKeptBuffer) { // a large block's buffer is not kept between appends
         buffer_.reset();
         buffer_size_ = 0;
     }
-    if (!written) return written;
-    if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", path, errno);
+    return written;
+}
+
+Status WriteAheadLog::sync() {
+    if (fd_ < 0 || !unsynced_) return ok_status();
+    if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", segment_path(fd_batch_), errno);
+    unsynced_ = false;
     return ok_status();
 }
 

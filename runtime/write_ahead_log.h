@@ -55,6 +55,12 @@ public:
     // Appends `block` to the segment of `batch_id` (created on first use); the record and,
     // for a new segment, the directory entry are on disk when this returns.
     Status append(int64_t batch_id, const Block &block);
+    // append() in two steps, for group commit: write() several blocks (in the page cache
+    // only; a new segment's directory entry and a previous segment's records are made
+    // durable here), then one sync() makes them all durable. Nothing written is durable, and
+    // no block may be acknowledged, before sync() returned.
+    Status write(int64_t batch_id, const Block &block);
+    Status sync();
 
     // Deletes the segments of batches up to and including `batch_id`.
     Status remove_through(int64_t batch_id);
@@ -71,6 +77,7 @@ private:
     DirLock lock_;
     int fd_ = -1;
     int64_t fd_batch_ = -1;
+    bool unsynced_ = false; // written to fd_ since its last fdatasync
     std::unique_ptr<char[]> buffer_; // one encoded block, reused
     size_t buffer_size_ = 0;
 };

@@ -89,6 +89,28 @@ TEST_CASE("blocks appended to the log come back whole, by batch and in order") {
     CHECK(replayed[0].headers.empty());
 }
 
+TEST_CASE("group commit: blocks written together, then one sync, come back like appended ones") {
+    TempDir tmp;
+    {
+        auto wal = WriteAheadLog::open(tmp.path / "wal");
+        REQUIRE(wal.ok());
+        REQUIRE(wal->write(5, block(0, 0, 10)).ok());
+        REQUIRE(wal->write(5, block(1, 10, 5)).ok());
+        REQUIRE(wal->write(6, block(2, 15, 7)).ok()); // a new segment: the previous one is synced first
+        REQUIRE(wal->sync().ok());
+        REQUIRE(wal->sync().ok()); // nothing new: no-op
+    }
+    auto wal = WriteAheadLog::open(tmp.path / "wal");
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    REQUIRE(rec->segments.size() == 2);
+    REQUIRE(rec->segments[0].blocks.size() == 2);
+    CHECK(rec->segments[0].blocks[0].to_records() == block(0, 0, 10).to_records());
+    CHECK(rec->segments[0].blocks[1].to_records() == block(1, 10, 5).to_records());
+    REQUIRE(rec->segments[1].blocks.size() == 1);
+    CHECK(rec->segments[1].blocks[0].to_records() == block(2, 15, 7).to_records());
+}
+
 TEST_CASE("a block keeps headers, null vs empty and the timestamp type of the records it receives") {
     const ss_header headers[] = {{"a", "1", 1}, {"b", nullptr, 0}, {"c", "", 0}};
     ss_record r{};
