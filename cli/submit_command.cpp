@@ -91,16 +91,21 @@ Status check_group_coordination(const Config &config, const DirectStreamOptions 
     return ok_status();
 }
 
-// Tests only: see DirectStreamOptions::test_pause_before_complete.
-std::chrono::milliseconds test_pause_before_complete() {
-    const char *pause = std::getenv("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS");
+// Tests only: the pause an environment variable asks for (DirectStreamOptions::test_pause_*).
+std::chrono::milliseconds test_pause_ms(const char *variable) {
+    const char *pause = std::getenv(variable);
     return std::chrono::milliseconds(pause ? std::atoi(pause) : 0);
+}
+
+std::chrono::milliseconds test_pause_before_complete() {
+    return test_pause_ms("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS");
 }
 
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
     o.missing_topic_timeout = config.get_duration("stream.kafka.missingTopicTimeout");
     o.test_pause_before_complete = test_pause_before_complete();
+    o.test_pause_before_commit = test_pause_ms("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS");
     o.topics = config.get_list("stream.topics");
     o.topic_pattern = config.get_string("stream.topicPattern");
     if (o.topics.empty() == o.topic_pattern.empty())
@@ -226,6 +231,14 @@ Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
 Status check_kafka_sink(const Config &config) {
     if (config.get_string("stream.sink") != "kafka" || !config.get_bool("sink.kafka.transactional"))
         return ok_status();
+    // Instances sharing one transactional.id would fence each other at every start.
+    if (group_coordinated(config) && config.get_string("kafka.group.instance.id").empty() &&
+        config.get_string("sink.kafka.transactional.id").empty())
+        return Error(ErrorKind::Usage,
+                     "a transactional Kafka sink in group mode needs one transactional.id per instance",
+                     "sink.kafka.transactional",
+                     "give each instance its own --conf kafka.group.instance.id=NAME (static membership; the "
+                     "transactional.id is derived from it) or --conf sink.kafka.transactional.id=ID");
     const int64_t timeout_ms = config.get_int("sink.kafka.transaction.timeout.ms");
     const auto interval = config.get_duration("stream.batchInterval");
     if (timeout_ms > 2 * interval.count()) return ok_status();

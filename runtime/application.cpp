@@ -19,6 +19,12 @@ ApplicationBatch::ApplicationBatch(int64_t id, int64_t time_ms, std::string mode
     batch_.range_size = sizeof(ss_offset_range);
 }
 
+void ApplicationBatch::set_group_metadata(std::string metadata) {
+    group_metadata_ = std::move(metadata);
+    batch_.group_metadata = group_metadata_.empty() ? nullptr : group_metadata_.data();
+    batch_.group_metadata_size = group_metadata_.size();
+}
+
 Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const Conf &conf,
                                                          const std::vector<std::string> &args, int max_parallelism,
                                                          Diagnostics diagnostics) {
@@ -85,6 +91,7 @@ Status Application::finish_range(const ApplicationBatch &batch, size_t range) {
 Status Application::commit(const ApplicationBatch &batch) {
     ss_error err{};
     const ss_status st = api_->commit(handle_, &batch.c(), &err);
+    last_commit_status_ = st;
     if (st != SS_OK) return fail("commit", st, err);
     return ok_status();
 }

@@ -24,6 +24,8 @@ public:
     ApplicationBatch &operator=(const ApplicationBatch &) = delete;
 
     const ss_batch &c() const { return batch_; }
+    // Group mode: the member's serialized group metadata, kept here for c() to point to.
+    void set_group_metadata(std::string metadata);
     const ss_offset_range &range(size_t index) const { return c_ranges_[index]; }
     size_t size() const { return ranges_.size(); }
 
@@ -31,6 +33,7 @@ private:
     std::string mode_;
     std::vector<OffsetRange> ranges_;
     std::vector<ss_offset_range> c_ranges_;
+    std::string group_metadata_;
     ss_batch batch_{};
 };
 
@@ -53,6 +56,9 @@ public:
     Status finish_range(const ApplicationBatch &batch, size_t range);
     // Driver thread.
     Status commit(const ApplicationBatch &batch);
+    // The status of the last commit: SS_ERR_REBALANCED tells a batch the group refused
+    // (planned again) from a failure.
+    ss_status last_commit_status() const { return last_commit_status_; }
     void abort(const ApplicationBatch &batch);
     // Where the application says each partition continues; partitions it leaves alone keep
     // their position. Called once, before the first batch.
@@ -69,6 +75,7 @@ private:
     std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
     std::unique_ptr<ss_host_api> host_;
     std::string name_;
+    ss_status last_commit_status_ = SS_OK;
 };
 
 } // namespace streamsubmit::runtime

@@ -29,12 +29,15 @@ int64_t epoch_ms_now() {
         .count();
 }
 
-void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics) {
+void test_pause(std::chrono::milliseconds pause, const std::string &message, const Diagnostics &diagnostics) {
     if (pause.count() <= 0) return;
-    if (diagnostics)
-        diagnostics(LogLevel::Info, fmt::format("test hook: batch {} was output; pausing {} ms before marking it complete",
-                                                id, pause.count()));
+    if (diagnostics) diagnostics(LogLevel::Info, "test hook: " + message);
     std::this_thread::sleep_for(pause);
+}
+
+void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics) {
+    test_pause(pause, fmt::format("batch {} was output; pausing {} ms before marking it complete", id, pause.count()),
+               diagnostics);
 }
 
 std::string subscription_id(const DirectStreamOptions &options) {
@@ -257,7 +260,14 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     if (auto st = progress_.planned(batch); !st) return st;
 
     std::optional<ApplicationBatch> app_batch;
-    if (options_.application) app_batch.emplace(batch.id, batch.time_ms, "direct", batch.ranges);
+    if (options_.application) {
+        app_batch.emplace(batch.id, batch.time_ms, "direct", batch.ranges);
+        // Taken now, with the partitions the batch was planned from: a rebalance from here on
+        // makes the group refuse the batch's offsets to a transactional sink (KIP-447).
+        auto metadata = progress_.group_metadata();
+        if (!metadata) return metadata.error();
+        app_batch->set_group_metadata(std::move(*metadata));
+    }
     const auto read_start = Clock::now();
     auto outcome = reader_.read(batch.ranges, options_.application, app_batch ? &*app_batch : nullptr);
     const double read_ms = ms_since(read_start);
@@ -268,10 +278,20 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     }
     // Before the checkpoint says complete: the output is durable when the batch is.
     if (app_batch) {
+        if (const auto pause = options_.test_pause_before_commit; pause.count() > 0) {
+            int64_t records = 0;
+            for (const auto &r : outcome.ranges) records += r.records;
+            test_pause(pause,
+                       fmt::format("batch {} processed ({} records); pausing {} ms before the application commits it",
+                                   batch.id, records, pause.count()),
+                       diagnostics_);
+        }
         const auto commit_start = Clock::now();
         if (auto st = options_.application->commit(*app_batch); !st) {
             options_.application->abort(*app_batch);
-            return st;
+            if (options_.application->last_commit_status() != SS_ERR_REBALANCED || !progress_.abandon(batch)) return st;
+            next_id_ = batch.id + 1; // positions stay; the partitions' owner reads the batch again
+            return ok_status();
         }
         durations.commit_ms = ms_since(commit_start);
         durations.process_ms = outcome.process_ms;

@@ -51,6 +51,9 @@ struct DirectStreamOptions {
     // Tests only (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS): a pause between a batch's output
     // and its "complete" record, announced on stderr, so a kill test can land exactly there.
     std::chrono::milliseconds test_pause_before_complete{0};
+    // Tests only (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS): a pause after a batch's records
+    // were processed and before the application commits it (inside a sink's open transaction).
+    std::chrono::milliseconds test_pause_before_commit{0};
     // --until latest: called after each batch with records done and the total to reach.
     std::function<void(int64_t done, int64_t total)> on_catch_up_progress;
 };
@@ -126,5 +129,7 @@ int64_t epoch_ms_now();
 // The test hook of both modes (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS): announces on
 // stderr that batch `id` was output, then sleeps `pause` before it is marked complete.
 void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics);
+// Test hooks: announces "test hook: <message>" on stderr, then sleeps `pause` (0: nothing).
+void test_pause(std::chrono::milliseconds pause, const std::string &message, const Diagnostics &diagnostics);
 
 } // namespace streamsubmit::runtime

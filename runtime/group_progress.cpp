@@ -137,6 +137,26 @@ Status GroupProgress::planned(const BatchRecord &batch) {
     return checkpoint_->record(record);
 }
 
+// The batch's partitions this member still owns restart at the group's committed offset: a
+// transactional sink may have committed the batch with its output although the group commit
+// after it was refused, or refused it with its output. A partition the group has no offset
+// for keeps its position (re-placing it would apply the starting options again).
+void GroupProgress::reread(const BatchRecord &batch) {
+    for (const auto &r : batch.ranges)
+        if (owned_.contains(r.tp) && committed_.contains(r.tp)) {
+            fresh_.insert(r.tp);
+            committed_.erase(r.tp);
+        }
+}
+
+bool GroupProgress::abandon(const BatchRecord &batch) {
+    reread(batch);
+    say(LogLevel::Warn, fmt::format("batch {} aborted, not committed to group {} (the group rebalanced while it ran); "
+                                    "its partitions' owner reads it again",
+                                    batch.id, options_.group));
+    return true;
+}
+
 // Only partitions whose committed offset changes: a partition that gained nothing is
 // committed once (its start), so a later owner starts there and not at its starting options.
 OffsetMap GroupProgress::changed_untils(const BatchRecord &batch) const {
@@ -188,6 +208,7 @@ Result<bool> GroupProgress::completed(const BatchRecord &batch) {
     }
     in_flight_ = nullptr;
     if (fate_ == Fate::Aborted) {
+        reread(batch);
         say(LogLevel::Warn, fmt::format("batch {} aborted, not committed to group {} ({}); its partitions' next owner "
                                         "reads it again",
                                         batch.id, options_.group, abort_reason_));

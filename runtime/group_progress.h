@@ -44,7 +44,9 @@ public:
     Result<OffsetMap> stored_positions(const std::vector<TopicPartition> &partitions) override;
     bool starting_options_for_gained() const override { return true; }
     Result<bool> wait_until(std::chrono::steady_clock::time_point deadline) override;
+    Result<std::string> group_metadata() override { return member_.group_metadata(); }
     Status planned(const BatchRecord &batch) override;
+    bool abandon(const BatchRecord &batch) override;
     Result<bool> completed(const BatchRecord &batch) override;
 
     // The Kafka commit metadata of a batch: "batch=<id> instance=<name> time=<epoch-ms>".
@@ -58,6 +60,7 @@ private:
     Status serve(std::chrono::milliseconds timeout);
     bool try_commit();
     OffsetMap changed_untils(const BatchRecord &batch) const;
+    void reread(const BatchRecord &batch);
     void say(LogLevel level, const std::string &message) const;
 
     GroupProgressOptions options_;

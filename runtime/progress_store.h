@@ -41,8 +41,16 @@ public:
     // Waits until `deadline` or a stop request (true); a group serves its events meanwhile.
     virtual Result<bool> wait_until(std::chrono::steady_clock::time_point deadline) = 0;
 
+    // The group member's serialized metadata (generation, member id) for a transactional
+    // sink's offsets, taken when a batch is planned; empty without a group.
+    virtual Result<std::string> group_metadata() { return std::string(); }
+
     // Before any record of the batch is read.
     virtual Status planned(const BatchRecord &batch) = 0;
+    // The application refused to commit the batch because the group rebalanced while it ran:
+    // true when the store drops it (its partitions restart at their stored progress), false
+    // when it cannot (the refusal is then an error).
+    virtual bool abandon(const BatchRecord &) { return false; }
     // After the batch's output: makes its until offsets the stored progress. false: the batch
     // was aborted (its partitions moved to another instance), its offsets are not committed.
     virtual Result<bool> completed(const BatchRecord &batch) = 0;

@@ -93,6 +93,10 @@ Error source_error(ss_status status, const ss_error &err) {
         return Error(ErrorKind::Kafka, message, "",
                      "give the CA that signed the broker's certificate with --conf kafka.ssl.ca.location=FILE, and "
                      "connect with a host name the certificate names");
+    case SS_ERR_REBALANCED:
+        return Error(ErrorKind::Kafka, message, "",
+                     "the consumer group rebalanced while the batch ran; its partitions are planned again")
+            .set_retriable();
     case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
     case SS_ERR_UNSUPPORTED:
         return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");

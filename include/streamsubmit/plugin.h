@@ -39,7 +39,7 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1" */
 #define SS_PLUGIN_ABI_MAJOR 1u
-#define SS_PLUGIN_ABI_MINOR 3u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination; 1.3: statuses 11-13 */
+#define SS_PLUGIN_ABI_MINOR 4u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination; 1.3: statuses 11-13; 1.4: ss_batch group metadata, status 14 */
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -65,7 +65,11 @@ typedef enum ss_status {
     /* ABI 1.3: */
     SS_ERR_BROKER_TRANSIENT = 11, /* a broker error that may pass (leader moving, coordinator loading) */
     SS_ERR_AUTHENTICATION = 12,   /* the brokers refused the credentials (SASL); retrying will not help */
-    SS_ERR_TLS = 13               /* the TLS handshake failed (certificate not trusted, host name mismatch) */
+    SS_ERR_TLS = 13,              /* the TLS handshake failed (certificate not trusted, host name mismatch) */
+    /* ABI 1.4: the consumer group moved to a newer generation while the batch ran (a
+     * rebalance; this member is still in the group): the batch is not committed, and the host
+     * plans its partitions again from the group's committed offsets. Not a failure of the job. */
+    SS_ERR_REBALANCED = 14
 } ss_status;
 
 typedef struct ss_error {
@@ -307,6 +311,17 @@ typedef struct ss_batch {
     const ss_offset_range *ranges; /* every range of the batch, empty ones included */
     size_t range_count;
     size_t range_size;             /* sizeof(ss_offset_range) as the host was built: the stride of ranges */
+
+    /* ---- ABI 1.4 (present when struct_size > offsetof(ss_batch, group_metadata)) ----
+     * stream.kafka.coordination=group: the consumer group member's metadata (group id,
+     * generation, member id, group.instance.id) as rd_kafka_consumer_group_metadata_write
+     * serializes it, taken when the batch was planned from the partitions the member owned then.
+     * A transactional sink passes it to send_offsets_to_transaction (KIP-447): the group refuses
+     * the batch's offsets, and with them the transaction, once the member lost its partitions
+     * or the group rebalanced. NULL with size 0 in checkpoint mode and in receiver mode. Same
+     * lifetime as the batch; read-only; the same bytes in every call for the batch. */
+    const void *group_metadata;
+    size_t group_metadata_size;
 } ss_batch;
 
 /* Range i of a batch. */

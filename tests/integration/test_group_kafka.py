@@ -43,13 +43,13 @@ def parse_run(out, err):
 class Instance:
     """One 'host': the same command each time it is (re)started, all runs kept."""
 
-    def __init__(self, args, name):
-        self.args, self.name = args, name
+    def __init__(self, args, name, env=None):
+        self.args, self.name, self.env = args, name, env
         self.runs, self.proc = [], None
 
     def start(self):
         assert self.proc is None
-        self.proc = start(self.args + ["--conf", f"kafka.group.instance.id={self.name}"])
+        self.proc = start(self.args + ["--conf", f"kafka.group.instance.id={self.name}"], env=self.env)
         self.runs.append(self.proc)
 
     def stop(self, sig):

@@ -28,6 +28,7 @@ TEST_CASE("whether a plugin failure is worth retrying is carried by the Error") 
     CHECK_FALSE(error_for(SS_ERR_OFFSET_OUT_OF_RANGE).retriable);
     CHECK_FALSE(error_for(SS_ERR_AUTHENTICATION).retriable);
     CHECK_FALSE(error_for(SS_ERR_TLS).retriable);
+    CHECK(error_for(SS_ERR_REBALANCED).retriable); // the batch is planned again, the job goes on
     CHECK(error_for(SS_ERR_AUTHENTICATION).kind == ErrorKind::Kafka);
     CHECK(error_for(SS_ERR_TLS).hint.find("kafka.ssl.ca.location") != std::string::npos);
 }

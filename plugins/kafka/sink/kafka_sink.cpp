@@ -4,6 +4,7 @@
 #include "../errors.h"
 #include "../tp_list.h"
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -15,11 +16,40 @@ namespace {
 ss_status status_of(rd_kafka_error_t *e) {
     const rd_kafka_resp_err_t code = rd_kafka_error_code(e);
     if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH || code == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
-        code == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID ||
-        code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH || code == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+        code == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID || code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
         return SS_ERR_FENCED;
+    // The member is still in the group, at a newer generation than the batch's (KIP-447).
+    if (code == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || code == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+        return SS_ERR_REBALANCED;
     return rd_kafka_error_is_retriable(e) ? SS_ERR_TIMEOUT : SS_ERR_BROKER;
+}
+
+// Why the group refused the offsets, for the message: the member's session ended (it was
+// paused or cut off past session.timeout.ms: a zombie) or another process took its identity.
+const char *fencing_reason(rd_kafka_resp_err_t code) {
+    switch (code) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+        return "the consumer group no longer knows this member: its session expired (the process was paused or cut "
+               "off longer than kafka.session.timeout.ms) and the group gave its partitions to other members";
+    case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+        return "the consumer group gave this member's kafka.group.instance.id to a newer member (another process "
+               "with the same id, or this one rejoining after its session expired)";
+    default:
+        return nullptr;
+    }
+}
+
+// The batch's group metadata (ABI 1.4, group mode), or the group id alone (one instance per
+// group: nothing to fence by generation). NULL when the bytes do not parse.
+rd_kafka_error_t *batch_group_metadata(const ss_batch &batch, const std::string &group_id,
+                                       rd_kafka_consumer_group_metadata_t **md) {
+    const bool has_member = batch.struct_size >= offsetof(ss_batch, group_metadata_size) + sizeof(size_t) &&
+                            batch.group_metadata && batch.group_metadata_size > 0;
+    if (has_member)
+        return rd_kafka_consumer_group_metadata_read(md, batch.group_metadata, batch.group_metadata_size);
+    *md = rd_kafka_consumer_group_metadata_new(group_id.c_str());
+    return nullptr;
 }
 
 } // namespace
@@ -81,9 +111,13 @@ void KafkaSink::on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opa
 ss_status KafkaSink::txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
     const ss_status st = status_of(e);
     std::string message = std::string("kafka sink: ") + what + " failed: " + rd_kafka_error_string(e);
-    if (st == SS_ERR_FENCED)
+    if (const char *why = fencing_reason(rd_kafka_error_code(e)))
+        message += std::string(" (fenced: ") + why + "; the batch's transaction is aborted, none of it is visible)";
+    else if (st == SS_ERR_FENCED)
         message += " (fenced: another instance with transactional.id " + options_.transactional_id +
-                   " or a newer group generation took over; this instance's batch is not committed)";
+                   " took over; this instance's batch is not committed)";
+    else if (st == SS_ERR_REBALANCED)
+        message += " (the consumer group rebalanced while the batch ran; its transaction is aborted)";
     rd_kafka_error_destroy(e);
     return set_error(err, st, message);
 }
@@ -159,12 +193,14 @@ ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
             const ss_offset_range &r = *ss_batch_range_at(&batch, i);
             offsets.add(r.topic, r.partition, r.until);
         }
-        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(options_.group_id.c_str());
+        rd_kafka_consumer_group_metadata_t *md = nullptr;
+        if (rd_kafka_error_t *e = batch_group_metadata(batch, options_.group_id, &md))
+            return txn_error(e, "reading the group member's metadata", err);
         rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(producer_, offsets.get(), md,
                                                                   options_.commit_timeout_ms);
         rd_kafka_consumer_group_metadata_destroy(md);
         if (e)
-            return txn_error(e, "send_offsets_to_transaction", err);
+            return txn_error(e, ("send_offsets_to_transaction of batch " + std::to_string(batch.id)).c_str(), err);
     }
     if (options_.transactional) {
         // commit_transaction flushes first; a failed delivery makes it fail.
