@@ -156,9 +156,6 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
     return o;
 }
 
-// librdkafka settings for the reading connector. auto.offset.reset stays with the
-// runtime, which applies it only where the job starts; the plugin must report lost
-// offsets, not skip them.
 // The host's own setting for the connector (plugin.h): closing one consumer may take a
 // third of stream.stopTimeout (10 s at the default), so that one stuck handle leaves time
 // for the others a job closes after it; the whole stop stays bounded by stream.stopTimeout.
@@ -167,6 +164,9 @@ void add_close_timeout(const Config &config, ConnectorConf &conf) {
     conf.emplace_back("streamsubmit.close.timeout.ms", std::to_string(ms));
 }
 
+// librdkafka settings for the reading connector. auto.offset.reset stays with the
+// runtime, which applies it only where the job starts; the plugin must report lost
+// offsets, not skip them.
 ConnectorConf connector_conf(const Config &config) {
     ConnectorConf conf;
     for (auto &[key, value] : config.with_prefix("kafka."))

@@ -5,7 +5,6 @@ key bytes, value bytes), with what kcat (an independent client) reads from [0, e
 partition: nothing missing, nothing duplicated, and no partial file ever visible to a reader
 that watches the directory while jobs are killed with SIGKILL mid-batch.
 """
-import base64
 import hashlib
 import json
 import os
@@ -16,29 +15,9 @@ import tempfile
 import threading
 import time
 
+from delivered_records import DELAY_ENV, files_sink_records, kcat_records, temp_files
 from real_kafka import RealKafkaTestCase, kh
 from streamsubmit_test import EXIT_OK, main, output_of, run, start, wait_for
-
-TEMP_PREFIX = ".streamsubmit-tmp-"
-DELAY_ENV = "STREAMSUBMIT_TEST_FILES_SINK_DELAY_MS"  # test-only: the sink pauses mid-write
-
-
-def temp_files(out_dir):
-    """The sink's temporary files: a batch is being written (or was, when its writer died)."""
-    try:
-        return [n for n in os.listdir(out_dir) if n.startswith(TEMP_PREFIX)]
-    except FileNotFoundError:
-        return []
-
-
-def decode(doc, field):
-    """The bytes of a JSON Lines key or value (None for null)."""
-    v = doc[field]
-    if v is None:
-        return None
-    if doc.get(field + "Encoding") == "base64":
-        return base64.b64decode(v)
-    return v.encode("utf-8")
 
 
 def is_utf8(data):
@@ -52,40 +31,8 @@ def is_utf8(data):
 def sink_records(out_dir):
     """{(topic, partition, offset): (key, value, headers)} from the final files; fails on a
     duplicate record or a line that does not parse."""
-    records = {}
-    for name in sorted(os.listdir(out_dir)):
-        if name.startswith("."):
-            continue
-        with open(os.path.join(out_dir, name), "rb") as f:
-            data = f.read()
-        assert data.endswith(b"\n"), f"{name} does not end with a newline"
-        for line in data.decode("utf-8").splitlines():
-            doc = json.loads(line)
-            assert set(doc) - {"keyEncoding", "valueEncoding"} == \
-                {"topic", "partition", "offset", "timestamp", "key", "value", "headers"}, doc
-            where = (doc["topic"], doc["partition"], doc["offset"])
-            assert where not in records, f"record {where} delivered twice (again in {name})"
-            records[where] = (decode(doc, "key"), decode(doc, "value"), doc["headers"])
-    return records
-
-
-def kcat_records(bootstrap, topic):
-    """{(topic, partition, offset): (key, value)} of everything kcat reads (read_committed) from
-    the beginning to the end: keys and values as bytes, None for null. kcat -f prints each
-    record's lengths (-1 for null) on a line, then the raw key and value bytes."""
-    cmd = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-           "-X", "isolation.level=read_committed", "-f", "%p %o %K %S\n%k%s"]
-    data = subprocess.run(cmd, capture_output=True, timeout=180, check=True).stdout
-    records, at = {}, 0
-    while at < len(data):
-        nl = data.index(b"\n", at)
-        partition, offset, klen, vlen = (int(x) for x in data[at:nl].split(b" "))
-        at = nl + 1
-        key = None if klen < 0 else data[at:at + klen]
-        at += max(klen, 0)
-        value = None if vlen < 0 else data[at:at + vlen]
-        at += max(vlen, 0)
-        records[(topic, partition, offset)] = (key, value)
+    records, duplicates = files_sink_records(out_dir)
+    assert not duplicates, f"records delivered twice: {duplicates[:5]}"
     return records
 
 

@@ -4,7 +4,9 @@ Steps (each one row of the report table):
   asan        scripts/sanitize asan: unit tests, plugin tests, direct mode on the mock cluster
   tsan        scripts/sanitize tsan: plugin interrupt tests, ParallelReader local[4]
   fuzz        libFuzzer targets of tests/fuzz, each for a fixed time
-  crashloop   (1) direct mode + checkpoint on a real broker, producer running, kill -9 loops
+  crashloop   (1) direct mode + checkpoint + files sink on a real broker, producer running,
+              kill -9 loops (half of them inside a batch being written); lost/duplicated from
+              the files compared with what kcat reads
   broker      (3) real broker SIGSTOP/SIGCONT and a stop + restart keeping its data
   mockfaults  (4) mock cluster: broker down/up, leader moves, rtt, injected protocol errors
   disk        (6) checkpoint on a full tmpfs and on a read-only one
@@ -36,6 +38,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "harness"))
+import delivered_records  # noqa: E402
 import kafka_harness as kh  # noqa: E402
 
 SUPP = os.path.join(ROOT, "tests", "sanitizers")
@@ -399,6 +402,21 @@ def drain(row, workdir, args, tag, timeout=300):
 
 # ---------------------------------------------------------------- scenarios
 
+def audit_files(row, out_dir, bootstrap, topic):
+    """lost / duplicated from what the files sink delivered (its final files), against what kcat,
+    an independent client, reads from the topic; a record with other bytes fails the step."""
+    delivered, duplicates = delivered_records.files_sink_records(out_dir)
+    expected = delivered_records.kcat_records(bootstrap, topic)
+    missing, duplicated, wrong = delivered_records.compare(delivered, duplicates, expected)
+    row.lost, row.duplicated = len(missing), duplicated
+    row.note(f"files sink: {len(delivered)} records delivered, kcat reads {len(expected)}")
+    check(not wrong, f"{len(wrong)} delivered records differ from (or are not in) what kcat reads: {wrong[:5]}")
+    check(not missing and not duplicated,
+          f"{len(missing)} records missing from the files ({missing[:3]}), {duplicated} duplicated "
+          f"({duplicates[:3]})")
+    check(not delivered_records.temp_files(out_dir), "temporary files left after the final run")
+
+
 def scenario_crashloop(row, opts, workdir):
     cycles = opts.cycles
     rng = random.Random(opts.seed)
@@ -406,20 +424,30 @@ def scenario_crashloop(row, opts, workdir):
         b = broker.bootstrap
         topic = kh.unique_name("crash")
         kh.create_topic(topic, 3, bootstrap=b)
-        cp = os.path.join(workdir, "cp-crash")
+        cp, out = os.path.join(workdir, "cp-crash"), os.path.join(workdir, "out-crash")
         args = ["--bootstrap-servers", b, "--topics", topic, "--checkpoint", cp, "--batch-interval", "300ms",
-                "--conf", "kafka.auto.offset.reset=earliest", "--conf", "stream.kafka.maxRatePerPartition=5000"]
+                "--conf", "kafka.auto.offset.reset=earliest", "--conf", "stream.kafka.maxRatePerPartition=5000",
+                "--sink", "files", "--conf", f"sink.files.dir={out}"]
         producer = Producer(b, topic, opts.rate)
-        runs = []
+        runs, mid_write, inside = [], 0, 0
         try:
             for i in range(cycles):
-                job = Job(args, workdir, f"crash-{i}")
-                delay = rng.uniform(0.0, 2.5)  # sometimes during start-up, before any batch
-                time.sleep(delay)
+                # Every other run the sink pauses mid-write (test hook), and the kill lands while
+                # a batch's file is being written; the others die anywhere, start-up included.
+                inside_batch = i % 2 == 1
+                job = Job(args, workdir, f"crash-{i}", env={delivered_records.DELAY_ENV: "400"} if inside_batch else None)
+                if inside_batch:
+                    inside += 1
+                    wait_until(lambda: job.proc.poll() is not None or delivered_records.temp_files(out), 60, 0.02)
+                    time.sleep(rng.uniform(0.0, 0.3))
+                else:
+                    time.sleep(rng.uniform(0.0, 2.5))
                 if job.proc.poll() is not None:
                     raise Failed(f"cycle {i}: job exited {job.proc.returncode} before the kill\n{job.read_err()[-2000:]}")
                 job.kill()
                 job.wait(30)
+                if delivered_records.temp_files(out):  # died with a batch half written
+                    mid_write += 1
                 row.faults += 1
                 row.recovered(job.first_batch_after(job.started) if i else None)
                 assert_clean(job.read_err(), f"cycle {i}")
@@ -435,8 +463,11 @@ def scenario_crashloop(row, opts, workdir):
             row.note(f"producer: {written} lines to kcat, {producer.restarts} kcat restarts, "
                      f"{row.produced} records on the broker")
         row.runs = cycles + 1
-        n = audit(row, runs, ends)
-        row.note(f"{n} batches; {sum(1 for r in runs if not r)} runs killed before their first batch")
+        n = audit(row, runs, ends)  # the printed batches: ids, identical re-runs, the chain of ranges
+        row.note(f"{n} batches; {sum(1 for r in runs if not r)} runs killed before their first batch; "
+                 f"{mid_write} of {cycles} kills left a batch half written ({inside} aimed there)")
+        audit_files(row, out, b, topic)
+        check(mid_write >= inside // 2, f"only {mid_write} of the {inside} kills aimed inside a batch landed there")
 
 
 def scenario_broker(row, opts, workdir):
