@@ -134,8 +134,9 @@ constexpr std::array kKeys = {
               "enough records",
               "0.1.0"},
     ConfigKey{"stream.kafka.missingTopicTimeout", KeyType::Duration, "60s", "",
-              "Direct mode: a topic the brokers do not know for this long was deleted: exit 4, or with "
-              "stream.failOnDataLoss=false (and always with --topic-pattern) drop its partitions and go on",
+              "Both modes: a topic the brokers do not know for this long was deleted: exit 4 naming it, or with "
+              "stream.failOnDataLoss=false (and always with --topic-pattern) warn once, drop its partitions and go on "
+              "with the other topics",
               "0.1.0"},
     // --- backpressure (both modes) ---
     ConfigKey{"stream.backpressure.enabled", KeyType::Bool, "false", "",

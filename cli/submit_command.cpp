@@ -396,6 +396,8 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
         return Error(ErrorKind::Usage, "stream.receiver.maxRate and stream.receiver.maxBufferedBytes cannot be negative",
                      "", "use 0 for no limit");
     read_lifecycle(config, o);
+    o.missing_topic_timeout = config.get_duration("stream.kafka.missingTopicTimeout");
+    o.fail_on_data_loss = config.get_bool("stream.failOnDataLoss");
     return o;
 }
 

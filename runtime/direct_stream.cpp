@@ -1,5 +1,7 @@
 #include "runtime/direct_stream.h"
 
+#include "runtime/missing_topic.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -356,25 +358,15 @@ Status DirectStream::note_missing(const std::set<std::string> &missing, const Er
         it = missing.contains(it->first) || (cause && it->first.empty()) ? std::next(it) : missing_since_.erase(it);
     std::set<std::string> keys = missing;
     if (cause && missing.empty()) keys.insert("");
-    const double limit_s = static_cast<double>(options_.missing_topic_timeout.count()) / 1000;
     for (const auto &topic : keys) {
         const auto [it, fresh] = missing_since_.try_emplace(topic, now);
-        if (fresh && !topic.empty())
-            warn(fmt::format("topic '{}' does not exist on the brokers; waiting up to {:g} s for it to return "
-                             "(stream.kafka.missingTopicTimeout)",
-                             topic, limit_s));
+        if (fresh && !topic.empty()) warn(missing_topic_warning(topic, options_.missing_topic_timeout));
         if (now - it->second < options_.missing_topic_timeout) continue;
         if (topic.empty()) return *cause;
         if (options_.fail_on_data_loss && options_.topic_pattern.empty())
-            return Error(ErrorKind::Kafka,
-                         fmt::format("topic '{}' was deleted while the job read it (missing for {:g} s)", topic, limit_s),
-                         topic,
-                         "recreate the topic and restart, or set stream.failOnDataLoss=false to drop its partitions "
-                         "and go on with the other topics");
+            return deleted_topic_error(topic, options_.missing_topic_timeout);
         if (options_.topic_pattern.empty())
-            warn(fmt::format("topic '{}' was deleted; dropping its partitions and reading the other topics "
-                             "(stream.failOnDataLoss=false)",
-                             topic));
+            warn(dropped_topic_warning(topic));
         else
             info(fmt::format("topic '{}' no longer exists; its partitions are dropped from --topic-pattern's plan", topic));
         drop_topic(topic);

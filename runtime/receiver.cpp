@@ -3,6 +3,7 @@
 #include "common/guarded.h"
 
 #include "runtime/direct_stream.h" // epoch_ms_now
+#include "runtime/missing_topic.h"
 
 #include <fmt/format.h>
 
@@ -86,7 +87,10 @@ Status Receiver::receive_loop() {
         const auto outcome = source_->poll(timeout, static_cast<size_t>(want), &Receiver::on_records, this);
         if (!poll_positions_.empty()) hub_.note_received(poll_positions_);
         if (callback_error_) return *callback_error_;
-        if (outcome.status != SS_OK) {
+        if (auto st = watch_missing_topic(outcome.status == SS_ERR_UNKNOWN_TOPIC); !st) return st;
+        if (outcome.status == SS_ERR_UNKNOWN_TOPIC) {
+            std::this_thread::sleep_for(milliseconds(100)); // reported at every fetch: do not spin
+        } else if (outcome.status != SS_OK) {
             if (!outcome.error.retriable) return outcome.error;
             warn(outcome.error.what + "; retrying");
             std::this_thread::sleep_for(milliseconds(200));
@@ -101,6 +105,26 @@ Status Receiver::receive_loop() {
         if (auto st = commit_posted(); !st) return st;
     }
     return commit_posted();
+}
+
+Status Receiver::watch_missing_topic(bool reported) {
+    if (dropped_ || (!reported && !missing_since_)) return ok_status();
+    const auto now = Clock::now();
+    if (!missing_since_) {
+        missing_since_ = last_probe_ = now;
+        warn(missing_topic_warning(topic_, settings_.missing_topic_timeout));
+    } else if (now - last_probe_ >= std::chrono::seconds(1)) { // back after a broker restart?
+        last_probe_ = now;
+        if (auto found = source_->list_partitions({topic_}, "", settings_.request_timeout); found && !found->empty()) {
+            missing_since_.reset();
+            return ok_status();
+        }
+    }
+    if (now - *missing_since_ < settings_.missing_topic_timeout) return ok_status();
+    if (settings_.fail_on_data_loss) return deleted_topic_error(topic_, settings_.missing_topic_timeout);
+    warn(dropped_topic_warning(topic_));
+    dropped_ = true;
+    return ok_status();
 }
 
 int Receiver::on_records(void *ctx, const ss_record *records, size_t count) noexcept {

@@ -24,6 +24,11 @@ namespace streamsubmit::runtime {
 
 struct ReceiverSettings {
     std::chrono::milliseconds block_interval{200};
+    // A deleted topic: after this long the receiver fails the job (exit 4), or with
+    // fail_on_data_loss=false warns once and stops reading it; the job goes on.
+    std::chrono::milliseconds missing_topic_timeout{60'000};
+    bool fail_on_data_loss = true;
+    std::chrono::milliseconds request_timeout{10'000}; // of the probe whether the topic is back
 };
 
 class Receiver {
@@ -52,6 +57,8 @@ private:
     // `wait`: the buffer is full but was not for long; wait for room instead of polling.
     Status apply_backpressure(bool &wait);
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
+    // `reported`: the last poll said the topic does not exist.
+    Status watch_missing_topic(bool reported);
     void warn(std::string_view message) const;
 
     int index_;
@@ -70,6 +77,9 @@ private:
     std::optional<Error> callback_error_; // from inside poll(), reported after it returns
     OffsetMap poll_positions_;            // filled by on_records during one poll
     size_t average_record_bytes_ = 256;   // sizes polls to the room left in the buffer
+    std::optional<std::chrono::steady_clock::time_point> missing_since_; // the topic is gone since
+    std::chrono::steady_clock::time_point last_probe_{};
+    bool dropped_ = false; // deleted, and stream.failOnDataLoss=false: no longer read
 };
 
 } // namespace streamsubmit::runtime

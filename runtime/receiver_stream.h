@@ -49,6 +49,8 @@ struct ReceiverStreamOptions {
     bool until_latest = false;
     int64_t max_batches = 0;
     std::chrono::milliseconds request_timeout{10'000};
+    std::chrono::milliseconds missing_topic_timeout{60'000}; // a deleted topic, as in direct mode
+    bool fail_on_data_loss = true;
     // --until latest: an assigned partition that delivered nothing for this long counts as
     // being at its end (its committed offset may already be the end offset).
     std::chrono::milliseconds idle_end{3000};

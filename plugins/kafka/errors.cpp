@@ -58,6 +58,11 @@ bool is_retriable_partition_error(rd_kafka_resp_err_t e) {
     }
 }
 
+bool is_unknown_topic(rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+           e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+}
+
 ss_status broker_status(rd_kafka_resp_err_t e) {
     if (is_transport_error(e))
         return SS_ERR_UNREACHABLE;

@@ -21,6 +21,9 @@ bool is_transport_error(rd_kafka_resp_err_t e);
 // Per-partition errors a ListOffsets retry can fix (leader moving, broker restarting).
 bool is_retriable_partition_error(rd_kafka_resp_err_t e);
 
+// The topic (or its partition) does not exist: deleted, or not created yet.
+bool is_unknown_topic(rd_kafka_resp_err_t e);
+
 // A broker error as a status: unreachable, transient (worth retrying) or permanent.
 ss_status broker_status(rd_kafka_resp_err_t e);
 

@@ -212,6 +212,10 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
                 st = set_error(err, SS_ERR_OFFSET_OUT_OF_RANGE,
                                "kafka: " + where + "offset " + std::to_string(m->offset) +
                                    " is out of range: " + rd_kafka_message_errstr(m));
+            } else if (src.mode() == KafkaSource::Mode::Receiver && is_unknown_topic(m->err)) {
+                // Repeated at every fetch while the topic is gone: the host decides how long to wait.
+                st = set_error(err, SS_ERR_UNKNOWN_TOPIC,
+                               "kafka: " + where + rd_kafka_err2name(m->err) + ": " + rd_kafka_message_errstr(m));
             } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
                 char reason[512];
                 rd_kafka_resp_err_t fe = rd_kafka_fatal_error(src.rk(), reason, sizeof reason);
@@ -231,6 +235,8 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
             rd_kafka_message_destroy(msgs[i]);
         if (st != SS_OK)
             return st;
+        if (auto gone = src.take_unknown_topic())
+            return set_error(err, SS_ERR_UNKNOWN_TOPIC, "kafka: " + *gone);
         if (stop)
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll stopped by the record callback");
         // Only events arrived (rebalance, EOF, warnings): keep waiting for records until the timeout.

@@ -76,6 +76,10 @@ void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
     // Connection failures already reach the log through log_cb (facility FAIL).
     if (!self || err == RD_KAFKA_RESP_ERR__TRANSPORT)
         return;
+    if (self->mode() == KafkaSource::Mode::Receiver && is_unknown_topic(static_cast<rd_kafka_resp_err_t>(err))) {
+        const_cast<KafkaSource *>(self)->note_unknown_topic(reason ? reason : "a subscribed topic does not exist");
+        return;
+    }
     std::string msg = "kafka: ";
     msg += rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err));
     msg += ": ";
@@ -173,6 +177,16 @@ ss_status KafkaSource::security_failure(ss_error *err) const {
         return SS_OK;
     std::lock_guard lock(security_mu_);
     return set_error(err, security_status_, security_message_ + " (brokers at " + bootstrap_ + ")");
+}
+
+void KafkaSource::note_unknown_topic(std::string message) {
+    std::lock_guard lock(unknown_topic_mu_);
+    unknown_topic_ = std::move(message);
+}
+
+std::optional<std::string> KafkaSource::take_unknown_topic() {
+    std::lock_guard lock(unknown_topic_mu_);
+    return std::exchange(unknown_topic_, std::nullopt);
 }
 
 void KafkaSource::mute() { log_.store(nullptr, std::memory_order_release); }

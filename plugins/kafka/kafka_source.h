@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,6 +49,11 @@ public:
     void begin_blocking_call() { interrupted_.store(false, std::memory_order_relaxed); }
     // True once per interrupt(): the blocking call that sees it returns SS_ERR_INTERRUPTED.
     bool take_interrupt() { return interrupted_.exchange(false, std::memory_order_acq_rel); }
+    // Receiver mode: a subscribed topic's partitions fail to fetch because the topic is gone
+    // (librdkafka reports it through the error callback, inside poll). poll() returns it as
+    // SS_ERR_UNKNOWN_TOPIC; the host decides how long to wait.
+    void note_unknown_topic(std::string message);
+    std::optional<std::string> take_unknown_topic();
 
     void log(ss_log_level level, std::string_view message) const;
 
@@ -107,6 +113,8 @@ private:
     rd_kafka_queue_t *queue_ = nullptr;
     std::mutex handle_mu_; // guards rk_/queue_ replacement against interrupt()
     std::atomic<bool> interrupted_{false};
+    std::mutex unknown_topic_mu_;
+    std::optional<std::string> unknown_topic_;
 
     std::string sasl_mechanism_ = "GSSAPI"; // librdkafka's default
     std::atomic<bool> has_security_failure_{false};

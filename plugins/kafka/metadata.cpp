@@ -32,11 +32,6 @@ std::string unreachable_message(const KafkaSource &src, int timeout_ms, rd_kafka
            rd_kafka_err2str(e) + ")";
 }
 
-bool is_unknown_topic(rd_kafka_resp_err_t e) {
-    return e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-           e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
-}
-
 ss_status partition_error(ss_error *err, const char *what, const char *topic, int32_t partition,
                           rd_kafka_resp_err_t e) {
     ss_status st = is_unknown_topic(e) ? SS_ERR_UNKNOWN_TOPIC : SS_ERR_BROKER;

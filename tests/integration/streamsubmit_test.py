@@ -149,6 +149,17 @@ def wait_for_batches(proc, count, timeout=60):
     wait_for(ready, timeout=timeout, what=f"{count} batches")
 
 
+def wait_for_exit(proc, timeout, why):
+    """Waits for a background job to end; past `timeout` kills it and fails, saying `why` it
+    should have ended, with the end of its stderr."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"the job still ran {timeout} s after {why}:\n" + output_of(proc)[1][-3000:])
+
+
 def wait_for(predicate, timeout=30, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

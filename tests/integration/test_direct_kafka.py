@@ -11,7 +11,8 @@ import time
 
 from real_kafka import RealKafkaTestCase, kh
 from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, assert_contiguous, covered, kcat_counts, main, output_of,
-                               parse_json_report, parse_text_report, run, start, wait_for, wait_for_batches)
+                               parse_json_report, parse_text_report, run, start, wait_for, wait_for_batches,
+                               wait_for_exit)
 
 
 
@@ -186,12 +187,7 @@ class DeletedTopicOnRealKafka(RealKafkaTestCase):
         kh.produce(self.bootstrap, topic, 100)
         job = self.running(["--topics", topic])
         kh.delete_topic(topic)
-        try:
-            job.wait(timeout=60)
-        except Exception:
-            job.kill()
-            job.wait()
-            raise AssertionError("the job still ran 60 s after its topic was deleted:\n" + output_of(job)[1][-3000:])
+        wait_for_exit(job, 60, "its topic was deleted")
         err = output_of(job)[1]
         self.assertEqual(job.returncode, EXIT_KAFKA, err)
         self.assertIn(f"streamsubmit: error: topic '{topic}' was deleted while the job read it", err)
