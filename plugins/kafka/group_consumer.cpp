@@ -231,6 +231,8 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec);
+        if (st == SS_OK && !stop)
+            src.fetch_wake.after_consume(src.rk(), src.queue(), msgs.data(), n);
         for (size_t i = 0; i < n; ++i)
             rd_kafka_message_destroy(msgs[i]);
         if (st != SS_OK)

@@ -274,6 +274,7 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         return set_error(err, SS_ERR_INTERNAL, "kafka: consumer has no queue");
     }
+    fetch_wake.configure(rk);
     std::lock_guard lock(handle_mu_);
     rk_ = rk;
     queue_ = q;

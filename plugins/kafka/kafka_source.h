@@ -1,6 +1,8 @@
 // ss_source: one librdkafka consumer handle, its configuration, and interrupt().
 #pragma once
 
+#include "fetch_wake.h"
+
 #include <librdkafka/rdkafka.h>
 #include <streamsubmit/plugin.h>
 
@@ -72,6 +74,8 @@ public:
     std::vector<rd_kafka_message_t *> msg_buf;
     std::vector<ss_record> rec_buf;
     std::vector<ss_header> header_buf; // the headers of rec_buf's records
+    // Ends librdkafka 2.0.2's up-to-1-s fetch pause after a read empties the prefetch queue.
+    FetchWake fetch_wake;
 
     // Receiver mode: the host's rebalance listener (called from poll on the polling thread).
     ss_rebalance_fn on_rebalance = nullptr;

@@ -228,6 +228,8 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec);
+        if (open > 0 && !stop)
+            src.fetch_wake.after_consume(rk, src.queue(), msgs.data(), n);
         destroy_messages(msgs.data(), 0, n);
         if (stop)
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: read stopped by the record callback");

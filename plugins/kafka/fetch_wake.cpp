@@ -1,0 +1,67 @@
+#include "fetch_wake.h"
+
+#include "tp_list.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace streamsubmit::kafka {
+namespace {
+
+constexpr size_t kMaxPartitions = 64; // a wake-up names at most this many (one request per leader)
+constexpr int kWakeTimeoutMs = 500;   // the answer is not needed; this only bounds the wait
+
+size_t conf_number(const rd_kafka_conf_t *conf, const char *key, size_t fallback) {
+    char buf[64];
+    size_t size = sizeof buf;
+    if (!conf || rd_kafka_conf_get(conf, key, buf, &size) != RD_KAFKA_CONF_OK)
+        return fallback;
+    const long long v = std::atoll(buf);
+    return v > 0 ? static_cast<size_t>(v) : fallback;
+}
+
+} // namespace
+
+void FetchWake::configure(rd_kafka_t *rk) {
+    const rd_kafka_conf_t *conf = rd_kafka_conf(rk);
+    records_limit_ = conf_number(conf, "queued.min.messages", 100000);
+    bytes_limit_ = conf_number(conf, "queued.max.messages.kbytes", 65536) * 1024;
+    records_ = bytes_ = 0;
+    last_topic_ = nullptr;
+    partitions_.clear();
+}
+
+void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_message_t *const *msgs, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        const rd_kafka_message_t *m = msgs[i];
+        if (!m->rkt)
+            continue;
+        bytes_ += m->len + m->key_len;
+        if ((m->rkt != last_topic_ || m->partition != last_partition_) && partitions_.size() < kMaxPartitions) {
+            last_topic_ = m->rkt;
+            last_partition_ = m->partition;
+            std::pair<std::string, int32_t> tp{rd_kafka_topic_name(m->rkt), m->partition};
+            if (std::find(partitions_.begin(), partitions_.end(), tp) == partitions_.end())
+                partitions_.push_back(std::move(tp));
+        }
+    }
+    records_ += n;
+    if (n == 0 || (records_ < records_limit_ / 2 && bytes_ < bytes_limit_ / 2))
+        return;
+    if (rd_kafka_queue_length(queue) == 0)
+        wake(rk);
+}
+
+void FetchWake::wake(rd_kafka_t *rk) {
+    if (!partitions_.empty()) {
+        TpList list(static_cast<int>(partitions_.size()));
+        for (const auto &[topic, partition] : partitions_)
+            list.add(topic.c_str(), partition, RD_KAFKA_OFFSET_END); // "timestamp" -1: the end offset
+        (void)rd_kafka_offsets_for_times(rk, list.get(), kWakeTimeoutMs);
+    }
+    records_ = bytes_ = 0;
+    last_topic_ = nullptr;
+    partitions_.clear();
+}
+
+} // namespace streamsubmit::kafka

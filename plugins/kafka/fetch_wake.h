@@ -1,0 +1,45 @@
+// Wakes librdkafka's fetcher when a reader emptied a prefetch queue that had stopped fetching.
+//
+// librdkafka 2.0.2 (Debian 12) stops fetching a consumer's partitions once its prefetch queue
+// holds queued.min.messages records or queued.max.messages.kbytes, and looks again only when
+// its broker thread wakes up: on network traffic, a request, or its 1 s timer (later versions
+// made that wait fetch.queue.backoff.ms). A reader that empties the queue in 100 ms then waits
+// up to 900 ms for data, so reading was capped near one queue per second per consumer (fetch
+// debug trace: "not fetchable: queued.min.messages exceeded", then "fetchable" again ~1 s
+// later while the queue had been empty for most of that second). Any request to a partition's
+// leader wakes that broker thread, which then fetches at once.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace streamsubmit::kafka {
+
+class FetchWake {
+public:
+    // Reads the queue thresholds of the handle's configuration (after rd_kafka_new).
+    void configure(rd_kafka_t *rk);
+    // After each consume call, with the messages it returned (before they are destroyed):
+    // once the reader took half a queue's worth since the last wake-up and the queue is
+    // empty, asks the leaders of the partitions it read for their end offsets (one round
+    // trip, taken only when the reader would otherwise wait for records).
+    void after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_message_t *const *msgs, size_t n);
+
+private:
+    void wake(rd_kafka_t *rk);
+
+    size_t records_limit_ = 0;
+    size_t bytes_limit_ = 0;
+    size_t records_ = 0;
+    size_t bytes_ = 0;
+    const rd_kafka_topic_t *last_topic_ = nullptr;
+    int32_t last_partition_ = -1;
+    std::vector<std::pair<std::string, int32_t>> partitions_; // read since the last wake-up (bounded)
+};
+
+} // namespace streamsubmit::kafka
