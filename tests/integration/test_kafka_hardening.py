@@ -1,5 +1,5 @@
 """Against a real broker of its own, with TLS and SASL listeners besides the plaintext one:
-refused certificates and logins (SASL PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) end the job at
+refused certificates and logins (SASL PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) end the job at
 once with exit 4 naming the cause, secrets come from the environment, and stopping is bounded when the broker is paused (SIGSTOP) or
 in the middle of a rebalance.
 
@@ -21,6 +21,7 @@ EXIT_STOP_TIMEOUT = 7
 PASSWORD = "alice-secret"
 SCRAM_USER, SCRAM_PASSWORD = "bob", "bob-scram-secret"
 SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+OAUTH_SCOPE = "streamsubmit-read"  # the broker's unsecured validator requires it in the token
 
 
 def openssl(*args):
@@ -67,8 +68,11 @@ class SecureBroker(kh.KafkaBroker):
             "SASL_PLAINTEXT:SASL_PLAINTEXT",
             f"ssl.keystore.location={self.keystore}", "ssl.keystore.type=PKCS12",
             "ssl.keystore.password=keystore-secret", "ssl.key.password=keystore-secret",
-            "sasl.enabled.mechanisms=PLAIN," + ",".join(SCRAM_MECHANISMS),
+            "sasl.enabled.mechanisms=PLAIN,OAUTHBEARER," + ",".join(SCRAM_MECHANISMS),
             f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
+            "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config="
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+            f'unsecuredLoginStringClaim_sub="admin" unsecuredValidatorRequiredScope="{OAUTH_SCOPE}";',
         ] + [f"listener.name.sasl_plaintext.{m.lower()}.sasl.jaas.config="
              "org.apache.kafka.common.security.scram.ScramLoginModule required;" for m in SCRAM_MECHANISMS])
         return env
@@ -96,10 +100,14 @@ def setUpModule():
     CA, keystore = make_certificates(TMP)
     BROKER = SecureBroker(keystore)
     BROKER.start()
-    BROKER.create_scram_user(SCRAM_USER, SCRAM_PASSWORD)
-    TOPIC = kh.unique_name("secure")
-    kh.create_topic(TOPIC, 2, bootstrap=BROKER.bootstrap)
-    kh.produce(BROKER.bootstrap, TOPIC, 200)
+    try:
+        BROKER.create_scram_user(SCRAM_USER, SCRAM_PASSWORD)
+        TOPIC = kh.unique_name("secure")
+        kh.create_topic(TOPIC, 2, bootstrap=BROKER.bootstrap)
+        kh.produce(BROKER.bootstrap, TOPIC, 200)
+    except BaseException:
+        tearDownModule()  # unittest does not call it when setUpModule fails: no broker left behind
+        raise
 
 
 def tearDownModule():
@@ -157,6 +165,25 @@ class RefusedCertificatesAndLogins(unittest.TestCase):
 
     def test_password_from_the_environment_reads(self):
         proc, _ = self.sasl("env:SS_TEST_KAFKA_PASSWORD", {"SS_TEST_KAFKA_PASSWORD": PASSWORD})
+        self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
+        self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
+
+    def oauthbearer(self, scope):
+        """An unsecured JWS token (librdkafka makes it from sasl.oauthbearer.config, here from the
+        environment); the broker's unsecured validator accepts only tokens with OAUTH_SCOPE."""
+        return timed(["--bootstrap-servers", f"127.0.0.1:{BROKER.sasl_port}", "--topics", TOPIC,
+                      "--conf", "kafka.security.protocol=SASL_PLAINTEXT", "--conf", "kafka.sasl.mechanism=OAUTHBEARER",
+                      "--conf", "kafka.enable.sasl.oauthbearer.unsecure.jwt=true",
+                      "--conf", "kafka.sasl.oauthbearer.config=env:SS_TEST_OAUTH_CONFIG"] + self.COMMON,
+                     env={"SS_TEST_OAUTH_CONFIG": f"principal=alice scope={scope}"})
+
+    def test_oauthbearer_token_refused(self):
+        proc, took = self.oauthbearer("some-other-scope")
+        self.assert_refused(proc, took, "authentication failed for mechanism OAUTHBEARER")
+        self.assertNotIn("some-other-scope", proc.stderr)
+
+    def test_oauthbearer_token_accepted_reads(self):
+        proc, _ = self.oauthbearer(OAUTH_SCOPE)
         self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
         self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
 

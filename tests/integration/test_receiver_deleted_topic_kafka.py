@@ -36,6 +36,7 @@ class DeletedTopicInReceiverMode(RealKafkaTestCase):
             kh.create_topic(t, 1)
             kh.produce(self.bootstrap, t, 50)
         job = self.running(f"{gone},{kept}", "--conf", "stream.failOnDataLoss=false")
+        self.addCleanup(lambda: job.poll() is None and (job.kill(), job.wait()))  # a failed wait leaves none behind
         wait_for(lambda: sum(b["records"] for b in parse_text_report(output_of(job)[0])) >= 100
                  or job.poll() is not None, timeout=60, what="both topics' first records")
         kh.delete_topic(gone)
