@@ -1,7 +1,8 @@
 """Against a real broker of its own, with TLS and SASL listeners besides the plaintext one:
 refused certificates and logins (SASL PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) end the job at
-once with exit 4 naming the cause, secrets come from the environment, and stopping is bounded when the broker is paused (SIGSTOP) or
-in the middle of a rebalance.
+once with exit 4 naming the cause, secrets come from the environment, and stopping (after a
+signal, or the teardown after the last batch) is bounded when the broker is paused (SIGSTOP)
+or in the middle of a rebalance.
 
 The broker is this file's own (its listeners differ from the fixture's, and SIGSTOP would
 disturb other tests): scripts/kafka-up with KAFKA_EXTRA_PROPERTIES; certificates are made
