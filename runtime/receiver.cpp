@@ -150,11 +150,15 @@ void Receiver::take_records(const ss_record *records, size_t count) {
     hub_.took(index_, static_cast<int64_t>(count));
     // Positions for --until latest: records come in runs of one partition, one update per run.
     for (size_t i = 0; i < count;) {
-        int64_t next = records[i].offset + 1;
+        const ss_record &first = *ss_record_at(records, i);
+        int64_t next = first.offset + 1;
         size_t j = i + 1;
-        for (; j < count && records[j].partition == records[i].partition && records[j].topic == records[i].topic; ++j)
-            next = std::max(next, records[j].offset + 1);
-        auto &pos = poll_positions_[TopicPartition{records[i].topic ? records[i].topic : "", records[i].partition}];
+        for (; j < count; ++j) {
+            const ss_record &r = *ss_record_at(records, j);
+            if (r.partition != first.partition || r.topic != first.topic) break;
+            next = std::max(next, r.offset + 1);
+        }
+        auto &pos = poll_positions_[TopicPartition{first.topic ? first.topic : "", first.partition}];
         pos = std::max(pos, next);
         i = j;
     }

@@ -58,6 +58,25 @@ TEST_CASE("sealing early (rebalance, backpressure) keeps the boundaries") {
     CHECK(gen.next_boundary() == t0 + 200ms);
 }
 
+TEST_CASE("records are read by their struct_size stride, not this build's sizeof (a newer plugin)") {
+    struct Grown { // a record of a later minor version: ss_record plus fields this build does not know
+        ss_record r;
+        int64_t added[3];
+    };
+    Grown a[3];
+    for (int i = 0; i < 3; ++i) {
+        a[i].r = rec("orders", i, 100 + i);
+        a[i].r.struct_size = sizeof(Grown);
+        for (auto &x : a[i].added) x = -7; // garbage to a reader that strides by sizeof(ss_record)
+    }
+    BlockGenerator gen(0, 200ms, Clock::now());
+    gen.add(&a[0].r, 3);
+    auto b = gen.seal(1);
+    REQUIRE(b.has_value());
+    CHECK(b->size() == 3);
+    CHECK(b->next_offsets() == OffsetMap{{{"orders", 0}, 101}, {{"orders", 1}, 102}, {{"orders", 2}, 103}});
+}
+
 TEST_CASE("rate limit: at most burst + rate * t records over t seconds") {
     const auto t0 = Clock::now();
     RateLimiter limiter(100, 20, t0); // 100 records/s, burst 20
