@@ -10,6 +10,7 @@ restarted process takes its place at once instead of waiting for the session tim
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import tempfile
@@ -311,6 +312,39 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         ranges = [(r["topic"], r["partition"], r["fromOffset"], r["untilOffset"]) for d in docs for r in d["ranges"]]
         self.assertEqual(coverage(ranges, self.ends(topic)), (0, 0))
         self.assertGreater(len([d for d in docs if d["records"] > 0]), 3)  # spread over several batches
+
+
+    def test_a_slow_application_pauses_fetching_and_resumes_without_loss_or_duplicates(self):
+        # A full buffer first just waits; only after 1 s full are the partitions paused (which
+        # drops librdkafka's prefetched records, fetched again on resume). A slow application
+        # (10 ms a record) behind a 16 KiB buffer (~140 records per early batch, ~1.4 s each)
+        # keeps it full for longer than that.
+        app = os.path.join(os.environ.get("TEST_PLUGIN_DIR", ""), "test-slow_app.so")
+        topic, count = self.topic("pause", 2, 600), 600
+        with tempfile.TemporaryDirectory(prefix="pause-") as tmp:
+            out = os.path.join(tmp, "records.txt")
+            proc = run(self.job(f"{topic}:1", kh.unique_name("g"), "--until", "latest", "--output", "json",
+                                "--conf", "stream.receiver.maxBufferedBytes=16384", app, f"out={out}",
+                                "delayMicros=10000"), check=EXIT_OK, timeout=120)
+            with open(out) as f:
+                got = [line.split(" ", 3) for line in f.read().splitlines()]
+        pauses = re.search(r"fetching paused (\d+) times because the receive buffer was full", proc.stderr)
+        self.assertIsNotNone(pauses, "the partitions were never paused:\n" + proc.stderr[-3000:])
+        self.assertGreaterEqual(int(pauses.group(1)), 1)
+        seen = {}
+        for t, p, off, value in got:
+            self.assertEqual(t, topic)
+            self.assertNotIn((int(p), int(off)), seen, "a record reached the application twice")
+            seen[(int(p), int(off))] = value
+        kafka = {}
+        for line in kh.consume_all(topic, bootstrap=self.bootstrap, fmt="%p %o %s\n").splitlines():
+            p, off, value = line.split(" ", 2)
+            kafka[(int(p), int(off))] = value
+        self.assertEqual(len(kafka), count)
+        self.assertEqual(seen, kafka, "after resuming, every record reached the application once, with Kafka's value")
+        docs = parse_json_report(proc.stdout)
+        ranges = [(r["topic"], r["partition"], r["fromOffset"], r["untilOffset"]) for d in docs for r in d["ranges"]]
+        self.assertEqual(coverage(ranges, self.ends(topic)), (0, 0))
 
 
 if __name__ == "__main__":
