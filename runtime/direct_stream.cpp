@@ -372,7 +372,7 @@ Status DirectStream::note_missing(const std::set<std::string> &missing, const Er
         drop_topic(topic);
     }
     if (options_.topic_pattern.empty() && options_.topics.empty())
-        return Error(ErrorKind::Kafka, "every topic of the job was deleted", "", "recreate the topics and restart");
+        return every_topic_deleted_error();
     return ok_status();
 }
 

@@ -29,4 +29,8 @@ std::string dropped_topic_warning(const std::string &topic) {
                        topic);
 }
 
+Error every_topic_deleted_error() {
+    return Error(ErrorKind::Kafka, "every topic of the job was deleted", "", "recreate the topics and restart");
+}
+
 } // namespace streamsubmit::runtime

@@ -15,5 +15,7 @@ std::string missing_topic_warning(const std::string &topic, std::chrono::millise
 Error deleted_topic_error(const std::string &topic, std::chrono::milliseconds limit);
 // stream.failOnDataLoss=false: the job goes on with its other topics.
 std::string dropped_topic_warning(const std::string &topic);
+// stream.failOnDataLoss=false, and no topic is left: exit 4.
+Error every_topic_deleted_error();
 
 } // namespace streamsubmit::runtime

@@ -24,6 +24,7 @@ constexpr size_t kMaxPollRecords = 4096;
 // prefetched records (they are fetched again on resume) but keeps rebalances served.
 constexpr milliseconds kPauseAfter(1000);
 constexpr milliseconds kFullWait(20);
+constexpr std::chrono::seconds kIdleProbe(5);
 
 double burst_for(int64_t rate, std::chrono::milliseconds block_interval) {
     const double seconds = std::min(1.0, std::chrono::duration<double>(block_interval).count());
@@ -50,6 +51,7 @@ void Receiver::run() {
 }
 
 Status Receiver::receive_loop() {
+    last_probe_ = Clock::now(); // the first idle probe after kIdleProbe: joining the group takes a moment
     if (auto st = source_->subscribe({topic_}, &Receiver::on_rebalance, this); !st) return st;
     while (!hub_.stopping()) {
         if (auto st = commit_posted(); !st) return st;
@@ -107,9 +109,19 @@ Status Receiver::receive_loop() {
     return commit_posted();
 }
 
+// librdkafka reports a deleted topic while its partitions are fetched (`reported`); a receiver
+// without partitions (revoked when the topic went, or one of more threads than partitions)
+// hears nothing, so it asks the brokers every kIdleProbe whether its topic still exists.
 Status Receiver::watch_missing_topic(bool reported) {
-    if (dropped_ || (!reported && !missing_since_)) return ok_status();
+    if (dropped_) return ok_status();
     const auto now = Clock::now();
+    if (!reported && !missing_since_) {
+        if (!assigned_.empty() || now - last_probe_ < kIdleProbe) return ok_status();
+        last_probe_ = now;
+        if (source_->list_partitions({topic_}, "", settings_.request_timeout) ||
+            source_->last_status() != SS_ERR_UNKNOWN_TOPIC)
+            return ok_status(); // it exists, or the brokers cannot tell now
+    }
     if (!missing_since_) {
         missing_since_ = last_probe_ = now;
         warn(missing_topic_warning(topic_, settings_.missing_topic_timeout));
@@ -124,6 +136,7 @@ Status Receiver::watch_missing_topic(bool reported) {
     if (settings_.fail_on_data_loss) return deleted_topic_error(topic_, settings_.missing_topic_timeout);
     warn(dropped_topic_warning(topic_));
     dropped_ = true;
+    if (hub_.receiver_dropped(index_)) return every_topic_deleted_error();
     return ok_status();
 }
 

@@ -161,6 +161,12 @@ void ReceiverHub::receiver_failed(Error error) {
     cv_.notify_all();
 }
 
+bool ReceiverHub::receiver_dropped(int receiver) {
+    std::lock_guard lock(mu_);
+    receivers_.at(static_cast<size_t>(receiver)).dropped = true;
+    return std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.dropped; });
+}
+
 void ReceiverHub::set_assignment(int receiver, const std::set<TopicPartition> &partitions) {
     std::lock_guard lock(mu_);
     auto &r = receivers_.at(static_cast<size_t>(receiver));

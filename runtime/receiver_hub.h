@@ -57,6 +57,9 @@ public:
     void wait_commits(int receiver, std::chrono::milliseconds max_wait);
     void receiver_stopped(int receiver);
     void receiver_failed(Error error);
+    // The receiver's topic was deleted and dropped (stream.failOnDataLoss=false); true when
+    // every receiver's topic is gone.
+    bool receiver_dropped(int receiver);
     void set_assignment(int receiver, const std::set<TopicPartition> &partitions);
     void set_paused(int receiver, bool paused);
     void note_received(const OffsetMap &next_offsets);
@@ -134,6 +137,7 @@ private:
         bool has_assignment = false;
         bool paused = false;
         bool stopped = false;
+        bool dropped = false; // its topic was deleted
         int64_t room = 0; // of the batch budget
     };
     std::vector<PerReceiver> receivers_;

@@ -57,6 +57,17 @@ class DeletedTopicInReceiverMode(RealKafkaTestCase):
         kept_ranges = sorted((frm, until) for b in batches for topic, _, frm, until in b["ranges"] if topic == kept)
         self.assertEqual(kept_ranges[-1][1], 80, kept_ranges)
 
+    def test_with_fail_on_data_loss_false_no_topic_left_ends_the_job(self):
+        topic = kh.unique_name("rgone")
+        kh.create_topic(topic, 1)
+        kh.produce(self.bootstrap, topic, 20)
+        job = self.running(f"{topic}:2", "--conf", "stream.failOnDataLoss=false")
+        kh.delete_topic(topic)
+        wait_for_exit(job, 60, "its only topic was deleted")
+        err = output_of(job)[1]
+        self.assertEqual(job.returncode, EXIT_KAFKA, err)
+        self.assertIn("streamsubmit: error: every topic of the job was deleted", err)
+
 
 if __name__ == "__main__":
     main()
