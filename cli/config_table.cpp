@@ -93,7 +93,7 @@ constexpr std::array kKeys = {
               "0.1.0"},
     ConfigKey{"sink.exec.retries", KeyType::Int, "2", "",
               "exec sink: further runs of a failed command (0.5 s apart, doubling) before the batch fails and the job "
-              "exits 1 with the batch left planned, so a restart re-runs it",
+              "exits 8 with the batch left planned, so a restart re-runs it",
               "0.1.0"},
     ConfigKey{"app.*", KeyType::String, "", "",
               "Any key for the application given as the primary resource, handed to its create() without the app. "

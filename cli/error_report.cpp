@@ -14,6 +14,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::Interrupted: return kExitInterrupted;
     case ErrorKind::InUse: return kExitInUse;
     case ErrorKind::StopTimeout: return kExitStopTimeout;
+    case ErrorKind::Application: return kExitApplication;
     }
     return kExitRuntime;
 }

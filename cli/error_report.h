@@ -17,6 +17,7 @@ enum ExitCode : int {
     kExitResolution = 5,
     kExitInUse = 6,
     kExitStopTimeout = 7,
+    kExitApplication = 8,
     kExitInterrupted = 130,
 };
 

@@ -17,6 +17,7 @@ enum class ErrorKind {
     Interrupted, // stopped by a second signal
     InUse,       // a checkpoint or write-ahead log directory is locked by another job
     StopTimeout, // a graceful stop did not finish within stream.stopTimeout
+    Application, // the application or a sink failed a batch (e.g. the exec sink's command kept failing)
 };
 
 struct Error {

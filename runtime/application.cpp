@@ -70,6 +70,12 @@ Error Application::fail(const char *call, ss_status status, const ss_error &err)
     e.what = fmt::format("application '{}' failed in {}: {}", name_, call, e.what);
     if (e.input.empty()) e.input = plugin_->path().string();
     if (status == SS_ERR_CONFIG) e.hint = "fix the setting or argument it names";
+    // What the application reports as its own failure (not a Kafka or configuration error it
+    // passes on) gets exit 8, so scripts can tell "my sink failed" from the job's other failures.
+    if (e.kind == ErrorKind::Runtime) {
+        e.kind = ErrorKind::Application;
+        e.hint = "the batch stays planned: fix what the message names, then restart the job to re-run it";
+    }
     return e;
 }
 
@@ -102,6 +108,7 @@ void Application::abort(const ApplicationBatch &batch) {
 
 Result<OffsetMap> Application::recover(const OffsetMap &positions) {
     if (!api_->recover) return positions;
+    std::lock_guard lock(recover_mutex_);
     std::vector<ss_topic_partition> c;
     c.reserve(positions.size());
     for (const auto &[tp, offset] : positions) c.push_back({tp.topic.c_str(), tp.partition, offset});

@@ -10,6 +10,7 @@
 #include "runtime/plugin_loader.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,8 +62,10 @@ public:
     ss_status last_commit_status() const { return last_commit_status_; }
     void abort(const ApplicationBatch &batch);
     // Where the application says each partition continues; partitions it leaves alone keep
-    // their position. Called once, before the first batch.
+    // their position. Direct mode: once, before the first batch. Receiver mode: on the
+    // receiver threads at each assignment (serialised here).
     Result<OffsetMap> recover(const OffsetMap &positions);
+    bool has_recover() const { return api_->recover != nullptr; }
 
 private:
     Application(PluginPtr plugin, ss_app *handle, std::unique_ptr<Diagnostics> diagnostics,
@@ -76,6 +79,7 @@ private:
     std::unique_ptr<ss_host_api> host_;
     std::string name_;
     ss_status last_commit_status_ = SS_OK;
+    std::mutex recover_mutex_; // receiver threads may be assigned partitions at the same time
 };
 
 } // namespace streamsubmit::runtime

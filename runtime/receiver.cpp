@@ -199,12 +199,36 @@ void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *par
                                                   event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", names));
     }
     if (event == SS_REBALANCE_ASSIGN) {
+        if (auto st = start_where_the_application_says(tps); !st && !callback_error_) callback_error_ = st.error();
         assigned_.insert(tps.begin(), tps.end());
         hub_.set_assignment(index_, assigned_);
         if (paused_) repause_ = true;
         return;
     }
     if (auto st = handle_revoke(tps); !st && !callback_error_) callback_error_ = st.error();
+}
+
+Status Receiver::start_where_the_application_says(const std::vector<TopicPartition> &assigned) {
+    if (!settings_.application || !settings_.application->has_recover() || assigned.empty()) return ok_status();
+    auto committed = source_->committed_offsets(assigned, settings_.request_timeout);
+    if (!committed) return committed.error();
+    OffsetMap group;
+    for (const auto &tp : assigned) {
+        const auto it = committed->find(tp);
+        group[tp] = it == committed->end() ? -1 : it->second;
+    }
+    auto recovered = settings_.application->recover(group);
+    if (!recovered) return recovered.error();
+    OffsetMap moved;
+    for (const auto &[tp, offset] : *recovered)
+        if (offset >= 0 && offset != group[tp]) {
+            moved[tp] = offset;
+            if (diagnostics_)
+                diagnostics_(LogLevel::Info, fmt::format("receiver {} ({}): {} starts at offset {} where the application "
+                                                         "says (the group's committed offset: {})",
+                                                         index_, topic_, to_string(tp), offset, group[tp]));
+        }
+    return source_->start_assigned_at(moved);
 }
 
 Status Receiver::handle_revoke(const std::vector<TopicPartition> &revoked) {

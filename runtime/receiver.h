@@ -8,6 +8,7 @@
 // driver frees memory; nothing is dropped.
 #pragma once
 
+#include "runtime/application.h"
 #include "runtime/block_generator.h"
 #include "runtime/diagnostics.h"
 #include "runtime/rate_limiter.h"
@@ -28,7 +29,10 @@ struct ReceiverSettings {
     // fail_on_data_loss=false warns once and stops reading it; the job goes on.
     std::chrono::milliseconds missing_topic_timeout{60'000};
     bool fail_on_data_loss = true;
-    std::chrono::milliseconds request_timeout{10'000}; // of the probe whether the topic is back
+    // Of the probe whether the topic is back, and of reading the group's committed offsets.
+    std::chrono::milliseconds request_timeout{10'000};
+    // Asked where newly assigned partitions start (its recover); not owned, may be null.
+    Application *application = nullptr;
 };
 
 class Receiver {
@@ -59,6 +63,9 @@ private:
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
     // `reported`: the last poll said the topic does not exist.
     Status watch_missing_topic(bool reported);
+    // Inside on_rebalance(ASSIGN): partitions start where the application's recover says,
+    // where it says something other than the group's committed offset.
+    Status start_where_the_application_says(const std::vector<TopicPartition> &assigned);
     void warn(std::string_view message) const;
 
     int index_;

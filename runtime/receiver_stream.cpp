@@ -331,7 +331,8 @@ Status ReceiverStream::run() {
         if (s.rate.rate()) hub.set_batch_budget(std::max<int64_t>(1, per_receiver * o.batch_interval.count() / 1000));
     };
     limit_receivers();
-    ReceiverSettings settings{o.block_interval, o.missing_topic_timeout, o.fail_on_data_loss, o.request_timeout};
+    ReceiverSettings settings{o.block_interval, o.missing_topic_timeout, o.fail_on_data_loss, o.request_timeout,
+                              o.application};
     auto &receivers = s.receivers;
     for (const auto &t : o.topics)
         for (int i = 0; i < t.threads; ++i) {

@@ -293,6 +293,20 @@ Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_r
     return {st, fail(st, err)};
 }
 
+Status Source::start_assigned_at(const OffsetMap &positions) {
+    if (positions.empty()) return ok_status();
+    if (api_->struct_size < offsetof(ss_source_api, start_assigned_at) + sizeof(void *) || !api_->start_assigned_at)
+        return Error(ErrorKind::PluginLoad,
+                     "the Kafka plugin cannot start partitions where the application says (it was built for a plugin "
+                     "ABI before 1.5)",
+                     plugin_->path().string(), "use the streamsubmit-kafka plugin of this streamsubmit version");
+    const auto c = to_c(positions);
+    ss_error err{};
+    if (const ss_status st = api_->start_assigned_at(handle_, c.data(), c.size(), &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
 namespace {
 std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition> &partitions) {
     std::vector<ss_topic_partition> out;

@@ -54,6 +54,9 @@ public:
     Status subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx);
     // Delivers at most max_records that have arrived, or returns after `timeout`.
     ReadOutcome poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx);
+    // Only from inside on_rebalance(ASSIGN): those partitions start at the given offsets
+    // instead of the group's committed ones (ABI 1.5; PluginLoad error for an older plugin).
+    Status start_assigned_at(const OffsetMap &positions);
     Status pause(const std::vector<TopicPartition> &partitions);
     Status resume(const std::vector<TopicPartition> &partitions);
 

@@ -39,7 +39,7 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1" */
 #define SS_PLUGIN_ABI_MAJOR 1u
-#define SS_PLUGIN_ABI_MINOR 4u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination; 1.3: statuses 11-13; 1.4: ss_batch group metadata, status 14 */
+#define SS_PLUGIN_ABI_MINOR 5u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination; 1.3: statuses 11-13; 1.4: ss_batch group metadata, status 14; 1.5: start_assigned_at */
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -171,7 +171,10 @@ typedef enum ss_rebalance_event {
 } ss_rebalance_event;
 
 /* Receiver mode: called on the polling thread from inside poll(). On REVOKE the host
- * finishes and commits what it holds for those partitions before returning. */
+ * finishes and commits what it holds for those partitions before returning. Since ABI 1.5,
+ * ASSIGN of subscribe comes just before the partitions are assigned, so the host may choose
+ * where they start (start_assigned_at); pause/resume called inside it apply right after the
+ * assignment, before anything is fetched. */
 typedef void (*ss_rebalance_fn)(void *ctx, ss_rebalance_event event, const ss_topic_partition *partitions,
                                 size_t count);
 
@@ -257,6 +260,17 @@ typedef struct ss_source_api {
      * send_offsets_to_transaction needs). Writes at most `capacity` bytes to buf (NULL: size
      * only) and the full size to *size; SS_ERR_CONFIG when src has not joined a group. */
     ss_status (*group_metadata)(ss_source *src, void *buf, size_t capacity, size_t *size, ss_error *err);
+
+    /* ---- ABI 1.5: receiver mode, where an application's recover() answers ----
+     * Optional (NULL or absent: assigned partitions start at the group's committed offsets).
+     * Only from inside on_rebalance(SS_REBALANCE_ASSIGN) of a subscribed source, on that
+     * (polling) thread: each named partition that is being assigned starts at `offset` (the
+     * next offset to read) instead of the group's committed offset; partitions not being
+     * assigned and offsets < 0 are ignored. `positions` (stride sizeof(ss_topic_partition))
+     * is read before return; never NULL when count > 0. Called anywhere else: SS_ERR_CONFIG
+     * and nothing changes. */
+    ss_status (*start_assigned_at)(ss_source *src, const ss_topic_partition *positions, size_t count,
+                                   ss_error *err);
 } ss_source_api;
 
 /* An embedded broker cluster for demos, smoke tests and fault injection. */
@@ -369,11 +383,17 @@ typedef struct ss_application_api {
     ss_status (*commit)(ss_app *app, const ss_batch *batch, ss_error *err);
     /* Optional. Driver thread: discard what process did for this batch. */
     void (*abort)(ss_app *app, const ss_batch *batch);
-    /* Optional. Driver thread, once after create and before the first batch, for a sink that
-     * stores its own progress (Kafka Connect's SinkTaskContext.offset()). In: offset = where the
-     * host would start each partition (its checkpoint or starting offsets). Out: leave it, or set
-     * the next offset to read; what the application sets wins over the checkpoint. `positions`
-     * has stride position_size. */
+    /* Optional, for a sink that stores its own progress (Kafka Connect's
+     * SinkTaskContext.offset()). In: offset = where the host would start each partition. Out:
+     * leave it, or set the next offset to read; what the application sets wins. `positions`
+     * has stride position_size and lives until the call returns.
+     *  - direct mode: driver thread, once after create and before the first batch, for every
+     *    partition; In = the checkpoint's (or the starting) offsets;
+     *  - receiver mode (ABI 1.5): on a receiver's polling thread, each time partitions are
+     *    assigned to it, for those partitions, before any of their records is fetched; In =
+     *    the group's committed offset, -1 where it has none (then kafka.auto.offset.reset
+     *    decides). It may run while the driver thread processes or commits a batch (of
+     *    records fetched before), never concurrently with another recover. */
     ss_status (*recover)(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size,
                          ss_error *err);
 } ss_application_api;

@@ -175,10 +175,17 @@ ss_status group_metadata(ss_source *src, void *buf, size_t capacity, size_t *siz
     });
 }
 
+ss_status start_assigned_at(ss_source *src, const ss_topic_partition *positions, size_t count, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::start_assigned_at(s, positions, count, e);
+    });
+}
+
 const ss_source_api kSourceApi = {
     sizeof(ss_source_api), source_create, source_destroy, source_interrupt, list_partitions, query_watermarks,
     offsets_for_times,     read_ranges,   commit_offsets, subscribe,        poll,            pause,
     resume,                join_group,    committed_offsets, commit_offsets_with_metadata, group_metadata,
+    start_assigned_at,
 };
 
 } // namespace

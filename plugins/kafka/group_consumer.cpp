@@ -42,7 +42,62 @@ ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts,
     return SS_OK;
 }
 
+void assign(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions, bool cooperative) {
+    if (cooperative) {
+        if (rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions)) {
+            src.log(SS_LOG_WARN, std::string("kafka: incremental assign failed: ") + rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions)) {
+        src.log(SS_LOG_WARN, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
+    }
+}
+
+// A receiver's host is told before the assignment is made, so that it can choose where the
+// partitions start (an application's recover): the offsets it gave replace "committed".
+void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
+                                bool cooperative) {
+    src.start_at.clear();
+    src.deferred_pauses.clear();
+    src.assigning = true;
+    try {
+        notify(src, SS_REBALANCE_ASSIGN, partitions);
+    } catch (...) {
+        src.log(SS_LOG_ERROR, "kafka: rebalance listener failed");
+    }
+    src.assigning = false;
+    for (const auto &want : src.start_at)
+        for (int i = 0; i < partitions->cnt; ++i)
+            if (partitions->elems[i].partition == want.partition && std::strcmp(partitions->elems[i].topic, want.topic) == 0)
+                partitions->elems[i].offset = want.offset;
+    src.start_at.clear();
+    assign(src, rk, partitions, cooperative);
+    for (const auto &d : src.deferred_pauses) {
+        TpList one(1);
+        one.add(d.topic.c_str(), d.partition, RD_KAFKA_OFFSET_INVALID);
+        if (rd_kafka_resp_err_t e = d.pause ? rd_kafka_pause_partitions(rk, one.get())
+                                            : rd_kafka_resume_partitions(rk, one.get()))
+            src.log(SS_LOG_WARN, std::string("kafka: pause/resume after assign failed: ") + rd_kafka_err2str(e));
+    }
+    src.deferred_pauses.clear();
+}
+
+// Inside ASSIGN the partitions are not assigned yet: pause/resume wait until they are.
+ss_status defer_pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, bool pause) {
+    for (size_t i = 0; i < count; ++i)
+        src.deferred_pauses.push_back({parts[i].topic, parts[i].partition, pause});
+    return SS_OK;
+}
+
 } // namespace
+
+ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *positions, size_t count, ss_error *err) {
+    if (!src.assigning)
+        return set_error(err, SS_ERR_CONFIG, "kafka: start_assigned_at is only valid inside on_rebalance(ASSIGN)");
+    for (size_t i = 0; i < count; ++i)
+        if (positions[i].offset >= 0) src.start_at.push_back(positions[i]);
+    return SS_OK;
+}
 
 void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
                   void *opaque) {
@@ -51,17 +106,13 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
     try {
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             src.ever_assigned = true;
-            if (cooperative) {
-                if (rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions)) {
-                    src.log(SS_LOG_WARN, std::string("kafka: incremental assign failed: ") + rd_kafka_error_string(e));
-                    rd_kafka_error_destroy(e);
-                }
-            } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions)) {
-                src.log(SS_LOG_WARN, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
+            if (src.mode() != KafkaSource::Mode::Member) {
+                assign_where_the_host_says(src, rk, partitions, cooperative);
+                return;
             }
+            assign(src, rk, partitions, cooperative);
             // A group-mode member reads nothing itself: the host's readers read the ranges.
-            if (src.mode() == KafkaSource::Mode::Member)
-                rd_kafka_pause_partitions(rk, partitions);
+            rd_kafka_pause_partitions(rk, partitions);
             notify(src, SS_REBALANCE_ASSIGN, partitions);
             return;
         }
@@ -251,10 +302,14 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
 }
 
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+    if (src.assigning)
+        return defer_pause(src, parts, count, true);
     return partition_list_call(src, parts, count, "pause", rd_kafka_pause_partitions, err);
 }
 
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+    if (src.assigning)
+        return defer_pause(src, parts, count, false);
     return partition_list_call(src, parts, count, "resume", rd_kafka_resume_partitions, err);
 }
 

@@ -17,6 +17,9 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err);
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err);
 
+// Only from inside on_rebalance(ASSIGN): those partitions start at the given offsets.
+ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *positions, size_t count, ss_error *err);
+
 // librdkafka rebalance_cb installed on receiver-mode handles (opaque = KafkaSource*).
 void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
                   void *opaque);

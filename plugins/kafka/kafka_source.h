@@ -83,6 +83,16 @@ public:
     bool closing = false; // suppresses on_rebalance while the handle is being closed
     bool subscribed = false;
     bool ever_assigned = false; // a rebalance completed for this member (an empty assignment counts)
+    // Receiver mode, inside on_rebalance(ASSIGN) only: where the host wants partitions to start
+    // (start_assigned_at); applied to the assignment before it is made.
+    bool assigning = false;
+    std::vector<ss_topic_partition> start_at; // topic pointers valid only during the callback
+    struct DeferredPause {
+        std::string topic;
+        int32_t partition;
+        bool pause; // else resume
+    };
+    std::vector<DeferredPause> deferred_pauses; // pause/resume inside ASSIGN: applied right after it
 
     // librdkafka before 2.3 asserts in rd_kafka_destroy() for a cooperative-sticky member that
     // never completed a rebalance (confluentinc/librdkafka#4312; Debian 12 ships 2.0.2). Such a

@@ -12,7 +12,7 @@ static void interrupt_source(ss_source *src) { (void)src; }
 
 static const ss_source_api source_api = {
     sizeof(ss_source_api), create, destroy, interrupt_source, NULL, NULL, NULL, NULL /* read_ranges */,
-    NULL, NULL, NULL, NULL, NULL, NULL /* join_group */, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL /* join_group */, NULL, NULL, NULL, NULL /* start_assigned_at */,
 };
 
 STREAMSUBMIT_PLUGIN("null-call", "0.0.1", "test source connector with NULL required calls", &source_api, NULL, NULL)

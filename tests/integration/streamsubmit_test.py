@@ -15,6 +15,7 @@ import unittest
 BIN = os.environ.get("STREAMSUBMIT_BIN", "streamsubmit")
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_PLUGIN, EXIT_KAFKA, EXIT_RESOLUTION, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+EXIT_APPLICATION = 8  # the application or a sink failed a batch
 
 _HEADER = re.compile(r"^batch (\d+) time=(\d+) records=(\d+)$")
 _RANGE = re.compile(r"^(\S+) (\d+) (\d+) (\d+)$")

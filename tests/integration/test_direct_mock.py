@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from streamsubmit_test import (EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
+from streamsubmit_test import (EXIT_APPLICATION, EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
                                covered, kcat_counts, main, output_of, parse_json_report, parse_text_report, run, start,
                                wait_for, wait_for_batches)
 
@@ -249,7 +249,7 @@ class ApplicationHost(unittest.TestCase):
                     "--conf", "stream.kafka.maxRatePerPartition=1000", "--batch-interval", "200ms"]
             # Batch 1's commit fails: the job stops, the application was told to abort, the batch stays planned.
             failed, calls = self.run_recorded(tmp, args + ["--max-batches", "3"], None, RECORDER_FAIL_COMMIT_BATCH="1")
-            self.assertNotEqual(failed.returncode, 0)
+            self.assertEqual(failed.returncode, EXIT_APPLICATION, failed.stderr)
             self.assertIn("commit of batch 1 fails", failed.stderr)
             self.assertEqual([c[0] for c in calls if c[0] in ("commit", "commit-failed", "abort")],
                              ["commit", "commit-failed", "abort"])

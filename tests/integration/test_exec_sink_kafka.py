@@ -1,18 +1,18 @@
 """The exec sink on a real broker, checked on the records the command received: a command that
-fails on a chosen batch is retried sink.exec.retries times, then the job stops with exit 1 and
+fails on a chosen batch is retried sink.exec.retries times, then the job stops with exit 8 and
 that batch left planned; the restart re-runs it with identical ranges and stdin; every record
 reaches the command at least once (compared with kcat), and duplicates are whole re-run batches."""
 import collections
 import json
 import os
 import shutil
+import signal
 import tempfile
 import unittest
 
 from real_kafka import RealKafkaTestCase, kh
-from streamsubmit_test import EXIT_OK, main, parse_text_report, run
+from streamsubmit_test import EXIT_APPLICATION, EXIT_OK, main, output_of, parse_text_report, run, start, wait_for
 
-EXIT_APPLICATION = 1
 
 # Each run saves its stdin and environment as b<batch>-<n>.*, then fails while DIR/fail-<batch> exists.
 # It also prints to stdout, which must end up on streamsubmit's stderr, never in the report.
@@ -138,6 +138,53 @@ class ExecSinkKafka(RealKafkaTestCase):
             got[int(run_partition)] += values[:-1]
         for p, records in by_partition.items():
             self.assertEqual(sorted(got[p]), sorted(v for _, v in records))
+
+    def stdin_records(self):
+        """[(partition, offset, key, value)] of every record every run got on its stdin, in order."""
+        return [(r["partition"], r["offset"], r["key"], r["value"])
+                for batch_runs in self.runs().values() for stdin, _ in batch_runs
+                for r in map(json.loads, stdin.splitlines())]
+
+    def test_receiver_mode_delivers_every_record_at_least_once_across_a_kill(self):
+        """Receiver mode (no write-ahead log): the command gets Kafka's records; a kill -9 after a
+        batch's command succeeded but before the group committed its offsets re-delivers exactly
+        the records the group had not committed, and nothing is lost."""
+        topic, group = kh.unique_name("exec-recv"), kh.unique_name("exec-recv-group")
+        kh.create_topic(topic, partitions=2)
+        kh.produce(self.bootstrap, topic, 2000)
+        args = ["--bootstrap-servers", self.bootstrap, "--topics", topic, "--mode", "receiver", "--group", group,
+                "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "1s", "--sink", "exec",
+                "--conf", f"sink.exec.command=sh {self.script} {self.out}"]
+        # Every batch pauses 20 s after its output: the kill lands in the pause of the first batch
+        # the command got (its stdin saved), before the group commits its offsets.
+        job = start(args, env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS": "20000"})
+        try:
+            def paused():
+                self.assertIsNone(job.poll(), output_of(job)[1][-3000:])
+                # .env is written after the whole stdin was saved: that run is complete
+                ran = [n.split("-")[0][1:] for n in os.listdir(self.out) if n.endswith(".env")]
+                return ran and f"test hook: batch {ran[0]} was output" in output_of(job)[1]
+            wait_for(paused, timeout=120, what="a batch run by the command and paused before its group commit")
+            committed = kh.consumer_group_offsets(group, bootstrap=self.bootstrap)
+        finally:
+            job.send_signal(signal.SIGKILL)
+            job.wait()
+        before = self.stdin_records()
+        uncommitted = {(p, o) for p, o, _, _ in before if o >= (committed.get((topic, p)) or 0)}
+        self.assertTrue(uncommitted, f"the group had committed {committed}: the kill proves nothing")
+
+        kh.produce(self.bootstrap, topic, 1000, start=2000)
+        again = run(args + ["--until", "latest"], check=EXIT_OK, timeout=240)
+        self.assertNotIn("command stdout", again.stdout)
+        expected = {(int(p), int(o)): (k, v) for p, o, k, v in self.kcat(topic)}
+        self.assertEqual(len(expected), 3000)
+        delivered = collections.Counter()
+        for p, o, k, v in self.stdin_records():
+            self.assertEqual(expected[(p, o)], (k, v), f"record {p}/{o} differs from what kcat reads")
+            delivered[(p, o)] += 1
+        self.assertEqual(set(delivered), set(expected), "every record delivered")
+        self.assertEqual({k for k, n in delivered.items() if n > 1}, uncommitted,
+                         "duplicates are exactly the records the group had not committed at the kill")
 
 
 if __name__ == "__main__":

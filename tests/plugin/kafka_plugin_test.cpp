@@ -424,6 +424,7 @@ struct Rebalances {
     ss_source *src = nullptr;
     std::vector<std::pair<ss_rebalance_event, std::vector<std::pair<std::string, int32_t>>>> events;
     bool pause_partition0_on_assign = false;
+    int64_t start_partition2_at = -1;
 
     static void fn(void *ctx, ss_rebalance_event ev, const ss_topic_partition *p, size_t n) {
         auto *self = static_cast<Rebalances *>(ctx);
@@ -435,6 +436,11 @@ struct Rebalances {
             ss_topic_partition p0{"orders", 0, 0};
             ss_error err{};
             CHECK(api()->pause(self->src, &p0, 1, &err) == SS_OK);
+        }
+        if (ev == SS_REBALANCE_ASSIGN && self->start_partition2_at >= 0) {
+            ss_topic_partition p2{"orders", 2, self->start_partition2_at};
+            ss_error err{};
+            CHECK(api()->start_assigned_at(self->src, &p2, 1, &err) == SS_OK);
         }
     }
 };
@@ -455,7 +461,7 @@ std::map<int32_t, int64_t> poll_until(Source &src, Collector &got, int deadline_
 
 } // namespace
 
-TEST_CASE("commit_offsets, then a subscriber of the group starts there; pause and resume") {
+TEST_CASE("commit_offsets, then a subscriber of the group starts there (or where start_assigned_at says); pause and resume") {
     const std::string group = "commit-test";
     {
         Source committer(base_conf({{"group.id", group}}));
@@ -469,6 +475,9 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there; pause an
     Rebalances rb;
     rb.src = src.s;
     rb.pause_partition0_on_assign = true;
+    rb.start_partition2_at = 9; // the group committed 7: the host's choice wins
+    ss_topic_partition outside{"orders", 2, 9};
+    CHECK(api()->start_assigned_at(src.s, &outside, 1, &src.err) == SS_ERR_CONFIG); // only inside ASSIGN
     const char *topics[] = {"orders"};
     REQUIRE_MESSAGE(api()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
 
@@ -487,7 +496,7 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there; pause an
     REQUIRE(first.count(1));
     REQUIRE(first.count(2));
     CHECK(first[1] == 6);
-    CHECK(first[2] == 7);
+    CHECK(first[2] == 9);
     poll_until(src, got, 1000, [] { return false; });
     CHECK(partitions_seen().count(0) == 0);
 

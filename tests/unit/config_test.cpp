@@ -163,7 +163,8 @@ TEST_CASE("every key librdkafka marks sensitive is redacted") {
     CHECK_FALSE(is_secret_key("kafka.bootstrap.servers"));
 }
 
-TEST_CASE("exit codes of a locked checkpoint and of a stop timeout") {
+TEST_CASE("exit codes of a locked checkpoint, a stop timeout and a failed application") {
     CHECK(exit_code_for(ErrorKind::InUse) == 6);
     CHECK(exit_code_for(ErrorKind::StopTimeout) == 7);
+    CHECK(exit_code_for(ErrorKind::Application) == 8);
 }

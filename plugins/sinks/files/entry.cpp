@@ -36,7 +36,20 @@ ss_app *create(const ss_app_create_params *params, ss_error *err) {
     return app;
 }
 
-constexpr ss_application_api kApplicationApi = SinkEntries<FilesSink>::table(create);
+ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size, ss_error *err) {
+    return guarded(err, [&] {
+        return report(SinkEntries<FilesSink>::impl(app)->recover(positions, count, position_size), err);
+    });
+}
+
+// The shared table, plus recover: the files in sink.files.dir are the sink's own progress.
+constexpr ss_application_api files_table() {
+    ss_application_api table = SinkEntries<FilesSink>::table(create);
+    table.recover = recover;
+    return table;
+}
+
+constexpr ss_application_api kApplicationApi = files_table();
 
 } // namespace
 

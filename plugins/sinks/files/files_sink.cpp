@@ -1,5 +1,7 @@
 #include "files_sink.h"
 
+#include "files_progress.h"
+
 
 #include <cerrno>
 #include <cinttypes>
@@ -177,6 +179,18 @@ void FilesSink::abort(const ss_batch &batch) {
         batches_.erase(it);
     }
     discard(files);
+}
+
+SinkError FilesSink::recover(ss_topic_partition *positions, size_t count, size_t position_size) {
+    if (!options_.format.json || count == 0) return {};
+    const auto newest = newest_files(options_.dir, ".jsonl");
+    for (size_t i = 0; i < count; ++i) {
+        auto &p = *reinterpret_cast<ss_topic_partition *>(reinterpret_cast<char *>(positions) + i * position_size);
+        const auto it = newest.find({p.topic ? p.topic : "", p.partition});
+        if (it == newest.end()) continue;
+        if (const auto next = next_offset_of_json_file(it->second); next && *next > p.offset) p.offset = *next;
+    }
+    return {};
 }
 
 } // namespace streamsubmit::sinks

@@ -33,6 +33,10 @@ public:
     SinkError finish_range(const ss_batch &batch, const ss_offset_range &range);
     SinkError commit(const ss_batch &batch);
     void abort(const ss_batch &batch);
+    // Moves each position forward to the end of what this directory already holds for its
+    // partition (JSON Lines only: a raw file does not say which offsets it holds). Never back:
+    // records the host would start after are not read again.
+    SinkError recover(ss_topic_partition *positions, size_t count, size_t position_size);
 
     // "orders+3+00000000000000000042.jsonl": sorts by offset within a partition.
     std::string file_name(const ss_offset_range &range) const;
