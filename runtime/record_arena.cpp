@@ -1,11 +1,24 @@
 #include "runtime/record_arena.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <new>
 #include <utility>
 
 namespace streamsubmit::runtime {
 
-std::unique_ptr<char[]> ChunkPool::take() {
+void UnmapChunk::operator()(char *p) const noexcept {
+    if (p) ::munmap(p, size);
+}
+
+ChunkPtr map_chunk(size_t size) {
+    void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return ChunkPtr(static_cast<char *>(p), UnmapChunk{size});
+}
+
+ChunkPtr ChunkPool::take() {
     {
         std::lock_guard lock(mu_);
         if (!free_.empty()) {
@@ -14,10 +27,10 @@ std::unique_ptr<char[]> ChunkPool::take() {
             return chunk;
         }
     }
-    return std::unique_ptr<char[]>(new char[RecordArena::kChunkBytes]);
+    return map_chunk(RecordArena::kChunkBytes);
 }
 
-void ChunkPool::give(std::unique_ptr<char[]> chunk) {
+void ChunkPool::give(ChunkPtr chunk) {
     std::lock_guard lock(mu_);
     if ((free_.size() + 1) * RecordArena::kChunkBytes <= keep_) free_.push_back(std::move(chunk));
 }
@@ -52,11 +65,11 @@ char *RecordArena::allocate(size_t n) {
     if (chunks_.empty() || chunks_.back().size - used_ < n) {
         Chunk c;
         if (chunks_.empty() && n <= kFirstChunk) {
-            c = {std::unique_ptr<char[]>(new char[kFirstChunk]), kFirstChunk};
+            c = {map_chunk(kFirstChunk), kFirstChunk};
         } else if (n <= kChunkBytes) {
-            c = {pool_ ? pool_->take() : std::unique_ptr<char[]>(new char[kChunkBytes]), kChunkBytes};
+            c = {pool_ ? pool_->take() : map_chunk(kChunkBytes), kChunkBytes};
         } else { // a record larger than a chunk gets one of its own
-            c = {std::unique_ptr<char[]>(new char[n]), n};
+            c = {map_chunk(n), n};
         }
         capacity_ += c.size;
         chunks_.push_back(std::move(c));
