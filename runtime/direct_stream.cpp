@@ -155,7 +155,9 @@ Status DirectStream::start() {
     } else if (auto st = place(partitions_, *wm, /*use_starting_options=*/true); !st) {
         return st;
     }
-    if (auto st = recover_application(); !st) return st;
+    std::vector<TopicPartition> placed;
+    for (const auto &[tp, offset] : positions_) placed.push_back(tp);
+    if (auto st = recover_application(placed, "checkpoint"); !st) return st;
     if (options_.until_latest) {
         target_.emplace();
         for (const auto &[tp, marks] : *wm) (*target_)[tp] = marks.latest;
@@ -164,18 +166,24 @@ Status DirectStream::start() {
     return ok_status();
 }
 
-// A sink that stores its own progress says where it continues; that wins over the checkpoint.
-Status DirectStream::recover_application() {
-    if (!options_.application) return ok_status();
-    auto recovered = options_.application->recover(positions_);
+// A sink that stores its own progress says where it continues; that wins over the checkpoint
+// at start and, in group mode, over the group's offsets of the partitions this instance gains.
+Status DirectStream::recover_application(const std::vector<TopicPartition> &partitions, const char *whose) {
+    if (!options_.application || partitions.empty()) return ok_status();
+    OffsetMap asked;
+    for (const auto &tp : partitions)
+        if (const auto it = positions_.find(tp); it != positions_.end()) asked[tp] = it->second;
+    auto recovered = options_.application->recover(asked);
     if (!recovered) return recovered.error();
-    if (*recovered == positions_) return ok_status();
-    for (const auto &[tp, offset] : *recovered)
-        if (offset != positions_[tp])
-            info(fmt::format("application '{}' continues {} at offset {} (its own progress, not the checkpoint's {})",
-                             options_.application->name(), to_string(tp), offset, positions_[tp]));
-    positions_ = std::move(*recovered);
-    pending_.reset(); // the unfinished batch no longer starts where the application does: plan anew
+    bool changed = false;
+    for (const auto &[tp, offset] : *recovered) {
+        if (offset == asked[tp]) continue;
+        info(fmt::format("application '{}' continues {} at offset {} (its own progress, not the {}'s {})",
+                         options_.application->name(), to_string(tp), offset, whose, asked[tp]));
+        positions_[tp] = offset;
+        changed = true;
+    }
+    if (changed) pending_.reset(); // the unfinished batch no longer starts where the application does: plan anew
     return ok_status();
 }
 
@@ -232,6 +240,8 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
     auto wm = watermarks();
     if (!wm) return wm.error();
     if (auto st = place(*gained, *wm, progress_.starting_options_for_gained()); !st) return st.error();
+    if (progress_.partitions_move())
+        if (auto st = recover_application(*gained, "group"); !st) return st.error();
     query_ms_ = ms_since(query_start);
     last_watermarks_ = *wm;
     if (auto st = check_data_loss(*wm); !st) return st.error();
@@ -265,8 +275,10 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
     if (options_.application) {
         app_batch.emplace(batch.id, batch.time_ms, "direct", batch.ranges);
         // Taken now, with the partitions the batch was planned from: a rebalance from here on
-        // makes the group refuse the batch's offsets to a transactional sink (KIP-447).
-        auto metadata = progress_.group_metadata();
+        // makes the group refuse the batch's offsets to a transactional sink (KIP-447). A
+        // member that owns nothing yet has no generation (and librdkafka cannot read back the
+        // metadata it writes then): nothing to send.
+        auto metadata = batch.ranges.empty() ? Result<std::string>(std::string()) : progress_.group_metadata();
         if (!metadata) return metadata.error();
         app_batch->set_group_metadata(std::move(*metadata));
     }
@@ -291,7 +303,8 @@ Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDur
         const auto commit_start = Clock::now();
         if (auto st = options_.application->commit(*app_batch); !st) {
             options_.application->abort(*app_batch);
-            if (options_.application->last_commit_status() != SS_ERR_REBALANCED || !progress_.abandon(batch)) return st;
+            if (options_.application->last_commit_status() != SS_ERR_REBALANCED || !progress_.abandon(batch, st.error().what))
+                return st;
             next_id_ = batch.id + 1; // positions stay; the partitions' owner reads the batch again
             return ok_status();
         }

@@ -71,7 +71,7 @@ public:
 
 private:
     Status start();
-    Status recover_application();
+    Status recover_application(const std::vector<TopicPartition> &partitions, const char *whose);
     Result<std::vector<TopicPartition>> refresh_partitions();
     Status place(const std::vector<TopicPartition> &gained, const WatermarkMap &wm, bool use_starting_options);
     Result<WatermarkMap> watermarks();

@@ -149,11 +149,11 @@ void GroupProgress::reread(const BatchRecord &batch) {
         }
 }
 
-bool GroupProgress::abandon(const BatchRecord &batch) {
+bool GroupProgress::abandon(const BatchRecord &batch, const std::string &reason) {
     reread(batch);
-    say(LogLevel::Warn, fmt::format("batch {} aborted, not committed to group {} (the group rebalanced while it ran); "
-                                    "its partitions' owner reads it again",
-                                    batch.id, options_.group));
+    say(LogLevel::Warn, fmt::format("batch {} aborted, not committed to group {}; its partitions' owner reads it "
+                                    "again ({})",
+                                    batch.id, options_.group, reason));
     return true;
 }
 

@@ -43,10 +43,11 @@ public:
     std::optional<Ownership> ownership() override;
     Result<OffsetMap> stored_positions(const std::vector<TopicPartition> &partitions) override;
     bool starting_options_for_gained() const override { return true; }
+    bool partitions_move() const override { return true; }
     Result<bool> wait_until(std::chrono::steady_clock::time_point deadline) override;
     Result<std::string> group_metadata() override { return member_.group_metadata(); }
     Status planned(const BatchRecord &batch) override;
-    bool abandon(const BatchRecord &batch) override;
+    bool abandon(const BatchRecord &batch, const std::string &reason) override;
     Result<bool> completed(const BatchRecord &batch) override;
 
     // The Kafka commit metadata of a batch: "batch=<id> instance=<name> time=<epoch-ms>".

@@ -38,6 +38,10 @@ public:
     // (else at its earliest offset, as new partitions do).
     virtual bool starting_options_for_gained() const = 0;
 
+    // Whether partitions move between instances (a group): the application is then asked
+    // where each partition this instance gains continues (its answer wins).
+    virtual bool partitions_move() const { return false; }
+
     // Waits until `deadline` or a stop request (true); a group serves its events meanwhile.
     virtual Result<bool> wait_until(std::chrono::steady_clock::time_point deadline) = 0;
 
@@ -50,7 +54,7 @@ public:
     // The application refused to commit the batch because the group rebalanced while it ran:
     // true when the store drops it (its partitions restart at their stored progress), false
     // when it cannot (the refusal is then an error).
-    virtual bool abandon(const BatchRecord &) { return false; }
+    virtual bool abandon(const BatchRecord &, const std::string & /*reason*/) { return false; }
     // After the batch's output: makes its until offsets the stored progress. false: the batch
     // was aborted (its partitions moved to another instance), its offsets are not committed.
     virtual Result<bool> completed(const BatchRecord &batch) = 0;

@@ -66,9 +66,11 @@ typedef enum ss_status {
     SS_ERR_BROKER_TRANSIENT = 11, /* a broker error that may pass (leader moving, coordinator loading) */
     SS_ERR_AUTHENTICATION = 12,   /* the brokers refused the credentials (SASL); retrying will not help */
     SS_ERR_TLS = 13,              /* the TLS handshake failed (certificate not trusted, host name mismatch) */
-    /* ABI 1.4: the consumer group moved to a newer generation while the batch ran (a
-     * rebalance; this member is still in the group): the batch is not committed, and the host
-     * plans its partitions again from the group's committed offsets. Not a failure of the job. */
+    /* ABI 1.4 (group mode): the batch's partitions moved on without it — the consumer group
+     * moved to a newer generation while it ran (a rebalance; this member is still in the
+     * group), or another instance committed one of them since (a sink's own progress): the
+     * batch is not committed, and the host plans its partitions again from the group's
+     * committed offsets and the application's recover. Not a failure of the job. */
     SS_ERR_REBALANCED = 14
 } ss_status;
 
@@ -338,6 +340,12 @@ typedef struct ss_batch {
     size_t group_metadata_size;
 } ss_batch;
 
+/* ABI 1.4: whether the batch carries group metadata (group mode), on a host of any minor version. */
+static inline int ss_batch_has_group_metadata(const ss_batch *batch) {
+    return batch->struct_size >= offsetof(ss_batch, group_metadata_size) + sizeof(size_t) && batch->group_metadata &&
+           batch->group_metadata_size > 0;
+}
+
 /* Range i of a batch. */
 static inline const ss_offset_range *ss_batch_range_at(const ss_batch *batch, size_t i) {
     return (const ss_offset_range *)(const void *)((const char *)batch->ranges + i * batch->range_size);
@@ -393,7 +401,10 @@ typedef struct ss_application_api {
      *    assigned to it, for those partitions, before any of their records is fetched; In =
      *    the group's committed offset, -1 where it has none (then kafka.auto.offset.reset
      *    decides). It may run while the driver thread processes or commits a batch (of
-     *    records fetched before), never concurrently with another recover. */
+     *    records fetched before), never concurrently with another recover;
+     *  - direct mode, group coordination (ABI 1.4): also on the driver thread between batches
+     *    for the partitions this instance gains in a rebalance; In = the group's committed
+     *    offset (or the starting offsets). */
     ss_status (*recover)(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size,
                          ss_error *err);
 } ss_application_api;

@@ -52,8 +52,10 @@ def run(args, timeout=120, check=None, env=None):
 
 def start(args, env=None):
     """Starts streamsubmit in the background, stdout/stderr to temp files."""
-    out = tempfile.TemporaryFile(mode="w+")
-    err = tempfile.TemporaryFile(mode="w+")
+    # O_APPEND: output_of() seeks while the process runs; without it the child's next write
+    # would land at the parent's offset and overwrite earlier lines.
+    out = tempfile.TemporaryFile(mode="a+")
+    err = tempfile.TemporaryFile(mode="a+")
     proc = subprocess.Popen([BIN] + list(args), stdout=out, stderr=err, text=True,
                             env=dict(os.environ, **(env or {})))
     proc.out_file, proc.err_file = out, err

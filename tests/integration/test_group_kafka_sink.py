@@ -11,6 +11,7 @@ import os
 import random
 import re
 import signal
+import tempfile
 import time
 
 from real_kafka import RealKafkaTestCase, kh
@@ -19,7 +20,7 @@ from test_group_kafka import Instance
 
 HOOK = re.compile(r"test hook: batch (\d+) processed \((\d+) records\); pausing")
 COMMITTED = re.compile(r"^streamsubmit: batch (\d+) committed to group", re.M)
-REBALANCED = "(the group rebalanced while it ran)"
+REBALANCED = "rebalanced while the batch ran"
 FENCED = re.compile("fenced: the consumer group (no longer knows this member|gave this member's "
                     "kafka.group.instance.id to a newer member)")
 # The churn's membership changes, in order (deterministic, so every kind is exercised).
@@ -146,18 +147,16 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
               f"timeout, refused on SIGCONT (exit 4); {produced} records, read_committed exactly once, "
               f"{aborted} records of aborted transactions never visible\n{reason}")
 
-    def test_churn_of_instances_outputs_every_record_exactly_once(self):
-        src, out = self.topics(8)
-        group = kh.unique_name("g")
+    def run_churn(self, src, group, args, zombies_exit):
+        """The CHANGES on instances of `args`; returns (runs, stats) after checking every run's
+        stderr and that every kill and stop landed between a batch's processing and its commit."""
         names = [f"{group}-{i}" for i in range(4)]
-        # Every batch holds its transaction open 400 ms before committing, so each kill can be
-        # aimed inside one; transactions of removed instances expire after 10 s.
-        args = self.job(src, out, group) + ["--conf", "sink.kafka.transaction.timeout.ms=10000"]
+        # Every batch waits 400 ms between processing and committing, so each kill can be aimed there.
         instances = {n: Instance(args, n, env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS": "400"}) for n in names}
         producer = kh.Producer(self.bootstrap, src, per_round=120, pause=0.1)
-        stats = {"kills inside an open transaction": 0, "zombies fenced (exit 4)": 0}
+        stats = {"kills before the batch's commit": 0, "zombies refused": 0}
         try:
-            self.churn(src, group, instances, names, producer, stats)
+            self.churn(src, group, instances, names, producer, stats, zombies_exit)
         finally:
             for inst in instances.values():  # also after a failure: no process outlives the test
                 if inst.running():
@@ -166,13 +165,21 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
         runs = [r for i in instances.values() for r in i.runs]
         for proc in runs:
             err = output_of(proc)[1]
-            if proc.returncode == EXIT_KAFKA:
+            if proc.returncode == EXIT_KAFKA and zombies_exit:
                 self.assertRegex(err, FENCED)
             else:
                 self.assertNotIn("error:", err)
         kills = CHANGES.count("kill -9 + restart") + CHANGES.count("kill -9 (remove)")
-        self.assertEqual(stats["kills inside an open transaction"], kills)
-        self.assertEqual(stats["zombies fenced (exit 4)"], CHANGES.count("SIGSTOP + SIGCONT"))
+        self.assertEqual(stats["kills before the batch's commit"], kills)
+        self.assertEqual(stats["zombies refused"], CHANGES.count("SIGSTOP + SIGCONT"))
+        return runs, stats
+
+    def test_churn_of_instances_outputs_every_record_exactly_once(self):
+        src, out = self.topics(8)
+        group = kh.unique_name("g")
+        # Transactions of removed instances expire after 10 s.
+        args = self.job(src, out, group) + ["--conf", "sink.kafka.transaction.timeout.ms=10000"]
+        runs, stats = self.run_churn(src, group, args, zombies_exit=True)
         aborted = self.assert_exactly_once(src, out, self.produced)
         rebalanced = sum(output_of(p)[1].count(REBALANCED) for p in runs)
         print(f"\nkafka sink, group churn: {len(CHANGES)} membership changes, {len(runs)} runs, {stats}, "
@@ -180,9 +187,37 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
               f"{rebalanced} batches aborted by a rebalance; {aborted} records of aborted transactions never "
               f"visible")
 
-    def churn(self, src, group, instances, names, producer, stats):
-        """The CHANGES while producing; kills and stops aimed inside an open transaction. Then the
-        first three instances run until the group has committed every partition's end."""
+    def test_churn_with_the_files_sink_in_one_shared_directory_writes_every_record_once(self):
+        src, _ = self.topics(8)
+        group = kh.unique_name("g")
+        with tempfile.TemporaryDirectory() as tmp:
+            args = self.job(src, "unused", group)
+            args = args[:args.index("--sink")] + ["--sink", "files", "--conf", f"sink.files.dir={tmp}"]
+            runs, stats = self.run_churn(src, group, args, zombies_exit=False)
+            got = []
+            for name in os.listdir(tmp):
+                if name.endswith(".jsonl"):
+                    with open(os.path.join(tmp, name)) as f:
+                        got += [(d["topic"], d["partition"], d["offset"], d["key"], d["value"])
+                                for d in map(json.loads, f)]
+        wanted = input_records(self.bootstrap, src)
+        self.assertEqual(len(wanted), self.produced)
+        duplicated = len(got) - len(set(got))
+        missing = len(set(wanted) - set(got))
+        self.assertEqual((missing, duplicated), (0, 0))
+        self.assertEqual(sorted(got), sorted(wanted))
+        refused = sum(output_of(p)[1].count("another instance committed") for p in runs)
+        recovered = sum(output_of(p)[1].count("(its own progress, not the group's") for p in runs)
+        self.assertGreater(refused, 0, "no zombie commit was refused by the directory's progress")
+        print(f"\nfiles sink, group churn: {len(CHANGES)} membership changes, {len(runs)} runs, {stats}, "
+              f"{self.produced} records produced, files: missing 0, duplicated 0; {refused} batches refused by "
+              f"a partition's progress in the shared directory, {recovered} partitions continued at the "
+              f"directory's progress ahead of the group's offset")
+
+    def churn(self, src, group, instances, names, producer, stats, zombies_exit):
+        """The CHANGES while producing; kills and stops aimed between a batch's processing and its
+        commit (inside the Kafka sink's open transaction). Then the first three instances run until
+        the group has committed every partition's end."""
         def aim(inst):
             """Waits until the instance opens a new batch's transaction; returns its id."""
             seen = len(opened(inst.proc))
@@ -194,7 +229,7 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
         def kill(inst):
             batch = aim(inst)
             proc = inst.stop(signal.SIGKILL)
-            stats["kills inside an open transaction"] += batch not in reported(proc)
+            stats["kills before the batch's commit"] += batch not in reported(proc)
 
         def pause_past_session(inst):
             batch = aim(inst)
@@ -204,14 +239,21 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
             time.sleep(5.5)
             others = [i for i in instances.values() if i.running() and i is not inst]
             marks = [len(output_of(i.proc)[1]) for i in others]
-            wait_for(lambda: any("assigned" in output_of(i.proc)[1][m:] for i, m in zip(others, marks)),
-                     timeout=60, what="the group to give the paused instance's partitions away")
+            wait_for(lambda: any(re.search(r"assigned(.|\n)*committed to group", output_of(i.proc)[1][m:])
+                                 for i, m in zip(others, marks)),
+                     timeout=60, what="another instance to take the paused one's partitions and commit a batch")
             inst.proc.send_signal(signal.SIGCONT)
+            if not zombies_exit:  # its batch is refused (files: a partition's progress moved on), it rejoins
+                wait_for(lambda: f"batch {batch} aborted" in output_of(inst.proc)[1] or inst.proc.poll() is not None,
+                         timeout=60, what=f"{inst.name}'s batch {batch} to be refused")
+                self.assertIsNone(inst.proc.poll(), output_of(inst.proc)[1][-3000:])
+                stats["zombies refused"] += 1
+                return
             inst.proc.wait(timeout=90)
             err = output_of(inst.proc)[1]
             self.assertEqual(inst.proc.returncode, EXIT_KAFKA, err[-3000:])
             self.assertIn(f"send_offsets_to_transaction of batch {batch} failed", err)
-            stats["zombies fenced (exit 4)"] += 1
+            stats["zombies refused"] += 1
             inst.proc = None
             inst.start()
 

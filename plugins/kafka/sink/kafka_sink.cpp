@@ -4,7 +4,6 @@
 #include "../errors.h"
 #include "../tp_list.h"
 
-#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -44,9 +43,7 @@ const char *fencing_reason(rd_kafka_resp_err_t code) {
 // group: nothing to fence by generation). NULL when the bytes do not parse.
 rd_kafka_error_t *batch_group_metadata(const ss_batch &batch, const std::string &group_id,
                                        rd_kafka_consumer_group_metadata_t **md) {
-    const bool has_member = batch.struct_size >= offsetof(ss_batch, group_metadata_size) + sizeof(size_t) &&
-                            batch.group_metadata && batch.group_metadata_size > 0;
-    if (has_member)
+    if (ss_batch_has_group_metadata(&batch))
         return rd_kafka_consumer_group_metadata_read(md, batch.group_metadata, batch.group_metadata_size);
     *md = rd_kafka_consumer_group_metadata_new(group_id.c_str());
     return nullptr;

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <thread>
 #include <unistd.h>
@@ -18,18 +20,27 @@ constexpr size_t kFlushBytes = size_t{1} << 20; // one write() per MiB of output
 
 constexpr const char *kTempPrefix = ".streamsubmit-tmp-";
 
-SinkError io_error(const std::string &what, const fs::path &path, int err) {
-    return {SS_ERR_INTERNAL, "files sink: " + what + " " + path.string() + ": " + std::strerror(err)};
+// "<host>~<pid>~": instances on several hosts may share the directory (group mode) and write the
+// same range (a zombie and the partition's new owner), so each writes its own temporary files.
+std::string writer_tag() {
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    return std::string(host) + "~" + std::to_string(::getpid()) + "~";
 }
 
-SinkError fsync_dir(const fs::path &dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return io_error("cannot open directory", dir, errno);
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) return io_error("cannot fsync directory", dir, err);
-    return {};
+// A temporary file of a writer on this host that is no longer running (crashed mid-batch).
+bool left_by_dead_writer(const std::string &name, const std::string &this_host) {
+    if (!name.starts_with(kTempPrefix)) return false;
+    const std::string tag = name.substr(std::strlen(kTempPrefix));
+    const size_t host_end = tag.find('~');
+    if (host_end == std::string::npos) return true; // an older version's: one writer per directory
+    if (tag.compare(0, host_end, this_host) != 0) return false;
+    const pid_t pid = static_cast<pid_t>(std::atol(tag.c_str() + host_end + 1));
+    return pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH);
+}
+
+SinkError io_error(const std::string &what, const fs::path &path, int err) {
+    return {SS_ERR_INTERNAL, "files sink: " + what + " " + path.string() + ": " + std::strerror(err)};
 }
 
 } // namespace
@@ -45,8 +56,10 @@ std::unique_ptr<FilesSink> FilesSink::create(FilesSinkOptions options, SinkError
     }
     // Temporary files of a run that crashed mid-batch: never renamed, so never seen; the
     // re-run batch writes them again.
+    const std::string tag = writer_tag();
+    const std::string host = tag.substr(0, tag.find('~'));
     for (const auto &entry : fs::directory_iterator(options.dir, ec))
-        if (entry.path().filename().string().starts_with(kTempPrefix)) fs::remove(entry.path(), ec);
+        if (left_by_dead_writer(entry.path().filename().string(), host)) fs::remove(entry.path(), ec);
     return std::unique_ptr<FilesSink>(new FilesSink(std::move(options)));
 }
 
@@ -76,7 +89,7 @@ FilesSink::RangeFile *FilesSink::range_file(const ss_batch &batch, const ss_offs
     auto file = std::make_unique<RangeFile>();
     const std::string name = file_name(range);
     file->final = options_.dir / name;
-    file->temp = options_.dir / (kTempPrefix + name);
+    file->temp = options_.dir / (kTempPrefix + writer_tag() + name);
     file->fd = ::open(file->temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (file->fd < 0) {
         error = io_error("cannot create", file->temp, errno);
@@ -130,15 +143,17 @@ SinkError FilesSink::finish_range(const ss_batch &batch, const ss_offset_range &
     return {};
 }
 
-SinkError FilesSink::commit(const ss_batch &batch) {
-    BatchFiles files;
-    {
-        std::lock_guard lock(mutex_);
-        const auto it = batches_.find(batch.id);
-        if (it == batches_.end()) return {}; // nothing written: every range was empty
-        files = std::move(it->second);
-        batches_.erase(it);
-    }
+FilesSink::BatchFiles FilesSink::take(int64_t batch) {
+    std::lock_guard lock(mutex_);
+    const auto it = batches_.find(batch);
+    if (it == batches_.end()) return {}; // nothing written: every range was empty
+    BatchFiles files = std::move(it->second);
+    batches_.erase(it);
+    return files;
+}
+
+// Renames the batch's finished files into place; discards them all on failure.
+SinkError FilesSink::publish(BatchFiles &files) {
     SinkError error;
     bool renamed = false;
     for (auto &file : files.ranges) {
@@ -157,7 +172,39 @@ SinkError FilesSink::commit(const ss_batch &batch) {
         discard(files);
         return error;
     }
-    return renamed ? fsync_dir(options_.dir) : SinkError{};
+    return renamed ? fsync_directory(options_.dir) : SinkError{};
+}
+
+SinkError FilesSink::commit(const ss_batch &batch) {
+    BatchFiles files = take(batch.id);
+    if (!ss_batch_has_group_metadata(&batch)) return publish(files);
+    // Group mode: the ranges commit only where every partition's progress is still their start.
+    std::vector<const ss_offset_range *> moved;
+    std::vector<std::pair<std::string, int32_t>> partitions;
+    for (size_t i = 0; i < batch.range_count; ++i)
+        if (const ss_offset_range *r = ss_batch_range_at(&batch, i); r->until > r->from) {
+            moved.push_back(r);
+            partitions.emplace_back(r->topic, r->partition);
+        }
+    PartitionProgress::Locks locks;
+    SinkError error = progress_.lock(partitions, locks);
+    for (size_t i = 0; i < moved.size() && !error; ++i) {
+        const auto at = progress_.read(moved[i]->topic, moved[i]->partition);
+        if (at && *at != moved[i]->from)
+            error = {SS_ERR_REBALANCED, "files sink: another instance committed " + std::string(moved[i]->topic) + "+" +
+                                            std::to_string(moved[i]->partition) + " up to offset " +
+                                            std::to_string(*at) + " since batch " + std::to_string(batch.id) +
+                                            " was planned from " + std::to_string(moved[i]->from) +
+                                            "; nothing of the batch is written"};
+    }
+    if (error) {
+        discard(files);
+        return error;
+    }
+    if (auto e = publish(files)) return e;
+    for (const ss_offset_range *r : moved)
+        if (auto e = progress_.write(r->topic, r->partition, r->until)) return e;
+    return moved.empty() ? SinkError{} : progress_.sync();
 }
 
 void FilesSink::discard(BatchFiles &files) {
@@ -170,22 +217,20 @@ void FilesSink::discard(BatchFiles &files) {
 }
 
 void FilesSink::abort(const ss_batch &batch) {
-    BatchFiles files;
-    {
-        std::lock_guard lock(mutex_);
-        const auto it = batches_.find(batch.id);
-        if (it == batches_.end()) return;
-        files = std::move(it->second);
-        batches_.erase(it);
-    }
+    BatchFiles files = take(batch.id);
     discard(files);
 }
 
 SinkError FilesSink::recover(ss_topic_partition *positions, size_t count, size_t position_size) {
-    if (!options_.format.json || count == 0) return {};
-    const auto newest = newest_files(options_.dir, ".jsonl");
+    if (count == 0) return {};
+    const auto newest = options_.format.json ? newest_files(options_.dir, ".jsonl")
+                                             : std::map<PartitionKey, std::filesystem::path>{};
     for (size_t i = 0; i < count; ++i) {
         auto &p = *reinterpret_cast<ss_topic_partition *>(reinterpret_cast<char *>(positions) + i * position_size);
+        if (const auto at = progress_.read(p.topic ? p.topic : "", p.partition)) { // group mode's commits
+            p.offset = *at;
+            continue;
+        }
         const auto it = newest.find({p.topic ? p.topic : "", p.partition});
         if (it == newest.end()) continue;
         if (const auto next = next_offset_of_json_file(it->second); next && *next > p.offset) p.offset = *next;

@@ -5,6 +5,7 @@
 // so a reader of `dir` sees every record exactly once and never a partial file.
 #pragma once
 
+#include "partition_progress.h"
 #include "sink_support.h"
 
 #include <streamsubmit/plugin.h>
@@ -35,7 +36,8 @@ public:
     void abort(const ss_batch &batch);
     // Moves each position forward to the end of what this directory already holds for its
     // partition (JSON Lines only: a raw file does not say which offsets it holds). Never back:
-    // records the host would start after are not read again.
+    // records the host would start after are not read again. Group mode: a partition with
+    // progress in the directory continues exactly there (its batches commit only from there).
     SinkError recover(ss_topic_partition *positions, size_t count, size_t position_size);
 
     // "orders+3+00000000000000000042.jsonl": sorts by offset within a partition.
@@ -54,12 +56,15 @@ private:
         std::vector<std::unique_ptr<RangeFile>> ranges; // by index in the batch; null until written
     };
 
-    explicit FilesSink(FilesSinkOptions options) : options_(std::move(options)) {}
+    explicit FilesSink(FilesSinkOptions options) : options_(std::move(options)), progress_(options_.dir) {}
     RangeFile *range_file(const ss_batch &batch, const ss_offset_range &range, bool create, SinkError &error);
     SinkError flush(RangeFile &file);
     void discard(BatchFiles &files);
+    BatchFiles take(int64_t batch);
+    SinkError publish(BatchFiles &files);
 
     FilesSinkOptions options_;
+    PartitionProgress progress_;
     std::mutex mutex_; // guards batches_ (not the files: one reader thread owns a range's file)
     std::map<int64_t, BatchFiles> batches_;
 };
