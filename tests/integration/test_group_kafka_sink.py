@@ -239,9 +239,10 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
             time.sleep(5.5)
             others = [i for i in instances.values() if i.running() and i is not inst]
             marks = [len(output_of(i.proc)[1]) for i in others]
-            wait_for(lambda: any(re.search(r"assigned(.|\n)*committed to group", output_of(i.proc)[1][m:])
-                                 for i, m in zip(others, marks)),
-                     timeout=60, what="another instance to take the paused one's partitions and commit a batch")
+            # Two batches: the second was planned with the partitions taken over.
+            wait_for(lambda: any(re.search(r"assigned(.|\n)*committed to group(.|\n)*committed to group",
+                                           output_of(i.proc)[1][m:]) for i, m in zip(others, marks)),
+                     timeout=60, what="another instance to take the paused one's partitions and commit two batches")
             inst.proc.send_signal(signal.SIGCONT)
             if not zombies_exit:  # its batch is refused (files: a partition's progress moved on), it rejoins
                 wait_for(lambda: f"batch {batch} aborted" in output_of(inst.proc)[1] or inst.proc.poll() is not None,
