@@ -68,6 +68,7 @@ int main(int argc, char **argv) {
         set(conf, "queued.min.messages", "50000");
         set(conf, "queued.max.messages.kbytes", "16384");
         set(conf, "fetch.wait.max.ms", "100");
+        set(conf, "enable.sparse.connections", "false");
     }
     for (auto &[k, v] : extra) set(conf, k, v);
     char errstr[512];

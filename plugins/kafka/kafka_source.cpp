@@ -23,6 +23,11 @@ namespace {
 // comes first, plus one fetch response. 50000 / 16 MiB keep a receiver job at the defaults
 // under 128 MiB and read as fast as larger queues on loopback (bench/RESULTS.md);
 // fetch.wait.max.ms=100 (not 500) keeps an idle partition from delaying a batch.
+// enable.sparse.connections=false: with sparse connections a new handle connects only when
+// something asks librdkafka 2.0.2 to, and a request made in the handle's first milliseconds can
+// be suppressed and retried only by its one-second timer (librdkafka#3574); every other start of
+// a job waited that second (bench/RESULTS.md, start-up). Connecting to every bootstrap broker at
+// once costs one connection per broker per handle.
 constexpr std::pair<const char *, const char *> kDefaults[] = {
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
@@ -30,6 +35,7 @@ constexpr std::pair<const char *, const char *> kDefaults[] = {
     {"queued.min.messages", "50000"},
     {"queued.max.messages.kbytes", "16384"},
     {"fetch.wait.max.ms", "100"},
+    {"enable.sparse.connections", "false"},
     {"client.id", "streamsubmit"},
 };
 

@@ -23,9 +23,11 @@ COMMITTED = re.compile(r"^streamsubmit: batch (\d+) committed to group", re.M)
 REBALANCED = "rebalanced while the batch ran"
 FENCED = re.compile("fenced: the consumer group (no longer knows this member|gave this member's "
                     "kafka.group.instance.id to a newer member)")
-# The churn's membership changes, in order (deterministic, so every kind is exercised).
+# The churn's membership changes, in order (deterministic, so every kind is exercised): twice the
+# ten below, the "at least 20 membership changes".
 CHANGES = ["kill -9 + restart", "SIGTERM (remove)", "start (add)", "kill -9 + restart", "SIGSTOP + SIGCONT",
-           "kill -9 + restart", "kill -9 (remove)", "start (add)", "kill -9 + restart", "SIGSTOP + SIGCONT"]
+           "kill -9 + restart", "kill -9 (remove)", "start (add)", "kill -9 + restart", "SIGSTOP + SIGCONT"] * 2
+PARTITIONS = 12  # the three instances on one 12-partition topic
 
 
 def opened(proc):
@@ -175,7 +177,7 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
         return runs, stats
 
     def test_churn_of_instances_outputs_every_record_exactly_once(self):
-        src, out = self.topics(8)
+        src, out = self.topics(PARTITIONS)
         group = kh.unique_name("g")
         # Transactions of removed instances expire after 10 s.
         args = self.job(src, out, group) + ["--conf", "sink.kafka.transaction.timeout.ms=10000"]
@@ -188,7 +190,7 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
               f"visible")
 
     def test_churn_with_the_files_sink_in_one_shared_directory_writes_every_record_once(self):
-        src, _ = self.topics(8)
+        src, _ = self.topics(PARTITIONS)
         group = kh.unique_name("g")
         with tempfile.TemporaryDirectory() as tmp:
             args = self.job(src, "unused", group)

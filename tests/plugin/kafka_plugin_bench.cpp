@@ -57,7 +57,8 @@ rd_kafka_t *raw_consumer(const std::string &bootstrap) {
                            {"auto.offset.reset", "error"},
                            {"queued.min.messages", "50000"},
                            {"queued.max.messages.kbytes", "16384"},
-                           {"fetch.wait.max.ms", "100"}};
+                           {"fetch.wait.max.ms", "100"},
+                           {"enable.sparse.connections", "false"}};
     for (auto &p : kv)
         if (rd_kafka_conf_set(conf, p[0], p[1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             die(errstr);
