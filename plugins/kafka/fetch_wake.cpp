@@ -52,13 +52,22 @@ void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_
         wake(rk);
 }
 
+void FetchWake::after_idle_poll(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &waiting) {
+    ask_end_offsets(rk, waiting);
+}
+
+void FetchWake::ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &partitions) {
+    if (partitions.empty())
+        return;
+    const size_t n = std::min(partitions.size(), kMaxPartitions);
+    TpList list(static_cast<int>(n));
+    for (size_t i = 0; i < n; ++i)
+        list.add(partitions[i].first.c_str(), partitions[i].second, RD_KAFKA_OFFSET_END); // "timestamp" -1: the end
+    (void)rd_kafka_offsets_for_times(rk, list.get(), kWakeTimeoutMs);
+}
+
 void FetchWake::wake(rd_kafka_t *rk) {
-    if (!partitions_.empty()) {
-        TpList list(static_cast<int>(partitions_.size()));
-        for (const auto &[topic, partition] : partitions_)
-            list.add(topic.c_str(), partition, RD_KAFKA_OFFSET_END); // "timestamp" -1: the end offset
-        (void)rd_kafka_offsets_for_times(rk, list.get(), kWakeTimeoutMs);
-    }
+    ask_end_offsets(rk, partitions_);
     records_ = bytes_ = 0;
     last_topic_ = nullptr;
     partitions_.clear();

@@ -30,8 +30,15 @@ public:
     // trip, taken only when the reader would otherwise wait for records).
     void after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_message_t *const *msgs, size_t n);
 
+    // When a read got nothing within a poll while it still waits for records of `waiting`:
+    // a new assignment (the next batch's ranges on the same partitions) purges the prefetch
+    // queue, and a partition that had stopped fetching stays stopped until the broker thread
+    // wakes up, so every other batch of 30000 records waited ~1 s. Wakes their leaders now.
+    void after_idle_poll(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &waiting);
+
 private:
     void wake(rd_kafka_t *rk);
+    static void ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &partitions);
 
     size_t records_limit_ = 0;
     size_t bytes_limit_ = 0;

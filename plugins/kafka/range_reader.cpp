@@ -110,6 +110,17 @@ void warm_up_metadata(rd_kafka_t *rk, const ss_offset_range *ranges, const std::
     }
 }
 
+// The partitions of the round whose ranges still wait for records.
+std::vector<std::pair<std::string, int32_t>> waiting_partitions(const ss_offset_range *ranges,
+                                                                const std::vector<size_t> &round,
+                                                                const std::vector<RangeState> &state) {
+    std::vector<std::pair<std::string, int32_t>> waiting;
+    for (size_t i = 0; i < round.size(); ++i)
+        if (!state[i].done)
+            waiting.emplace_back(ranges[round[i]].topic, ranges[round[i]].partition);
+    return waiting;
+}
+
 // Reads one round: ranges in `round` name each partition at most once.
 ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std::vector<size_t> &round,
                      ss_records_fn fn, void *ctx, ss_error *err) {
@@ -158,6 +169,8 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
             return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
         }
         const size_t n = static_cast<size_t>(got);
+        if (n == 0)
+            src.fetch_wake.after_idle_poll(rk, waiting_partitions(ranges, round, state));
         size_t nrec = 0;
         hdrs.clear();
         for (size_t i = 0; i < n; ++i) {
