@@ -3,6 +3,7 @@
 Runs the real binary, parses its per-batch reports, and runs the embedded mock
 cluster (`streamsubmit mock-cluster`) with its stdin kept open for fault commands.
 """
+import fcntl
 import json
 import os
 import re
@@ -50,12 +51,18 @@ def run(args, timeout=120, check=None, env=None):
     return proc
 
 
+def appending_temp_file():
+    """A temp file for a child's output that the parent reads while the child runs. The child
+    shares the file's offset: without O_APPEND (which mode "a+" does not set on the temp file's
+    descriptor) its next write lands where the parent's read left it and overwrites lines."""
+    f = tempfile.TemporaryFile(mode="w+")
+    fcntl.fcntl(f.fileno(), fcntl.F_SETFL, fcntl.fcntl(f.fileno(), fcntl.F_GETFL) | os.O_APPEND)
+    return f
+
+
 def start(args, env=None):
     """Starts streamsubmit in the background, stdout/stderr to temp files."""
-    # O_APPEND: output_of() seeks while the process runs; without it the child's next write
-    # would land at the parent's offset and overwrite earlier lines.
-    out = tempfile.TemporaryFile(mode="a+")
-    err = tempfile.TemporaryFile(mode="a+")
+    out, err = appending_temp_file(), appending_temp_file()
     proc = subprocess.Popen([BIN] + list(args), stdout=out, stderr=err, text=True,
                             env=dict(os.environ, **(env or {})))
     proc.out_file, proc.err_file = out, err
