@@ -27,6 +27,8 @@ Status fsync_path(const std::filesystem::path &path, int flags) {
 
 } // namespace
 
+Status fsync_directory(const std::filesystem::path &dir) { return fsync_path(dir, O_RDONLY | O_DIRECTORY); }
+
 Status write_file_atomically(const std::filesystem::path &path, std::string_view content, unsigned mode) {
     const auto tmp = path.parent_path() / (path.filename().string() + ".tmp." + std::to_string(::getpid()));
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
@@ -53,7 +55,7 @@ Status write_file_atomically(const std::filesystem::path &path, std::string_view
         ::unlink(tmp.c_str());
         return io_error("cannot rename file into place", path, err);
     }
-    return fsync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
+    return fsync_directory(path.parent_path().empty() ? "." : path.parent_path());
 }
 
 Status create_private_directory(const std::filesystem::path &dir) {

@@ -131,16 +131,6 @@ std::optional<int64_t> parse_segment_name(const std::string &name) {
     return id;
 }
 
-Status fsync_dir(const fs::path &dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return io_error("cannot open the write-ahead log directory", dir, errno);
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) return io_error("cannot fsync the write-ahead log directory", dir, err);
-    return ok_status();
-}
-
 Status write_all(int fd, std::string_view data, const fs::path &path) {
     size_t done = 0;
     while (done < data.size()) {
@@ -369,7 +359,7 @@ Status WriteAheadLog::write(int64_t batch_id, const Block &block) {
         if (size == 0) {
             if (auto st = write_all(fd_, kWalSegmentMagic, path); !st) return st;
             unsynced_ = true;
-            if (auto st = fsync_dir(dir_); !st) return st;
+            if (auto st = fsync_directory(dir_); !st) return st;
         }
     }
     // One buffer, reused: frame header and payload encoded in place, written with one call.
@@ -407,7 +397,7 @@ Status WriteAheadLog::remove_through(int64_t batch_id) {
             return io_error("cannot delete a completed write-ahead log segment", path, errno);
         removed = true;
     }
-    if (removed) return fsync_dir(dir_);
+    if (removed) return fsync_directory(dir_);
     return ok_status();
 }
 
