@@ -68,6 +68,27 @@ ss_status guarded(ss_error *err, F &&f) noexcept {
     return guarded("sink", err, std::forward<F>(f));
 }
 
+// The create entry of a bundled sink: checks the parameters, parses the sink's options with
+// `parse` and builds the sink with make(options, error), which returns a std::unique_ptr
+// (empty, with `error` set, when it cannot).
+template <class Options, class Make>
+ss_app *create_sink(const char *who, const ss_app_create_params *params, ss_error *err,
+                    SinkError (*parse)(const ss_app_create_params &, Options &), Make &&make) noexcept {
+    ss_app *app = nullptr;
+    guarded(who, err, [&] {
+        if (!params || params->struct_size < sizeof(ss_app_create_params))
+            return set_error(err, SS_ERR_INTERNAL, std::string(who) + ": ss_app_create_params is missing or too small");
+        Options options;
+        if (auto e = parse(*params, options)) return report(e, err);
+        SinkError error;
+        auto sink = make(std::move(options), error);
+        if (!sink) return report(error, err);
+        app = reinterpret_cast<ss_app *>(sink.release());
+        return SS_OK;
+    });
+    return app;
+}
+
 // The application table of a sink class with process/finish_range/commit/abort members
 // returning SinkError; `create` is the sink's own (it parses its options).
 template <class Sink>

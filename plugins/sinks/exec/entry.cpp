@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -33,16 +34,8 @@ SinkError parse_options(const ss_app_create_params &params, ExecSinkOptions &o) 
 }
 
 ss_app *create(const ss_app_create_params *params, ss_error *err) {
-    ss_app *app = nullptr;
-    guarded(err, [&] {
-        if (!params || params->struct_size < sizeof(ss_app_create_params))
-            return set_error(err, SS_ERR_INTERNAL, "exec sink: ss_app_create_params is missing or too small");
-        ExecSinkOptions options;
-        if (auto e = parse_options(*params, options)) return report(e, err);
-        app = reinterpret_cast<ss_app *>(new ExecSink(std::move(options)));
-        return SS_OK;
-    });
-    return app;
+    return create_sink("exec sink", params, err, parse_options,
+                       [](ExecSinkOptions o, SinkError &) { return std::make_unique<ExecSink>(std::move(o)); });
 }
 
 constexpr ss_application_api kApplicationApi = SinkEntries<ExecSink>::table(create);

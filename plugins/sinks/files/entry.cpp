@@ -21,19 +21,8 @@ SinkError parse_options(const ss_app_create_params &params, FilesSinkOptions &o)
 }
 
 ss_app *create(const ss_app_create_params *params, ss_error *err) {
-    ss_app *app = nullptr;
-    guarded(err, [&] {
-        if (!params || params->struct_size < sizeof(ss_app_create_params))
-            return set_error(err, SS_ERR_INTERNAL, "files sink: ss_app_create_params is missing or too small");
-        FilesSinkOptions options;
-        if (auto e = parse_options(*params, options)) return report(e, err);
-        SinkError error;
-        auto sink = FilesSink::create(std::move(options), error);
-        if (!sink) return report(error, err);
-        app = reinterpret_cast<ss_app *>(sink.release());
-        return SS_OK;
-    });
-    return app;
+    return create_sink("files sink", params, err, parse_options,
+                       [](FilesSinkOptions o, SinkError &e) { return FilesSink::create(std::move(o), e); });
 }
 
 ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size, ss_error *err) {
