@@ -106,6 +106,7 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
     try {
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             src.ever_assigned = true;
+            src.join_wake.assigned(partitions->cnt);
             if (src.mode() != KafkaSource::Mode::Member) {
                 assign_where_the_host_says(src, rk, partitions, cooperative);
                 return;
@@ -117,6 +118,7 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
             return;
         }
         if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+            src.join_wake.revoked_all();
             const bool lost = rd_kafka_assignment_lost(rk);
             if (lost)
                 src.log(SS_LOG_WARN, "kafka: partitions lost (session timed out); commits for them will fail");
@@ -236,8 +238,8 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
                                                                                 std::chrono::steady_clock::now());
         // librdkafka 2.0.2's batch consume waits for a full batch or the timeout; poll returns
         // what has arrived, so block for the first message only, then drain without waiting.
-        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), static_cast<int>(std::max<int64_t>(left.count(), 0)),
-                                                   msgs.data(), 1);
+        const auto wait = src.join_wake.slice(std::max(left, std::chrono::milliseconds(0)));
+        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), static_cast<int>(wait.count()), msgs.data(), 1);
         if (got == 1 && want > 1) {
             ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, want - 1);
             got += more > 0 ? more : 0;
@@ -246,6 +248,8 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
             return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") +
                                                                rd_kafka_err2str(rd_kafka_last_error()));
         const size_t n = static_cast<size_t>(got);
+        if (n == 0)
+            src.join_wake.after_empty_consume(src.rk());
         size_t nrec = 0;
         hdrs.clear();
         ss_status st = SS_OK;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "fetch_wake.h"
+#include "join_wake.h"
 
 #include <librdkafka/rdkafka.h>
 #include <streamsubmit/plugin.h>
@@ -76,6 +77,8 @@ public:
     std::vector<ss_header> header_buf; // the headers of rec_buf's records
     // Ends librdkafka 2.0.2's up-to-1-s fetch pause after a read empties the prefetch queue.
     FetchWake fetch_wake;
+    // Ends librdkafka 2.0.2's up-to-1-s pauses in a group join (subscribed handles).
+    JoinWake join_wake;
 
     // Receiver mode: the host's rebalance listener (called from poll on the polling thread).
     ss_rebalance_fn on_rebalance = nullptr;
