@@ -27,7 +27,7 @@ constexpr auto kTables = make_tables();
 
 } // namespace
 
-uint32_t crc32c_extend(uint32_t crc, const void *data, size_t size) {
+uint32_t crc32c_extend_portable(uint32_t crc, const void *data, size_t size) {
     const auto *p = static_cast<const unsigned char *>(data);
     crc = ~crc;
     while (size >= 8) {
@@ -49,5 +49,41 @@ uint32_t crc32c_extend(uint32_t crc, const void *data, size_t size) {
     while (size-- > 0) crc = (crc >> 8) ^ kTables[0][(crc ^ *p++) & 0xFFu];
     return ~crc;
 }
+
+#if defined(__x86_64__)
+// SSE 4.2's crc32 instruction computes exactly this polynomial, 8 bytes per instruction:
+// about five times the table's speed, and the write-ahead log checksums every byte it writes
+// (the CRC was the write-ahead log's largest cost in a perf profile, bench/PROFILES.md).
+namespace {
+
+__attribute__((target("sse4.2"))) uint32_t crc32c_extend_sse42(uint32_t crc, const void *data, size_t size) {
+    const auto *p = static_cast<const unsigned char *>(data);
+    uint64_t c = ~crc;
+    for (; size >= 8; size -= 8, p += 8) {
+        uint64_t word = 0;
+        std::memcpy(&word, p, 8);
+        c = __builtin_ia32_crc32di(c, word);
+    }
+    auto c32 = static_cast<uint32_t>(c);
+    for (; size > 0; --size) c32 = __builtin_ia32_crc32qi(c32, *p++);
+    return ~c32;
+}
+
+using Crc32cFn = uint32_t (*)(uint32_t, const void *, size_t);
+
+Crc32cFn best_crc32c() {
+    __builtin_cpu_init(); // may run before libgcc's own constructor when called from one
+    return __builtin_cpu_supports("sse4.2") ? crc32c_extend_sse42 : crc32c_extend_portable;
+}
+
+} // namespace
+
+uint32_t crc32c_extend(uint32_t crc, const void *data, size_t size) {
+    static const Crc32cFn fn = best_crc32c();
+    return fn(crc, data, size);
+}
+#else
+uint32_t crc32c_extend(uint32_t crc, const void *data, size_t size) { return crc32c_extend_portable(crc, data, size); }
+#endif
 
 } // namespace streamsubmit
