@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
     set(conf, "auto.offset.reset", "error");
     if (plugin_defaults) {
         set(conf, "queued.min.messages", "50000");
-        set(conf, "queued.max.messages.kbytes", "16384");
+        set(conf, "queued.max.messages.kbytes", "4096");
         set(conf, "fetch.wait.max.ms", "100");
         set(conf, "enable.sparse.connections", "false");
     }

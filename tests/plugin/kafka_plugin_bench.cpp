@@ -56,7 +56,7 @@ rd_kafka_t *raw_consumer(const std::string &bootstrap) {
                            {"enable.partition.eof", "true"},
                            {"auto.offset.reset", "error"},
                            {"queued.min.messages", "50000"},
-                           {"queued.max.messages.kbytes", "16384"},
+                           {"queued.max.messages.kbytes", "4096"},
                            {"fetch.wait.max.ms", "100"},
                            {"enable.sparse.connections", "false"}};
     for (auto &p : kv)
