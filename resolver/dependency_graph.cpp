@@ -87,9 +87,9 @@ Result<std::string> pick_version(const std::string &spec, const std::string &gro
     for (const auto &v : meta->versions) list += (list.empty() ? "" : ", ") + v;
     if (latest || release) {
         std::string v = latest ? meta->latest : meta->release;
-        if (v.empty())
+        if (v.empty()) // the highest listed (merged lists keep each repository's order)
             for (const auto &cand : meta->versions)
-                if (latest || !cand.ends_with("SNAPSHOT")) v = cand;
+                if ((latest || !cand.ends_with("SNAPSHOT")) && (v.empty() || compare_versions(cand, v) > 0)) v = cand;
         if (v.empty())
             return Error(ErrorKind::Resolution, "no " + spec + " version of " + group + ":" + artifact + " in maven-metadata.xml",
                          where, "name a version explicitly");

@@ -95,16 +95,22 @@ MavenMetadata merge_metadata(const MavenMetadata &a, const MavenMetadata &b) {
     m.latest = max_version(a.latest, b.latest);
     m.release = max_version(a.release, b.release);
     m.last_updated = std::max(a.last_updated, b.last_updated);
-    // Duplicates are removed by text before sorting: "1" and "1.0" compare equal, so after a
-    // stable sort a repeated "1" need not be next to its twin (fuzz_metadata found the list
-    // growing on every merge).
+    // a's versions keep their order (Maven's merge appends and never sorts); each of b's that a
+    // lacks (by text: "1" and "1.0" compare equal but are two versions) goes before the first
+    // of them that is greater, so sorted lists stay sorted. Nothing is sorted again: Maven's
+    // comparison is not transitive for some strings (fuzz_metadata: "-.\v%\xae5..." equals "0"
+    // but not a third version that "0" equals), so a sort could reorder a list it had sorted,
+    // and merging a list with itself must give it back unchanged.
     m.versions.clear();
     std::set<std::string> seen;
-    for (const auto *list : {&a.versions, &b.versions})
-        for (const auto &v : *list)
-            if (seen.insert(v).second) m.versions.push_back(v);
-    std::stable_sort(m.versions.begin(), m.versions.end(),
-                     [](const std::string &x, const std::string &y) { return compare_versions(x, y) < 0; });
+    for (const auto &v : a.versions)
+        if (seen.insert(v).second) m.versions.push_back(v);
+    for (const auto &v : b.versions) {
+        if (!seen.insert(v).second) continue;
+        const auto greater = std::find_if(m.versions.begin(), m.versions.end(),
+                                          [&](const std::string &x) { return compare_versions(v, x) < 0; });
+        m.versions.insert(greater, v);
+    }
     if (b.snapshot_timestamp > m.snapshot_timestamp) {
         m.snapshot_timestamp = b.snapshot_timestamp;
         m.snapshot_build_number = b.snapshot_build_number;

@@ -58,3 +58,14 @@ TEST_CASE("maven-metadata merge: versions that compare equal but differ in text 
     CHECK(m.versions == std::vector<std::string>{"1", "1.0", "2"});
     CHECK(resolver::merge_metadata(m, m).versions == m.versions);
 }
+
+TEST_CASE("maven-metadata merge keeps the first list's order and puts new versions in place") {
+    resolver::MavenMetadata a, b, unsorted;
+    a.versions = {"1.0", "2.0"};
+    b.versions = {"1.5", "3.0", "0.5", "2.0"};
+    const auto m = resolver::merge_metadata(a, b);
+    CHECK(m.versions == std::vector<std::string>{"0.5", "1.0", "1.5", "2.0", "3.0"});
+    CHECK(resolver::merge_metadata(m, m).versions == m.versions);
+    unsorted.versions = {"2.0", "1.0"}; // as a repository listed them: not reordered
+    CHECK(resolver::merge_metadata(unsorted, unsorted).versions == unsorted.versions);
+}
