@@ -129,9 +129,17 @@ class GroupModeOnRealKafka(RealKafkaTestCase):
                 for inst in instances:
                     if inst.running():
                         self.assertEqual(inst.stop(signal.SIGTERM).returncode, EXIT_OK)
-        total, twice = self.check_coverage([r for i in instances for r in i.runs], ends)
+        runs = [r for i in instances for r in i.runs]
+        total, twice = self.check_coverage(runs, ends)
         self.assertEqual(total, 7200)
-        self.assertEqual(twice, 0)  # nobody died: nothing is read twice
+        # Nobody died: nothing is read twice, unless the three joins raced at the start. The
+        # test broker completes a join at once (group.initial.rebalance.delay.ms=0), so a first
+        # generation may hold fewer members; an early member's batch is then aborted when its
+        # partitions are revoked and its new owner reads them again (check_coverage has shown
+        # that each record is committed once either way).
+        revoked = [r for r in runs if "revoked" in output_of(r)[1]]
+        if not revoked:
+            self.assertEqual(twice, 0)
         # Each instance reported only its own partitions, and every instance got some.
         owners = {}
         for inst in instances:
