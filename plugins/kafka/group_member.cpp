@@ -22,10 +22,7 @@ ss_status serve_member(KafkaSource &src, int timeout_ms, ss_error *err) {
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         // Rebalance callbacks run in here. Assignments are paused, so a message is rare (one
         // fetched before the pause took effect) and is dropped: the readers read the ranges.
-        const auto wait = src.join_wake.slice(std::max(left, std::chrono::milliseconds(0)));
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(src.rk(), static_cast<int>(wait.count()));
-        if (!m)
-            src.join_wake.after_empty_consume(src.rk());
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(src.rk(), static_cast<int>(std::max<int64_t>(left.count(), 0)));
         if (m) {
             const rd_kafka_resp_err_t e = m->err;
             std::string reason = e ? rd_kafka_message_errstr(m) : "";

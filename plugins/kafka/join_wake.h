@@ -1,4 +1,5 @@
-// Keeps librdkafka's group state machine moving while a member waits for partitions.
+// Keeps librdkafka's group state machine moving while a receiver waits for partitions.
+// (Receivers only: group-mode members poll as before, see the notes of issue 12.)
 //
 // librdkafka 2.0.2 (Debian 12) advances a consumer group's join only when its main thread
 // wakes up: on an operation queued to it, or on its 1 s timer. After a failed step (the
