@@ -170,13 +170,17 @@ def wait_for_exit(proc, timeout, why):
         raise AssertionError(f"the job still ran {timeout} s after {why}:\n" + output_of(proc)[1][-3000:])
 
 
-def wait_for(predicate, timeout=30, interval=0.1, what="condition"):
+def wait_for(predicate, timeout=30, interval=0.1, what="condition", jobs=()):
+    """Polls `predicate` until it holds; past `timeout` fails, with the end of each of `jobs`'
+    stderr so that a failure in CI says where the jobs were."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    tails = "".join(f"\n--- stderr of job {i} (exit {job.poll()}):\n{output_of(job)[1][-3000:]}"
+                    for i, job in enumerate(jobs))
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{tails}")
 
 
 def main():

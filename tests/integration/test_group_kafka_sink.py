@@ -102,26 +102,30 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
         producer = kh.Producer(self.bootstrap, src, per_round=120, pause=0.05)
         # Only the zombie pauses between processing a batch and committing it, so the SIGSTOP
         # lands inside its open transaction (the hook's line names the batch).
-        zombie = start(self.job(src, out, group, f"{group}-a"), env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS": "3000"})
+        zombie = start(self.job(src, out, group, f"{group}-a"), env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS": "6000"})
         peer = start(self.job(src, out, group, f"{group}-b"))
         procs = [zombie, peer]
         producer.start()
         try:
             wait_for(lambda: "(now 3 partitions)" in output_of(peer)[1] and zombie.poll() is None, timeout=90,
-                     what="both instances to own 3 partitions")
+                     what="both instances to own 3 partitions", jobs=procs)
             seen = len(opened(zombie))
             wait_for(lambda: len(opened(zombie)) > seen, timeout=60, interval=0.05,
-                     what="the zombie to open a batch's transaction")
+                     what="the zombie to open a batch's transaction", jobs=[zombie])
+            # "processed" means handed to the producer, which sends within its linger time; on a
+            # loaded machine that can take longer than this test's poll, so the stop waits a
+            # little, well inside the hook's 6 s pause, for the open transaction to hold records.
+            time.sleep(2)
             zombie.send_signal(signal.SIGSTOP)
             batch = opened(zombie)[-1]
             stopped = len(output_of(peer)[1])
             # Past the session timeout the group gives the zombie's partitions to the peer,
             # which commits batches with them.
             wait_for(lambda: "(now 6 partitions)" in output_of(peer)[1][stopped:], timeout=60,
-                     what="the peer to take the zombie's partitions")
+                     what="the peer to take the zombie's partitions", jobs=procs)
             taken = len(output_of(peer)[1])
             wait_for(lambda: len(COMMITTED.findall(output_of(peer)[1][taken:])) >= 2, timeout=60,
-                     what="the peer to commit two batches with 6 partitions")
+                     what="the peer to commit two batches with 6 partitions", jobs=procs)
             zombie.send_signal(signal.SIGCONT)
             zombie.wait(timeout=90)
             _, err = output_of(zombie)

@@ -205,6 +205,14 @@ class RefusedCertificatesAndLogins(unittest.TestCase):
                 self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
 
 
+def wait_broker_leads(topic):
+    """After a SIGCONT, the next test starts only once the resumed broker answers metadata again
+    with a leader for every partition of `topic` (a broker paused longer than
+    broker.session.timeout.ms may be fenced by its controller until it registers again)."""
+    kh.wait_for(lambda: (lambda md: md and all(leader is not None and leader >= 0 for leader in md.values()))(
+        kh.topic_metadata(topic, bootstrap=BROKER.bootstrap)), timeout=120, what=f"the resumed broker to lead {topic}")
+
+
 class BoundedShutdown(unittest.TestCase):
     """A stop is bounded by stream.stopTimeout whatever the broker does."""
 
@@ -231,7 +239,7 @@ class BoundedShutdown(unittest.TestCase):
         second = None
         try:
             wait_for(lambda: "batch " in output_of(first)[0] or first.poll() is not None, timeout=120,
-                     what="the first receiver's first batch")
+                     what="the first receiver's first batch", jobs=[first])
             second = self.receiver(group)  # joining makes the group rebalance
             time.sleep(0.5)
             self.assert_stops_in_time(first)
@@ -261,7 +269,8 @@ class BoundedShutdown(unittest.TestCase):
         paused_at = None
         try:
             wait_for(lambda: all("test hook: batch 1 was output" in output_of(job)[1] or job.poll() is not None
-                                 for job in jobs.values()), timeout=120, what="both jobs' last batch")
+                                 for job in jobs.values()), timeout=120, what="both jobs' last batch",
+                     jobs=list(jobs.values()))
             os.kill(pid, signal.SIGSTOP)
             paused_at = time.monotonic()
             for name, job in jobs.items():  # the pause must still be on: the teardown comes after it
@@ -290,6 +299,7 @@ class BoundedShutdown(unittest.TestCase):
                 if job.poll() is None:
                     job.kill()
                     job.wait()
+            wait_broker_leads(TOPIC)
 
     def test_zz_broker_paused_with_sigstop(self):  # last: the broker is paused meanwhile
         direct = start(["--bootstrap-servers", BROKER.bootstrap, "--topics", TOPIC, "--batch-interval", "500ms",
@@ -300,7 +310,7 @@ class BoundedShutdown(unittest.TestCase):
         try:
             for job in (direct, receiver):
                 wait_for(lambda: "batch " in output_of(job)[0] or job.poll() is not None, timeout=120,
-                         what="a first batch")
+                         what="a first batch", jobs=[job])
             os.kill(pid, signal.SIGSTOP)
             time.sleep(2)
             self.assert_stops_in_time(direct)
@@ -311,6 +321,7 @@ class BoundedShutdown(unittest.TestCase):
                 if p.poll() is None:
                     p.kill()
                     p.wait()
+            wait_broker_leads(TOPIC)
 
 
 if __name__ == "__main__":
