@@ -1,8 +1,9 @@
 #include "bounded_close.h"
 
+#include "rebalance_protocol.h"
+
 #include <algorithm>
 #include <condition_variable>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,14 +19,10 @@ int ms_left(CloseDeadline deadline) {
 }
 
 // A revocation during close: give the partitions up (the host has nothing left to commit).
+// The group handle may already be terminating, so the protocol can be Unknown here.
 void serve_close_event(rd_kafka_t *rk, rd_kafka_event_t *ev) {
     if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_REBALANCE) return;
-    if (std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0) {
-        if (rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, rd_kafka_event_topic_partition_list(ev)))
-            rd_kafka_error_destroy(e);
-    } else {
-        rd_kafka_assign(rk, nullptr);
-    }
+    (void)unassign_partitions(rk, rd_kafka_event_topic_partition_list(ev), rebalance_protocol(rk));
 }
 
 } // namespace

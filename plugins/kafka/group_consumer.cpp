@@ -1,6 +1,7 @@
 #include "group_consumer.h"
 
 #include "errors.h"
+#include "rebalance_protocol.h"
 #include "record.h"
 #include "tp_list.h"
 
@@ -42,21 +43,16 @@ ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts,
     return SS_OK;
 }
 
-void assign(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions, bool cooperative) {
-    if (cooperative) {
-        if (rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions)) {
-            src.log(SS_LOG_WARN, std::string("kafka: incremental assign failed: ") + rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
-    } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, partitions)) {
-        src.log(SS_LOG_WARN, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
-    }
+void assign(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
+            RebalanceProtocol protocol) {
+    if (const std::string why = assign_partitions(rk, partitions, protocol); !why.empty())
+        src.log(SS_LOG_WARN, "kafka: assign failed: " + why);
 }
 
 // A receiver's host is told before the assignment is made, so that it can choose where the
 // partitions start (an application's recover): the offsets it gave replace "committed".
 void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
-                                bool cooperative) {
+                                RebalanceProtocol protocol) {
     src.start_at.clear();
     src.deferred_pauses.clear();
     src.assigning = true;
@@ -71,7 +67,7 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
             if (partitions->elems[i].partition == want.partition && std::strcmp(partitions->elems[i].topic, want.topic) == 0)
                 partitions->elems[i].offset = want.offset;
     src.start_at.clear();
-    assign(src, rk, partitions, cooperative);
+    assign(src, rk, partitions, protocol);
     for (const auto &d : src.deferred_pauses) {
         TpList one(1);
         one.add(d.topic.c_str(), d.partition, RD_KAFKA_OFFSET_INVALID);
@@ -102,16 +98,16 @@ ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *position
 void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions,
                   void *opaque) {
     auto &src = *static_cast<KafkaSource *>(opaque);
-    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    const RebalanceProtocol protocol = rebalance_protocol(rk);
     try {
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             src.ever_assigned = true;
             src.join_wake.assigned(partitions->cnt);
             if (src.mode() != KafkaSource::Mode::Member) {
-                assign_where_the_host_says(src, rk, partitions, cooperative);
+                assign_where_the_host_says(src, rk, partitions, protocol);
                 return;
             }
-            assign(src, rk, partitions, cooperative);
+            assign(src, rk, partitions, protocol);
             // A group-mode member reads nothing itself: the host's readers read the ranges.
             rd_kafka_pause_partitions(rk, partitions);
             notify(src, SS_REBALANCE_ASSIGN, partitions);
@@ -134,12 +130,7 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
         src.log(SS_LOG_ERROR, "kafka: rebalance listener failed");
     }
     // Revoke (or error): give the partitions up after the host has committed what it holds.
-    if (cooperative) {
-        if (rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, partitions))
-            rd_kafka_error_destroy(e);
-    } else {
-        rd_kafka_assign(rk, nullptr);
-    }
+    (void)unassign_partitions(rk, partitions, protocol);
 }
 
 namespace {
