@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
@@ -103,7 +104,10 @@ std::optional<Block> decode_block(std::string_view payload, int64_t &batch_id) {
         if (const auto key_len = static_cast<uint32_t>(r.num(4)); key_len != kNullLength) v.key = r.bytes(key_len);
         if (const auto value_len = static_cast<uint32_t>(r.num(4)); value_len != kNullLength) v.value = r.bytes(value_len);
         v.headers = r.bytes(r.num(4));
-        if (!r.ok() || v.timestamp_type > SS_TIMESTAMP_LOG_APPEND_TIME || !header_encoding::count_valid(v.headers))
+        // A Kafka offset is at least 0, and a block's range ends one past its last (so below INT64_MAX).
+        const bool offset_ok = v.offset >= 0 && v.offset < std::numeric_limits<int64_t>::max() && partition >= 0;
+        if (!r.ok() || !offset_ok || v.timestamp_type > SS_TIMESTAMP_LOG_APPEND_TIME ||
+            !header_encoding::count_valid(v.headers))
             return std::nullopt;
         b.add_encoded(b.slot(topic, partition), v);
     }

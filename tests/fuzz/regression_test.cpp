@@ -69,3 +69,54 @@ TEST_CASE("maven-metadata merge keeps the first list's order and puts new versio
     unsorted.versions = {"2.0", "1.0"}; // as a repository listed them: not reordered
     CHECK(resolver::merge_metadata(unsorted, unsorted).versions == unsorted.versions);
 }
+
+#include "runtime/write_ahead_log.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+TEST_CASE("write-ahead log: a record whose offset is negative or INT64_MAX is corruption, not UB") {
+    // fuzz_wal: a CRC-valid record at offset INT64_MAX overflowed "highest offset + 1" (UBSan).
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("streamsubmit-walregression-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    const std::string topic = "orders";
+    for (const int64_t offset : {std::numeric_limits<int64_t>::max(), int64_t{-1}, int64_t{41}}) {
+        INFO(offset);
+        runtime::Block block;
+        ss_record r{};
+        r.topic = topic.c_str();
+        r.offset = 7;
+        r.value = "v";
+        r.value_len = 1;
+        r.struct_size = sizeof(ss_record);
+        r.header_size = sizeof(ss_header);
+        block.add(r);
+        std::string payload = runtime::wal_encode_block(1, block);
+        // kind, batch, receiver, seq, time, count, topic length, topic, partition: then the offset.
+        const size_t at = 1 + 8 + 4 + 8 + 8 + 4 + 2 + topic.size() + 4;
+        REQUIRE(payload.size() > at + 8);
+        REQUIRE(payload[at] == 7);
+        for (int i = 0; i < 8; ++i) payload[at + i] = static_cast<char>((static_cast<uint64_t>(offset) >> (8 * i)) & 0xFF);
+        {
+            auto wal = runtime::WriteAheadLog::open(dir);
+            REQUIRE(wal.ok());
+            std::ofstream(wal->segment_path(1), std::ios::binary)
+                << std::string(runtime::kWalSegmentMagic) << runtime::wal_frame(payload);
+            const auto recovered = wal->recover();
+            if (offset == 41) {
+                REQUIRE(recovered.ok());
+                REQUIRE(recovered->segments.size() == 1);
+                CHECK(recovered->segments[0].blocks.at(0).partitions().at(0).next == 42);
+            } else {
+                REQUIRE_FALSE(recovered.ok());
+                CHECK(recovered.error().what.find("cannot be decoded") != std::string::npos);
+            }
+        }
+        fs::remove_all(dir);
+    }
+}
