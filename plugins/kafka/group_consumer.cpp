@@ -102,8 +102,8 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
     try {
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             src.ever_assigned = true;
-            src.join_wake.assigned(partitions->cnt);
             if (src.mode() != KafkaSource::Mode::Member) {
+                src.join_wake.assigned(partitions->cnt); // receivers only: members poll without it
                 assign_where_the_host_says(src, rk, partitions, protocol);
                 return;
             }
@@ -114,7 +114,8 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
             return;
         }
         if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-            src.join_wake.revoked_all();
+            if (src.mode() != KafkaSource::Mode::Member)
+                src.join_wake.revoked_all();
             const bool lost = rd_kafka_assignment_lost(rk);
             if (lost)
                 src.log(SS_LOG_WARN, "kafka: partitions lost (session timed out); commits for them will fail");

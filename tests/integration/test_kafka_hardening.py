@@ -22,6 +22,7 @@ EXIT_STOP_TIMEOUT = 7
 PASSWORD = "alice-secret"
 SCRAM_USER, SCRAM_PASSWORD = "bob", "bob-scram-secret"
 SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+TOPIC_PARTITIONS = 2
 OAUTH_SCOPE = "streamsubmit-read"  # the broker's unsecured validator requires it in the token
 
 
@@ -104,7 +105,7 @@ def setUpModule():
     try:
         BROKER.create_scram_user(SCRAM_USER, SCRAM_PASSWORD)
         TOPIC = kh.unique_name("secure")
-        kh.create_topic(TOPIC, 2, bootstrap=BROKER.bootstrap)
+        kh.create_topic(TOPIC, TOPIC_PARTITIONS, bootstrap=BROKER.bootstrap)
         kh.produce(BROKER.bootstrap, TOPIC, 200)
     except BaseException:
         tearDownModule()  # unittest does not call it when setUpModule fails: no broker left behind
@@ -209,8 +210,7 @@ def wait_broker_leads(topic):
     """After a SIGCONT, the next test starts only once the resumed broker answers metadata again
     with a leader for every partition of `topic` (a broker paused longer than
     broker.session.timeout.ms may be fenced by its controller until it registers again)."""
-    kh.wait_for(lambda: (lambda md: md and all(leader is not None and leader >= 0 for leader in md.values()))(
-        kh.topic_metadata(topic, bootstrap=BROKER.bootstrap)), timeout=120, what=f"the resumed broker to lead {topic}")
+    kh.wait_partitions_led(topic, TOPIC_PARTITIONS, BROKER.bootstrap, timeout=120)
 
 
 class BoundedShutdown(unittest.TestCase):

@@ -219,9 +219,11 @@ def topic_metadata(topic, *, bootstrap=None):
     return {}
 
 
-def _wait_partitions(topic, partitions, bootstrap):
+def wait_partitions_led(topic, partitions, bootstrap=None, timeout=30):
+    """Waits until `topic` has `partitions` partitions, each with a leader."""
     wait_for(lambda: (lambda md: len(md) == partitions and all(l is not None and l >= 0 for l in md.values()))(
-        topic_metadata(topic, bootstrap=bootstrap)), timeout=30, what="topic %s with %d partitions" % (topic, partitions))
+        topic_metadata(topic, bootstrap=bootstrap)), timeout=timeout,
+        what="topic %s with %d partitions, each led" % (topic, partitions))
 
 
 def create_topic(name, partitions=1, config=None, *, bootstrap=None):
@@ -233,7 +235,7 @@ def create_topic(name, partitions=1, config=None, *, bootstrap=None):
     for k, v in (config or {}).items():
         args += ["--config", "%s=%s" % (k, v)]
     kafka_tool("kafka-topics", *args)
-    _wait_partitions(name, partitions, b)
+    wait_partitions_led(name, partitions, b)
 
 
 def delete_topic(name, *, bootstrap=None):
@@ -259,7 +261,7 @@ def set_partitions(topic, total, *, bootstrap=None):
     """Raises the partition count of topic to total."""
     b = _bootstrap(bootstrap)
     kafka_tool("kafka-topics", "--bootstrap-server", b, "--alter", "--topic", topic, "--partitions", total)
-    _wait_partitions(topic, total, b)
+    wait_partitions_led(topic, total, b)
 
 
 def produce(bootstrap, topic, count, keyed=True, partition=None, start=0, key_prefix="key-",
