@@ -1,30 +1,35 @@
 /*
- * streamsubmit plugin ABI — the one contract between the runtime and its plugins.
+ * streamsubmit plugin ABI 2.0 — the one contract between the runtime and its plugins.
+ * A plugin author's guide, with a minimal source, sink and application, is
+ * include/streamsubmit/README.md (installed beside this header).
  *
  * A plugin is a shared object that exports exactly one C symbol,
- * STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL, returning a pointer to a static
- * ss_plugin_descriptor. The host checks magic, ABI major, and struct size before
- * it reads any other field (as PostgreSQL checks PG_MODULE_MAGIC), so a plugin
- * built against another ABI is refused instead of crashing the host.
+ * STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL. The host calls it with its own ABI version and gets a
+ * pointer to a static ss_plugin_descriptor. The host checks magic, ABI major and struct
+ * size before it reads any other field (as PostgreSQL checks PG_MODULE_MAGIC), so a plugin
+ * built against another ABI is refused instead of crashing the host; the plugin, told the
+ * host's version, may refuse an older host by returning NULL.
  *
  * Rules for both sides:
- *  - plain C types only; every table begins with its own struct_size so a minor
- *    ABI version may append fields and an older host still reads its prefix;
- *  - no exception and no longjmp crosses this boundary; every fallible call
- *    returns an ss_status and fills the caller's ss_error;
- *  - strings handed to a callback are valid only for the duration of that call;
- *  - one ss_source is used by one thread at a time, except interrupt(), which
- *    may be called from any thread;
- *  - every array whose element type may grow carries its element size, either in
- *    the element (ss_record.struct_size, read it with ss_record_at) or beside the
- *    array (ss_batch.range_size, ss_record.header_size); index such arrays only
- *    through that size, never with sizeof of your own build;
- *  - unless a call says otherwise, a pointer argument is never NULL.
+ *  - plain C types only; no exception and no longjmp crosses this boundary;
+ *  - a fallible call returns an ss_status, the one source of truth of its outcome; on
+ *    failure it also writes a message into the caller's ss_error (ss_error_set);
+ *  - every struct that may grow starts with uint32_t struct_size (as its writer was built),
+ *    and a reader reads only the fields inside it (SS_HAS_FIELD); every table only ever
+ *    grows at its end, and a table's optional calls and sub-tables may be NULL;
+ *  - every array travels with its stride (the element size as its writer was built): index
+ *    it with ss_at(), never with sizeof of your own build;
+ *  - strings and arrays handed to a call are valid only for the duration of that call
+ *    unless the call says otherwise: copy what you keep;
+ *  - unless a call says otherwise, a pointer argument is never NULL, and a call runs on the
+ *    thread that made the call it is named after.
  *
- * A plugin offers one or more capabilities, each a table in its descriptor: a source
- * connector (ss_source_api), an embedded cluster (ss_cluster_api), an application
- * (ss_application_api, ABI 1.1). The host picks plugins by the table it needs, never
- * by name, and refuses at load a table whose required calls are NULL.
+ * A plugin offers capabilities, each a table in its descriptor: a source connector
+ * (ss_source_api, with sub-tables for direct reading, group consumption and group
+ * membership) and an application (ss_application_api; a sink is an application that
+ * declares its configuration keys). The host picks plugins by the table it needs, never by
+ * name, and refuses at load a table whose required calls are NULL. An embedded test cluster
+ * is declared in <streamsubmit/testing.h>, not here.
  * Declare the descriptor with STREAMSUBMIT_PLUGIN(...) at the end of this file.
  */
 #ifndef STREAMSUBMIT_PLUGIN_H
@@ -32,14 +37,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1" */
-#define SS_PLUGIN_ABI_MAJOR 1u
-#define SS_PLUGIN_ABI_MINOR 5u /* 1.1: record growth, headers, null keys/values, applications; 1.2: group coordination; 1.3: statuses 11-13; 1.4: ss_batch group metadata, status 14; 1.5: start_assigned_at */
+#define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1": a streamsubmit plugin, of any ABI major */
+#define SS_PLUGIN_ABI_MAJOR 2u
+#define SS_PLUGIN_ABI_MINOR 0u
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -48,36 +54,54 @@ extern "C" {
 #define SS_PLUGIN_EXPORT
 #endif
 
+/* Whether `ptr` (a struct with struct_size first) contains `field`, as its writer was built. */
+#define SS_HAS_FIELD(type, ptr, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
+
+/* Element i of an array with the given stride (bytes between elements). */
+#define ss_at(type, array, stride, i) ((type *)(void *)((char *)(array) + (size_t)(i) * (stride)))
+#define ss_const_at(type, array, stride, i) \
+    ((const type *)(const void *)((const char *)(array) + (size_t)(i) * (stride)))
+
 typedef enum ss_status {
     SS_OK = 0,
     SS_ERR_CONFIG = 1,              /* a configuration key or value was rejected */
-    SS_ERR_UNREACHABLE = 2,         /* no broker answered in time */
+    SS_ERR_UNREACHABLE = 2,         /* no broker answered in time (retriable) */
     SS_ERR_UNKNOWN_TOPIC = 3,       /* a named topic does not exist */
     SS_ERR_OFFSET_OUT_OF_RANGE = 4, /* a requested offset is gone (retention) */
-    SS_ERR_TIMEOUT = 5,             /* a request did not complete in time */
+    SS_ERR_TIMEOUT = 5,             /* a request did not complete in time (retriable) */
     SS_ERR_INTERRUPTED = 6,         /* interrupt() was called, or a callback said stop */
     SS_ERR_UNSUPPORTED = 7,         /* this plugin does not implement the call */
     SS_ERR_BROKER = 8,              /* any other error reported by the brokers; retrying will not help */
     SS_ERR_INTERNAL = 9,
-    /* ABI 1.2: the group no longer counts this member as the owner of the partitions (a
-     * rebalance moved them, or the session expired): the batch is not committed. */
+    /* The group no longer counts this member as the owner of the partitions (a rebalance
+     * moved them, or the session expired): the batch is not committed. */
     SS_ERR_FENCED = 10,
-    /* ABI 1.3: */
-    SS_ERR_BROKER_TRANSIENT = 11, /* a broker error that may pass (leader moving, coordinator loading) */
+    SS_ERR_BROKER_TRANSIENT = 11, /* a broker error that may pass (leader moving, coordinator loading; retriable) */
     SS_ERR_AUTHENTICATION = 12,   /* the brokers refused the credentials (SASL); retrying will not help */
     SS_ERR_TLS = 13,              /* the TLS handshake failed (certificate not trusted, host name mismatch) */
-    /* ABI 1.4 (group mode): the batch's partitions moved on without it — the consumer group
-     * moved to a newer generation while it ran (a rebalance; this member is still in the
-     * group), or another instance committed one of them since (a sink's own progress): the
-     * batch is not committed, and the host plans its partitions again from the group's
-     * committed offsets and the application's recover. Not a failure of the job. */
+    /* Group mode: the batch's partitions moved on without it — the consumer group moved to a
+     * newer generation while it ran, or another instance committed one of them since (a
+     * sink's own progress): the batch is not committed, and the host plans its partitions
+     * again from the group's committed offsets and the application's recover. Not a failure. */
     SS_ERR_REBALANCED = 14
 } ss_status;
 
+/* Where a failed call explains itself. Allocated by the caller (struct_size set by it); the
+ * callee writes a NUL-terminated, human-readable message without a trailing newline. The
+ * status is the call's return value, never stored here. */
 typedef struct ss_error {
-    ss_status status;
-    char message[1024]; /* NUL-terminated, human readable, no trailing newline */
+    uint32_t struct_size;
+    char message[1024];
 } ss_error;
+
+/* Writes `message` into err (truncated to fit) and returns `status`, so a call can end with
+ * `return ss_error_set(err, SS_ERR_CONFIG, "...");`. err may be NULL. */
+static inline ss_status ss_error_set(ss_error *err, ss_status status, const char *message) {
+    if (err && err->struct_size >= offsetof(ss_error, message) + 1)
+        snprintf(err->message, err->struct_size - offsetof(ss_error, message), "%s", message ? message : "");
+    return status;
+}
 
 typedef struct ss_kv {
     const char *key;
@@ -86,8 +110,48 @@ typedef struct ss_kv {
 
 typedef enum ss_log_level { SS_LOG_DEBUG = 0, SS_LOG_INFO = 1, SS_LOG_WARN = 2, SS_LOG_ERROR = 3 } ss_log_level;
 
-/* Diagnostics from the plugin; the host decides where they go (stderr). */
+/* Diagnostics from the plugin; the host decides where they go (stderr). Any thread, any time
+ * between create and the end of destroy (also from the plugin's own threads); `message` is
+ * copied before log returns; never fails, never blocks for long. */
 typedef void (*ss_log_fn)(void *log_ctx, ss_log_level level, const char *message);
+
+/* What the host tells every plugin about itself: in every create call, valid until the
+ * matching destroy returns. */
+typedef struct ss_host_api {
+    uint32_t struct_size;
+    uint16_t abi_major;       /* the host's SS_PLUGIN_ABI_MAJOR */
+    uint16_t abi_minor;       /* the host's SS_PLUGIN_ABI_MINOR: tables newer than this are not read */
+    const char *host_version; /* streamsubmit's version, e.g. "0.9.0" */
+    ss_log_fn log;
+    void *log_ctx;
+} ss_host_api;
+
+/* ---- Configuration keys a plugin declares (Fluent Bit's config_map) ----
+ * The host validates the user's keys against them (an unknown or malformed key fails the job
+ * before create), fills in defaults, and lists them in `streamsubmit config`, --help and the
+ * man page. Names are relative: a sink's "dir" is the user's sink.NAME.dir. */
+typedef enum ss_key_type {
+    SS_KEY_STRING = 0,
+    SS_KEY_INT = 1,      /* a decimal integer */
+    SS_KEY_BOOL = 2,     /* true or false */
+    SS_KEY_DURATION = 3, /* 500ms, 2s, 1m, 1h (handed over as given) */
+    SS_KEY_ENUM = 4,     /* one of `choices` */
+    SS_KEY_DOUBLE = 5
+} ss_key_type;
+
+typedef struct ss_config_key {
+    const char *name;          /* relative name, e.g. "dir" */
+    ss_key_type type;
+    const char *default_value; /* as text; NULL: no default (absent unless the user sets it) */
+    const char *choices;       /* SS_KEY_ENUM: "json|raw"; else NULL */
+    const char *doc;           /* one line, no trailing period */
+    uint32_t flags;            /* SS_KEY_REQUIRED, SS_KEY_SENSITIVE */
+} ss_config_key;
+
+#define SS_KEY_REQUIRED 1u  /* the job fails at start without it */
+#define SS_KEY_SENSITIVE 2u /* its value is never printed (streamsubmit config, the status page) */
+
+/* ---- Kafka's coordinates and records ---- */
 
 typedef struct ss_topic_partition {
     const char *topic;
@@ -110,195 +174,184 @@ typedef struct ss_offset_range {
     int64_t until;
 } ss_offset_range;
 
-/* Kafka's record timestamp types (ABI 1.1). */
 typedef enum ss_timestamp_type {
     SS_TIMESTAMP_NOT_AVAILABLE = 0,
     SS_TIMESTAMP_CREATE_TIME = 1,    /* set by the producer */
     SS_TIMESTAMP_LOG_APPEND_TIME = 2 /* set by the broker */
 } ss_timestamp_type;
 
-/* One record header (ABI 1.1). Kafka allows repeated names; order is the record's. */
+/* One record header. Kafka allows repeated names; order is the record's. */
 typedef struct ss_header {
     const char *name;  /* NUL-terminated, never NULL */
     const void *value; /* NULL for a null header value, distinct from an empty one (non-NULL, value_len 0) */
     size_t value_len;
 } ss_header;
 
-/* One record. Every pointer in it lives only as long as the call that hands it over.
- * Since ABI 1.1, a NULL key or value is Kafka's null (a NULL value is a tombstone) and an
- * empty one is a non-NULL pointer with length 0; a 1.0 plugin may use NULL for both. */
+/* One record. Every pointer in it lives only as long as the call that hands it over. A NULL
+ * key or value is Kafka's null (a NULL value is a tombstone); an empty one is a non-NULL
+ * pointer with length 0. */
 typedef struct ss_record {
-    const char *topic;
+    uint32_t struct_size;
     int32_t partition;
+    const char *topic;
     int64_t offset;
-    int64_t timestamp_ms; /* -1 when unknown */
-    const void *key;      /* NULL: no key */
+    int64_t timestamp_ms;   /* -1 when unknown */
+    int32_t timestamp_type; /* an ss_timestamp_type */
+    const void *key;        /* NULL: no key */
     size_t key_len;
-    const void *value;    /* NULL: tombstone */
+    const void *value;      /* NULL: tombstone */
     size_t value_len;
-    size_t range_index; /* read_ranges only: index of the range this record belongs to */
-
-    /* ---- ABI 1.1: absent from the records of a 1.0 plugin (the host converts them) ---- */
-    uint32_t struct_size;           /* sizeof(ss_record) as the sender was built: the array's stride */
-    int32_t timestamp_type;         /* an ss_timestamp_type */
-    const ss_header *headers;       /* NULL when header_count is 0 */
+    const ss_header *headers; /* NULL when header_count is 0 */
     size_t header_count;
-    size_t header_size;             /* sizeof(ss_header) as the sender was built: the stride of headers */
+    size_t header_stride;     /* bytes between headers */
+    size_t range_index;       /* read_ranges only: index of the range this record belongs to */
 } ss_record;
 
-/* Element i of a record array of ABI 1.1 or later; the stride is the first record's struct_size. */
-static inline const ss_record *ss_record_at(const ss_record *records, size_t i) {
-    return (const ss_record *)(const void *)((const char *)records + i * records->struct_size);
-}
-
-/* Header i of a record of ABI 1.1 or later. */
+/* Header i of a record. */
 static inline const ss_header *ss_header_at(const ss_record *record, size_t i) {
-    return (const ss_header *)(const void *)((const char *)record->headers + i * record->header_size);
+    return ss_const_at(ss_header, record->headers, record->header_stride, i);
 }
 
-/* Receives records in groups; return 0 to continue, non-zero to stop the call (SS_ERR_INTERRUPTED).
- * Called on the thread that made the read_ranges or poll call; `records` (stride
- * records->struct_size since ABI 1.1) and everything it points to live until the callback returns. */
-typedef int (*ss_records_fn)(void *ctx, const ss_record *records, size_t count);
+/* Receives records in groups, on the thread that made the read_ranges or poll call; return 0
+ * to continue, non-zero to stop the call (it then returns SS_ERR_INTERRUPTED). `records`
+ * (element i at ss_const_at(ss_record, records, stride, i)) and everything it points to live
+ * until the callback returns. */
+typedef int (*ss_records_fn)(void *ctx, const ss_record *records, size_t count, size_t stride);
 
-/* Called for every partition found by list_partitions. */
+/* Called for every partition found by list_partitions, on the caller's thread. */
 typedef void (*ss_partition_fn)(void *ctx, const char *topic, int32_t partition);
 
 typedef enum ss_rebalance_event {
     SS_REBALANCE_ASSIGN = 1,
     SS_REBALANCE_REVOKE = 2,
-    /* ABI 1.2, join_group only: the session expired or the member was fenced; another member
-     * may already own the partitions, so what the host holds for them must be aborted. */
+    /* The session expired or the member was fenced; another member may already own the
+     * partitions, so what the host holds for them must be aborted. */
     SS_REBALANCE_LOST = 3
 } ss_rebalance_event;
 
-/* Receiver mode: called on the polling thread from inside poll(). On REVOKE the host
- * finishes and commits what it holds for those partitions before returning. Since ABI 1.5,
- * ASSIGN of subscribe comes just before the partitions are assigned, so the host may choose
- * where they start (start_assigned_at); pause/resume called inside it apply right after the
- * assignment, before anything is fetched. */
+/* Called on the polling thread from inside poll(), with the partitions (stride as given,
+ * valid during the call). On REVOKE the host finishes and commits what it holds for those
+ * partitions before returning. On ASSIGN of a consumer (ss_consumer_api), the call comes just
+ * before the partitions are assigned, so the host may choose where they start
+ * (start_assigned_at), and pause/resume called inside it apply before anything is fetched. */
 typedef void (*ss_rebalance_fn)(void *ctx, ss_rebalance_event event, const ss_topic_partition *partitions,
-                                size_t count);
+                                size_t count, size_t stride);
+
+/* ==== Source connectors ==== */
 
 typedef struct ss_source ss_source; /* opaque, owned by the plugin */
 
-typedef struct ss_source_create_params {
+typedef struct ss_source_params {
     uint32_t struct_size;
-    /* connector keys, prefix stripped ("bootstrap.servers", ...), and settings of the host
-     * for the connector, named "streamsubmit.*": "streamsubmit.close.timeout.ms" (since 1.3,
-     * decimal milliseconds) is how long destroy() may take to close the consumer (derived
-     * from stream.stopTimeout). A connector ignores host settings it does not know (a newer
-     * host may add some) and never passes them on to its client library. */
+    /* The connector's keys, prefix stripped (kafka.bootstrap.servers -> "bootstrap.servers"). */
     const ss_kv *conf;
     size_t conf_count;
-    ss_log_fn log;
-    void *log_ctx;
-} ss_source_create_params;
+    size_t conf_stride;
+    const ss_host_api *host; /* valid until destroy returns */
+    /* How long destroy() may take to close its connections (leaving a group included); past
+     * it, destroy leaves what is still closing behind. Derived from stream.stopTimeout. */
+    int32_t close_timeout_ms;
+} ss_source_params;
 
-typedef struct ss_source_api {
+/* Direct mode: the host plans exact offset ranges and reads them. */
+typedef struct ss_direct_api {
     uint32_t struct_size;
-
-    ss_source *(*create)(const ss_source_create_params *params, ss_error *err);
-    void (*destroy)(ss_source *src);
-    /* Thread-safe: makes a blocking call on src return SS_ERR_INTERRUPTED soon. */
-    void (*interrupt)(ss_source *src);
-
-    /* ---- direct mode ---- */
-    /* Every partition of the named topics, or of all topics whose name fully matches
-     * the ECMAScript regex `pattern` when topics is NULL. */
+    /* Required. Every partition of the named topics (`topics` has topic_count names), or of
+     * all topics whose name fully matches the ECMAScript regex `pattern` when topics is NULL.
+     * SS_ERR_UNKNOWN_TOPIC when a named topic does not exist. */
     ss_status (*list_partitions)(ss_source *src, const char *const *topics, size_t topic_count,
                                  const char *pattern, int timeout_ms, ss_partition_fn fn, void *ctx,
                                  ss_error *err);
-    ss_status (*query_watermarks)(ss_source *src, ss_watermarks *parts, size_t count, int timeout_ms,
-                                  ss_error *err);
-    /* In: offset = timestamp in epoch ms. Out: first offset at or after it, or -1 if none. */
-    ss_status (*offsets_for_times)(ss_source *src, ss_topic_partition *parts, size_t count, int timeout_ms,
-                                   ss_error *err);
-    /* Reads exactly the records in each [from, until); a range is complete when the
-     * consumer position reaches until (offsets may have gaps). Blocks until every
-     * range is complete, interrupt() is called, or a fatal error occurs. */
-    ss_status (*read_ranges)(ss_source *src, const ss_offset_range *ranges, size_t count, ss_records_fn fn,
-                             void *ctx, ss_error *err);
-
-    /* ---- both modes ---- */
-    /* Commits offsets (offset = next offset to read) for the configured group. */
-    ss_status (*commit_offsets)(ss_source *src, const ss_topic_partition *offsets, size_t count,
+    /* Required. Fills earliest/latest of each element (one request for all where possible). */
+    ss_status (*query_watermarks)(ss_source *src, ss_watermarks *parts, size_t count, size_t stride,
+                                  int timeout_ms, ss_error *err);
+    /* Required. In: offset = timestamp in epoch ms. Out: first offset at or after it, or -1. */
+    ss_status (*offsets_for_times)(ss_source *src, ss_topic_partition *parts, size_t count, size_t stride,
+                                   int timeout_ms, ss_error *err);
+    /* Required. Reads exactly the records in each [from, until); a range is complete when the
+     * consumer position reaches until (offsets may have gaps). Blocks until every range is
+     * complete, interrupt() is called, or a fatal error occurs. */
+    ss_status (*read_ranges)(ss_source *src, const ss_offset_range *ranges, size_t count, size_t stride,
+                             ss_records_fn fn, void *ctx, ss_error *err);
+    /* Optional (NULL: stream.kafka.commitOffsets is refused). Commits offsets (offset = next
+     * offset to read) for the configured group, outside any membership. */
+    ss_status (*commit_offsets)(ss_source *src, const ss_topic_partition *offsets, size_t count, size_t stride,
                                 ss_error *err);
+} ss_direct_api;
 
-    /* ---- receiver mode ---- */
+/* Receiver mode: a group consumer that fetches what the group assigns. */
+typedef struct ss_consumer_api {
+    uint32_t struct_size;
+    /* Required. Joins the configured group; on_rebalance runs inside poll(). */
     ss_status (*subscribe)(ss_source *src, const char *const *topics, size_t topic_count,
                            ss_rebalance_fn on_rebalance, void *ctx, ss_error *err);
-    /* Delivers what has arrived (at most max_records) or returns after timeout_ms. */
+    /* Required. Delivers what has arrived (at most max_records) or returns after timeout_ms. */
     ss_status (*poll)(ss_source *src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx,
                       ss_error *err);
-    ss_status (*pause)(ss_source *src, const ss_topic_partition *parts, size_t count, ss_error *err);
-    ss_status (*resume)(ss_source *src, const ss_topic_partition *parts, size_t count, ss_error *err);
+    /* Required. Commits offsets (offset = next offset to read) for the group. */
+    ss_status (*commit_offsets)(ss_source *src, const ss_topic_partition *offsets, size_t count, size_t stride,
+                                ss_error *err);
+    /* Required. Stop / restart fetching the partitions (polling thread). */
+    ss_status (*pause)(ss_source *src, const ss_topic_partition *parts, size_t count, size_t stride,
+                       ss_error *err);
+    ss_status (*resume)(ss_source *src, const ss_topic_partition *parts, size_t count, size_t stride,
+                        ss_error *err);
+    /* Optional (NULL: assigned partitions start at the group's committed offsets). Only from
+     * inside on_rebalance(SS_REBALANCE_ASSIGN), on the polling thread: each named partition that
+     * is being assigned starts at `offset` (the next offset to read); partitions not being
+     * assigned and offsets < 0 are ignored. Called anywhere else: SS_ERR_CONFIG, no change. */
+    ss_status (*start_assigned_at)(ss_source *src, const ss_topic_partition *positions, size_t count,
+                                   size_t stride, ss_error *err);
+} ss_consumer_api;
 
-    /* ---- ABI 1.2: group-coordinated direct mode (stream.kafka.coordination=group) ----
-     * The host reads its ranges with read_ranges on other sources; one source per process
-     * joins the group to learn which partitions are its own and to commit their progress. */
-
-    /* Joins kafka.group.id as a member that coordinates but never fetches: it subscribes to
-     * the topics (partition.assignment.strategy defaults to cooperative-sticky), takes what the
-     * group assigns, and reports it through on_rebalance, called on the caller's thread from
-     * inside poll(): ASSIGN (offset = -1), REVOKE (the host finishes and commits, or aborts,
-     * what it holds for the partitions before it returns), LOST. poll() on a joined source
-     * serves group events only and delivers no record; call it at least every
-     * max.poll.interval.ms. Needs kafka.group.id (else SS_ERR_CONFIG). */
+/* Group-coordinated direct mode (stream.kafka.coordination=group): one source per process
+ * joins the group to learn which partitions are its own and to commit their progress; the
+ * host reads the ranges with the direct table on other sources. */
+typedef struct ss_member_api {
+    uint32_t struct_size;
+    /* Required. Joins kafka.group.id as a member that coordinates but never fetches
+     * (partition.assignment.strategy defaults to cooperative-sticky); reports its partitions
+     * through on_rebalance, called from inside serve(): ASSIGN (offset = -1), REVOKE (the host
+     * finishes and commits, or aborts, what it holds before it returns), LOST. Needs
+     * kafka.group.id (else SS_ERR_CONFIG). */
     ss_status (*join_group)(ss_source *src, const char *const *topics, size_t topic_count,
                             ss_rebalance_fn on_rebalance, void *ctx, ss_error *err);
-    /* In: topic, partition. Out: offset = the group's committed offset, -1 when the group has
-     * never committed one for that partition. Any thread that owns src. */
-    ss_status (*committed_offsets)(ss_source *src, ss_topic_partition *parts, size_t count, int timeout_ms,
-                                   ss_error *err);
-    /* Synchronous commit (offset = next offset to read) with `metadata` (Kafka's
-     * OffsetAndMetadata; NULL = none, copied before return) on every partition. On a joined
-     * source the commit carries the member's generation: a member that no longer owns a
-     * partition gets SS_ERR_FENCED and nothing is committed. */
-    ss_status (*commit_offsets_with_metadata)(ss_source *src, const ss_topic_partition *offsets, size_t count,
-                                              const char *metadata, ss_error *err);
-    /* A joined source's group metadata as serialized by librdkafka's
-     * rd_kafka_consumer_group_metadata_write (what a transactional producer's
-     * send_offsets_to_transaction needs). Writes at most `capacity` bytes to buf (NULL: size
-     * only) and the full size to *size; SS_ERR_CONFIG when src has not joined a group. */
+    /* Required. Serves group events for up to timeout_ms; call at least every
+     * max.poll.interval.ms. */
+    ss_status (*serve)(ss_source *src, int timeout_ms, ss_error *err);
+    /* Required. In: topic, partition. Out: offset = the group's committed offset, -1 when the
+     * group never committed one for that partition. */
+    ss_status (*committed_offsets)(ss_source *src, ss_topic_partition *parts, size_t count, size_t stride,
+                                   int timeout_ms, ss_error *err);
+    /* Required. Synchronous commit (offset = next offset to read) with `metadata` (Kafka's
+     * OffsetAndMetadata; NULL = none, copied before return) on every partition, carrying the
+     * member's generation: a member that no longer owns a partition gets SS_ERR_FENCED and
+     * nothing is committed. */
+    ss_status (*commit_offsets)(ss_source *src, const ss_topic_partition *offsets, size_t count, size_t stride,
+                                const char *metadata, ss_error *err);
+    /* Required. The member's group metadata as rd_kafka_consumer_group_metadata_write
+     * serializes it (what a transactional producer's send_offsets_to_transaction needs).
+     * Writes at most `capacity` bytes to buf (NULL: size only) and the full size to *size. */
     ss_status (*group_metadata)(ss_source *src, void *buf, size_t capacity, size_t *size, ss_error *err);
+} ss_member_api;
 
-    /* ---- ABI 1.5: receiver mode, where an application's recover() answers ----
-     * Optional (NULL or absent: assigned partitions start at the group's committed offsets).
-     * Only from inside on_rebalance(SS_REBALANCE_ASSIGN) of a subscribed source, on that
-     * (polling) thread: each named partition that is being assigned starts at `offset` (the
-     * next offset to read) instead of the group's committed offset; partitions not being
-     * assigned and offsets < 0 are ignored. `positions` (stride sizeof(ss_topic_partition))
-     * is read before return; never NULL when count > 0. Called anywhere else: SS_ERR_CONFIG
-     * and nothing changes. */
-    ss_status (*start_assigned_at)(ss_source *src, const ss_topic_partition *positions, size_t count,
-                                   ss_error *err);
+typedef struct ss_source_api {
+    uint32_t struct_size;
+    /* Required. Caller's thread. NULL with err filled on failure. */
+    ss_source *(*create)(const ss_source_params *params, ss_error *err);
+    /* Required. Last call on src, on the thread that owns it; src may be NULL. Bounded by
+     * params->close_timeout_ms. */
+    void (*destroy)(ss_source *src);
+    /* Required. Any thread, any time between create and destroy: makes a blocking call on src
+     * return SS_ERR_INTERRUPTED soon. */
+    void (*interrupt)(ss_source *src);
+    /* Capabilities; NULL when not offered. */
+    const ss_direct_api *direct;
+    const ss_consumer_api *consumer;
+    const ss_member_api *member;
 } ss_source_api;
 
-/* An embedded broker cluster for demos, smoke tests and fault injection. */
-typedef struct ss_cluster ss_cluster;
-
-typedef struct ss_cluster_api {
-    uint32_t struct_size;
-
-    ss_cluster *(*create)(int broker_count, ss_log_fn log, void *log_ctx, ss_error *err);
-    void (*destroy)(ss_cluster *cluster);
-    /* "host:port,host:port"; valid until destroy. */
-    const char *(*bootstrap_servers)(ss_cluster *cluster);
-    ss_status (*create_topic)(ss_cluster *cluster, const char *topic, int partitions, ss_error *err);
-    /* Produces `count` keyed records (key "key-<n>", value of value_bytes bytes), spread over partitions. */
-    ss_status (*produce)(ss_cluster *cluster, const char *topic, int64_t count, size_t value_bytes,
-                         ss_error *err);
-    ss_status (*set_broker_up)(ss_cluster *cluster, int32_t broker_id, int up, ss_error *err);
-    ss_status (*set_leader)(ss_cluster *cluster, const char *topic, int32_t partition, int32_t broker_id,
-                            ss_error *err);
-    ss_status (*set_broker_rtt)(ss_cluster *cluster, int32_t broker_id, int rtt_ms, ss_error *err);
-    /* Makes the next `count` requests of Kafka API `api_key` fail with Kafka error code `error_code`. */
-    ss_status (*push_request_errors)(ss_cluster *cluster, int16_t api_key, size_t count, int error_code,
-                                     ss_error *err);
-} ss_cluster_api;
-
-/* ---- Applications (ABI 1.1) ----
+/* ==== Applications and sinks ====
  *
  * An application receives every record of every batch. Its life, per job:
  *   create -> recover? -> { process* per partition range ... finish_range? ... commit | abort }* -> destroy
@@ -311,81 +364,70 @@ typedef struct ss_cluster_api {
  *    with the same id, ranges and records, so an output named by its ranges is rewritten
  *    identically (exactly-once); otherwise the re-run is a duplicate (at-least-once);
  *  - abort runs on the driver thread when a batch fails after process was called for it;
- *    the batch is planned again later (a restart re-runs it with the same ranges);
- *  - every call but destroy and abort returns an ss_status and fills err; nothing throws or
- *    longjmps out of the application; a non-OK status fails the batch and stops the job. */
+ *  - a non-OK status fails the batch and stops the job (SS_ERR_REBALANCED: see ss_status). */
 
 typedef struct ss_app ss_app; /* opaque, owned by the application */
 
 /* One batch as the application sees it; valid for the duration of the call it is passed to
  * (the host passes the same batch to every call for that batch, with the same contents). */
 typedef struct ss_batch {
-    uint32_t struct_size;          /* sizeof(ss_batch) as the host was built */
+    uint32_t struct_size;
     int64_t id;                    /* increasing; a re-run batch keeps its id and ranges */
     int64_t time_ms;               /* epoch ms at which the batch was planned */
     const char *mode;              /* "direct" or "receiver" */
     const ss_offset_range *ranges; /* every range of the batch, empty ones included */
     size_t range_count;
-    size_t range_size;             /* sizeof(ss_offset_range) as the host was built: the stride of ranges */
-
-    /* ---- ABI 1.4 (present when struct_size > offsetof(ss_batch, group_metadata)) ----
-     * stream.kafka.coordination=group: the consumer group member's metadata (group id,
-     * generation, member id, group.instance.id) as rd_kafka_consumer_group_metadata_write
-     * serializes it, taken when the batch was planned from the partitions the member owned then.
-     * A transactional sink passes it to send_offsets_to_transaction (KIP-447): the group refuses
-     * the batch's offsets, and with them the transaction, once the member lost its partitions
-     * or the group rebalanced. NULL with size 0 in checkpoint mode and in receiver mode. Same
-     * lifetime as the batch; read-only; the same bytes in every call for the batch. */
+    size_t range_stride;
+    /* stream.kafka.coordination=group: the member's metadata (rd_kafka_consumer_group_metadata_write),
+     * taken when the batch was planned. A transactional sink passes it to
+     * send_offsets_to_transaction (KIP-447). NULL with size 0 otherwise. */
     const void *group_metadata;
     size_t group_metadata_size;
 } ss_batch;
 
-/* ABI 1.4: whether the batch carries group metadata (group mode), on a host of any minor version. */
-static inline int ss_batch_has_group_metadata(const ss_batch *batch) {
-    return batch->struct_size >= offsetof(ss_batch, group_metadata_size) + sizeof(size_t) && batch->group_metadata &&
-           batch->group_metadata_size > 0;
-}
-
-/* Range i of a batch. */
+/* Range i of a batch. The range pointer a call receives is element `index` of batch->ranges. */
 static inline const ss_offset_range *ss_batch_range_at(const ss_batch *batch, size_t i) {
-    return (const ss_offset_range *)(const void *)((const char *)batch->ranges + i * batch->range_size);
+    return ss_const_at(ss_offset_range, batch->ranges, batch->range_stride, i);
+}
+static inline size_t ss_batch_range_index(const ss_batch *batch, const ss_offset_range *range) {
+    return (size_t)((const char *)range - (const char *)batch->ranges) / batch->range_stride;
 }
 
-/* Calls an application may make into the host, from any thread, at any time between create and
- * destroy; they never fail and never throw. */
-typedef struct ss_host_api {
+typedef struct ss_app_params {
     uint32_t struct_size;
-    ss_log_fn log; /* message is copied before log returns */
-    void *log_ctx;
-} ss_host_api;
-
-typedef struct ss_app_create_params {
-    uint32_t struct_size;
-    const ss_kv *conf;         /* the application's own keys, prefix stripped (sink.files.dir -> "dir") */
+    /* The application's own keys, validated against its key table, prefix stripped
+     * (sink.files.dir -> "dir"), defaults filled in. */
+    const ss_kv *conf;
     size_t conf_count;
-    const char *const *args;   /* the application arguments from the command line; NULL when arg_count is 0 */
+    size_t conf_stride;
+    const char *const *args; /* the application arguments from the command line; NULL when arg_count is 0 */
     size_t arg_count;
-    const ss_host_api *host;   /* valid until destroy */
-    int32_t max_parallelism;   /* at most this many threads call process at once */
-} ss_app_create_params;
+    const ss_host_api *host; /* valid until destroy returns */
+    int32_t max_parallelism; /* at most this many threads call process at once */
+    /* The job, for an application that writes back to the job's cluster or checks its own
+     * settings against the job's. */
+    const char *mode;           /* "direct" or "receiver" */
+    int32_t group_coordinated;  /* 1 with stream.kafka.coordination=group */
+    int64_t batch_interval_ms;
+    const ss_kv *source_conf;   /* the job's connector keys, as ss_source_params.conf */
+    size_t source_conf_count;
+    size_t source_conf_stride;
+} ss_app_params;
 
 typedef struct ss_application_api {
     uint32_t struct_size;
-
-    /* Required. Driver thread. Everything in params lives only during the call: copy what you keep.
-     * Returns NULL and fills err on failure. */
-    ss_app *(*create)(const ss_app_create_params *params, ss_error *err);
+    /* Required. Driver thread. NULL with err filled on failure (SS_ERR_CONFIG: a setting or
+     * argument was refused). */
+    ss_app *(*create)(const ss_app_params *params, ss_error *err);
     /* Required. Driver thread, last call; app may be NULL. */
     void (*destroy)(ss_app *app);
-    /* Required. Reader thread. `count` >= 1 records of `range` (a pointer to one element of
-     * batch->ranges, so its index is (range - batch->ranges) / batch->range_size), offsets
-     * increasing, possibly with gaps (compaction, transaction markers); stride records->struct_size.
-     * Called zero or more times per range: a range without records gets no call. `records` and
-     * all it points to live until the call returns. */
+    /* Required. Reader thread. `count` >= 1 records of `range` (an element of batch->ranges),
+     * offsets increasing, possibly with gaps (compaction, transaction markers). Called zero or
+     * more times per range. */
     ss_status (*process)(ss_app *app, const ss_batch *batch, const ss_offset_range *range,
-                         const ss_record *records, size_t count, ss_error *err);
-    /* Optional (NULL: not needed). Reader thread that processed the range, after its last
-     * process call, for every non-empty range of the batch (also one that delivered no record). */
+                         const ss_record *records, size_t count, size_t stride, ss_error *err);
+    /* Optional. Reader thread that processed the range, after its last process call, for
+     * every non-empty range of the batch (also one that delivered no record). */
     ss_status (*finish_range)(ss_app *app, const ss_batch *batch, const ss_offset_range *range, ss_error *err);
     /* Required. Driver thread, after every range of the batch was processed and finished. */
     ss_status (*commit)(ss_app *app, const ss_batch *batch, ss_error *err);
@@ -393,41 +435,55 @@ typedef struct ss_application_api {
     void (*abort)(ss_app *app, const ss_batch *batch);
     /* Optional, for a sink that stores its own progress (Kafka Connect's
      * SinkTaskContext.offset()). In: offset = where the host would start each partition. Out:
-     * leave it, or set the next offset to read; what the application sets wins. `positions`
-     * has stride position_size and lives until the call returns.
+     * leave it, or set the next offset to read; what the application sets wins.
      *  - direct mode: driver thread, once after create and before the first batch, for every
      *    partition; In = the checkpoint's (or the starting) offsets;
-     *  - receiver mode (ABI 1.5): on a receiver's polling thread, each time partitions are
-     *    assigned to it, for those partitions, before any of their records is fetched; In =
-     *    the group's committed offset, -1 where it has none (then kafka.auto.offset.reset
-     *    decides). It may run while the driver thread processes or commits a batch (of
-     *    records fetched before), never concurrently with another recover;
-     *  - direct mode, group coordination (ABI 1.4): also on the driver thread between batches
-     *    for the partitions this instance gains in a rebalance; In = the group's committed
-     *    offset (or the starting offsets). */
-    ss_status (*recover)(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size,
-                         ss_error *err);
+     *  - receiver mode: on a receiver's polling thread, each time partitions are assigned to
+     *    it, before any of their records is fetched; In = the group's committed offset, -1
+     *    where it has none. It may run while the driver thread processes or commits a batch,
+     *    never concurrently with another recover;
+     *  - direct mode, group coordination: also on the driver thread between batches for the
+     *    partitions this instance gains in a rebalance. */
+    ss_status (*recover)(ss_app *app, ss_topic_partition *positions, size_t count, size_t stride, ss_error *err);
+    /* The keys the application takes (stride key_stride); the user's keys outside it are
+     * refused. NULL with key_count 0: it takes none. */
+    const ss_config_key *keys;
+    size_t key_count;
+    size_t key_stride;
 } ss_application_api;
 
+/* ==== The descriptor ==== */
+
+struct ss_cluster_api; /* <streamsubmit/testing.h> */
+
 typedef struct ss_plugin_descriptor {
-    /* Checked first, in this order; never reorder or remove. */
+    /* Checked first, in this order, in every ABI; never reorder or remove. */
     uint32_t magic;       /* SS_PLUGIN_MAGIC */
     uint16_t abi_major;   /* must equal the host's SS_PLUGIN_ABI_MAJOR */
     uint16_t abi_minor;   /* may be lower than the host's; fields after the prefix are then absent */
     uint32_t struct_size; /* sizeof(ss_plugin_descriptor) as the plugin was built */
 
-    const char *name;        /* e.g. "kafka" */
+    const char *name;        /* e.g. "kafka"; a sink's name is what --sink NAME and sink.NAME.* use */
     const char *version;     /* the plugin's own version, e.g. "0.1.0" */
     const char *description; /* one line */
 
-    const ss_source_api *source;   /* NULL when the plugin is not a source connector */
-    const ss_cluster_api *cluster; /* NULL when it offers no embedded cluster */
-
-    /* ---- ABI 1.1 ---- */
-    const ss_application_api *application; /* NULL when the plugin is not an application */
+    const ss_source_api *source;           /* NULL when the plugin is not a source connector */
+    const ss_application_api *application; /* NULL when it is not an application or sink */
+    const struct ss_cluster_api *cluster;  /* test-only embedded cluster; NULL when not offered */
 } ss_plugin_descriptor;
 
-typedef const ss_plugin_descriptor *(*ss_plugin_entry_fn)(void);
+/* The entry point: the host's ABI version in, the plugin's descriptor out (NULL: the plugin
+ * refuses this host; it may write why to stderr). Called once per load, on the loading thread. */
+typedef const ss_plugin_descriptor *(*ss_plugin_entry_fn)(uint16_t host_abi_major, uint16_t host_abi_minor);
+
+/* Fields left out of a designated initializer are NULL by the language's rules; GCC's C++
+ * front end warns about them anyway, which the descriptor macro silences for itself. */
+#if defined(__GNUC__)
+#define SS_PLUGIN_PRAGMA_(x) _Pragma(#x)
+#define SS_PLUGIN_DIAGNOSTIC_(x) SS_PLUGIN_PRAGMA_(GCC diagnostic x)
+#else
+#define SS_PLUGIN_DIAGNOSTIC_(x)
+#endif
 
 #ifdef __cplusplus
 #define SS_PLUGIN_EXTERN_C extern "C"
@@ -435,18 +491,24 @@ typedef const ss_plugin_descriptor *(*ss_plugin_entry_fn)(void);
 #define SS_PLUGIN_EXTERN_C
 #endif
 
-/* Defines the plugin's entry point and descriptor, in one source file of the plugin:
- *   STREAMSUBMIT_PLUGIN("myapp", "1.0.0", "counts records per key", NULL, NULL, &my_application_api)
- * The entry is declared with its exact prototype first, so a hand-written one with another
- * signature does not compile; the table arguments must be pointers to the matching table
- * types (or NULL), constant expressions in C. */
-#define STREAMSUBMIT_PLUGIN(name, version, description, source_table, cluster_table, application_table)       \
-    SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void);             \
-    SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(void) {            \
+/* Defines the plugin's entry point and descriptor with named fields, in one source file:
+ *   STREAMSUBMIT_PLUGIN(.name = "myapp", .version = "1.0.0", .description = "counts records per key",
+ *                       .application = &my_application_api)
+ * Fields not named are NULL. In C++ name them in declaration order (name, version,
+ * description, source, application, cluster). The plugin accepts every host of its ABI major:
+ * it reads only what the host's version has. */
+#define STREAMSUBMIT_PLUGIN(...)                                                                                 \
+    SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(uint16_t, uint16_t); \
+    SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(                     \
+        uint16_t host_abi_major, uint16_t host_abi_minor) {                                                       \
+        SS_PLUGIN_DIAGNOSTIC_(push)                                                                              \
+        SS_PLUGIN_DIAGNOSTIC_(ignored "-Wmissing-field-initializers")                                            \
         static const ss_plugin_descriptor ss_plugin_descriptor_ = {                                             \
-            SS_PLUGIN_MAGIC, SS_PLUGIN_ABI_MAJOR,   SS_PLUGIN_ABI_MINOR, (uint32_t)sizeof(ss_plugin_descriptor), \
-            (name),          (version),             (description),       (source_table),                        \
-            (cluster_table), (application_table)};                                                              \
+            .magic = SS_PLUGIN_MAGIC, .abi_major = SS_PLUGIN_ABI_MAJOR, .abi_minor = SS_PLUGIN_ABI_MINOR,         \
+            .struct_size = (uint32_t)sizeof(ss_plugin_descriptor), __VA_ARGS__};                                \
+        SS_PLUGIN_DIAGNOSTIC_(pop)                                                                               \
+        (void)host_abi_major; /* the host refuses another major itself, naming both versions */                  \
+        (void)host_abi_minor;                                                                                   \
         return &ss_plugin_descriptor_;                                                                          \
     }
 
