@@ -58,6 +58,9 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
+
+} // namespace
+
 Status check_value(const ConfigKey &key, const std::string &value) {
     auto bad = [&](std::string_view hint) {
         return Error(ErrorKind::Usage, fmt::format("invalid value for {}", key.name), fmt::format("'{}'", value),
@@ -93,7 +96,6 @@ Status check_value(const ConfigKey &key, const std::string &value) {
     return ok_status();
 }
 
-} // namespace
 
 std::string_view config_source_name(ConfigSource source) {
     switch (source) {
@@ -183,7 +185,44 @@ std::optional<std::string> Config::get(std::string_view key) const {
     if (const auto *v = find(key)) return v->value;
     if (const auto *entry = find_config_key(key); entry && !entry->default_value.empty())
         return std::string(entry->default_value);
+    if (const auto *entry = find_declared(key); entry && !entry->default_value.empty()) return entry->default_value;
     return std::nullopt;
+}
+
+const DeclaredKey *Config::find_declared(std::string_view key) const {
+    for (const auto &k : declared_)
+        if (k.name == key) return &k;
+    return nullptr;
+}
+
+Status Config::declare(const std::string &prefix, std::vector<DeclaredKey> keys, bool enforce_required) {
+    for (const auto &[key, value] : values_) {
+        if (!key.starts_with(prefix)) continue;
+        const auto known = std::find_if(keys.begin(), keys.end(), [&](const DeclaredKey &k) { return k.name == key; });
+        if (known == keys.end()) {
+            std::string best;
+            size_t best_distance = std::max<size_t>(3, key.size() / 3) + 1;
+            for (const auto &k : keys)
+                if (const size_t d = edit_distance(key, k.name); d < best_distance) {
+                    best_distance = d;
+                    best = k.name;
+                }
+            std::string listed;
+            for (const auto &k : keys) listed += (listed.empty() ? "" : ", ") + k.name;
+            return Error(ErrorKind::Usage, "unknown configuration key", key,
+                         !best.empty() ? fmt::format("did you mean {}? ('streamsubmit config' lists every key)", best)
+                         : listed.empty() ? fmt::format("remove it: nothing takes keys under {}", prefix)
+                                          : fmt::format("the keys under {} are: {}", prefix, listed));
+        }
+        if (auto st = check_value(known->view(), value.value); !st) return st;
+    }
+    if (enforce_required)
+        for (const auto &k : keys)
+            if (k.required && !find(k.name))
+                return Error(ErrorKind::Usage, fmt::format("{} is required", k.name), k.name,
+                             fmt::format("add --conf {}=... ({})", k.name, k.description));
+    for (auto &k : keys) declared_.push_back(std::move(k));
+    return ok_status();
 }
 
 std::string Config::get_string(std::string_view key) const { return get(key).value_or(""); }
@@ -228,6 +267,7 @@ std::vector<std::pair<std::string, ConfigValue>> Config::effective() const {
         if (key.name.ends_with(".*")) continue;
         all[std::string(key.name)] = ConfigValue{std::string(key.default_value), ConfigSource::Default, {}};
     }
+    for (const auto &key : declared_) all[key.name] = ConfigValue{key.default_value, ConfigSource::Default, {}};
     for (const auto &[key, value] : values_) all[key] = value;
     return {all.begin(), all.end()};
 }

@@ -46,12 +46,22 @@ public:
     // Every explicitly set key starting with `prefix`, prefix stripped.
     std::vector<std::pair<std::string, std::string>> with_prefix(std::string_view prefix) const;
 
-    // Table keys (with defaults) and set passthrough keys, sorted.
+    // Table keys (with defaults), declared keys (with defaults) and set passthrough keys, sorted.
     std::vector<std::pair<std::string, ConfigValue>> effective() const;
+
+    // Keys a plugin declares under `prefix` ("sink.files."): every value set under the prefix
+    // must be one of them and of its type; with `enforce_required`, required ones must be
+    // set. Their defaults then count as set by the table.
+    Status declare(const std::string &prefix, std::vector<DeclaredKey> keys, bool enforce_required);
+    const DeclaredKey *find_declared(std::string_view key) const;
 
 private:
     std::map<std::string, ConfigValue, std::less<>> values_;
+    std::vector<DeclaredKey> declared_;
 };
+
+// Checks `value` against the key's type (Usage error naming the key and the fix).
+Status check_value(const ConfigKey &key, const std::string &value);
 
 // spark-defaults.conf style: "key value" or "key=value" per line, '#' comments.
 Status load_properties_file(Config &config, const std::filesystem::path &path);

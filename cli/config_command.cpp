@@ -1,10 +1,12 @@
 #include "cli/config_command.h"
 
 #include "cli/job_options.h"
+#include "cli/plugin_keys.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 
 namespace streamsubmit::cli {
@@ -21,20 +23,39 @@ std::string troff_escape(std::string_view text) {
     return out;
 }
 
+std::string key_troff(const ConfigKey &key, std::string_view origin) {
+    std::string meta(key_type_name(key.type));
+    if (!key.choices.empty()) meta = std::string(key.choices);
+    if (!key.default_value.empty()) meta += fmt::format(", default {}", key.default_value);
+    if (!key.flag.empty()) meta += fmt::format(", option {}", key.flag);
+    return fmt::format(".TP\n.B {}\n{}.\n({}; {})\n", troff_escape(key.name), troff_escape(key.description),
+                       troff_escape(meta), origin);
+}
+
 } // namespace
 
+// The host's table, then the keys each bundled sink declares.
 std::string config_table_troff() {
     std::string out;
-    for (const auto &key : config_keys()) {
-        out += fmt::format(".TP\n.B {}\n", troff_escape(key.name));
-        std::string meta(key_type_name(key.type));
-        if (!key.choices.empty()) meta = std::string(key.choices);
-        if (!key.default_value.empty()) meta += fmt::format(", default {}", key.default_value);
-        if (!key.flag.empty()) meta += fmt::format(", option {}", key.flag);
-        out += fmt::format("{}.\n({}; since {})\n", troff_escape(key.description), troff_escape(meta), key.since);
-    }
+    for (const auto &key : config_keys()) out += key_troff(key, fmt::format("since {}", key.since));
+    for (const auto &key : bundled_sink_keys())
+        out += key_troff(key.view(), fmt::format("declared by the {}", troff_escape(key.owner)));
     return out;
 }
+
+namespace {
+
+// `streamsubmit config` lists the bundled sinks' keys with the host's.
+Status declare_bundled_sink_keys(Config &config) {
+    std::map<std::string, std::vector<DeclaredKey>> by_sink;
+    for (auto &key : bundled_sink_keys())
+        by_sink[key.name.substr(0, key.name.find('.', 5) + 1)].push_back(std::move(key));
+    for (auto &[prefix, keys] : by_sink)
+        if (auto st = config.declare(prefix, std::move(keys), false); !st) return st;
+    return ok_status();
+}
+
+} // namespace
 
 void add_config_command(CLI::App &app, CommandSelection &selection) {
     auto args = std::make_shared<JobArgs>();
@@ -51,6 +72,7 @@ void add_config_command(CLI::App &app, CommandSelection &selection) {
             }
             auto config = build_config(*args);
             if (!config) return config.error();
+            if (auto st = declare_bundled_sink_keys(*config); !st) return st;
             std::fputs(describe_config(*config).c_str(), stdout);
             return ok_status();
         };

@@ -41,63 +41,19 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.plugins", KeyType::List, "", "--plugins",
               "Plugin files (.so) to load, comma-separated; the bundled plugin directory is searched otherwise",
               "0.1.0"},
-    ConfigKey{"stream.sink", KeyType::Enum, "", "--sink",
-              "Bundled sink that receives every record of every batch (configured by sink.NAME.*); without one "
-              "the job reports offset ranges only",
-              "0.1.0", "files|exec|kafka"},
-    // --- sinks ---
-    ConfigKey{"sink.files.dir", KeyType::String, "", "",
-              "files sink: directory for the batch files (created if missing), one file per partition range named "
-              "topic+partition+startOffset; required with --sink files",
+    ConfigKey{"stream.sink", KeyType::String, "", "--sink",
+              "Sink that receives every record of every batch, configured by its own sink.NAME.* keys: a bundled "
+              "one (files, exec, kafka) or a sink plugin from --packages or --plugins; without one the job reports "
+              "offset ranges only",
               "0.1.0"},
-    ConfigKey{"sink.files.format", KeyType::Enum, "json", "",
-              "files sink: json (JSON Lines, one object per record with the fields topic, partition, offset, "
-              "timestamp, key, value, headers) or raw (each value followed by sink.files.delimiter)",
-              "0.1.0", "json|raw"},
-    ConfigKey{"sink.files.delimiter", KeyType::String, "\\n", "",
-              "files sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH",
-              "0.1.0"},
-    ConfigKey{"sink.kafka.topic", KeyType::String, "", "",
-              "kafka sink: topic the records are produced to; required with --sink kafka", "0.2.0"},
-    ConfigKey{"sink.kafka.format", KeyType::Enum, "mirror", "",
-              "kafka sink: mirror (each record's key, value and headers) or json (the files sink's JSON envelope, "
-              "naming the input topic, partition and offset)",
-              "0.2.0", "mirror|json"},
-    ConfigKey{"sink.kafka.transactional", KeyType::Bool, "false", "",
-              "kafka sink: one Kafka transaction per batch that also commits the batch's offsets to kafka.group.id "
-              "(exactly once for read_committed consumers); false: an idempotent producer, at-least-once",
-              "0.2.0"},
-    ConfigKey{"sink.kafka.transaction.timeout.ms", KeyType::Int, "60000", "",
-              "kafka sink: the producer's transaction.timeout.ms; a batch's transaction must end within it, so it "
-              "must exceed the batch interval (checked at start)",
-              "0.2.0"},
-    ConfigKey{"sink.kafka.transactional.id", KeyType::String, "", "",
-              "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC, plus -INSTANCE with "
-              "kafka.group.instance.id); a restart with the same id fences the previous incarnation",
-              "0.2.0"},
-    ConfigKey{"sink.exec.command", KeyType::String, "", "",
-              "exec sink: shell command (run with /bin/sh -c) that gets each batch's records on stdin, with "
-              "STREAMSUBMIT_BATCH_ID and STREAMSUBMIT_RANGES (JSON) set; its stdout goes to stderr; exit 0 commits "
-              "the batch; required with --sink exec",
-              "0.1.0"},
-    ConfigKey{"sink.exec.per", KeyType::Enum, "batch", "",
-              "exec sink: run the command once per batch, or once per partition range (in parallel, with "
-              "STREAMSUBMIT_TOPIC and STREAMSUBMIT_PARTITION set); a batch or range without records runs nothing",
-              "0.1.0", "batch|partition"},
-    ConfigKey{"sink.exec.format", KeyType::Enum, "json", "",
-              "exec sink: records on stdin as JSON Lines (the files sink's fields) or raw values, each followed by "
-              "sink.exec.delimiter",
-              "0.1.0", "json|raw"},
-    ConfigKey{"sink.exec.delimiter", KeyType::String, "\\n", "",
-              "exec sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH",
-              "0.1.0"},
-    ConfigKey{"sink.exec.retries", KeyType::Int, "2", "",
-              "exec sink: further runs of a failed command (0.5 s apart, doubling) before the batch fails and the job "
-              "exits 8 with the batch left planned, so a restart re-runs it",
-              "0.1.0"},
+    ConfigKey{"sink.*", KeyType::String, "", "",
+              "Keys of the sink chosen with --sink NAME, written sink.NAME.KEY: the sink declares them (name, type, "
+              "default), and they are checked against its declaration when the job starts",
+              "0.3.0"},
     ConfigKey{"app.*", KeyType::String, "", "",
               "Any key for the application given as the primary resource, handed to its create() without the app. "
-              "prefix (app.window=5 arrives as window=5)",
+              "prefix (app.window=5 arrives as window=5); checked against the keys the application declares, if it "
+              "declares any",
               "0.1.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace streamsubmit::cli {
@@ -22,6 +23,20 @@ struct ConfigKey {
 };
 
 std::span<const ConfigKey> config_keys();
+
+// A key that a plugin declares in its own table (ss_config_key), under the name the user
+// writes (sink.files.dir), owning its text; view() reads it as a key of the table.
+struct DeclaredKey {
+    std::string name;
+    KeyType type = KeyType::String;
+    std::string default_value; // empty = unset
+    std::string choices;
+    std::string description;
+    std::string owner; // "files sink 0.1.0": what declares it, shown where the table shows "since"
+    bool required = false;
+    bool sensitive = false;
+    ConfigKey view() const { return ConfigKey{name, type, default_value, "", description, owner, choices}; }
+};
 
 // nullptr when `name` is not in the table. kafka.* keys are not listed one by one:
 // they pass through to librdkafka, which validates them.

@@ -28,6 +28,7 @@ int run(int argc, char **argv) {
     app.name("streamsubmit");
     app.set_version_flag("--version", std::string("streamsubmit ") + STREAMSUBMIT_VERSION);
     app.require_subcommand(0, 1);
+    app.footer([] { return sink_keys_help(); }); // loads the sink plugins only when help is printed
     app.footer("Exit status: 0 success, 1 runtime failure, 2 usage or configuration, 3 plugin load, 4 Kafka,\n"
                "5 resolution, 6 checkpoint in use by another job, 7 stop timeout, 8 application or sink failed a batch,\n"
                "130 interrupted.\n"

@@ -1,6 +1,7 @@
 #include "cli/submit_command.h"
 
 #include "cli/package_plugins.h"
+#include "cli/plugin_keys.h"
 #include "cli/progress_line.h"
 #include "cli/stderr_diagnostics.h"
 #include "runtime/application.h"
@@ -17,6 +18,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -156,12 +158,14 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
     return o;
 }
 
-// The host's own setting for the connector (plugin.h): closing one consumer may take a
-// third of stream.stopTimeout (10 s at the default), so that one stuck handle leaves time
-// for the others a job closes after it; the whole stop stays bounded by stream.stopTimeout.
-void add_close_timeout(const Config &config, ConnectorConf &conf) {
-    const auto ms = std::max<int64_t>(1, config.get_duration("stream.stopTimeout").count() / 3);
-    conf.emplace_back("streamsubmit.close.timeout.ms", std::to_string(ms));
+// The host's own settings for the connector (ss_source_params): closing one consumer may
+// take a third of stream.stopTimeout (10 s at the default), so that one stuck handle leaves
+// time for the others a job closes after it; the whole stop stays bounded by stream.stopTimeout.
+SourceSettings source_settings(const Config &config) {
+    SourceSettings settings;
+    settings.close_timeout =
+        std::chrono::milliseconds(std::max<int64_t>(1, config.get_duration("stream.stopTimeout").count() / 3));
+    return settings;
 }
 
 // librdkafka settings for the reading connector. auto.offset.reset stays with the
@@ -171,7 +175,6 @@ ConnectorConf connector_conf(const Config &config) {
     ConnectorConf conf;
     for (auto &[key, value] : config.with_prefix("kafka."))
         if (key != "auto.offset.reset") conf.emplace_back(key, value);
-    add_close_timeout(config, conf);
     return conf;
 }
 
@@ -215,55 +218,86 @@ struct JobSetup {
 // A fresh instance per run: a --supervise restart starts from what is durable, like a new process.
 Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
     if (!job.application) return std::unique_ptr<Application>{};
-    auto conf = job.config.with_prefix(job.application_prefix);
-    // The Kafka sink writes to the job's brokers and commits to the job's group unless told otherwise.
-    if (job.application_prefix == "sink.kafka.")
-        for (const char *key : {"bootstrap.servers", "group.id", "group.instance.id"})
-            if (const auto value = job.config.get_string(std::string("kafka.") + key);
-                !value.empty() && std::none_of(conf.begin(), conf.end(), [key](const auto &kv) { return kv.first == key; }))
-                conf.emplace_back(key, value);
-    return Application::create(job.application, conf, job.application_args, job.threads, job.diagnostics);
+    ApplicationSetup setup;
+    setup.conf = job.config.with_prefix(job.application_prefix);
+    // Defaults the application declared and the user left unset arrive as declared.
+    for (const auto &[key, value] : job.config.effective())
+        if (key.starts_with(job.application_prefix) && !job.config.find(key) && !value.value.empty())
+            setup.conf.emplace_back(key.substr(job.application_prefix.size()), value.value);
+    setup.args = job.application_args;
+    setup.max_parallelism = job.threads;
+    setup.mode = job.config.get_string("stream.mode");
+    setup.group_coordinated = group_coordinated(job.config);
+    setup.batch_interval = job.config.get_duration("stream.batchInterval");
+    setup.source_conf = connector_conf(job.config);
+    return Application::create(job.application, setup, job.diagnostics);
 }
 
-// --sink NAME: the bundled plugin streamsubmit-sink-NAME.so, which must be an application.
-// A transaction open longer than transaction.timeout.ms is aborted by the broker: every batch
-// would fail. A batch's transaction lasts at least one batch interval when the job keeps up.
-Status check_kafka_sink(const Config &config) {
-    if (config.get_string("stream.sink") != "kafka" || !config.get_bool("sink.kafka.transactional"))
-        return ok_status();
-    // Instances sharing one transactional.id would fence each other at every start.
-    if (group_coordinated(config) && config.get_string("kafka.group.instance.id").empty() &&
-        config.get_string("sink.kafka.transactional.id").empty())
-        return Error(ErrorKind::Usage,
-                     "a transactional Kafka sink in group mode needs one transactional.id per instance",
-                     "sink.kafka.transactional",
-                     "give each instance its own --conf kafka.group.instance.id=NAME (static membership; the "
-                     "transactional.id is derived from it) or --conf sink.kafka.transactional.id=ID");
-    const int64_t timeout_ms = config.get_int("sink.kafka.transaction.timeout.ms");
-    const auto interval = config.get_duration("stream.batchInterval");
-    if (timeout_ms > 2 * interval.count()) return ok_status();
-    return Error(ErrorKind::Usage,
-                 fmt::format("sink.kafka.transaction.timeout.ms ({} ms) is not more than twice the batch interval ({} "
-                             "ms): the brokers would abort batches still being written",
-                             timeout_ms, interval.count()),
-                 "sink.kafka.transaction.timeout.ms",
-                 fmt::format("raise it above {} ms (the broker's transaction.max.timeout.ms allows up to 15 min by "
-                             "default) or shorten --batch-interval",
-                             2 * interval.count()));
+// Its keys become keys of the configuration: the user's are checked against them.
+Status use_application(JobSetup &job, PluginPtr plugin, std::string prefix, const std::string &owner) {
+    auto keys = declared_keys(*plugin, prefix, owner);
+    // An application that declares no keys checks its own (it gets every app.* key).
+    if (!keys.empty() || prefix != "app.")
+        if (auto st = job.config.declare(prefix, std::move(keys), true); !st) return st;
+    job.application = std::move(plugin);
+    job.application_prefix = std::move(prefix);
+    return ok_status();
 }
 
-Status load_sink(JobSetup &job) {
-    if (auto st = check_kafka_sink(job.config); !st) return st;
+// sink.* keys that the job's sink (if any) does not take are checked against the bundled
+// sinks' declarations, so a misspelt key is refused whichever sink it was meant for.
+Status check_other_sink_keys(Config &config, const std::string &chosen_prefix) {
+    const auto all = config.with_prefix("sink.");
+    const bool others = std::any_of(all.begin(), all.end(), [&](const auto &kv) {
+        return chosen_prefix.empty() || !("sink." + kv.first).starts_with(chosen_prefix);
+    });
+    if (!others) return ok_status();
+    std::map<std::string, std::vector<DeclaredKey>> by_sink;
+    for (auto &key : bundled_sink_keys()) {
+        const auto prefix = key.name.substr(0, key.name.find('.', 5) + 1); // "sink.files."
+        if (prefix != chosen_prefix) by_sink[prefix].push_back(std::move(key));
+    }
+    for (const auto &[key, value] : all) {
+        const auto name = "sink." + key;
+        if (!chosen_prefix.empty() && name.starts_with(chosen_prefix)) continue;
+        const auto dot = name.find('.', 5);
+        if (dot == std::string::npos || !by_sink.contains(name.substr(0, dot + 1)))
+            return Error(ErrorKind::Usage, "unknown configuration key", name,
+                         "sink keys are sink.NAME.KEY for the sink chosen with --sink NAME ('streamsubmit config' "
+                         "lists the bundled sinks' keys)");
+    }
+    for (auto &[prefix, keys] : by_sink)
+        if (auto st = config.declare(prefix, std::move(keys), false); !st) return st;
+    return ok_status();
+}
+
+// --sink NAME: a sink plugin of that name among --packages/--plugins, else the bundled
+// streamsubmit-sink-NAME.so.
+Status load_sink(JobSetup &job, const std::vector<std::filesystem::path> &files) {
     const std::string name = job.config.get_string("stream.sink");
+    if (auto st = check_other_sink_keys(job.config, name.empty() ? "" : "sink." + name + "."); !st) return st;
     if (name.empty()) return ok_status();
+    for (const auto &file : files) {
+        auto plugin = load_plugin(file);
+        if (!plugin) return plugin.error();
+        if (has_capability(**plugin, Capability::Application) && (*plugin)->name() == name)
+            return use_application(job, std::move(*plugin), "sink." + name + ".", name + " sink");
+    }
+    const auto bundled = bundled_sink_names();
+    if (std::find(bundled.begin(), bundled.end(), name) == bundled.end()) {
+        std::string listed;
+        for (const auto &b : bundled) listed += (listed.empty() ? "" : ", ") + b;
+        return Error(ErrorKind::Usage, "invalid value for stream.sink", fmt::format("'{}'", name),
+                     fmt::format("use one of: {} (bundled), or the name of a sink plugin given with --packages or "
+                                 "--plugins",
+                                 listed));
+    }
     auto plugin = load_bundled_plugin("sink-" + name);
     if (!plugin) return plugin.error();
     if (!has_capability(**plugin, Capability::Application))
         return Error(ErrorKind::PluginLoad, fmt::format("the bundled sink '{}' is not an application", name),
                      (*plugin)->path().string(), "reinstall streamsubmit: its sink plugins do not match it");
-    job.application = std::move(*plugin);
-    job.application_prefix = "sink." + name + ".";
-    return ok_status();
+    return use_application(job, std::move(*plugin), "sink." + name + ".", name + " sink");
 }
 
 GroupProgressOptions group_progress_options(const Config &config, const DirectStreamOptions &o) {
@@ -297,10 +331,9 @@ Status load_primary_application(JobSetup &job, const std::filesystem::path &file
     if (!has_capability(**plugin, Capability::Application))
         return Error(ErrorKind::PluginLoad, "the file has no application table", file.string(),
                      "build it with STREAMSUBMIT_PLUGIN(..., &application_table); a connector goes to --plugins");
-    job.application = std::move(*plugin);
-    job.application_prefix = "app.";
+    if (auto st = check_other_sink_keys(job.config, ""); !st) return st;
     job.application_args = args.application_args;
-    return ok_status();
+    return use_application(job, std::move(*plugin), "app.", "application " + (*plugin)->name());
 }
 
 Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
@@ -313,7 +346,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
     const auto conf = connector_conf(job.config);
     std::vector<std::unique_ptr<Source>> readers;
     for (int i = 0; i < job.threads; ++i) {
-        auto reader = Source::create(job.plugin, conf, job.diagnostics);
+        auto reader = Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
         if (!reader) return reader.error();
         readers.push_back(std::move(*reader));
     }
@@ -324,7 +357,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
     std::unique_ptr<Source> member; // group mode: the consumer that joins the group
     std::unique_ptr<ProgressStore> store;
     if (group_coordinated(job.config)) {
-        auto joined = Source::create(job.plugin, conf, job.diagnostics);
+        auto joined = Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
         if (!joined) return joined.error();
         member = std::move(*joined);
         store = std::make_unique<GroupProgress>(group_progress_options(job.config, *options), *member,
@@ -417,8 +450,7 @@ SourceFactory receiver_sources(const JobSetup &job) {
             }
             conf.emplace_back(key, value);
         }
-        add_close_timeout(job.config, conf);
-        return Source::create(job.plugin, conf, job.diagnostics);
+        return Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
     };
 }
 
@@ -483,10 +515,16 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 
     auto files = resolve_job_files(job.config, args.application, job.diagnostics, args.verbose);
     if (!files) return files.error();
-    auto plugin = select_plugin(files->plugins, Capability::Source, {}, "kafka");
+    // A sink plugin may come with --packages/--plugins too (--sink names it).
+    const bool sink_named = !job.config.get_string("stream.sink").empty();
+    auto plugin = select_plugin(files->plugins, Capability::Source,
+                                sink_named ? std::vector<Capability>{Capability::Application} : std::vector<Capability>{},
+                                "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
-    if (auto st = files->application ? load_primary_application(job, *files->application, args) : load_sink(job); !st)
+    if (auto st = files->application ? load_primary_application(job, *files->application, args)
+                                     : load_sink(job, files->plugins);
+        !st)
         return st.error();
     if (args.verbose)
         job.diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", job.plugin->name(), job.plugin->version(),

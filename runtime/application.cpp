@@ -16,7 +16,7 @@ ApplicationBatch::ApplicationBatch(int64_t id, int64_t time_ms, std::string mode
     batch_.mode = mode_.c_str();
     batch_.ranges = c_ranges_.data();
     batch_.range_count = c_ranges_.size();
-    batch_.range_size = sizeof(ss_offset_range);
+    batch_.range_stride = sizeof(ss_offset_range);
 }
 
 void ApplicationBatch::set_group_metadata(std::string metadata) {
@@ -25,34 +25,52 @@ void ApplicationBatch::set_group_metadata(std::string metadata) {
     batch_.group_metadata_size = group_metadata_.size();
 }
 
-Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const Conf &conf,
-                                                         const std::vector<std::string> &args, int max_parallelism,
+namespace {
+
+std::vector<ss_kv> to_kv(const std::vector<std::pair<std::string, std::string>> &conf) {
+    std::vector<ss_kv> kv;
+    kv.reserve(conf.size());
+    for (const auto &[k, v] : conf) kv.push_back({k.c_str(), v.c_str()});
+    return kv;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const ApplicationSetup &setup,
                                                          Diagnostics diagnostics) {
     const ss_application_api *api = plugin->application_api();
     if (!api)
         return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' is not an application", plugin->name()),
-                     plugin->path().string(), "pass a plugin built with an application table (ABI 1.1 or later)");
-    std::vector<ss_kv> kv;
-    kv.reserve(conf.size());
-    for (const auto &[k, v] : conf) kv.push_back({k.c_str(), v.c_str()});
+                     plugin->path().string(), "pass a plugin built with an application table");
+    const auto kv = to_kv(setup.conf);
+    const auto source_kv = to_kv(setup.source_conf);
     std::vector<const char *> argv;
-    argv.reserve(args.size());
-    for (const auto &a : args) argv.push_back(a.c_str());
+    argv.reserve(setup.args.size());
+    for (const auto &a : setup.args) argv.push_back(a.c_str());
     auto diag = std::make_unique<Diagnostics>(std::move(diagnostics));
-    auto host = std::make_unique<ss_host_api>(ss_host_api{sizeof(ss_host_api), &log_from_plugin, diag.get()});
-    const ss_app_create_params params{sizeof(ss_app_create_params),
-                                      kv.data(),
-                                      kv.size(),
-                                      argv.empty() ? nullptr : argv.data(),
-                                      argv.size(),
-                                      host.get(),
-                                      max_parallelism};
-    ss_error err{};
+    auto host = std::make_unique<ss_host_api>(host_api(diag.get()));
+    ss_app_params params{};
+    params.struct_size = sizeof(ss_app_params);
+    params.conf = kv.data();
+    params.conf_count = kv.size();
+    params.conf_stride = sizeof(ss_kv);
+    params.args = argv.empty() ? nullptr : argv.data();
+    params.arg_count = argv.size();
+    params.host = host.get();
+    params.max_parallelism = setup.max_parallelism;
+    params.mode = setup.mode.c_str();
+    params.group_coordinated = setup.group_coordinated ? 1 : 0;
+    params.batch_interval_ms = setup.batch_interval.count();
+    params.source_conf = source_kv.data();
+    params.source_conf_count = source_kv.size();
+    params.source_conf_stride = sizeof(ss_kv);
+    ss_error err = empty_error();
     ss_app *handle = api->create(&params, &err);
     if (!handle) {
-        Error e = source_error(err.status == SS_OK ? SS_ERR_INTERNAL : err.status, err);
+        // create has no status of its own: a refusal is about the settings or arguments it names.
+        Error e = source_error(SS_ERR_CONFIG, err);
         e.what = fmt::format("application '{}' could not start: {}", plugin->name(), e.what);
-        if (err.status == SS_ERR_CONFIG) e.hint = "fix the setting or argument it names";
+        e.hint = "fix the setting or argument it names";
         return e;
     }
     return std::unique_ptr<Application>(new Application(std::move(plugin), handle, std::move(diag), std::move(host)));
@@ -80,22 +98,23 @@ Error Application::fail(const char *call, ss_status status, const ss_error &err)
 }
 
 Status Application::process(const ApplicationBatch &batch, size_t range, const ss_record *records, size_t count) {
-    ss_error err{};
-    const ss_status st = api_->process(handle_, &batch.c(), &batch.range(range), records, count, &err);
+    ss_error err = empty_error();
+    const ss_status st =
+        api_->process(handle_, &batch.c(), &batch.range(range), records, count, sizeof(ss_record), &err);
     if (st != SS_OK) return fail("process", st, err);
     return ok_status();
 }
 
 Status Application::finish_range(const ApplicationBatch &batch, size_t range) {
     if (!api_->finish_range) return ok_status();
-    ss_error err{};
+    ss_error err = empty_error();
     const ss_status st = api_->finish_range(handle_, &batch.c(), &batch.range(range), &err);
     if (st != SS_OK) return fail("finish_range", st, err);
     return ok_status();
 }
 
 Status Application::commit(const ApplicationBatch &batch) {
-    ss_error err{};
+    ss_error err = empty_error();
     const ss_status st = api_->commit(handle_, &batch.c(), &err);
     last_commit_status_ = st;
     if (st != SS_OK) return fail("commit", st, err);
@@ -112,7 +131,7 @@ Result<OffsetMap> Application::recover(const OffsetMap &positions) {
     std::vector<ss_topic_partition> c;
     c.reserve(positions.size());
     for (const auto &[tp, offset] : positions) c.push_back({tp.topic.c_str(), tp.partition, offset});
-    ss_error err{};
+    ss_error err = empty_error();
     const ss_status st = api_->recover(handle_, c.data(), c.size(), sizeof(ss_topic_partition), &err);
     if (st != SS_OK) return fail("recover", st, err);
     OffsetMap out;

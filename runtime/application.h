@@ -9,6 +9,7 @@
 #include "runtime/offset_range.h"
 #include "runtime/plugin_loader.h"
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,13 +39,23 @@ private:
     ss_batch batch_{};
 };
 
+// What the host tells an application about itself and the job (ss_app_params).
+struct ApplicationSetup {
+    using Conf = std::vector<std::pair<std::string, std::string>>;
+    Conf conf;                     // its own keys, validated, prefix stripped, defaults filled in
+    std::vector<std::string> args; // the words after the primary resource
+    int max_parallelism = 1;       // how many reader threads may call process at once
+    std::string mode = "direct";
+    bool group_coordinated = false;
+    std::chrono::milliseconds batch_interval{0};
+    Conf source_conf; // the job's connector keys, prefix stripped
+};
+
 class Application {
 public:
-    using Conf = std::vector<std::pair<std::string, std::string>>;
+    using Conf = ApplicationSetup::Conf;
 
-    // `max_parallelism`: how many reader threads may call process at once.
-    static Result<std::unique_ptr<Application>> create(PluginPtr plugin, const Conf &conf,
-                                                       const std::vector<std::string> &args, int max_parallelism,
+    static Result<std::unique_ptr<Application>> create(PluginPtr plugin, const ApplicationSetup &setup,
                                                        Diagnostics diagnostics);
     ~Application();
     Application(const Application &) = delete;

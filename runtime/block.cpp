@@ -134,10 +134,10 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
 }
 
 void Block::add_to(uint32_t slot, const ss_record &r) {
-    const size_t header_bytes = header_encoding::encoded_size(r.headers, r.header_count, r.header_size);
+    const size_t header_bytes = header_encoding::encoded_size(r.headers, r.header_count, r.header_stride);
     char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value, r.value_len,
                             header_bytes);
-    header_encoding::encode(headers, r.headers, r.header_count, r.header_size);
+    header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
 }
 
 void Block::add_encoded(uint32_t slot, const RecordView &r) {
@@ -166,7 +166,7 @@ void Block::add(const ReceivedRecord &r) {
     c.timestamp_type = r.timestamp_type;
     c.headers = headers.empty() ? nullptr : headers.data();
     c.header_count = headers.size();
-    c.header_size = sizeof(ss_header);
+    c.header_stride = sizeof(ss_header);
     add(c);
 }
 

@@ -10,13 +10,13 @@ BlockGenerator::BlockGenerator(int receiver, std::chrono::milliseconds interval,
       pool_(std::move(pool)), current_(pool_) {}
 
 void BlockGenerator::add(const ss_record *records, size_t count) {
-    // Records come in runs of one partition; names are only valid during this call. The
-    // array's stride is its records' struct_size (ABI 1.1), not this build's sizeof.
+    // Records come in runs of one partition; names are only valid during this call. They
+    // are in this host's layout: Source converted them from the plugin's stride.
     const char *topic = nullptr;
     int32_t partition = 0;
     uint32_t slot = 0;
     for (size_t i = 0; i < count; ++i) {
-        const ss_record &r = *ss_record_at(records, i);
+        const ss_record &r = records[i];
         if (i == 0 || r.topic != topic || r.partition != partition) {
             topic = r.topic;
             partition = r.partition;

@@ -34,10 +34,17 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::create(PluginPtr plugi
         return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' has no embedded cluster", plugin->name()),
                      plugin->path().string(), "use the bundled Kafka plugin (streamsubmit-kafka.so)");
     auto diag = std::make_unique<Diagnostics>(std::move(diagnostics));
-    ss_error err{};
-    ss_cluster *handle = plugin->cluster_api()->create(brokers, &log_from_cluster, diag.get(), &err);
-    if (!handle) return source_error(err.status == SS_OK ? SS_ERR_INTERNAL : err.status, err);
-    return std::unique_ptr<EmbeddedCluster>(new EmbeddedCluster(std::move(plugin), handle, std::move(diag)));
+    auto host = std::make_unique<ss_host_api>(host_api(diag.get()));
+    host->log = &log_from_cluster;
+    ss_cluster_params params{};
+    params.struct_size = sizeof(ss_cluster_params);
+    params.broker_count = brokers;
+    params.host = host.get();
+    ss_error err = empty_error();
+    ss_cluster *handle = plugin->cluster_api()->create(&params, &err);
+    if (!handle) return source_error(SS_ERR_INTERNAL, err);
+    return std::unique_ptr<EmbeddedCluster>(
+        new EmbeddedCluster(std::move(plugin), handle, std::move(diag), std::move(host)));
 }
 
 EmbeddedCluster::~EmbeddedCluster() { api_->destroy(handle_); }
@@ -45,12 +52,12 @@ EmbeddedCluster::~EmbeddedCluster() { api_->destroy(handle_); }
 std::string EmbeddedCluster::bootstrap_servers() const { return api_->bootstrap_servers(handle_); }
 
 Status EmbeddedCluster::create_topic(const std::string &topic, int partitions) {
-    ss_error err{};
+    ss_error err = empty_error();
     return checked(api_->create_topic(handle_, topic.c_str(), partitions, &err), err);
 }
 
 Status EmbeddedCluster::produce(const std::string &topic, int64_t count, size_t value_bytes) {
-    ss_error err{};
+    ss_error err = empty_error();
     return checked(api_->produce(handle_, topic.c_str(), count, value_bytes, &err), err);
 }
 
@@ -58,7 +65,7 @@ Status EmbeddedCluster::apply(std::string_view command) {
     std::istringstream in{std::string(command)};
     std::string verb;
     in >> verb;
-    ss_error err{};
+    ss_error err = empty_error();
     if (verb == "topic") {
         std::string name;
         int partitions = 0;

@@ -29,14 +29,16 @@ public:
     Status apply(std::string_view command);
 
 private:
-    EmbeddedCluster(PluginPtr plugin, ss_cluster *handle, std::unique_ptr<Diagnostics> diagnostics)
+    EmbeddedCluster(PluginPtr plugin, ss_cluster *handle, std::unique_ptr<Diagnostics> diagnostics,
+                    std::unique_ptr<ss_host_api> host)
         : plugin_(std::move(plugin)), api_(plugin_->cluster_api()), handle_(handle),
-          diagnostics_(std::move(diagnostics)) {}
+          diagnostics_(std::move(diagnostics)), host_(std::move(host)) {}
 
     PluginPtr plugin_;
     const ss_cluster_api *api_;
     ss_cluster *handle_;
-    std::unique_ptr<Diagnostics> diagnostics_;
+    std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
+    std::unique_ptr<ss_host_api> host_;
 };
 
 } // namespace streamsubmit::runtime

@@ -111,7 +111,7 @@ Result<OffsetMap> GroupProgress::stored_positions(const std::vector<TopicPartiti
 }
 
 Status GroupProgress::serve(std::chrono::milliseconds timeout) {
-    auto outcome = member_.poll(timeout, 0, [](void *, const ss_record *, size_t) { return 0; }, nullptr);
+    auto outcome = member_.serve_group(timeout);
     if (outcome.status == SS_OK || outcome.status == SS_ERR_INTERRUPTED) return ok_status();
     if (outcome.status == SS_ERR_FENCED)
         return Error(ErrorKind::Kafka, "this instance was fenced out of consumer group " + options_.group + ": " +

@@ -40,18 +40,18 @@ bool hand_over(WorkerState &state, size_t batch_range, const ss_record *records,
 // The plugin's record callback: counts, and hands each run of one range's records to the application.
 int take_records(void *ctx, const ss_record *records, size_t count) noexcept {
     auto &state = *static_cast<WorkerState *>(ctx);
-    // The array's stride is its records' struct_size (ABI 1.1), not this build's sizeof.
+    // Records are in this host's layout: Source converted them from the plugin's stride.
     size_t run_start = 0;
     for (size_t i = 0; i < count; ++i) {
-        const ss_record &r = *ss_record_at(records, i);
+        const ss_record &r = records[i];
         const size_t batch_range = state.report_index[r.range_index];
         auto &report = (*state.reports)[batch_range];
         ++report.records;
         report.bytes += static_cast<int64_t>(r.key_len + r.value_len);
         if (!state.application) continue;
-        const bool run_ends = i + 1 == count || ss_record_at(records, i + 1)->range_index != r.range_index;
+        const bool run_ends = i + 1 == count || records[i + 1].range_index != r.range_index;
         if (run_ends) {
-            if (!hand_over(state, batch_range, ss_record_at(records, run_start), i + 1 - run_start)) return 1;
+            if (!hand_over(state, batch_range, records + run_start, i + 1 - run_start)) return 1;
             run_start = i + 1;
         }
     }

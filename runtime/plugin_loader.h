@@ -5,6 +5,7 @@
 #include "common/error.h"
 
 #include <streamsubmit/plugin.h>
+#include <streamsubmit/testing.h>
 
 #include <filesystem>
 #include <memory>
@@ -13,6 +14,17 @@
 #include <vector>
 
 namespace streamsubmit::runtime {
+
+// One configuration key an application or sink declares in its table (ss_config_key).
+struct PluginKey {
+    std::string name; // relative: "dir" of sink.files.dir
+    ss_key_type type = SS_KEY_STRING;
+    std::optional<std::string> default_value;
+    std::string choices; // SS_KEY_ENUM: "json|raw"
+    std::string doc;
+    bool required = false;
+    bool sensitive = false;
+};
 
 class Plugin {
 public:
@@ -27,8 +39,13 @@ public:
     std::string version() const { return descriptor_->version ? descriptor_->version : ""; }
     // nullptr when the plugin has no such table, or one too small for this host.
     const ss_source_api *source_api() const;
+    const ss_direct_api *direct_api() const;
+    const ss_consumer_api *consumer_api() const;
+    const ss_member_api *member_api() const;
     const ss_cluster_api *cluster_api() const;
-    const ss_application_api *application_api() const; // ABI 1.1
+    const ss_application_api *application_api() const;
+    // The keys its application table declares (empty without one).
+    std::vector<PluginKey> config_keys() const;
 
 private:
     std::filesystem::path path_;

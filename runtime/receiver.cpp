@@ -163,11 +163,11 @@ void Receiver::take_records(const ss_record *records, size_t count) {
     hub_.took(index_, static_cast<int64_t>(count));
     // Positions for --until latest: records come in runs of one partition, one update per run.
     for (size_t i = 0; i < count;) {
-        const ss_record &first = *ss_record_at(records, i);
+        const ss_record &first = records[i];
         int64_t next = first.offset + 1;
         size_t j = i + 1;
         for (; j < count; ++j) {
-            const ss_record &r = *ss_record_at(records, j);
+            const ss_record &r = records[j];
             if (r.partition != first.partition || r.topic != first.topic) break;
             next = std::max(next, r.offset + 1);
         }

@@ -66,20 +66,20 @@ ss_record to_c(const RecordView &r, std::vector<ss_header> &headers) {
         headers.resize(at + header_count);
         header_encoding::decode(r.headers, headers.data() + at);
     }
-    return ss_record{r.tp->topic.c_str(),
-                     r.tp->partition,
-                     r.offset,
-                     r.timestamp_ms,
-                     r.key ? r.key->data() : nullptr,
-                     r.key ? r.key->size() : 0,
-                     r.value ? r.value->data() : nullptr,
-                     r.value ? r.value->size() : 0,
-                     0,
-                     sizeof(ss_record),
-                     r.timestamp_type,
-                     nullptr,
-                     header_count,
-                     sizeof(ss_header)};
+    ss_record c{};
+    c.struct_size = sizeof(ss_record);
+    c.topic = r.tp->topic.c_str();
+    c.partition = r.tp->partition;
+    c.offset = r.offset;
+    c.timestamp_ms = r.timestamp_ms;
+    c.timestamp_type = r.timestamp_type;
+    c.key = r.key ? r.key->data() : nullptr;
+    c.key_len = r.key ? r.key->size() : 0;
+    c.value = r.value ? r.value->data() : nullptr;
+    c.value_len = r.value ? r.value->size() : 0;
+    c.header_count = header_count;
+    c.header_stride = sizeof(ss_header);
+    return c;
 }
 
 // Hands a batch's records to the application, range by range, on the driver thread; the

@@ -11,8 +11,7 @@ namespace {
 
 int timeout_ms(std::chrono::milliseconds t) { return static_cast<int>(t.count()); }
 
-// The records of a 1.0 plugin end where 1.1 added struct_size.
-constexpr size_t kRecordSizeAbi10 = offsetof(ss_record, struct_size);
+constexpr size_t kStride = sizeof(ss_topic_partition);
 
 std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
     std::vector<ss_topic_partition> out;
@@ -36,30 +35,61 @@ void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcep
     }
 }
 
-int Source::adapt_records(void *ctx, const ss_record *records, size_t count) noexcept {
+ss_error empty_error() {
+    ss_error err{};
+    err.struct_size = sizeof(ss_error);
+    return err;
+}
+
+ss_host_api host_api(const Diagnostics *diagnostics) {
+    ss_host_api host{};
+    host.struct_size = sizeof(ss_host_api);
+    host.abi_major = SS_PLUGIN_ABI_MAJOR;
+    host.abi_minor = SS_PLUGIN_ABI_MINOR;
+    host.host_version = STREAMSUBMIT_VERSION;
+    host.log = &log_from_plugin;
+    host.log_ctx = const_cast<Diagnostics *>(diagnostics);
+    return host;
+}
+
+int Source::adapt_records(void *ctx, const ss_record *records, size_t count, size_t stride) noexcept {
     auto &a = *static_cast<RecordAdapter *>(ctx);
     if (count == 0) return 0;
-    const size_t stride = a.plugin_minor == 0 ? kRecordSizeAbi10 : records->struct_size;
-    if (stride == sizeof(ss_record)) return a.fn(a.ctx, records, count);
+    if (stride == sizeof(ss_record) && records->struct_size == sizeof(ss_record)) return a.fn(a.ctx, records, count);
     try {
         a.converted.resize(count);
     } catch (...) {
         return 1; // stops the read with SS_ERR_INTERRUPTED; the batch fails and is re-run
     }
-    const size_t copied = std::min(stride, sizeof(ss_record));
     for (size_t i = 0; i < count; ++i) {
+        const ss_record *in = ss_const_at(ss_record, records, stride, i);
         ss_record &r = a.converted[i];
         r = ss_record{};
-        std::memcpy(&r, reinterpret_cast<const char *>(records) + i * stride, copied);
+        std::memcpy(&r, in, std::min<size_t>({in->struct_size, stride, sizeof(ss_record)}));
         r.struct_size = sizeof(ss_record);
-        if (copied < offsetof(ss_record, header_size) + sizeof(size_t)) {
-            r.timestamp_type = SS_TIMESTAMP_NOT_AVAILABLE;
-            r.headers = nullptr;
-            r.header_count = 0;
-            r.header_size = sizeof(ss_header);
+        if (!SS_HAS_FIELD(ss_record, in, range_index)) r.range_index = 0;
+        if (!SS_HAS_FIELD(ss_record, in, header_stride) || r.header_count == 0) {
+            r.headers = r.header_count ? r.headers : nullptr;
+            if (!SS_HAS_FIELD(ss_record, in, header_stride)) r.header_count = 0;
+            r.header_stride = sizeof(ss_header);
         }
     }
     return a.fn(a.ctx, a.converted.data(), count);
+}
+
+void Source::adapt_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *partitions,
+                             size_t count, size_t stride) noexcept {
+    auto &a = *static_cast<RebalanceAdapter *>(ctx);
+    if (stride == sizeof(ss_topic_partition) || count == 0) return a.fn(a.ctx, event, partitions, count);
+    try {
+        a.converted.assign(count, ss_topic_partition{});
+        for (size_t i = 0; i < count; ++i)
+            std::memcpy(&a.converted[i], ss_const_at(ss_topic_partition, partitions, stride, i),
+                        std::min(stride, sizeof(ss_topic_partition)));
+    } catch (...) {
+        return; // out of memory: nothing sensible to do from inside the plugin's callback
+    }
+    a.fn(a.ctx, event, a.converted.data(), count);
 }
 
 Error source_error(ss_status status, const ss_error &err) {
@@ -107,7 +137,7 @@ Error source_error(ss_status status, const ss_error &err) {
 }
 
 Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const ConnectorConf &conf,
-                                               Diagnostics diagnostics) {
+                                               Diagnostics diagnostics, SourceSettings settings) {
     const ss_source_api *api = plugin->source_api();
     if (!api)
         return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' is not a source connector", plugin->name()),
@@ -116,15 +146,33 @@ Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const Connector
     kv.reserve(conf.size());
     for (const auto &[k, v] : conf) kv.push_back({k.c_str(), v.c_str()});
     auto diag = std::make_unique<Diagnostics>(std::move(diagnostics));
-    ss_source_create_params params{sizeof(ss_source_create_params), kv.data(), kv.size(), &log_from_plugin,
-                                   diag.get()};
-    ss_error err{};
+    auto host = std::make_unique<ss_host_api>(host_api(diag.get()));
+    ss_source_params params{};
+    params.struct_size = sizeof(ss_source_params);
+    params.conf = kv.data();
+    params.conf_count = kv.size();
+    params.conf_stride = sizeof(ss_kv);
+    params.host = host.get();
+    params.close_timeout_ms = static_cast<int32_t>(settings.close_timeout.count());
+    ss_error err = empty_error();
     ss_source *handle = api->create(&params, &err);
-    if (!handle) return source_error(err.status == SS_OK ? SS_ERR_INTERNAL : err.status, err);
-    return std::unique_ptr<Source>(new Source(std::move(plugin), handle, std::move(diag)));
+    // A plugin that returns no source without saying why is broken, not misconfigured.
+    if (!handle) return source_error(SS_ERR_INTERNAL, err);
+    return std::unique_ptr<Source>(new Source(std::move(plugin), handle, std::move(diag), std::move(host)));
 }
 
+Source::Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics> diagnostics,
+               std::unique_ptr<ss_host_api> host)
+    : plugin_(std::move(plugin)), api_(plugin_->source_api()), direct_(plugin_->direct_api()),
+      consumer_(plugin_->consumer_api()), member_(plugin_->member_api()), handle_(handle),
+      diagnostics_(std::move(diagnostics)), host_(std::move(host)) {}
+
 Source::~Source() { api_->destroy(handle_); }
+
+Error Source::missing(const char *what) const {
+    return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' offers no {}", plugin_->name(), what),
+                 plugin_->path().string(), "use a source connector that offers it, such as streamsubmit-kafka.so");
+}
 
 void Source::interrupt() { api_->interrupt(handle_); }
 
@@ -138,8 +186,9 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
         std::vector<TopicPartition> partitions;
         bool out_of_memory = false;
     } found;
-    ss_error err{};
-    const ss_status st = api_->list_partitions(
+    if (!direct_) return missing("direct reading (ss_direct_api)");
+    ss_error err = empty_error();
+    const ss_status st = direct_->list_partitions(
         handle_, pattern.empty() ? names.data() : nullptr, names.size(), pattern.empty() ? nullptr : pattern.c_str(),
         timeout_ms(timeout),
         [](void *ctx, const char *topic, int32_t partition) noexcept {
@@ -162,8 +211,10 @@ Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> 
     std::vector<ss_watermarks> q;
     q.reserve(partitions.size());
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1, -1});
-    ss_error err{};
-    if (const ss_status st = api_->query_watermarks(handle_, q.data(), q.size(), timeout_ms(timeout), &err);
+    if (!direct_) return missing("direct reading (ss_direct_api)");
+    ss_error err = empty_error();
+    if (const ss_status st =
+            direct_->query_watermarks(handle_, q.data(), q.size(), sizeof(ss_watermarks), timeout_ms(timeout), &err);
         st != SS_OK)
         return fail(st, err);
     WatermarkMap out;
@@ -176,8 +227,9 @@ Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &p
     begin_call();
     std::vector<ss_topic_partition> q;
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, timestamp_ms});
-    ss_error err{};
-    if (const ss_status st = api_->offsets_for_times(handle_, q.data(), q.size(), timeout_ms(timeout), &err);
+    if (!direct_) return missing("direct reading (ss_direct_api)");
+    ss_error err = empty_error();
+    if (const ss_status st = direct_->offsets_for_times(handle_, q.data(), q.size(), kStride, timeout_ms(timeout), &err);
         st != SS_OK)
         return fail(st, err);
     OffsetMap out;
@@ -185,51 +237,69 @@ Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &p
     return out;
 }
 
-Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, ss_records_fn fn, void *ctx) {
+Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, RecordsFn fn, void *ctx) {
     begin_call();
     std::vector<ss_offset_range> c;
     c.reserve(ranges.size());
     for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
-    ss_error err{};
+    if (!direct_) return {SS_ERR_UNSUPPORTED, missing("direct reading (ss_direct_api)")};
+    ss_error err = empty_error();
     adapter_.fn = fn;
     adapter_.ctx = ctx;
-    const ss_status st = api_->read_ranges(handle_, c.data(), c.size(), &Source::adapt_records, &adapter_, &err);
+    const ss_status st = direct_->read_ranges(handle_, c.data(), c.size(), sizeof(ss_offset_range),
+                                              &Source::adapt_records, &adapter_, &err);
     if (st == SS_OK) return {};
     return {st, fail(st, err)};
 }
 
+// Outside a membership: the receiver's consumer commits through its own table, a direct
+// source (stream.kafka.commitOffsets) through the direct one.
 Status Source::commit_offsets(const OffsetMap &offsets) {
     begin_call();
     const auto c = to_c(offsets);
-    ss_error err{};
-    if (const ss_status st = api_->commit_offsets(handle_, c.data(), c.size(), &err); st != SS_OK)
-        return fail(st, err);
+    ss_error err = empty_error();
+    ss_status st = SS_OK;
+    if (subscribed_)
+        st = consumer_->commit_offsets(handle_, c.data(), c.size(), kStride, &err);
+    else if (direct_ && direct_->commit_offsets)
+        st = direct_->commit_offsets(handle_, c.data(), c.size(), kStride, &err);
+    else
+        return missing("offset commits (ss_direct_api.commit_offsets)");
+    if (st != SS_OK) return fail(st, err);
     return ok_status();
 }
 
-bool Source::supports_groups() const {
-    // Optional calls: a plugin may leave them NULL.
-    return api_->struct_size >= offsetof(ss_source_api, group_metadata) + sizeof(void *) && api_->join_group &&
-           api_->committed_offsets && api_->commit_offsets_with_metadata && api_->group_metadata;
-}
+bool Source::supports_groups() const { return member_ != nullptr; }
 
 namespace {
 Error groups_unsupported() {
-    return Error(ErrorKind::PluginLoad, "the Kafka plugin has no group coordination (it was built for a plugin ABI before 1.2)",
+    return Error(ErrorKind::PluginLoad, "the source connector has no group membership (ss_member_api)",
                  "stream.kafka.coordination=group", "use the streamsubmit-kafka plugin of this streamsubmit version");
 }
 } // namespace
 
-Status Source::join_group(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
+Status Source::join_group(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
     begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
-    ss_error err{};
-    if (const ss_status st = api_->join_group(handle_, names.data(), names.size(), on_rebalance, ctx, &err);
+    rebalance_.fn = on_rebalance;
+    rebalance_.ctx = ctx;
+    ss_error err = empty_error();
+    if (const ss_status st =
+            member_->join_group(handle_, names.data(), names.size(), &Source::adapt_rebalance, &rebalance_, &err);
         st != SS_OK)
         return fail(st, err);
     return ok_status();
+}
+
+Source::ReadOutcome Source::serve_group(std::chrono::milliseconds timeout) {
+    begin_call();
+    if (!supports_groups()) return {SS_ERR_UNSUPPORTED, groups_unsupported()};
+    ss_error err = empty_error();
+    const ss_status st = member_->serve(handle_, timeout_ms(timeout), &err);
+    if (st == SS_OK) return {};
+    return {st, fail(st, err)};
 }
 
 Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
@@ -239,8 +309,8 @@ Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &p
     std::vector<ss_topic_partition> q;
     q.reserve(partitions.size());
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1});
-    ss_error err{};
-    if (const ss_status st = api_->committed_offsets(handle_, q.data(), q.size(), timeout_ms(timeout), &err);
+    ss_error err = empty_error();
+    if (const ss_status st = member_->committed_offsets(handle_, q.data(), q.size(), kStride, timeout_ms(timeout), &err);
         st != SS_OK)
         return fail(st, err);
     OffsetMap out;
@@ -253,8 +323,8 @@ Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metad
     begin_call();
     if (!supports_groups()) return groups_unsupported();
     const auto c = to_c(offsets);
-    ss_error err{};
-    if (const ss_status st = api_->commit_offsets_with_metadata(handle_, c.data(), c.size(), metadata.c_str(), &err);
+    ss_error err = empty_error();
+    if (const ss_status st = member_->commit_offsets(handle_, c.data(), c.size(), kStride, metadata.c_str(), &err);
         st != SS_OK)
         return fail(st, err);
     return ok_status();
@@ -263,46 +333,55 @@ Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metad
 Result<std::string> Source::group_metadata() {
     begin_call();
     if (!supports_groups()) return groups_unsupported();
-    ss_error err{};
+    ss_error err = empty_error();
     size_t size = 0;
-    if (const ss_status st = api_->group_metadata(handle_, nullptr, 0, &size, &err); st != SS_OK) return fail(st, err);
+    if (const ss_status st = member_->group_metadata(handle_, nullptr, 0, &size, &err); st != SS_OK)
+        return fail(st, err);
     std::string out(size, '\0');
-    if (const ss_status st = api_->group_metadata(handle_, out.data(), out.size(), &size, &err); st != SS_OK)
+    if (const ss_status st = member_->group_metadata(handle_, out.data(), out.size(), &size, &err); st != SS_OK)
         return fail(st, err);
     out.resize(std::min(size, out.size()));
     return out;
 }
 
-Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
+Status Source::subscribe(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
     begin_call();
+    if (!consumer_) return missing("group consumption (ss_consumer_api), which receiver mode needs");
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
-    ss_error err{};
-    if (const ss_status st = api_->subscribe(handle_, names.data(), names.size(), on_rebalance, ctx, &err); st != SS_OK)
+    rebalance_.fn = on_rebalance;
+    rebalance_.ctx = ctx;
+    ss_error err = empty_error();
+    if (const ss_status st =
+            consumer_->subscribe(handle_, names.data(), names.size(), &Source::adapt_rebalance, &rebalance_, &err);
+        st != SS_OK)
         return fail(st, err);
+    subscribed_ = true;
     return ok_status();
 }
 
-Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx) {
+Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, RecordsFn fn, void *ctx) {
     begin_call();
-    ss_error err{};
+    if (!consumer_) return {SS_ERR_UNSUPPORTED, missing("group consumption (ss_consumer_api)")};
+    ss_error err = empty_error();
     adapter_.fn = fn;
     adapter_.ctx = ctx;
-    const ss_status st = api_->poll(handle_, timeout_ms(timeout), max_records, &Source::adapt_records, &adapter_, &err);
+    const ss_status st =
+        consumer_->poll(handle_, timeout_ms(timeout), max_records, &Source::adapt_records, &adapter_, &err);
     if (st == SS_OK) return {};
     return {st, fail(st, err)};
 }
 
 Status Source::start_assigned_at(const OffsetMap &positions) {
     if (positions.empty()) return ok_status();
-    if (api_->struct_size < offsetof(ss_source_api, start_assigned_at) + sizeof(void *) || !api_->start_assigned_at)
+    if (!consumer_ || !consumer_->start_assigned_at)
         return Error(ErrorKind::PluginLoad,
-                     "the Kafka plugin cannot start partitions where the application says (it was built for a plugin "
-                     "ABI before 1.5)",
+                     "the source connector cannot start partitions where the application says (its consumer has no "
+                     "start_assigned_at)",
                      plugin_->path().string(), "use the streamsubmit-kafka plugin of this streamsubmit version");
     const auto c = to_c(positions);
-    ss_error err{};
-    if (const ss_status st = api_->start_assigned_at(handle_, c.data(), c.size(), &err); st != SS_OK)
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->start_assigned_at(handle_, c.data(), c.size(), kStride, &err); st != SS_OK)
         return fail(st, err);
     return ok_status();
 }
@@ -319,16 +398,20 @@ std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition
 Status Source::pause(const std::vector<TopicPartition> &partitions) {
     begin_call();
     const auto c = partitions_to_c(partitions);
-    ss_error err{};
-    if (const ss_status st = api_->pause(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);
+    if (!consumer_) return missing("group consumption (ss_consumer_api)");
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->pause(handle_, c.data(), c.size(), kStride, &err); st != SS_OK)
+        return fail(st, err);
     return ok_status();
 }
 
 Status Source::resume(const std::vector<TopicPartition> &partitions) {
     begin_call();
     const auto c = partitions_to_c(partitions);
-    ss_error err{};
-    if (const ss_status st = api_->resume(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);
+    if (!consumer_) return missing("group consumption (ss_consumer_api)");
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->resume(handle_, c.data(), c.size(), kStride, &err); st != SS_OK)
+        return fail(st, err);
     return ok_status();
 }
 

@@ -445,8 +445,10 @@ typedef struct ss_application_api {
      *  - direct mode, group coordination: also on the driver thread between batches for the
      *    partitions this instance gains in a rebalance. */
     ss_status (*recover)(ss_app *app, ss_topic_partition *positions, size_t count, size_t stride, ss_error *err);
-    /* The keys the application takes (stride key_stride); the user's keys outside it are
-     * refused. NULL with key_count 0: it takes none. */
+    /* The keys the application takes (stride key_stride): the host refuses the user's keys
+     * outside them and values not of their type, fills in defaults, and documents them. A sink
+     * (--sink NAME) with none takes no key; an application (app.*) with none gets every app.*
+     * key unchecked and must check them itself. */
     const ss_config_key *keys;
     size_t key_count;
     size_t key_stride;
