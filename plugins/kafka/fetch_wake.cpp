@@ -1,6 +1,7 @@
 #include "fetch_wake.h"
 
 #include "tp_list.h"
+#include "workarounds.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -23,6 +24,7 @@ size_t conf_number(const rd_kafka_conf_t *conf, const char *key, size_t fallback
 } // namespace
 
 void FetchWake::configure(rd_kafka_t *rk) {
+    needed_ = workarounds().fetch_wake;
     const rd_kafka_conf_t *conf = rd_kafka_conf(rk);
     records_limit_ = conf_number(conf, "queued.min.messages", 100000);
     bytes_limit_ = conf_number(conf, "queued.max.messages.kbytes", 65536) * 1024;
@@ -32,6 +34,8 @@ void FetchWake::configure(rd_kafka_t *rk) {
 }
 
 void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_message_t *const *msgs, size_t n) {
+    if (!needed_)
+        return;
     for (size_t i = 0; i < n; ++i) {
         const rd_kafka_message_t *m = msgs[i];
         if (!m->rkt)
@@ -53,7 +57,8 @@ void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_
 }
 
 void FetchWake::after_idle_poll(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &waiting) {
-    ask_end_offsets(rk, waiting);
+    if (needed_)
+        ask_end_offsets(rk, waiting);
 }
 
 void FetchWake::ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &partitions) {

@@ -2,12 +2,13 @@
 //
 // librdkafka 2.0.2 (Debian 12) stops fetching a consumer's partitions once its prefetch queue
 // holds queued.min.messages records or queued.max.messages.kbytes, and looks again only when
-// its broker thread wakes up: on network traffic, a request, or its 1 s timer (later versions
-// made that wait fetch.queue.backoff.ms). A reader that empties the queue in 100 ms then waits
-// up to 900 ms for data, so reading was capped near one queue per second per consumer (fetch
-// debug trace: "not fetchable: queued.min.messages exceeded", then "fetchable" again ~1 s
-// later while the queue had been empty for most of that second). Any request to a partition's
-// leader wakes that broker thread, which then fetches at once.
+// its broker thread wakes up: on network traffic, a request, or its 1 s timer. A reader that
+// empties the queue in 100 ms then waits up to 900 ms for data, so reading was capped near one
+// queue per second per consumer (fetch debug trace: "not fetchable: queued.min.messages
+// exceeded", then "fetchable" again ~1 s later while the queue had been empty for most of that
+// second). Any request to a partition's leader wakes that broker thread, which then fetches at
+// once. From 2.2.0 the pause is fetch.queue.backoff.ms, which a wake-up does not end, so the
+// wake-ups run only below that version (workarounds.h).
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -22,8 +23,11 @@ namespace streamsubmit::kafka {
 
 class FetchWake {
 public:
-    // Reads the queue thresholds of the handle's configuration (after rd_kafka_new).
+    // Reads the queue thresholds of the handle's configuration (after rd_kafka_new), and
+    // whether the loaded librdkafka needs the wake-ups at all; without, both calls below return
+    // at once.
     void configure(rd_kafka_t *rk);
+    bool needed() const { return needed_; }
     // After each consume call, with the messages it returned (before they are destroyed):
     // once the reader took half a queue's worth since the last wake-up and the queue is
     // empty, asks the leaders of the partitions it read for their end offsets (one round
@@ -40,6 +44,7 @@ private:
     void wake(rd_kafka_t *rk);
     static void ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &partitions);
 
+    bool needed_ = false;
     size_t records_limit_ = 0;
     size_t bytes_limit_ = 0;
     size_t records_ = 0;

@@ -228,8 +228,9 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
                                                                                 std::chrono::steady_clock::now());
-        // librdkafka 2.0.2's batch consume waits for a full batch or the timeout; poll returns
-        // what has arrived, so block for the first message only, then drain without waiting.
+        // librdkafka's batch consume waits for a full batch or the timeout (its documented
+        // contract, in every version); poll returns what has arrived, so block for the first
+        // message only, then drain without waiting.
         const auto wait = src.join_wake.slice(std::max(left, std::chrono::milliseconds(0)));
         ssize_t got = rd_kafka_consume_batch_queue(src.queue(), static_cast<int>(wait.count()), msgs.data(), 1);
         if (got == 1 && want > 1) {

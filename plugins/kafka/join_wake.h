@@ -10,7 +10,8 @@
 // Asking the handle for its assignment is such an operation, answered by the main thread,
 // which then also serves the group; a member without partitions asks every kSlice. One left
 // without partitions for good (more receivers than partitions) keeps asking: 20 calls a second
-// answered inside the process, no request to a broker.
+// answered inside the process, no request to a broker. No later release changed this for the
+// classic group protocol (workarounds.h), so it runs whatever librdkafka is loaded.
 #pragma once
 
 #include <librdkafka/rdkafka.h>

@@ -4,11 +4,13 @@
 #include "errors.h"
 #include "group_consumer.h"
 #include "security_errors.h"
+#include "workarounds.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 
@@ -25,11 +27,6 @@ namespace {
 // loopback once the fetcher is woken (FetchWake): direct mode read 10 M x 100 B in 2.03-2.11 s
 // with 16 MiB queues and in 2.00-2.01 s with 4 MiB (bench/RESULTS.md has the rows);
 // fetch.wait.max.ms=100 (not 500) keeps an idle partition from delaying a batch.
-// enable.sparse.connections=false: with sparse connections a new handle connects only when
-// something asks librdkafka 2.0.2 to, and a request made in the handle's first milliseconds can
-// be suppressed and retried only by its one-second timer (librdkafka#3574); every other start of
-// a job waited that second (bench/RESULTS.md, start-up). Connecting to every bootstrap broker at
-// once costs one connection per broker per handle.
 constexpr std::pair<const char *, const char *> kDefaults[] = {
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
@@ -37,9 +34,22 @@ constexpr std::pair<const char *, const char *> kDefaults[] = {
     {"queued.min.messages", "50000"},
     {"queued.max.messages.kbytes", "4096"},
     {"fetch.wait.max.ms", "100"},
-    {"enable.sparse.connections", "false"},
     {"client.id", "streamsubmit"},
 };
+
+// Defaults only some librdkafka versions need (workarounds.h), also unless the user gave the key.
+// enable.sparse.connections=false: with sparse connections a new handle connects only when
+// something asks librdkafka to, and a request made in the handle's first milliseconds can be
+// suppressed and, before 2.10.0, retried only by its one-second timer (librdkafka#3574); every
+// other start of a job waited that second (bench/RESULTS.md, start-up). Connecting to every
+// bootstrap broker at once costs one connection per broker per handle.
+constexpr std::pair<const char *, const char *> kDenseConnections{"enable.sparse.connections", "false"};
+// fetch.queue.backoff.ms (2.2.0 and later, where FetchWake cannot end the pause): a partition
+// whose prefetch queue was full looks again after this long instead of 1 s. A 50000-record queue
+// drains in about 10 ms at the 5 M records/s direct mode reads on loopback, so the fetcher
+// resumes about when a reader can have emptied it; while the queue stays full, each broker
+// thread wakes at most 100 times a second. (0 would make the broker thread spin.)
+constexpr std::pair<const char *, const char *> kShortFetchQueueBackoff{"fetch.queue.backoff.ms", "10"};
 
 ss_log_level level_from_syslog(int level) {
     if (level <= 3)
@@ -221,7 +231,12 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         rd_kafka_conf_destroy(conf);
         return set_error(err, st, msg);
     };
-    for (const auto &[k, v] : kDefaults)
+    std::vector<std::pair<const char *, const char *>> defaults(std::begin(kDefaults), std::end(kDefaults));
+    if (workarounds().dense_connections)
+        defaults.push_back(kDenseConnections);
+    if (workarounds().short_fetch_queue_backoff)
+        defaults.push_back(kShortFetchQueueBackoff);
+    for (const auto &[k, v] : defaults)
         if (!user_gave(k) && rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_INTERNAL, std::string("kafka: default ") + k + ": " + errstr);
     for (const auto &[k, v] : conf_) {
@@ -254,9 +269,9 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     } else if (!user_gave("enable.partition.eof")) {
         rd_kafka_conf_set(conf, "enable.partition.eof", "false", errstr, sizeof errstr); // poll ignores them
     }
-    // librdkafka 2.0.2 has no consumer queue and refuses assign() without a group
-    // ("Local: Unknown group"); direct mode without kafka.group.id uses a private name that
-    // never joins a group and never commits.
+    // librdkafka has no consumer queue and refuses assign() without a group ("Local: Unknown
+    // group"; so from 2.0.2 to 2.15.0); direct mode without kafka.group.id uses a private name
+    // that never joins a group and never commits.
     if (user_group_.empty()) {
         if (mode != Mode::Direct)
             return fail(SS_ERR_CONFIG, "kafka.group.id: joining a group (receiver mode, or "
@@ -319,7 +334,7 @@ bool KafkaSource::close_handle() {
 }
 
 bool KafkaSource::must_abandon() const {
-    return rk_ && subscribed && !ever_assigned && rd_kafka_version() < 0x02030000;
+    return rk_ && subscribed && !ever_assigned && workarounds().abandon_unassigned_member;
 }
 
 void KafkaSource::abandon() {

@@ -75,9 +75,10 @@ public:
     std::vector<rd_kafka_message_t *> msg_buf;
     std::vector<ss_record> rec_buf;
     std::vector<ss_header> header_buf; // the headers of rec_buf's records
-    // Ends librdkafka 2.0.2's up-to-1-s fetch pause after a read empties the prefetch queue.
+    // Ends librdkafka's up-to-1-s fetch pause after a read empties the prefetch queue (below
+    // 2.2.0; workarounds.h).
     FetchWake fetch_wake;
-    // Ends librdkafka 2.0.2's up-to-1-s pauses in a group join (subscribed handles).
+    // Ends librdkafka's up-to-1-s pauses in a group join (subscribed handles; every version).
     JoinWake join_wake;
 
     // Receiver mode: the host's rebalance listener (called from poll on the polling thread).
@@ -97,9 +98,10 @@ public:
     };
     std::vector<DeferredPause> deferred_pauses; // pause/resume inside ASSIGN: applied right after it
 
-    // librdkafka before 2.3 asserts in rd_kafka_destroy() for a cooperative-sticky member that
-    // never completed a rebalance (confluentinc/librdkafka#4312; Debian 12 ships 2.0.2). Such a
-    // source is closed (it leaves the group) and abandoned, its logging cut off, not destroyed.
+    // librdkafka before 2.3.0 asserts in rd_kafka_destroy() for a cooperative-sticky member that
+    // never completed a rebalance (confluentinc/librdkafka#4312, fixed by #4381; Debian 12 ships
+    // 2.0.2; workarounds.h). Such a source is closed (it leaves the group) and abandoned, its
+    // logging cut off, not destroyed.
     bool must_abandon() const;
     void abandon();
 

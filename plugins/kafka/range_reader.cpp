@@ -142,7 +142,8 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
     // retries only from its 1 s topic scan timer: the first batch of every reader stalled
     // ~1 s (seen on a real broker in about half the runs; debug trace: "Topic X metadata
     // information unknown" 985 ms after PARTITION_JOIN). A blocking metadata request per
-    // topic connects the handle and fills its cache; one round trip, first batch only.
+    // topic connects the handle and fills its cache; one round trip, first batch only. Done
+    // for every librdkafka version: no release names a fix for the consumer (workarounds.h).
     if (src.msg_buf.empty())
         warm_up_metadata(rk, ranges, round);
     if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment.get()))
@@ -157,8 +158,9 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
     while (open > 0) {
         if (src.take_interrupt())
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: read interrupted");
-        // librdkafka 2.0.2's batch consume waits for a full batch or the timeout, so block
-        // for the first message only, then take whatever else is already queued.
+        // librdkafka's batch consume waits for a full batch or the timeout (its documented
+        // contract, in every version), so block for the first message only, then take whatever
+        // else is already queued.
         ssize_t got = rd_kafka_consume_batch_queue(src.queue(), kPollMs, msgs.data(), 1);
         if (got == 1) {
             ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, kBatch - 1);
@@ -169,7 +171,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
             return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
         }
         const size_t n = static_cast<size_t>(got);
-        if (n == 0)
+        if (n == 0 && src.fetch_wake.needed())
             src.fetch_wake.after_idle_poll(rk, waiting_partitions(ranges, round, state));
         size_t nrec = 0;
         hdrs.clear();
