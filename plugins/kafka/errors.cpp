@@ -1,29 +1,39 @@
 #include "errors.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 namespace streamsubmit::kafka {
 
+namespace {
+
+// Bytes of message the caller's ss_error holds, as it was built (0: none).
+size_t message_capacity(const ss_error *err) {
+    if (!err || err->struct_size <= offsetof(ss_error, message))
+        return 0;
+    return std::min<size_t>(err->struct_size, sizeof(ss_error)) - offsetof(ss_error, message);
+}
+
+} // namespace
+
 ss_status set_error(ss_error *err, ss_status status, std::string_view message) {
-    if (err) {
-        err->status = status;
-        size_t n = std::min(message.size(), sizeof err->message - 1);
-        // No trailing newline (librdkafka texts sometimes carry one).
-        while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
-            --n;
-        std::memcpy(err->message, message.data(), n);
-        err->message[n] = '\0';
-    }
+    const size_t capacity = message_capacity(err);
+    if (capacity == 0)
+        return status;
+    size_t n = std::min(message.size(), capacity - 1);
+    // No trailing newline (librdkafka texts sometimes carry one).
+    while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
+        --n;
+    std::memcpy(err->message, message.data(), n);
+    err->message[n] = '\0';
     return status;
 }
 
 void clear_error(ss_error *err) {
-    if (err) {
-        err->status = SS_OK;
+    if (message_capacity(err) > 0)
         err->message[0] = '\0';
-    }
 }
 
 bool is_transport_error(rd_kafka_resp_err_t e) {

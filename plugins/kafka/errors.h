@@ -9,10 +9,12 @@
 
 namespace streamsubmit::kafka {
 
-// Sets err->status and a truncated, NUL-terminated message; returns status. err may be NULL.
+// Writes a truncated, NUL-terminated message into err and returns status (the call's only
+// outcome: ss_error holds no status). A NULL err, or one whose struct_size leaves no room for
+// a message, gets nothing.
 ss_status set_error(ss_error *err, ss_status status, std::string_view message);
 
-// Clears err to SS_OK with an empty message.
+// Empties err's message (same rules for a NULL or too small err).
 void clear_error(ss_error *err);
 
 // Errors that mean "no broker answered": the caller may retry or report unreachable.

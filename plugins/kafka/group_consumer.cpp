@@ -24,15 +24,18 @@ void notify(KafkaSource &src, ss_rebalance_event event, const rd_kafka_topic_par
     tps.reserve(static_cast<size_t>(parts->cnt));
     for (int i = 0; i < parts->cnt; ++i)
         tps.push_back({parts->elems[i].topic, parts->elems[i].partition, parts->elems[i].offset});
-    src.on_rebalance(src.rebalance_ctx, event, tps.data(), tps.size());
+    src.on_rebalance(src.rebalance_ctx, event, tps.data(), tps.size(), sizeof(ss_topic_partition));
 }
 
-ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts, size_t count, const char *what,
+ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride,
+                              const char *what,
                               rd_kafka_resp_err_t (*call)(rd_kafka_t *, rd_kafka_topic_partition_list_t *),
                               ss_error *err) {
     TpList list(static_cast<int>(count));
-    for (size_t i = 0; i < count; ++i)
-        list.add(parts[i].topic, parts[i].partition, RD_KAFKA_OFFSET_INVALID);
+    for (size_t i = 0; i < count; ++i) {
+        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
+        list.add(p.topic, p.partition, RD_KAFKA_OFFSET_INVALID);
+    }
     if (rd_kafka_resp_err_t e = call(src.rk(), list.get()))
         return set_error(err, SS_ERR_BROKER, std::string("kafka: ") + what + " failed: " + rd_kafka_err2str(e));
     for (int i = 0; i < list.size(); ++i)
@@ -79,19 +82,25 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
 }
 
 // Inside ASSIGN the partitions are not assigned yet: pause/resume wait until they are.
-ss_status defer_pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, bool pause) {
-    for (size_t i = 0; i < count; ++i)
-        src.deferred_pauses.push_back({parts[i].topic, parts[i].partition, pause});
+ss_status defer_pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, bool pause) {
+    for (size_t i = 0; i < count; ++i) {
+        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
+        src.deferred_pauses.push_back({p.topic, p.partition, pause});
+    }
     return SS_OK;
 }
 
 } // namespace
 
-ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *positions, size_t count, ss_error *err) {
+ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *positions, size_t count, size_t stride,
+                            ss_error *err) {
     if (!src.assigning)
         return set_error(err, SS_ERR_CONFIG, "kafka: start_assigned_at is only valid inside on_rebalance(ASSIGN)");
-    for (size_t i = 0; i < count; ++i)
-        if (positions[i].offset >= 0) src.start_at.push_back(positions[i]);
+    for (size_t i = 0; i < count; ++i) {
+        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, positions, stride, i);
+        if (p.offset >= 0)
+            src.start_at.push_back(p);
+    }
     return SS_OK;
 }
 
@@ -162,8 +171,8 @@ ss_status commit_error(KafkaSource &src, size_t count, rd_kafka_resp_err_t e, ss
 
 } // namespace
 
-ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, const char *metadata,
-                         ss_error *err) {
+ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, size_t count, size_t stride,
+                         const char *metadata, ss_error *err) {
     if (!src.has_user_group())
         return set_error(err, SS_ERR_CONFIG, "kafka.group.id: committing offsets needs a consumer group; "
                                              "set kafka.group.id");
@@ -172,7 +181,8 @@ ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, si
     TpList list(static_cast<int>(count));
     const size_t metadata_size = metadata ? std::strlen(metadata) : 0;
     for (size_t i = 0; i < count; ++i) {
-        rd_kafka_topic_partition_t *p = list.add(offsets[i].topic, offsets[i].partition, offsets[i].offset);
+        const ss_topic_partition &o = *ss_const_at(ss_topic_partition, offsets, stride, i);
+        rd_kafka_topic_partition_t *p = list.add(o.topic, o.partition, o.offset);
         if (metadata_size > 0) { // librdkafka copies it and frees it with the list
             p->metadata = rd_kafka_mem_malloc(src.rk(), metadata_size);
             std::memcpy(p->metadata, metadata, metadata_size);
@@ -278,7 +288,7 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         int stop = 0;
         attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
-            stop = fn(ctx, recs.data(), nrec);
+            stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
         if (st == SS_OK && !stop)
             src.fetch_wake.after_consume(src.rk(), src.queue(), msgs.data(), n);
         for (size_t i = 0; i < n; ++i)
@@ -298,16 +308,16 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
     return SS_OK;
 }
 
-ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
     if (src.assigning)
-        return defer_pause(src, parts, count, true);
-    return partition_list_call(src, parts, count, "pause", rd_kafka_pause_partitions, err);
+        return defer_pause(src, parts, count, stride, true);
+    return partition_list_call(src, parts, count, stride, "pause", rd_kafka_pause_partitions, err);
 }
 
-ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, ss_error *err) {
+ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
     if (src.assigning)
-        return defer_pause(src, parts, count, false);
-    return partition_list_call(src, parts, count, "resume", rd_kafka_resume_partitions, err);
+        return defer_pause(src, parts, count, stride, false);
+    return partition_list_call(src, parts, count, stride, "resume", rd_kafka_resume_partitions, err);
 }
 
 } // namespace streamsubmit::kafka

@@ -17,7 +17,7 @@ ss_status serve_member(KafkaSource &src, int timeout_ms, ss_error *err) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
     for (;;) {
         if (src.take_interrupt())
-            return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
+            return set_error(err, SS_ERR_INTERRUPTED, "kafka: serve interrupted");
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         // Rebalance callbacks run in here. Assignments are paused, so a message is rare (one
@@ -41,16 +41,18 @@ ss_status serve_member(KafkaSource &src, int timeout_ms, ss_error *err) {
     }
 }
 
-ss_status committed_offsets(KafkaSource &src, ss_topic_partition *parts, size_t count, int timeout_ms,
-                            ss_error *err) {
+ss_status committed_offsets(KafkaSource &src, ss_topic_partition *parts, size_t count, size_t stride,
+                            int timeout_ms, ss_error *err) {
     if (!src.has_user_group())
         return set_error(err, SS_ERR_CONFIG, "kafka.group.id: committed offsets need a consumer group; set "
                                              "kafka.group.id");
     if (count == 0)
         return SS_OK;
     TpList list(static_cast<int>(count));
-    for (size_t i = 0; i < count; ++i)
-        list.add(parts[i].topic, parts[i].partition, RD_KAFKA_OFFSET_INVALID);
+    for (size_t i = 0; i < count; ++i) {
+        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
+        list.add(p.topic, p.partition, RD_KAFKA_OFFSET_INVALID);
+    }
     rd_kafka_resp_err_t e = rd_kafka_committed(src.rk(), list.get(), timeout_ms);
     if (e) {
         const ss_status st = is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER;
@@ -64,7 +66,7 @@ ss_status committed_offsets(KafkaSource &src, ss_topic_partition *parts, size_t 
             return set_error(err, SS_ERR_BROKER, "kafka: committed offset of " +
                                                      topic_partition_name(p.topic, p.partition) +
                                                      ": " + rd_kafka_err2str(p.err));
-        parts[i].offset = p.offset >= 0 ? p.offset : -1;
+        ss_at(ss_topic_partition, parts, stride, i)->offset = p.offset >= 0 ? p.offset : -1;
     }
     return SS_OK;
 }

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iterator>
 #include <string>
 #include <unistd.h>
@@ -107,10 +106,6 @@ void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
 
 std::atomic<unsigned> g_instance{0};
 
-// Keys of the host, not of librdkafka (plugin.h, ss_source_create_params::conf).
-constexpr std::string_view kHostPrefix = "streamsubmit.";
-constexpr std::string_view kCloseTimeoutKey = "streamsubmit.close.timeout.ms";
-
 std::string seconds_text(std::chrono::milliseconds t) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(t.count()) / 1000);
@@ -119,26 +114,31 @@ std::string seconds_text(std::chrono::milliseconds t) {
 
 } // namespace
 
-std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *params, ss_error *err) {
-    if (!params) {
-        set_error(err, SS_ERR_INTERNAL, "kafka: create() without parameters");
+std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_params *params, ss_error *err) {
+    if (!params || !SS_HAS_FIELD(ss_source_params, params, conf_stride)) {
+        set_error(err, SS_ERR_INTERNAL, "kafka: ss_source_params is missing or lacks the configuration");
+        return nullptr;
+    }
+    if (params->conf_count > 0 && (!params->conf || params->conf_stride < sizeof(ss_kv))) {
+        set_error(err, SS_ERR_INTERNAL, "kafka: ss_source_params.conf is NULL or its stride is smaller than ss_kv");
         return nullptr;
     }
     std::unique_ptr<KafkaSource> self(new KafkaSource());
-    self->log_ = params->log;
-    self->log_ctx_ = params->log_ctx;
+    const ss_host_api *host = SS_HAS_FIELD(ss_source_params, params, host) ? params->host : nullptr;
+    if (host && SS_HAS_FIELD(ss_host_api, host, log_ctx)) {
+        self->log_ = host->log;
+        self->log_ctx_ = host->log_ctx;
+    }
+    // Zero is what a host that leaves the field alone sends: it gets the default too.
+    if (SS_HAS_FIELD(ss_source_params, params, close_timeout_ms) && params->close_timeout_ms > 0)
+        self->close_timeout_ = std::chrono::milliseconds(params->close_timeout_ms);
     for (size_t i = 0; i < params->conf_count; ++i) {
-        const ss_kv &kv = params->conf[i];
+        const ss_kv &kv = *ss_const_at(ss_kv, params->conf, params->conf_stride, i);
         if (!kv.key || !kv.value) {
             set_error(err, SS_ERR_CONFIG, "kafka: configuration entry without key or value");
             return nullptr;
         }
         std::string_view key = kv.key;
-        if (key.substr(0, kHostPrefix.size()) == kHostPrefix) {
-            if (self->take_host_setting(key, kv.value, err) != SS_OK)
-                return nullptr;
-            continue;
-        }
         self->conf_.emplace_back(kv.key, kv.value);
         if (key == "bootstrap.servers" || key == "metadata.broker.list")
             self->bootstrap_ = kv.value;
@@ -156,17 +156,6 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_create_params *
 }
 
 KafkaSource::~KafkaSource() { close_handle(); }
-
-ss_status KafkaSource::take_host_setting(std::string_view key, const char *value, ss_error *err) {
-    if (key != kCloseTimeoutKey)
-        return SS_OK; // a newer host's setting (plugin.h)
-    char *end = nullptr;
-    const long long ms = std::strtoll(value, &end, 10);
-    if (end == value || *end != '\0' || ms <= 0)
-        return set_error(err, SS_ERR_CONFIG, std::string(key) + ": not a positive number of milliseconds: " + value);
-    close_timeout_ = std::chrono::milliseconds(ms);
-    return SS_OK;
-}
 
 void KafkaSource::destroy(KafkaSource *src) {
     if (!src)

@@ -25,8 +25,9 @@ public:
     // coordinate a group-mode direct job, never fetching (assignments are paused).
     enum class Mode { Direct, Receiver, Member };
 
-    // Validates the configuration and opens a direct-mode consumer.
-    static std::unique_ptr<KafkaSource> create(const ss_source_create_params *params, ss_error *err);
+    // Validates the configuration and opens a direct-mode consumer. `params` holds at least
+    // the fields up to conf_stride; host and close_timeout_ms may be absent (a smaller struct).
+    static std::unique_ptr<KafkaSource> create(const ss_source_params *params, ss_error *err);
     // Closes the handle within its close timeout and frees `src`; if librdkafka did not finish
     // in time, `src` is muted and left allocated for librdkafka's threads (a small leak that
     // keeps the process from hanging at exit).
@@ -81,7 +82,7 @@ public:
     // Ends librdkafka's up-to-1-s pauses in a group join (subscribed handles; every version).
     JoinWake join_wake;
 
-    // Receiver mode: the host's rebalance listener (called from poll on the polling thread).
+    // The host's rebalance listener (called from a receiver's poll or a member's serve, on its thread).
     ss_rebalance_fn on_rebalance = nullptr;
     void *rebalance_ctx = nullptr;
     bool closing = false; // suppresses on_rebalance while the handle is being closed
@@ -112,19 +113,19 @@ private:
     bool close_handle();
     void mute();
     bool user_gave(std::string_view key) const;
-    // A "streamsubmit." key of the host: streamsubmit.close.timeout.ms.
-    ss_status take_host_setting(std::string_view key, const char *value, ss_error *err);
     // Leaving the group may take half of the close timeout; destroying the handle the rest.
     std::chrono::milliseconds leave_timeout() const { return close_timeout_ / 2; }
 
     std::vector<std::pair<std::string, std::string>> conf_;
-    // How long closing one handle may take (streamsubmit.close.timeout.ms; the host derives
-    // it from stream.stopTimeout).
+    // How long closing one handle may take (ss_source_params.close_timeout_ms; the host
+    // derives it from stream.stopTimeout). The default is for a host that does not say.
     std::chrono::milliseconds close_timeout_{10'000};
     std::string bootstrap_;
     std::string user_group_;
     std::string direct_group_;
-    std::atomic<ss_log_fn> log_{nullptr}; // cleared by abandon() while librdkafka threads may log
+    // Copied from params->host: an abandoned source outlives the host table, and abandon()
+    // clears log_ while librdkafka threads may still log.
+    std::atomic<ss_log_fn> log_{nullptr};
     void *log_ctx_ = nullptr;
 
     Mode mode_ = Mode::Direct;

@@ -50,6 +50,13 @@ struct OffsetQuery {
 
 enum class ListOutcome { Ok, Failed, Unsupported };
 
+// What list_offsets found: `status` and err's message tell why when it Failed (ss_error holds
+// no status, and the caller's may hold no message either).
+struct ListResult {
+    ListOutcome outcome;
+    ss_status status = SS_OK;
+};
+
 // A handle that has not yet heard from any broker first waits, without sending requests of
 // its own, until librdkafka's connection-time metadata names the controller, or a refused
 // login or certificate is noticed on librdkafka's threads, or half the timeout has passed:
@@ -73,8 +80,8 @@ rd_kafka_resp_err_t metadata_until(KafkaSource &src, const rd_kafka_metadata_t *
 
 // rd_kafka_offsets_for_times (one ListOffsets request per leader) for all queries, retrying
 // partitions whose leader is moving or whose broker is restarting until the deadline.
-ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, int timeout_ms, const char *what,
-                         ss_error *err, rd_kafka_resp_err_t *unsupported_err) {
+ListResult list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, int timeout_ms, const char *what,
+                        ss_error *err, rd_kafka_resp_err_t *unsupported_err) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     std::vector<size_t> pending(queries.size());
     for (size_t i = 0; i < pending.size(); ++i)
@@ -99,8 +106,8 @@ ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, in
                     last = p.err;
                     retry.push_back(qi);
                 } else {
-                    partition_error(err, what, queries[qi].topic, queries[qi].partition, p.err);
-                    return ListOutcome::Failed;
+                    return {ListOutcome::Failed,
+                            partition_error(err, what, queries[qi].topic, queries[qi].partition, p.err)};
                 }
             }
         } else if (is_transport_error(e) || is_retriable_partition_error(e)) {
@@ -110,16 +117,14 @@ ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, in
             // A partition the cluster does not know is reported as such; anything else may be
             // a broker that lacks the API, which the caller can work around.
             for (int j = 0; j < list.size(); ++j)
-                if (list[j].err && !is_retriable_partition_error(list[j].err)) {
-                    partition_error(err, what, list[j].topic, list[j].partition, list[j].err);
-                    return ListOutcome::Failed;
-                }
-            if (is_unknown_topic(e)) {
-                set_error(err, SS_ERR_UNKNOWN_TOPIC, std::string("kafka: ") + what + ": " + rd_kafka_err2str(e));
-                return ListOutcome::Failed;
-            }
+                if (list[j].err && !is_retriable_partition_error(list[j].err))
+                    return {ListOutcome::Failed,
+                            partition_error(err, what, list[j].topic, list[j].partition, list[j].err)};
+            if (is_unknown_topic(e))
+                return {ListOutcome::Failed, set_error(err, SS_ERR_UNKNOWN_TOPIC, std::string("kafka: ") + what +
+                                                                                     ": " + rd_kafka_err2str(e))};
             *unsupported_err = e;
-            return ListOutcome::Unsupported;
+            return {ListOutcome::Unsupported};
         }
         pending.swap(retry);
         if (!pending.empty()) {
@@ -129,7 +134,7 @@ ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, in
         }
     }
     if (pending.empty())
-        return ListOutcome::Ok;
+        return {ListOutcome::Ok};
     const OffsetQuery &q = queries[pending.front()];
     std::string msg = std::string("kafka: ") + what + " for " + std::to_string(pending.size()) +
                       " partitions (first " + topic_partition_name(q.topic, q.partition) +
@@ -137,25 +142,27 @@ ListOutcome list_offsets(KafkaSource &src, std::vector<OffsetQuery> &queries, in
     if (last)
         msg += std::string(": ") + rd_kafka_err2str(last);
     msg += " (brokers at " + src.bootstrap_servers() + ")";
-    set_error(err, last == RD_KAFKA_RESP_ERR__TIMED_OUT || !last ? SS_ERR_TIMEOUT : SS_ERR_UNREACHABLE, msg);
-    return ListOutcome::Failed;
+    return {ListOutcome::Failed,
+            set_error(err, last == RD_KAFKA_RESP_ERR__TIMED_OUT || !last ? SS_ERR_TIMEOUT : SS_ERR_UNREACHABLE, msg)};
 }
 
-// Maps caller entries onto unique (topic, partition) queries.
+// Maps caller entries (an array of Entry with the caller's stride) onto unique (topic,
+// partition) queries.
 template <class Entry>
-std::vector<OffsetQuery> unique_queries(Entry *parts, size_t count, int64_t timestamp_or_neg,
+std::vector<OffsetQuery> unique_queries(const Entry *parts, size_t count, size_t stride, int64_t timestamp_or_neg,
                                         std::vector<size_t> &slot, bool use_entry_offset) {
     std::map<std::pair<std::string_view, int32_t>, size_t> seen;
     std::vector<OffsetQuery> out;
     slot.resize(count);
     for (size_t i = 0; i < count; ++i) {
-        auto [it, fresh] = seen.try_emplace({parts[i].topic, parts[i].partition}, out.size());
+        const Entry &part = *ss_const_at(Entry, parts, stride, i);
+        auto [it, fresh] = seen.try_emplace({part.topic, part.partition}, out.size());
         if (fresh) {
             int64_t ts = timestamp_or_neg;
-            if constexpr (requires { parts[i].offset; })
+            if constexpr (requires { part.offset; })
                 if (use_entry_offset)
-                    ts = parts[i].offset;
-            out.push_back({parts[i].topic, parts[i].partition, ts});
+                    ts = part.offset;
+            out.push_back({part.topic, part.partition, ts});
         }
         slot[i] = it->second;
     }
@@ -230,26 +237,28 @@ ss_status list_partitions(KafkaSource &src, const char *const *topics, size_t to
     return SS_OK;
 }
 
-ss_status query_watermarks(KafkaSource &src, ss_watermarks *parts, size_t count, int timeout_ms, ss_error *err) {
+ss_status query_watermarks(KafkaSource &src, ss_watermarks *parts, size_t count, size_t stride, int timeout_ms,
+                           ss_error *err) {
     if (count == 0)
         return SS_OK;
     std::vector<size_t> slot;
-    std::vector<OffsetQuery> earliest = unique_queries(parts, count, RD_KAFKA_OFFSET_BEGINNING, slot, false);
+    std::vector<OffsetQuery> earliest =
+        unique_queries(parts, count, stride, RD_KAFKA_OFFSET_BEGINNING, slot, false);
     std::vector<OffsetQuery> latest = earliest;
     for (auto &q : latest)
         q.timestamp = RD_KAFKA_OFFSET_END; // ListOffsets honours isolation.level: LSO under read_committed
 
     const auto start = Clock::now();
     rd_kafka_resp_err_t unsupported = RD_KAFKA_RESP_ERR_NO_ERROR;
-    ListOutcome out = list_offsets(src, earliest, timeout_ms, "ListOffsets(earliest)", err, &unsupported);
-    if (out == ListOutcome::Ok) {
+    ListResult out = list_offsets(src, earliest, timeout_ms, "ListOffsets(earliest)", err, &unsupported);
+    if (out.outcome == ListOutcome::Ok) {
         int left = timeout_ms - static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                      Clock::now() - start).count());
         out = list_offsets(src, latest, std::max(left, 1), "ListOffsets(latest)", err, &unsupported);
     }
-    if (out == ListOutcome::Failed)
-        return err ? err->status : SS_ERR_BROKER;
-    if (out == ListOutcome::Unsupported) {
+    if (out.outcome == ListOutcome::Failed)
+        return out.status;
+    if (out.outcome == ListOutcome::Unsupported) {
         src.log(SS_LOG_WARN, std::string("kafka: batched ListOffsets failed (") + rd_kafka_err2str(unsupported) +
                                  "); querying watermarks one partition at a time");
         for (size_t i = 0; i < earliest.size(); ++i) {
@@ -269,27 +278,28 @@ ss_status query_watermarks(KafkaSource &src, ss_watermarks *parts, size_t count,
         }
     }
     for (size_t i = 0; i < count; ++i) {
-        parts[i].earliest = earliest[slot[i]].result;
-        parts[i].latest = latest[slot[i]].result;
+        ss_watermarks &part = *ss_at(ss_watermarks, parts, stride, i);
+        part.earliest = earliest[slot[i]].result;
+        part.latest = latest[slot[i]].result;
     }
     return SS_OK;
 }
 
-ss_status offsets_for_times(KafkaSource &src, ss_topic_partition *parts, size_t count, int timeout_ms,
-                            ss_error *err) {
+ss_status offsets_for_times(KafkaSource &src, ss_topic_partition *parts, size_t count, size_t stride,
+                            int timeout_ms, ss_error *err) {
     if (count == 0)
         return SS_OK;
     std::vector<size_t> slot;
-    std::vector<OffsetQuery> q = unique_queries(parts, count, 0, slot, true);
+    std::vector<OffsetQuery> q = unique_queries(parts, count, stride, 0, slot, true);
     rd_kafka_resp_err_t unsupported = RD_KAFKA_RESP_ERR_NO_ERROR;
-    ListOutcome out = list_offsets(src, q, timeout_ms, "ListOffsets(timestamp)", err, &unsupported);
-    if (out == ListOutcome::Failed)
-        return err ? err->status : SS_ERR_BROKER;
-    if (out == ListOutcome::Unsupported)
+    ListResult out = list_offsets(src, q, timeout_ms, "ListOffsets(timestamp)", err, &unsupported);
+    if (out.outcome == ListOutcome::Failed)
+        return out.status;
+    if (out.outcome == ListOutcome::Unsupported)
         return set_error(err, SS_ERR_BROKER, std::string("kafka: offsets for times failed: ") +
                                                  rd_kafka_err2str(unsupported));
     for (size_t i = 0; i < count; ++i)
-        parts[i].offset = q[slot[i]].result < 0 ? -1 : q[slot[i]].result;
+        ss_at(ss_topic_partition, parts, stride, i)->offset = q[slot[i]].result < 0 ? -1 : q[slot[i]].result;
     return SS_OK;
 }
 

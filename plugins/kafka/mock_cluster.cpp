@@ -75,16 +75,26 @@ ss_status check(ss_error *err, rd_kafka_resp_err_t e, const std::string &what) {
     return set_error(err, SS_ERR_BROKER, "kafka mock cluster: " + what + ": " + rd_kafka_err2str(e));
 }
 
-ss_cluster *create(int broker_count, ss_log_fn log, void *log_ctx, ss_error *err) {
+ss_cluster *create(const ss_cluster_params *params, ss_error *err) {
+    clear_error(err);
     try {
+        if (!params || !SS_HAS_FIELD(ss_cluster_params, params, broker_count)) {
+            set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: ss_cluster_params is missing or lacks broker_count");
+            return nullptr;
+        }
+        const int broker_count = params->broker_count;
         if (broker_count < 1) {
             set_error(err, SS_ERR_CONFIG, "kafka mock cluster: broker count must be at least 1");
             return nullptr;
         }
         auto *c = new ss_cluster();
         c->brokers = broker_count;
-        c->log = log;
-        c->log_ctx = log_ctx;
+        // A host that gives no log table just does not hear the cluster's warnings.
+        const ss_host_api *host = SS_HAS_FIELD(ss_cluster_params, params, host) ? params->host : nullptr;
+        if (host && SS_HAS_FIELD(ss_host_api, host, log_ctx)) {
+            c->log = host->log;
+            c->log_ctx = host->log_ctx;
+        }
         char errstr[512];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_conf_set_opaque(conf, c);
@@ -104,7 +114,6 @@ ss_cluster *create(int broker_count, ss_log_fn log, void *log_ctx, ss_error *err
             return nullptr;
         }
         c->bootstraps = rd_kafka_mock_cluster_bootstraps(c->mock);
-        clear_error(err);
         return c;
     } catch (const std::exception &e) {
         set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + e.what());
@@ -239,8 +248,16 @@ ss_status push_request_errors(ss_cluster *c, int16_t api_key, size_t count, int 
 }
 
 const ss_cluster_api kApi = {
-    sizeof(ss_cluster_api), create, destroy, bootstrap_servers, create_topic, produce,
-    set_broker_up, set_leader, set_broker_rtt, push_request_errors,
+    .struct_size = sizeof(ss_cluster_api),
+    .create = create,
+    .destroy = destroy,
+    .bootstrap_servers = bootstrap_servers,
+    .create_topic = create_topic,
+    .produce = produce,
+    .set_broker_up = set_broker_up,
+    .set_leader = set_leader,
+    .set_broker_rtt = set_broker_rtt,
+    .push_request_errors = push_request_errors,
 };
 
 } // namespace

@@ -1,7 +1,7 @@
 // ss_cluster: an embedded librdkafka mock cluster for demos, smoke tests and fault injection.
 #pragma once
 
-#include <streamsubmit/plugin.h>
+#include <streamsubmit/testing.h>
 
 namespace streamsubmit::kafka {
 

@@ -242,7 +242,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         int stop = 0;
         attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
-            stop = fn(ctx, recs.data(), nrec);
+            stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
         if (open > 0 && !stop)
             src.fetch_wake.after_consume(rk, src.queue(), msgs.data(), n);
         destroy_messages(msgs.data(), 0, n);
@@ -260,9 +260,14 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
 
 } // namespace
 
-ss_status read_ranges(KafkaSource &src, const ss_offset_range *ranges, size_t count, ss_records_fn fn, void *ctx,
-                      ss_error *err) {
+ss_status read_ranges(KafkaSource &src, const ss_offset_range *host_ranges, size_t count, size_t stride,
+                      ss_records_fn fn, void *ctx, ss_error *err) {
     src.begin_blocking_call();
+    // One copy at this build's stride, so the rounds below index it plainly; the topic
+    // pointers stay the host's, which records hand back.
+    std::vector<ss_offset_range> ranges(count);
+    for (size_t i = 0; i < count; ++i)
+        ranges[i] = *ss_const_at(ss_offset_range, host_ranges, stride, i);
     // Split into rounds so that no round assigns a partition twice (normally one round).
     std::vector<std::vector<size_t>> rounds;
     std::unordered_map<std::string, size_t> seen;
@@ -282,7 +287,7 @@ ss_status read_ranges(KafkaSource &src, const ss_offset_range *ranges, size_t co
         rounds[k].push_back(i);
     }
     for (const auto &round : rounds)
-        if (ss_status st = read_round(src, ranges, round, fn, ctx, err); st != SS_OK)
+        if (ss_status st = read_round(src, ranges.data(), round, fn, ctx, err); st != SS_OK)
             return st;
     return SS_OK;
 }

@@ -5,7 +5,8 @@
 
 namespace streamsubmit::kafka {
 
-ss_status read_ranges(KafkaSource &src, const ss_offset_range *ranges, size_t count, ss_records_fn fn, void *ctx,
-                      ss_error *err);
+// `ranges` has the host's stride, checked by the caller.
+ss_status read_ranges(KafkaSource &src, const ss_offset_range *ranges, size_t count, size_t stride,
+                      ss_records_fn fn, void *ctx, ss_error *err);
 
 } // namespace streamsubmit::kafka

@@ -14,23 +14,23 @@ namespace streamsubmit::kafka {
 inline void fill_record(ss_record &r, const rd_kafka_message_t *m, const char *topic, size_t range_index,
                         std::vector<ss_header> &headers) {
     rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    r.struct_size = sizeof(ss_record);
     r.topic = topic;
     r.partition = m->partition;
     r.offset = m->offset;
     r.timestamp_ms = rd_kafka_message_timestamp(m, &ts_type);
     r.key = m->key;
     r.key_len = m->key_len;
-    // librdkafka reads a null key or value as NULL and an empty one as "": ABI 1.1's rule as it is.
+    // librdkafka reads a null key or value as NULL and an empty one as "": the ABI's rule as it is.
     r.value = m->payload;
     r.value_len = m->len;
     r.range_index = range_index;
-    r.struct_size = sizeof(ss_record);
     r.timestamp_type = ts_type == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? SS_TIMESTAMP_CREATE_TIME
                        : ts_type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? SS_TIMESTAMP_LOG_APPEND_TIME
                                                                        : SS_TIMESTAMP_NOT_AVAILABLE;
     r.headers = nullptr;
     r.header_count = 0;
-    r.header_size = sizeof(ss_header);
+    r.header_stride = sizeof(ss_header);
     rd_kafka_headers_t *hdrs = nullptr;
     // The const_cast is librdkafka's: it parses the headers lazily into the message.
     if (rd_kafka_message_headers(const_cast<rd_kafka_message_t *>(m), &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hdrs)
@@ -45,6 +45,7 @@ inline void fill_record(ss_record &r, const rd_kafka_message_t *m, const char *t
 }
 
 // Points each record of the group at its headers, appended in record order by fill_record.
+// `records` is the plugin's own array (stride sizeof(ss_record)), not one from the host.
 inline void attach_headers(ss_record *records, size_t count, std::vector<ss_header> &headers) {
     if (headers.empty())
         return;

@@ -3,6 +3,7 @@
 //
 //   kafka_plugin_bench --plugin PATH [--partitions 6] [--records 180000] [--value-bytes 100] [--rounds 5]
 #include <streamsubmit/plugin.h>
+#include <streamsubmit/testing.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -37,10 +38,12 @@ struct Sink {
     size_t bytes = 0;
 };
 
-int sink_fn(void *ctx, const ss_record *r, size_t n) {
+int sink_fn(void *ctx, const ss_record *records, size_t n, size_t stride) {
     auto *s = static_cast<Sink *>(ctx);
-    for (size_t i = 0; i < n; ++i)
-        s->bytes += r[i].value_len + r[i].key_len;
+    for (size_t i = 0; i < n; ++i) {
+        const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+        s->bytes += r.value_len + r.key_len;
+    }
     s->records += n;
     return 0;
 }
@@ -140,12 +143,18 @@ int main(int argc, char **argv) {
     auto entry = reinterpret_cast<ss_plugin_entry_fn>(dlsym(h, STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL));
     if (!entry)
         die("no entry symbol");
-    const ss_plugin_descriptor *d = entry();
+    const ss_plugin_descriptor *d = entry(SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR);
+    if (!d || !d->source || !d->source->direct || !d->cluster)
+        die("the plugin offers no direct source or no cluster");
     const ss_source_api *api = d->source;
+    const ss_direct_api *direct = api->direct;
     const ss_cluster_api *capi = d->cluster;
 
     ss_error err{};
-    ss_cluster *c = capi->create(3, quiet_log, nullptr, &err);
+    err.struct_size = sizeof err;
+    const ss_host_api host{sizeof host, SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "bench", quiet_log, nullptr};
+    const ss_cluster_params cluster_params{sizeof cluster_params, 3, &host};
+    ss_cluster *c = capi->create(&cluster_params, &err);
     if (!c)
         die(err.message);
     std::string bootstrap = capi->bootstrap_servers(c);
@@ -157,14 +166,14 @@ int main(int argc, char **argv) {
     std::printf("produced %lld records of %zu bytes in %.2f s\n", records, value_bytes, seconds_since(t0));
 
     std::vector<ss_kv> conf{{"bootstrap.servers", bootstrap.c_str()}};
-    ss_source_create_params params{sizeof params, conf.data(), conf.size(), quiet_log, nullptr};
+    ss_source_params params{sizeof params, conf.data(), conf.size(), sizeof(ss_kv), &host, 10000};
     ss_source *src = api->create(&params, &err);
     if (!src)
         die(err.message);
     std::vector<ss_watermarks> w;
     for (int p = 0; p < partitions; ++p)
         w.push_back({"bench", p, -1, -1});
-    if (api->query_watermarks(src, w.data(), w.size(), 10000, &err) != SS_OK)
+    if (direct->query_watermarks(src, w.data(), w.size(), sizeof(ss_watermarks), 10000, &err) != SS_OK)
         die(err.message);
     long long total = 0;
     std::vector<ss_offset_range> ranges;
@@ -186,7 +195,8 @@ int main(int argc, char **argv) {
 
         Sink ps;
         t = Clock::now();
-        if (api->read_ranges(src, ranges.data(), ranges.size(), sink_fn, &ps, &err) != SS_OK)
+        if (direct->read_ranges(src, ranges.data(), ranges.size(), sizeof(ss_offset_range), sink_fn, &ps, &err) !=
+            SS_OK)
             die(err.message);
         dt = seconds_since(t);
         plugin_rates.push_back(static_cast<double>(ps.records) / dt);

@@ -7,12 +7,14 @@
 #include <doctest/doctest.h>
 
 #include <streamsubmit/plugin.h>
+#include <streamsubmit/testing.h>
 
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,7 +34,17 @@ using Conf = std::vector<std::pair<std::string, std::string>>;
 
 const ss_plugin_descriptor *g_desc = nullptr;
 const ss_source_api *api() { return g_desc->source; }
+const ss_direct_api *direct() { return g_desc->source->direct; }
+const ss_consumer_api *consumer() { return g_desc->source->consumer; }
+const ss_member_api *member() { return g_desc->source->member; }
 const ss_cluster_api *capi() { return g_desc->cluster; }
+
+// Callers own ss_error and say how big it is.
+ss_error new_error() {
+    ss_error e{};
+    e.struct_size = sizeof e;
+    return e;
+}
 
 bool g_verbose = false;
 std::mutex g_log_mu;
@@ -44,6 +56,8 @@ void test_log(void *, ss_log_level level, const char *message) {
     if (g_verbose)
         std::fprintf(stderr, "[plugin %d] %s\n", static_cast<int>(level), message);
 }
+
+const ss_host_api g_host{sizeof(ss_host_api), SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "test", test_log, nullptr};
 
 long long ms_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -60,9 +74,10 @@ Cluster *g_cluster = nullptr;
 
 Cluster &cluster() {
     if (!g_cluster) {
-        ss_error err{};
+        ss_error err = new_error();
         auto *cl = new Cluster();
-        cl->c = capi()->create(3, test_log, nullptr, &err);
+        const ss_cluster_params params{sizeof params, 3, &g_host};
+        cl->c = capi()->create(&params, &err);
         REQUIRE_MESSAGE(cl->c != nullptr, err.message);
         cl->bootstrap = capi()->bootstrap_servers(cl->c);
         REQUIRE(capi()->create_topic(cl->c, "orders", 3, &err) == SS_OK);
@@ -75,12 +90,13 @@ Cluster &cluster() {
 // ---- a source owned by a test ----
 struct Source {
     ss_source *s = nullptr;
-    ss_error err{};
-    explicit Source(Conf conf) {
+    ss_error err = new_error();
+    // params_size: what the host says the params struct holds (a smaller, older host's).
+    explicit Source(Conf conf, uint32_t params_size = sizeof(ss_source_params)) {
         std::vector<ss_kv> kv;
         for (auto &[k, v] : conf)
             kv.push_back({k.c_str(), v.c_str()});
-        ss_source_create_params p{sizeof(ss_source_create_params), kv.data(), kv.size(), test_log, nullptr};
+        ss_source_params p{params_size, kv.data(), kv.size(), sizeof(ss_kv), &g_host, 5000};
         s = api()->create(&p, &err);
     }
     ~Source() {
@@ -103,7 +119,7 @@ std::vector<std::pair<std::string, int32_t>> partitions_of(Source &src, std::vec
     auto cb = [](void *ctx, const char *topic, int32_t partition) {
         static_cast<decltype(out) *>(ctx)->emplace_back(topic, partition);
     };
-    ss_status st = api()->list_partitions(src.s, topics.empty() ? nullptr : topics.data(), topics.size(), pattern,
+    ss_status st = direct()->list_partitions(src.s, topics.empty() ? nullptr : topics.data(), topics.size(), pattern,
                                           10000, cb, &out, &src.err);
     if (status)
         *status = st;
@@ -116,7 +132,9 @@ std::vector<ss_watermarks> watermarks(Source &src, const char *topic, int partit
     std::vector<ss_watermarks> w;
     for (int p = 0; p < partitions; ++p)
         w.push_back({topic, p, -1, -1});
-    REQUIRE_MESSAGE(api()->query_watermarks(src.s, w.data(), w.size(), 10000, &src.err) == SS_OK, src.err.message);
+    REQUIRE_MESSAGE(direct()->query_watermarks(src.s, w.data(), w.size(), sizeof(ss_watermarks), 10000, &src.err) ==
+                        SS_OK,
+                    src.err.message);
     return w;
 }
 
@@ -135,13 +153,17 @@ struct Collector {
     int stop_after_calls = 0; // 0: never
     std::function<void(size_t call)> on_call;
 
-    static int fn(void *ctx, const ss_record *r, size_t n) {
+    static int fn(void *ctx, const ss_record *records, size_t n, size_t stride) {
         auto *self = static_cast<Collector *>(ctx);
         ++self->calls;
-        for (size_t i = 0; i < n; ++i)
-            self->records.push_back({r[i].topic, r[i].partition, r[i].offset, r[i].range_index,
-                                     std::string(static_cast<const char *>(r[i].key), r[i].key_len),
-                                     std::string(static_cast<const char *>(r[i].value), r[i].value_len)});
+        for (size_t i = 0; i < n; ++i) {
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+            REQUIRE(r.struct_size >= sizeof(ss_record));
+            REQUIRE(r.header_stride >= sizeof(ss_header));
+            self->records.push_back({r.topic, r.partition, r.offset, r.range_index,
+                                     std::string(static_cast<const char *>(r.key), r.key_len),
+                                     std::string(static_cast<const char *>(r.value), r.value_len)});
+        }
         if (self->on_call)
             self->on_call(self->calls);
         return self->stop_after_calls && static_cast<int>(self->calls) >= self->stop_after_calls;
@@ -187,6 +209,14 @@ TEST_CASE("descriptor") {
     REQUIRE(g_desc->cluster);
     CHECK(g_desc->source->struct_size == sizeof(ss_source_api));
     CHECK(g_desc->cluster->struct_size == sizeof(ss_cluster_api));
+    REQUIRE(direct());
+    REQUIRE(consumer());
+    REQUIRE(member());
+    CHECK(direct()->struct_size == sizeof(ss_direct_api));
+    CHECK(consumer()->struct_size == sizeof(ss_consumer_api));
+    CHECK(member()->struct_size == sizeof(ss_member_api));
+    CHECK((direct()->commit_offsets != nullptr));
+    CHECK((consumer()->start_assigned_at != nullptr));
 }
 
 TEST_CASE("list_partitions and watermarks") {
@@ -213,7 +243,8 @@ TEST_CASE("read_ranges delivers exactly each range") {
     REQUIRE_MESSAGE(src.s, src.err.message);
     auto ranges = full_ranges(watermarks(src, "orders", 3));
     Collector got;
-    REQUIRE_MESSAGE(api()->read_ranges(src.s, ranges.data(), ranges.size(), Collector::fn, &got, &src.err) == SS_OK,
+    REQUIRE_MESSAGE(direct()->read_ranges(src.s, ranges.data(), ranges.size(), sizeof(ss_offset_range),
+                                          Collector::fn, &got, &src.err) == SS_OK,
                     src.err.message);
     CHECK(got.records.size() == static_cast<size_t>(kOrders));
     check_exact(ranges, got);
@@ -228,13 +259,15 @@ TEST_CASE("read_ranges delivers exactly each range") {
     SUBCASE("partial range") {
         std::vector<ss_offset_range> part{{"orders", 1, 10, 20}};
         Collector few;
-        REQUIRE(api()->read_ranges(src.s, part.data(), 1, Collector::fn, &few, &src.err) == SS_OK);
+        REQUIRE(direct()->read_ranges(src.s, part.data(), 1, sizeof(ss_offset_range),
+                                      Collector::fn, &few, &src.err) == SS_OK);
         check_exact(part, few);
     }
     SUBCASE("empty ranges complete at once") {
         std::vector<ss_offset_range> none{{"orders", 0, 5, 5}, {"orders", 1, 9, 3}};
         Collector nothing;
-        REQUIRE(api()->read_ranges(src.s, none.data(), 2, Collector::fn, &nothing, &src.err) == SS_OK);
+        REQUIRE(direct()->read_ranges(src.s, none.data(), 2, sizeof(ss_offset_range),
+                                      Collector::fn, &nothing, &src.err) == SS_OK);
         CHECK(nothing.records.empty());
     }
 }
@@ -254,7 +287,8 @@ TEST_CASE("adjacent ranges on one source deliver every offset once") {
         if (batch.empty())
             break;
         Collector got;
-        REQUIRE_MESSAGE(api()->read_ranges(src.s, batch.data(), batch.size(), Collector::fn, &got, &src.err) == SS_OK,
+        REQUIRE_MESSAGE(direct()->read_ranges(src.s, batch.data(), batch.size(), sizeof(ss_offset_range),
+                                              Collector::fn, &got, &src.err) == SS_OK,
                         src.err.message);
         check_exact(batch, got);
         for (const auto &g : got.records)
@@ -275,16 +309,20 @@ TEST_CASE("errors") {
     }
     SUBCASE("bad configuration key") {
         Source src(base_conf({{"no.such.key", "1"}}));
-        CHECK(src.s == nullptr);
-        CHECK(src.err.status == SS_ERR_CONFIG);
+        CHECK(src.s == nullptr); // create returns no status: the message is all the host gets
         CHECK(std::string(src.err.message).find("kafka.no.such.key") != std::string::npos);
+    }
+    SUBCASE("the host's settings are fields now: a streamsubmit.* key goes to librdkafka, which refuses it") {
+        Source src(base_conf({{"streamsubmit.close.timeout.ms", "1000"}}));
+        CHECK(src.s == nullptr);
+        CHECK(std::string(src.err.message).find("streamsubmit.close.timeout.ms") != std::string::npos);
     }
     SUBCASE("unreachable bootstrap") {
         Source src(Conf{{"bootstrap.servers", "127.0.0.1:1"}});
         REQUIRE(src.s);
         std::vector<std::pair<std::string, int32_t>> out;
         auto t0 = Clock::now();
-        ss_status st = api()->list_partitions(
+        ss_status st = direct()->list_partitions(
             src.s, nullptr, 0, ".*", 2000, [](void *, const char *, int32_t) {}, &out, &src.err);
         CHECK(st == SS_ERR_UNREACHABLE);
         CHECK(ms_since(t0) < 6000);
@@ -296,7 +334,7 @@ TEST_CASE("errors") {
         Source src(base_conf());
         REQUIRE(src.s);
         ss_topic_partition tp{"orders", 0, 1};
-        CHECK(api()->commit_offsets(src.s, &tp, 1, &src.err) == SS_ERR_CONFIG);
+        CHECK(direct()->commit_offsets(src.s, &tp, 1, sizeof tp, &src.err) == SS_ERR_CONFIG);
         CHECK(std::string(src.err.message).find("kafka.group.id") != std::string::npos);
     }
     SUBCASE("offset out of range") {
@@ -305,7 +343,8 @@ TEST_CASE("errors") {
         // Far beyond the end: with auto.offset.reset=error the fetch reports it.
         std::vector<ss_offset_range> r{{"orders", 0, 1000000, 1000010}};
         Collector got;
-        CHECK(api()->read_ranges(src.s, r.data(), 1, Collector::fn, &got, &src.err) == SS_ERR_OFFSET_OUT_OF_RANGE);
+        CHECK(direct()->read_ranges(src.s, r.data(), 1, sizeof(ss_offset_range),
+                                    Collector::fn, &got, &src.err) == SS_ERR_OFFSET_OUT_OF_RANGE);
         std::string msg = src.err.message;
         CHECK(msg.find("orders [0]") != std::string::npos);
         CHECK(msg.find("1000000") != std::string::npos);
@@ -324,7 +363,8 @@ TEST_CASE("interrupt and callback stop") {
             api()->interrupt(src.s);
         });
         auto t0 = Clock::now();
-        ss_status st = api()->read_ranges(src.s, r.data(), 1, Collector::fn, &got, &src.err);
+        ss_status st = direct()->read_ranges(src.s, r.data(), 1, sizeof(ss_offset_range),
+                                             Collector::fn, &got, &src.err);
         auto took = ms_since(t0);
         t.join();
         CHECK(st == SS_ERR_INTERRUPTED);
@@ -333,7 +373,8 @@ TEST_CASE("interrupt and callback stop") {
         // The source stays usable.
         std::vector<ss_offset_range> part{{"orders", 2, 10, 20}};
         Collector few;
-        REQUIRE_MESSAGE(api()->read_ranges(src.s, part.data(), 1, Collector::fn, &few, &src.err) == SS_OK,
+        REQUIRE_MESSAGE(direct()->read_ranges(src.s, part.data(), 1, sizeof(ss_offset_range),
+                                              Collector::fn, &few, &src.err) == SS_OK,
                         src.err.message);
         check_exact(part, few);
     }
@@ -341,7 +382,8 @@ TEST_CASE("interrupt and callback stop") {
         api()->interrupt(src.s);
         std::vector<ss_offset_range> part{{"orders", 0, 0, 5}};
         Collector few;
-        REQUIRE_MESSAGE(api()->read_ranges(src.s, part.data(), 1, Collector::fn, &few, &src.err) == SS_OK,
+        REQUIRE_MESSAGE(direct()->read_ranges(src.s, part.data(), 1, sizeof(ss_offset_range),
+                                              Collector::fn, &few, &src.err) == SS_OK,
                         src.err.message);
         check_exact(part, few);
     }
@@ -349,7 +391,8 @@ TEST_CASE("interrupt and callback stop") {
         auto ranges = full_ranges(w);
         Collector got;
         got.stop_after_calls = 1;
-        CHECK(api()->read_ranges(src.s, ranges.data(), ranges.size(), Collector::fn, &got, &src.err) ==
+        CHECK(direct()->read_ranges(src.s, ranges.data(), ranges.size(), sizeof(ss_offset_range),
+                                    Collector::fn, &got, &src.err) ==
               SS_ERR_INTERRUPTED);
         CHECK(got.calls == 1);
     }
@@ -357,7 +400,7 @@ TEST_CASE("interrupt and callback stop") {
 
 TEST_CASE("a broker going down and coming back mid-read") {
     Cluster &cl = cluster();
-    ss_error err{};
+    ss_error err = new_error();
     REQUIRE(capi()->create_topic(cl.c, "resilient", 3, &err) == SS_OK);
     REQUIRE_MESSAGE(capi()->produce(cl.c, "resilient", 6000, 200, &err) == SS_OK, err.message);
     // Small fetches so that the read is still going when the broker drops.
@@ -371,11 +414,12 @@ TEST_CASE("a broker going down and coming back mid-read") {
     REQUIRE(capi()->set_broker_up(cl.c, 1, 0, &err) == SS_OK);
     std::thread up([&cl] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-        ss_error e2{};
+        ss_error e2 = new_error();
         capi()->set_broker_up(cl.c, 1, 1, &e2);
     });
     auto t0 = Clock::now();
-    ss_status st = api()->read_ranges(src.s, ranges.data(), ranges.size(), Collector::fn, &got, &src.err);
+    ss_status st = direct()->read_ranges(src.s, ranges.data(), ranges.size(), sizeof(ss_offset_range),
+                                         Collector::fn, &got, &src.err);
     auto took = ms_since(t0);
     up.join();
     REQUIRE_MESSAGE(st == SS_OK, src.err.message);
@@ -387,7 +431,7 @@ TEST_CASE("a broker going down and coming back mid-read") {
 
 TEST_CASE("watermarks of 1000 partitions are one batch") {
     Cluster &cl = cluster();
-    ss_error err{};
+    ss_error err = new_error();
     REQUIRE(capi()->create_topic(cl.c, "wide", 1000, &err) == SS_OK);
     Source src(base_conf());
     REQUIRE(src.s);
@@ -413,9 +457,90 @@ TEST_CASE("watermarks of 1000 partitions are one batch") {
     REQUIRE(capi()->set_broker_rtt(cl.c, 2, 0, &err) == SS_OK);
 
     std::vector<ss_topic_partition> times{{"orders", 0, 0}, {"orders", 1, 4102444800000LL}};
-    REQUIRE_MESSAGE(api()->offsets_for_times(src.s, times.data(), times.size(), 10000, &src.err) == SS_OK,
+    REQUIRE_MESSAGE(direct()->offsets_for_times(src.s, times.data(), times.size(), sizeof(ss_topic_partition), 10000,
+                                                &src.err) == SS_OK,
                     src.err.message);
     CHECK(times[1].offset == -1); // nothing at or after 2100-01-01
+}
+
+// A host built with bigger elements hands arrays over at its own stride.
+template <class T>
+struct Wide {
+    T item;
+    char newer_fields[24] = "written by a newer host";
+    bool untouched() const { return std::string(newer_fields) == "written by a newer host"; }
+};
+
+TEST_CASE("arrays at a stride wider than this build's element") {
+    Source src(base_conf());
+    REQUIRE_MESSAGE(src.s, src.err.message);
+    std::vector<Wide<ss_watermarks>> w(3);
+    for (int p = 0; p < 3; ++p)
+        w[static_cast<size_t>(p)].item = {"orders", p, -1, -1};
+    REQUIRE_MESSAGE(direct()->query_watermarks(src.s, &w[0].item, w.size(), sizeof w[0], 10000, &src.err) == SS_OK,
+                    src.err.message);
+    std::vector<ss_offset_range> plain;
+    std::vector<Wide<ss_offset_range>> ranges;
+    for (const auto &m : w) {
+        CHECK(m.item.earliest == 0);
+        CHECK(m.item.latest > 0);
+        plain.push_back({"orders", m.item.partition, m.item.latest - 7, m.item.latest});
+        ranges.push_back({plain.back()});
+        CHECK(m.untouched());
+    }
+    Collector got;
+    REQUIRE_MESSAGE(direct()->read_ranges(src.s, &ranges[0].item, ranges.size(), sizeof ranges[0], Collector::fn, &got,
+                                          &src.err) == SS_OK,
+                    src.err.message);
+    check_exact(plain, got);
+
+    std::vector<Wide<ss_topic_partition>> times(2);
+    times[0].item = {"orders", 0, 0};
+    times[1].item = {"orders", 1, 4102444800000LL};
+    REQUIRE_MESSAGE(direct()->offsets_for_times(src.s, &times[0].item, times.size(), sizeof times[0], 10000,
+                                                &src.err) == SS_OK,
+                    src.err.message);
+    CHECK(times[1].item.offset == -1); // nothing at or after 2100-01-01
+    CHECK(times[0].untouched());
+    CHECK(times[1].untouched());
+
+    SUBCASE("a stride smaller than the element is refused") {
+        CHECK(direct()->query_watermarks(src.s, &w[0].item, w.size(), sizeof(ss_watermarks) - 8, 1000, &src.err) ==
+              SS_ERR_INTERNAL);
+        CHECK(std::string(src.err.message).find("stride") != std::string::npos);
+    }
+}
+
+TEST_CASE("a smaller ss_source_params and ss_error") {
+    SUBCASE("without close_timeout_ms: created, with the default close timeout") {
+        Source src(base_conf(), offsetof(ss_source_params, close_timeout_ms));
+        REQUIRE_MESSAGE(src.s, src.err.message);
+        CHECK(partitions_of(src, {"orders"}, nullptr).size() == 3);
+    }
+    SUBCASE("without the configuration's stride: refused") {
+        Source src(base_conf(), offsetof(ss_source_params, conf_stride));
+        CHECK(src.s == nullptr);
+        CHECK(std::string(src.err.message).find("ss_source_params") != std::string::npos);
+    }
+    SUBCASE("a NULL or too small ss_error gets no message; the status still tells") {
+        Source src(base_conf());
+        REQUIRE(src.s);
+        const char *topics[] = {"no-such-topic"};
+        auto none = [](void *, const char *, int32_t) {};
+        CHECK(direct()->list_partitions(src.s, topics, 1, nullptr, 10000, none, nullptr, nullptr) ==
+              SS_ERR_UNKNOWN_TOPIC);
+        ss_error tiny = new_error();
+        std::strcpy(tiny.message, "untouched");
+        tiny.struct_size = offsetof(ss_error, message);
+        CHECK(direct()->list_partitions(src.s, topics, 1, nullptr, 10000, none, nullptr, &tiny) ==
+              SS_ERR_UNKNOWN_TOPIC);
+        CHECK(std::string(tiny.message) == "untouched");
+        ss_error short_one = new_error();
+        short_one.struct_size = offsetof(ss_error, message) + 8;
+        CHECK(direct()->list_partitions(src.s, topics, 1, nullptr, 10000, none, nullptr, &short_one) ==
+              SS_ERR_UNKNOWN_TOPIC);
+        CHECK(std::string(short_one.message) == "kafka: ");
+    }
 }
 
 namespace {
@@ -426,21 +551,23 @@ struct Rebalances {
     bool pause_partition0_on_assign = false;
     int64_t start_partition2_at = -1;
 
-    static void fn(void *ctx, ss_rebalance_event ev, const ss_topic_partition *p, size_t n) {
+    static void fn(void *ctx, ss_rebalance_event ev, const ss_topic_partition *p, size_t n, size_t stride) {
         auto *self = static_cast<Rebalances *>(ctx);
         std::vector<std::pair<std::string, int32_t>> tps;
-        for (size_t i = 0; i < n; ++i)
-            tps.emplace_back(p[i].topic, p[i].partition);
+        for (size_t i = 0; i < n; ++i) {
+            const ss_topic_partition &tp = *ss_const_at(ss_topic_partition, p, stride, i);
+            tps.emplace_back(tp.topic, tp.partition);
+        }
         self->events.emplace_back(ev, tps);
         if (ev == SS_REBALANCE_ASSIGN && self->pause_partition0_on_assign) {
             ss_topic_partition p0{"orders", 0, 0};
-            ss_error err{};
-            CHECK(api()->pause(self->src, &p0, 1, &err) == SS_OK);
+            ss_error err = new_error();
+            CHECK(consumer()->pause(self->src, &p0, 1, sizeof p0, &err) == SS_OK);
         }
         if (ev == SS_REBALANCE_ASSIGN && self->start_partition2_at >= 0) {
             ss_topic_partition p2{"orders", 2, self->start_partition2_at};
-            ss_error err{};
-            CHECK(api()->start_assigned_at(self->src, &p2, 1, &err) == SS_OK);
+            ss_error err = new_error();
+            CHECK(consumer()->start_assigned_at(self->src, &p2, 1, sizeof p2, &err) == SS_OK);
         }
     }
 };
@@ -450,7 +577,7 @@ std::map<int32_t, int64_t> poll_until(Source &src, Collector &got, int deadline_
                                       const std::function<bool()> &done) {
     auto t0 = Clock::now();
     while (ms_since(t0) < deadline_ms && !done()) {
-        ss_status st = api()->poll(src.s, 200, 500, Collector::fn, &got, &src.err);
+        ss_status st = consumer()->poll(src.s, 200, 500, Collector::fn, &got, &src.err);
         REQUIRE_MESSAGE(st == SS_OK, src.err.message);
     }
     std::map<int32_t, int64_t> first;
@@ -467,7 +594,8 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there (or where
         Source committer(base_conf({{"group.id", group}}));
         REQUIRE(committer.s);
         std::vector<ss_topic_partition> offs{{"orders", 0, 5}, {"orders", 1, 6}, {"orders", 2, 7}};
-        REQUIRE_MESSAGE(api()->commit_offsets(committer.s, offs.data(), offs.size(), &committer.err) == SS_OK,
+        REQUIRE_MESSAGE(direct()->commit_offsets(committer.s, offs.data(), offs.size(), sizeof(ss_topic_partition),
+                                                 &committer.err) == SS_OK,
                         committer.err.message);
     }
     Source src(base_conf({{"group.id", group}}));
@@ -477,9 +605,10 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there (or where
     rb.pause_partition0_on_assign = true;
     rb.start_partition2_at = 9; // the group committed 7: the host's choice wins
     ss_topic_partition outside{"orders", 2, 9};
-    CHECK(api()->start_assigned_at(src.s, &outside, 1, &src.err) == SS_ERR_CONFIG); // only inside ASSIGN
+    // Only inside ASSIGN.
+    CHECK(consumer()->start_assigned_at(src.s, &outside, 1, sizeof outside, &src.err) == SS_ERR_CONFIG);
     const char *topics[] = {"orders"};
-    REQUIRE_MESSAGE(api()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
+    REQUIRE_MESSAGE(consumer()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
 
     Collector got;
     auto partitions_seen = [&] {
@@ -501,7 +630,7 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there (or where
     CHECK(partitions_seen().count(0) == 0);
 
     ss_topic_partition p0{"orders", 0, 0};
-    REQUIRE(api()->resume(src.s, &p0, 1, &src.err) == SS_OK);
+    REQUIRE(consumer()->resume(src.s, &p0, 1, sizeof p0, &src.err) == SS_OK);
     first = poll_until(src, got, 10000, [&] { return partitions_seen().count(0) > 0; });
     REQUIRE(first.count(0));
     CHECK(first[0] == 5);
@@ -515,7 +644,7 @@ TEST_CASE("receiver mode: cooperative-sticky group, rebalance events, interrupt 
     Rebalances rb;
     rb.src = src.s;
     const char *topics[] = {"orders"};
-    REQUIRE_MESSAGE(api()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
+    REQUIRE_MESSAGE(consumer()->subscribe(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
     Collector got;
     // A new group starts at the beginning (auto.offset.reset defaults to earliest in receiver mode).
     auto first = poll_until(src, got, 20000, [&] { return got.records.size() >= static_cast<size_t>(kOrders); });
@@ -531,11 +660,52 @@ TEST_CASE("receiver mode: cooperative-sticky group, rebalance events, interrupt 
         api()->interrupt(src.s);
     });
     auto t0 = Clock::now();
-    ss_status st = api()->poll(src.s, 10000, 100, Collector::fn, &got, &src.err);
+    ss_status st = consumer()->poll(src.s, 10000, 100, Collector::fn, &got, &src.err);
     auto took = ms_since(t0);
     t.join();
     CHECK(st == SS_ERR_INTERRUPTED);
     CHECK(took < 2000);
+}
+
+TEST_CASE("member mode: join_group, serve, commit with metadata, committed offsets, group metadata") {
+    const std::string group = "member-test";
+    Source src(base_conf({{"group.id", group}}));
+    REQUIRE_MESSAGE(src.s, src.err.message);
+    CHECK(member()->serve(src.s, 10, &src.err) == SS_ERR_CONFIG); // not joined: it would fetch
+    Rebalances rb;
+    rb.src = src.s;
+    const char *topics[] = {"orders"};
+    REQUIRE_MESSAGE(member()->join_group(src.s, topics, 1, Rebalances::fn, &rb, &src.err) == SS_OK, src.err.message);
+    auto t0 = Clock::now();
+    while (rb.events.empty() && ms_since(t0) < 20000)
+        REQUIRE_MESSAGE(member()->serve(src.s, 200, &src.err) == SS_OK, src.err.message);
+    REQUIRE(!rb.events.empty());
+    CHECK(rb.events.front().first == SS_REBALANCE_ASSIGN);
+    CHECK(rb.events.front().second.size() == 3);
+
+    Collector got;
+    CHECK(consumer()->poll(src.s, 10, 10, Collector::fn, &got, &src.err) == SS_ERR_CONFIG); // serve, not poll
+
+    std::vector<ss_topic_partition> offs{{"orders", 0, 11}, {"orders", 1, 12}, {"orders", 2, 13}};
+    REQUIRE_MESSAGE(member()->commit_offsets(src.s, offs.data(), offs.size(), sizeof(ss_topic_partition), "batch 1",
+                                             &src.err) == SS_OK,
+                    src.err.message);
+    std::vector<Wide<ss_topic_partition>> committed(3);
+    for (int p = 0; p < 3; ++p)
+        committed[static_cast<size_t>(p)].item = {"orders", p, 0};
+    REQUIRE_MESSAGE(member()->committed_offsets(src.s, &committed[0].item, committed.size(), sizeof committed[0],
+                                                10000, &src.err) == SS_OK,
+                    src.err.message);
+    for (int p = 0; p < 3; ++p)
+        CHECK(committed[static_cast<size_t>(p)].item.offset == 11 + p);
+
+    size_t size = 0;
+    REQUIRE_MESSAGE(member()->group_metadata(src.s, nullptr, 0, &size, &src.err) == SS_OK, src.err.message);
+    CHECK(size > 0);
+    std::vector<char> buf(size);
+    size_t again = 0;
+    REQUIRE(member()->group_metadata(src.s, buf.data(), buf.size(), &again, &src.err) == SS_OK);
+    CHECK(again == size);
 }
 
 int main(int argc, char **argv) {
@@ -562,7 +732,7 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "%s has no %s\n", plugin.c_str(), STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL);
         return 2;
     }
-    g_desc = entry();
+    g_desc = entry(SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR);
     if (!g_desc || g_desc->magic != SS_PLUGIN_MAGIC || g_desc->abi_major != SS_PLUGIN_ABI_MAJOR ||
         g_desc->struct_size < sizeof(ss_plugin_descriptor)) {
         std::fprintf(stderr, "%s: wrong magic, ABI or descriptor size\n", plugin.c_str());
