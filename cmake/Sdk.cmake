@@ -1,5 +1,6 @@
 # The SDK that `cmake --install` puts beside the binary, for applications and plugins built
-# out of tree: include/streamsubmit/plugin.h, a CMake package (find_package(streamsubmit),
+# out of tree: include/streamsubmit/plugin.h (and testing.h, the embedded test cluster's
+# table, which plugin.h's descriptor points to), a CMake package (find_package(streamsubmit),
 # target streamsubmit::plugin) and a pkg-config file (pkg-config --cflags streamsubmit).
 include(CMakePackageConfigHelpers)
 set(STREAMSUBMIT_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/streamsubmit")
@@ -7,7 +8,8 @@ set(STREAMSUBMIT_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/streamsubmit")
 set_target_properties(streamsubmit_abi PROPERTIES EXPORT_NAME plugin)
 install(TARGETS streamsubmit_abi EXPORT streamsubmitTargets)
 install(EXPORT streamsubmitTargets NAMESPACE streamsubmit:: DESTINATION ${STREAMSUBMIT_CMAKE_INSTALL_DIR})
-install(FILES include/streamsubmit/plugin.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/streamsubmit)
+install(FILES include/streamsubmit/plugin.h include/streamsubmit/testing.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/streamsubmit)
 
 configure_package_config_file(cmake/streamsubmitConfig.cmake.in
   ${CMAKE_BINARY_DIR}/streamsubmitConfig.cmake

@@ -93,9 +93,9 @@ struct ss_app {
 };
 
 static ss_status fail(ss_error *err, ss_status status, const char *what, const char *path) {
-    err->status = status;
-    snprintf(err->message, sizeof err->message, "count-by-key: %s %s: %s", what, path, strerror(errno));
-    return status;
+    char message[sizeof err->message];
+    snprintf(message, sizeof message, "count-by-key: %s %s: %s", what, path, strerror(errno));
+    return ss_error_set(err, status, message);
 }
 
 static int parse_key(const char *text, char *out, size_t *len) {
@@ -123,8 +123,9 @@ static ss_status load(ss_app *app, ss_error *err) {
     char line[8192];
     ss_status status = SS_OK;
     if (!fgets(line, sizeof line, f) || sscanf(line, "batch %" SCNd64, &app->applied_batch) != 1) {
-        err->status = status = SS_ERR_CONFIG;
-        snprintf(err->message, sizeof err->message, "count-by-key: %s is not a counts file", app->path);
+        char message[sizeof err->message];
+        snprintf(message, sizeof message, "count-by-key: %s is not a counts file", app->path);
+        status = ss_error_set(err, SS_ERR_CONFIG, message);
     }
     while (status == SS_OK && fgets(line, sizeof line, f)) {
         int64_t records, bytes;
@@ -197,18 +198,18 @@ static void destroy(ss_app *app) {
     free(app);
 }
 
-static ss_app *create(const ss_app_create_params *params, ss_error *err) {
+static ss_app *create(const ss_app_params *params, ss_error *err) {
     if (params->arg_count != 1) {
-        err->status = SS_ERR_CONFIG;
-        snprintf(err->message, sizeof err->message, "count-by-key takes one argument, the counts file (got %zu)",
+        char message[sizeof err->message];
+        snprintf(message, sizeof message, "count-by-key takes one argument, the counts file (got %zu)",
                  params->arg_count);
+        ss_error_set(err, SS_ERR_CONFIG, message);
         return NULL;
     }
     ss_app *app = calloc(1, sizeof *app);
     if (!app || !(app->path = strdup(params->args[0]))) {
         free(app);
-        err->status = SS_ERR_INTERNAL;
-        snprintf(err->message, sizeof err->message, "count-by-key: out of memory");
+        ss_error_set(err, SS_ERR_INTERNAL, "count-by-key: out of memory");
         return NULL;
     }
     app->applied_batch = -1;
@@ -223,7 +224,7 @@ static ss_app *create(const ss_app_create_params *params, ss_error *err) {
 }
 
 static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
-                         size_t count, ss_error *err) {
+                         size_t count, size_t stride, ss_error *err) {
     (void)range;
     pthread_mutex_lock(&app->lock);
     if (app->pending_batch != batch->id) { /* a new batch, or one re-run after abort */
@@ -232,7 +233,7 @@ static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_ran
     }
     ss_status status = SS_OK;
     for (size_t i = 0; i < count && status == SS_OK; ++i) {
-        const ss_record *r = ss_record_at(records, i);
+        const ss_record *r = ss_const_at(ss_record, records, stride, i);
         if (add(&app->pending, r->key, r->key_len, r->key == NULL, 1, (int64_t)r->value_len) != 0)
             status = fail(err, SS_ERR_INTERNAL, "out of memory counting batch of", app->path);
     }
@@ -262,21 +263,22 @@ static void abort_batch(ss_app *app, const ss_batch *batch) {
     /* totals may already hold a failed commit's tallies: read them back from the file */
     clear(&app->totals);
     app->applied_batch = -1;
-    ss_error ignored;
-    if (load(app, &ignored) != SS_OK && app->host && app->host->log)
-        app->host->log(app->host->log_ctx, SS_LOG_WARN, ignored.message);
+    ss_error problem = {.struct_size = sizeof problem};
+    if (load(app, &problem) != SS_OK && app->host && app->host->log)
+        app->host->log(app->host->log_ctx, SS_LOG_WARN, problem.message);
 }
 
+/* No finish_range (nothing to do per range), no recover (streamsubmit's checkpoint decides
+ * where to start), no keys (the counts file is the argument). */
 static const ss_application_api application = {
-    sizeof(ss_application_api),
-    create,
-    destroy,
-    process,
-    NULL, /* finish_range: nothing to do per range */
-    commit,
-    abort_batch,
-    NULL, /* recover: streamsubmit's checkpoint decides where to start */
+    .struct_size = sizeof(ss_application_api),
+    .create = create,
+    .destroy = destroy,
+    .process = process,
+    .commit = commit,
+    .abort = abort_batch,
 };
 
-STREAMSUBMIT_PLUGIN("count-by-key", "1.0.0", "counts records and value bytes per key into a file, exactly once",
-                    NULL, NULL, &application)
+STREAMSUBMIT_PLUGIN(.name = "count-by-key", .version = "1.0.0",
+                    .description = "counts records and value bytes per key into a file, exactly once",
+                    .application = &application)

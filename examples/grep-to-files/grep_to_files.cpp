@@ -30,10 +30,10 @@ public:
     GrepToFiles(std::string text, std::string dir) : text_(std::move(text)), dir_(std::move(dir)) {}
 
     // Reader threads, several partitions at once.
-    void process(const ss_batch &batch, const ss_record *records, size_t count) {
+    void process(const ss_batch &batch, const ss_record *records, size_t count, size_t stride) {
         std::vector<std::string> lines;
         for (size_t i = 0; i < count; ++i) {
-            const ss_record &r = *ss_record_at(records, i);
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
             const std::string value(r.value ? static_cast<const char *>(r.value) : "", r.value_len);
             if (value.find(text_) == std::string::npos) continue;
             lines.push_back(std::string(r.topic) + " " + std::to_string(r.partition) + " " + std::to_string(r.offset) +
@@ -87,20 +87,17 @@ ss_status guarded(ss_error *err, F &&f) noexcept {
         f();
         return SS_OK;
     } catch (const std::exception &e) {
-        err->status = SS_ERR_INTERNAL;
-        std::snprintf(err->message, sizeof err->message, "grep-to-files: %s", e.what());
+        return ss_error_set(err, SS_ERR_INTERNAL, ("grep-to-files: " + std::string(e.what())).c_str());
     } catch (...) {
-        err->status = SS_ERR_INTERNAL;
-        std::snprintf(err->message, sizeof err->message, "grep-to-files: unknown exception");
+        return ss_error_set(err, SS_ERR_INTERNAL, "grep-to-files: unknown exception");
     }
-    return SS_ERR_INTERNAL;
 }
 
-ss_app *create(const ss_app_create_params *params, ss_error *err) {
+ss_app *create(const ss_app_params *params, ss_error *err) {
     if (params->arg_count != 2) {
-        err->status = SS_ERR_CONFIG;
-        std::snprintf(err->message, sizeof err->message, "grep-to-files takes two arguments, TEXT and DIR (got %zu)",
-                      params->arg_count);
+        const std::string message =
+            "grep-to-files takes two arguments, TEXT and DIR (got " + std::to_string(params->arg_count) + ")";
+        ss_error_set(err, SS_ERR_CONFIG, message.c_str());
         return nullptr;
     }
     ss_app *app = nullptr;
@@ -111,8 +108,8 @@ ss_app *create(const ss_app_create_params *params, ss_error *err) {
 void destroy(ss_app *app) { delete impl(app); }
 
 ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *, const ss_record *records, size_t count,
-                  ss_error *err) {
-    return guarded(err, [&] { impl(app)->process(*batch, records, count); });
+                  size_t stride, ss_error *err) {
+    return guarded(err, [&] { impl(app)->process(*batch, records, count, stride); });
 }
 
 ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
@@ -120,15 +117,26 @@ ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
 }
 
 void abort_batch(ss_app *app, const ss_batch *batch) {
-    ss_error ignored;
-    guarded(&ignored, [&] { impl(app)->abort(*batch); });
+    guarded(nullptr, [&] { impl(app)->abort(*batch); }); // abort has no ss_error: nothing to report
 }
 
-const ss_application_api application = {
-    sizeof(ss_application_api), create, destroy, process, nullptr, commit, abort_batch, nullptr,
-};
+// C++ aggregate initialization names the fields in declaration order; the ones left out
+// (finish_range, recover, keys) are null.
+ss_application_api application_table() {
+    ss_application_api api{};
+    api.struct_size = sizeof(ss_application_api);
+    api.create = create;
+    api.destroy = destroy;
+    api.process = process;
+    api.commit = commit;
+    api.abort = abort_batch;
+    return api;
+}
+
+const ss_application_api application = application_table();
 
 } // namespace
 
-STREAMSUBMIT_PLUGIN("grep-to-files", "1.0.0", "keeps the records whose value contains a text, one file per batch",
-                    nullptr, nullptr, &application)
+STREAMSUBMIT_PLUGIN(.name = "grep-to-files", .version = "1.0.0",
+                    .description = "keeps the records whose value contains a text, one file per batch",
+                    .application = &application)

@@ -8,18 +8,18 @@ struct ss_app {
     int64_t records;
 };
 
-static ss_app *create(const ss_app_create_params *params, ss_error *err) {
+static ss_app *create(const ss_app_params *params, ss_error *err) {
     (void)params;
     ss_app *app = calloc(1, sizeof *app);
-    if (!app) err->status = SS_ERR_INTERNAL;
+    if (!app) ss_error_set(err, SS_ERR_INTERNAL, "noop-app: out of memory");
     return app;
 }
 
 static void destroy(ss_app *app) { free(app); }
 
 static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
-                         size_t count, ss_error *err) {
-    (void)batch, (void)range, (void)records, (void)err;
+                         size_t count, size_t stride, ss_error *err) {
+    (void)batch, (void)range, (void)records, (void)stride, (void)err;
     __atomic_add_fetch(&app->records, (int64_t)count, __ATOMIC_RELAXED);
     return SS_OK;
 }
@@ -30,7 +30,12 @@ static ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
 }
 
 static const ss_application_api application_api = {
-    sizeof(ss_application_api), create, destroy, process, NULL, commit, NULL, NULL,
+    .struct_size = sizeof(ss_application_api),
+    .create = create,
+    .destroy = destroy,
+    .process = process,
+    .commit = commit,
 };
 
-STREAMSUBMIT_PLUGIN("noop-app", "0.0.1", "test application that only counts records", NULL, NULL, &application_api)
+STREAMSUBMIT_PLUGIN(.name = "noop-app", .version = "0.0.1", .description = "test application that only counts records",
+                    .application = &application_api)

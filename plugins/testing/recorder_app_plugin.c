@@ -18,13 +18,12 @@ struct ss_app {
     const char *recover_offset;
 };
 
-static ss_app *create(const ss_app_create_params *params, ss_error *err) {
+static ss_app *create(const ss_app_params *params, ss_error *err) {
     (void)params;
     const char *path = getenv("RECORDER_LOG");
     ss_app *app = calloc(1, sizeof *app);
     if (!app || !path || !(app->log = fopen(path, "a"))) {
-        err->status = SS_ERR_CONFIG;
-        snprintf(err->message, sizeof err->message, "recorder: set RECORDER_LOG to a writable file");
+        ss_error_set(err, SS_ERR_CONFIG, "recorder: set RECORDER_LOG to a writable file");
         free(app);
         return NULL;
     }
@@ -58,9 +57,9 @@ static void note(ss_app *app, const char *what, const ss_batch *batch, const ss_
 }
 
 static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
-                         size_t count, ss_error *err) {
+                         size_t count, size_t stride, ss_error *err) {
     (void)err;
-    note(app, "process", batch, range, count, records->offset, ss_record_at(records, count - 1)->offset);
+    note(app, "process", batch, range, count, records->offset, ss_const_at(ss_record, records, stride, count - 1)->offset);
     return SS_OK;
 }
 
@@ -73,9 +72,9 @@ static ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offse
 static ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
     if (batch->id == app->fail_commit_batch) {
         note(app, "commit-failed", batch, NULL, 0, -1, -1);
-        err->status = SS_ERR_INTERNAL;
-        snprintf(err->message, sizeof err->message, "recorder: commit of batch %" PRId64 " fails (test)", batch->id);
-        return SS_ERR_INTERNAL;
+        char message[64];
+        snprintf(message, sizeof message, "recorder: commit of batch %" PRId64 " fails (test)", batch->id);
+        return ss_error_set(err, SS_ERR_INTERNAL, message);
     }
     note(app, "commit", batch, NULL, 0, -1, -1);
     return SS_OK;
@@ -83,11 +82,10 @@ static ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
 
 static void abort_batch(ss_app *app, const ss_batch *batch) { note(app, "abort", batch, NULL, 0, -1, -1); }
 
-static ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size,
-                         ss_error *err) {
+static ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t stride, ss_error *err) {
     (void)err;
     for (size_t i = 0; i < count; ++i) {
-        ss_topic_partition *p = (ss_topic_partition *)(void *)((char *)positions + i * position_size);
+        ss_topic_partition *p = ss_at(ss_topic_partition, positions, stride, i);
         pthread_mutex_lock(&app->lock);
         fprintf(app->log, "recover %s %d %" PRId64 "\n", p->topic, p->partition, p->offset);
         pthread_mutex_unlock(&app->lock);
@@ -98,7 +96,15 @@ static ss_status recover(ss_app *app, ss_topic_partition *positions, size_t coun
 }
 
 static const ss_application_api application_api = {
-    sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, recover,
+    .struct_size = sizeof(ss_application_api),
+    .create = create,
+    .destroy = destroy,
+    .process = process,
+    .finish_range = finish_range,
+    .commit = commit,
+    .abort = abort_batch,
+    .recover = recover,
 };
 
-STREAMSUBMIT_PLUGIN("recorder", "0.0.1", "test application that logs every call", NULL, NULL, &application_api)
+STREAMSUBMIT_PLUGIN(.name = "recorder", .version = "0.0.1", .description = "test application that logs every call",
+                    .application = &application_api)

@@ -16,33 +16,35 @@ struct ss_app {
     pthread_mutex_t mu;
 };
 
-static const char *setting(const ss_app_create_params *p, const char *key) {
+static const char *setting(const ss_app_params *p, const char *key) {
     const size_t len = strlen(key);
-    for (size_t i = 0; i < p->conf_count; ++i)
-        if (strcmp(p->conf[i].key, key) == 0) return p->conf[i].value;
+    for (size_t i = 0; i < p->conf_count; ++i) {
+        const ss_kv *kv = ss_const_at(ss_kv, p->conf, p->conf_stride, i);
+        if (strcmp(kv->key, key) == 0) return kv->value;
+    }
     for (size_t i = 0; i < p->arg_count; ++i)
         if (strncmp(p->args[i], key, len) == 0 && p->args[i][len] == '=') return p->args[i] + len + 1;
     return NULL;
 }
 
-static ss_app *create(const ss_app_create_params *params, ss_error *err) {
+static ss_app *create(const ss_app_params *params, ss_error *err) {
     const char *path = setting(params, "out");
     const char *delay = setting(params, "delayMicros");
     if (!path) {
-        err->status = SS_ERR_CONFIG;
-        snprintf(err->message, sizeof err->message, "slow-app needs out=PATH (where it writes the records)");
+        ss_error_set(err, SS_ERR_CONFIG, "slow-app needs out=PATH (where it writes the records)");
         return NULL;
     }
     ss_app *app = calloc(1, sizeof *app);
     if (!app) {
-        err->status = SS_ERR_INTERNAL;
+        ss_error_set(err, SS_ERR_INTERNAL, "slow-app: out of memory");
         return NULL;
     }
     app->delay_us = delay ? atol(delay) : 1000;
     app->out = fopen(path, "a");
     if (!app->out) {
-        err->status = SS_ERR_CONFIG;
-        snprintf(err->message, sizeof err->message, "slow-app cannot open %s", path);
+        char message[sizeof err->message];
+        snprintf(message, sizeof message, "slow-app cannot open %s", path);
+        ss_error_set(err, SS_ERR_CONFIG, message);
         free(app);
         return NULL;
     }
@@ -58,14 +60,14 @@ static void destroy(ss_app *app) {
 }
 
 static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
-                         size_t count, ss_error *err) {
+                         size_t count, size_t stride, ss_error *err) {
     (void)batch, (void)range, (void)err;
     const long long total_us = (long long)app->delay_us * (long long)count;
     struct timespec pause = {(time_t)(total_us / 1000000), (long)(total_us % 1000000) * 1000};
     while (nanosleep(&pause, &pause) != 0) {}
     pthread_mutex_lock(&app->mu);
     for (size_t i = 0; i < count; ++i) {
-        const ss_record *r = ss_record_at(records, i);
+        const ss_record *r = ss_const_at(ss_record, records, stride, i);
         fprintf(app->out, "%s %d %lld ", r->topic, (int)r->partition, (long long)r->offset);
         if (r->value) fwrite(r->value, 1, r->value_len, app->out);
         fputc('\n', app->out);
@@ -79,17 +81,28 @@ static ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
     pthread_mutex_lock(&app->mu);
     const int failed = fflush(app->out) != 0;
     pthread_mutex_unlock(&app->mu);
-    if (failed) {
-        err->status = SS_ERR_INTERNAL;
-        snprintf(err->message, sizeof err->message, "slow-app cannot write its output");
-        return SS_ERR_INTERNAL;
-    }
+    if (failed) return ss_error_set(err, SS_ERR_INTERNAL, "slow-app cannot write its output");
     return SS_OK;
 }
 
-static const ss_application_api application_api = {
-    sizeof(ss_application_api), create, destroy, process, NULL, commit, NULL, NULL,
+/* As app.out / app.delayMicros. No default here: the host would fill it into conf, which
+ * setting() reads before the arguments. */
+static const ss_config_key keys[] = {
+    {"out", SS_KEY_STRING, NULL, NULL, "file the records are appended to, one \"topic partition offset value\" line each",
+     0},
+    {"delayMicros", SS_KEY_INT, NULL, NULL, "time spent per record, in microseconds; 1000 when not given", 0},
 };
 
-STREAMSUBMIT_PLUGIN("slow-app", "0.0.1", "test application that takes a fixed time per record", NULL, NULL,
-                    &application_api)
+static const ss_application_api application_api = {
+    .struct_size = sizeof(ss_application_api),
+    .create = create,
+    .destroy = destroy,
+    .process = process,
+    .commit = commit,
+    .keys = keys,
+    .key_count = sizeof keys / sizeof keys[0],
+    .key_stride = sizeof keys[0],
+};
+
+STREAMSUBMIT_PLUGIN(.name = "slow-app", .version = "0.0.1",
+                    .description = "test application that takes a fixed time per record", .application = &application_api)

@@ -1,4 +1,4 @@
-#include "plugins/sinks/common/record_format.h"
+#include "plugins/sinks/support/record_format.h"
 #include "plugins/sinks/files/files_progress.h"
 
 #include <doctest/doctest.h>
@@ -27,8 +27,10 @@ struct TempDir {
 std::string json_lines(int64_t from, int64_t until, size_t value_bytes) {
     std::string out, value(value_bytes, 'v');
     for (int64_t o = from; o < until; ++o) {
-        const ss_record r{"orders", 3, o, 1700000000000, "k", 1, value.data(), value.size(), 0,
-                          sizeof(ss_record), SS_TIMESTAMP_CREATE_TIME, nullptr, 0, sizeof(ss_header)};
+        const ss_record r{.struct_size = sizeof(ss_record), .partition = 3, .topic = "orders", .offset = o,
+                          .timestamp_ms = 1700000000000, .timestamp_type = SS_TIMESTAMP_CREATE_TIME, .key = "k",
+                          .key_len = 1, .value = value.data(), .value_len = value.size(), .headers = nullptr,
+                          .header_count = 0, .header_stride = sizeof(ss_header), .range_index = 0};
         append_json_record(out, r);
     }
     return out;

@@ -1,4 +1,4 @@
-#include "plugins/sinks/common/record_format.h"
+#include "plugins/sinks/support/record_format.h"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -11,8 +11,10 @@ namespace {
 
 ss_record record(const void *key, size_t key_len, const void *value, size_t value_len,
                  const ss_header *headers = nullptr, size_t header_count = 0) {
-    return ss_record{"orders", 3, 42, 1700000000123, key, key_len, value, value_len, 0,
-                     sizeof(ss_record), SS_TIMESTAMP_CREATE_TIME, headers, header_count, sizeof(ss_header)};
+    return ss_record{.struct_size = sizeof(ss_record), .partition = 3, .topic = "orders", .offset = 42,
+                     .timestamp_ms = 1700000000123, .timestamp_type = SS_TIMESTAMP_CREATE_TIME, .key = key,
+                     .key_len = key_len, .value = value, .value_len = value_len, .headers = headers,
+                     .header_count = header_count, .header_stride = sizeof(ss_header), .range_index = 0};
 }
 
 nlohmann::json json_of(const ss_record &r) {

@@ -75,12 +75,12 @@ ExecSink::RangeBuffer *ExecSink::buffer(const ss_batch &batch, const ss_offset_r
 }
 
 SinkError ExecSink::process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records,
-                            size_t count) {
+                            size_t count, size_t stride) {
     SinkError error;
     RangeBuffer *b = buffer(batch, range, true, error);
     if (!b) return error;
     for (size_t i = 0; i < count; ++i) {
-        options_.format.append(b->pending, *ss_record_at(records, i));
+        options_.format.append(b->pending, *ss_const_at(ss_record, records, stride, i));
         if (b->pending.size() >= kFlushBytes) {
             if (auto e = write_all(b->fd, b->pending, "exec", "its temporary file in " + options_.temp_dir)) return e;
             b->pending.clear();
@@ -151,7 +151,7 @@ SinkError ExecSink::run(const std::vector<std::pair<std::string, std::string>> &
 }
 
 void ExecSink::warn(const std::string &message) const {
-    if (options_.host && options_.host->log) options_.host->log(options_.host->log_ctx, SS_LOG_WARN, message.c_str());
+    options_.log(SS_LOG_WARN, message);
 }
 
 } // namespace streamsubmit::sinks

@@ -26,7 +26,7 @@ struct ExecSinkOptions {
     RecordFormat format;
     int retries = 2;            // further attempts after a failed run
     std::string temp_dir;       // where the records wait for the command ($TMPDIR or /tmp)
-    const ss_host_api *host = nullptr; // for the retry warnings; valid until destroy
+    HostLog log;                // for the retry warnings
 };
 
 class ExecSink {
@@ -36,7 +36,8 @@ public:
     ExecSink(const ExecSink &) = delete;
     ExecSink &operator=(const ExecSink &) = delete;
 
-    SinkError process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records, size_t count);
+    SinkError process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records, size_t count,
+                      size_t stride);
     SinkError finish_range(const ss_batch &batch, const ss_offset_range &range);
     SinkError commit(const ss_batch &batch);
     void abort(const ss_batch &batch);

@@ -1,5 +1,6 @@
-// The files sink's options (sink.files.* without the prefix), application table and descriptor.
+// The files sink's keys (sink.files.* without the prefix), options, application table and descriptor.
 #include "files_sink.h"
+#include "sink_entries.h"
 
 #include <cstdlib>
 #include <string>
@@ -9,7 +10,20 @@ using namespace streamsubmit::sinks;
 
 namespace {
 
-SinkError parse_options(const ss_app_create_params &params, FilesSinkOptions &o) {
+constexpr ss_config_key kKeys[] = {
+    {"dir", SS_KEY_STRING, nullptr, nullptr,
+     "files sink: directory for the batch files (created if missing), one file per partition range named "
+     "topic+partition+startOffset; required with --sink files",
+     0},
+    {"format", SS_KEY_ENUM, "json", "json|raw",
+     "files sink: json (JSON Lines, one object per record with the fields topic, partition, offset, "
+     "timestamp, key, value, headers) or raw (each value followed by sink.files.delimiter)",
+     0},
+    {"delimiter", SS_KEY_STRING, "\\n", nullptr,
+     "files sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH", 0},
+};
+
+SinkError parse_options(const AppParams &params, FilesSinkOptions &o) {
     SinkError error = for_each_option(params, "files", o.format, [&](auto key, auto value, SinkError &) {
         if (key == "dir") o.dir = std::string(value);
     });
@@ -20,20 +34,20 @@ SinkError parse_options(const ss_app_create_params &params, FilesSinkOptions &o)
     return error;
 }
 
-ss_app *create(const ss_app_create_params *params, ss_error *err) {
+ss_app *create(const ss_app_params *params, ss_error *err) {
     return create_sink("files sink", params, err, parse_options,
                        [](FilesSinkOptions o, SinkError &e) { return FilesSink::create(std::move(o), e); });
 }
 
-ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t position_size, ss_error *err) {
-    return guarded(err, [&] {
-        return report(SinkEntries<FilesSink>::impl(app)->recover(positions, count, position_size), err);
+ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t stride, ss_error *err) {
+    return guarded("files sink", err, [&] {
+        return report(SinkEntries<FilesSink>::impl(app)->recover(positions, count, stride), err);
     });
 }
 
 // The shared table, plus recover: the files in sink.files.dir are the sink's own progress.
 constexpr ss_application_api files_table() {
-    ss_application_api table = SinkEntries<FilesSink>::table(create);
+    ss_application_api table = SinkEntries<FilesSink>::table(create, kKeys);
     table.recover = recover;
     return table;
 }
@@ -42,5 +56,6 @@ constexpr ss_application_api kApplicationApi = files_table();
 
 } // namespace
 
-STREAMSUBMIT_PLUGIN("files", "0.1.0", "files sink: each batch's records as JSON Lines or raw values, exactly once",
-                    nullptr, nullptr, &kApplicationApi)
+STREAMSUBMIT_PLUGIN(.name = "files", .version = "0.1.0",
+                    .description = "files sink: each batch's records as JSON Lines or raw values, exactly once",
+                    .application = &kApplicationApi)

@@ -2,7 +2,6 @@
 
 #include "files_progress.h"
 
-
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -109,13 +108,13 @@ SinkError FilesSink::flush(RangeFile &file) {
 }
 
 SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records,
-                             size_t count) {
+                             size_t count, size_t stride) {
     SinkError error;
     RangeFile *file = range_file(batch, range, true, error);
     if (!file) return error;
     std::string &out = file->buffer;
     for (size_t i = 0; i < count; ++i) {
-        const ss_record &r = *ss_record_at(records, i);
+        const ss_record &r = *ss_const_at(ss_record, records, stride, i);
         if (options_.format.json)
             append_json_record(out, r, file->json_prefix);
         else
@@ -177,7 +176,7 @@ SinkError FilesSink::publish(BatchFiles &files) {
 
 SinkError FilesSink::commit(const ss_batch &batch) {
     BatchFiles files = take(batch.id);
-    if (!ss_batch_has_group_metadata(&batch)) return publish(files);
+    if (!batch.group_metadata || batch.group_metadata_size == 0) return publish(files);
     // Group mode: the ranges commit only where every partition's progress is still their start.
     std::vector<const ss_offset_range *> moved;
     std::vector<std::pair<std::string, int32_t>> partitions;
@@ -221,12 +220,12 @@ void FilesSink::abort(const ss_batch &batch) {
     discard(files);
 }
 
-SinkError FilesSink::recover(ss_topic_partition *positions, size_t count, size_t position_size) {
+SinkError FilesSink::recover(ss_topic_partition *positions, size_t count, size_t stride) {
     if (count == 0) return {};
     const auto newest = options_.format.json ? newest_files(options_.dir, ".jsonl")
                                              : std::map<PartitionKey, std::filesystem::path>{};
     for (size_t i = 0; i < count; ++i) {
-        auto &p = *reinterpret_cast<ss_topic_partition *>(reinterpret_cast<char *>(positions) + i * position_size);
+        ss_topic_partition &p = *ss_at(ss_topic_partition, positions, stride, i);
         if (const auto at = progress_.read(p.topic ? p.topic : "", p.partition)) { // group mode's commits
             p.offset = *at;
             continue;

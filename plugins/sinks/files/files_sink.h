@@ -30,7 +30,8 @@ public:
     static std::unique_ptr<FilesSink> create(FilesSinkOptions options, SinkError &error);
     ~FilesSink();
 
-    SinkError process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records, size_t count);
+    SinkError process(const ss_batch &batch, const ss_offset_range &range, const ss_record *records, size_t count,
+                      size_t stride);
     SinkError finish_range(const ss_batch &batch, const ss_offset_range &range);
     SinkError commit(const ss_batch &batch);
     void abort(const ss_batch &batch);
@@ -38,7 +39,7 @@ public:
     // partition (JSON Lines only: a raw file does not say which offsets it holds). Never back:
     // records the host would start after are not read again. Group mode: a partition with
     // progress in the directory continues exactly there (its batches commit only from there).
-    SinkError recover(ss_topic_partition *positions, size_t count, size_t position_size);
+    SinkError recover(ss_topic_partition *positions, size_t count, size_t stride);
 
     // "orders+3+00000000000000000042.jsonl": sorts by offset within a partition.
     std::string file_name(const ss_offset_range &range) const;

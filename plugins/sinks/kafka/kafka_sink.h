@@ -6,6 +6,8 @@
 // committed transaction ended. Otherwise an idempotent producer: at-least-once.
 #pragma once
 
+#include "sink_support.h"
+
 #include <librdkafka/rdkafka.h>
 #include <streamsubmit/plugin.h>
 
@@ -23,16 +25,16 @@ struct KafkaSinkOptions {
     bool transactional = false;
     std::string transactional_id;
     std::string group_id; // kafka.group.id, for send_offsets_to_transaction and recover
-    std::vector<std::pair<std::string, std::string>> producer_conf; // bootstrap.servers and the like
+    std::vector<std::pair<std::string, std::string>> producer_conf; // bootstrap.servers, transaction.timeout.ms
     int commit_timeout_ms = 60'000;
 };
 
 class KafkaSink {
 public:
-    static std::unique_ptr<KafkaSink> create(KafkaSinkOptions options, ss_error *err);
+    static std::unique_ptr<KafkaSink> create(KafkaSinkOptions options, sinks::SinkError &error);
     ~KafkaSink();
 
-    ss_status process(const ss_record *records, size_t count, ss_error *err);
+    ss_status process(const ss_record *records, size_t count, size_t stride, ss_error *err);
     ss_status commit(const ss_batch &batch, ss_error *err);
     void abort();
     ss_status recover(ss_topic_partition *positions, size_t count, size_t stride, ss_error *err);

@@ -4,18 +4,15 @@
 
 #include <streamsubmit/plugin.h>
 
-#include <cstdio>
 #include <exception>
 #include <string>
 
 namespace streamsubmit::sinks {
 
-inline ss_status set_app_error(ss_error *err, ss_status status, const std::string &message) {
-    if (err) {
-        err->status = status;
-        std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    }
-    return status;
+// The ABI wants no trailing newline; librdkafka's texts sometimes end with one.
+inline ss_status set_app_error(ss_error *err, ss_status status, std::string message) {
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
+    return ss_error_set(err, status, message.c_str());
 }
 
 // `who` prefixes the message of an escaped exception, e.g. "files sink".

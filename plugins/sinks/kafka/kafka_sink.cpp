@@ -1,14 +1,40 @@
 #include "kafka_sink.h"
 
-#include "../../sinks/common/record_format.h"
-#include "../errors.h"
-#include "../tp_list.h"
+#include "record_format.h"
 
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace streamsubmit::kafka {
 namespace {
+
+using sinks::set_error;
+
+struct TpListDeleter {
+    void operator()(rd_kafka_topic_partition_list_t *list) const { rd_kafka_topic_partition_list_destroy(list); }
+};
+using TpList = std::unique_ptr<rd_kafka_topic_partition_list_t, TpListDeleter>;
+
+TpList tp_list(size_t capacity) {
+    return TpList(rd_kafka_topic_partition_list_new(capacity > 0 ? static_cast<int>(capacity) : 1));
+}
+
+// No broker answered: recover's caller may retry.
+bool is_transport_error(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        return true;
+    default:
+        return false;
+    }
+}
 
 // The producer's fatal and fencing errors: another process with the same transactional.id
 // (a restarted instance) or a newer group generation has taken over.
@@ -39,11 +65,11 @@ const char *fencing_reason(rd_kafka_resp_err_t code) {
     }
 }
 
-// The batch's group metadata (ABI 1.4, group mode), or the group id alone (one instance per
+// The batch's group metadata (group mode), or the group id alone (one instance per
 // group: nothing to fence by generation). NULL when the bytes do not parse.
 rd_kafka_error_t *batch_group_metadata(const ss_batch &batch, const std::string &group_id,
                                        rd_kafka_consumer_group_metadata_t **md) {
-    if (ss_batch_has_group_metadata(&batch))
+    if (batch.group_metadata && batch.group_metadata_size > 0)
         return rd_kafka_consumer_group_metadata_read(md, batch.group_metadata, batch.group_metadata_size);
     *md = rd_kafka_consumer_group_metadata_new(group_id.c_str());
     return nullptr;
@@ -51,14 +77,14 @@ rd_kafka_error_t *batch_group_metadata(const ss_batch &batch, const std::string 
 
 } // namespace
 
-std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, ss_error *err) {
+std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, sinks::SinkError &error) {
     std::unique_ptr<KafkaSink> self(new KafkaSink(std::move(options)));
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     auto set = [&](const std::string &k, const std::string &v) {
         if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK)
             return true;
-        set_error(err, SS_ERR_CONFIG, "kafka sink: " + k + ": " + errstr);
+        error = {SS_ERR_CONFIG, "kafka sink: " + k + ": " + errstr};
         return false;
     };
     bool ok = true;
@@ -75,14 +101,17 @@ std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, ss_error 
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
     self->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!self->producer_) {
-        set_error(err, SS_ERR_CONFIG, std::string("kafka sink: cannot create a producer: ") + errstr);
+        error = {SS_ERR_CONFIG, std::string("kafka sink: cannot create a producer: ") + errstr};
         return nullptr;
     }
     // Fences every earlier producer with this transactional.id (a previous incarnation) and
     // aborts what it left open.
     if (self->options_.transactional)
         if (rd_kafka_error_t *e = rd_kafka_init_transactions(self->producer_, self->options_.commit_timeout_ms)) {
-            self->txn_error(e, "init_transactions", err);
+            ss_error err{};
+            err.struct_size = sizeof err;
+            error.status = self->txn_error(e, "init_transactions", &err);
+            error.message = err.message;
             return nullptr;
         }
     return self;
@@ -131,12 +160,12 @@ ss_status KafkaSink::begin_once(ss_error *err) {
     return SS_OK;
 }
 
-ss_status KafkaSink::process(const ss_record *records, size_t count, ss_error *err) {
+ss_status KafkaSink::process(const ss_record *records, size_t count, size_t stride, ss_error *err) {
     if (ss_status st = begin_once(err); st != SS_OK)
         return st;
     std::string json;
     for (size_t i = 0; i < count; ++i) {
-        const ss_record &r = *ss_record_at(records, i);
+        const ss_record &r = *ss_const_at(ss_record, records, stride, i);
         rd_kafka_headers_t *headers = nullptr;
         const void *value = r.value;
         size_t value_len = r.value_len;
@@ -185,10 +214,10 @@ ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
         if (rd_kafka_resp_err_t e = rd_kafka_flush(producer_, options_.commit_timeout_ms))
             return set_error(err, SS_ERR_TIMEOUT, std::string("kafka sink: flush failed: ") + rd_kafka_err2str(e));
     } else if (!options_.group_id.empty()) {
-        TpList offsets(static_cast<int>(batch.range_count));
+        TpList offsets = tp_list(batch.range_count);
         for (size_t i = 0; i < batch.range_count; ++i) {
             const ss_offset_range &r = *ss_batch_range_at(&batch, i);
-            offsets.add(r.topic, r.partition, r.until);
+            rd_kafka_topic_partition_list_add(offsets.get(), r.topic, r.partition)->offset = r.until;
         }
         rd_kafka_consumer_group_metadata_t *md = nullptr;
         if (rd_kafka_error_t *e = batch_group_metadata(batch, options_.group_id, &md))
@@ -241,20 +270,18 @@ ss_status KafkaSink::recover(ss_topic_partition *positions, size_t count, size_t
     rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!consumer)
         return set_error(err, SS_ERR_CONFIG, std::string("kafka sink: recover: ") + errstr);
-    auto at = [&](size_t i) {
-        return reinterpret_cast<ss_topic_partition *>(reinterpret_cast<char *>(positions) + i * stride);
-    };
-    TpList list(static_cast<int>(count));
+    auto at = [&](size_t i) { return ss_at(ss_topic_partition, positions, stride, i); };
+    TpList list = tp_list(count);
     for (size_t i = 0; i < count; ++i)
-        list.add(at(i)->topic, at(i)->partition, RD_KAFKA_OFFSET_INVALID);
+        rd_kafka_topic_partition_list_add(list.get(), at(i)->topic, at(i)->partition)->offset = RD_KAFKA_OFFSET_INVALID;
     rd_kafka_resp_err_t e = rd_kafka_committed(consumer, list.get(), options_.commit_timeout_ms);
     rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     if (e)
         return set_error(err, is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER,
                          std::string("kafka sink: reading the group's committed offsets: ") + rd_kafka_err2str(e));
     for (size_t i = 0; i < count; ++i)
-        if (list[static_cast<int>(i)].offset >= 0)
-            at(i)->offset = list[static_cast<int>(i)].offset;
+        if (list->elems[i].offset >= 0)
+            at(i)->offset = list->elems[i].offset;
     return SS_OK;
 }
 

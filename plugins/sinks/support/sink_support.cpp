@@ -27,9 +27,9 @@ bool parse_format_key(std::string_view sink, std::string_view key, std::string_v
 
 size_t range_index(const ss_batch &batch, const ss_offset_range &range) {
     const auto offset = reinterpret_cast<const char *>(&range) - reinterpret_cast<const char *>(batch.ranges);
-    if (offset < 0 || batch.range_size == 0 || static_cast<size_t>(offset) % batch.range_size != 0)
+    if (offset < 0 || batch.range_stride == 0 || static_cast<size_t>(offset) % batch.range_stride != 0)
         return batch.range_count;
-    return std::min(static_cast<size_t>(offset) / batch.range_size, batch.range_count);
+    return std::min(ss_batch_range_index(&batch, &range), batch.range_count);
 }
 
 SinkError write_all(int fd, std::string_view data, std::string_view sink, const std::string &file) {

@@ -1,0 +1,65 @@
+// What every bundled sink needs around its own logic: errors as values that become an
+// ss_error, the record format options (format / delimiter) shared by the files and exec
+// sinks, the index of a range in its batch, and writes that survive short writes.
+#pragma once
+
+#include "app_guard.h"
+#include "app_params.h"
+#include "record_format.h"
+
+#include <streamsubmit/plugin.h>
+
+#include <string>
+#include <string_view>
+
+namespace streamsubmit::sinks {
+
+struct SinkError {
+    ss_status status = SS_OK;
+    std::string message;
+    explicit operator bool() const { return status != SS_OK; }
+};
+
+// How records are written: JSON Lines (kcat -J's fields) or raw values and a delimiter.
+struct RecordFormat {
+    bool json = true;
+    std::string delimiter = "\n";
+    void append(std::string &out, const ss_record &record) const {
+        if (json)
+            append_json_record(out, record);
+        else
+            append_raw_record(out, record, delimiter);
+    }
+};
+
+// Takes the `format` and `delimiter` keys of sink `sink` ("files", "exec"); false for any other key.
+bool parse_format_key(std::string_view sink, std::string_view key, std::string_view value, RecordFormat &format,
+                      SinkError &error);
+
+// Calls take(key, value, error) for each of the sink's keys (sink.NAME.* with the prefix stripped),
+// after `format` has had its own keys, until one sets `error`.
+template <class F>
+SinkError for_each_option(const AppParams &params, std::string_view sink, RecordFormat &format, F &&take) {
+    SinkError error;
+    for (size_t i = 0; i < params.conf.size() && !error; ++i) {
+        const std::string_view key = params.conf[i].first;
+        const std::string_view value = params.conf[i].second;
+        if (!parse_format_key(sink, key, value, format, error)) take(key, value, error);
+    }
+    return error;
+}
+
+// The index in batch.ranges of `range`, which the host passes as a pointer into that array;
+// batch.range_count when it is not one of them.
+size_t range_index(const ss_batch &batch, const ss_offset_range &range);
+
+// Writes all of `data` to `fd` (retrying short writes and EINTR); the error names the sink and the file.
+SinkError write_all(int fd, std::string_view data, std::string_view sink, const std::string &file);
+
+inline ss_status set_error(ss_error *err, ss_status status, const std::string &message) {
+    return set_app_error(err, status, message);
+}
+
+inline ss_status report(const SinkError &e, ss_error *err) { return e ? set_error(err, e.status, e.message) : SS_OK; }
+
+} // namespace streamsubmit::sinks
