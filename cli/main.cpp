@@ -4,6 +4,7 @@
 #include "cli/config_command.h"
 #include "cli/error_report.h"
 #include "cli/mock_cluster_command.h"
+#include "cli/plugin_keys.h"
 #include "cli/publish_command.h"
 #include "cli/resolve_command.h"
 #include "cli/submit_command.h"

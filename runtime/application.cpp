@@ -65,12 +65,12 @@ Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const
     params.source_conf_count = source_kv.size();
     params.source_conf_stride = sizeof(ss_kv);
     ss_error err = empty_error();
-    ss_app *handle = api->create(&params, &err);
-    if (!handle) {
-        // create has no status of its own: a refusal is about the settings or arguments it names.
-        Error e = source_error(SS_ERR_CONFIG, err);
+    ss_app *handle = nullptr;
+    const ss_status st = api->create(&params, &handle, &err);
+    if (st != SS_OK || !handle) {
+        Error e = source_error(st == SS_OK ? SS_ERR_INTERNAL : st, err);
         e.what = fmt::format("application '{}' could not start: {}", plugin->name(), e.what);
-        e.hint = "fix the setting or argument it names";
+        if (st == SS_ERR_CONFIG) e.hint = "fix the setting or argument it names";
         return e;
     }
     return std::unique_ptr<Application>(new Application(std::move(plugin), handle, std::move(diag), std::move(host)));

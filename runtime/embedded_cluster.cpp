@@ -41,7 +41,9 @@ Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::create(PluginPtr plugi
     params.broker_count = brokers;
     params.host = host.get();
     ss_error err = empty_error();
-    ss_cluster *handle = plugin->cluster_api()->create(&params, &err);
+    ss_cluster *handle = nullptr;
+    if (const ss_status st = plugin->cluster_api()->create(&params, &handle, &err); st != SS_OK)
+        return source_error(st, err);
     if (!handle) return source_error(SS_ERR_INTERNAL, err);
     return std::unique_ptr<EmbeddedCluster>(
         new EmbeddedCluster(std::move(plugin), handle, std::move(diag), std::move(host)));

@@ -155,9 +155,9 @@ Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const Connector
     params.host = host.get();
     params.close_timeout_ms = static_cast<int32_t>(settings.close_timeout.count());
     ss_error err = empty_error();
-    ss_source *handle = api->create(&params, &err);
-    // A plugin that returns no source without saying why is broken, not misconfigured.
-    if (!handle) return source_error(SS_ERR_INTERNAL, err);
+    ss_source *handle = nullptr;
+    if (const ss_status st = api->create(&params, &handle, &err); st != SS_OK) return source_error(st, err);
+    if (!handle) return source_error(SS_ERR_INTERNAL, err); // SS_OK without a source: a broken plugin
     return std::unique_ptr<Source>(new Source(std::move(plugin), handle, std::move(diag), std::move(host)));
 }
 

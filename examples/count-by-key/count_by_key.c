@@ -198,29 +198,29 @@ static void destroy(ss_app *app) {
     free(app);
 }
 
-static ss_app *create(const ss_app_params *params, ss_error *err) {
+static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
     if (params->arg_count != 1) {
         char message[sizeof err->message];
         snprintf(message, sizeof message, "count-by-key takes one argument, the counts file (got %zu)",
                  params->arg_count);
-        ss_error_set(err, SS_ERR_CONFIG, message);
-        return NULL;
+        return ss_error_set(err, SS_ERR_CONFIG, message);
     }
     ss_app *app = calloc(1, sizeof *app);
     if (!app || !(app->path = strdup(params->args[0]))) {
         free(app);
-        ss_error_set(err, SS_ERR_INTERNAL, "count-by-key: out of memory");
-        return NULL;
+        return ss_error_set(err, SS_ERR_INTERNAL, "count-by-key: out of memory");
     }
     app->applied_batch = -1;
     app->pending_batch = -1;
     app->host = params->host;
     pthread_mutex_init(&app->lock, NULL);
-    if (load(app, err) != SS_OK) {
+    const ss_status st = load(app, err);
+    if (st != SS_OK) {
         destroy(app);
-        return NULL;
+        return st;
     }
-    return app;
+    *out = app;
+    return SS_OK;
 }
 
 static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,

@@ -93,16 +93,13 @@ ss_status guarded(ss_error *err, F &&f) noexcept {
     }
 }
 
-ss_app *create(const ss_app_params *params, ss_error *err) {
+ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
     if (params->arg_count != 2) {
         const std::string message =
             "grep-to-files takes two arguments, TEXT and DIR (got " + std::to_string(params->arg_count) + ")";
-        ss_error_set(err, SS_ERR_CONFIG, message.c_str());
-        return nullptr;
+        return ss_error_set(err, SS_ERR_CONFIG, message.c_str());
     }
-    ss_app *app = nullptr;
-    guarded(err, [&] { app = reinterpret_cast<ss_app *>(new GrepToFiles(params->args[0], params->args[1])); });
-    return app;
+    return guarded(err, [&] { *out = reinterpret_cast<ss_app *>(new GrepToFiles(params->args[0], params->args[1])); });
 }
 
 void destroy(ss_app *app) { delete impl(app); }

@@ -17,11 +17,14 @@
  *  - every struct that may grow starts with uint32_t struct_size (as its writer was built),
  *    and a reader reads only the fields inside it (SS_HAS_FIELD); every table only ever
  *    grows at its end, and a table's optional calls and sub-tables may be NULL;
- *  - every array travels with its stride (the element size as its writer was built): index
- *    it with ss_at(), never with sizeof of your own build;
+ *  - every array travels with its stride (the element size as its writer was built, never
+ *    less than the element's size in ABI 2.0; a reader refuses a smaller one): index it with
+ *    ss_at(), never with sizeof of your own build. ss_record also starts with struct_size,
+ *    which says which of its fields the writer knew; the stride argument is what to step by;
  *  - strings and arrays handed to a call are valid only for the duration of that call
  *    unless the call says otherwise: copy what you keep;
- *  - unless a call says otherwise, a pointer argument is never NULL, and a call runs on the
+ *  - unless a call says otherwise, a pointer argument (and a pointer field of a struct the
+ *    host fills, such as params->host) is never NULL, and a call runs on the
  *    thread that made the call it is named after.
  *
  * A plugin offers capabilities, each a table in its descriptor: a source connector
@@ -98,10 +101,17 @@ typedef struct ss_error {
 /* Writes `message` into err (truncated to fit) and returns `status`, so a call can end with
  * `return ss_error_set(err, SS_ERR_CONFIG, "...");`. err may be NULL. */
 static inline ss_status ss_error_set(ss_error *err, ss_status status, const char *message) {
-    if (err && err->struct_size >= offsetof(ss_error, message) + 1)
-        snprintf(err->message, err->struct_size - offsetof(ss_error, message), "%s", message ? message : "");
+    if (err && err->struct_size >= offsetof(ss_error, message) + 1) {
+        /* A newer host's bigger struct may hold more after message: never write past ours. */
+        const size_t size = err->struct_size < sizeof(ss_error) ? err->struct_size : sizeof(ss_error);
+        snprintf(err->message, size - offsetof(ss_error, message), "%s", message ? message : "");
+    }
     return status;
 }
+
+/* An empty ss_error of this build, for a plugin that makes one of its own:
+ * `ss_error err = SS_ERROR_INIT;` */
+#define SS_ERROR_INIT {(uint32_t)sizeof(ss_error), {0}}
 
 typedef struct ss_kv {
     const char *key;
@@ -229,7 +239,8 @@ typedef enum ss_rebalance_event {
     SS_REBALANCE_LOST = 3
 } ss_rebalance_event;
 
-/* Called on the polling thread from inside poll(), with the partitions (stride as given,
+/* Called on the polling thread from inside poll() (a consumer) or serve() (a member), with
+ * the partitions (stride as given,
  * valid during the call). On REVOKE the host finishes and commits what it holds for those
  * partitions before returning. On ASSIGN of a consumer (ss_consumer_api), the call comes just
  * before the partitions are assigned, so the host may choose where they start
@@ -249,7 +260,8 @@ typedef struct ss_source_params {
     size_t conf_stride;
     const ss_host_api *host; /* valid until destroy returns */
     /* How long destroy() may take to close its connections (leaving a group included); past
-     * it, destroy leaves what is still closing behind. Derived from stream.stopTimeout. */
+     * it, destroy leaves what is still closing behind. Derived from stream.stopTimeout; 0:
+     * the plugin's own default. */
     int32_t close_timeout_ms;
 } ss_source_params;
 
@@ -337,8 +349,9 @@ typedef struct ss_member_api {
 
 typedef struct ss_source_api {
     uint32_t struct_size;
-    /* Required. Caller's thread. NULL with err filled on failure. */
-    ss_source *(*create)(const ss_source_params *params, ss_error *err);
+    /* Required. Caller's thread. On SS_OK *out is the new source; otherwise *out is left
+     * alone and err says why (SS_ERR_CONFIG: a key or value was refused). */
+    ss_status (*create)(const ss_source_params *params, ss_source **out, ss_error *err);
     /* Required. Last call on src, on the thread that owns it; src may be NULL. Bounded by
      * params->close_timeout_ms. */
     void (*destroy)(ss_source *src);
@@ -416,9 +429,9 @@ typedef struct ss_app_params {
 
 typedef struct ss_application_api {
     uint32_t struct_size;
-    /* Required. Driver thread. NULL with err filled on failure (SS_ERR_CONFIG: a setting or
-     * argument was refused). */
-    ss_app *(*create)(const ss_app_params *params, ss_error *err);
+    /* Required. Driver thread. On SS_OK *out is the new application; otherwise err says why
+     * (SS_ERR_CONFIG: a setting or argument was refused). */
+    ss_status (*create)(const ss_app_params *params, ss_app **out, ss_error *err);
     /* Required. Driver thread, last call; app may be NULL. */
     void (*destroy)(ss_app *app);
     /* Required. Reader thread. `count` >= 1 records of `range` (an element of batch->ranges),
@@ -496,8 +509,9 @@ typedef const ss_plugin_descriptor *(*ss_plugin_entry_fn)(uint16_t host_abi_majo
 /* Defines the plugin's entry point and descriptor with named fields, in one source file:
  *   STREAMSUBMIT_PLUGIN(.name = "myapp", .version = "1.0.0", .description = "counts records per key",
  *                       .application = &my_application_api)
- * Fields not named are NULL. In C++ name them in declaration order (name, version,
- * description, source, application, cluster). The plugin accepts every host of its ABI major:
+ * Fields not named are NULL. Designated initializers: C99, or C++20 (C++17 with GNU
+ * extensions); in C++ name them in declaration order (name, version, description, source,
+ * application, cluster). The plugin accepts every host of its ABI major:
  * it reads only what the host's version has. */
 #define STREAMSUBMIT_PLUGIN(...)                                                                                 \
     SS_PLUGIN_EXTERN_C SS_PLUGIN_EXPORT const ss_plugin_descriptor *streamsubmit_plugin_entry(uint16_t, uint16_t); \

@@ -25,8 +25,8 @@ typedef struct ss_cluster_params {
 /* Every call runs on the thread that owns the cluster unless it says otherwise. */
 typedef struct ss_cluster_api {
     uint32_t struct_size;
-    /* Required. NULL with err filled on failure. */
-    ss_cluster *(*create)(const ss_cluster_params *params, ss_error *err);
+    /* Required. On SS_OK *out is the new cluster; otherwise err says why. */
+    ss_status (*create)(const ss_cluster_params *params, ss_cluster **out, ss_error *err);
     /* Required. Last call; cluster may be NULL. */
     void (*destroy)(ss_cluster *cluster);
     /* Required. "host:port,host:port"; valid until destroy. */

@@ -49,18 +49,21 @@ ss_status guarded(ss_source *src, ss_error *err, F &&f) {
     }
 }
 
-ss_source *source_create(const ss_source_params *params, ss_error *err) {
+ss_status source_create(const ss_source_params *params, ss_source **out, ss_error *err) {
     streamsubmit::kafka::clear_error(err);
     try {
-        return reinterpret_cast<ss_source *>(KafkaSource::create(params, err).release());
+        std::unique_ptr<KafkaSource> source;
+        const ss_status st = KafkaSource::create(params, source, err);
+        if (st == SS_OK)
+            *out = reinterpret_cast<ss_source *>(source.release());
+        return st;
     } catch (const std::bad_alloc &) {
-        set_error(err, SS_ERR_INTERNAL, "kafka: out of memory");
+        return set_error(err, SS_ERR_INTERNAL, "kafka: out of memory");
     } catch (const std::exception &x) {
-        set_error(err, SS_ERR_INTERNAL, std::string("kafka: ") + x.what());
+        return set_error(err, SS_ERR_INTERNAL, std::string("kafka: ") + x.what());
     } catch (...) {
-        set_error(err, SS_ERR_INTERNAL, "kafka: unknown exception");
+        return set_error(err, SS_ERR_INTERNAL, "kafka: unknown exception");
     }
-    return nullptr;
 }
 
 void source_destroy(ss_source *src) {

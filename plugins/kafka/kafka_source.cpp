@@ -114,14 +114,12 @@ std::string seconds_text(std::chrono::milliseconds t) {
 
 } // namespace
 
-std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_params *params, ss_error *err) {
+ss_status KafkaSource::create(const ss_source_params *params, std::unique_ptr<KafkaSource> &out, ss_error *err) {
     if (!params || !SS_HAS_FIELD(ss_source_params, params, conf_stride)) {
-        set_error(err, SS_ERR_INTERNAL, "kafka: ss_source_params is missing or lacks the configuration");
-        return nullptr;
+        return set_error(err, SS_ERR_INTERNAL, "kafka: ss_source_params is missing or lacks the configuration");
     }
     if (params->conf_count > 0 && (!params->conf || params->conf_stride < sizeof(ss_kv))) {
-        set_error(err, SS_ERR_INTERNAL, "kafka: ss_source_params.conf is NULL or its stride is smaller than ss_kv");
-        return nullptr;
+        return set_error(err, SS_ERR_INTERNAL, "kafka: ss_source_params.conf is NULL or its stride is smaller than ss_kv");
     }
     std::unique_ptr<KafkaSource> self(new KafkaSource());
     const ss_host_api *host = SS_HAS_FIELD(ss_source_params, params, host) ? params->host : nullptr;
@@ -135,8 +133,7 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_params *params,
     for (size_t i = 0; i < params->conf_count; ++i) {
         const ss_kv &kv = *ss_const_at(ss_kv, params->conf, params->conf_stride, i);
         if (!kv.key || !kv.value) {
-            set_error(err, SS_ERR_CONFIG, "kafka: configuration entry without key or value");
-            return nullptr;
+            return set_error(err, SS_ERR_CONFIG, "kafka: configuration entry without key or value");
         }
         std::string_view key = kv.key;
         self->conf_.emplace_back(kv.key, kv.value);
@@ -150,9 +147,10 @@ std::unique_ptr<KafkaSource> KafkaSource::create(const ss_source_params *params,
     if (self->bootstrap_.empty())
         self->bootstrap_ = "(no kafka.bootstrap.servers)";
     self->direct_group_ = "streamsubmit-direct-" + std::to_string(getpid()) + "-" + std::to_string(++g_instance);
-    if (self->open(Mode::Direct, err) != SS_OK)
-        return nullptr;
-    return self;
+    if (const ss_status st = self->open(Mode::Direct, err); st != SS_OK)
+        return st;
+    out = std::move(self);
+    return SS_OK;
 }
 
 KafkaSource::~KafkaSource() { close_handle(); }

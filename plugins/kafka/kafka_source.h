@@ -27,7 +27,7 @@ public:
 
     // Validates the configuration and opens a direct-mode consumer. `params` holds at least
     // the fields up to conf_stride; host and close_timeout_ms may be absent (a smaller struct).
-    static std::unique_ptr<KafkaSource> create(const ss_source_params *params, ss_error *err);
+    static ss_status create(const ss_source_params *params, std::unique_ptr<KafkaSource> &out, ss_error *err);
     // Closes the handle within its close timeout and frees `src`; if librdkafka did not finish
     // in time, `src` is muted and left allocated for librdkafka's threads (a small leak that
     // keeps the process from hanging at exit).

@@ -75,17 +75,15 @@ ss_status check(ss_error *err, rd_kafka_resp_err_t e, const std::string &what) {
     return set_error(err, SS_ERR_BROKER, "kafka mock cluster: " + what + ": " + rd_kafka_err2str(e));
 }
 
-ss_cluster *create(const ss_cluster_params *params, ss_error *err) {
+ss_status create(const ss_cluster_params *params, ss_cluster **out, ss_error *err) {
     clear_error(err);
     try {
         if (!params || !SS_HAS_FIELD(ss_cluster_params, params, broker_count)) {
-            set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: ss_cluster_params is missing or lacks broker_count");
-            return nullptr;
+            return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: ss_cluster_params is missing or lacks broker_count");
         }
         const int broker_count = params->broker_count;
         if (broker_count < 1) {
-            set_error(err, SS_ERR_CONFIG, "kafka mock cluster: broker count must be at least 1");
-            return nullptr;
+            return set_error(err, SS_ERR_CONFIG, "kafka mock cluster: broker count must be at least 1");
         }
         auto *c = new ss_cluster();
         c->brokers = broker_count;
@@ -103,24 +101,21 @@ ss_cluster *create(const ss_cluster_params *params, ss_error *err) {
         if (!c->host) {
             rd_kafka_conf_destroy(conf);
             delete c;
-            set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + errstr);
-            return nullptr;
+            return set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + errstr);
         }
         c->mock = rd_kafka_mock_cluster_new(c->host, broker_count);
         if (!c->mock) {
             rd_kafka_destroy(c->host);
             delete c;
-            set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: rd_kafka_mock_cluster_new failed");
-            return nullptr;
+            return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: rd_kafka_mock_cluster_new failed");
         }
         c->bootstraps = rd_kafka_mock_cluster_bootstraps(c->mock);
-        return c;
+        *out = c;
+        return SS_OK;
     } catch (const std::exception &e) {
-        set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + e.what());
-        return nullptr;
+        return set_error(err, SS_ERR_INTERNAL, std::string("kafka mock cluster: ") + e.what());
     } catch (...) {
-        set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: unknown exception");
-        return nullptr;
+        return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: unknown exception");
     }
 }
 

@@ -8,11 +8,12 @@ struct ss_app {
     int64_t records;
 };
 
-static ss_app *create(const ss_app_params *params, ss_error *err) {
+static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
     (void)params;
     ss_app *app = calloc(1, sizeof *app);
-    if (!app) ss_error_set(err, SS_ERR_INTERNAL, "noop-app: out of memory");
-    return app;
+    if (!app) return ss_error_set(err, SS_ERR_INTERNAL, "noop-app: out of memory");
+    *out = app;
+    return SS_OK;
 }
 
 static void destroy(ss_app *app) { free(app); }

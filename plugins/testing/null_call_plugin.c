@@ -3,10 +3,9 @@
  * first batch. */
 #include <streamsubmit/plugin.h>
 
-static ss_source *create(const ss_source_params *params, ss_error *err) {
-    (void)params;
-    ss_error_set(err, SS_ERR_UNSUPPORTED, "null-call test plugin: never created");
-    return NULL;
+static ss_status create(const ss_source_params *params, ss_source **out, ss_error *err) {
+    (void)params, (void)out;
+    return ss_error_set(err, SS_ERR_UNSUPPORTED, "null-call test plugin: never created");
 }
 static void destroy(ss_source *src) { (void)src; }
 static void interrupt_source(ss_source *src) { (void)src; }

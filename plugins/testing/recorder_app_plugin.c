@@ -18,14 +18,13 @@ struct ss_app {
     const char *recover_offset;
 };
 
-static ss_app *create(const ss_app_params *params, ss_error *err) {
+static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
     (void)params;
     const char *path = getenv("RECORDER_LOG");
     ss_app *app = calloc(1, sizeof *app);
     if (!app || !path || !(app->log = fopen(path, "a"))) {
-        ss_error_set(err, SS_ERR_CONFIG, "recorder: set RECORDER_LOG to a writable file");
         free(app);
-        return NULL;
+        return ss_error_set(err, SS_ERR_CONFIG, "recorder: set RECORDER_LOG to a writable file");
     }
     pthread_mutex_init(&app->lock, NULL);
     const char *fail = getenv("RECORDER_FAIL_COMMIT_BATCH");
@@ -33,7 +32,8 @@ static ss_app *create(const ss_app_params *params, ss_error *err) {
     app->recover_offset = getenv("RECORDER_RECOVER_OFFSET");
     fprintf(app->log, "create\n");
     fflush(app->log);
-    return app;
+    *out = app;
+    return SS_OK;
 }
 
 static void destroy(ss_app *app) {

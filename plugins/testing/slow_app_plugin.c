@@ -27,29 +27,27 @@ static const char *setting(const ss_app_params *p, const char *key) {
     return NULL;
 }
 
-static ss_app *create(const ss_app_params *params, ss_error *err) {
+static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
     const char *path = setting(params, "out");
     const char *delay = setting(params, "delayMicros");
     if (!path) {
-        ss_error_set(err, SS_ERR_CONFIG, "slow-app needs out=PATH (where it writes the records)");
-        return NULL;
+        return ss_error_set(err, SS_ERR_CONFIG, "slow-app needs out=PATH (where it writes the records)");
     }
     ss_app *app = calloc(1, sizeof *app);
     if (!app) {
-        ss_error_set(err, SS_ERR_INTERNAL, "slow-app: out of memory");
-        return NULL;
+        return ss_error_set(err, SS_ERR_INTERNAL, "slow-app: out of memory");
     }
     app->delay_us = delay ? atol(delay) : 1000;
     app->out = fopen(path, "a");
     if (!app->out) {
         char message[sizeof err->message];
         snprintf(message, sizeof message, "slow-app cannot open %s", path);
-        ss_error_set(err, SS_ERR_CONFIG, message);
         free(app);
-        return NULL;
+        return ss_error_set(err, SS_ERR_CONFIG, message);
     }
     pthread_mutex_init(&app->mu, NULL);
-    return app;
+    *out = app;
+    return SS_OK;
 }
 
 static void destroy(ss_app *app) {

@@ -94,7 +94,7 @@ TEST_CASE("write-ahead log: a record whose offset is negative or INT64_MAX is co
         r.value = "v";
         r.value_len = 1;
         r.struct_size = sizeof(ss_record);
-        r.header_size = sizeof(ss_header);
+        r.header_stride = sizeof(ss_header);
         block.add(r);
         std::string payload = runtime::wal_encode_block(1, block);
         // kind, batch, receiver, seq, time, count, topic length, topic, partition: then the offset.

@@ -154,8 +154,8 @@ int main(int argc, char **argv) {
     err.struct_size = sizeof err;
     const ss_host_api host{sizeof host, SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "bench", quiet_log, nullptr};
     const ss_cluster_params cluster_params{sizeof cluster_params, 3, &host};
-    ss_cluster *c = capi->create(&cluster_params, &err);
-    if (!c)
+    ss_cluster *c = nullptr;
+    if (capi->create(&cluster_params, &c, &err) != SS_OK)
         die(err.message);
     std::string bootstrap = capi->bootstrap_servers(c);
     if (capi->create_topic(c, "bench", partitions, &err) != SS_OK)
@@ -167,8 +167,8 @@ int main(int argc, char **argv) {
 
     std::vector<ss_kv> conf{{"bootstrap.servers", bootstrap.c_str()}};
     ss_source_params params{sizeof params, conf.data(), conf.size(), sizeof(ss_kv), &host, 10000};
-    ss_source *src = api->create(&params, &err);
-    if (!src)
+    ss_source *src = nullptr;
+    if (api->create(&params, &src, &err) != SS_OK)
         die(err.message);
     std::vector<ss_watermarks> w;
     for (int p = 0; p < partitions; ++p)

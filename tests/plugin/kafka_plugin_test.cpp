@@ -77,8 +77,8 @@ Cluster &cluster() {
         ss_error err = new_error();
         auto *cl = new Cluster();
         const ss_cluster_params params{sizeof params, 3, &g_host};
-        cl->c = capi()->create(&params, &err);
-        REQUIRE_MESSAGE(cl->c != nullptr, err.message);
+        REQUIRE_MESSAGE(capi()->create(&params, &cl->c, &err) == SS_OK, err.message);
+        REQUIRE(cl->c != nullptr);
         cl->bootstrap = capi()->bootstrap_servers(cl->c);
         REQUIRE(capi()->create_topic(cl->c, "orders", 3, &err) == SS_OK);
         REQUIRE_MESSAGE(capi()->produce(cl->c, "orders", kOrders, 64, &err) == SS_OK, err.message);
@@ -90,6 +90,7 @@ Cluster &cluster() {
 // ---- a source owned by a test ----
 struct Source {
     ss_source *s = nullptr;
+    ss_status created = SS_OK;
     ss_error err = new_error();
     // params_size: what the host says the params struct holds (a smaller, older host's).
     explicit Source(Conf conf, uint32_t params_size = sizeof(ss_source_params)) {
@@ -97,7 +98,7 @@ struct Source {
         for (auto &[k, v] : conf)
             kv.push_back({k.c_str(), v.c_str()});
         ss_source_params p{params_size, kv.data(), kv.size(), sizeof(ss_kv), &g_host, 5000};
-        s = api()->create(&p, &err);
+        created = api()->create(&p, &s, &err);
     }
     ~Source() {
         if (s)
@@ -309,12 +310,14 @@ TEST_CASE("errors") {
     }
     SUBCASE("bad configuration key") {
         Source src(base_conf({{"no.such.key", "1"}}));
-        CHECK(src.s == nullptr); // create returns no status: the message is all the host gets
+        CHECK(src.s == nullptr);
+        CHECK(src.created == SS_ERR_CONFIG); // the host turns it into exit 2, naming the key
         CHECK(std::string(src.err.message).find("kafka.no.such.key") != std::string::npos);
     }
     SUBCASE("the host's settings are fields now: a streamsubmit.* key goes to librdkafka, which refuses it") {
         Source src(base_conf({{"streamsubmit.close.timeout.ms", "1000"}}));
         CHECK(src.s == nullptr);
+        CHECK(src.created == SS_ERR_CONFIG);
         CHECK(std::string(src.err.message).find("streamsubmit.close.timeout.ms") != std::string::npos);
     }
     SUBCASE("unreachable bootstrap") {

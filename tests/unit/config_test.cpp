@@ -168,3 +168,45 @@ TEST_CASE("exit codes of a locked checkpoint, a stop timeout and a failed applic
     CHECK(exit_code_for(ErrorKind::StopTimeout) == 7);
     CHECK(exit_code_for(ErrorKind::Application) == 8);
 }
+
+TEST_CASE("keys a plugin declares are checked, defaulted and listed like the table's") {
+    const std::vector<DeclaredKey> keys{
+        {"sink.demo.dir", KeyType::String, "", "", "where the files go", "demo sink 1.0", true, false},
+        {"sink.demo.format", KeyType::Enum, "json", "json|raw", "record format", "demo sink 1.0", false, false},
+        {"sink.demo.retries", KeyType::Int, "2", "", "further runs", "demo sink 1.0", false, false}};
+    SUBCASE("a misspelt key is refused with the nearest declared one") {
+        Config config;
+        REQUIRE(config.set("sink.demo.dri", "/tmp/x", ConfigSource::ConfFlag).ok());
+        auto st = config.declare("sink.demo.", keys, true);
+        REQUIRE_FALSE(st.ok());
+        CHECK(st.error().kind == ErrorKind::Usage);
+        CHECK(st.error().input == "sink.demo.dri");
+        CHECK(st.error().hint.find("did you mean sink.demo.dir?") != std::string::npos);
+    }
+    SUBCASE("a value of the wrong type is refused naming the key") {
+        Config config;
+        REQUIRE(config.set("sink.demo.dir", "/tmp/x", ConfigSource::ConfFlag).ok());
+        REQUIRE(config.set("sink.demo.format", "xml", ConfigSource::ConfFlag).ok());
+        auto st = config.declare("sink.demo.", keys, true);
+        REQUIRE_FALSE(st.ok());
+        CHECK(st.error().what == "invalid value for sink.demo.format");
+        CHECK(st.error().hint == "use one of: json|raw");
+    }
+    SUBCASE("a required key that is missing is refused, unless only listing") {
+        Config config;
+        auto st = config.declare("sink.demo.", keys, true);
+        REQUIRE_FALSE(st.ok());
+        CHECK(st.error().what == "sink.demo.dir is required");
+        Config listing;
+        CHECK(listing.declare("sink.demo.", keys, false).ok());
+    }
+    SUBCASE("defaults count, and effective() lists declared keys") {
+        Config config;
+        REQUIRE(config.set("sink.demo.dir", "/tmp/x", ConfigSource::ConfFlag).ok());
+        REQUIRE(config.declare("sink.demo.", keys, true).ok());
+        CHECK(config.get_string("sink.demo.format") == "json");
+        CHECK(config.get_int("sink.demo.retries") == 2);
+        const auto all = config.effective();
+        CHECK(std::any_of(all.begin(), all.end(), [](const auto &kv) { return kv.first == "sink.demo.retries"; }));
+    }
+}

@@ -1,9 +1,15 @@
 #include "runtime/plugin_loader.h"
 #include "runtime/source.h"
 
+#include "fake_source.h"
+
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <cstring>
+#include <string>
+#include <vector>
 
 using namespace streamsubmit;
 using namespace streamsubmit::runtime;
@@ -11,8 +17,7 @@ using namespace streamsubmit::runtime;
 namespace {
 
 Error error_for(ss_status status) {
-    ss_error err{};
-    err.status = status;
+    ss_error err = empty_error();
     std::strcpy(err.message, "kafka: something");
     return source_error(status, err);
 }
@@ -47,3 +52,70 @@ TEST_CASE("last_status() describes the last call, not an earlier failure") {
     CHECK((*source)->last_status() == SS_OK);
 }
 #endif
+
+namespace {
+
+struct Seen {
+    std::vector<std::string> lines;
+};
+
+int collect(void *ctx, const ss_record *records, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+        const ss_record &r = records[i];
+        static_cast<Seen *>(ctx)->lines.push_back(fmt::format(
+            "{}-{}@{} {}={} range={} size={}", r.topic, r.partition, r.offset,
+            std::string(static_cast<const char *>(r.key), r.key_len),
+            std::string(static_cast<const char *>(r.value), r.value_len), r.range_index,
+            r.struct_size == sizeof(ss_record)));
+    }
+    return 0;
+}
+
+} // namespace
+
+TEST_CASE("records of a plugin built with a bigger ss_record arrive in the host's layout") {
+    for (size_t extra : {size_t{0}, size_t{24}}) {
+        CAPTURE(extra);
+        test::FakeSourceState state;
+        state.record_stride = sizeof(ss_record) + extra;
+        state.record_struct_size = static_cast<uint32_t>(sizeof(ss_record) + extra);
+        auto source = Source::create(test::fake_source_plugin(state), {}, nullptr, {std::chrono::milliseconds(1234)});
+        REQUIRE(source.ok());
+        CHECK(state.close_timeout_ms == 1234); // a host setting arrives as a field
+        CHECK(state.host_abi_major == SS_PLUGIN_ABI_MAJOR);
+        Seen seen;
+        auto outcome = (*source)->read_ranges({{{"t", 0}, 3, 5}, {{"t", 1}, 7, 8}}, collect, &seen);
+        REQUIRE(outcome.status == SS_OK);
+        CHECK(seen.lines == std::vector<std::string>{"t-0@3 k3=v3 range=0 size=true", "t-0@4 k4=v4 range=0 size=true",
+                                                     "t-1@7 k7=v7 range=1 size=true"});
+    }
+}
+
+TEST_CASE("a capability the plugin does not offer is an error naming it, not a crash") {
+    test::FakeSourceState state;
+    auto source = Source::create(test::fake_source_plugin(state), {}, nullptr);
+    REQUIRE(source.ok());
+    CHECK_FALSE((*source)->supports_groups());
+    auto joined = (*source)->join_group({"t"}, nullptr, nullptr);
+    REQUIRE_FALSE(joined.ok());
+    CHECK(joined.error().kind == ErrorKind::PluginLoad);
+    CHECK(joined.error().what.find("group membership") != std::string::npos);
+    auto subscribed = (*source)->subscribe({"t"}, nullptr, nullptr);
+    REQUIRE_FALSE(subscribed.ok());
+    CHECK(subscribed.error().what.find("group consumption") != std::string::npos);
+}
+
+TEST_CASE("a plugin's failure status reaches the host as the call's outcome") {
+    test::FakeSourceState state;
+    state.failures = {SS_ERR_OFFSET_OUT_OF_RANGE};
+    auto source = Source::create(test::fake_source_plugin(state), {}, nullptr);
+    REQUIRE(source.ok());
+    Seen seen;
+    auto outcome = (*source)->read_ranges({{{"t", 0}, 0, 2}}, collect, &seen);
+    CHECK(outcome.status == SS_ERR_OFFSET_OUT_OF_RANGE);
+    CHECK(outcome.error.what == "fake: read_ranges 1 failed");
+    CHECK(seen.lines.empty());
+    auto again = (*source)->read_ranges({{{"t", 0}, 0, 2}}, collect, &seen); // no stale failure
+    CHECK(again.status == SS_OK);
+    CHECK(seen.lines.size() == 2);
+}

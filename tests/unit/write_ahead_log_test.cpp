@@ -122,7 +122,7 @@ TEST_CASE("a block keeps headers, null vs empty and the timestamp type of the re
     r.timestamp_type = SS_TIMESTAMP_CREATE_TIME;
     r.headers = headers;
     r.header_count = 3;
-    r.header_size = sizeof(ss_header);
+    r.header_stride = sizeof(ss_header);
     Block b;
     b.add(r);
     const auto out = b.to_records();

@@ -56,8 +56,8 @@ SinkError parse_options(const AppParams &params, ExecSinkOptions &o) {
     return error;
 }
 
-ss_app *create(const ss_app_params *params, ss_error *err) {
-    return create_sink("exec sink", params, err, parse_options,
+ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
+    return create_sink("exec sink", params, out, err, parse_options,
                        [](ExecSinkOptions o, SinkError &) { return std::make_unique<ExecSink>(std::move(o)); });
 }
 

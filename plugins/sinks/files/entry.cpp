@@ -34,8 +34,8 @@ SinkError parse_options(const AppParams &params, FilesSinkOptions &o) {
     return error;
 }
 
-ss_app *create(const ss_app_params *params, ss_error *err) {
-    return create_sink("files sink", params, err, parse_options,
+ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
+    return create_sink("files sink", params, out, err, parse_options,
                        [](FilesSinkOptions o, SinkError &e) { return FilesSink::create(std::move(o), e); });
 }
 

@@ -43,8 +43,8 @@ ss_status guarded(ss_error *err, F &&f) noexcept {
     return streamsubmit::sinks::guarded("kafka sink", err, std::forward<F>(f));
 }
 
-ss_app *app_create(const ss_app_params *params, ss_error *err) {
-    return create_sink("kafka sink", params, err, streamsubmit::kafka::parse_options,
+ss_status app_create(const ss_app_params *params, ss_app **out, ss_error *err) {
+    return create_sink("kafka sink", params, out, err, streamsubmit::kafka::parse_options,
                        [](KafkaSinkOptions o, SinkError &e) { return KafkaSink::create(std::move(o), e); });
 }
 

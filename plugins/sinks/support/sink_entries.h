@@ -17,10 +17,9 @@ namespace streamsubmit::sinks {
 // sink with make(options, params, error), which returns a std::unique_ptr (empty, with
 // `error` set, when it cannot). A params struct smaller than this build's is read as far as it goes.
 template <class Options, class Make>
-ss_app *create_sink(const char *who, const ss_app_params *params, ss_error *err,
-                    SinkError (*parse)(const AppParams &, Options &), Make &&make) noexcept {
-    ss_app *app = nullptr;
-    guarded(who, err, [&] {
+ss_status create_sink(const char *who, const ss_app_params *params, ss_app **out, ss_error *err,
+                      SinkError (*parse)(const AppParams &, Options &), Make &&make) noexcept {
+    return guarded(who, err, [&] {
         if (!params) return set_error(err, SS_ERR_INTERNAL, std::string(who) + ": no ss_app_params");
         const AppParams read = AppParams::read(*params);
         Options options;
@@ -28,10 +27,9 @@ ss_app *create_sink(const char *who, const ss_app_params *params, ss_error *err,
         SinkError error;
         auto sink = make(std::move(options), error);
         if (!sink) return report(error, err);
-        app = reinterpret_cast<ss_app *>(sink.release());
+        *out = reinterpret_cast<ss_app *>(sink.release());
         return SS_OK;
     });
-    return app;
 }
 
 // The application table of a sink class with process/finish_range/commit/abort members
@@ -64,7 +62,7 @@ struct SinkEntries {
         }
     }
     template <size_t N>
-    static constexpr ss_application_api table(ss_app *(*create)(const ss_app_params *, ss_error *),
+    static constexpr ss_application_api table(ss_status (*create)(const ss_app_params *, ss_app **, ss_error *),
                                               const ss_config_key (&keys)[N]) {
         ss_application_api api{};
         api.struct_size = sizeof(ss_application_api);
