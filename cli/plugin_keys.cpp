@@ -61,7 +61,7 @@ std::vector<DeclaredKey> bundled_sink_keys() {
 }
 
 std::string sink_keys_help() {
-    std::string out = "Sink keys (--conf sink.NAME.KEY=VALUE, for --sink NAME):\n";
+    std::string out = "Sink keys (set with --conf, for the sink chosen with --sink NAME):\n";
     for (const auto &key : bundled_sink_keys()) {
         std::string meta(key.choices.empty() ? key_type_name(key.type) : key.choices);
         if (!key.default_value.empty()) meta += ", default " + key.default_value;

@@ -95,6 +95,11 @@ static ss_status recover(ss_app *app, ss_topic_partition *positions, size_t coun
     return SS_OK;
 }
 
+/* The tests install the recorder as the files sink (--sink files), so it takes that sink's key. */
+static const ss_config_key keys[] = {
+    {.name = "dir", .type = SS_KEY_STRING, .doc = "ignored: lets the recorder stand in for the files sink"},
+};
+
 static const ss_application_api application_api = {
     .struct_size = sizeof(ss_application_api),
     .create = create,
@@ -104,6 +109,9 @@ static const ss_application_api application_api = {
     .commit = commit,
     .abort = abort_batch,
     .recover = recover,
+    .keys = keys,
+    .key_count = sizeof keys / sizeof keys[0],
+    .key_stride = sizeof(ss_config_key),
 };
 
 STREAMSUBMIT_PLUGIN(.name = "recorder", .version = "0.0.1", .description = "test application that logs every call",
