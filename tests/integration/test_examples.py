@@ -1,5 +1,5 @@
 """examples/ as a user meets them: `cmake --install` into a temp prefix, each example built out
-of tree against it (count-by-key with find_package, grep-to-files with pkg-config alone),
+of tree against it (count-by-key and lines-sink with find_package, grep-to-files with pkg-config alone),
 published with `streamsubmit publish` into a Maven repository on 127.0.0.1, and run by its
 coordinates on the embedded mock cluster by the installed binary. What each application wrote
 is compared with what kcat (an independent client) reads from the topic."""
@@ -87,6 +87,26 @@ class Examples(unittest.TestCase):
                "-DCMAKE_PREFIX_PATH=" + self.prefix)
             sh("cmake", "--build", build)
         return so
+
+    def lines_sink(self):
+        """examples/lines-sink, a sink plugin, built with cmake against the installed SDK (once per class)."""
+        build = os.path.join(self.tmp, "lines-sink")
+        so = os.path.join(build, "lines-sink.so")
+        if not os.path.exists(so):
+            sh("cmake", "-S", os.path.join(SOURCE_DIR, "examples", "lines-sink"), "-B", build,
+               "-DCMAKE_PREFIX_PATH=" + self.prefix)
+            sh("cmake", "--build", build)
+        return so
+
+    def sink_job(self, bootstrap, *conf):
+        """The installed binary with the lines sink from --packages (the host knows nothing of it)."""
+        args = [self.bin, "--bootstrap-servers", bootstrap, "--topics", "words", "--until", "latest",
+                "--conf", "kafka.auto.offset.reset=earliest", "--repositories", self.url,
+                "--conf", "resolver.repositories=" + self.url,
+                "--packages", "io.streamsubmit.examples:lines-sink:1.0.0", "--sink", "lines"]
+        for c in conf:
+            args += ["--conf", c]
+        return subprocess.run(args, capture_output=True, text=True, timeout=300, env=self.env)
 
     def assert_counts_match_kcat(self, counts_file, records):
         expected = collections.Counter()
@@ -188,6 +208,37 @@ class Examples(unittest.TestCase):
         self.assertEqual(sorted(got), expected)
         self.assertEqual(len(got), len(set(got)))
         self.assertGreater(len(os.listdir(out_dir)), 1, job.stdout)  # several batches, each its own file
+
+    def test_sink_from_packages_is_configured_by_the_keys_it_declares(self):
+        """A sink written outside the tree (examples/lines-sink), built against the installed SDK and
+        published to a repository on 127.0.0.1, runs with --packages and --sink lines, configured
+        by its own sink.lines.* keys: the host checks them against the sink's declaration and fills
+        in its defaults. Its file is compared with what kcat reads."""
+        self.publish(self.lines_sink(), "io.streamsubmit.examples:lines-sink:1.0.0")
+        out = os.path.join(self.tmp, "lines.txt")
+        with MockCluster(brokers=1, topics=["words:2"], produce=["words:400"], value_bytes=12) as cluster:
+            job = self.sink_job(cluster.bootstrap, "sink.lines.path=" + out, "sink.lines.prefix=>",
+                                "sink.lines.uppercase=true")
+            self.assertEqual(job.returncode, EXIT_OK, job.stderr[-3000:])
+            records = kcat_records(cluster.bootstrap, "words")
+            with open(out) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(len(records), 400)
+            self.assertEqual(sorted(lines), sorted(f"words {p} {o} >{v.upper()}" for p, o, _, v in records))
+
+            # The sink's declaration decides what the host accepts, before the sink is created.
+            typo = self.sink_job(cluster.bootstrap, "sink.lines.pth=" + out)
+            self.assertEqual(typo.returncode, 2, typo.stderr)
+            self.assertIn("unknown configuration key", typo.stderr)
+            self.assertIn("did you mean sink.lines.path?", typo.stderr)
+            missing = self.sink_job(cluster.bootstrap)
+            self.assertEqual(missing.returncode, 2, missing.stderr)
+            self.assertIn("sink.lines.path is required", missing.stderr)
+            wrong_type = self.sink_job(cluster.bootstrap, "sink.lines.path=" + out, "sink.lines.uppercase=maybe")
+            self.assertEqual(wrong_type.returncode, 2, wrong_type.stderr)
+            self.assertIn("invalid value for sink.lines.uppercase", wrong_type.stderr)
+            with open(out) as f:
+                self.assertEqual(len(f.read().splitlines()), 400)  # the refused runs wrote nothing
 
 
 if __name__ == "__main__":
