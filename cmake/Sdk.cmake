@@ -8,7 +8,7 @@ set(STREAMSUBMIT_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/streamsubmit")
 set_target_properties(streamsubmit_abi PROPERTIES EXPORT_NAME plugin)
 install(TARGETS streamsubmit_abi EXPORT streamsubmitTargets)
 install(EXPORT streamsubmitTargets NAMESPACE streamsubmit:: DESTINATION ${STREAMSUBMIT_CMAKE_INSTALL_DIR})
-install(FILES include/streamsubmit/plugin.h include/streamsubmit/testing.h
+install(FILES include/streamsubmit/plugin.h include/streamsubmit/testing.h include/streamsubmit/README.md
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/streamsubmit)
 
 configure_package_config_file(cmake/streamsubmitConfig.cmake.in
