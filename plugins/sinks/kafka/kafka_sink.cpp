@@ -1,6 +1,8 @@
 #include "kafka_sink.h"
 
+#include "errors.h"
 #include "record_format.h"
+#include "tp_list.h"
 
 #include <cstring>
 #include <memory>
@@ -10,31 +12,6 @@ namespace streamsubmit::kafka {
 namespace {
 
 using sinks::set_error;
-
-struct TpListDeleter {
-    void operator()(rd_kafka_topic_partition_list_t *list) const { rd_kafka_topic_partition_list_destroy(list); }
-};
-using TpList = std::unique_ptr<rd_kafka_topic_partition_list_t, TpListDeleter>;
-
-TpList tp_list(size_t capacity) {
-    return TpList(rd_kafka_topic_partition_list_new(capacity > 0 ? static_cast<int>(capacity) : 1));
-}
-
-// No broker answered: recover's caller may retry.
-bool is_transport_error(rd_kafka_resp_err_t e) {
-    switch (e) {
-    case RD_KAFKA_RESP_ERR__TRANSPORT:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-    case RD_KAFKA_RESP_ERR__RESOLVE:
-    case RD_KAFKA_RESP_ERR__WAIT_COORD:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
-        return true;
-    default:
-        return false;
-    }
-}
 
 // The producer's fatal and fencing errors: another process with the same transactional.id
 // (a restarted instance) or a newer group generation has taken over.
@@ -214,7 +191,7 @@ ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
         if (rd_kafka_resp_err_t e = rd_kafka_flush(producer_, options_.commit_timeout_ms))
             return set_error(err, SS_ERR_TIMEOUT, std::string("kafka sink: flush failed: ") + rd_kafka_err2str(e));
     } else if (!options_.group_id.empty()) {
-        TpList offsets = tp_list(batch.range_count);
+        TpList offsets(static_cast<int>(batch.range_count));
         for (size_t i = 0; i < batch.range_count; ++i) {
             const ss_offset_range &r = *ss_batch_range_at(&batch, i);
             rd_kafka_topic_partition_list_add(offsets.get(), r.topic, r.partition)->offset = r.until;
@@ -271,7 +248,7 @@ ss_status KafkaSink::recover(ss_topic_partition *positions, size_t count, size_t
     if (!consumer)
         return set_error(err, SS_ERR_CONFIG, std::string("kafka sink: recover: ") + errstr);
     auto at = [&](size_t i) { return ss_at(ss_topic_partition, positions, stride, i); };
-    TpList list = tp_list(count);
+    TpList list(static_cast<int>(count));
     for (size_t i = 0; i < count; ++i)
         rd_kafka_topic_partition_list_add(list.get(), at(i)->topic, at(i)->partition)->offset = RD_KAFKA_OFFSET_INVALID;
     rd_kafka_resp_err_t e = rd_kafka_committed(consumer, list.get(), options_.commit_timeout_ms);
@@ -280,8 +257,8 @@ ss_status KafkaSink::recover(ss_topic_partition *positions, size_t count, size_t
         return set_error(err, is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER,
                          std::string("kafka sink: reading the group's committed offsets: ") + rd_kafka_err2str(e));
     for (size_t i = 0; i < count; ++i)
-        if (list->elems[i].offset >= 0)
-            at(i)->offset = list->elems[i].offset;
+        if (list[static_cast<int>(i)].offset >= 0)
+            at(i)->offset = list[static_cast<int>(i)].offset;
     return SS_OK;
 }
 
