@@ -108,16 +108,13 @@ ParallelReader::Outcome ParallelReader::read(const std::vector<OffsetRange> &ran
     for (const auto &state : workers) {
         out.process_ms = std::max(out.process_ms, std::chrono::duration<double, std::milli>(state.in_application).count());
         if (state.application_error) {
-            out.status = SS_ERR_INTERNAL;
             out.error = *state.application_error;
             return out;
         }
     }
     for (const auto &state : workers)
-        if (state.outcome.status != SS_OK && (out.status == SS_OK || out.status == SS_ERR_INTERRUPTED)) {
-            out.status = state.outcome.status;
+        if (state.outcome.status != SS_OK && (!out.error || out.error->cause == Cause::Interrupted))
             out.error = state.outcome.error;
-        }
     return out;
 }
 

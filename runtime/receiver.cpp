@@ -118,8 +118,8 @@ Status Receiver::watch_missing_topic(bool reported) {
     if (!reported && !missing_since_) {
         if (!assigned_.empty() || now - last_probe_ < kIdleProbe) return ok_status();
         last_probe_ = now;
-        if (source_->list_partitions({topic_}, "", settings_.request_timeout) ||
-            source_->last_status() != SS_ERR_UNKNOWN_TOPIC)
+        if (auto found = source_->list_partitions({topic_}, "", settings_.request_timeout);
+            found || found.error().cause != Cause::UnknownTopic)
             return ok_status(); // it exists, or the brokers cannot tell now
     }
     if (!missing_since_) {

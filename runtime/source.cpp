@@ -62,7 +62,8 @@ int Source::adapt_records(void *ctx, const ss_record *records, size_t count) noe
     return a.fn(a.ctx, a.converted.data(), count);
 }
 
-Error source_error(ss_status status, const ss_error &err) {
+namespace {
+Error error_of(ss_status status, const ss_error &err) {
     const std::string message = err.message[0] ? err.message : "unknown error";
     switch (status) {
     case SS_ERR_CONFIG:
@@ -106,6 +107,22 @@ Error source_error(ss_status status, const ss_error &err) {
     return Error(ErrorKind::Runtime, message, "", "report this as a bug in the plugin");
 }
 
+Cause cause_of(ss_status status) {
+    switch (status) {
+    case SS_ERR_UNKNOWN_TOPIC: return Cause::UnknownTopic;
+    case SS_ERR_OFFSET_OUT_OF_RANGE: return Cause::OffsetOutOfRange;
+    case SS_ERR_FENCED: return Cause::Fenced;
+    case SS_ERR_REBALANCED: return Cause::Rebalanced;
+    case SS_ERR_INTERRUPTED: return Cause::Interrupted;
+    case SS_ERR_TIMEOUT: return Cause::Timeout;
+    case SS_ERR_UNREACHABLE: return Cause::Unreachable;
+    default: return Cause::None;
+    }
+}
+} // namespace
+
+Error source_error(ss_status status, const ss_error &err) { return error_of(status, err).set_cause(cause_of(status)); }
+
 Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const ConnectorConf &conf,
                                                Diagnostics diagnostics) {
     const ss_source_api *api = plugin->source_api();
@@ -131,7 +148,6 @@ void Source::interrupt() { api_->interrupt(handle_); }
 Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<std::string> &topics,
                                                             const std::string &pattern,
                                                             std::chrono::milliseconds timeout) {
-    begin_call();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
     struct Found {
@@ -158,7 +174,6 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
 
 Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> &partitions,
                                               std::chrono::milliseconds timeout) {
-    begin_call();
     std::vector<ss_watermarks> q;
     q.reserve(partitions.size());
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1, -1});
@@ -173,7 +188,6 @@ Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> 
 
 Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
                                             std::chrono::milliseconds timeout) {
-    begin_call();
     std::vector<ss_topic_partition> q;
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, timestamp_ms});
     ss_error err{};
@@ -186,7 +200,6 @@ Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &p
 }
 
 Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, ss_records_fn fn, void *ctx) {
-    begin_call();
     std::vector<ss_offset_range> c;
     c.reserve(ranges.size());
     for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
@@ -199,7 +212,6 @@ Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, 
 }
 
 Status Source::commit_offsets(const OffsetMap &offsets) {
-    begin_call();
     const auto c = to_c(offsets);
     ss_error err{};
     if (const ss_status st = api_->commit_offsets(handle_, c.data(), c.size(), &err); st != SS_OK)
@@ -221,7 +233,6 @@ Error groups_unsupported() {
 } // namespace
 
 Status Source::join_group(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
@@ -234,7 +245,6 @@ Status Source::join_group(const std::vector<std::string> &topics, ss_rebalance_f
 
 Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
                                             std::chrono::milliseconds timeout) {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<ss_topic_partition> q;
     q.reserve(partitions.size());
@@ -250,7 +260,6 @@ Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &p
 }
 
 Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metadata) {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     const auto c = to_c(offsets);
     ss_error err{};
@@ -261,7 +270,6 @@ Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metad
 }
 
 Result<std::string> Source::group_metadata() {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     ss_error err{};
     size_t size = 0;
@@ -274,7 +282,6 @@ Result<std::string> Source::group_metadata() {
 }
 
 Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn on_rebalance, void *ctx) {
-    begin_call();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
     ss_error err{};
@@ -284,7 +291,6 @@ Status Source::subscribe(const std::vector<std::string> &topics, ss_rebalance_fn
 }
 
 Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, ss_records_fn fn, void *ctx) {
-    begin_call();
     ss_error err{};
     adapter_.fn = fn;
     adapter_.ctx = ctx;
@@ -317,7 +323,6 @@ std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition
 } // namespace
 
 Status Source::pause(const std::vector<TopicPartition> &partitions) {
-    begin_call();
     const auto c = partitions_to_c(partitions);
     ss_error err{};
     if (const ss_status st = api_->pause(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);
@@ -325,7 +330,6 @@ Status Source::pause(const std::vector<TopicPartition> &partitions) {
 }
 
 Status Source::resume(const std::vector<TopicPartition> &partitions) {
-    begin_call();
     const auto c = partitions_to_c(partitions);
     ss_error err{};
     if (const ss_status st = api_->resume(handle_, c.data(), c.size(), &err); st != SS_OK) return fail(st, err);

@@ -19,7 +19,7 @@ using ConnectorConf = std::vector<std::pair<std::string, std::string>>;
 // The ss_log_fn the host hands to plugins; ctx is a const Diagnostics *. Never throws.
 void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept;
 
-// Converts a plugin status into an Error with a hint for the user.
+// Converts a plugin status into an Error with a hint for the user and the status's Cause.
 Error source_error(ss_status status, const ss_error &err);
 
 class Source {
@@ -69,15 +69,11 @@ public:
     // The group's committed offsets; partitions it never committed are absent.
     Result<OffsetMap> committed_offsets(const std::vector<TopicPartition> &partitions,
                                         std::chrono::milliseconds timeout);
-    // Commits with `metadata` on every partition; SS_ERR_FENCED (last_status) when the member
-    // no longer owns a partition.
+    // Commits with `metadata` on every partition; Cause::Fenced when the member no longer
+    // owns a partition.
     Status commit_offsets(const OffsetMap &offsets, const std::string &metadata);
     // rd_kafka_consumer_group_metadata_write's bytes, for a transactional sink.
     Result<std::string> group_metadata();
-
-    // Status of the last call (SS_OK when it succeeded): tells a vanished topic from
-    // other failures. Whether to retry is the Error's `retriable`.
-    ss_status last_status() const { return last_status_; }
 
 private:
     Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics> diagnostics)
@@ -90,7 +86,6 @@ private:
     const ss_source_api *api_;
     ss_source *handle_;
     std::unique_ptr<Diagnostics> diagnostics_; // stable address: the plugin holds it as log_ctx
-    ss_status last_status_ = SS_OK;
 
     // Converts a plugin's records to this host's layout when they differ (a 1.0 plugin's lack
     // the 1.1 fields; a newer plugin's are bigger). One per source: one thread reads at a time.
@@ -103,12 +98,7 @@ private:
     RecordAdapter adapter_;
     static int adapt_records(void *ctx, const ss_record *records, size_t count) noexcept;
 
-    Error fail(ss_status status, const ss_error &err) {
-        last_status_ = status;
-        return source_error(status, err);
-    }
-    // Called at the start of every call, so an old failure never decides about a new one.
-    void begin_call() { last_status_ = SS_OK; }
+    Error fail(ss_status status, const ss_error &err) { return source_error(status, err); }
 };
 
 } // namespace streamsubmit::runtime
