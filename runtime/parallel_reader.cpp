@@ -26,14 +26,12 @@ struct WorkerState {
 
 bool hand_over(WorkerState &state, size_t batch_range, const ss_record *records, size_t count) noexcept {
     const auto start = Clock::now();
-    try {
-        auto st = state.application->process(*state.batch, batch_range, records, count);
-        state.in_application += Clock::now() - start;
-        if (st) return true;
-        state.application_error = st.error();
-    } catch (const std::exception &e) {
-        state.application_error = Error(ErrorKind::Runtime, std::string("handing records to the application: ") + e.what());
-    }
+    const Status st = run_guarded("handing records to the application", [&] {
+        return state.application->process(*state.batch, batch_range, records, count);
+    });
+    state.in_application += Clock::now() - start;
+    if (st) return true;
+    state.application_error = st.error();
     return false;
 }
 
