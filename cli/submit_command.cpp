@@ -5,9 +5,11 @@
 #include "cli/progress_line.h"
 #include "cli/stderr_diagnostics.h"
 #include "runtime/application.h"
+#include "runtime/all_partitions.h"
 #include "runtime/checkpoint_progress.h"
 #include "cli/stop_deadline.h"
 #include "runtime/direct_stream.h"
+#include "runtime/group_ownership.h"
 #include "runtime/group_progress.h"
 #include "runtime/plugin_loader.h"
 #include "runtime/receiver_stream.h"
@@ -93,21 +95,10 @@ Status check_group_coordination(const Config &config, const DirectStreamOptions 
     return ok_status();
 }
 
-// Tests only: the pause an environment variable asks for (DirectStreamOptions::test_pause_*).
-std::chrono::milliseconds test_pause_ms(const char *variable) {
-    const char *pause = std::getenv(variable);
-    return std::chrono::milliseconds(pause ? std::atoi(pause) : 0);
-}
-
-std::chrono::milliseconds test_pause_before_complete() {
-    return test_pause_ms("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS");
-}
-
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
     o.missing_topic_timeout = config.get_duration("stream.kafka.missingTopicTimeout");
-    o.test_pause_before_complete = test_pause_before_complete();
-    o.test_pause_before_commit = test_pause_ms("STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS");
+    o.test_hooks = test_hooks_from_environment();
     o.topics = config.get_list("stream.topics");
     o.topic_pattern = config.get_string("stream.topicPattern");
     if (o.topics.empty() == o.topic_pattern.empty())
@@ -300,16 +291,22 @@ Status load_sink(JobSetup &job, const std::vector<std::filesystem::path> &files)
     return use_application(job, std::move(*plugin), "sink." + name + ".", name + " sink");
 }
 
-GroupProgressOptions group_progress_options(const Config &config, const DirectStreamOptions &o) {
-    GroupProgressOptions g;
-    g.group = config.get_string("kafka.group.id");
-    g.topics = o.topics;
-    g.instance = config.get_string("kafka.group.instance.id");
-    if (g.instance.empty()) {
+// kafka.group.instance.id, or host:pid: names this process in the group's messages and metadata.
+std::string group_instance(const Config &config) {
+    std::string instance = config.get_string("kafka.group.instance.id");
+    if (instance.empty()) {
         char host[256] = "localhost";
         ::gethostname(host, sizeof host - 1);
-        g.instance = fmt::format("{}:{}", host, ::getpid());
+        instance = fmt::format("{}:{}", host, ::getpid());
     }
+    return instance;
+}
+
+GroupProgressOptions group_progress_options(const Config &config, const DirectStreamOptions &o,
+                                            const std::string &instance) {
+    GroupProgressOptions g;
+    g.group = config.get_string("kafka.group.id");
+    g.instance = instance;
     g.request_timeout = o.request_timeout;
     g.checkpoint_dir = o.checkpoint_dir;
     g.subscription = subscription_id(o);
@@ -355,21 +352,28 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
     if (!application) return application.error();
     options->application = application->get();
     std::unique_ptr<Source> member; // group mode: the consumer that joins the group
+    std::unique_ptr<Ownership> ownership;
     std::unique_ptr<ProgressStore> store;
     if (group_coordinated(job.config)) {
         auto joined = Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
         if (!joined) return joined.error();
         member = std::move(*joined);
-        store = std::make_unique<GroupProgress>(group_progress_options(job.config, *options), *member,
-                                                job.diagnostics, stop);
+        const std::string instance = group_instance(job.config);
+        auto group = std::make_unique<GroupOwnership>(
+            GroupOwnershipOptions{job.config.get_string("kafka.group.id"), options->topics, instance}, *member,
+            job.diagnostics, stop);
+        store = std::make_unique<GroupProgress>(group_progress_options(job.config, *options, instance), *member,
+                                                *group, job.diagnostics);
+        ownership = std::move(group);
     } else {
+        ownership = std::make_unique<AllPartitions>(stop);
         store = std::make_unique<CheckpointProgress>(
             CheckpointProgressOptions{options->checkpoint_dir, subscription_id(*options), options->keep_batches,
                                       options->commit_offsets},
-            reader.primary(), job.diagnostics, stop);
+            reader.primary(), job.diagnostics);
     }
-    DirectStream stream(std::move(*options), reader.primary(), reader, *store, report_output(job.config, progress),
-                        job.diagnostics, stop);
+    DirectStream stream(std::move(*options), reader.primary(), reader, *store, *ownership,
+                        report_output(job.config, progress), job.diagnostics, stop);
     Status result = stream.run();
     deadline.run_finished(result); // closing the sources below is bounded too
     return result;
@@ -378,7 +382,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
 // --mode receiver: the options of ReceiverStream; --topics takes topic:threads.
 Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     ReceiverStreamOptions o;
-    o.test_pause_before_complete = test_pause_before_complete();
+    o.test_hooks = test_hooks_from_environment();
     o.group = config.get_string("kafka.group.id");
     if (o.group.empty())
         return Error(ErrorKind::Usage, "receiver mode needs a consumer group", "--mode receiver",

@@ -20,6 +20,20 @@ enum class ErrorKind {
     Application, // the application or a sink failed a batch (e.g. the exec sink's command kept failing)
 };
 
+// What a caller must tell apart to decide what to do next (wait for a deleted topic, skip
+// lost records, plan a batch the group refused again). Errors below the plugin boundary get
+// it from the plugin's status (runtime's source_error); None for every other error.
+enum class Cause {
+    None,
+    UnknownTopic,     // the brokers do not know the topic
+    OffsetOutOfRange, // the records asked for were deleted (retention)
+    Fenced,           // this consumer no longer owns the partitions
+    Rebalanced,       // the group rebalanced while the batch ran: it was refused, not failed
+    Interrupted,      // a stop request or another reader's failure interrupted the call
+    Timeout,          // the brokers did not answer in time
+    Unreachable,      // no broker could be reached
+};
+
 struct Error {
     ErrorKind kind = ErrorKind::Runtime;
     std::string what;  // what failed, e.g. "cannot read checkpoint"
@@ -28,6 +42,7 @@ struct Error {
     // Whether trying the same thing again later may succeed (a broker outage) or cannot
     // (a deleted topic, refused credentials): callers retry only what says so.
     bool retriable = false;
+    Cause cause = Cause::None;
 
     Error() = default;
     Error(ErrorKind k, std::string w, std::string in = {}, std::string h = {})
@@ -37,12 +52,17 @@ struct Error {
         retriable = r;
         return *this;
     }
+    Error &set_cause(Cause c) {
+        cause = c;
+        return *this;
+    }
 };
 
 // A value or an Error. Deliberately small: C++23's std::expected is not available
 // under the C++20 this project builds with.
+// [[nodiscard]]: a dropped Result is a dropped error.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
 public:
     Result(T value) : v_(std::move(value)) {}
     Result(Error error) : v_(std::move(error)) {}

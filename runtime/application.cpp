@@ -88,6 +88,9 @@ Error Application::fail(const char *call, ss_status status, const ss_error &err)
     e.what = fmt::format("application '{}' failed in {}: {}", name_, call, e.what);
     if (e.input.empty()) e.input = plugin_->path().string();
     if (status == SS_ERR_CONFIG) e.hint = "fix the setting or argument it names";
+    // An application's own failure never reads as the input's (its output topic unknown is not
+    // the job's topic deleted); only the group's refusal of a batch keeps its cause.
+    if (e.cause != Cause::Rebalanced) e.cause = Cause::None;
     // What the application reports as its own failure (not a Kafka or configuration error it
     // passes on) gets exit 8, so scripts can tell "my sink failed" from the job's other failures.
     if (e.kind == ErrorKind::Runtime) {
@@ -116,7 +119,6 @@ Status Application::finish_range(const ApplicationBatch &batch, size_t range) {
 Status Application::commit(const ApplicationBatch &batch) {
     ss_error err = empty_error();
     const ss_status st = api_->commit(handle_, &batch.c(), &err);
-    last_commit_status_ = st;
     if (st != SS_OK) return fail("commit", st, err);
     return ok_status();
 }

@@ -66,11 +66,8 @@ public:
     // Reader threads; never concurrently for one range.
     Status process(const ApplicationBatch &batch, size_t range, const ss_record *records, size_t count);
     Status finish_range(const ApplicationBatch &batch, size_t range);
-    // Driver thread.
+    // Driver thread. Cause::Rebalanced: the group refused the batch (planned again), not a failure.
     Status commit(const ApplicationBatch &batch);
-    // The status of the last commit: SS_ERR_REBALANCED tells a batch the group refused
-    // (planned again) from a failure.
-    ss_status last_commit_status() const { return last_commit_status_; }
     void abort(const ApplicationBatch &batch);
     // Where the application says each partition continues; partitions it leaves alone keep
     // their position. Direct mode: once, before the first batch. Receiver mode: on the
@@ -89,7 +86,6 @@ private:
     std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
     std::unique_ptr<ss_host_api> host_;
     std::string name_;
-    ss_status last_commit_status_ = SS_OK;
     std::mutex recover_mutex_; // receiver threads may be assigned partitions at the same time
 };
 

@@ -6,7 +6,6 @@
 #include "runtime/diagnostics.h"
 #include "runtime/progress_store.h"
 #include "runtime/source.h"
-#include "runtime/stop_signal.h"
 
 #include <filesystem>
 #include <optional>
@@ -23,24 +22,21 @@ struct CheckpointProgressOptions {
 
 class CheckpointProgress final : public ProgressStore {
 public:
-    CheckpointProgress(CheckpointProgressOptions options, Source &control, Diagnostics diagnostics, StopSignal &stop)
-        : options_(std::move(options)), control_(control), diagnostics_(std::move(diagnostics)), stop_(stop) {}
+    CheckpointProgress(CheckpointProgressOptions options, Source &control, Diagnostics diagnostics)
+        : options_(std::move(options)), control_(control), diagnostics_(std::move(diagnostics)) {}
 
     Result<Resume> resume() override;
-    std::optional<Ownership> ownership() override { return std::nullopt; }
+    // One instance reads every partition: nothing is stored for a partition it did not read.
     Result<OffsetMap> stored_positions(const std::vector<TopicPartition> &) override { return OffsetMap{}; }
-    bool starting_options_for_gained() const override { return false; }
-    Result<bool> wait_until(std::chrono::steady_clock::time_point deadline) override {
-        return stop_.wait_until(deadline);
-    }
     Status planned(const BatchRecord &batch) override;
+    // Without a group nothing refuses a batch; a refusal is an error.
+    bool abandon(const BatchRecord &, const std::string &) override { return false; }
     Result<bool> completed(const BatchRecord &batch) override;
 
 private:
     CheckpointProgressOptions options_;
     Source &control_;
     Diagnostics diagnostics_;
-    StopSignal &stop_;
     std::optional<Checkpoint> checkpoint_;
 };
 

@@ -31,17 +31,6 @@ int64_t epoch_ms_now() {
         .count();
 }
 
-void test_pause(std::chrono::milliseconds pause, const std::string &message, const Diagnostics &diagnostics) {
-    if (pause.count() <= 0) return;
-    if (diagnostics) diagnostics(LogLevel::Info, "test hook: " + message);
-    std::this_thread::sleep_for(pause);
-}
-
-void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics) {
-    test_pause(pause, fmt::format("batch {} was output; pausing {} ms before marking it complete", id, pause.count()),
-               diagnostics);
-}
-
 std::string subscription_id(const DirectStreamOptions &options) {
     if (!options.topic_pattern.empty()) return "pattern=" + options.topic_pattern;
     auto topics = options.topics;
@@ -49,12 +38,45 @@ std::string subscription_id(const DirectStreamOptions &options) {
     return "topics=" + join(topics);
 }
 
+namespace {
+
+// A direct-mode batch's records: its planned ranges, read by the ParallelReader.
+class PlannedRanges final : public BatchInput {
+public:
+    PlannedRanges(const BatchRecord &batch, ParallelReader &reader, Application *application,
+                  const WatermarkMap &watermarks, Ownership &ownership)
+        : batch_(batch), reader_(reader), application_(application), watermarks_(watermarks), ownership_(ownership) {}
+
+    Result<Read> read(const ApplicationBatch *batch) override {
+        const auto start = Clock::now();
+        auto outcome = reader_.read(batch_.ranges, application_, batch);
+        if (outcome.error) return *outcome.error;
+        Read out{std::move(outcome.ranges), ms_since(start), outcome.process_ms};
+        for (auto &r : out.ranges)
+            if (const auto it = watermarks_.find(r.range.tp); it != watermarks_.end()) r.log_end_offset = it->second.latest;
+        return out;
+    }
+    Result<std::string> group_metadata() override { return ownership_.group_metadata(); }
+
+private:
+    const BatchRecord &batch_;
+    ParallelReader &reader_;
+    Application *application_;
+    const WatermarkMap &watermarks_;
+    Ownership &ownership_;
+};
+
+} // namespace
+
 DirectStream::DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader,
-                           ProgressStore &progress, BatchOutput output, Diagnostics diagnostics, StopSignal &stop)
-    : options_(std::move(options)), control_(control), reader_(reader), progress_(progress),
-      output_(std::move(output)), diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits),
-      rate_(options_.backpressure, options_.limits.batch_interval),
-      trigger_(options_.min_offsets_per_batch, options_.max_batch_delay, Clock::now()), started_(Clock::now()) {}
+                           ProgressStore &progress, Ownership &ownership, BatchOutput output, Diagnostics diagnostics,
+                           StopSignal &stop)
+    : options_(std::move(options)), control_(control), reader_(reader), progress_(progress), ownership_(ownership),
+      diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits),
+      trigger_(options_.min_offsets_per_batch, options_.max_batch_delay, Clock::now()),
+      application_(options_.application ? std::optional<HostedApplication>(*options_.application) : std::nullopt),
+      runner_({"direct", options_.backpressure, options_.limits.batch_interval, options_.test_hooks}, progress_,
+              application_ ? &*application_ : nullptr, std::move(output), diagnostics_) {}
 
 void DirectStream::warn(std::string_view message) const {
     if (diagnostics_) diagnostics_(LogLevel::Warn, message);
@@ -68,26 +90,28 @@ Result<WatermarkMap> DirectStream::watermarks() {
     return control_.query_watermarks(partitions_, options_.request_timeout);
 }
 
+// Every partition of the subscription; with --topic-pattern, a matching topic that is gone
+// starts its missing-topic clock.
+Result<std::vector<TopicPartition>> DirectStream::list_subscribed() {
+    auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
+    if (!found) return found.error();
+    if (!options_.topic_pattern.empty()) {
+        std::set<std::string> missing;
+        for (const auto &[tp, position] : positions_) missing.insert(tp.topic);
+        for (const auto &tp : *found) missing.erase(tp.topic);
+        if (auto st = note_missing(missing, nullptr); !st) return st.error();
+    }
+    return found;
+}
+
 // The partitions read from now on; returns those gained, whose positions place() sets.
 Result<std::vector<TopicPartition>> DirectStream::refresh_partitions() {
-    std::vector<TopicPartition> now;
-    if (auto owned = progress_.ownership()) {
-        // Reassigned partitions restart where the group says: another instance may have read them.
-        for (const auto &tp : owned->fresh) positions_.erase(tp);
-        now = std::move(owned->partitions);
-        const std::set<TopicPartition> keep(now.begin(), now.end());
-        std::erase_if(positions_, [&keep](const auto &entry) { return !keep.contains(entry.first); });
-    } else {
-        auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
-        if (!found) return found.error();
-        now = std::move(*found);
-        if (!options_.topic_pattern.empty()) {
-            std::set<std::string> missing;
-            for (const auto &[tp, position] : positions_) missing.insert(tp.topic);
-            for (const auto &tp : now) missing.erase(tp.topic);
-            if (auto st = note_missing(missing, nullptr); !st) return st.error();
-        }
-    }
+    auto owned = ownership_.assignment([this] { return list_subscribed(); });
+    if (!owned) return owned.error();
+    // Reassigned partitions restart where the group says: another instance may have read them.
+    for (const auto &tp : owned->fresh) positions_.erase(tp);
+    for (const auto &tp : owned->released) positions_.erase(tp);
+    std::vector<TopicPartition> now = std::move(owned->partitions);
     std::vector<TopicPartition> gained;
     for (const auto &tp : now)
         if (!positions_.contains(tp)) gained.push_back(tp);
@@ -128,6 +152,7 @@ Status DirectStream::place(const std::vector<TopicPartition> &gained, const Wate
 Status DirectStream::start() {
     auto resume = progress_.resume();
     if (!resume) return resume.error();
+    if (auto st = ownership_.start(); !st) return st;
     auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
     if (!found) return found.error();
     if (found->empty() && !options_.topic_pattern.empty())
@@ -140,8 +165,9 @@ Status DirectStream::start() {
                 return Error(ErrorKind::Usage, "stream.startingOffsets names a partition the job does not read",
                              to_string(tp), "name only partitions of the topics given to --topics");
     }
-    const auto owned = progress_.ownership();
-    partitions_ = owned ? owned->partitions : std::move(*found);
+    auto owned = ownership_.assignment([&found] { return *found; });
+    if (!owned) return owned.error();
+    partitions_ = std::move(owned->partitions);
     auto wm = watermarks();
     if (!wm) return wm.error();
     last_watermarks_ = *wm;
@@ -239,8 +265,8 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
     if (!gained) return gained.error();
     auto wm = watermarks();
     if (!wm) return wm.error();
-    if (auto st = place(*gained, *wm, progress_.starting_options_for_gained()); !st) return st.error();
-    if (progress_.partitions_move())
+    if (auto st = place(*gained, *wm, ownership_.starting_options_for_gained()); !st) return st.error();
+    if (ownership_.partitions_move())
         if (auto st = recover_application(*gained, "group"); !st) return st.error();
     query_ms_ = ms_since(query_start);
     last_watermarks_ = *wm;
@@ -262,83 +288,16 @@ Result<std::optional<BatchRecord>> DirectStream::plan_next() {
     BatchRecord batch;
     batch.id = next_id_;
     batch.time_ms = epoch_ms_now();
-    batch.ranges = planner_.plan(positions_, limit, rate_.rate());
+    batch.ranges = planner_.plan(positions_, limit, runner_.rate());
     return std::optional<BatchRecord>(std::move(batch));
 }
 
-Status DirectStream::execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations,
-                             const Schedule &schedule) {
-    read_status_ = SS_OK;
-    if (auto st = progress_.planned(batch); !st) return st;
-
-    std::optional<ApplicationBatch> app_batch;
-    if (options_.application) {
-        app_batch.emplace(batch.id, batch.time_ms, "direct", batch.ranges);
-        // Taken now, with the partitions the batch was planned from: a rebalance from here on
-        // makes the group refuse the batch's offsets to a transactional sink (KIP-447). A
-        // member that owns nothing yet has no generation (and librdkafka cannot read back the
-        // metadata it writes then): nothing to send.
-        auto metadata = batch.ranges.empty() ? Result<std::string>(std::string()) : progress_.group_metadata();
-        if (!metadata) return metadata.error();
-        app_batch->set_group_metadata(std::move(*metadata));
-    }
-    const auto read_start = Clock::now();
-    auto outcome = reader_.read(batch.ranges, options_.application, app_batch ? &*app_batch : nullptr);
-    const double read_ms = ms_since(read_start);
-    read_status_ = outcome.status;
-    if (outcome.status != SS_OK) {
-        if (app_batch) options_.application->abort(*app_batch);
-        return outcome.error;
-    }
-    // Before the checkpoint says complete: the output is durable when the batch is.
-    if (app_batch) {
-        if (const auto pause = options_.test_pause_before_commit; pause.count() > 0) {
-            int64_t records = 0;
-            for (const auto &r : outcome.ranges) records += r.records;
-            test_pause(pause,
-                       fmt::format("batch {} processed ({} records); pausing {} ms before the application commits it",
-                                   batch.id, records, pause.count()),
-                       diagnostics_);
-        }
-        const auto commit_start = Clock::now();
-        if (auto st = options_.application->commit(*app_batch); !st) {
-            options_.application->abort(*app_batch);
-            if (options_.application->last_commit_status() != SS_ERR_REBALANCED || !progress_.abandon(batch, st.error().what))
-                return st;
-            next_id_ = batch.id + 1; // positions stay; the partitions' owner reads the batch again
-            return ok_status();
-        }
-        durations.commit_ms = ms_since(commit_start);
-        durations.process_ms = outcome.process_ms;
-    }
-
-    const auto output_start = Clock::now();
-    BatchReport report;
-    report.id = batch.id;
-    report.time_ms = batch.time_ms;
-    report.mode = "direct";
-    report.ranges = std::move(outcome.ranges);
-    for (auto &r : report.ranges)
-        if (const auto it = wm.find(r.range.tp); it != wm.end()) r.log_end_offset = it->second.latest;
-    durations.read_ms = read_ms;
-    durations.output_ms = ms_since(output_start);
-    report.durations = durations;
-    report.rate_limit = schedule.rate;
-    const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(schedule.started - schedule.due);
-    report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
-    // Everything the batch held the driver for, from asking the brokers for offsets on: the
-    // next batch cannot start earlier, so this is what the estimator must fit in an interval.
-    report.processing_ms = ms_since(schedule.started);
-    if (auto st = output_(report); !st) return st;
-    test_pause_before_complete(options_.test_pause_before_complete, batch.id, diagnostics_);
-    rate_.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(schedule.due - started_).count(),
-                              report.records(), static_cast<int64_t>(report.processing_ms),
-                              std::max<int64_t>(0, delay.count())});
-
-    auto committed = progress_.completed(batch);
-    if (!committed) return committed.error();
+Status DirectStream::execute(const BatchRecord &batch, BatchDurations durations, const Schedule &schedule) {
+    PlannedRanges input(batch, reader_, options_.application, last_watermarks_, ownership_);
+    auto end = runner_.run(batch, input, {schedule.due, schedule.started, schedule.rate, durations});
+    if (!end) return end.error();
     next_id_ = batch.id + 1;
-    if (!*committed) return ok_status(); // aborted: positions stay; the partitions' owner re-reads it
+    if (*end == BatchEnd::Abandoned) return ok_status(); // positions stay; the partitions' owner reads it again
     for (const auto &r : batch.ranges)
         if (const auto it = positions_.find(r.tp); it != positions_.end()) it->second = r.until;
     return ok_status();
@@ -357,7 +316,7 @@ Result<std::set<std::string>> DirectStream::missing_topics() {
     for (const auto &topic : options_.topics) {
         auto found = control_.list_partitions({topic}, "", options_.request_timeout);
         if (found) continue;
-        if (control_.last_status() != SS_ERR_UNKNOWN_TOPIC) return found.error();
+        if (found.error().cause != Cause::UnknownTopic) return found.error();
         missing.insert(topic);
     }
     return missing;
@@ -403,14 +362,14 @@ void DirectStream::drop_topic(const std::string &topic) {
 
 Status DirectStream::on_unknown_topic(const Error &error) {
     auto missing = missing_topics();
-    if (!missing) return recover(missing.error(), control_.last_status());
+    if (!missing) return recover(missing.error());
     return note_missing(*missing, &error);
 }
 
 // A failed planning or reading step: a broker outage is waited out, a vanished topic
 // for stream.kafka.missingTopicTimeout; anything else ends the job.
-Status DirectStream::recover(const Error &error, ss_status status) {
-    if (status == SS_ERR_UNKNOWN_TOPIC) return on_unknown_topic(error);
+Status DirectStream::recover(const Error &error) {
+    if (error.cause == Cause::UnknownTopic) return on_unknown_topic(error);
     if (!error.retriable) return error;
     warn(error.what + "; retrying");
     return ok_status();
@@ -451,7 +410,7 @@ Status DirectStream::run() {
         if (!options_.until_latest) {
             // A fixed grid, as Spark's batch times: a batch that overran makes the next ones
             // start at once, late by their scheduling delay, until the job has caught up.
-            auto stopped = progress_.wait_until(next_tick);
+            auto stopped = ownership_.wait_until(next_tick);
             if (!stopped) return stopped.error();
             if (*stopped) break;
             due = next_tick;
@@ -463,7 +422,7 @@ Status DirectStream::run() {
         bool finished = false;
         auto next = next_batch(finished);
         if (!next) {
-            if (auto st = recover(next.error(), control_.last_status()); !st) return st;
+            if (auto st = recover(next.error()); !st) return st;
             stop_.wait_until(Clock::now() + retry_delay);
             continue;
         }
@@ -479,22 +438,22 @@ Status DirectStream::run() {
             }
             // stream.kafka.minOffsetsPerBatch: too few records yet; this interval runs no batch.
             if (!options_.until_latest && !trigger_.ready(available_, Clock::now())) continue;
-            rate = rate_.rate();
+            rate = runner_.rate();
         }
         BatchDurations durations;
         durations.query_ms = query_ms_;
         durations.plan_ms = std::max(0.0, ms_since(plan_start) - query_ms_);
-        BatchRecord attempt = batch;
-        auto status = execute(std::move(batch), last_watermarks_, durations, {due, plan_start, rate});
+        auto status = execute(batch, durations, {due, plan_start, rate});
         if (!status) {
+            const Cause cause = status.error().cause;
             // Retention removed records between planning and reading.
-            if (read_status_ == SS_ERR_OFFSET_OUT_OF_RANGE && !options_.fail_on_data_loss) {
+            if (cause == Cause::OffsetOutOfRange && !options_.fail_on_data_loss) {
                 warn(status.error().what + "; planning the batch again from the earliest offsets");
                 continue;
             }
-            if (read_status_ != SS_ERR_UNKNOWN_TOPIC && !status.error().retriable) return status;
-            pending_ = std::move(attempt); // recorded as planned: run it again, with the same ranges
-            if (auto st = recover(status.error(), read_status_); !st) return st;
+            if (cause != Cause::UnknownTopic && !status.error().retriable) return status;
+            pending_ = std::move(batch); // recorded as planned: run it again, with the same ranges
+            if (auto st = recover(status.error()); !st) return st;
             stop_.wait_until(Clock::now() + retry_delay);
             continue;
         }

@@ -1,20 +1,25 @@
 // The direct consumer: each batch asks Kafka for the latest offsets, plans one
-// [from, until) range per partition it reads, reads exactly those, outputs the report, and
-// records progress in its ProgressStore (its own checkpoint, or a consumer group).
+// [from, until) range per partition its Ownership gives it (all, or the group's share),
+// and has its BatchRunner read exactly those, output the report and record progress in
+// its ProgressStore (its own checkpoint, or a consumer group).
 #pragma once
 
 #include "common/error.h"
+#include "runtime/batch_application.h"
 #include "runtime/batch_planner.h"
 #include "runtime/batch_report.h"
+#include "runtime/batch_runner.h"
 #include "runtime/checkpoint.h"
-#include "runtime/progress_store.h"
 #include "runtime/diagnostics.h"
 #include "runtime/min_batch_trigger.h"
+#include "runtime/ownership.h"
 #include "runtime/parallel_reader.h"
+#include "runtime/progress_store.h"
 #include "runtime/rate_controller.h"
 #include "runtime/source.h"
 #include "runtime/starting_offsets.h"
 #include "runtime/stop_signal.h"
+#include "runtime/test_hooks.h"
 
 #include <chrono>
 #include <filesystem>
@@ -48,23 +53,16 @@ struct DirectStreamOptions {
     // A topic the brokers do not know for this long was deleted (a restarting broker does
     // not know its topics for a few seconds): exit 4, or drop it (failOnDataLoss=false, patterns).
     std::chrono::milliseconds missing_topic_timeout{60'000};
-    // Tests only (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS): a pause between a batch's output
-    // and its "complete" record, announced on stderr, so a kill test can land exactly there.
-    std::chrono::milliseconds test_pause_before_complete{0};
-    // Tests only (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS): a pause after a batch's records
-    // were processed and before the application commits it (inside a sink's open transaction).
-    std::chrono::milliseconds test_pause_before_commit{0};
+    // Pauses for crash tests (a build with STREAMSUBMIT_TEST_HOOKS only).
+    TestHooks test_hooks;
     // --until latest: called after each batch with records done and the total to reach.
     std::function<void(int64_t done, int64_t total)> on_catch_up_progress;
 };
 
-// Receives each batch's report; an error stops the job before the batch is marked complete.
-using BatchOutput = std::function<Status(const BatchReport &)>;
-
 class DirectStream {
 public:
     DirectStream(DirectStreamOptions options, Source &control, ParallelReader &reader, ProgressStore &progress,
-                 BatchOutput output, Diagnostics diagnostics, StopSignal &stop);
+                 Ownership &ownership, BatchOutput output, Diagnostics diagnostics, StopSignal &stop);
 
     // Runs until --until latest is reached, --max-batches are done, or a stop request.
     Status run();
@@ -73,6 +71,7 @@ private:
     Status start();
     Status recover_application(const std::vector<TopicPartition> &partitions, const char *whose);
     Result<std::vector<TopicPartition>> refresh_partitions();
+    Result<std::vector<TopicPartition>> list_subscribed();
     Status place(const std::vector<TopicPartition> &gained, const WatermarkMap &wm, bool use_starting_options);
     Result<WatermarkMap> watermarks();
     Status check_data_loss(const WatermarkMap &wm);
@@ -84,9 +83,9 @@ private:
         std::chrono::steady_clock::time_point started;
         std::optional<double> rate;
     };
-    Status execute(BatchRecord batch, const WatermarkMap &wm, BatchDurations durations, const Schedule &schedule);
+    Status execute(const BatchRecord &batch, BatchDurations durations, const Schedule &schedule);
     Result<BatchRecord> next_batch(bool &finished);
-    Status recover(const Error &error, ss_status status);
+    Status recover(const Error &error);
     Status on_unknown_topic(const Error &error);
     Result<std::set<std::string>> missing_topics();
     Status note_missing(const std::set<std::string> &missing, const Error *cause);
@@ -100,13 +99,13 @@ private:
     Source &control_;
     ParallelReader &reader_;
     ProgressStore &progress_;
-    BatchOutput output_;
+    Ownership &ownership_;
     Diagnostics diagnostics_;
     StopSignal &stop_;
     BatchPlanner planner_;
-    RateController rate_;
     MinBatchTrigger trigger_;
-    std::chrono::steady_clock::time_point started_; // batch times for the estimator count from here
+    std::optional<HostedApplication> application_;
+    BatchRunner runner_;
 
     std::vector<TopicPartition> partitions_;
     OffsetMap positions_;        // next offset to read per partition
@@ -115,7 +114,6 @@ private:
     std::optional<BatchRecord> pending_; // planned in the checkpoint but not complete: re-run first
     WatermarkMap last_watermarks_;
     int64_t next_id_ = 0;
-    ss_status read_status_ = SS_OK;
     std::map<std::string, std::chrono::steady_clock::time_point> missing_since_; // "" = not identified
     double query_ms_ = 0; // broker requests of the batch being planned
     int64_t available_ = 0; // records between the positions and the limits when last planned
@@ -125,11 +123,5 @@ private:
 std::string subscription_id(const DirectStreamOptions &options);
 
 int64_t epoch_ms_now();
-
-// The test hook of both modes (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS): announces on
-// stderr that batch `id` was output, then sleeps `pause` before it is marked complete.
-void test_pause_before_complete(std::chrono::milliseconds pause, int64_t id, const Diagnostics &diagnostics);
-// Test hooks: announces "test hook: <message>" on stderr, then sleeps `pause` (0: nothing).
-void test_pause(std::chrono::milliseconds pause, const std::string &message, const Diagnostics &diagnostics);
 
 } // namespace streamsubmit::runtime

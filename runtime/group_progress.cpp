@@ -6,19 +6,14 @@
 
 namespace streamsubmit::runtime {
 namespace {
-
 using Clock = std::chrono::steady_clock;
-
-// Serving the group's events in slices keeps a stop request and a revocation prompt.
-constexpr std::chrono::milliseconds kServeSlice{100};
-
-std::string names(const std::vector<TopicPartition> &partitions) {
-    std::string out;
-    for (const auto &tp : partitions) out += (out.empty() ? "" : ",") + to_string(tp);
-    return out.empty() ? "(none)" : out;
-}
-
 } // namespace
+
+GroupProgress::GroupProgress(GroupProgressOptions options, Source &member, GroupOwnership &ownership,
+                             Diagnostics diagnostics)
+    : options_(std::move(options)), member_(member), ownership_(ownership), diagnostics_(std::move(diagnostics)) {
+    ownership_.set_listener(this);
+}
 
 std::string GroupProgress::commit_metadata(const BatchRecord &batch, const std::string &instance) {
     return fmt::format("batch={} instance={} time={}", batch.id, instance, batch.time_ms);
@@ -42,65 +37,26 @@ Result<ProgressStore::Resume> GroupProgress::resume() {
                                             checkpoint_->dir().string(), last->id));
         }
     }
-    if (auto st = member_.join_group(options_.topics, &GroupProgress::on_rebalance, this); !st) return st.error();
-    say(LogLevel::Info, fmt::format("joined consumer group {} as {}; waiting for partitions", options_.group,
-                                    options_.instance));
     return out;
 }
 
-void GroupProgress::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *partitions,
-                                 size_t count) {
-    std::vector<TopicPartition> tps;
-    tps.reserve(count);
-    for (size_t i = 0; i < count; ++i) tps.push_back({partitions[i].topic, partitions[i].partition});
-    // Nothing may throw into the plugin: a failure here leaves the batch pending, and its
-    // commit then fails and aborts it.
-    try {
-        static_cast<GroupProgress *>(ctx)->rebalanced(event, tps);
-    } catch (...) {
-    }
+void GroupProgress::assigned(const std::vector<TopicPartition> &partitions) {
+    for (const auto &tp : partitions) committed_.erase(tp);
 }
 
-void GroupProgress::rebalanced(ss_rebalance_event event, const std::vector<TopicPartition> &partitions) {
-    if (partitions.empty()) return; // a cooperative rebalance that moved nothing of ours
-    if (event == SS_REBALANCE_ASSIGN) {
-        for (const auto &tp : partitions) {
-            owned_.insert(tp);
-            fresh_.insert(tp);
-            committed_.erase(tp);
-        }
-        say(LogLevel::Info, fmt::format("group {}: assigned {} (now {} partitions)", options_.group, names(partitions),
-                                        owned_.size()));
-        return;
-    }
-    const bool lost = event == SS_REBALANCE_LOST;
+void GroupProgress::leaving(const std::vector<TopicPartition> &partitions, bool lost) {
     const bool touches_batch = in_flight_ && fate_ == Fate::Pending &&
                                std::any_of(partitions.begin(), partitions.end(),
                                            [this](const TopicPartition &tp) { return in_flight_offsets_.contains(tp); });
     if (touches_batch) {
         // Revoked: the member still owns them until this returns, so the batch commits now.
         // Lost: another member may own them already; committing could overwrite its progress.
-        if (lost || !try_commit()) {
+        if (lost || !try_commit().ok()) {
             fate_ = Fate::Aborted;
             if (abort_reason_.empty()) abort_reason_ = lost ? "its partitions were lost" : "its partitions were revoked";
         }
     }
-    for (const auto &tp : partitions) {
-        owned_.erase(tp);
-        fresh_.erase(tp);
-        committed_.erase(tp);
-    }
-    say(lost ? LogLevel::Warn : LogLevel::Info,
-        fmt::format("group {}: {} {} (now {} partitions)", options_.group,
-                    lost ? "lost (session expired or fenced)" : "revoked", names(partitions), owned_.size()));
-}
-
-std::optional<ProgressStore::Ownership> GroupProgress::ownership() {
-    Ownership out;
-    out.partitions.assign(owned_.begin(), owned_.end());
-    out.fresh.assign(fresh_.begin(), fresh_.end());
-    fresh_.clear();
-    return out;
+    for (const auto &tp : partitions) committed_.erase(tp);
 }
 
 Result<OffsetMap> GroupProgress::stored_positions(const std::vector<TopicPartition> &partitions) {
@@ -108,26 +64,6 @@ Result<OffsetMap> GroupProgress::stored_positions(const std::vector<TopicPartiti
     if (!committed) return committed.error();
     for (const auto &[tp, offset] : *committed) committed_[tp] = offset;
     return committed;
-}
-
-Status GroupProgress::serve(std::chrono::milliseconds timeout) {
-    auto outcome = member_.serve_group(timeout);
-    if (outcome.status == SS_OK || outcome.status == SS_ERR_INTERRUPTED) return ok_status();
-    if (outcome.status == SS_ERR_FENCED)
-        return Error(ErrorKind::Kafka, "this instance was fenced out of consumer group " + options_.group + ": " +
-                                           outcome.error.what,
-                     options_.instance,
-                     "give every instance its own kafka.group.instance.id; two running processes must never share one");
-    return outcome.error;
-}
-
-Result<bool> GroupProgress::wait_until(Clock::time_point deadline) {
-    do {
-        if (stop_.requested()) return true;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (auto st = serve(std::clamp(left, std::chrono::milliseconds(0), kServeSlice)); !st) return st.error();
-    } while (Clock::now() < deadline);
-    return stop_.requested();
 }
 
 Status GroupProgress::planned(const BatchRecord &batch) {
@@ -143,8 +79,8 @@ Status GroupProgress::planned(const BatchRecord &batch) {
 // for keeps its position (re-placing it would apply the starting options again).
 void GroupProgress::reread(const BatchRecord &batch) {
     for (const auto &r : batch.ranges)
-        if (owned_.contains(r.tp) && committed_.contains(r.tp)) {
-            fresh_.insert(r.tp);
+        if (ownership_.owns(r.tp) && committed_.contains(r.tp)) {
+            ownership_.reread(r.tp);
             committed_.erase(r.tp);
         }
 }
@@ -168,15 +104,15 @@ OffsetMap GroupProgress::changed_untils(const BatchRecord &batch) const {
     return out;
 }
 
-bool GroupProgress::try_commit() {
+Status GroupProgress::try_commit() {
     auto st = member_.commit_offsets(in_flight_offsets_, commit_metadata(*in_flight_, options_.instance));
-    if (st) {
-        fate_ = Fate::Committed;
-        for (const auto &[tp, offset] : in_flight_offsets_) committed_[tp] = offset;
-        return true;
+    if (!st) {
+        abort_reason_ = st.error().what;
+        return st;
     }
-    abort_reason_ = st.error().what;
-    return false;
+    fate_ = Fate::Committed;
+    for (const auto &[tp, offset] : in_flight_offsets_) committed_[tp] = offset;
+    return st;
 }
 
 Result<bool> GroupProgress::completed(const BatchRecord &batch) {
@@ -186,10 +122,11 @@ Result<bool> GroupProgress::completed(const BatchRecord &batch) {
     abort_reason_.clear();
     const auto deadline = Clock::now() + options_.commit_patience;
     while (fate_ == Fate::Pending) {
-        if (try_commit()) break;
-        const ss_status why = member_.last_status();
-        const bool transient = why == SS_ERR_UNREACHABLE || why == SS_ERR_TIMEOUT;
-        if (why != SS_ERR_FENCED && !transient) {
+        const Status commit = try_commit();
+        if (commit) break;
+        const Cause why = commit.error().cause;
+        const bool transient = why == Cause::Unreachable || why == Cause::Timeout;
+        if (why != Cause::Fenced && !transient) {
             in_flight_ = nullptr;
             return Error(ErrorKind::Kafka, "cannot commit batch " + std::to_string(batch.id) + " to consumer group " +
                                                options_.group + ": " + abort_reason_,
@@ -201,7 +138,7 @@ Result<bool> GroupProgress::completed(const BatchRecord &batch) {
         }
         // A rebalance is under way: let the group settle; a revocation of the batch's
         // partitions commits or aborts it inside the callback.
-        if (auto st = serve(kServeSlice); !st) {
+        if (auto st = ownership_.serve(GroupOwnership::kServeSlice); !st) {
             in_flight_ = nullptr;
             return st.error();
         }

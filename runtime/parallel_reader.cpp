@@ -26,14 +26,12 @@ struct WorkerState {
 
 bool hand_over(WorkerState &state, size_t batch_range, const ss_record *records, size_t count) noexcept {
     const auto start = Clock::now();
-    try {
-        auto st = state.application->process(*state.batch, batch_range, records, count);
-        state.in_application += Clock::now() - start;
-        if (st) return true;
-        state.application_error = st.error();
-    } catch (const std::exception &e) {
-        state.application_error = Error(ErrorKind::Runtime, std::string("handing records to the application: ") + e.what());
-    }
+    const Status st = run_guarded("handing records to the application", [&] {
+        return state.application->process(*state.batch, batch_range, records, count);
+    });
+    state.in_application += Clock::now() - start;
+    if (st) return true;
+    state.application_error = st.error();
     return false;
 }
 
@@ -108,16 +106,13 @@ ParallelReader::Outcome ParallelReader::read(const std::vector<OffsetRange> &ran
     for (const auto &state : workers) {
         out.process_ms = std::max(out.process_ms, std::chrono::duration<double, std::milli>(state.in_application).count());
         if (state.application_error) {
-            out.status = SS_ERR_INTERNAL;
             out.error = *state.application_error;
             return out;
         }
     }
     for (const auto &state : workers)
-        if (state.outcome.status != SS_OK && (out.status == SS_OK || out.status == SS_ERR_INTERRUPTED)) {
-            out.status = state.outcome.status;
+        if (state.outcome.status != SS_OK && (!out.error || out.error->cause == Cause::Interrupted))
             out.error = state.outcome.error;
-        }
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include "runtime/source.h"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace streamsubmit::runtime {
@@ -18,8 +19,7 @@ public:
     explicit ParallelReader(std::vector<std::unique_ptr<Source>> sources) : sources_(std::move(sources)) {}
 
     struct Outcome {
-        ss_status status = SS_OK; // first failure, SS_OK when every range was read
-        Error error;
+        std::optional<Error> error; // the root cause of the failure; none when every range was read
         std::vector<RangeReport> ranges; // same order as the input
         double process_ms = 0;           // in the application, on the reader thread that spent most there
     };

@@ -118,8 +118,8 @@ Status Receiver::watch_missing_topic(bool reported) {
     if (!reported && !missing_since_) {
         if (!assigned_.empty() || now - last_probe_ < kIdleProbe) return ok_status();
         last_probe_ = now;
-        if (source_->list_partitions({topic_}, "", settings_.request_timeout) ||
-            source_->last_status() != SS_ERR_UNKNOWN_TOPIC)
+        if (auto found = source_->list_partitions({topic_}, "", settings_.request_timeout);
+            found || found.error().cause != Cause::UnknownTopic)
             return ok_status(); // it exists, or the brokers cannot tell now
     }
     if (!missing_since_) {
@@ -142,14 +142,13 @@ Status Receiver::watch_missing_topic(bool reported) {
 
 int Receiver::on_records(void *ctx, const ss_record *records, size_t count) noexcept {
     auto &self = *static_cast<Receiver *>(ctx);
-    try {
+    // Nothing throws into the plugin: a failure fails the receiver after poll returns.
+    const Status st = run_guarded("receiving records", [&]() -> Status {
         self.take_records(records, count);
-        return 0;
-    } catch (const std::exception &e) { // nothing throws into the plugin: fail the receiver after poll returns
-        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, std::string("receiving records: ") + e.what());
-    } catch (...) {
-        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, "receiving records failed");
-    }
+        return ok_status();
+    });
+    if (st) return 0;
+    if (!self.callback_error_) self.callback_error_ = st.error();
     return 1;
 }
 
@@ -180,13 +179,11 @@ void Receiver::take_records(const ss_record *records, size_t count) {
 void Receiver::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,
                             size_t count) noexcept {
     auto &self = *static_cast<Receiver *>(ctx);
-    try {
+    const Status st = run_guarded("receiver rebalance", [&]() -> Status {
         self.rebalance(event, parts, count);
-    } catch (const std::exception &e) {
-        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, std::string("rebalance: ") + e.what());
-    } catch (...) {
-        if (!self.callback_error_) self.callback_error_ = Error(ErrorKind::Runtime, "rebalance failed");
-    }
+        return ok_status();
+    });
+    if (!st && !self.callback_error_) self.callback_error_ = st.error();
 }
 
 void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *parts, size_t count) {

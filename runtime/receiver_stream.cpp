@@ -2,10 +2,12 @@
 
 #include "common/guarded.h"
 
+#include "runtime/batch_application.h"
 #include "runtime/checkpoint.h"
 #include "runtime/direct_stream.h" // epoch_ms_now
 #include "runtime/receiver.h"
 #include "runtime/receiver_hub.h"
+#include "runtime/receiver_progress.h"
 #include "runtime/write_ahead_log.h"
 
 #include <fmt/format.h>
@@ -110,6 +112,33 @@ Status process_blocks(Application &app, const ApplicationBatch &batch, const std
     return ok_status();
 }
 
+// A receiver-mode batch's records: the blocks received since the last batch was cut.
+class ReceivedBlocks final : public BatchInput {
+public:
+    ReceivedBlocks(std::vector<RangeReport> ranges, const std::vector<Block> &blocks, Application *application,
+                   double receive_ms)
+        : ranges_(std::move(ranges)), blocks_(blocks), application_(application), receive_ms_(receive_ms) {}
+
+    // The application gets the batch's records, already in the write-ahead log with one (blocks
+    // are logged before they reach a batch), on the driver thread.
+    Result<Read> read(const ApplicationBatch *batch) override {
+        Read out{std::move(ranges_), receive_ms_, 0.0};
+        if (!batch) return out;
+        std::vector<OffsetRange> ranges;
+        for (const auto &r : out.ranges) ranges.push_back(r.range);
+        const auto start = Clock::now();
+        if (auto st = process_blocks(*application_, *batch, ranges, blocks_); !st) return st.error();
+        out.process_ms = ms_since(start);
+        return out;
+    }
+
+private:
+    std::vector<RangeReport> ranges_;
+    const std::vector<Block> &blocks_;
+    Application *application_;
+    double receive_ms_;
+};
+
 } // namespace
 
 std::string receiver_subscription_id(const ReceiverStreamOptions &options) {
@@ -151,19 +180,21 @@ BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block
 }
 
 struct ReceiverStream::State {
-    State(ReceiverStreamOptions o, SourceFactory f, ReceiverOutput out, Diagnostics d, StopSignal &st)
-        : options(std::move(o)), sources(std::move(f)), output(std::move(out)), diagnostics(std::move(d)), stop(st),
-          rate(options.backpressure, options.batch_interval) {}
+    State(ReceiverStreamOptions o, SourceFactory f, BatchOutput out, Diagnostics d, StopSignal &st)
+        : options(std::move(o)), sources(std::move(f)), diagnostics(std::move(d)), stop(st),
+          progress({options.checkpoint_dir, receiver_subscription_id(options), options.keep_batches}),
+          application(options.application ? std::optional<HostedApplication>(*options.application) : std::nullopt),
+          runner({"receiver", options.backpressure, options.batch_interval, options.test_hooks}, progress,
+                 application ? &*application : nullptr, std::move(out), diagnostics) {}
 
     ReceiverStreamOptions options;
     SourceFactory sources;
-    ReceiverOutput output;
     Diagnostics diagnostics;
     StopSignal &stop;
-    RateController rate;
-    Clock::time_point started = Clock::now(); // batch times for the estimator count from here
+    ReceiverProgress progress;
+    std::optional<HostedApplication> application;
+    BatchRunner runner;
 
-    std::optional<Checkpoint> checkpoint;
     std::optional<WriteAheadLog> wal;
     int64_t next_id = 0;
     int64_t batches = 0;
@@ -196,61 +227,24 @@ struct ReceiverStream::State {
     Status output_batch(int64_t id, int64_t time_ms, const std::vector<Block> &blocks, double receive_ms,
                         std::optional<Clock::time_point> due = std::nullopt) {
         const auto start = Clock::now();
-        BatchReport report = receiver_report(id, time_ms, blocks);
-        report.durations = {0.0, receive_ms, ms_since(start)};
-        const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(start - due.value_or(start));
-        report.rate_limit = rate.rate();
-        report.scheduling_delay_ms = static_cast<double>(std::max<int64_t>(0, delay.count()));
-        if (auto st = apply(report, blocks); !st) return st;
-        report.processing_ms = ms_since(start);
-        if (auto st = output(report); !st) return st;
-        test_pause_before_complete(options.test_pause_before_complete, id, diagnostics);
-        if (due)
-            rate.on_batch_completed({std::chrono::duration_cast<std::chrono::milliseconds>(*due - started).count(),
-                                     report.records(), static_cast<int64_t>(report.processing_ms),
-                                     std::max<int64_t>(0, delay.count())});
-        if (checkpoint) {
-            BatchRecord record{id, time_ms, true, {}};
-            for (const auto &r : report.ranges) record.ranges.push_back(r.range);
-            if (auto st = checkpoint->record(record); !st) return st;
-        }
+        BatchReport cut = receiver_report(id, time_ms, blocks);
+        BatchRecord batch{id, time_ms, false, {}};
+        for (const auto &r : cut.ranges) batch.ranges.push_back(r.range);
+        ReceivedBlocks input(std::move(cut.ranges), blocks, options.application, receive_ms);
+        // The receivers' group never refuses a batch (ReceiverProgress abandons none): it completed.
+        auto end = runner.run(batch, input, {due, start, runner.rate(), {}});
+        if (!end) return end.error();
         ++batches;
-        return ok_status();
-    }
-
-    // The application gets the batch before the checkpoint marks it complete (and, with the
-    // log, after the log has it: blocks are logged before they reach a batch).
-    Status apply(BatchReport &report, const std::vector<Block> &blocks) {
-        if (!options.application) return ok_status();
-        std::vector<OffsetRange> ranges;
-        for (const auto &r : report.ranges) ranges.push_back(r.range);
-        const ApplicationBatch batch(report.id, report.time_ms, "receiver", ranges);
-        const auto process_start = Clock::now();
-        if (auto st = process_blocks(*options.application, batch, ranges, blocks); !st) {
-            options.application->abort(batch);
-            return st;
-        }
-        report.durations.process_ms = ms_since(process_start);
-        const auto commit_start = Clock::now();
-        if (auto st = options.application->commit(batch); !st) {
-            options.application->abort(batch);
-            return st;
-        }
-        report.durations.commit_ms = ms_since(commit_start);
         return ok_status();
     }
 
     // Checkpoint and log: what belongs to which job, and the batches a crash left unfinished.
     Status open_storage() {
         if (!options.checkpoint_dir) return ok_status();
-        auto cp = Checkpoint::open(*options.checkpoint_dir, receiver_subscription_id(options), options.keep_batches);
-        if (!cp) return cp.error();
-        checkpoint.emplace(std::move(*cp));
-        int64_t last_complete = -1;
-        if (const auto &last = checkpoint->last()) {
-            last_complete = last->complete ? last->id : last->id - 1;
-            next_id = last_complete + 1;
-        }
+        auto resume = progress.resume();
+        if (!resume) return resume.error();
+        next_id = resume->next_id;
+        const int64_t last_complete = next_id - 1;
         const auto wal_dir = *options.checkpoint_dir / "wal";
         if (!options.write_ahead_log) {
             std::error_code ec;
@@ -326,9 +320,9 @@ Status ReceiverStream::run() {
                                           static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
     ReceiverHub &hub = *s.hub;
     auto limit_receivers = [&] {
-        const int64_t per_receiver = per_receiver_rate(s.rate.rate(), threads, o.max_rate);
+        const int64_t per_receiver = per_receiver_rate(s.runner.rate(), threads, o.max_rate);
         hub.set_rate_limit(per_receiver);
-        if (s.rate.rate()) hub.set_batch_budget(std::max<int64_t>(1, per_receiver * o.batch_interval.count() / 1000));
+        if (s.runner.rate()) hub.set_batch_budget(std::max<int64_t>(1, per_receiver * o.batch_interval.count() / 1000));
     };
     limit_receivers();
     ReceiverSettings settings{o.block_interval, o.missing_topic_timeout, o.fail_on_data_loss, o.request_timeout,

@@ -14,11 +14,13 @@
 #include "common/error.h"
 #include "runtime/application.h"
 #include "runtime/batch_report.h"
+#include "runtime/batch_runner.h"
 #include "runtime/block.h"
 #include "runtime/diagnostics.h"
 #include "runtime/rate_controller.h"
 #include "runtime/source.h"
 #include "runtime/stop_signal.h"
+#include "runtime/test_hooks.h"
 
 #include <chrono>
 #include <filesystem>
@@ -54,8 +56,8 @@ struct ReceiverStreamOptions {
     // --until latest: an assigned partition that delivered nothing for this long counts as
     // being at its end (its committed offset may already be the end offset).
     std::chrono::milliseconds idle_end{3000};
-    // Tests only, as DirectStreamOptions::test_pause_before_complete.
-    std::chrono::milliseconds test_pause_before_complete{0};
+    // Pauses for crash tests (a build with STREAMSUBMIT_TEST_HOOKS only).
+    TestHooks test_hooks;
     // Receives every record of every batch, after the write-ahead log has it; not owned, may be null.
     Application *application = nullptr;
 };
@@ -63,7 +65,7 @@ struct ReceiverStreamOptions {
 // The Source of receiver thread `index` (0, 1, ...), or of the control connection (-1)
 // that --until latest uses to take the end offsets.
 using SourceFactory = std::function<Result<std::unique_ptr<Source>>(int index)>;
-using ReceiverOutput = std::function<Status(const BatchReport &)>;
+using ReceiverOutput = BatchOutput;
 
 class ReceiverStream {
 public:

@@ -92,7 +92,8 @@ void Source::adapt_rebalance(void *ctx, ss_rebalance_event event, const ss_topic
     a.fn(a.ctx, event, a.converted.data(), count);
 }
 
-Error source_error(ss_status status, const ss_error &err) {
+namespace {
+Error error_of(ss_status status, const ss_error &err) {
     const std::string message = err.message[0] ? err.message : "unknown error";
     switch (status) {
     case SS_ERR_CONFIG:
@@ -135,6 +136,22 @@ Error source_error(ss_status status, const ss_error &err) {
     }
     return Error(ErrorKind::Runtime, message, "", "report this as a bug in the plugin");
 }
+
+Cause cause_of(ss_status status) {
+    switch (status) {
+    case SS_ERR_UNKNOWN_TOPIC: return Cause::UnknownTopic;
+    case SS_ERR_OFFSET_OUT_OF_RANGE: return Cause::OffsetOutOfRange;
+    case SS_ERR_FENCED: return Cause::Fenced;
+    case SS_ERR_REBALANCED: return Cause::Rebalanced;
+    case SS_ERR_INTERRUPTED: return Cause::Interrupted;
+    case SS_ERR_TIMEOUT: return Cause::Timeout;
+    case SS_ERR_UNREACHABLE: return Cause::Unreachable;
+    default: return Cause::None;
+    }
+}
+} // namespace
+
+Error source_error(ss_status status, const ss_error &err) { return error_of(status, err).set_cause(cause_of(status)); }
 
 Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const ConnectorConf &conf,
                                                Diagnostics diagnostics, SourceSettings settings) {
@@ -179,7 +196,6 @@ void Source::interrupt() { api_->interrupt(handle_); }
 Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<std::string> &topics,
                                                             const std::string &pattern,
                                                             std::chrono::milliseconds timeout) {
-    begin_call();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
     struct Found {
@@ -207,7 +223,6 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
 
 Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> &partitions,
                                               std::chrono::milliseconds timeout) {
-    begin_call();
     std::vector<ss_watermarks> q;
     q.reserve(partitions.size());
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1, -1});
@@ -224,7 +239,6 @@ Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> 
 
 Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
                                             std::chrono::milliseconds timeout) {
-    begin_call();
     std::vector<ss_topic_partition> q;
     for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, timestamp_ms});
     if (!direct_) return missing("direct reading (ss_direct_api)");
@@ -238,7 +252,6 @@ Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &p
 }
 
 Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, RecordsFn fn, void *ctx) {
-    begin_call();
     std::vector<ss_offset_range> c;
     c.reserve(ranges.size());
     for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
@@ -255,7 +268,6 @@ Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, 
 // Outside a membership: the receiver's consumer commits through its own table, a direct
 // source (stream.kafka.commitOffsets) through the direct one.
 Status Source::commit_offsets(const OffsetMap &offsets) {
-    begin_call();
     const auto c = to_c(offsets);
     ss_error err = empty_error();
     ss_status st = SS_OK;
@@ -279,7 +291,6 @@ Error groups_unsupported() {
 } // namespace
 
 Status Source::join_group(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
@@ -294,7 +305,6 @@ Status Source::join_group(const std::vector<std::string> &topics, RebalanceFn on
 }
 
 Source::ReadOutcome Source::serve_group(std::chrono::milliseconds timeout) {
-    begin_call();
     if (!supports_groups()) return {SS_ERR_UNSUPPORTED, groups_unsupported()};
     ss_error err = empty_error();
     const ss_status st = member_->serve(handle_, timeout_ms(timeout), &err);
@@ -304,7 +314,6 @@ Source::ReadOutcome Source::serve_group(std::chrono::milliseconds timeout) {
 
 Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
                                             std::chrono::milliseconds timeout) {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     std::vector<ss_topic_partition> q;
     q.reserve(partitions.size());
@@ -320,7 +329,6 @@ Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &p
 }
 
 Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metadata) {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     const auto c = to_c(offsets);
     ss_error err = empty_error();
@@ -331,7 +339,6 @@ Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metad
 }
 
 Result<std::string> Source::group_metadata() {
-    begin_call();
     if (!supports_groups()) return groups_unsupported();
     ss_error err = empty_error();
     size_t size = 0;
@@ -345,7 +352,6 @@ Result<std::string> Source::group_metadata() {
 }
 
 Status Source::subscribe(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
-    begin_call();
     if (!consumer_) return missing("group consumption (ss_consumer_api), which receiver mode needs");
     std::vector<const char *> names;
     for (const auto &t : topics) names.push_back(t.c_str());
@@ -361,7 +367,6 @@ Status Source::subscribe(const std::vector<std::string> &topics, RebalanceFn on_
 }
 
 Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, RecordsFn fn, void *ctx) {
-    begin_call();
     if (!consumer_) return {SS_ERR_UNSUPPORTED, missing("group consumption (ss_consumer_api)")};
     ss_error err = empty_error();
     adapter_.fn = fn;
@@ -396,7 +401,6 @@ std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition
 } // namespace
 
 Status Source::pause(const std::vector<TopicPartition> &partitions) {
-    begin_call();
     const auto c = partitions_to_c(partitions);
     if (!consumer_) return missing("group consumption (ss_consumer_api)");
     ss_error err = empty_error();
@@ -406,7 +410,6 @@ Status Source::pause(const std::vector<TopicPartition> &partitions) {
 }
 
 Status Source::resume(const std::vector<TopicPartition> &partitions) {
-    begin_call();
     const auto c = partitions_to_c(partitions);
     if (!consumer_) return missing("group consumption (ss_consumer_api)");
     ss_error err = empty_error();

@@ -30,7 +30,7 @@ struct SourceSettings {
 // The ss_log_fn the host hands to plugins; ctx is a const Diagnostics *. Never throws.
 void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept;
 
-// Converts a plugin status into an Error with a hint for the user.
+// Converts a plugin status into an Error with a hint for the user and the status's Cause.
 Error source_error(ss_status status, const ss_error &err);
 
 // An ss_error ready to be handed to a plugin call (struct_size set, message empty).
@@ -89,15 +89,11 @@ public:
                                         std::chrono::milliseconds timeout);
     // Serves the joined group's events for up to `timeout` (rebalance callbacks run inside).
     ReadOutcome serve_group(std::chrono::milliseconds timeout);
-    // Commits with `metadata` on every partition; SS_ERR_FENCED (last_status) when the member
-    // no longer owns a partition.
+    // Commits with `metadata` on every partition; Cause::Fenced when the member no longer
+    // owns a partition.
     Status commit_offsets(const OffsetMap &offsets, const std::string &metadata);
     // rd_kafka_consumer_group_metadata_write's bytes, for a transactional sink.
     Result<std::string> group_metadata();
-
-    // Status of the last call (SS_OK when it succeeded): tells a vanished topic from
-    // other failures. Whether to retry is the Error's `retriable`.
-    ss_status last_status() const { return last_status_; }
 
 private:
     Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics> diagnostics,
@@ -111,7 +107,6 @@ private:
     ss_source *handle_;
     std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
     std::unique_ptr<ss_host_api> host_;
-    ss_status last_status_ = SS_OK;
     bool subscribed_ = false; // commits then go through the consumer's table
 
     // Converts a plugin's records to this host's layout when they differ (an older or newer
@@ -134,12 +129,7 @@ private:
                                 size_t count, size_t stride) noexcept;
     Error missing(const char *what) const;
 
-    Error fail(ss_status status, const ss_error &err) {
-        last_status_ = status;
-        return source_error(status, err);
-    }
-    // Called at the start of every call, so an old failure never decides about a new one.
-    void begin_call() { last_status_ = SS_OK; }
+    Error fail(ss_status status, const ss_error &err) const { return source_error(status, err); }
 };
 
 } // namespace streamsubmit::runtime

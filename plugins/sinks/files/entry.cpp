@@ -29,8 +29,10 @@ SinkError parse_options(const AppParams &params, FilesSinkOptions &o) {
     });
     if (!error && o.dir.empty())
         error = {SS_ERR_CONFIG, "the files sink needs sink.files.dir (--conf sink.files.dir=DIR)"};
+#ifdef STREAMSUBMIT_TEST_HOOKS // crash tests only; a release build ignores the variable
     if (const char *delay = std::getenv("STREAMSUBMIT_TEST_FILES_SINK_DELAY_MS"); delay && *delay)
         o.test_delay_ms = std::atoi(delay);
+#endif
     return error;
 }
 
