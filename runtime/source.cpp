@@ -1,5 +1,7 @@
 #include "runtime/source.h"
 
+#include "common/guarded.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,16 +25,17 @@ std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
 } // namespace
 
 void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept {
-    try {
+    // A message that cannot be written (stderr gone, no memory) is dropped: logging never fails.
+    static_cast<void>(run_guarded("a plugin's log message", [&] {
         const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
-        if (!diagnostics) return;
+        if (!diagnostics) return ok_status();
         const LogLevel mapped = level == SS_LOG_ERROR  ? LogLevel::Error
                                 : level == SS_LOG_WARN ? LogLevel::Warn
                                 : level == SS_LOG_INFO ? LogLevel::Info
                                                        : LogLevel::Debug;
         diagnostics(mapped, message ? message : "");
-    } catch (...) { // a message that cannot be written (stderr gone, no memory) is dropped
-    }
+        return ok_status();
+    }));
 }
 
 ss_error empty_error() {
@@ -56,10 +59,15 @@ int Source::adapt_records(void *ctx, const ss_record *records, size_t count, siz
     auto &a = *static_cast<RecordAdapter *>(ctx);
     if (count == 0) return 0;
     if (stride == sizeof(ss_record) && records->struct_size == sizeof(ss_record)) return a.fn(a.ctx, records, count);
-    try {
-        a.converted.resize(count);
-    } catch (...) {
-        return 1; // stops the read with SS_ERR_INTERRUPTED; the batch fails and is re-run
+    // Stopping the call makes the plugin return SS_ERR_INTERRUPTED; the caller reports this
+    // failure instead (the batch fails and is re-run).
+    if (auto st = run_guarded("converting a plugin's records", [&] {
+            a.converted.resize(count);
+            return ok_status();
+        });
+        !st) {
+        a.failure = st.error();
+        return 1;
     }
     for (size_t i = 0; i < count; ++i) {
         const ss_record *in = ss_const_at(ss_record, records, stride, i);
@@ -81,14 +89,19 @@ void Source::adapt_rebalance(void *ctx, ss_rebalance_event event, const ss_topic
                              size_t count, size_t stride) noexcept {
     auto &a = *static_cast<RebalanceAdapter *>(ctx);
     if (stride == sizeof(ss_topic_partition) || count == 0) return a.fn(a.ctx, event, partitions, count);
-    try {
-        a.converted.assign(count, ss_topic_partition{});
-        for (size_t i = 0; i < count; ++i)
-            std::memcpy(&a.converted[i], ss_const_at(ss_topic_partition, partitions, stride, i),
-                        std::min(stride, sizeof(ss_topic_partition)));
-    } catch (...) {
-        return; // out of memory: nothing sensible to do from inside the plugin's callback
+    // A rebalance event cannot be refused: if it cannot be converted, the call that served it
+    // fails with this error, and the job stops instead of going on with a wrong assignment.
+    if (auto st = run_guarded("converting a rebalance event", [&] {
+            a.converted.assign(count, ss_topic_partition{});
+            return ok_status();
+        });
+        !st) {
+        a.failure = st.error();
+        return;
     }
+    for (size_t i = 0; i < count; ++i)
+        std::memcpy(&a.converted[i], ss_const_at(ss_topic_partition, partitions, stride, i),
+                    std::min(stride, sizeof(ss_topic_partition)));
     a.fn(a.ctx, event, a.converted.data(), count);
 }
 
@@ -186,6 +199,19 @@ Source::Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics>
 
 Source::~Source() { api_->destroy(handle_); }
 
+// A failure of the host's own callbacks during the call wins over what the plugin says of it
+// (it was told to stop, or could not be told what went wrong).
+Source::ReadOutcome Source::outcome(ss_status status, const ss_error &err) {
+    for (auto *failure : {&adapter_.failure, &rebalance_.failure})
+        if (*failure) {
+            ReadOutcome out{SS_ERR_INTERNAL, std::move(**failure)};
+            failure->reset();
+            return out;
+        }
+    if (status == SS_OK) return {};
+    return {status, fail(status, err)};
+}
+
 Error Source::missing(const char *what) const {
     return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' offers no {}", plugin_->name(), what),
                  plugin_->path().string(), "use a source connector that offers it, such as streamsubmit-kafka.so");
@@ -200,7 +226,7 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
     for (const auto &t : topics) names.push_back(t.c_str());
     struct Found {
         std::vector<TopicPartition> partitions;
-        bool out_of_memory = false;
+        Status failure = ok_status();
     } found;
     if (!direct_) return missing("direct reading (ss_direct_api)");
     ss_error err = empty_error();
@@ -209,15 +235,15 @@ Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<st
         timeout_ms(timeout),
         [](void *ctx, const char *topic, int32_t partition) noexcept {
             auto &f = *static_cast<Found *>(ctx);
-            try {
+            if (!f.failure) return;
+            f.failure = run_guarded("listing partitions", [&] {
                 f.partitions.push_back({topic ? topic : "", partition});
-            } catch (...) {
-                f.out_of_memory = true;
-            }
+                return ok_status();
+            });
         },
         &found, &err);
+    if (!found.failure) return found.failure.error();
     if (st != SS_OK) return fail(st, err);
-    if (found.out_of_memory) return Error(ErrorKind::Runtime, "out of memory while listing partitions");
     return std::move(found.partitions);
 }
 
@@ -261,8 +287,7 @@ Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, 
     adapter_.ctx = ctx;
     const ss_status st = direct_->read_ranges(handle_, c.data(), c.size(), sizeof(ss_offset_range),
                                               &Source::adapt_records, &adapter_, &err);
-    if (st == SS_OK) return {};
-    return {st, fail(st, err)};
+    return outcome(st, err);
 }
 
 // Outside a membership: the receiver's consumer commits through its own table, a direct
@@ -308,8 +333,7 @@ Source::ReadOutcome Source::serve_group(std::chrono::milliseconds timeout) {
     if (!supports_groups()) return {SS_ERR_UNSUPPORTED, groups_unsupported()};
     ss_error err = empty_error();
     const ss_status st = member_->serve(handle_, timeout_ms(timeout), &err);
-    if (st == SS_OK) return {};
-    return {st, fail(st, err)};
+    return outcome(st, err);
 }
 
 Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
@@ -373,8 +397,7 @@ Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_r
     adapter_.ctx = ctx;
     const ss_status st =
         consumer_->poll(handle_, timeout_ms(timeout), max_records, &Source::adapt_records, &adapter_, &err);
-    if (st == SS_OK) return {};
-    return {st, fail(st, err)};
+    return outcome(st, err);
 }
 
 Status Source::start_assigned_at(const OffsetMap &positions) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -115,6 +116,7 @@ private:
         RecordsFn fn = nullptr;
         void *ctx = nullptr;
         std::vector<ss_record> converted;
+        std::optional<Error> failure; // why the host stopped the call
     };
     RecordAdapter adapter_;
     static int adapt_records(void *ctx, const ss_record *records, size_t count, size_t stride) noexcept;
@@ -123,11 +125,13 @@ private:
         RebalanceFn fn = nullptr;
         void *ctx = nullptr;
         std::vector<ss_topic_partition> converted;
+        std::optional<Error> failure; // an event that could not be handed on
     };
     RebalanceAdapter rebalance_;
     static void adapt_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *partitions,
                                 size_t count, size_t stride) noexcept;
     Error missing(const char *what) const;
+    ReadOutcome outcome(ss_status status, const ss_error &err);
 
     Error fail(ss_status status, const ss_error &err) const { return source_error(status, err); }
 };
