@@ -3,8 +3,8 @@
 #include "cli/error_report.h"
 #include "cli/stderr_diagnostics.h"
 #include "common/guarded.h"
-#include "runtime/embedded_cluster.h"
-#include "runtime/stop_signal.h"
+#include "runtime/plugin/embedded_cluster.h"
+#include "runtime/core/stop_signal.h"
 
 #include <fmt/format.h>
 

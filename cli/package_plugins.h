@@ -3,7 +3,7 @@
 #pragma once
 
 #include "cli/config.h"
-#include "runtime/diagnostics.h"
+#include "runtime/core/diagnostics.h"
 
 #include <filesystem>
 #include <optional>

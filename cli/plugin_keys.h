@@ -3,7 +3,7 @@
 #pragma once
 
 #include "cli/config_table.h"
-#include "runtime/plugin_loader.h"
+#include "runtime/plugin/plugin_loader.h"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 // Diagnostics on stderr, one line each: "streamsubmit: warning: ...".
 #pragma once
 
-#include "runtime/diagnostics.h"
+#include "runtime/core/diagnostics.h"
 
 namespace streamsubmit::cli {
 

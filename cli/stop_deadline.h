@@ -6,7 +6,7 @@
 #pragma once
 
 #include "common/error.h"
-#include "runtime/stop_signal.h"
+#include "runtime/core/stop_signal.h"
 
 #include <chrono>
 #include <condition_variable>

@@ -4,15 +4,15 @@
 #include "cli/plugin_keys.h"
 #include "cli/progress_line.h"
 #include "cli/stderr_diagnostics.h"
-#include "runtime/application.h"
-#include "runtime/all_partitions.h"
-#include "runtime/checkpoint_progress.h"
+#include "runtime/plugin/application.h"
+#include "runtime/progress/all_partitions.h"
+#include "runtime/progress/checkpoint_progress.h"
 #include "cli/stop_deadline.h"
-#include "runtime/direct_stream.h"
-#include "runtime/group_ownership.h"
-#include "runtime/group_progress.h"
-#include "runtime/plugin_loader.h"
-#include "runtime/receiver_stream.h"
+#include "runtime/direct/direct_stream.h"
+#include "runtime/progress/group_ownership.h"
+#include "runtime/progress/group_progress.h"
+#include "runtime/plugin/plugin_loader.h"
+#include "runtime/receiver/receiver_stream.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Checkpoint batch files (a crash, a full disk or a person may have left anything there):
 // never a crash; an accepted record has sane ranges and survives a round trip.
 #include "fuzz_target.h"
-#include "runtime/checkpoint.h"
+#include "runtime/progress/checkpoint.h"
 
 #include <string>
 

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "resolver/coordinate.h"
-#include "runtime/checkpoint.h"
-#include "runtime/starting_offsets.h"
+#include "runtime/progress/checkpoint.h"
+#include "runtime/direct/starting_offsets.h"
 
 using namespace streamsubmit;
 
@@ -70,7 +70,7 @@ TEST_CASE("maven-metadata merge keeps the first list's order and puts new versio
     CHECK(resolver::merge_metadata(unsorted, unsorted).versions == unsorted.versions);
 }
 
-#include "runtime/write_ahead_log.h"
+#include "runtime/receiver/write_ahead_log.h"
 
 #include <unistd.h>
 

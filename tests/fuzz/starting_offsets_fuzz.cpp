@@ -1,7 +1,7 @@
 // stream.startingOffsets JSON from the command line: never a crash; accepted offsets are
 // >= -2 and partitions >= 0.
 #include "fuzz_target.h"
-#include "runtime/starting_offsets.h"
+#include "runtime/direct/starting_offsets.h"
 
 using namespace streamsubmit::runtime;
 

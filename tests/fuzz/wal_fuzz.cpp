@@ -5,7 +5,7 @@
 // allowed). Never a crash; a recovered log recovers again to the same blocks, and blocks
 // re-encoded by wal_encode_block decode to themselves.
 #include "fuzz_target.h"
-#include "runtime/write_ahead_log.h"
+#include "runtime/receiver/write_ahead_log.h"
 
 #include <unistd.h>
 

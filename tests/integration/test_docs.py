@@ -56,6 +56,32 @@ class ManPage(unittest.TestCase):
         self.assertEqual(readme_codes, man_codes)
 
 
+class Architecture(unittest.TestCase):
+    def test_runtime_parts_include_only_what_architecture_md_allows(self):
+        """ARCHITECTURE.md's "runtime/, part by part" table: every #include of another part is allowed there."""
+        with open(os.path.join(ROOT, "ARCHITECTURE.md")) as f:
+            text = f.read()
+        section = text.split("## runtime/, part by part", 1)[1].split("\n## ", 1)[0]
+        allowed = {}
+        for part, deps in re.findall(r"^\| `([a-z]+)/` \|[^|]*\|([^|]*)\|$", section, re.M):
+            allowed[part] = {d.strip() for d in deps.split(",") if d.strip()}
+        runtime = os.path.join(ROOT, "runtime")
+        parts = sorted(d for d in os.listdir(runtime) if os.path.isdir(os.path.join(runtime, d)))
+        self.assertEqual(sorted(allowed), parts, "every part of runtime/ has a row, and every row a part")
+        loose = [f for f in os.listdir(runtime) if f.endswith((".h", ".cpp"))]
+        self.assertEqual(loose, [], "runtime/ keeps its code in its parts")
+        checked = 0
+        for part in parts:
+            for dirpath, _, files in os.walk(os.path.join(runtime, part)):
+                for name in files:
+                    with open(os.path.join(dirpath, name)) as f:
+                        for other in re.findall(r'#include "runtime/([a-z]+)/', f.read()):
+                            checked += 1
+                            if other != part:
+                                self.assertIn(other, allowed[part], f"runtime/{part}/{name} includes runtime/{other}/")
+        self.assertGreater(checked, 50)
+
+
 class Hints(unittest.TestCase):
     def test_every_conf_key_named_in_the_sources_exists(self):
         """A hint or message saying `--conf KEY` names a key of the table (or a kafka.* key)."""

@@ -220,7 +220,7 @@ def parse_batches(text):
 
 
 # A sink that keeps its own progress committed a batch whose report the kill then prevented: the
-# next run continues where the sink is (runtime/direct_stream.cpp, recover_application).
+# next run continues where the sink is (runtime/direct/direct_stream.cpp, recover_application).
 SINK_CONTINUES = re.compile(r"application '[^']+' continues (\S+)-(\d+) at offset (\d+) "
                             r"\(its own progress, not the checkpoint's (-?\d+)\)")
 

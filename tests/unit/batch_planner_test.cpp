@@ -1,4 +1,4 @@
-#include "runtime/batch_planner.h"
+#include "runtime/batch/batch_planner.h"
 
 #include <doctest/doctest.h>
 

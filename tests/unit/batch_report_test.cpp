@@ -1,4 +1,4 @@
-#include "runtime/batch_report.h"
+#include "runtime/batch/batch_report.h"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

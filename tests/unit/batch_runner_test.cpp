@@ -1,6 +1,6 @@
 // The end of a batch, shared by both modes, driven without a broker: fakes of the mode's
 // input, the application and the progress store record what the runner asks of them.
-#include "runtime/batch_runner.h"
+#include "runtime/batch/batch_runner.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/checkpoint.h"
+#include "runtime/progress/checkpoint.h"
 
 #include "tests/unit/temp_dir.h"
 

@@ -1,6 +1,6 @@
 #include "common/dir_lock.h"
-#include "runtime/checkpoint.h"
-#include "runtime/write_ahead_log.h"
+#include "runtime/progress/checkpoint.h"
+#include "runtime/receiver/write_ahead_log.h"
 
 #include "tests/unit/temp_dir.h"
 

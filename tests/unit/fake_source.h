@@ -3,7 +3,7 @@
 // conversions and checks of the boundary run as they do against streamsubmit-kafka.so.
 #pragma once
 
-#include "runtime/plugin_loader.h"
+#include "runtime/plugin/plugin_loader.h"
 
 #include <streamsubmit/plugin.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/min_batch_trigger.h"
+#include "runtime/backpressure/min_batch_trigger.h"
 
 #include <doctest/doctest.h>
 

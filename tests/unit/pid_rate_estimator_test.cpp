@@ -1,7 +1,7 @@
 // The estimator against Spark's PIDRateEstimator: every expected rate below is worked out
-// by hand from Spark's formulas (see runtime/pid_rate_estimator.h), not by running the code.
-#include "runtime/pid_rate_estimator.h"
-#include "runtime/rate_controller.h"
+// by hand from Spark's formulas (see runtime/backpressure/pid_rate_estimator.h), not by running the code.
+#include "runtime/backpressure/pid_rate_estimator.h"
+#include "runtime/backpressure/rate_controller.h"
 
 #include <doctest/doctest.h>
 

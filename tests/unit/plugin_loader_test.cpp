@@ -1,5 +1,5 @@
-#include "runtime/plugin_loader.h"
-#include "runtime/source.h"
+#include "runtime/plugin/plugin_loader.h"
+#include "runtime/plugin/source.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

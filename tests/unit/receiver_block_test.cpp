@@ -1,5 +1,5 @@
-#include "runtime/block_generator.h"
-#include "runtime/rate_limiter.h"
+#include "runtime/receiver/block_generator.h"
+#include "runtime/backpressure/rate_limiter.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/receiver_stream.h"
+#include "runtime/receiver/receiver_stream.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/starting_offsets.h"
+#include "runtime/direct/starting_offsets.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/write_ahead_log.h"
+#include "runtime/receiver/write_ahead_log.h"
 
 #include "tests/unit/temp_dir.h"
 

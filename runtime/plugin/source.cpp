@@ -1,0 +1,444 @@
+#include "runtime/plugin/source.h"
+
+#include "common/guarded.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+namespace streamsubmit::runtime {
+namespace {
+
+int timeout_ms(std::chrono::milliseconds t) { return static_cast<int>(t.count()); }
+
+constexpr size_t kStride = sizeof(ss_topic_partition);
+
+std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
+    std::vector<ss_topic_partition> out;
+    out.reserve(offsets.size());
+    for (const auto &[tp, offset] : offsets) out.push_back({tp.topic.c_str(), tp.partition, offset});
+    return out;
+}
+
+} // namespace
+
+void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept {
+    // A message that cannot be written (stderr gone, no memory) is dropped: logging never fails.
+    static_cast<void>(run_guarded("a plugin's log message", [&] {
+        const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
+        if (!diagnostics) return ok_status();
+        const LogLevel mapped = level == SS_LOG_ERROR  ? LogLevel::Error
+                                : level == SS_LOG_WARN ? LogLevel::Warn
+                                : level == SS_LOG_INFO ? LogLevel::Info
+                                                       : LogLevel::Debug;
+        diagnostics(mapped, message ? message : "");
+        return ok_status();
+    }));
+}
+
+ss_error empty_error() {
+    ss_error err{};
+    err.struct_size = sizeof(ss_error);
+    return err;
+}
+
+ss_host_api host_api(const Diagnostics *diagnostics) {
+    ss_host_api host{};
+    host.struct_size = sizeof(ss_host_api);
+    host.abi_major = SS_PLUGIN_ABI_MAJOR;
+    host.abi_minor = SS_PLUGIN_ABI_MINOR;
+    host.host_version = STREAMSUBMIT_VERSION;
+    host.log = &log_from_plugin;
+    host.log_ctx = const_cast<Diagnostics *>(diagnostics);
+    return host;
+}
+
+int Source::adapt_records(void *ctx, const ss_record *records, size_t count, size_t stride) noexcept {
+    auto &a = *static_cast<RecordAdapter *>(ctx);
+    if (count == 0) return 0;
+    if (stride == sizeof(ss_record) && records->struct_size == sizeof(ss_record)) return a.fn(a.ctx, records, count);
+    // Stopping the call makes the plugin return SS_ERR_INTERRUPTED; the caller reports this
+    // failure instead (the batch fails and is re-run).
+    if (auto st = run_guarded("converting a plugin's records", [&] {
+            a.converted.resize(count);
+            return ok_status();
+        });
+        !st) {
+        a.failure = st.error();
+        return 1;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        const ss_record *in = ss_const_at(ss_record, records, stride, i);
+        ss_record &r = a.converted[i];
+        r = ss_record{};
+        std::memcpy(&r, in, std::min<size_t>({in->struct_size, stride, sizeof(ss_record)}));
+        r.struct_size = sizeof(ss_record);
+        if (!SS_HAS_FIELD(ss_record, in, range_index)) r.range_index = 0;
+        if (!SS_HAS_FIELD(ss_record, in, header_stride) || r.header_count == 0) {
+            r.headers = r.header_count ? r.headers : nullptr;
+            if (!SS_HAS_FIELD(ss_record, in, header_stride)) r.header_count = 0;
+            r.header_stride = sizeof(ss_header);
+        }
+    }
+    return a.fn(a.ctx, a.converted.data(), count);
+}
+
+void Source::adapt_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *partitions,
+                             size_t count, size_t stride) noexcept {
+    auto &a = *static_cast<RebalanceAdapter *>(ctx);
+    if (stride == sizeof(ss_topic_partition) || count == 0) return a.fn(a.ctx, event, partitions, count);
+    // A rebalance event cannot be refused: if it cannot be converted, the call that served it
+    // fails with this error, and the job stops instead of going on with a wrong assignment.
+    if (auto st = run_guarded("converting a rebalance event", [&] {
+            a.converted.assign(count, ss_topic_partition{});
+            return ok_status();
+        });
+        !st) {
+        a.failure = st.error();
+        return;
+    }
+    for (size_t i = 0; i < count; ++i)
+        std::memcpy(&a.converted[i], ss_const_at(ss_topic_partition, partitions, stride, i),
+                    std::min(stride, sizeof(ss_topic_partition)));
+    a.fn(a.ctx, event, a.converted.data(), count);
+}
+
+namespace {
+Error error_of(ss_status status, const ss_error &err) {
+    const std::string message = err.message[0] ? err.message : "unknown error";
+    switch (status) {
+    case SS_ERR_CONFIG:
+        return Error(ErrorKind::Usage, message, "", "fix or remove the kafka.* setting it names");
+    case SS_ERR_UNREACHABLE:
+        return Error(ErrorKind::Kafka, "cannot reach Kafka: " + message, "",
+                     "check --bootstrap-servers and that the brokers are running")
+            .set_retriable();
+    case SS_ERR_UNKNOWN_TOPIC:
+        return Error(ErrorKind::Kafka, message, "", "create the topic, or correct --topics");
+    case SS_ERR_OFFSET_OUT_OF_RANGE:
+        return Error(ErrorKind::Kafka, message, "",
+                     "set stream.failOnDataLoss=false to continue from the earliest available offset");
+    case SS_ERR_TIMEOUT:
+    case SS_ERR_BROKER_TRANSIENT:
+        return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs").set_retriable();
+    case SS_ERR_BROKER:
+        return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs");
+    case SS_ERR_FENCED:
+        return Error(ErrorKind::Kafka, message, "",
+                     "another member of the consumer group owns these partitions now; this instance's batch was not "
+                     "committed");
+    case SS_ERR_AUTHENTICATION:
+        return Error(ErrorKind::Kafka, message, "",
+                     "check --conf kafka.sasl.username and kafka.sasl.password (or their env:/file: sources) and "
+                     "kafka.sasl.mechanism against the broker's listener");
+    case SS_ERR_TLS:
+        return Error(ErrorKind::Kafka, message, "",
+                     "give the CA that signed the broker's certificate with --conf kafka.ssl.ca.location=FILE, and "
+                     "connect with a host name the certificate names");
+    case SS_ERR_REBALANCED:
+        return Error(ErrorKind::Kafka, message, "",
+                     "the consumer group rebalanced while the batch ran; its partitions are planned again")
+            .set_retriable();
+    case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
+    case SS_ERR_UNSUPPORTED:
+        return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
+    case SS_OK:
+    case SS_ERR_INTERNAL: break;
+    }
+    return Error(ErrorKind::Runtime, message, "", "report this as a bug in the plugin");
+}
+
+Cause cause_of(ss_status status) {
+    switch (status) {
+    case SS_ERR_UNKNOWN_TOPIC: return Cause::UnknownTopic;
+    case SS_ERR_OFFSET_OUT_OF_RANGE: return Cause::OffsetOutOfRange;
+    case SS_ERR_FENCED: return Cause::Fenced;
+    case SS_ERR_REBALANCED: return Cause::Rebalanced;
+    case SS_ERR_INTERRUPTED: return Cause::Interrupted;
+    case SS_ERR_TIMEOUT: return Cause::Timeout;
+    case SS_ERR_UNREACHABLE: return Cause::Unreachable;
+    default: return Cause::None;
+    }
+}
+} // namespace
+
+Error source_error(ss_status status, const ss_error &err) { return error_of(status, err).set_cause(cause_of(status)); }
+
+Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const ConnectorConf &conf,
+                                               Diagnostics diagnostics, SourceSettings settings) {
+    const ss_source_api *api = plugin->source_api();
+    if (!api)
+        return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' is not a source connector", plugin->name()),
+                     plugin->path().string(), "load a source connector plugin such as streamsubmit-kafka.so");
+    std::vector<ss_kv> kv;
+    kv.reserve(conf.size());
+    for (const auto &[k, v] : conf) kv.push_back({k.c_str(), v.c_str()});
+    auto diag = std::make_unique<Diagnostics>(std::move(diagnostics));
+    auto host = std::make_unique<ss_host_api>(host_api(diag.get()));
+    ss_source_params params{};
+    params.struct_size = sizeof(ss_source_params);
+    params.conf = kv.data();
+    params.conf_count = kv.size();
+    params.conf_stride = sizeof(ss_kv);
+    params.host = host.get();
+    params.close_timeout_ms = static_cast<int32_t>(settings.close_timeout.count());
+    ss_error err = empty_error();
+    ss_source *handle = nullptr;
+    if (const ss_status st = api->create(&params, &handle, &err); st != SS_OK) return source_error(st, err);
+    if (!handle) return source_error(SS_ERR_INTERNAL, err); // SS_OK without a source: a broken plugin
+    return std::unique_ptr<Source>(new Source(std::move(plugin), handle, std::move(diag), std::move(host)));
+}
+
+Source::Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics> diagnostics,
+               std::unique_ptr<ss_host_api> host)
+    : plugin_(std::move(plugin)), api_(plugin_->source_api()), direct_(plugin_->direct_api()),
+      consumer_(plugin_->consumer_api()), member_(plugin_->member_api()), handle_(handle),
+      diagnostics_(std::move(diagnostics)), host_(std::move(host)) {}
+
+Source::~Source() { api_->destroy(handle_); }
+
+// A failure of the host's own callbacks during the call wins over what the plugin says of it
+// (it was told to stop, or could not be told what went wrong).
+Source::ReadOutcome Source::outcome(ss_status status, const ss_error &err) {
+    for (auto *failure : {&adapter_.failure, &rebalance_.failure})
+        if (*failure) {
+            ReadOutcome out{SS_ERR_INTERNAL, std::move(**failure)};
+            failure->reset();
+            return out;
+        }
+    if (status == SS_OK) return {};
+    return {status, fail(status, err)};
+}
+
+Error Source::missing(const char *what) const {
+    return Error(ErrorKind::PluginLoad, fmt::format("plugin '{}' offers no {}", plugin_->name(), what),
+                 plugin_->path().string(), "use a source connector that offers it, such as streamsubmit-kafka.so");
+}
+
+void Source::interrupt() { api_->interrupt(handle_); }
+
+Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<std::string> &topics,
+                                                            const std::string &pattern,
+                                                            std::chrono::milliseconds timeout) {
+    std::vector<const char *> names;
+    for (const auto &t : topics) names.push_back(t.c_str());
+    struct Found {
+        std::vector<TopicPartition> partitions;
+        Status failure = ok_status();
+    } found;
+    if (!direct_) return missing("direct reading (ss_direct_api)");
+    ss_error err = empty_error();
+    const ss_status st = direct_->list_partitions(
+        handle_, pattern.empty() ? names.data() : nullptr, names.size(), pattern.empty() ? nullptr : pattern.c_str(),
+        timeout_ms(timeout),
+        [](void *ctx, const char *topic, int32_t partition) noexcept {
+            auto &f = *static_cast<Found *>(ctx);
+            if (!f.failure) return;
+            f.failure = run_guarded("listing partitions", [&] {
+                f.partitions.push_back({topic ? topic : "", partition});
+                return ok_status();
+            });
+        },
+        &found, &err);
+    if (!found.failure) return found.failure.error();
+    if (st != SS_OK) return fail(st, err);
+    return std::move(found.partitions);
+}
+
+Result<WatermarkMap> Source::query_watermarks(const std::vector<TopicPartition> &partitions,
+                                              std::chrono::milliseconds timeout) {
+    std::vector<ss_watermarks> q;
+    q.reserve(partitions.size());
+    for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1, -1});
+    if (!direct_) return missing("direct reading (ss_direct_api)");
+    ss_error err = empty_error();
+    if (const ss_status st =
+            direct_->query_watermarks(handle_, q.data(), q.size(), sizeof(ss_watermarks), timeout_ms(timeout), &err);
+        st != SS_OK)
+        return fail(st, err);
+    WatermarkMap out;
+    for (size_t i = 0; i < partitions.size(); ++i) out[partitions[i]] = Watermarks{q[i].earliest, q[i].latest};
+    return out;
+}
+
+Result<OffsetMap> Source::offsets_for_times(const std::vector<TopicPartition> &partitions, int64_t timestamp_ms,
+                                            std::chrono::milliseconds timeout) {
+    std::vector<ss_topic_partition> q;
+    for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, timestamp_ms});
+    if (!direct_) return missing("direct reading (ss_direct_api)");
+    ss_error err = empty_error();
+    if (const ss_status st = direct_->offsets_for_times(handle_, q.data(), q.size(), kStride, timeout_ms(timeout), &err);
+        st != SS_OK)
+        return fail(st, err);
+    OffsetMap out;
+    for (size_t i = 0; i < partitions.size(); ++i) out[partitions[i]] = q[i].offset;
+    return out;
+}
+
+Source::ReadOutcome Source::read_ranges(const std::vector<OffsetRange> &ranges, RecordsFn fn, void *ctx) {
+    std::vector<ss_offset_range> c;
+    c.reserve(ranges.size());
+    for (const auto &r : ranges) c.push_back({r.tp.topic.c_str(), r.tp.partition, r.from, r.until});
+    if (!direct_) return {SS_ERR_UNSUPPORTED, missing("direct reading (ss_direct_api)")};
+    ss_error err = empty_error();
+    adapter_.fn = fn;
+    adapter_.ctx = ctx;
+    const ss_status st = direct_->read_ranges(handle_, c.data(), c.size(), sizeof(ss_offset_range),
+                                              &Source::adapt_records, &adapter_, &err);
+    return outcome(st, err);
+}
+
+// Outside a membership: the receiver's consumer commits through its own table, a direct
+// source (stream.kafka.commitOffsets) through the direct one.
+Status Source::commit_offsets(const OffsetMap &offsets) {
+    const auto c = to_c(offsets);
+    ss_error err = empty_error();
+    ss_status st = SS_OK;
+    if (subscribed_)
+        st = consumer_->commit_offsets(handle_, c.data(), c.size(), kStride, &err);
+    else if (direct_ && direct_->commit_offsets)
+        st = direct_->commit_offsets(handle_, c.data(), c.size(), kStride, &err);
+    else
+        return missing("offset commits (ss_direct_api.commit_offsets)");
+    if (st != SS_OK) return fail(st, err);
+    return ok_status();
+}
+
+bool Source::supports_groups() const { return member_ != nullptr; }
+
+namespace {
+Error groups_unsupported() {
+    return Error(ErrorKind::PluginLoad, "the source connector has no group membership (ss_member_api)",
+                 "stream.kafka.coordination=group", "use the streamsubmit-kafka plugin of this streamsubmit version");
+}
+} // namespace
+
+Status Source::join_group(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
+    if (!supports_groups()) return groups_unsupported();
+    std::vector<const char *> names;
+    for (const auto &t : topics) names.push_back(t.c_str());
+    rebalance_.fn = on_rebalance;
+    rebalance_.ctx = ctx;
+    ss_error err = empty_error();
+    if (const ss_status st =
+            member_->join_group(handle_, names.data(), names.size(), &Source::adapt_rebalance, &rebalance_, &err);
+        st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Source::ReadOutcome Source::serve_group(std::chrono::milliseconds timeout) {
+    if (!supports_groups()) return {SS_ERR_UNSUPPORTED, groups_unsupported()};
+    ss_error err = empty_error();
+    const ss_status st = member_->serve(handle_, timeout_ms(timeout), &err);
+    return outcome(st, err);
+}
+
+Result<OffsetMap> Source::committed_offsets(const std::vector<TopicPartition> &partitions,
+                                            std::chrono::milliseconds timeout) {
+    if (!supports_groups()) return groups_unsupported();
+    std::vector<ss_topic_partition> q;
+    q.reserve(partitions.size());
+    for (const auto &tp : partitions) q.push_back({tp.topic.c_str(), tp.partition, -1});
+    ss_error err = empty_error();
+    if (const ss_status st = member_->committed_offsets(handle_, q.data(), q.size(), kStride, timeout_ms(timeout), &err);
+        st != SS_OK)
+        return fail(st, err);
+    OffsetMap out;
+    for (size_t i = 0; i < partitions.size(); ++i)
+        if (q[i].offset >= 0) out[partitions[i]] = q[i].offset;
+    return out;
+}
+
+Status Source::commit_offsets(const OffsetMap &offsets, const std::string &metadata) {
+    if (!supports_groups()) return groups_unsupported();
+    const auto c = to_c(offsets);
+    ss_error err = empty_error();
+    if (const ss_status st = member_->commit_offsets(handle_, c.data(), c.size(), kStride, metadata.c_str(), &err);
+        st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Result<std::string> Source::group_metadata() {
+    if (!supports_groups()) return groups_unsupported();
+    ss_error err = empty_error();
+    size_t size = 0;
+    if (const ss_status st = member_->group_metadata(handle_, nullptr, 0, &size, &err); st != SS_OK)
+        return fail(st, err);
+    std::string out(size, '\0');
+    if (const ss_status st = member_->group_metadata(handle_, out.data(), out.size(), &size, &err); st != SS_OK)
+        return fail(st, err);
+    out.resize(std::min(size, out.size()));
+    return out;
+}
+
+Status Source::subscribe(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
+    if (!consumer_) return missing("group consumption (ss_consumer_api), which receiver mode needs");
+    std::vector<const char *> names;
+    for (const auto &t : topics) names.push_back(t.c_str());
+    rebalance_.fn = on_rebalance;
+    rebalance_.ctx = ctx;
+    ss_error err = empty_error();
+    if (const ss_status st =
+            consumer_->subscribe(handle_, names.data(), names.size(), &Source::adapt_rebalance, &rebalance_, &err);
+        st != SS_OK)
+        return fail(st, err);
+    subscribed_ = true;
+    return ok_status();
+}
+
+Source::ReadOutcome Source::poll(std::chrono::milliseconds timeout, size_t max_records, RecordsFn fn, void *ctx) {
+    if (!consumer_) return {SS_ERR_UNSUPPORTED, missing("group consumption (ss_consumer_api)")};
+    ss_error err = empty_error();
+    adapter_.fn = fn;
+    adapter_.ctx = ctx;
+    const ss_status st =
+        consumer_->poll(handle_, timeout_ms(timeout), max_records, &Source::adapt_records, &adapter_, &err);
+    return outcome(st, err);
+}
+
+Status Source::start_assigned_at(const OffsetMap &positions) {
+    if (positions.empty()) return ok_status();
+    if (!consumer_ || !consumer_->start_assigned_at)
+        return Error(ErrorKind::PluginLoad,
+                     "the source connector cannot start partitions where the application says (its consumer has no "
+                     "start_assigned_at)",
+                     plugin_->path().string(), "use the streamsubmit-kafka plugin of this streamsubmit version");
+    const auto c = to_c(positions);
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->start_assigned_at(handle_, c.data(), c.size(), kStride, &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+namespace {
+std::vector<ss_topic_partition> partitions_to_c(const std::vector<TopicPartition> &partitions) {
+    std::vector<ss_topic_partition> out;
+    out.reserve(partitions.size());
+    for (const auto &tp : partitions) out.push_back({tp.topic.c_str(), tp.partition, -1});
+    return out;
+}
+} // namespace
+
+Status Source::pause(const std::vector<TopicPartition> &partitions) {
+    const auto c = partitions_to_c(partitions);
+    if (!consumer_) return missing("group consumption (ss_consumer_api)");
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->pause(handle_, c.data(), c.size(), kStride, &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Status Source::resume(const std::vector<TopicPartition> &partitions) {
+    const auto c = partitions_to_c(partitions);
+    if (!consumer_) return missing("group consumption (ss_consumer_api)");
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->resume(handle_, c.data(), c.size(), kStride, &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+} // namespace streamsubmit::runtime

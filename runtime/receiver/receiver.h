@@ -1,0 +1,92 @@
+// One receiver thread of receiver mode: its own Source (its own consumer in the group),
+// subscribed to one topic. It polls, cuts blocks every stream.blockInterval, stores them
+// in the ReceiverHub and commits their offsets once the hub posts them: when the write-ahead
+// log has them on disk (its writer thread), or, without the log, once the batch holding them
+// has been output. A revocation
+// finishes the blocks of the partitions first, so the next owner starts where this one
+// stopped. A full buffer pauses fetching (from this, the polling thread) until the
+// driver frees memory; nothing is dropped.
+#pragma once
+
+#include "runtime/plugin/application.h"
+#include "runtime/receiver/block_generator.h"
+#include "runtime/core/diagnostics.h"
+#include "runtime/backpressure/rate_limiter.h"
+#include "runtime/receiver/receiver_hub.h"
+#include "runtime/plugin/source.h"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace streamsubmit::runtime {
+
+struct ReceiverSettings {
+    std::chrono::milliseconds block_interval{200};
+    // A deleted topic: after this long the receiver fails the job (exit 4), or with
+    // fail_on_data_loss=false warns once and stops reading it; the job goes on.
+    std::chrono::milliseconds missing_topic_timeout{60'000};
+    bool fail_on_data_loss = true;
+    // Of the probe whether the topic is back, and of reading the group's committed offsets.
+    std::chrono::milliseconds request_timeout{10'000};
+    // Asked where newly assigned partitions start (its recover); not owned, may be null.
+    Application *application = nullptr;
+};
+
+class Receiver {
+public:
+    Receiver(int index, std::string topic, std::unique_ptr<Source> source, ReceiverHub &hub, ReceiverSettings settings,
+             Diagnostics diagnostics);
+
+    // The thread body: subscribe, receive until the hub stops, finish the last block and
+    // its commits. Failures go to the hub.
+    void run();
+
+    const std::string &topic() const { return topic_; }
+
+private:
+    // Called by the plugin inside poll(); they never throw (a failure is kept in callback_error_).
+    static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,
+                             size_t count) noexcept;
+    static int on_records(void *ctx, const ss_record *records, size_t count) noexcept;
+    void rebalance(ss_rebalance_event event, const ss_topic_partition *parts, size_t count);
+    void take_records(const ss_record *records, size_t count);
+
+    Status receive_loop();
+    void store(std::optional<Block> block);
+    Status commit(const OffsetMap &offsets);
+    Status commit_posted();
+    // `wait`: the buffer is full but was not for long; wait for room instead of polling.
+    Status apply_backpressure(bool &wait);
+    Status handle_revoke(const std::vector<TopicPartition> &revoked);
+    // `reported`: the last poll said the topic does not exist.
+    Status watch_missing_topic(bool reported);
+    // Inside on_rebalance(ASSIGN): partitions start where the application's recover says,
+    // where it says something other than the group's committed offset.
+    Status start_where_the_application_says(const std::vector<TopicPartition> &assigned);
+    void warn(std::string_view message) const;
+
+    int index_;
+    std::string topic_;
+    std::unique_ptr<Source> source_;
+    ReceiverHub &hub_;
+    ReceiverSettings settings_;
+    Diagnostics diagnostics_;
+    BlockGenerator generator_;
+    RateLimiter limiter_;
+
+    std::set<TopicPartition> assigned_;
+    bool paused_ = false;
+    std::optional<std::chrono::steady_clock::time_point> full_since_; // the buffer has been full since
+    bool repause_ = false;               // partitions were assigned while paused
+    std::optional<Error> callback_error_; // from inside poll(), reported after it returns
+    OffsetMap poll_positions_;            // filled by on_records during one poll
+    size_t average_record_bytes_ = 256;   // sizes polls to the room left in the buffer
+    std::optional<std::chrono::steady_clock::time_point> missing_since_; // the topic is gone since
+    std::chrono::steady_clock::time_point last_probe_{};
+    bool dropped_ = false; // deleted, and stream.failOnDataLoss=false: no longer read
+};
+
+} // namespace streamsubmit::runtime
