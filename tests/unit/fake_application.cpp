@@ -43,6 +43,7 @@ ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
     auto &s = state_of(app);
     std::lock_guard lock(s.mutex);
     s.calls.push_back(fmt::format("commit {}", batch->id));
+    if (s.on_commit) s.on_commit(batch->id);
     ss_status st = SS_OK;
     if (!s.commit_results.empty()) {
         st = s.commit_results.front();

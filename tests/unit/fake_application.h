@@ -10,6 +10,7 @@
 #include <streamsubmit/plugin.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,6 +22,8 @@ namespace streamsubmit::test {
 struct FakeApplicationState {
     // What commit answers, in order (SS_OK: accept; SS_ERR_REBALANCED: the group refused it).
     std::deque<ss_status> commit_results;
+    // Called with the batch id as commit starts (under `mutex`), before it answers.
+    std::function<void(int64_t batch)> on_commit;
 
     // Records processed, by batch id, until the batch is committed or aborted.
     std::map<int64_t, std::vector<std::pair<runtime::TopicPartition, int64_t>>> open;

@@ -125,6 +125,37 @@ TEST_CASE("group: a batch the application's commit refuses as rebalanced is aban
     CHECK(job.warned("batch 1 aborted, not committed to group g"));
 }
 
+TEST_CASE("group: a first batch refused as rebalanced, before the group has offsets, is planned again from the "
+          "same offsets") {
+    StreamJob job(StreamJob::Mode::Group);
+    job.options.max_batches = 2;
+    job.source.group.events.push_back({SS_REBALANCE_ASSIGN, {tp(0), tp(1)}});
+    job.app.commit_results = {SS_ERR_REBALANCED};
+    REQUIRE(job.run().ok());
+    CHECK(job.report_ids() == std::vector<int64_t>{1});
+    CHECK(job.ranges_of(0) == Ranges{"[0,3)"});
+    CHECK(job.delivered(0) == offsets(0, 3));
+    CHECK(accepted(job.source) == std::vector<std::string>{"batch=1: t-0=3 t-1=3"});
+}
+
+// A transactional sink sends the batch's offsets with its output: the group may hold them
+// although the sink then answers that the group refused the batch (or another member's since).
+TEST_CASE("group: after a batch refused as rebalanced, its partitions restart at the group's committed offsets") {
+    StreamJob job(StreamJob::Mode::Group);
+    job.options.max_batches = 3;
+    job.source.group.events.push_back({SS_REBALANCE_ASSIGN, {tp(0), tp(1)}});
+    job.app.commit_results = {SS_OK, SS_ERR_REBALANCED};
+    job.app.on_commit = [&](int64_t batch) {
+        if (batch != 1) return;
+        std::lock_guard lock(job.source.mutex);
+        job.source.group.committed[tp(0)] = 6; // batch 1's offset of t-0 reached the group with the output
+    };
+    REQUIRE(job.run().ok());
+    CHECK(job.report_ids() == std::vector<int64_t>{0, 2});
+    CHECK(job.ranges_of(0) == Ranges{"[0,3)", "[6,9)"});
+    CHECK(job.ranges_of(1) == Ranges{"[0,3)", "[3,6)"});
+}
+
 TEST_CASE("group: each batch hands the member's group metadata to the application and commits with metadata "
           "naming it") {
     StreamJob job(StreamJob::Mode::Group);
