@@ -1,6 +1,6 @@
 #include "runtime/plugin/application.h"
 
-#include "runtime/plugin/source.h" // log_from_plugin, source_error
+#include "runtime/plugin/plugin_call.h"
 
 #include <fmt/format.h>
 

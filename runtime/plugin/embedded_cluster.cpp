@@ -1,6 +1,6 @@
 #include "runtime/plugin/embedded_cluster.h"
 
-#include "runtime/plugin/source.h"
+#include "runtime/plugin/plugin_call.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,7 @@
 #include "runtime/plugin/source.h"
 
+#include "runtime/plugin/plugin_call.h"
+
 #include "common/guarded.h"
 
 #include <fmt/format.h>
@@ -22,38 +24,14 @@ std::vector<ss_topic_partition> to_c(const OffsetMap &offsets) {
     return out;
 }
 
+std::vector<const char *> c_strings(const std::vector<std::string> &strings) {
+    std::vector<const char *> out;
+    out.reserve(strings.size());
+    for (const auto &s : strings) out.push_back(s.c_str());
+    return out;
+}
+
 } // namespace
-
-void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept {
-    // A message that cannot be written (stderr gone, no memory) is dropped: logging never fails.
-    static_cast<void>(run_guarded("a plugin's log message", [&] {
-        const auto &diagnostics = *static_cast<const Diagnostics *>(ctx);
-        if (!diagnostics) return ok_status();
-        const LogLevel mapped = level == SS_LOG_ERROR  ? LogLevel::Error
-                                : level == SS_LOG_WARN ? LogLevel::Warn
-                                : level == SS_LOG_INFO ? LogLevel::Info
-                                                       : LogLevel::Debug;
-        diagnostics(mapped, message ? message : "");
-        return ok_status();
-    }));
-}
-
-ss_error empty_error() {
-    ss_error err{};
-    err.struct_size = sizeof(ss_error);
-    return err;
-}
-
-ss_host_api host_api(const Diagnostics *diagnostics) {
-    ss_host_api host{};
-    host.struct_size = sizeof(ss_host_api);
-    host.abi_major = SS_PLUGIN_ABI_MAJOR;
-    host.abi_minor = SS_PLUGIN_ABI_MINOR;
-    host.host_version = STREAMSUBMIT_VERSION;
-    host.log = &log_from_plugin;
-    host.log_ctx = const_cast<Diagnostics *>(diagnostics);
-    return host;
-}
 
 int Source::adapt_records(void *ctx, const ss_record *records, size_t count, size_t stride) noexcept {
     auto &a = *static_cast<RecordAdapter *>(ctx);
@@ -104,67 +82,6 @@ void Source::adapt_rebalance(void *ctx, ss_rebalance_event event, const ss_topic
                     std::min(stride, sizeof(ss_topic_partition)));
     a.fn(a.ctx, event, a.converted.data(), count);
 }
-
-namespace {
-Error error_of(ss_status status, const ss_error &err) {
-    const std::string message = err.message[0] ? err.message : "unknown error";
-    switch (status) {
-    case SS_ERR_CONFIG:
-        return Error(ErrorKind::Usage, message, "", "fix or remove the kafka.* setting it names");
-    case SS_ERR_UNREACHABLE:
-        return Error(ErrorKind::Kafka, "cannot reach Kafka: " + message, "",
-                     "check --bootstrap-servers and that the brokers are running")
-            .set_retriable();
-    case SS_ERR_UNKNOWN_TOPIC:
-        return Error(ErrorKind::Kafka, message, "", "create the topic, or correct --topics");
-    case SS_ERR_OFFSET_OUT_OF_RANGE:
-        return Error(ErrorKind::Kafka, message, "",
-                     "set stream.failOnDataLoss=false to continue from the earliest available offset");
-    case SS_ERR_TIMEOUT:
-    case SS_ERR_BROKER_TRANSIENT:
-        return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs").set_retriable();
-    case SS_ERR_BROKER:
-        return Error(ErrorKind::Kafka, message, "", "check the brokers' health and logs");
-    case SS_ERR_FENCED:
-        return Error(ErrorKind::Kafka, message, "",
-                     "another member of the consumer group owns these partitions now; this instance's batch was not "
-                     "committed");
-    case SS_ERR_AUTHENTICATION:
-        return Error(ErrorKind::Kafka, message, "",
-                     "check --conf kafka.sasl.username and kafka.sasl.password (or their env:/file: sources) and "
-                     "kafka.sasl.mechanism against the broker's listener");
-    case SS_ERR_TLS:
-        return Error(ErrorKind::Kafka, message, "",
-                     "give the CA that signed the broker's certificate with --conf kafka.ssl.ca.location=FILE, and "
-                     "connect with a host name the certificate names");
-    case SS_ERR_REBALANCED:
-        return Error(ErrorKind::Kafka, message, "",
-                     "the consumer group rebalanced while the batch ran; its partitions are planned again")
-            .set_retriable();
-    case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
-    case SS_ERR_UNSUPPORTED:
-        return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
-    case SS_OK:
-    case SS_ERR_INTERNAL: break;
-    }
-    return Error(ErrorKind::Runtime, message, "", "report this as a bug in the plugin");
-}
-
-Cause cause_of(ss_status status) {
-    switch (status) {
-    case SS_ERR_UNKNOWN_TOPIC: return Cause::UnknownTopic;
-    case SS_ERR_OFFSET_OUT_OF_RANGE: return Cause::OffsetOutOfRange;
-    case SS_ERR_FENCED: return Cause::Fenced;
-    case SS_ERR_REBALANCED: return Cause::Rebalanced;
-    case SS_ERR_INTERRUPTED: return Cause::Interrupted;
-    case SS_ERR_TIMEOUT: return Cause::Timeout;
-    case SS_ERR_UNREACHABLE: return Cause::Unreachable;
-    default: return Cause::None;
-    }
-}
-} // namespace
-
-Error source_error(ss_status status, const ss_error &err) { return error_of(status, err).set_cause(cause_of(status)); }
 
 Result<std::unique_ptr<Source>> Source::create(PluginPtr plugin, const ConnectorConf &conf,
                                                Diagnostics diagnostics, SourceSettings settings) {
@@ -222,8 +139,7 @@ void Source::interrupt() { api_->interrupt(handle_); }
 Result<std::vector<TopicPartition>> Source::list_partitions(const std::vector<std::string> &topics,
                                                             const std::string &pattern,
                                                             std::chrono::milliseconds timeout) {
-    std::vector<const char *> names;
-    for (const auto &t : topics) names.push_back(t.c_str());
+    const auto names = c_strings(topics);
     struct Found {
         std::vector<TopicPartition> partitions;
         Status failure = ok_status();
@@ -317,8 +233,7 @@ Error groups_unsupported() {
 
 Status Source::join_group(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
     if (!supports_groups()) return groups_unsupported();
-    std::vector<const char *> names;
-    for (const auto &t : topics) names.push_back(t.c_str());
+    const auto names = c_strings(topics);
     rebalance_.fn = on_rebalance;
     rebalance_.ctx = ctx;
     ss_error err = empty_error();
@@ -377,8 +292,7 @@ Result<std::string> Source::group_metadata() {
 
 Status Source::subscribe(const std::vector<std::string> &topics, RebalanceFn on_rebalance, void *ctx) {
     if (!consumer_) return missing("group consumption (ss_consumer_api), which receiver mode needs");
-    std::vector<const char *> names;
-    for (const auto &t : topics) names.push_back(t.c_str());
+    const auto names = c_strings(topics);
     rebalance_.fn = on_rebalance;
     rebalance_.ctx = ctx;
     ss_error err = empty_error();

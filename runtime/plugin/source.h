@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "runtime/core/diagnostics.h"
 #include "runtime/core/offset_range.h"
+#include "runtime/plugin/plugin_call.h"
 #include "runtime/plugin/plugin_loader.h"
 
 #include <chrono>
@@ -28,18 +29,7 @@ struct SourceSettings {
     std::chrono::milliseconds close_timeout{10'000};
 };
 
-// The ss_log_fn the host hands to plugins; ctx is a const Diagnostics *. Never throws.
-void log_from_plugin(void *ctx, ss_log_level level, const char *message) noexcept;
 
-// Converts a plugin status into an Error with a hint for the user and the status's Cause.
-Error source_error(ss_status status, const ss_error &err);
-
-// An ss_error ready to be handed to a plugin call (struct_size set, message empty).
-ss_error empty_error();
-
-// The ss_host_api every plugin object gets: this host's version and its log function;
-// `diagnostics` must outlive the plugin object.
-ss_host_api host_api(const Diagnostics *diagnostics);
 
 class Source {
 public:
