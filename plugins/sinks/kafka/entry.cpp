@@ -28,7 +28,7 @@ constexpr ss_config_key kKeys[] = {
      0},
     {"transaction.timeout.ms", SS_KEY_INT, "60000", nullptr,
      "kafka sink: the producer's transaction.timeout.ms; a batch's transaction must end within it, so it "
-     "must exceed the batch interval (checked at start)",
+     "must be more than twice the batch interval (checked at start)",
      0},
     {"transactional.id", SS_KEY_STRING, nullptr, nullptr,
      "kafka sink: the producer's transactional.id (default streamsubmit-GROUP-TOPIC, plus -INSTANCE with "
