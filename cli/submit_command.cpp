@@ -340,6 +340,10 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
     if (progress.enabled())
         options->on_catch_up_progress = [&progress](int64_t done, int64_t total) { progress.update(done, total); };
 
+    // The application first: one that refuses its settings does so before any connection.
+    auto application = start_application(job);
+    if (!application) return application.error();
+    options->application = application->get();
     const auto conf = connector_conf(job.config);
     std::vector<std::unique_ptr<Source>> readers;
     for (int i = 0; i < job.threads; ++i) {
@@ -348,9 +352,6 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
         readers.push_back(std::move(*reader));
     }
     ParallelReader reader(std::move(readers));
-    auto application = start_application(job);
-    if (!application) return application.error();
-    options->application = application->get();
     std::unique_ptr<Source> member; // group mode: the consumer that joins the group
     std::unique_ptr<Ownership> ownership;
     std::unique_ptr<ProgressStore> store;

@@ -91,27 +91,39 @@ typedef enum ss_status {
 } ss_status;
 
 /* Where a failed call explains itself. Allocated by the caller (struct_size set by it); the
- * callee writes a NUL-terminated, human-readable message without a trailing newline. The
+ * callee writes a NUL-terminated, human-readable message without a trailing newline and,
+ * optionally, a hint: what the user can do about it (the host prints its own otherwise). The
  * status is the call's return value, never stored here. */
 typedef struct ss_error {
     uint32_t struct_size;
     char message[1024];
+    char hint[512];
 } ss_error;
 
-/* Writes `message` into err (truncated to fit) and returns `status`, so a call can end with
+/* Copies text into one of err's fields, truncated to what both the caller's struct_size and
+ * this build's field hold (a newer host's struct may be bigger). */
+static inline void ss_error_copy_(ss_error *err, char *field, size_t field_size, const char *text) {
+    const size_t offset = (size_t)(field - (char *)err);
+    if (!err || err->struct_size < offset + 1) return;
+    const size_t room = err->struct_size - offset < field_size ? err->struct_size - offset : field_size;
+    snprintf(field, room, "%s", text ? text : "");
+}
+
+/* Writes `message` into err and returns `status`, so a call can end with
  * `return ss_error_set(err, SS_ERR_CONFIG, "...");`. err may be NULL. */
 static inline ss_status ss_error_set(ss_error *err, ss_status status, const char *message) {
-    if (err && err->struct_size >= offsetof(ss_error, message) + 1) {
-        /* A newer host's bigger struct may hold more after message: never write past ours. */
-        const size_t size = err->struct_size < sizeof(ss_error) ? err->struct_size : sizeof(ss_error);
-        snprintf(err->message, size - offsetof(ss_error, message), "%s", message ? message : "");
-    }
+    if (err) ss_error_copy_(err, err->message, sizeof err->message, message);
     return status;
+}
+
+/* Writes `hint` (what the user can do, e.g. "add --conf sink.lines.path=FILE"). err may be NULL. */
+static inline void ss_error_hint(ss_error *err, const char *hint) {
+    if (err) ss_error_copy_(err, err->hint, sizeof err->hint, hint);
 }
 
 /* An empty ss_error of this build, for a plugin that makes one of its own:
  * `ss_error err = SS_ERROR_INIT;` */
-#define SS_ERROR_INIT {(uint32_t)sizeof(ss_error), {0}}
+#define SS_ERROR_INIT {(uint32_t)sizeof(ss_error), {0}, {0}}
 
 typedef struct ss_kv {
     const char *key;

@@ -70,7 +70,7 @@ Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const
     if (st != SS_OK || !handle) {
         Error e = source_error(st == SS_OK ? SS_ERR_INTERNAL : st, err);
         e.what = fmt::format("application '{}' could not start: {}", plugin->name(), e.what);
-        if (st == SS_ERR_CONFIG) e.hint = "fix the setting or argument it names";
+        if (st == SS_ERR_CONFIG && !plugin_hint(err)) e.hint = "fix the setting or argument it names";
         return e;
     }
     return std::unique_ptr<Application>(new Application(std::move(plugin), handle, std::move(diag), std::move(host)));
@@ -87,7 +87,7 @@ Error Application::fail(const char *call, ss_status status, const ss_error &err)
     Error e = source_error(status == SS_OK ? SS_ERR_INTERNAL : status, err);
     e.what = fmt::format("application '{}' failed in {}: {}", name_, call, e.what);
     if (e.input.empty()) e.input = plugin_->path().string();
-    if (status == SS_ERR_CONFIG) e.hint = "fix the setting or argument it names";
+    if (status == SS_ERR_CONFIG && !plugin_hint(err)) e.hint = "fix the setting or argument it names";
     // An application's own failure never reads as the input's (its output topic unknown is not
     // the job's topic deleted); only the group's refusal of a batch keeps its cause.
     if (e.cause != Cause::Rebalanced) e.cause = Cause::None;
@@ -95,7 +95,8 @@ Error Application::fail(const char *call, ss_status status, const ss_error &err)
     // passes on) gets exit 8, so scripts can tell "my sink failed" from the job's other failures.
     if (e.kind == ErrorKind::Runtime) {
         e.kind = ErrorKind::Application;
-        e.hint = "the batch stays planned: fix what the message names, then restart the job to re-run it";
+        if (!plugin_hint(err))
+            e.hint = "the batch stays planned: fix what the message names, then restart the job to re-run it";
     }
     return e;
 }

@@ -94,6 +94,14 @@ Cause cause_of(ss_status status) {
 }
 } // namespace
 
-Error source_error(ss_status status, const ss_error &err) { return error_of(status, err).set_cause(cause_of(status)); }
+Error source_error(ss_status status, const ss_error &err) {
+    Error e = error_of(status, err).set_cause(cause_of(status));
+    if (plugin_hint(err)) e.hint = err.hint;
+    return e;
+}
+
+bool plugin_hint(const ss_error &err) {
+    return SS_HAS_FIELD(ss_error, &err, hint) && err.hint[0] != '\0';
+}
 
 } // namespace streamsubmit::runtime

@@ -19,7 +19,11 @@ ss_error empty_error();
 // `diagnostics` must outlive the plugin object.
 ss_host_api host_api(const Diagnostics *diagnostics);
 
-// A plugin's status as an Error: a hint for the user, retriable or not, and its Cause.
+// A plugin's status as an Error: a hint for the user (the plugin's own, when it gave one),
+// retriable or not, and its Cause.
 Error source_error(ss_status status, const ss_error &err);
+
+// Whether the plugin wrote a hint of its own into err.
+bool plugin_hint(const ss_error &err);
 
 } // namespace streamsubmit::runtime

@@ -130,3 +130,21 @@ TEST_CASE("a plugin's failure status reaches the host as the call's outcome") {
     CHECK(again.status == SS_OK);
     CHECK(seen.lines.size() == 2);
 }
+
+TEST_CASE("a plugin's hint replaces the host's, and ss_error's fields stay within the caller's struct") {
+    ss_error err = empty_error();
+    ss_error_hint(&err, "add --conf sink.lines.path=FILE");
+    const Error e = source_error(ss_error_set(&err, SS_ERR_CONFIG, "lines sink: no path"), err);
+    CHECK(e.what == "lines sink: no path");
+    CHECK(e.hint == "add --conf sink.lines.path=FILE");
+    CHECK(source_error(SS_ERR_CONFIG, empty_error()).hint == "fix or remove the kafka.* setting it names");
+
+    // A host built before `hint` existed hands over a struct that ends after `message`.
+    ss_error older{};
+    std::memset(&older, 'x', sizeof older);
+    older.struct_size = offsetof(ss_error, hint);
+    ss_error_set(&older, SS_ERR_CONFIG, std::string(2000, 'm').c_str());
+    ss_error_hint(&older, "never written");
+    CHECK(std::strlen(older.message) == sizeof older.message - 1);
+    CHECK(older.hint[0] == 'x');
+}

@@ -13,7 +13,7 @@ namespace {
 size_t message_capacity(const ss_error *err) {
     if (!err || err->struct_size <= offsetof(ss_error, message))
         return 0;
-    return std::min<size_t>(err->struct_size, sizeof(ss_error)) - offsetof(ss_error, message);
+    return std::min<size_t>(err->struct_size - offsetof(ss_error, message), sizeof err->message);
 }
 
 } // namespace

@@ -10,10 +10,8 @@ namespace {
 using sinks::AppParams;
 using sinks::SinkError;
 
-// The host prints an application's create failure as its message and a generic hint, so the
-// specific hint travels in the message.
 SinkError usage(const std::string &what, const std::string &key, const std::string &hint) {
-    return {SS_ERR_CONFIG, what + " (" + key + "); hint: " + hint};
+    return {SS_ERR_CONFIG, what + " (" + key + ")", hint};
 }
 
 // The sink's own key, else the job's connector key of the same name: the sink writes to the

@@ -17,6 +17,7 @@ namespace streamsubmit::sinks {
 struct SinkError {
     ss_status status = SS_OK;
     std::string message;
+    std::string hint = {}; // what the user can do; empty: the host's generic one
     explicit operator bool() const { return status != SS_OK; }
 };
 
@@ -60,6 +61,10 @@ inline ss_status set_error(ss_error *err, ss_status status, const std::string &m
     return set_app_error(err, status, message);
 }
 
-inline ss_status report(const SinkError &e, ss_error *err) { return e ? set_error(err, e.status, e.message) : SS_OK; }
+inline ss_status report(const SinkError &e, ss_error *err) {
+    if (!e) return SS_OK;
+    if (!e.hint.empty()) ss_error_hint(err, e.hint.c_str());
+    return set_error(err, e.status, e.message);
+}
 
 } // namespace streamsubmit::sinks
