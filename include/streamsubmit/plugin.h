@@ -30,8 +30,9 @@
  * A plugin offers capabilities, each a table in its descriptor: a source connector
  * (ss_source_api, with sub-tables for direct reading, group consumption and group
  * membership) and an application (ss_application_api; a sink is an application that
- * declares its configuration keys). The host picks plugins by the table it needs, never by
- * name, and refuses at load a table whose required calls are NULL. An embedded test cluster
+ * declares its configuration keys). The host picks a source connector or an application by
+ * the table it needs, a sink (--sink NAME) by its descriptor's name among the plugins with an
+ * application table, and refuses at load a table whose required calls are NULL. An embedded test cluster
  * is declared in <streamsubmit/testing.h>, not here.
  * Declare the descriptor with STREAMSUBMIT_PLUGIN(...) at the end of this file.
  */
