@@ -10,9 +10,10 @@ ROOT = os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(os.path.dirname(__
 PAGE = os.path.join(ROOT, "man", "streamsubmit.1")
 
 
-def rendered(page, warnings=False):
+def rendered(page, warnings=False, width=100):
     args = ["man", "-l", page] if not warnings else ["man", "--warnings", "-l", page]
-    proc = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, MANWIDTH="100"), timeout=60)
+    proc = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, MANWIDTH=str(width)),
+                          timeout=60)
     proc.stdout = re.sub(".\b", "", proc.stdout)  # drop overstrike bold/underline
     return proc
 
@@ -24,7 +25,7 @@ class ManPage(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
 
     def test_renders_without_warnings(self):
-        proc = rendered(PAGE, warnings=True)
+        proc = rendered(PAGE, warnings=True, width=80)  # a terminal's default width
         self.assertEqual(proc.returncode, 0)
         self.assertEqual(proc.stderr.strip(), "")
 
