@@ -261,6 +261,14 @@ std::vector<std::pair<std::string, std::string>> Config::with_prefix(std::string
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Config::with_prefix_and_defaults(std::string_view prefix) const {
+    auto out = with_prefix(prefix);
+    for (const auto &key : declared_)
+        if (key.name.starts_with(prefix) && !find(key.name) && !key.default_value.empty())
+            out.emplace_back(key.name.substr(prefix.size()), key.default_value);
+    return out;
+}
+
 std::vector<std::pair<std::string, ConfigValue>> Config::effective() const {
     std::map<std::string, ConfigValue> all;
     for (const auto &key : config_keys()) {

@@ -45,6 +45,8 @@ public:
 
     // Every explicitly set key starting with `prefix`, prefix stripped.
     std::vector<std::pair<std::string, std::string>> with_prefix(std::string_view prefix) const;
+    // The same, plus the defaults of declared keys left unset: what a plugin's create gets.
+    std::vector<std::pair<std::string, std::string>> with_prefix_and_defaults(std::string_view prefix) const;
 
     // Table keys (with defaults), declared keys (with defaults) and set passthrough keys, sorted.
     std::vector<std::pair<std::string, ConfigValue>> effective() const;

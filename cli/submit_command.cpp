@@ -210,11 +210,7 @@ struct JobSetup {
 Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
     if (!job.application) return std::unique_ptr<Application>{};
     ApplicationSetup setup;
-    setup.conf = job.config.with_prefix(job.application_prefix);
-    // Defaults the application declared and the user left unset arrive as declared.
-    for (const auto &[key, value] : job.config.effective())
-        if (key.starts_with(job.application_prefix) && !job.config.find(key) && !value.value.empty())
-            setup.conf.emplace_back(key.substr(job.application_prefix.size()), value.value);
+    setup.conf = job.config.with_prefix_and_defaults(job.application_prefix);
     setup.args = job.application_args;
     setup.max_parallelism = job.threads;
     setup.mode = job.config.get_string("stream.mode");

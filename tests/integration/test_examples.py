@@ -78,25 +78,18 @@ class Examples(unittest.TestCase):
         self.assertRegex(job.stdout, r"(?m)^batch \d+ ")
         return job
 
-    def count_by_key(self):
-        """examples/count-by-key built with cmake against the installed SDK (once per class)."""
-        build = os.path.join(self.tmp, "count-by-key")
-        so = os.path.join(build, "count-by-key.so")
+    def cmake_example(self, name):
+        """examples/NAME built with cmake against the installed SDK (once per class): NAME.so."""
+        build = os.path.join(self.tmp, name)
+        so = os.path.join(build, name + ".so")
         if not os.path.exists(so):
-            sh("cmake", "-S", os.path.join(SOURCE_DIR, "examples", "count-by-key"), "-B", build,
+            sh("cmake", "-S", os.path.join(SOURCE_DIR, "examples", name), "-B", build,
                "-DCMAKE_PREFIX_PATH=" + self.prefix)
             sh("cmake", "--build", build)
         return so
 
-    def lines_sink(self):
-        """examples/lines-sink, a sink plugin, built with cmake against the installed SDK (once per class)."""
-        build = os.path.join(self.tmp, "lines-sink")
-        so = os.path.join(build, "lines-sink.so")
-        if not os.path.exists(so):
-            sh("cmake", "-S", os.path.join(SOURCE_DIR, "examples", "lines-sink"), "-B", build,
-               "-DCMAKE_PREFIX_PATH=" + self.prefix)
-            sh("cmake", "--build", build)
-        return so
+    def count_by_key(self):
+        return self.cmake_example("count-by-key")
 
     def sink_job(self, bootstrap, *conf):
         """The installed binary with the lines sink from --packages (the host knows nothing of it)."""
@@ -214,7 +207,7 @@ class Examples(unittest.TestCase):
         published to a repository on 127.0.0.1, runs with --packages and --sink lines, configured
         by its own sink.lines.* keys: the host checks them against the sink's declaration and fills
         in its defaults. Its file is compared with what kcat reads."""
-        self.publish(self.lines_sink(), "io.streamsubmit.examples:lines-sink:1.0.0")
+        self.publish(self.cmake_example("lines-sink"), "io.streamsubmit.examples:lines-sink:1.0.0")
         out = os.path.join(self.tmp, "lines.txt")
         with MockCluster(brokers=1, topics=["words:2"], produce=["words:400"], value_bytes=12) as cluster:
             job = self.sink_job(cluster.bootstrap, "sink.lines.path=" + out, "sink.lines.prefix=>",

@@ -205,6 +205,8 @@ TEST_CASE("keys a plugin declares are checked, defaulted and listed like the tab
         REQUIRE(config.set("sink.demo.dir", "/tmp/x", ConfigSource::ConfFlag).ok());
         REQUIRE(config.declare("sink.demo.", keys, true).ok());
         CHECK(config.get_string("sink.demo.format") == "json");
+        CHECK(config.with_prefix_and_defaults("sink.demo.") ==
+              std::vector<std::pair<std::string, std::string>>{{"dir", "/tmp/x"}, {"format", "json"}, {"retries", "2"}});
         CHECK(config.get_int("sink.demo.retries") == 2);
         const auto all = config.effective();
         CHECK(std::any_of(all.begin(), all.end(), [](const auto &kv) { return kv.first == "sink.demo.retries"; }));
