@@ -77,7 +77,12 @@ Status check_value(const ConfigKey &key, const std::string &value) {
         if (!parse_bool(value)) return bad("use true or false");
         break;
     case KeyType::Duration:
-        if (!parse_duration(value)) return bad("use a duration such as 500ms, 2s or 1m");
+        if (auto d = parse_duration(value); !d) {
+            // "a duration needs a unit" says more than "invalid value" for a bare number.
+            Error e = bad(d.error().hint);
+            if (d.error().what != "invalid duration") e.what += ": " + d.error().what;
+            return e;
+        }
         break;
     case KeyType::Enum: {
         std::string_view choices = key.choices;
@@ -108,17 +113,42 @@ std::string_view config_source_name(ConfigSource source) {
 }
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    // NUMBER UNIT: a whole or decimal number (1.5s), then ms, s, m (or min) or h. A bare number
+    // is refused rather than read as milliseconds: "--batch-interval 2" meant 2 s more often than
+    // 2 ms. The result must come to whole milliseconds, the resolution of every duration key.
+    static constexpr std::string_view kHint = "use a duration such as 500ms, 2s or 1m";
     struct Unit { std::string_view suffix; int64_t ms; };
     static constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"min", 60'000}, {"h", 3'600'000}};
-    const auto digits_end = text.find_first_not_of("0123456789");
-    const auto number = parse_int(text.substr(0, digits_end));
-    if (!number) return Error(ErrorKind::Usage, "invalid duration", std::string(text));
-    // A bare number is milliseconds, as in Spark's time strings.
-    if (digits_end == std::string_view::npos) return std::chrono::milliseconds(*number);
-    const auto suffix = text.substr(digits_end);
-    for (const auto &unit : units)
-        if (suffix == unit.suffix) return std::chrono::milliseconds(*number * unit.ms);
-    return Error(ErrorKind::Usage, "invalid duration", std::string(text));
+    const auto invalid = [&](std::string what) {
+        return Error(ErrorKind::Usage, std::move(what), std::string(text), std::string(kHint));
+    };
+    const auto number_end = text.find_first_not_of("0123456789.");
+    const auto number = text.substr(0, number_end);
+    const auto dot = number.find('.');
+    const auto whole_digits = number.substr(0, dot);
+    const auto fraction_digits = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
+    if (whole_digits.empty() || (dot != std::string_view::npos && fraction_digits.empty()) ||
+        fraction_digits.find('.') != std::string_view::npos)
+        return invalid("invalid duration");
+    if (number_end == std::string_view::npos) return invalid("a duration needs a unit");
+    const auto suffix = text.substr(number_end);
+    const auto unit = std::find_if(std::begin(units), std::end(units), [&](const Unit &u) { return u.suffix == suffix; });
+    if (unit == std::end(units)) return invalid("invalid duration");
+    // Exact decimal arithmetic: the number as a fraction whole.fraction_digits, times the unit.
+    const auto whole = parse_int(whole_digits);
+    if (!whole || fraction_digits.size() > 9) return invalid("invalid duration");
+    int64_t scale = 1, fraction = 0;
+    for (char c : fraction_digits) {
+        scale *= 10;
+        fraction = fraction * 10 + (c - '0');
+    }
+    constexpr int64_t kMax = int64_t{1} << 53; // about 285,000 years: no key needs more
+    if (*whole > kMax / unit->ms) return invalid("duration too long");
+    const int64_t fraction_ms_scaled = fraction * unit->ms; // < scale * unit->ms, fits in 64 bits
+    if (fraction_ms_scaled % scale != 0)
+        return Error(ErrorKind::Usage, "a duration must come to whole milliseconds", std::string(text),
+                     "use ms for finer steps, such as 1500ms");
+    return std::chrono::milliseconds(*whole * unit->ms + fraction_ms_scaled / scale);
 }
 
 bool is_secret_key(std::string_view key) {

@@ -16,7 +16,7 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.topicPattern", KeyType::String, "", "--topic-pattern",
               "Consume every topic whose whole name matches this ECMAScript regular expression", "0.1.0"},
     ConfigKey{"stream.batchInterval", KeyType::Duration, "2s", "--batch-interval",
-              "Time between batches (ms, s, m suffixes)", "0.1.0"},
+              "Time between batches, a duration such as 500ms, 2s or 1.5m", "0.1.0"},
     ConfigKey{"stream.master", KeyType::String, "local[*]", "--master",
               "local[N]: read with N threads; local[*] uses every core", "0.1.0"},
     ConfigKey{"stream.name", KeyType::String, "streamsubmit", "--name", "Name of the job, shown in diagnostics",
@@ -49,7 +49,7 @@ constexpr std::array kKeys = {
     ConfigKey{"sink.*", KeyType::String, "", "",
               "Keys of the sink chosen with --sink NAME, written sink.NAME.KEY: the sink declares them (name, type, "
               "default), and they are checked against its declaration when the job starts",
-              "0.3.0"},
+              "0.1.0"},
     ConfigKey{"app.*", KeyType::String, "", "",
               "Any key for the application given as the primary resource, handed to its create() without the app. "
               "prefix (app.window=5 arrives as window=5); checked against the keys the application declares, if it "
@@ -64,7 +64,8 @@ constexpr std::array kKeys = {
               "0.1.0"},
     ConfigKey{"stream.startingOffsets", KeyType::Json, "", "",
               "Starting offsets when there is no checkpoint: JSON {\"topic\":{\"0\":23,\"1\":-2}} (-2 earliest, "
-              "-1 latest)",
+              "-1 latest); an offset past a partition's log end is refused (exit 4), one below its start counts as "
+              "data loss (stream.failOnDataLoss)",
               "0.1.0"},
     ConfigKey{"stream.startingTimestamp", KeyType::Int, "", "",
               "Start at the first record at or after this epoch-ms timestamp when there is no checkpoint", "0.1.0"},
@@ -77,7 +78,7 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.kafka.coordination", KeyType::Enum, "checkpoint", "",
               "Direct mode: checkpoint (one instance reads every partition, progress in --checkpoint) or group "
               "(instances with the same --group split the partitions; progress is committed to the group)",
-              "0.2.0", "checkpoint|group"},
+              "0.1.0", "checkpoint|group"},
     ConfigKey{"stream.kafka.requestTimeout", KeyType::Duration, "10s", "",
               "How long metadata and offset requests may take before the brokers count as unreachable", "0.1.0"},
     ConfigKey{"stream.kafka.minOffsetsPerBatch", KeyType::Int, "0", "",

@@ -12,6 +12,7 @@ namespace {
 
 struct PublishArgs {
     std::string repository, file, coordinates, pom, ca_bundle;
+    bool force = false;
 };
 
 } // namespace
@@ -25,15 +26,20 @@ void add_publish_command(CLI::App &app, CommandSelection &selection) {
                     "Repository URL: http(s)://[user:password@]host/path (HTTP PUT) or file:///path")
         ->required();
     cmd->add_option("--file", a->file, "The file to publish; its extension becomes the artifact's")->required();
-    cmd->add_option("--coordinates", a->coordinates, "groupId:artifactId:version[:classifier]")->required();
+    cmd->add_option("--coordinates", a->coordinates,
+                    "groupId:artifactId:version[:classifier]; a native plugin (.so) without a classifier is "
+                    "published for this platform (such as linux-x86_64)")
+        ->required();
     cmd->add_option("--pom", a->pom, "POM to publish with it (default: a generated one)");
     cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
+    cmd->add_flag("--force", a->force, "Replace a release that is already published (refused otherwise, exit 5)");
     cmd->final_callback([a, &selection] {
         selection.action = [a]() -> Status {
             resolver::PublishRequest r;
             r.repository = a->repository;
             r.file = a->file;
             r.coordinates = a->coordinates;
+            r.force = a->force;
             if (!a->pom.empty()) r.pom = a->pom;
             if (!a->ca_bundle.empty()) r.ca_bundle = a->ca_bundle;
             r.log = [](std::string_view line) {

@@ -8,6 +8,7 @@
 #include "runtime/progress/all_partitions.h"
 #include "runtime/progress/checkpoint_progress.h"
 #include "cli/stop_deadline.h"
+#include "cli/unused_keys.h"
 #include "runtime/direct/direct_stream.h"
 #include "runtime/progress/group_ownership.h"
 #include "runtime/progress/group_progress.h"
@@ -95,6 +96,21 @@ Status check_group_coordination(const Config &config, const DirectStreamOptions 
     return ok_status();
 }
 
+// "orders:2" is receiver mode's topic:threads. A Kafka topic name cannot hold ':', so in
+// direct mode it is always this mistake, never a topic to look for.
+Status check_no_receiver_threads(const std::vector<std::string> &topics) {
+    for (const auto &topic : topics) {
+        const auto colon = topic.find(':');
+        if (colon == std::string::npos) continue;
+        return Error(ErrorKind::Usage, "':threads' is for receiver mode; direct mode reads every partition itself",
+                     "--topics " + topic,
+                     fmt::format("add --mode receiver (with --group) for receiver threads, or drop '{}' to read {} "
+                                 "in direct mode",
+                                 topic.substr(colon), topic.substr(0, colon)));
+    }
+    return ok_status();
+}
+
 Result<DirectStreamOptions> direct_options(const Config &config) {
     DirectStreamOptions o;
     o.missing_topic_timeout = config.get_duration("stream.kafka.missingTopicTimeout");
@@ -104,6 +120,7 @@ Result<DirectStreamOptions> direct_options(const Config &config) {
     if (o.topics.empty() == o.topic_pattern.empty())
         return Error(ErrorKind::Usage, o.topics.empty() ? "no topics to read" : "both --topics and --topic-pattern given",
                      "", "give either --topics a,b or --topic-pattern REGEX");
+    if (auto st = check_no_receiver_threads(o.topics); !st) return st.error();
     if (!o.topic_pattern.empty()) {
         try {
             std::regex check(o.topic_pattern);
@@ -527,6 +544,11 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
                                      : load_sink(job, files->plugins);
         !st)
         return st.error();
+    KeyReaders readers{job.config.get_string("stream.sink"), {}};
+    if (files->application && job.application)
+        readers.application = job.application->name().empty() ? job.application->path().filename().string()
+                                                               : job.application->name();
+    for (const auto &warning : unused_key_warnings(job.config, readers)) job.diagnostics(LogLevel::Warn, warning);
     if (args.verbose)
         job.diagnostics(LogLevel::Info, fmt::format("plugin {} {} from {}", job.plugin->name(), job.plugin->version(),
                                                     job.plugin->path().string()));

@@ -6,8 +6,11 @@
 #include "resolver/coordinate.h"
 #include "resolver/http_client.h"
 #include "resolver/metadata.h"
+#include "resolver/platform.h"
 #include "resolver/repository.h"
 #include "resolver/version.h"
+
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -163,14 +166,34 @@ Status publish(const PublishRequest &req) {
         return Error(ErrorKind::Usage, "the file to publish has no extension", req.file.string(),
                      "the extension (jar, so, ...) becomes part of the artifact's path; rename the file");
     c.extension = ext;
+    const auto say = [&](const std::string &m) {
+        if (req.log) req.log(m);
+    };
+    // Resolving g:a:v of a native plugin asks for this platform's classifier: without one, the
+    // file would be published where no resolver looks.
+    if (c.extension == kNativeExtension && c.classifier.empty()) {
+        c.classifier = platform_classifier();
+        say(fmt::format("{} is a native plugin: publishing it for this platform, as {}:{} (give --coordinates "
+                        "{}:CLASSIFIER for another platform)",
+                        req.file.filename().string(), req.coordinates, c.classifier, req.coordinates));
+    }
 
     auto repo = parse_repository(req.repository, false);
     if (!repo) return repo.error();
     if (repo->kind == Repository::Kind::Local) repo->kind = Repository::Kind::File;
     Target target(*repo, req.ca_bundle);
-    const auto say = [&](const std::string &m) {
-        if (req.log) req.log(m);
-    };
+    if (!req.force) {
+        auto published = target.get(c.path());
+        if (!published) return published.error();
+        if (*published)
+            return Error(ErrorKind::Resolution,
+                         fmt::format("{} is already published: a release does not change once published",
+                                     fmt::format("{}:{}:{}{}", c.group, c.artifact, c.version,
+                                                 c.classifier.empty() ? "" : ":" + c.classifier)),
+                         repo->url + "/" + c.path(),
+                         "publish a new version, or add --force to replace it (resolvers that cached the old file "
+                         "keep it)");
+    }
 
     // The file and its POM.
     const std::string content = read_all(req.file);

@@ -4,6 +4,9 @@
 // updated (versions, latest, release, lastUpdated). g/a/v/maven-metadata.xml lists the
 // classifiers published for the version, so resolvers can name the platforms that exist.
 // HTTP PUT for http(s):// repositories, file writes for file:// ones.
+// A native plugin (.so) named without a classifier is published under this platform's
+// (linux-x86_64), which is what resolving g:a:v asks for. A release is immutable, as in Maven
+// repositories: publishing a version that is already there is refused unless `force`.
 #pragma once
 
 #include "common/error.h"
@@ -22,6 +25,7 @@ struct PublishRequest {
     std::string coordinates; // g:a:v or g:a:v:classifier
     std::optional<std::filesystem::path> pom;
     std::optional<std::filesystem::path> ca_bundle;
+    bool force = false; // overwrite a release that is already published
     std::function<void(std::string_view)> log;
 };
 

@@ -157,7 +157,7 @@ typedef enum ss_key_type {
     SS_KEY_STRING = 0,
     SS_KEY_INT = 1,      /* a decimal integer */
     SS_KEY_BOOL = 2,     /* true or false */
-    SS_KEY_DURATION = 3, /* 500ms, 2s, 1m, 1h (handed over as given) */
+    SS_KEY_DURATION = 3, /* 500ms, 1.5s, 1m, 1h: a unit always (handed over as given) */
     SS_KEY_ENUM = 4,     /* one of `choices` */
     SS_KEY_DOUBLE = 5
 } ss_key_type;

@@ -233,6 +233,14 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_CONFIG, "kafka." + k + ": " + errstr);
     }
+    // Reading never creates a topic, whatever the brokers' auto.create.topics.enable says: a
+    // misspelled topic must fail the job at start, not become an empty topic it reads forever.
+    for (const auto &[k, v] : conf_)
+        if (k == "allow.auto.create.topics" && v != "false")
+            log(SS_LOG_WARN, "kafka.allow.auto.create.topics=" + v + " is ignored: streamsubmit never creates a "
+                             "topic by reading it; create it with your Kafka tools");
+    if (rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return fail(SS_ERR_INTERNAL, std::string("kafka: allow.auto.create.topics: ") + errstr);
     // A member only learns its partitions: cooperative-sticky moves only the partitions that
     // must move, so the other instances keep reading through a rebalance.
     if (mode == Mode::Member && !user_gave("partition.assignment.strategy"))

@@ -141,6 +141,7 @@ Status DirectStream::place(const std::vector<TopicPartition> &gained, const Wate
         if (!offsets) return offsets.error();
         by_time = std::move(*offsets);
     }
+    if (auto st = check_starting_offsets_in_log(rest, wm, options_.start); !st) return st;
     for (auto &[tp, offset] : initial_offsets(rest, wm, options_.start, by_time)) positions_[tp] = offset;
     return ok_status();
 }
@@ -148,9 +149,10 @@ Status DirectStream::place(const std::vector<TopicPartition> &gained, const Wate
 Status DirectStream::start() {
     auto resume = progress_.resume();
     if (!resume) return resume.error();
-    if (auto st = ownership_.start(); !st) return st;
+    // Every named topic must exist before the job joins a group for them (group mode).
     auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
     if (!found) return found.error();
+    if (auto st = ownership_.start(); !st) return st;
     if (found->empty() && !options_.topic_pattern.empty())
         warn(fmt::format("no topic matches --topic-pattern '{}'{}", options_.topic_pattern,
                          options_.until_latest ? "" : " yet; new ones are picked up at each batch"));

@@ -46,6 +46,25 @@ Result<bool> parse_auto_offset_reset(std::string_view value) {
                  "use earliest or latest (smallest and largest are accepted too)");
 }
 
+Status check_starting_offsets_in_log(const std::vector<TopicPartition> &partitions, const WatermarkMap &watermarks,
+                                     const StartingOffsets &start) {
+    if (!start.explicit_offsets) return ok_status();
+    for (const auto &tp : partitions) {
+        const auto asked = start.explicit_offsets->find(tp);
+        const auto wm = watermarks.find(tp);
+        if (asked == start.explicit_offsets->end() || wm == watermarks.end()) continue;
+        if (asked->second <= wm->second.latest) continue; // -1 and -2 are below every latest offset
+        return Error(ErrorKind::Kafka,
+                     fmt::format("stream.startingOffsets is beyond the end of topic '{}' partition {}: offset {} "
+                                 "requested, the latest offset is {}",
+                                 tp.topic, tp.partition, asked->second, wm->second.latest),
+                     to_string(tp),
+                     fmt::format("start at an offset up to {} (or -1 for the latest, -2 for the earliest)",
+                                 wm->second.latest));
+    }
+    return ok_status();
+}
+
 OffsetMap initial_offsets(const std::vector<TopicPartition> &partitions, const WatermarkMap &watermarks,
                           const StartingOffsets &start, const OffsetMap &timestamp_offsets) {
     OffsetMap out;

@@ -23,6 +23,13 @@ Result<OffsetMap> parse_starting_offsets_json(std::string_view json);
 // earliest|smallest → true, latest|largest → false.
 Result<bool> parse_auto_offset_reset(std::string_view value);
 
+// stream.startingOffsets beyond a partition's log end: exit 4 naming the partition, the offset
+// asked for and the latest offset, before anything is planned (a position past the end would
+// be stored in the checkpoint and wait for records that may never come). Offsets below the
+// log start are left to the data-loss check (stream.failOnDataLoss), as Spark does.
+Status check_starting_offsets_in_log(const std::vector<TopicPartition> &partitions, const WatermarkMap &watermarks,
+                                     const StartingOffsets &start);
+
 // The first offset of each partition. `timestamp_offsets` holds offsets_for_times
 // answers (-1 = no record that late, so start at latest). Offsets beyond a partition's
 // watermarks are kept as given; the data-loss check judges those below earliest.

@@ -224,6 +224,8 @@ Status Source::commit_offsets(const OffsetMap &offsets) {
 
 bool Source::supports_groups() const { return member_ != nullptr; }
 
+bool Source::supports_direct() const { return direct_ != nullptr; }
+
 namespace {
 Error groups_unsupported() {
     return Error(ErrorKind::PluginLoad, "the source connector has no group membership (ss_member_api)",

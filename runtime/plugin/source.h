@@ -39,6 +39,8 @@ public:
     Source(const Source &) = delete;
     Source &operator=(const Source &) = delete;
 
+    // False when the plugin offers no direct reading: it has none of the three calls below.
+    bool supports_direct() const;
     Result<std::vector<TopicPartition>> list_partitions(const std::vector<std::string> &topics,
                                                         const std::string &pattern,
                                                         std::chrono::milliseconds timeout);

@@ -279,13 +279,20 @@ struct ReceiverStream::State {
         return wal->remove_through(next_id - 1);
     }
 
-    Result<OffsetMap> end_offsets() {
+    // Through a control connection that joins no group: every topic must exist at start, as in
+    // direct mode (the connector's error, exit 4), since a receiver subscribed to a misspelled
+    // topic would only wait stream.kafka.missingTopicTimeout for it. With --until latest, the
+    // offsets that are latest now are where the job ends. A connector that cannot list partitions
+    // (no direct table) leaves the check to the receivers' polls.
+    Result<OffsetMap> check_topics_and_ends() {
         auto control = sources(-1);
         if (!control) return control.error();
+        if (!(*control)->supports_direct() && !options.until_latest) return OffsetMap{};
         std::vector<std::string> topics;
         for (const auto &t : options.topics) topics.push_back(t.topic);
         auto partitions = (*control)->list_partitions(topics, "", options.request_timeout);
         if (!partitions) return partitions.error();
+        if (!options.until_latest) return OffsetMap{};
         auto wm = (*control)->query_watermarks(*partitions, options.request_timeout);
         if (!wm) return wm.error();
         OffsetMap target;
@@ -303,16 +310,12 @@ ReceiverStream::~ReceiverStream() { s_->teardown(); }
 Status ReceiverStream::run() {
     State &s = *s_;
     const auto &o = s.options;
+    auto ends = s.check_topics_and_ends(); // before the log is replayed: a misspelled topic changes nothing
+    if (!ends) return ends.error();
+    const OffsetMap target = std::move(*ends);
     if (auto st = s.open_storage(); !st) return st;
     if (o.max_batches > 0 && s.batches >= o.max_batches) return ok_status();
     if (s.stop.requested()) return ok_status();
-
-    OffsetMap target;
-    if (o.until_latest) {
-        auto ends = s.end_offsets();
-        if (!ends) return ends.error();
-        target = std::move(*ends);
-    }
 
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;

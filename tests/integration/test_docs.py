@@ -36,6 +36,50 @@ class ManPage(unittest.TestCase):
         for opt in sorted(options):
             self.assertIn(opt, text, f"{opt} is in --help but not in the man page")
 
+    def test_every_option_of_help_is_in_the_options_section(self):
+        text = rendered(PAGE).stdout
+        section = text.split("\nOPTIONS\n", 1)[1].split("\nCONFIGURATION\n", 1)[0]
+        documented = set(re.findall(r"^\s{7}(?:-\w, )?(--[a-z][a-z-]+)", section, re.M))
+        options = set(re.findall(r"^\s+(?:-\w,)?(--[a-z][a-z-]+)", run(["--help"], check=0).stdout, re.M))
+        self.assertIn("--sink", options)
+        self.assertEqual(sorted(options - documented), [], "options of --help without an entry in OPTIONS")
+
+    def test_every_bundled_sink_is_named_where_sinks_are_described(self):
+        keys = [line.split(" = ")[0] for line in run(["config"], check=0).stdout.splitlines()]
+        sinks = sorted({k.split(".")[1] for k in keys if k.startswith("sink.")})
+        self.assertEqual(sinks, ["exec", "files", "kafka"])
+        text = rendered(PAGE).stdout
+        described = text.split("Applications and sinks", 1)[1].split("Guarantees after a crash", 1)[0]
+        option = text.split("\nOPTIONS\n", 1)[1].split("--plugins", 1)[0].split("--sink", 1)[1]
+        for sink in sinks:
+            self.assertRegex(described, rf"\b{sink}\b")
+            self.assertRegex(option, rf"\b{sink}\b")
+
+    def test_no_key_is_newer_than_the_binary(self):
+        version = run(["--version"], check=0).stdout.split()[-1]
+        as_tuple = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
+        for page in (run(["config", "--format", "troff"], check=0).stdout, open(PAGE).read()):
+            for since in re.findall(r"since (\d+\.\d+\.\d+)", page):
+                self.assertLessEqual(as_tuple(since), as_tuple(version), f"a key says since {since}, the binary is "
+                                                                         f"{version}")
+
+    def test_the_duration_grammar_is_the_parsers(self):
+        """Every duration the man page shows as accepted is, and what it says is refused is."""
+        text = " ".join(rendered(PAGE).stdout.split())
+        grammar = text.split("DURATIONS:", 1)[1].split("bare number", 1)[0]
+        for unit in ("ms (milliseconds)", " s (seconds)", " m or min (minutes)", " h (hours)"):
+            self.assertIn(unit, grammar)
+        accepted = ["500ms", "2s", "1m", "24h", "1.5s", "0.25m", "90min"]
+        for example in accepted[:-1]:
+            self.assertIn(example, grammar)
+        for value in accepted:
+            proc = run(["--topics", "orders", "--batch-interval", value], check=2)
+            self.assertEqual(proc.stderr.splitlines()[0], "streamsubmit: error: no Kafka brokers given "
+                                                          "(kafka.bootstrap.servers)", value)
+        for value in ("2", "0.5ms", "1.5", "2d", "s"):
+            proc = run(["--topics", "orders", "--batch-interval", value], check=2)
+            self.assertIn("invalid value for stream.batchInterval", proc.stderr, value)
+
     def test_every_table_key_is_documented(self):
         text = rendered(PAGE).stdout
         for line in run(["config"], check=0).stdout.splitlines():

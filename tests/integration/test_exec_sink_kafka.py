@@ -104,7 +104,7 @@ class ExecSinkKafka(RealKafkaTestCase):
             for stdin, _ in batch_runs:
                 for line in stdin.splitlines():
                     r = json.loads(line)
-                    self.assertEqual(set(r), {"topic", "partition", "offset", "timestamp", "key", "value", "headers"})
+                    self.assertEqual(set(r), {"topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"})
                     key = (r["partition"], r["offset"])
                     self.assertEqual(expected[key], (r["key"], r["value"]))
                     self.assertTrue(any(x["partition"] == r["partition"] and x["fromOffset"] <= r["offset"] <

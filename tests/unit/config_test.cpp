@@ -3,6 +3,7 @@
 #include "cli/job_options.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <fstream>
@@ -56,13 +57,58 @@ TEST_CASE("values are checked against the key's type") {
     CHECK(st.error().hint.find("direct|receiver") != std::string::npos);
 }
 
-TEST_CASE("durations") {
+TEST_CASE("durations: a number and a unit (ms, s, m, min, h), fractions to whole milliseconds") {
     CHECK(parse_duration("500ms")->count() == 500);
     CHECK(parse_duration("2s")->count() == 2000);
     CHECK(parse_duration("1m")->count() == 60000);
-    CHECK(parse_duration("750")->count() == 750);
+    CHECK(parse_duration("1min")->count() == 60000);
+    CHECK(parse_duration("24h")->count() == 86'400'000);
+    CHECK(parse_duration("0s")->count() == 0);
+    CHECK(parse_duration("1.5s")->count() == 1500);
+    CHECK(parse_duration("0.25m")->count() == 15000);
+    CHECK(parse_duration("1.5h")->count() == 5'400'000);
+    CHECK(parse_duration("2.000s")->count() == 2000);
     CHECK_FALSE(parse_duration("s").ok());
     CHECK_FALSE(parse_duration("2 s").ok());
+    CHECK_FALSE(parse_duration("-1s").ok());
+    CHECK_FALSE(parse_duration(".5s").ok());
+    CHECK_FALSE(parse_duration("1.s").ok());
+    CHECK_FALSE(parse_duration("1.2.3s").ok());
+    CHECK_FALSE(parse_duration("2d").ok());
+    CHECK_FALSE(parse_duration("99999999999999999999h").ok());
+    // Finer than a millisecond: refused, naming ms as the way to write it.
+    auto fine = parse_duration("1.0005s");
+    REQUIRE_FALSE(fine.ok());
+    CHECK(fine.error().hint.find("ms") != std::string::npos);
+    CHECK_FALSE(parse_duration("0.5ms").ok());
+}
+
+TEST_CASE("a bare number is refused for every duration key, with the unit hint, exit 2") {
+    int duration_keys = 0;
+    for (const auto &key : config_keys()) {
+        if (key.type != KeyType::Duration) continue;
+        ++duration_keys;
+        CAPTURE(key.name);
+        CHECK(parse_duration(key.default_value).ok()); // the table's own defaults follow the grammar
+        Config c;
+        for (const char *bare : {"2", "0", "1500"}) {
+            auto st = c.set(std::string(key.name), bare, ConfigSource::CommandLine);
+            REQUIRE_FALSE(st.ok());
+            CHECK(st.error().what == fmt::format("invalid value for {}: a duration needs a unit", key.name));
+            CHECK(st.error().hint == "use a duration such as 500ms, 2s or 1m");
+            CHECK(exit_code_for(st.error().kind) == 2);
+        }
+    }
+    CHECK(duration_keys >= 7);
+    // Through the option, as a user types it.
+    JobArgs args;
+    CLI::App app;
+    add_job_options(app, args);
+    app.parse(std::vector<std::string>{"2", "--batch-interval"}); // CLI11 takes the vector reversed
+    auto config = build_config(args);
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().input == "--batch-interval '2'");
+    CHECK(config.error().hint == "use a duration such as 500ms, 2s or 1m");
 }
 
 TEST_CASE("properties file: key value and key=value, comments, errors with line numbers") {

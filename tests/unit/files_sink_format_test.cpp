@@ -30,11 +30,12 @@ nlohmann::json json_of(const ss_record &r) {
 TEST_CASE("a UTF-8 record is one JSON line with exactly kcat -J's fields") {
     const std::string key = "k\"1\\", value = "v\n\t\x01 é";
     const auto j = json_of(record(key.data(), key.size(), value.data(), value.size()));
-    CHECK(j.size() == 7);
+    CHECK(j.size() == 8);
     CHECK(j["topic"] == "orders");
     CHECK(j["partition"] == 3);
     CHECK(j["offset"] == 42);
     CHECK(j["timestamp"] == 1700000000123);
+    CHECK(j["timestampType"] == "CreateTime");
     CHECK(j["key"] == key);
     CHECK(j["value"] == value);
     CHECK(j["headers"] == nlohmann::json::array());
@@ -66,7 +67,7 @@ TEST_CASE("bytes that are not UTF-8 are base64 with an encoding field") {
     CHECK(j["keyEncoding"] == "base64");
     CHECK(j["value"] == "wyg=");
     CHECK(j["valueEncoding"] == "base64");
-    CHECK(j.size() == 9);
+    CHECK(j.size() == 10);
 }
 
 TEST_CASE("headers keep order and repeats; a binary value is marked, a null value is null") {
@@ -97,4 +98,21 @@ TEST_CASE("raw records and delimiter escapes") {
     CHECK(out == "abc\x1e\n\x1e\n");
     unescape("\\q", error);
     CHECK(error == "unknown escape \\q");
+}
+
+TEST_CASE("the timestamp's type is named as Kafka names it") {
+    auto r = record(nullptr, 0, nullptr, 0);
+    CHECK(json_of(r)["timestampType"] == "CreateTime");
+    r.timestamp_type = SS_TIMESTAMP_LOG_APPEND_TIME;
+    CHECK(json_of(r)["timestampType"] == "LogAppendTime");
+    r.timestamp_type = SS_TIMESTAMP_NOT_AVAILABLE;
+    r.timestamp_ms = -1;
+    const auto j = json_of(r);
+    CHECK(j["timestampType"] == "NoTimestampType");
+    CHECK(j["timestamp"] == -1);
+    // The field order is fixed: the files sink finds the offset right after the partition.
+    std::string line;
+    append_json_record(line, r);
+    CHECK(line.starts_with("{\"topic\":\"orders\",\"partition\":3,\"offset\":42,\"timestamp\":-1,"
+                           "\"timestampType\":\"NoTimestampType\",\"key\":null,"));
 }

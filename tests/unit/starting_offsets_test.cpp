@@ -52,3 +52,30 @@ TEST_CASE("initial offsets: explicit beats timestamp beats reset policy") {
     CHECK(o.at({"t", 0}) == 7);
     CHECK(o.at({"t", 1}) == 50); // no record that late: latest
 }
+
+TEST_CASE("starting offsets beyond a partition's log end are refused, naming the partition and both offsets") {
+    const std::vector<TopicPartition> parts = {{"orders", 0}, {"orders", 1}};
+    const WatermarkMap wm = {{{"orders", 0}, {0, 16655}}, {{"orders", 1}, {100, 200}}};
+    StartingOffsets start{false, OffsetMap{{{"orders", 0}, 99999999}}, std::nullopt};
+    auto st = check_starting_offsets_in_log(parts, wm, start);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().kind == streamsubmit::ErrorKind::Kafka); // exit 4
+    CHECK(st.error().what ==
+          "stream.startingOffsets is beyond the end of topic 'orders' partition 0: offset 99999999 requested, the "
+          "latest offset is 16655");
+    CHECK(st.error().input == "orders-0");
+    CHECK(st.error().hint.find("up to 16655") != std::string::npos);
+
+    // The log end itself is where the next record lands: accepted, as are earliest and latest.
+    start.explicit_offsets = OffsetMap{{{"orders", 0}, 16655}, {{"orders", 1}, kOffsetLatest}};
+    CHECK(check_starting_offsets_in_log(parts, wm, start).ok());
+    start.explicit_offsets = OffsetMap{{{"orders", 0}, kOffsetEarliest}, {{"orders", 1}, 201}};
+    st = check_starting_offsets_in_log(parts, wm, start);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().input == "orders-1");
+    // Below the log start is the data-loss check's (stream.failOnDataLoss), not this one's.
+    start.explicit_offsets = OffsetMap{{{"orders", 1}, 5}};
+    CHECK(check_starting_offsets_in_log(parts, wm, start).ok());
+    // Without explicit offsets there is nothing to check.
+    CHECK(check_starting_offsets_in_log(parts, wm, StartingOffsets{true, std::nullopt, std::nullopt}).ok());
+}

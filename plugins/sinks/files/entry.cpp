@@ -17,7 +17,7 @@ constexpr ss_config_key kKeys[] = {
      0},
     {"format", SS_KEY_ENUM, "json", "json|raw",
      "files sink: json (JSON Lines, one object per record with the fields topic, partition, offset, "
-     "timestamp, key, value, headers) or raw (each value followed by sink.files.delimiter)",
+     "timestamp, timestampType, key, value, headers) or raw (each value followed by sink.files.delimiter)",
      0},
     {"delimiter", SS_KEY_STRING, "\\n", nullptr,
      "files sink, raw format: written after every value; C escapes \\n \\t \\r \\0 \\\\ \\xHH", 0},

@@ -156,6 +156,14 @@ void append_base64(std::string &out, const unsigned char *p, size_t n) {
     }
 }
 
+std::string_view timestamp_type_name(int32_t type) {
+    switch (type) {
+    case SS_TIMESTAMP_CREATE_TIME: return "CreateTime";
+    case SS_TIMESTAMP_LOG_APPEND_TIME: return "LogAppendTime";
+    default: return "NoTimestampType";
+    }
+}
+
 std::string json_record_prefix(const char *topic, int32_t partition) {
     std::string out = "{\"topic\":\"";
     append_escaped(out, reinterpret_cast<const unsigned char *>(topic), std::strlen(topic));
@@ -174,6 +182,9 @@ void append_json_record(std::string &out, const ss_record &r, std::string_view p
     append_int(out, r.offset);
     out.append(",\"timestamp\":", 13);
     append_int(out, r.timestamp_ms);
+    out.append(",\"timestampType\":\"", 18);
+    out.append(timestamp_type_name(r.timestamp_type));
+    out.push_back('"');
     out.append(",\"key\":", 7);
     const bool key_b64 = r.key ? append_bytes(out, r.key, r.key_len) : (out.append("null", 4), false);
     if (key_b64) out.append(",\"keyEncoding\":\"base64\"", 23);

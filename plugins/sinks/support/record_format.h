@@ -10,7 +10,9 @@
 
 namespace streamsubmit::sinks {
 
-// {"topic":..,"partition":..,"offset":..,"timestamp":..,"key":..,"value":..,"headers":[..]} and a newline.
+// {"topic":..,"partition":..,"offset":..,"timestamp":..,"timestampType":..,"key":..,"value":..,"headers":[..]}
+// and a newline. timestampType is named as Kafka's TimestampType names it: CreateTime,
+// LogAppendTime or NoTimestampType.
 // Key and value are JSON strings when they are valid UTF-8, otherwise base64 with
 // "keyEncoding":"base64" / "valueEncoding":"base64"; null is JSON null. A header is
 // [name, value], or [name, value, "base64"] when its value is not UTF-8.
@@ -23,6 +25,9 @@ std::string json_record_prefix(const char *topic, int32_t partition);
 
 // The value's bytes (nothing for a null value), then `delimiter`.
 void append_raw_record(std::string &out, const ss_record &record, std::string_view delimiter);
+
+// "CreateTime", "LogAppendTime" or "NoTimestampType" for an ss_timestamp_type.
+std::string_view timestamp_type_name(int32_t type);
 
 // `text` as a quoted JSON string, escaped (not checked for UTF-8: for names the host gives).
 void append_json_string(std::string &out, std::string_view text);

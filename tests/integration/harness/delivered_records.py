@@ -45,7 +45,7 @@ def files_sink_records(out_dir):
         for line in data.decode("utf-8").splitlines():
             doc = json.loads(line)
             if set(doc) - {"keyEncoding", "valueEncoding"} != \
-                    {"topic", "partition", "offset", "timestamp", "key", "value", "headers"}:
+                    {"topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"}:
                 raise ValueError(f"{name}: unexpected fields {sorted(doc)}")
             where = (doc["topic"], doc["partition"], doc["offset"])
             if where in records:

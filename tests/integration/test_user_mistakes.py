@@ -1,0 +1,181 @@
+"""A new user's mistakes fail at once, or are warned about, instead of being taken silently
+(issue 26): durations without a unit, starting offsets past the log end, misspelled topics in
+every mode (and no topic created by reading it), keys nothing uses, `:threads` in direct mode,
+and publishing a native plugin as README shows it. Against the embedded mock cluster; kcat is the
+independent client that says what the brokers hold."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, EXIT_RESOLUTION, EXIT_USAGE, MockCluster, kcat_counts, main,
+                               parse_text_report, run)
+
+TEST_PLUGIN_DIR = os.environ["TEST_PLUGIN_DIR"]  # set by ctest: the test plugins are required, never skipped
+DURATION_HINT = "  hint: use a duration such as 500ms, 2s or 1m\n"
+
+
+def broker_topics(bootstrap):
+    """Every topic the brokers know, by kcat's metadata request for all topics (which cannot
+    create one, unlike a request naming a topic)."""
+    out = subprocess.run(["kcat", "-L", "-J", "-b", bootstrap], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    return {t["topic"] for t in json.loads(out)["topics"]}
+
+
+class Durations(unittest.TestCase):
+    def test_a_bare_number_is_refused_for_every_duration_key(self):
+        keys = [line.split(" = ")[0] for line in run(["config"], check=EXIT_OK).stdout.splitlines()]
+        troff = run(["config", "--format", "troff"], check=EXIT_OK).stdout
+        duration_keys = [k for k in keys if f".B {k}\n" in troff and
+                         troff.split(f".B {k}\n", 1)[1].split("\n", 2)[1].startswith("(duration")]
+        self.assertIn("stream.batchInterval", duration_keys)
+        self.assertIn("resolver.ttl", duration_keys)
+        for key in duration_keys:
+            proc = run(["--topics", "orders", "--conf", f"{key}=2"], check=EXIT_USAGE)
+            self.assertEqual(proc.stderr, f"streamsubmit: error: invalid value for {key}: a duration needs a unit "
+                                          f"('2')\n{DURATION_HINT}")
+        proc = run(["--topics", "orders", "--batch-interval", "2"], check=EXIT_USAGE)
+        self.assertIn("(--batch-interval '2')", proc.stderr)
+        self.assertTrue(proc.stderr.endswith(DURATION_HINT), proc.stderr)
+
+    def test_the_documented_units_and_fractions_run_a_job(self):
+        with MockCluster(topics=["orders:2"], produce=["orders:200"]) as c:
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
+                        "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "0.25s",
+                        "--conf", "stream.stopTimeout=1.5m", "--conf", "stream.kafka.maxBatchDelay=1h",
+                        "--conf", "stream.kafka.requestTimeout=10000ms", "--conf", "stream.blockInterval=0.1s",
+                        "--conf", "stream.kafka.missingTopicTimeout=1min"], check=EXIT_OK)
+        self.assertEqual(sum(b["records"] for b in parse_text_report(proc.stdout)), 200)
+
+
+class TopicsAtStart(unittest.TestCase):
+    def test_receiver_threads_in_direct_mode_are_refused(self):
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "orders:2"], check=EXIT_USAGE)
+        self.assertIn("error: ':threads' is for receiver mode", proc.stderr)
+        self.assertIn("hint: add --mode receiver (with --group) for receiver threads, or drop ':2' to read orders "
+                      "in direct mode", proc.stderr)
+
+    def test_a_misspelled_topic_fails_every_mode_and_creates_nothing(self):
+        with MockCluster(topics=["orders:2"], produce=["orders:100"]) as c:
+            before = broker_topics(c.bootstrap)
+            self.assertIn("orders", before)
+            modes = {
+                "direct": [],
+                "receiver": ["--mode", "receiver", "--group", "g-receiver"],
+                "group": ["--group", "g-group", "--conf", "stream.kafka.coordination=group"],
+                # Asking for the creation is not enough either: reading never creates a topic.
+                "receiver, auto-create asked": ["--mode", "receiver", "--group", "g-receiver2",
+                                                "--conf", "kafka.allow.auto.create.topics=true"],
+            }
+            for mode, extra in modes.items():
+                with self.subTest(mode=mode):
+                    proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "ordres", "--batch-interval", "200ms",
+                                "--max-batches", "3"] + extra, timeout=60)
+                    self.assertEqual(proc.returncode, EXIT_KAFKA, proc.stderr)
+                    self.assertIn(f"topic 'ordres' does not exist on {c.bootstrap}", proc.stderr)
+                    self.assertEqual(proc.stdout, "")  # not one batch
+                    self.assertEqual(broker_topics(c.bootstrap), before)
+
+
+class StartingOffsets(unittest.TestCase):
+    def test_an_offset_past_the_log_end_is_refused_before_the_checkpoint_stores_it(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:1000"]) as c:
+            _, ends = kcat_counts(c.bootstrap, "orders")
+            cp = os.path.join(tmp, "cp")
+            job = ["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--checkpoint", cp, "--until", "latest",
+                   "--batch-interval", "100ms"]
+            proc = run(job + ["--conf", 'stream.startingOffsets={"orders":{"0":99999999}}'], check=EXIT_KAFKA)
+            self.assertIn("error: stream.startingOffsets is beyond the end of topic 'orders' partition 0: offset "
+                          f"99999999 requested, the latest offset is {ends[0]} (orders-0)", proc.stderr)
+            self.assertIn(f"hint: start at an offset up to {ends[0]}", proc.stderr)
+            batches = os.path.join(cp, "batches")
+            self.assertEqual(os.listdir(batches) if os.path.isdir(batches) else [], [])
+            # Nothing was stored: the same checkpoint starts where the corrected option says.
+            proc = run(job + ["--conf", "stream.startingOffsets=" + json.dumps({"orders": {"0": 10, "1": -2}})],
+                       check=EXIT_OK)
+        starts = {}
+        for b in parse_text_report(proc.stdout):
+            for _, p, frm, _ in b["ranges"]:
+                starts.setdefault(p, frm)
+        self.assertEqual(starts, {0: 10, 1: 0})
+
+
+class UnusedKeys(unittest.TestCase):
+    def test_keys_of_another_sink_and_app_keys_without_an_application_are_named(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
+                        "--conf", "kafka.auto.offset.reset=earliest", "--sink", "exec",
+                        "--conf", "sink.exec.command=cat >/dev/null", "--conf", "sink.files.dir=" + tmp,
+                        "--conf", "app.window=5"], check=EXIT_OK)
+        self.assertIn("streamsubmit: warning: sink.files.dir is set but the sink is 'exec'; it is used by --sink "
+                      "files\n", proc.stderr)
+        self.assertIn("streamsubmit: warning: app.window is set but the job has no application (--sink exec runs "
+                      "instead); app.* keys go to the application given after the options", proc.stderr)
+        self.assertNotIn("sink.exec.command is set", proc.stderr)
+        self.assertEqual(os.listdir(tmp), [])
+
+    def test_an_application_that_declares_no_keys_takes_every_app_key_silently(self):
+        with MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
+            proc = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
+                        "--conf", "app.window=5", "--conf", "sink.files.dir=/nonexistent",
+                        os.path.join(TEST_PLUGIN_DIR, "test-noop_app.so")], check=EXIT_OK)
+        self.assertNotIn("app.window", proc.stderr)
+        self.assertIn("warning: sink.files.dir is set but the job runs the application 'noop-app', not a sink; it "
+                      "is used by --sink files", proc.stderr)
+
+
+class Publish(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="streamsubmit-publish-")
+        self.env = {"HOME": self.tmp, "STREAMSUBMIT_CACHE": os.path.join(self.tmp, "cache")}
+        self.url = "file://" + os.path.join(self.tmp, "repo")
+        os.chdir(self.tmp)
+        shutil.copy(os.path.join(TEST_PLUGIN_DIR, "test-noop_app.so"), "app.so")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def publish(self, *extra, check):
+        # README's command, word for word: --repository URL --file app.so --coordinates g:a:v
+        return run(["publish", "--repository", self.url, "--file", "app.so", "--coordinates", "g:a:v"] + list(extra),
+                   env=self.env, check=check)
+
+    def test_readme_example_publishes_for_this_platform_and_the_job_resolves_it(self):
+        proc = self.publish(check=EXIT_OK)
+        self.assertRegex(proc.stderr, r"app\.so is a native plugin: publishing it for this platform, as "
+                                      r"g:a:v:(linux-[a-z0-9_]+) ")
+        classifier = proc.stderr.split("as g:a:v:", 1)[1].split(" ", 1)[0]
+        self.assertTrue(os.path.isfile(os.path.join(self.tmp, "repo", "g", "a", "v", f"a-v-{classifier}.so")))
+        resolved = run(["resolve", "g:a:v", "--repositories", self.url, "--default-repositories", "",
+                        "--no-local-repository"], env=self.env, check=EXIT_OK)
+        self.assertTrue(resolved.stdout.startswith(f"g:a:so:{classifier}:v:compile -- "), resolved.stdout)
+        with MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
+            job = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
+                       "--conf", "kafka.auto.offset.reset=earliest", "--repositories", self.url,
+                       "--conf", "resolver.repositories=" + self.url, "g:a:v"], env=self.env, check=EXIT_OK)
+        self.assertEqual(sum(b["records"] for b in parse_text_report(job.stdout)), 10)
+
+    def test_a_published_release_is_replaced_only_with_force(self):
+        self.publish(check=EXIT_OK)
+        path = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(self.tmp, "repo")) for f in fs
+                if f.endswith(".so")][0]
+        with open(path, "rb") as f:
+            first = f.read()
+        with open("app.so", "ab") as f:
+            f.write(b"rebuilt")
+        proc = self.publish(check=EXIT_RESOLUTION)
+        self.assertIn("error: g:a:v:", proc.stderr)
+        self.assertIn("is already published: a release does not change once published", proc.stderr)
+        self.assertIn("hint: publish a new version, or add --force to replace it", proc.stderr)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), first)  # untouched
+        self.publish("--force", check=EXIT_OK)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), first + b"rebuilt")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+#include "cli/unused_keys.h"
+
+#include <doctest/doctest.h>
+
+using namespace streamsubmit::cli;
+
+namespace {
+
+Config with(std::initializer_list<std::pair<const char *, const char *>> keys) {
+    Config c;
+    for (const auto &[k, v] : keys) REQUIRE(c.set(k, v, ConfigSource::ConfFlag).ok());
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("a sink's keys without that sink are named with the sink that would use them") {
+    const auto c = with({{"sink.files.dir", "/tmp/out"}, {"sink.exec.command", "cat"}});
+    CHECK(unused_key_warnings(c, {"exec", ""}) ==
+          std::vector<std::string>{"sink.files.dir is set but the sink is 'exec'; it is used by --sink files"});
+    CHECK(unused_key_warnings(c, {"", ""}) ==
+          std::vector<std::string>{"sink.exec.command is set but no sink is chosen; it is used by --sink exec",
+                                   "sink.files.dir is set but no sink is chosen; it is used by --sink files"});
+    CHECK(unused_key_warnings(c, {"", "count-by-key"}).front() ==
+          "sink.exec.command is set but the job runs the application 'count-by-key', not a sink; it is used by "
+          "--sink exec");
+}
+
+TEST_CASE("app.* keys without an application are named; with one, the application decides") {
+    const auto c = with({{"app.window", "5"}});
+    const auto warnings = unused_key_warnings(c, {"files", ""});
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].starts_with("app.window is set but the job has no application (--sink files runs instead); "));
+    CHECK(unused_key_warnings(c, {"", ""}).size() == 1);
+    CHECK(unused_key_warnings(c, {"", "count-by-key"}).empty());
+}
+
+TEST_CASE("nothing to say when every key is used") {
+    CHECK(unused_key_warnings(with({{"sink.files.dir", "/tmp/out"}, {"kafka.client.id", "x"}}), {"files", ""}).empty());
+    CHECK(unused_key_warnings(Config{}, {"", ""}).empty());
+}
