@@ -109,6 +109,18 @@ ss_status create(const ss_cluster_params *params, ss_cluster **out, ss_error *er
             delete c;
             return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: rd_kafka_mock_cluster_new failed");
         }
+        // librdkafka's mock brokers answer Metadata up to v2 only, which has no
+        // AllowAutoTopicCreation field: they then create every topic a request names, even for a
+        // consumer with allow.auto.create.topics=false (a misspelled topic became an empty one).
+        // Their handler reads the field from v4 on; offering v4 makes clients send it.
+        constexpr int16_t kMetadataApiKey = 3, kMetadataWithAutoCreateFlag = 4;
+        if (rd_kafka_mock_set_apiversion(c->mock, kMetadataApiKey, 0, kMetadataWithAutoCreateFlag) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_mock_cluster_destroy(c->mock);
+            rd_kafka_destroy(c->host);
+            delete c;
+            return set_error(err, SS_ERR_INTERNAL, "kafka mock cluster: cannot offer Metadata v4");
+        }
         c->bootstraps = rd_kafka_mock_cluster_bootstraps(c->mock);
         *out = c;
         return SS_OK;

@@ -110,12 +110,12 @@ class UnusedKeys(unittest.TestCase):
                         "--conf", "kafka.auto.offset.reset=earliest", "--sink", "exec",
                         "--conf", "sink.exec.command=cat >/dev/null", "--conf", "sink.files.dir=" + tmp,
                         "--conf", "app.window=5"], check=EXIT_OK)
+            self.assertEqual(os.listdir(tmp), [])  # the files sink did not run
         self.assertIn("streamsubmit: warning: sink.files.dir is set but the sink is 'exec'; it is used by --sink "
                       "files\n", proc.stderr)
         self.assertIn("streamsubmit: warning: app.window is set but the job has no application (--sink exec runs "
                       "instead); app.* keys go to the application given after the options", proc.stderr)
         self.assertNotIn("sink.exec.command is set", proc.stderr)
-        self.assertEqual(os.listdir(tmp), [])
 
     def test_an_application_that_declares_no_keys_takes_every_app_key_silently(self):
         with MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
@@ -132,10 +132,12 @@ class Publish(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="streamsubmit-publish-")
         self.env = {"HOME": self.tmp, "STREAMSUBMIT_CACHE": os.path.join(self.tmp, "cache")}
         self.url = "file://" + os.path.join(self.tmp, "repo")
-        os.chdir(self.tmp)
+        self.cwd = os.getcwd()
+        os.chdir(self.tmp)  # README's --file app.so is in the current directory
         shutil.copy(os.path.join(TEST_PLUGIN_DIR, "test-noop_app.so"), "app.so")
 
     def tearDown(self):
+        os.chdir(self.cwd)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def publish(self, *extra, check):

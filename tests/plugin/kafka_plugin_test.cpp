@@ -641,6 +641,59 @@ TEST_CASE("commit_offsets, then a subscriber of the group starts there (or where
         CHECK(g.range_index == 0);
 }
 
+TEST_CASE("reading never creates a topic: list_partitions, join_group and subscribe of a missing one") {
+    auto topics_now = [] {
+        Source lister(base_conf());
+        REQUIRE(lister.s);
+        std::set<std::string> names;
+        for (const auto &[topic, partition] : partitions_of(lister, {}, ".*")) names.insert(topic);
+        return names;
+    };
+    REQUIRE(topics_now().count("orders") == 1);
+    {
+        Source direct_reader(base_conf());
+        REQUIRE(direct_reader.s);
+        ss_status st = SS_OK;
+        partitions_of(direct_reader, {"ordres-direct"}, nullptr, &st);
+        CHECK(st == SS_ERR_UNKNOWN_TOPIC);
+        CHECK(std::string(direct_reader.err.message).find("topic 'ordres-direct' does not exist") != std::string::npos);
+    }
+    CHECK(topics_now().count("ordres-direct") == 0);
+    {
+        const char *missing[] = {"ordres-member"};
+        Source joiner(base_conf({{"group.id", "no-create-member"}}));
+        REQUIRE(joiner.s);
+        Rebalances rb;
+        rb.src = joiner.s;
+        REQUIRE_MESSAGE(member()->join_group(joiner.s, missing, 1, Rebalances::fn, &rb, &joiner.err) == SS_OK,
+                        joiner.err.message);
+        for (auto t0 = Clock::now(); ms_since(t0) < 1500;) (void)member()->serve(joiner.s, 200, &joiner.err);
+    }
+    CHECK(topics_now().count("ordres-member") == 0);
+    {
+        const char *missing[] = {"ordres-receiver"};
+        // Asking for auto-creation is ignored, with a warning: the broker's setting never applies.
+        Source src(base_conf({{"group.id", "no-create"}, {"allow.auto.create.topics", "true"}}));
+        REQUIRE(src.s);
+        Rebalances rb;
+        rb.src = src.s;
+        REQUIRE_MESSAGE(consumer()->subscribe(src.s, missing, 1, Rebalances::fn, &rb, &src.err) == SS_OK,
+                        src.err.message);
+        // Long enough for the group's metadata refreshes, which would have created it.
+        for (auto t0 = Clock::now(); ms_since(t0) < 3000;) {
+            Collector got;
+            const ss_status st = consumer()->poll(src.s, 200, 100, Collector::fn, &got, &src.err);
+            REQUIRE_MESSAGE((st == SS_OK || st == SS_ERR_UNKNOWN_TOPIC), src.err.message);
+            CHECK(got.records.empty());
+        }
+    }
+    CHECK(topics_now().count("ordres-receiver") == 0);
+    std::lock_guard lock(g_log_mu);
+    CHECK(std::any_of(g_log_lines.begin(), g_log_lines.end(), [](const std::string &line) {
+        return line.find("kafka.allow.auto.create.topics=true is ignored") != std::string::npos;
+    }));
+}
+
 TEST_CASE("receiver mode: cooperative-sticky group, rebalance events, interrupt of a waiting poll") {
     Source src(base_conf({{"group.id", "coop-test"}, {"partition.assignment.strategy", "cooperative-sticky"}}));
     REQUIRE(src.s);
