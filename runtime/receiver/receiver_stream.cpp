@@ -310,12 +310,12 @@ ReceiverStream::~ReceiverStream() { s_->teardown(); }
 Status ReceiverStream::run() {
     State &s = *s_;
     const auto &o = s.options;
-    auto ends = s.check_topics_and_ends(); // before the log is replayed: a misspelled topic changes nothing
-    if (!ends) return ends.error();
-    const OffsetMap target = std::move(*ends);
-    if (auto st = s.open_storage(); !st) return st;
+    if (auto st = s.open_storage(); !st) return st; // local problems first, as in direct mode
     if (o.max_batches > 0 && s.batches >= o.max_batches) return ok_status();
     if (s.stop.requested()) return ok_status();
+    auto ends = s.check_topics_and_ends();
+    if (!ends) return ends.error();
+    const OffsetMap target = std::move(*ends);
 
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;

@@ -18,7 +18,7 @@ import time
 import unittest
 
 from real_kafka import RealKafkaTestCase, kh
-from streamsubmit_test import (BIN, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,
+from streamsubmit_test import (BIN, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,
                                run, start, wait_for)
 
 
@@ -108,6 +108,15 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
                     pos = until
                 self.assertEqual(pos, ends[p], f"{topic}-{p}")
             self.assertEqual(sum(u - f for t, _, f, u in ranges if t == topic), count)
+
+    def test_a_misspelled_topic_ends_the_job_at_start(self):
+        """As in direct mode: exit 4 naming the topic, before any batch (not after
+        stream.kafka.missingTopicTimeout of empty batches)."""
+        topic = self.topic("orders", 1, 10)
+        typo = topic + "-typo"
+        proc = run(self.job(typo, kh.unique_name("g")), check=EXIT_KAFKA, timeout=60)
+        self.assertIn(f"topic '{typo}' does not exist on {self.bootstrap}", proc.stderr)
+        self.assertEqual(proc.stdout, "")
 
     def test_bad_input_is_a_clear_error(self):
         topic = kh.unique_name("absent")  # never created: every check comes first
