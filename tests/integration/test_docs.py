@@ -55,6 +55,14 @@ class ManPage(unittest.TestCase):
             self.assertRegex(described, rf"\b{sink}\b")
             self.assertRegex(option, rf"\b{sink}\b")
 
+    def test_the_guarantees_table_is_headed_for_every_mode_it_lists(self):
+        text = rendered(PAGE, width=80).stdout
+        heading, table = text.split("Guarantees after a crash", 1)[1].split("\n", 1)
+        self.assertEqual(heading.strip(), "(with --checkpoint):")
+        rows = table.strip("\n").split("\n\n", 1)[0].splitlines()
+        modes = [re.split(r"\s{2,}", row.strip())[0] for row in rows[1:]]
+        self.assertEqual(modes, ["direct", "receiver + log", "receiver, no log", "group mode"])
+
     def test_no_key_is_newer_than_the_binary(self):
         version = run(["--version"], check=0).stdout.split()[-1]
         as_tuple = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
