@@ -127,6 +127,29 @@ class UnusedKeys(unittest.TestCase):
                       "is used by --sink files", proc.stderr)
 
 
+class JsonEnvelope(unittest.TestCase):
+    def test_each_record_carries_its_timestamp_and_type_as_kcat_reads_them(self):
+        """README promises the timestamp's type in the files sink's JSON (and so the exec and
+        kafka sinks' json format): named as Kafka names it, the same as kcat -J's tstype."""
+        kcat_names = {"create": "CreateTime", "logappend": "LogAppendTime", "none": "NoTimestampType"}
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:50"]) as c:
+            run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
+                 "--conf", "kafka.auto.offset.reset=earliest", "--sink", "files", "--conf", "sink.files.dir=" + tmp],
+                check=EXIT_OK)
+            out = subprocess.run(["kcat", "-C", "-b", c.bootstrap, "-t", "orders", "-o", "beginning", "-e", "-q",
+                                  "-J"], capture_output=True, text=True, timeout=60, check=True).stdout
+            expected = {(d["partition"], d["offset"]): (d["ts"], kcat_names[d["tstype"]])
+                        for d in map(json.loads, out.splitlines())}
+            got = {}
+            for name in os.listdir(tmp):
+                with open(os.path.join(tmp, name)) as f:
+                    for doc in map(json.loads, f.read().splitlines()):
+                        self.assertEqual(list(doc)[:5], ["topic", "partition", "offset", "timestamp", "timestampType"])
+                        got[(doc["partition"], doc["offset"])] = (doc["timestamp"], doc["timestampType"])
+        self.assertEqual(len(expected), 50)
+        self.assertEqual(got, expected)
+
+
 class Publish(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="streamsubmit-publish-")
