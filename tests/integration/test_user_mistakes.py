@@ -127,6 +127,14 @@ class UnusedKeys(unittest.TestCase):
                       "is used by --sink files", proc.stderr)
 
 
+    def test_an_app_key_the_application_does_not_declare_is_refused(self):
+        """Stricter than a warning, as for a sink's keys: the application's table is the contract."""
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "orders", "--conf", "app.windw=5",
+                    os.path.join(TEST_PLUGIN_DIR, "test-recorder_app.so")], check=EXIT_USAGE)
+        self.assertIn("error: unknown configuration key (app.windw)", proc.stderr)
+        self.assertIn("hint: the keys under app. are: app.dir", proc.stderr)
+
+
 class JsonEnvelope(unittest.TestCase):
     def test_each_record_carries_its_timestamp_and_type_as_kcat_reads_them(self):
         """README promises the timestamp's type in the files sink's JSON (and so the exec and
