@@ -11,7 +11,8 @@ namespace streamsubmit::cli {
 namespace {
 
 struct PublishArgs {
-    std::string repository, file, coordinates, pom, ca_bundle;
+    std::string repository, file, coordinates, pom, ca_bundle, sign_key;
+    CLI::Option *sign = nullptr;
 };
 
 } // namespace
@@ -28,6 +29,12 @@ void add_publish_command(CLI::App &app, CommandSelection &selection) {
     cmd->add_option("--coordinates", a->coordinates, "groupId:artifactId:version[:classifier]")->required();
     cmd->add_option("--pom", a->pom, "POM to publish with it (default: a generated one)");
     cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
+    a->sign = cmd->add_option("--sign", a->sign_key,
+                              "Also write an OpenPGP signature (.asc) of the file and the POM, as mvn gpg:sign does, "
+                              "with this key of your GnuPG keyring (fingerprint, key id or user id); --sign alone "
+                              "uses gpg's default key")
+                  ->expected(0, 1)
+                  ->type_name("[KEY]");
     cmd->final_callback([a, &selection] {
         selection.action = [a]() -> Status {
             resolver::PublishRequest r;
@@ -36,6 +43,7 @@ void add_publish_command(CLI::App &app, CommandSelection &selection) {
             r.coordinates = a->coordinates;
             if (!a->pom.empty()) r.pom = a->pom;
             if (!a->ca_bundle.empty()) r.ca_bundle = a->ca_bundle;
+            if (a->sign->count() > 0) r.sign_key = a->sign_key;
             r.log = [](std::string_view line) {
                 std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
             };

@@ -21,6 +21,7 @@ struct ResolveArgs {
     std::vector<std::string> exclusions;
     bool tree = false, list = false, no_download = false, offline = false, no_local = false, quiet = false;
     std::string lockfile, ttl = "24h", checksum_policy = "warn", ca_bundle, cache_dir;
+    std::string allow_insecure_http, trusted_keys, signature_policy; // --conf only
     std::vector<std::string> conf; // resolver.* keys; the flags above win
     std::map<std::string, CLI::Option *> flags;
     bool given(const std::string &name) const {
@@ -64,6 +65,9 @@ Status apply_conf(ResolveArgs &a) {
     set("--ttl", "resolver.ttl", [&](const std::string &v) { a.ttl = v; });
     set("--checksum-policy", "resolver.checksumPolicy", [&](const std::string &v) { a.checksum_policy = v; });
     set("--ca-bundle", "resolver.caBundle", [&](const std::string &v) { a.ca_bundle = v; });
+    set("", "resolver.allowInsecureHttp", [&](const std::string &v) { a.allow_insecure_http = v; });
+    set("", "resolver.trustedKeys", [&](const std::string &v) { a.trusted_keys = v; });
+    set("", "resolver.signaturePolicy", [&](const std::string &v) { a.signature_policy = v; });
     return ok_status();
 }
 
@@ -86,6 +90,11 @@ Status run(ResolveArgs &a) {
     if (!policy) return policy.error();
     s.checksum_policy = *policy;
     if (!a.ca_bundle.empty()) s.ca_bundle = a.ca_bundle;
+    s.allow_insecure_http = split_commas({a.allow_insecure_http});
+    s.trusted_keys = split_commas({a.trusted_keys});
+    auto signatures = api.parse_signature_policy(a.signature_policy);
+    if (!signatures) return signatures.error();
+    s.signature_policy = *signatures;
     if (!a.cache_dir.empty()) s.cache_dir = a.cache_dir;
     s.use_local_repository = !a.no_local;
     s.log = [quiet = a.quiet](std::string_view line) {
@@ -120,6 +129,11 @@ Result<resolver::ResolverSettings> resolver_settings_from_config(const Config &c
     if (!policy) return policy.error();
     s.checksum_policy = *policy;
     if (auto ca = config.get_string("resolver.caBundle"); !ca.empty()) s.ca_bundle = ca;
+    s.allow_insecure_http = config.get_list("resolver.allowInsecureHttp");
+    s.trusted_keys = config.get_list("resolver.trustedKeys");
+    auto signatures = (*module)->parse_signature_policy(config.get_string("resolver.signaturePolicy"));
+    if (!signatures) return signatures.error();
+    s.signature_policy = *signatures;
     s.log = [](std::string_view line) {
         std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
     };

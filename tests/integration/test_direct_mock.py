@@ -296,9 +296,12 @@ class PackagesFromARepository(unittest.TestCase):
         version = run(["--version"], check=EXIT_OK).stdout.split()[1]
         with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:200"]) as c:
             repo = f"file://{tmp}/repo"
+            # signed by a key publish-plugins generates in STREAMSUBMIT_SIGNING_HOME, trusted explicitly
+            signing = os.path.join(tmp, "signing")
             subprocess.run([os.path.join(root, "scripts", "publish-plugins"), repo], check=True, capture_output=True,
-                           env=dict(os.environ, BUILD_DIR=build), timeout=120)
+                           env=dict(os.environ, BUILD_DIR=build, STREAMSUBMIT_SIGNING_HOME=signing), timeout=120)
             args = ["--packages", f"io.streamsubmit:streamsubmit-kafka:{version}", "--repositories", repo,
+                    "--conf", f"resolver.trustedKeys={signing}/public.asc",
                     "--lockfile", f"{tmp}/streamsubmit.lock", "--bootstrap-servers", c.bootstrap, "--topics", "orders",
                     "--until", "latest", "--conf", "kafka.auto.offset.reset=earliest", "-v"]
             env = {"STREAMSUBMIT_CACHE": f"{tmp}/cache"}
