@@ -118,7 +118,8 @@ Result<std::vector<std::string>> check_signatures(const SignatureSettings &setti
         Credentials credentials;
         for (const auto &r : chain.repositories())
             if (r.url == f.repository) credentials = r.credentials;
-        requests.push_back({f.url + ".asc", credentials, false, false});
+        // A SNAPSHOT's signature changes with it; a release's never does.
+        requests.push_back({f.url + ".asc", credentials, coordinates[item->index].is_snapshot(), false});
         requested.push_back(item);
     }
     const auto fetched = cache.fetch(requests);
@@ -149,7 +150,7 @@ Result<std::vector<std::string>> check_signatures(const SignatureSettings &setti
             log("warning: the signature check of " + files[item->index].url + " was not recorded (" + st.error().what + ")");
     }
 
-    std::string refused, first_input, first_fix;
+    std::string refused, first_fix;
     size_t unverified = 0;
     for (auto &item : items) {
         const Coordinate &c = coordinates[item.index];
@@ -166,16 +167,13 @@ Result<std::vector<std::string>> check_signatures(const SignatureSettings &setti
         }
         discard(files[item.index].file, item.signature, item.record, cache.options().root);
         refused += "\n  " + describe(c, item.check) + " (" + files[item.index].url + ")";
-        if (first_input.empty()) {
-            first_input = files[item.index].url;
-            first_fix = fix_for(item.check);
-        }
+        if (first_fix.empty()) first_fix = fix_for(item.check);
     }
     if (!refused.empty())
         return Error(ErrorKind::Resolution,
                      "refusing artifacts whose OpenPGP signature does not verify against a trusted key (resolver."
                      "trustedKeys); nothing of them was kept in the cache:" + refused,
-                     first_input, first_fix);
+                     "", first_fix); // each line names its artifact and URL
     if (unverified && log)
         log("warning: " + std::to_string(unverified) +
             " artifact(s) not verified by a trusted key (listed above); trust their signers with "
