@@ -21,7 +21,7 @@ struct ResolveArgs {
     std::vector<std::string> exclusions;
     bool tree = false, list = false, no_download = false, offline = false, no_local = false, quiet = false;
     std::string lockfile, ttl = "24h", checksum_policy = "warn", ca_bundle, cache_dir;
-    std::string allow_insecure_http, trusted_keys, signature_policy; // --conf only
+    std::string allow_insecure_http, trusted_keys, signature_policy; // keys without a flag of their own
     std::vector<std::string> conf; // resolver.* keys; the flags above win
     std::map<std::string, CLI::Option *> flags;
     bool given(const std::string &name) const {

@@ -8,6 +8,7 @@
 #include "resolver/metadata.h"
 #include "resolver/pgp_sign.h"
 #include "resolver/repository.h"
+#include "resolver/transport_policy.h"
 #include "resolver/version.h"
 
 #include <sys/stat.h>
@@ -168,6 +169,10 @@ Status publish(const PublishRequest &req) {
     auto repo = parse_repository(req.repository, false);
     if (!repo) return repo.error();
     if (repo->kind == Repository::Kind::Local) repo->kind = Repository::Kind::File;
+    // Credentials and artifacts over plain HTTP only to loopback, as for resolving.
+    if (auto st = check_transport(repo->url, {}, {}); !st)
+        return Error(ErrorKind::Resolution, "refusing to publish to the plain HTTP repository " + repo->url, repo->url,
+                     "publish over https://, or into a file:// repository");
     Target target(*repo, req.ca_bundle);
     const auto say = [&](const std::string &m) {
         if (req.log) req.log(m);

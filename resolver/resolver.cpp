@@ -179,6 +179,7 @@ Result<Context> prepare(const std::vector<std::string> &texts, const ResolverSet
         if (end && *end == 0 && n > 0) ctx.http.max_size = n;
     }
     ctx.http.ca_bundle = s.ca_bundle;
+    ctx.http.insecure_http_hosts = s.allow_insecure_http;
     return ctx;
 }
 

@@ -12,6 +12,7 @@ Serves a directory in the maven2 layout. Extras:
       "nosum"   no checksum sidecars               "loop"       redirects to itself forever
       "401" / "403"                                "html"       200 with an HTML page
       "malformed"  200 with broken XML             "slow"       the body, 4 KiB every 50 ms
+      "redirect:URL"  302 to URL
   * every request is counted in .requests (path list), for "no request on a warm cache";
   * it answers as an HTTP proxy too (absolute-form targets, http://host/path, are served as
     /path and listed in .proxied), so a test can see whether a client went to a host at all.
@@ -144,6 +145,8 @@ def make_handler(repo):
                     except (BrokenPipeError, ConnectionResetError):
                         pass
                     return
+                if fault.startswith("redirect:"):
+                    return self._send(302, b"", "text/plain", {"Location": fault[len("redirect:"):]})
                 if fault == "loop":
                     return self._send(302, b"", "text/plain", {"Location": path})
                 if fault in ("401", "403"):

@@ -157,6 +157,34 @@ def test_plain_http_refused_before_any_connection():
     env.cleanup()
 
 
+def test_redirect_to_plain_http_refused_before_the_request():
+    served = tempfile.mkdtemp(prefix="ss-sig-redirect-")
+    harness.add_artifact(served, G, "moved", "1.0")
+    jar = os.path.join(served, "com/sig/moved/1.0/moved-1.0.jar")
+    harness.write(os.path.join(REPO, "elsewhere/moved-1.0.jar"), open(jar, "rb").read())  # where it moved to
+    srv, _, url = harness.repo_server.start(
+        served, faults={"/moved-1.0.jar": "redirect:http://repo.example.invalid/elsewhere/moved-1.0.jar"})
+    env = harness.Env(A.binary)
+    proxy = {"http_proxy": URL, "HTTP_PROXY": URL, "no_proxy": "127.0.0.1"}  # the repository directly
+    STATE.proxied.clear()
+    rc, _, err = resolve(env, G + ":moved:1.0", url=url, extra_env=proxy)
+    check(rc == 5 and "refused the plain HTTP URL http://repo.example.invalid/elsewhere/moved-1.0.jar" in err,
+          "a redirect to plain HTTP was followed", err)
+    check(STATE.proxied == [], "the redirected request went out", STATE.proxied)
+    # the opted-in host may be reached by a redirect too
+    rc, _, err = resolve(env, G + ":moved:1.0", "-c", "resolver.allowInsecureHttp=repo.example.invalid", url=url,
+                         extra_env=proxy)
+    check(rc == 0 and STATE.proxied == ["http://repo.example.invalid/elsewhere/moved-1.0.jar"], "an allowed redirect",
+          err, STATE.proxied)
+    # publishing: plain HTTP only to loopback
+    rc, _, err = env.run("publish", "--repository", "http://repo.example.invalid/r", "--file", jar,
+                         "--coordinates", "g:a:1.0", env=proxy)
+    check(rc == 5 and "refusing to publish to the plain HTTP repository" in err, "publish over plain HTTP", err)
+    srv.shutdown()
+    shutil.rmtree(served, ignore_errors=True)
+    env.cleanup()
+
+
 def test_plain_http_opt_in_works_and_warns():
     env = harness.Env(A.binary)
     proxy = {"http_proxy": URL, "HTTP_PROXY": URL}
@@ -270,7 +298,8 @@ if __name__ == "__main__":
              test_tampered_file_refused_despite_matching_checksums, test_missing_signature_refused,
              test_no_trusted_keys_at_all, test_policy_warn_and_ignore_do_not_vouch_for_later_runs,
              test_unsigned_jar_warns_by_default, test_plain_http_refused_before_any_connection,
-             test_plain_http_opt_in_works_and_warns, test_lockfile_refuses_a_change_of_key,
+             test_plain_http_opt_in_works_and_warns, test_redirect_to_plain_http_refused_before_the_request,
+             test_lockfile_refuses_a_change_of_key,
              test_publish_sign_is_verified_by_gpg_and_resolves, test_trusted_keys_validation,
              test_private_keyring_only], A.tests))
     finally:
