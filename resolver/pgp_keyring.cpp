@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -42,8 +43,9 @@ std::string upper(const char *s) {
     return out;
 }
 
+// A key file gpg cannot use is a configuration error (exit 2), like a missing one.
 Error keyring_error(const std::string &what, const std::string &input) {
-    return Error(ErrorKind::Resolution, what, input,
+    return Error(ErrorKind::Usage, what, input,
                  "give resolver.trustedKeys public key files (gpg --export --armor KEYID > key.asc) that gpg can read");
 }
 
@@ -99,20 +101,20 @@ Result<std::string> trust_identity(const TrustedKeys &keys) {
 struct PgpKeyring::Impl {
     fs::path home;
     GpgmeContext ctx;
-    std::set<std::string> trusted; // primary fingerprints
+    std::map<std::string, std::string> primary; // every (sub)key fingerprint of the keyring -> its primary's
+    std::set<std::string> trusted;              // primary fingerprints
 
     ~Impl() {
         std::error_code ec;
         if (!home.empty()) fs::remove_all(home, ec);
     }
 
-    // The primary key's fingerprint for a (sub)key fingerprint; empty when not in the keyring.
-    std::string primary_of(const char *fpr) {
-        if (!fpr) return {};
-        gpgme_key_t raw = nullptr;
-        if (gpgme_get_key(ctx.get(), fpr, &raw, 0) != GPG_ERR_NO_ERROR || !raw) return {};
-        GpgmeKey key(raw);
-        return key->subkeys && key->subkeys->fpr ? upper(key->subkeys->fpr) : std::string();
+    // The primary key's fingerprint for a (sub)key fingerprint; as given when not in the keyring
+    // (then it is whatever the signature names: a fingerprint or a key id).
+    std::string primary_of(const char *fpr) const {
+        const std::string key = upper(fpr);
+        const auto it = primary.find(key);
+        return it == primary.end() ? key : it->second;
     }
 };
 
@@ -135,7 +137,6 @@ Result<std::unique_ptr<PgpKeyring>> PgpKeyring::open(const TrustedKeys &keys) {
     if (!ctx) return ctx.error();
     impl->ctx = std::move(*ctx);
     std::set<std::string> imported; // primaries
-    std::set<std::string> any_fpr;  // primaries and subkeys
     for (const auto &file : keys.key_files) {
         gpgme_data_t raw = nullptr;
         if (auto err = gpgme_data_new_from_file(&raw, file.c_str(), 1); err)
@@ -156,20 +157,19 @@ Result<std::unique_ptr<PgpKeyring>> PgpKeyring::open(const TrustedKeys &keys) {
         const std::string primary = upper(key->subkeys->fpr);
         imported.insert(primary);
         for (gpgme_subkey_t s = key->subkeys; s; s = s->next)
-            if (s->fpr) any_fpr.insert(upper(s->fpr));
+            if (s->fpr) impl->primary[upper(s->fpr)] = primary;
     }
     gpgme_op_keylist_end(impl->ctx.get());
     if (keys.fingerprints.empty()) {
         impl->trusted = imported;
     } else {
         for (const auto &fpr : keys.fingerprints) {
-            if (!any_fpr.count(fpr))
+            if (!impl->primary.count(fpr))
                 return Error(ErrorKind::Usage, "resolver.trustedKeys names a key whose public key it does not give",
                              fpr,
                              "add the key's file too: gpg --export --armor " + fpr +
                                  " > key.asc, then resolver.trustedKeys=key.asc," + fpr);
-            const std::string primary = impl->primary_of(fpr.c_str());
-            impl->trusted.insert(primary.empty() ? fpr : primary);
+            impl->trusted.insert(impl->primary.at(fpr));
         }
     }
     return std::unique_ptr<PgpKeyring>(new PgpKeyring(std::move(impl)));
@@ -209,8 +209,7 @@ SignatureCheck PgpKeyring::verify(const fs::path &file, const fs::path &signatur
     // A good signature by a trusted key wins; otherwise the first signature's problem is reported.
     for (gpgme_signature_t s = result->signatures; s; s = s->next) {
         SignatureOutcome o = outcome_of(s->status);
-        std::string fpr = impl_->primary_of(s->fpr);
-        if (fpr.empty()) fpr = upper(s->fpr);
+        const std::string fpr = impl_->primary_of(s->fpr);
         if (o == SignatureOutcome::Verified && !impl_->trusted.count(fpr)) o = SignatureOutcome::UnknownKey;
         if (o == SignatureOutcome::KeyExpired && !impl_->trusted.count(fpr)) o = SignatureOutcome::UnknownKey;
         if (o == SignatureOutcome::Verified || s == result->signatures) {

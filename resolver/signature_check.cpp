@@ -130,17 +130,20 @@ Result<std::vector<std::string>> check_signatures(const SignatureSettings &setti
     }
 
     std::unique_ptr<PgpKeyring> keyring; // started only when there is a signature to check
+    std::optional<Error> no_keyring;     // why it could not be (gpg missing): a failed check, not a stop
     for (Item *item : pending) {
         if (item->check.outcome == SignatureOutcome::Failed && !item->check.detail.empty()) continue;
         if (item->signature.empty()) {
             item->check = {SignatureOutcome::Unsigned, {}, "no .asc"};
         } else {
-            if (!keyring) {
+            if (!keyring && !no_keyring) {
                 auto opened = PgpKeyring::open(*trusted);
-                if (!opened) return opened.error();
-                keyring = std::move(*opened);
+                if (!opened && opened.error().kind == ErrorKind::Usage) return opened.error(); // resolver.trustedKeys
+                if (opened) keyring = std::move(*opened);
+                else no_keyring = opened.error();
             }
-            item->check = keyring->verify(files[item->index].file, item->signature);
+            item->check = keyring ? keyring->verify(files[item->index].file, item->signature)
+                                  : SignatureCheck{SignatureOutcome::Failed, {}, no_keyring->what};
         }
         const Verdict verdict = decide(item->policy, item->check.outcome);
         if (verdict == Verdict::Refuse || item->check.outcome == SignatureOutcome::Failed) continue;

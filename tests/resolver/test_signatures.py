@@ -271,6 +271,11 @@ def test_trusted_keys_validation():
     shutil.copy(TRUSTED.public, keydir)
     rc, _, err = resolve(env, G + ":good:1.0", "-c", "resolver.trustedKeys=" + keydir, trust=())
     check(rc == 0, "a directory of keys", err)
+    not_a_key = os.path.join(env.dir, "not-a-key.asc")
+    with open(not_a_key, "w") as f:
+        f.write("hello\n")
+    rc, _, err = resolve(env, G + ":good:1.0", "-c", "resolver.trustedKeys=" + not_a_key, trust=())
+    check(rc == 2 and "not-a-key.asc" in err and "hint: " in err, "a file without a key", err)
     rc, _, err = resolve(env, G + ":good:1.0", "-c", "resolver.signaturePolicy=strict")
     check(rc == 2 and "signaturePolicy" in err, "an unknown policy", err)
     env.cleanup()
