@@ -21,11 +21,12 @@ bool is_file(const fs::path &p) {
 bool is_http(const std::string &url) { return url.starts_with("http://") || url.starts_with("https://"); }
 
 struct Item {
-    size_t index = 0;
+    size_t index = 0; // into the artifacts
     SignaturePolicy policy = SignaturePolicy::Warn;
     fs::path record;
-    fs::path signature; // the .asc on disk, when there is one
-    SignatureCheck check;
+    fs::path signature = {}; // the .asc on disk, when there is one
+    std::string failed = {}; // why the .asc could not be had (not a 404)
+    SignatureCheck check = {};
 };
 
 std::string describe(const Coordinate &c, const SignatureCheck &r) {
@@ -74,38 +75,25 @@ void discard(const fs::path &file, const fs::path &signature, const fs::path &re
     }
 }
 
-} // namespace
-
-Result<std::vector<std::string>> check_signatures(const SignatureSettings &settings, RepositoryChain &chain,
-                                                  ArtifactCache &cache, const std::vector<Coordinate> &coordinates,
-                                                  const std::vector<Located> &files,
-                                                  const std::function<void(std::string_view)> &log) {
-    std::vector<std::string> signers(files.size());
-    std::vector<Item> items;
-    for (size_t i = 0; i < files.size(); ++i) {
-        const SignaturePolicy policy = policy_for(settings.policy, coordinates[i]);
-        if (policy != SignaturePolicy::Ignore)
-            items.push_back({i, policy, record_path(cache.path_for(files[i].url)), {}, {}});
-    }
-    if (items.empty()) return signers;
-    auto trusted = parse_trusted_keys(settings.trusted_keys);
-    if (!trusted) return trusted.error();
-    auto trust = trust_identity(*trusted);
-    if (!trust) return trust.error();
-
-    // Recorded outcomes: a verified file is done; an unverified one is accepted again
-    // without a request where the policy accepts it, and checked again where it does not.
+// Recorded outcomes: a verified file is done; an unverified one is accepted again without
+// a request where the policy accepts it, and checked again where it does not. The rest.
+std::vector<Item *> unanswered(std::vector<Item> &items, const std::vector<Located> &files, const std::string &trust) {
     std::vector<Item *> pending;
     for (auto &item : items) {
-        const auto rec = read_record(item.record, files[item.index].file, *trust);
+        const auto rec = read_record(item.record, files[item.index].file, trust);
         if (rec && (rec->outcome == SignatureOutcome::Verified || decide(item.policy, rec->outcome) != Verdict::Refuse)) {
             item.check = {rec->outcome, rec->fingerprint, "recorded"};
             continue;
         }
         pending.push_back(&item);
     }
+    return pending;
+}
 
-    // The .asc files: downloaded through the cache (no checksum sidecars) or beside a local file.
+// The .asc files: downloaded through the cache (no checksum sidecars) or beside a local file.
+// A download that failed (not a 404) is a failed check.
+void find_signatures(const std::vector<Item *> &pending, RepositoryChain &chain, ArtifactCache &cache,
+                     const std::vector<Coordinate> &coordinates, const std::vector<Located> &files) {
     std::vector<CacheRequest> requests;
     std::vector<Item *> requested;
     for (Item *item : pending) {
@@ -126,18 +114,23 @@ Result<std::vector<std::string>> check_signatures(const SignatureSettings &setti
     for (size_t k = 0; k < fetched.size(); ++k) {
         if (fetched[k].status == CacheResult::Found) requested[k]->signature = fetched[k].file;
         else if (fetched[k].status == CacheResult::Failed)
-            requested[k]->check = {SignatureOutcome::Failed, {}, "cannot download " + requests[k].url + ": " + fetched[k].error.what};
+            requested[k]->failed = "cannot download " + requests[k].url + ": " + fetched[k].error.what;
     }
+}
 
+// gpg checks each signature found; outcomes the policy accepts are recorded.
+Status check_and_record(const std::vector<Item *> &pending, const TrustedKeys &trusted, const std::string &trust,
+                        const std::vector<Located> &files, const std::function<void(std::string_view)> &log) {
     std::unique_ptr<PgpKeyring> keyring; // started only when there is a signature to check
     std::optional<Error> no_keyring;     // why it could not be (gpg missing): a failed check, not a stop
     for (Item *item : pending) {
-        if (item->check.outcome == SignatureOutcome::Failed && !item->check.detail.empty()) continue;
-        if (item->signature.empty()) {
+        if (!item->failed.empty()) {
+            item->check = {SignatureOutcome::Failed, {}, item->failed};
+        } else if (item->signature.empty()) {
             item->check = {SignatureOutcome::Unsigned, {}, "no .asc"};
         } else {
             if (!keyring && !no_keyring) {
-                auto opened = PgpKeyring::open(*trusted);
+                auto opened = PgpKeyring::open(trusted);
                 if (!opened && opened.error().kind == ErrorKind::Usage) return opened.error(); // resolver.trustedKeys
                 if (opened) keyring = std::move(*opened);
                 else no_keyring = opened.error();
@@ -145,13 +138,37 @@ Result<std::vector<std::string>> check_signatures(const SignatureSettings &setti
             item->check = keyring ? keyring->verify(files[item->index].file, item->signature)
                                   : SignatureCheck{SignatureOutcome::Failed, {}, no_keyring->what};
         }
-        const Verdict verdict = decide(item->policy, item->check.outcome);
-        if (verdict == Verdict::Refuse || item->check.outcome == SignatureOutcome::Failed) continue;
+        if (decide(item->policy, item->check.outcome) == Verdict::Refuse || item->check.outcome == SignatureOutcome::Failed)
+            continue; // never recorded: checked again next time
         if (auto st = write_record(item->record, files[item->index].file,
-                                   {item->check.outcome, item->check.fingerprint, *trust});
+                                   {item->check.outcome, item->check.fingerprint, trust});
             !st && log)
             log("warning: the signature check of " + files[item->index].url + " was not recorded (" + st.error().what + ")");
     }
+    return ok_status();
+}
+
+} // namespace
+
+Result<std::vector<std::string>> check_signatures(const SignatureSettings &settings, RepositoryChain &chain,
+                                                  ArtifactCache &cache, const std::vector<Coordinate> &coordinates,
+                                                  const std::vector<Located> &files,
+                                                  const std::function<void(std::string_view)> &log) {
+    std::vector<std::string> signers(files.size());
+    std::vector<Item> items;
+    for (size_t i = 0; i < files.size(); ++i) {
+        const SignaturePolicy policy = policy_for(settings.policy, coordinates[i]);
+        if (policy != SignaturePolicy::Ignore) items.push_back({i, policy, record_path(cache.path_for(files[i].url))});
+    }
+    if (items.empty()) return signers;
+    auto trusted = parse_trusted_keys(settings.trusted_keys);
+    if (!trusted) return trusted.error();
+    auto trust = trust_identity(*trusted);
+    if (!trust) return trust.error();
+
+    const auto pending = unanswered(items, files, *trust);
+    find_signatures(pending, chain, cache, coordinates, files);
+    if (auto st = check_and_record(pending, *trusted, *trust, files, log); !st) return st.error();
 
     std::string refused, first_fix;
     size_t unverified = 0;
