@@ -1,11 +1,17 @@
-// Which repositories may be reached over plain HTTP, and what a signature check's outcome
-// means under each policy.
+// Which repositories may be reached over plain HTTP, what a signature check's outcome means
+// under each policy, the cache's verification records and the trusted keys' parsing.
 #include "resolver/lockfile.h"
+#include "resolver/pgp_keyring.h"
 #include "resolver/signature_policy.h"
 #include "resolver/transport_policy.h"
+#include "resolver/verification_record.h"
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -95,4 +101,68 @@ TEST_CASE("lockfile: the signing key round-trips and is optional") {
     REQUIRE(back.ok());
     CHECK(back->artifacts[0].signing_key == "0123456789ABCDEF0123456789ABCDEF01234567");
     CHECK(back->artifacts[1].signing_key.empty());
+}
+
+namespace {
+
+std::filesystem::path scratch_dir(const char *name) {
+    auto dir = std::filesystem::temp_directory_path() / (std::string("ss-trust-") + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+void write_text(const std::filesystem::path &p, const std::string &text) { std::ofstream(p, std::ios::binary) << text; }
+
+} // namespace
+
+TEST_CASE("verification record: only for the same file under the same trust; refusals are never read back") {
+    const auto dir = scratch_dir("record");
+    const auto file = dir / "plugin.so";
+    write_text(file, "bytes");
+    const auto record = record_path(file);
+    CHECK(record.filename() == "plugin.so.signature.json");
+    CHECK(!read_record(record, file, "trust-a"));
+
+    REQUIRE(write_record(record, file, {SignatureOutcome::Verified, "FPR", "trust-a"}).ok());
+    auto back = read_record(record, file, "trust-a");
+    REQUIRE(back);
+    CHECK(back->outcome == SignatureOutcome::Verified);
+    CHECK(back->fingerprint == "FPR");
+    CHECK(!read_record(record, file, "trust-b")); // other keys trusted now: checked again
+
+    write_text(file, "other bytes"); // the file changed (size and mtime)
+    CHECK(!read_record(record, file, "trust-a"));
+
+    REQUIRE(write_record(record, file, {SignatureOutcome::BadSignature, "FPR", "trust-a"}).ok());
+    CHECK(!read_record(record, file, "trust-a")); // a refusal never vouches for anything
+
+    write_text(record, "{damaged");
+    CHECK(!read_record(record, file, "trust-a"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("trusted keys: files, directories and fingerprints; short ids and missing paths refused") {
+    const auto dir = scratch_dir("keys");
+    write_text(dir / "b.asc", "key b");
+    write_text(dir / "a.asc", "key a");
+    auto keys = parse_trusted_keys({dir.string(), "0x0123 4567 89ab cdef 0123 4567 89AB CDEF 0123 4567", ""});
+    REQUIRE(keys.ok());
+    CHECK(keys->key_files == std::vector<std::filesystem::path>{dir / "a.asc", dir / "b.asc"});
+    CHECK(keys->fingerprints == std::vector<std::string>{"0123456789ABCDEF0123456789ABCDEF01234567"});
+
+    auto short_id = parse_trusted_keys({"89ABCDEF01234567"});
+    REQUIRE(!short_id.ok());
+    CHECK(short_id.error().kind == ErrorKind::Usage);
+    CHECK(short_id.error().hint.find("short key ids") != std::string::npos);
+    CHECK(!parse_trusted_keys({(dir / "missing.asc").string()}).ok());
+
+    // the identity follows the keys' bytes, not their names
+    auto before = trust_identity(*keys);
+    write_text(dir / "a.asc", "key a, replaced");
+    auto after = trust_identity(*parse_trusted_keys({dir.string(), "0123456789ABCDEF0123456789ABCDEF01234567"}));
+    REQUIRE(before.ok());
+    REQUIRE(after.ok());
+    CHECK(*before != *after);
+    std::filesystem::remove_all(dir);
 }
