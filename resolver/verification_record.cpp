@@ -4,8 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -53,6 +58,24 @@ std::optional<VerificationRecord> read_record(const fs::path &record, const fs::
     }
 }
 
+// Written to a temporary file and renamed over the record, so a reader sees a whole record or
+// none; not fsynced (two fsyncs per artifact cost a cold resolution seconds): a record lost or
+// torn by a power cut fails to parse or to match, and the file is simply checked again.
+Status replace_file(const fs::path &path, const std::string &content) {
+    static std::atomic<unsigned> counter{0};
+    const fs::path temp = path.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Error(ErrorKind::Resolution, std::string("cannot write: ") + std::strerror(errno), temp.string());
+    const bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+    ::close(fd);
+    if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        ::unlink(temp.c_str());
+        return Error(ErrorKind::Resolution, "cannot write: " + why, path.string());
+    }
+    return ok_status();
+}
+
 Status write_record(const fs::path &record, const fs::path &file, const VerificationRecord &what) {
     const Stamp s = stamp_of(file);
     nlohmann::ordered_json j;
@@ -62,7 +85,7 @@ Status write_record(const fs::path &record, const fs::path &file, const Verifica
     j["size"] = s.size;
     j["mtime_ns"] = s.mtime_ns;
     if (auto st = create_private_directory(record.parent_path()); !st) return st;
-    return write_file_atomically(record, j.dump() + "\n", 0600);
+    return replace_file(record, j.dump() + "\n");
 }
 
 void remove_record(const fs::path &record) {

@@ -1,6 +1,6 @@
 // What the signature check of one file found, kept in the cache beside it (for a file of a
 // file:// repository or ~/.m2: at the place the cache would keep that URL) as
-// "<file>.signature.json", written atomically. A record counts only for the same file (size
+// "<file>.signature.json", replaced whole (temporary file and rename). A record counts only for the same file (size
 // and modification time) checked under the same trust (resolver.trustedKeys' identity); a
 // file whose check failed has no record at all, so no later run takes it as verified.
 #pragma once
