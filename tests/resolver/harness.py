@@ -88,6 +88,16 @@ class SigningKey:
     def env(self):
         return {"GNUPGHOME": self.home}
 
+    def revoke(self):
+        """Revokes the key with the certificate gpg made with it, and re-exports .public."""
+        cert = open(os.path.join(self.home, "openpgp-revocs.d", self.fingerprint + ".rev")).read()
+        path = os.path.join(self.home, "revocation.asc")
+        with open(path, "w") as f:
+            f.write(cert.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+        self.gpg("--import", path)
+        with open(self.public, "w") as f:
+            f.write(self.gpg("--armor", "--export", self.fingerprint).stdout)
+
     def close(self):
         subprocess.run(["gpgconf", "--homedir", self.home, "--kill", "gpg-agent"], capture_output=True)
         shutil.rmtree(self.home, ignore_errors=True)

@@ -109,6 +109,20 @@ def test_no_trusted_keys_at_all():
     expect_refused(G + ":good:1.0", TRUSTED.fingerprint, trust=())
 
 
+def test_revoked_key_refused_even_under_warn():
+    revoked = harness.SigningKey("revoked publisher")
+    try:
+        native("revoked", b"\x7fELF signed, then the key was revoked", revoked)
+        revoked.revoke()
+        expect_refused(G + ":revoked:1.0", revoked.fingerprint, "was revoked", trust=(revoked,))
+        env = harness.Env(A.binary)
+        rc, _, err = resolve(env, G + ":revoked:1.0", "-c", "resolver.signaturePolicy=warn", trust=(revoked,))
+        check(rc == 5 and "was revoked" in err, "warn accepted a revoked key", err)
+        env.cleanup()
+    finally:
+        revoked.close()
+
+
 def test_policy_warn_and_ignore_do_not_vouch_for_later_runs():
     env = harness.Env(A.binary)
     rc, _, err = resolve(env, G + ":unsigned:1.0", "-c", "resolver.signaturePolicy=warn")
@@ -301,7 +315,8 @@ if __name__ == "__main__":
         raise SystemExit(harness.run_tests(
             [test_trusted_signature_accepted_and_recorded, test_untrusted_key_refused,
              test_tampered_file_refused_despite_matching_checksums, test_missing_signature_refused,
-             test_no_trusted_keys_at_all, test_policy_warn_and_ignore_do_not_vouch_for_later_runs,
+             test_no_trusted_keys_at_all, test_revoked_key_refused_even_under_warn,
+             test_policy_warn_and_ignore_do_not_vouch_for_later_runs,
              test_unsigned_jar_warns_by_default, test_plain_http_refused_before_any_connection,
              test_plain_http_opt_in_works_and_warns, test_redirect_to_plain_http_refused_before_the_request,
              test_lockfile_refuses_a_change_of_key,
