@@ -28,6 +28,7 @@ void add_publish_command(CLI::App &app, CommandSelection &selection) {
     cmd->add_option("--coordinates", a->coordinates, "groupId:artifactId:version[:classifier]")->required();
     cmd->add_option("--pom", a->pom, "POM to publish with it (default: a generated one)");
     cmd->add_option("--ca-bundle", a->ca_bundle, "PEM file of CA certificates for https repositories");
+    cmd->footer("Exit status: 0 success, 1 runtime failure, 2 usage, 5 publishing failed. See man streamsubmit.");
     cmd->final_callback([a, &selection] {
         selection.action = [a]() -> Status {
             resolver::PublishRequest r;

@@ -197,7 +197,7 @@ class DirectModeOnMockCluster(unittest.TestCase):
             wait_for_batches(job, 1)
             job.send_signal(signal.SIGTERM)
             # A second signal sent while the first is still pending would merge with it.
-            wait_for(lambda: "stopping after the batch in flight" in output_of(job)[1], what="the first signal")
+            wait_for(lambda: "streamsubmit: stopping" in output_of(job)[1], what="the first signal")
             job.send_signal(signal.SIGTERM)
             job.wait(timeout=30)
             self.assertEqual(job.returncode, EXIT_INTERRUPTED)
