@@ -1,6 +1,7 @@
 // streamsubmit: parse the command line, run the chosen command, and turn its
 // result into a message and an exit code (cli/error_report.cpp).
 #include "cli/command.h"
+#include "cli/complete_command.h"
 #include "cli/config_command.h"
 #include "cli/error_report.h"
 #include "cli/mock_cluster_command.h"
@@ -41,6 +42,7 @@ int run(int argc, char **argv) {
     add_config_command(app, selection);
     add_resolve_command(app, selection);
     add_publish_command(app, selection);
+    add_complete_command(app, selection);
     // Last: a job stops parsing at its primary resource (the application's arguments are its
     // own), and subcommands added after it would inherit that.
     const CommandAction run_root_job = add_submit_command(app, selection);
