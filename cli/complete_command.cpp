@@ -34,7 +34,7 @@ std::vector<std::string> key_values(const ConfigKey &key) {
     return {};
 }
 
-// Every key --conf takes by name: the table's and the bundled sinks'.
+// Every key that can be set by name with --conf: the table's and the bundled sinks'.
 std::vector<DeclaredKey> all_keys() {
     std::vector<DeclaredKey> keys;
     for (const auto &k : config_keys())

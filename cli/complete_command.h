@@ -2,7 +2,7 @@
 // command line, one per line, for the shell completions in completions/ (bash, zsh, fish).
 // The binary answers from its own parser and the configuration table, so the completions
 // never drift from the options and keys: subcommands, options, option values (the table's
-// choices, the bundled sinks for --sink), and after --conf the keys ("KEY=") and their values
+// choices, the bundled sinks for --sink), and the keys after --conf ("KEY=") and their values
 // ("KEY=VALUE"). Two lines are instructions, not candidates: "@files" (complete file names
 // here) and "@dirs" (directory names).
 #pragma once

@@ -86,7 +86,7 @@ Status check_primary_resource(const std::string &word, const JobArgs &args, cons
     if (word.find('=') != std::string::npos) {
         const std::string before = args.conf.empty() ? "a=1" : args.conf.back();
         return Error(ErrorKind::Usage, "the application looks like a configuration key", word,
-                     fmt::format("--conf takes one KEY=VALUE: repeat it for each key (-c {} -c {})", before, word));
+                     fmt::format("one key per --conf: repeat it for each key (-c {} -c {})", before, word));
     }
     const auto subcommands = subcommand_names(app);
     if (subcommands.empty() || word.find_first_of("/.:") != std::string::npos) return ok_status();

@@ -1,6 +1,6 @@
 # bash completion for streamsubmit. The binary answers itself (`streamsubmit __complete --
 # WORD...`, from its parser and configuration table), so completions never drift from it:
-# subcommands, options, option values (--sink, --mode, ...), and after --conf the keys and
+# subcommands, options, option values (--sink, --mode, ...), and the keys after --conf and
 # their values. Install: copy to /usr/share/bash-completion/completions/streamsubmit, or
 # `source` it from ~/.bashrc.
 _streamsubmit() {

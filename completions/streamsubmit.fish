@@ -1,6 +1,6 @@
 # fish completion for streamsubmit. The binary answers itself (`streamsubmit __complete --
 # WORD...`, from its parser and configuration table): subcommands, options, option values,
-# and after --conf the keys and their values. Install: copy to
+# and the keys after --conf and their values. Install: copy to
 # ~/.config/fish/completions/streamsubmit.fish (or a vendor_completions.d directory).
 function __streamsubmit_complete
     set -l words (commandline -opc) (commandline -ct)
