@@ -147,8 +147,8 @@ std::string nearest_key(std::string_view unknown) {
         tails.emplace_back(unqualified(key.name));
     }
     // A key given without its section (group.id, batchInterval), maybe misspelt too.
-    for (size_t i = 0; i < names.size(); ++i)
-        if (names[i].ends_with("." + std::string(unknown))) return names[i];
+    for (const auto &name : names)
+        if (name.ends_with("." + std::string(unknown))) return name;
     if (auto near = nearest_name(unknown, names); !near.empty()) return near;
     if (auto tail = nearest_name(unknown, tails); !tail.empty())
         return names[static_cast<size_t>(std::find(tails.begin(), tails.end(), tail) - tails.begin())];

@@ -30,8 +30,11 @@ std::string help_command(const CLI::App &app) {
 } // namespace
 
 std::string UsageFormatter::make_usage(const CLI::App *app, std::string name) const {
-    if (app->get_parent() != nullptr) return CLI::Formatter::make_usage(app, std::move(name));
-    return "\n" + std::string(kUsage);
+    if (app->get_parent() == nullptr) return "\n" + std::string(kUsage);
+    if (app->get_name() == "submit") // a job, like the root: CLI11 does not know of the application
+        return "\nUsage: streamsubmit submit [options] [application.so | group:artifact:version [application "
+               "arguments]]\n";
+    return CLI::Formatter::make_usage(app, std::move(name));
 }
 
 std::string short_usage() {
