@@ -35,6 +35,7 @@ void add_publish_command(CLI::App &app, CommandSelection &selection) {
                               "uses gpg's default key")
                   ->expected(0, 1)
                   ->type_name("[KEY]");
+    cmd->footer("Exit status: 0 success, 1 runtime failure, 2 usage, 5 publishing failed. See man streamsubmit.");
     cmd->final_callback([a, &selection] {
         selection.action = [a]() -> Status {
             resolver::PublishRequest r;

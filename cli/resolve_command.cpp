@@ -72,6 +72,8 @@ Status apply_conf(ResolveArgs &a) {
 }
 
 Status run(ResolveArgs &a) {
+    if (a.tree && a.list)
+        return Error(ErrorKind::Usage, "--tree and --list both given", "", "keep one: --tree (the default) or --list");
     if (auto st = apply_conf(a); !st) return st;
     auto module = resolver_module();
     if (!module) return module.error();
@@ -155,8 +157,9 @@ void add_resolve_command(CLI::App &app, CommandSelection &selection) {
                     "Repositories tried last, comma-separated; empty for none")
         ->capture_default_str();
     a->flags["--exclude-packages"] = cmd->add_option("--exclude-packages", a->exclusions, "groupId:artifactId to leave out, '*' allowed, comma-separated");
-    auto *tree = cmd->add_flag("--tree", a->tree, "Print the dependency tree (the default)");
-    cmd->add_flag("--list", a->list, "Print one line per artifact instead of the tree")->excludes(tree);
+    // Checked in run(): CLI11's excludes() would print "Excludes: --list" under both.
+    cmd->add_flag("--tree", a->tree, "Print the dependency tree (the default)");
+    cmd->add_flag("--list", a->list, "Print one line per artifact instead of the tree (not with --tree)");
     cmd->add_flag("--no-download", a->no_download, "Resolve the graph from POMs only; download no jars");
     a->flags["--offline"] = cmd->add_flag("--offline", a->offline, "Use only the cache and file repositories; name what is missing");
     a->flags["--lockfile"] = cmd->add_option("--lockfile", a->lockfile,
@@ -175,6 +178,7 @@ void add_resolve_command(CLI::App &app, CommandSelection &selection) {
     cmd->add_flag("--quiet", a->quiet, "Print only warnings and errors on stderr");
     cmd->add_option("-c,--conf", a->conf, "Set a resolver.* configuration key: KEY=VALUE (repeatable); options win")
         ->type_name("KEY=VALUE");
+    cmd->footer("Exit status: 0 success, 1 runtime failure, 2 usage, 5 resolution failed. See man streamsubmit.");
     cmd->final_callback([a, &selection] { selection.action = [a]() { return run(*a); }; });
 }
 
