@@ -1,6 +1,7 @@
 #include "cli/config.h"
 
 #include "cli/secret_value.h"
+#include "cli/suggest.h"
 
 #include <fmt/format.h>
 
@@ -41,23 +42,23 @@ std::optional<bool> parse_bool(std::string_view text) {
     return std::nullopt;
 }
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t up = row[j];
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]));
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
+// The part of a table key after its section prefix: "stream.kafka.maxRatePerPartition" →
+// "maxRatePerPartition", "kafka.group.id" → "group.id".
+std::string_view unqualified(std::string_view key) {
+    for (std::string_view prefix : {"stream.kafka.", "stream.", "kafka.", "resolver."})
+        if (key.starts_with(prefix)) return key.substr(prefix.size());
+    return key;
 }
 
+// A librdkafka property written without the kafka. prefix: lowercase words and dots.
+bool looks_like_librdkafka_property(std::string_view key) {
+    for (std::string_view section : {"stream.", "kafka.", "resolver.", "sink.", "app."})
+        if (key.starts_with(section)) return false;
+    return key.find('.') != std::string_view::npos &&
+           std::all_of(key.begin(), key.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)) ||
+                                                                   std::isdigit(static_cast<unsigned char>(c)) ||
+                                                                   c == '.' || c == '_'; });
+}
 
 } // namespace
 
@@ -169,17 +170,20 @@ bool is_secret_key(std::string_view key) {
 }
 
 std::string nearest_key(std::string_view unknown) {
-    std::string best;
-    size_t best_distance = std::max<size_t>(3, unknown.size() / 3) + 1;
+    std::vector<std::string> names, tails;
     for (const auto &key : config_keys()) {
         if (key.name.ends_with(".*")) continue;
-        const size_t d = edit_distance(unknown, key.name);
-        if (d < best_distance) {
-            best_distance = d;
-            best = key.name;
-        }
+        names.emplace_back(key.name);
+        tails.emplace_back(unqualified(key.name));
     }
-    return best;
+    // A key given without its section (group.id, batchInterval), maybe misspelt too.
+    for (const auto &name : names)
+        if (name.ends_with("." + std::string(unknown))) return name;
+    if (auto near = nearest_name(unknown, names); !near.empty()) return near;
+    if (auto tail = nearest_name(unknown, tails); !tail.empty())
+        return names[static_cast<size_t>(std::find(tails.begin(), tails.end(), tail) - tails.begin())];
+    if (looks_like_librdkafka_property(unknown)) return "kafka." + std::string(unknown);
+    return {};
 }
 
 Status Config::set(const std::string &key, const std::string &value, ConfigSource source,
@@ -230,13 +234,9 @@ Status Config::declare(const std::string &prefix, std::vector<DeclaredKey> keys,
         if (!key.starts_with(prefix)) continue;
         const auto known = std::find_if(keys.begin(), keys.end(), [&](const DeclaredKey &k) { return k.name == key; });
         if (known == keys.end()) {
-            std::string best;
-            size_t best_distance = std::max<size_t>(3, key.size() / 3) + 1;
-            for (const auto &k : keys)
-                if (const size_t d = edit_distance(key, k.name); d < best_distance) {
-                    best_distance = d;
-                    best = k.name;
-                }
+            std::vector<std::string> names;
+            for (const auto &k : keys) names.push_back(k.name);
+            const std::string best = nearest_name(key, names);
             std::string listed;
             for (const auto &k : keys) listed += (listed.empty() ? "" : ", ") + k.name;
             return Error(ErrorKind::Usage, "unknown configuration key", key,

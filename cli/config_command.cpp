@@ -64,6 +64,7 @@ void add_config_command(CLI::App &app, CommandSelection &selection) {
     add_job_options(*cmd, *args);
     cmd->add_option("--format", *format, "text, or troff (the man page's CONFIGURATION section)")
         ->check(CLI::IsMember({"text", "troff"}));
+    cmd->footer("Exit status: 0 success, 2 usage or configuration. See man streamsubmit.");
     cmd->final_callback([args, format, &selection] {
         selection.action = [args, format]() -> Status {
             if (*format == "troff") {

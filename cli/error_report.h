@@ -21,6 +21,12 @@ enum ExitCode : int {
     kExitInterrupted = 130,
 };
 
+// The codes a job (bare `streamsubmit` and `submit`) can exit with, for its --help.
+inline constexpr const char *kJobExitStatusHelp =
+    "Exit status: 0 success, 1 runtime failure, 2 usage or configuration, 3 plugin load, 4 Kafka,\n"
+    "5 resolution, 6 checkpoint in use by another job, 7 stop timeout, 8 application or sink failed a batch,\n"
+    "130 interrupted.\n";
+
 int exit_code_for(ErrorKind kind);
 
 // "streamsubmit: error: <what> (<input>)\n  hint: <hint>\n"

@@ -1,5 +1,8 @@
 #include "cli/job_options.h"
 
+#include "cli/suggest.h"
+#include "cli/usage.h"
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -75,6 +78,26 @@ std::filesystem::path default_properties_file() {
     return std::filesystem::path(dir) / "streamsubmit-defaults.conf";
 }
 
+// A word that cannot be an application (not a file, no path, no .so, no coordinates) is a
+// mistake that would otherwise surface later as "no topics to read" or "does not exist".
+Status check_primary_resource(const std::string &word, const JobArgs &args, const CLI::App &app) {
+    std::error_code ec;
+    if (std::filesystem::exists(word, ec)) return ok_status();
+    if (word.find('=') != std::string::npos) {
+        const std::string before = args.conf.empty() ? "a=1" : args.conf.back();
+        return Error(ErrorKind::Usage, "the application looks like a configuration key", word,
+                     fmt::format("one key per --conf: repeat it for each key (-c {} -c {})", before, word));
+    }
+    const auto subcommands = subcommand_names(app);
+    if (subcommands.empty() || word.find_first_of("/.:") != std::string::npos) return ok_status();
+    std::string listed;
+    for (const auto &name : subcommands) listed += (listed.empty() ? "" : ", ") + name;
+    return Error(ErrorKind::Usage, fmt::format("unknown subcommand '{}'", word), "",
+                 did_you_mean(nearest_name(word, subcommands),
+                              fmt::format("subcommands: {}; an application is a .so file or group:artifact:version",
+                                          listed)));
+}
+
 } // namespace
 
 void add_job_options(CLI::App &app, JobArgs &args) {
@@ -106,12 +129,15 @@ void add_job_options(CLI::App &app, JobArgs &args) {
             u.flag, app.add_option(u.flag, args.unsupported_values, u.why)->group("")->allow_extra_args(false)->expected(0, 1));
 }
 
-Status take_primary_resource(JobArgs &args, std::vector<std::string> remaining) {
+Status take_primary_resource(JobArgs &args, std::vector<std::string> remaining, const CLI::App &app) {
     if (remaining.empty()) return ok_status();
-    if (remaining.front().starts_with("-"))
-        return Error(ErrorKind::Usage, fmt::format("unknown option {}", remaining.front()), "",
-                     "run 'streamsubmit --help' for the options; they go before the application "
-                     "(streamsubmit [options] app.so [app arguments])");
+    const std::string &first = remaining.front();
+    if (first.starts_with("-"))
+        return Error(ErrorKind::Usage, fmt::format("unknown option {}", first), "",
+                     did_you_mean(nearest_name(first.substr(0, first.find('=')), option_names(app)),
+                                  "run 'streamsubmit --help' for the options; they go before the application "
+                                  "(streamsubmit [options] app.so [app arguments])"));
+    if (auto st = check_primary_resource(first, args, app); !st) return st;
     args.application = std::move(remaining.front());
     args.application_args.assign(std::make_move_iterator(remaining.begin() + 1),
                                  std::make_move_iterator(remaining.end()));

@@ -32,7 +32,9 @@ void add_job_options(CLI::App &app, JobArgs &args);
 // command): that is the primary resource, and what follows it belongs to the application.
 // After parsing, the arguments CLI11 left (app.remaining()) become the primary resource and the
 // application's arguments; an unknown option before them is a usage error.
-Status take_primary_resource(JobArgs &args, std::vector<std::string> remaining);
+// `app` is the (sub)command parsed: its options and subcommands are the suggestions for a
+// mistyped one.
+Status take_primary_resource(JobArgs &args, std::vector<std::string> remaining, const CLI::App &app);
 
 Result<Config> build_config(const JobArgs &args);
 

@@ -1,6 +1,7 @@
 // streamsubmit: parse the command line, run the chosen command, and turn its
 // result into a message and an exit code (cli/error_report.cpp).
 #include "cli/command.h"
+#include "cli/complete_command.h"
 #include "cli/config_command.h"
 #include "cli/error_report.h"
 #include "cli/mock_cluster_command.h"
@@ -8,9 +9,11 @@
 #include "cli/publish_command.h"
 #include "cli/resolve_command.h"
 #include "cli/submit_command.h"
+#include "cli/usage.h"
 #include "common/guarded.h"
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #ifndef STREAMSUBMIT_VERSION
@@ -23,26 +26,29 @@ int run(int argc, char **argv) {
     using namespace streamsubmit;
     using namespace streamsubmit::cli;
 
+    if (argc <= 1) { // nothing to run: say how, as a usage error
+        std::fputs(short_usage().c_str(), stderr);
+        return kExitUsage;
+    }
     CLI::App app{"streamsubmit: run Kafka stream jobs (direct or receiver consumers), reporting per-batch offset "
-                 "ranges on stdout\n"
-                 "Usage: streamsubmit [options] [application.so | group:artifact:version [application arguments]]"};
+                 "ranges on stdout"};
     app.name("streamsubmit");
+    app.formatter(std::make_shared<UsageFormatter>());
     app.set_version_flag("--version", std::string("streamsubmit ") + STREAMSUBMIT_VERSION);
     app.require_subcommand(0, 1);
-    app.footer([] { return sink_keys_help(); }); // loads the sink plugins only when help is printed
-    app.footer("Exit status: 0 success, 1 runtime failure, 2 usage or configuration, 3 plugin load, 4 Kafka,\n"
-               "5 resolution, 6 checkpoint in use by another job, 7 stop timeout, 8 application or sink failed a batch,\n"
-               "130 interrupted.\n"
-               "See man streamsubmit.");
 
     CommandSelection selection;
     add_mock_cluster_command(app, selection);
     add_config_command(app, selection);
     add_resolve_command(app, selection);
     add_publish_command(app, selection);
+    add_complete_command(app, selection);
     // Last: a job stops parsing at its primary resource (the application's arguments are its
     // own), and subcommands added after it would inherit that.
     const CommandAction run_root_job = add_submit_command(app, selection);
+    // After the subcommands, which would inherit it: each has a footer of its own.
+    app.footer([] { return sink_keys_help(); }); // loads the sink plugins only when help is printed
+    app.footer(std::string(kJobExitStatusHelp) + "See man streamsubmit.");
 
     try {
         app.parse(argc, argv);
@@ -53,7 +59,7 @@ int run(int argc, char **argv) {
     } catch (const CLI::CallForVersion &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
-        return report_error(Error(ErrorKind::Usage, e.what(), "", "run 'streamsubmit --help' for the options"));
+        return report_error(parse_error(app, e));
     }
     const Status status = selection.action ? selection.action() : run_root_job();
     if (!status) return report_error(status.error());

@@ -48,6 +48,8 @@ void serve_commands(EmbeddedCluster &cluster, std::mutex &mutex) {
         if (line.empty() || line[0] == '#') continue;
         std::lock_guard lock(mutex);
         const auto st = cluster.apply(line);
+        // One answer line per command on stdout, for scripts; what went wrong, with the fix, on stderr.
+        if (!st) std::fputs(format_error(st.error()).c_str(), stderr);
         std::fputs(st ? "ok\n" : fmt::format("error: {}\n", st.error().what).c_str(), stdout);
         std::fflush(stdout);
     }
@@ -116,6 +118,11 @@ void add_mock_cluster_command(CLI::App &app, CommandSelection &selection) {
     cmd->add_option("--plugins", args->plugins, "Plugin file that provides the cluster (default: the bundled Kafka plugin)")
         ->delimiter(',');
     cmd->add_flag("-v,--verbose", args->verbose, "Print the mock brokers' own log lines");
+    std::string commands = "Fault injection: while it runs, each line on stdin is a command, answered 'ok' or\n"
+                           "'error: ...' on stdout (the reason and the fix on stderr):\n";
+    for (const auto &line : EmbeddedCluster::commands()) commands += "  " + std::string(line) + "\n";
+    cmd->footer(commands + "\nExit status: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 usage, 3 plugin load, 4 the "
+                           "cluster failed. See man streamsubmit.");
     cmd->final_callback([args, &selection] { selection.action = [args] { return run_mock_cluster(*args); }; });
 }
 

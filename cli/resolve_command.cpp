@@ -21,6 +21,7 @@ struct ResolveArgs {
     std::vector<std::string> exclusions;
     bool tree = false, list = false, no_download = false, offline = false, no_local = false, quiet = false;
     std::string lockfile, ttl = "24h", checksum_policy = "warn", ca_bundle, cache_dir;
+    std::string allow_insecure_http, trusted_keys, signature_policy; // keys without a flag of their own
     std::vector<std::string> conf; // resolver.* keys; the flags above win
     std::map<std::string, CLI::Option *> flags;
     bool given(const std::string &name) const {
@@ -64,10 +65,15 @@ Status apply_conf(ResolveArgs &a) {
     set("--ttl", "resolver.ttl", [&](const std::string &v) { a.ttl = v; });
     set("--checksum-policy", "resolver.checksumPolicy", [&](const std::string &v) { a.checksum_policy = v; });
     set("--ca-bundle", "resolver.caBundle", [&](const std::string &v) { a.ca_bundle = v; });
+    set("", "resolver.allowInsecureHttp", [&](const std::string &v) { a.allow_insecure_http = v; });
+    set("", "resolver.trustedKeys", [&](const std::string &v) { a.trusted_keys = v; });
+    set("", "resolver.signaturePolicy", [&](const std::string &v) { a.signature_policy = v; });
     return ok_status();
 }
 
 Status run(ResolveArgs &a) {
+    if (a.tree && a.list)
+        return Error(ErrorKind::Usage, "--tree and --list both given", "", "keep one: --tree (the default) or --list");
     if (auto st = apply_conf(a); !st) return st;
     auto module = resolver_module();
     if (!module) return module.error();
@@ -86,6 +92,11 @@ Status run(ResolveArgs &a) {
     if (!policy) return policy.error();
     s.checksum_policy = *policy;
     if (!a.ca_bundle.empty()) s.ca_bundle = a.ca_bundle;
+    s.allow_insecure_http = split_commas({a.allow_insecure_http});
+    s.trusted_keys = split_commas({a.trusted_keys});
+    auto signatures = api.parse_signature_policy(a.signature_policy);
+    if (!signatures) return signatures.error();
+    s.signature_policy = *signatures;
     if (!a.cache_dir.empty()) s.cache_dir = a.cache_dir;
     s.use_local_repository = !a.no_local;
     s.log = [quiet = a.quiet](std::string_view line) {
@@ -120,6 +131,11 @@ Result<resolver::ResolverSettings> resolver_settings_from_config(const Config &c
     if (!policy) return policy.error();
     s.checksum_policy = *policy;
     if (auto ca = config.get_string("resolver.caBundle"); !ca.empty()) s.ca_bundle = ca;
+    s.allow_insecure_http = config.get_list("resolver.allowInsecureHttp");
+    s.trusted_keys = config.get_list("resolver.trustedKeys");
+    auto signatures = (*module)->parse_signature_policy(config.get_string("resolver.signaturePolicy"));
+    if (!signatures) return signatures.error();
+    s.signature_policy = *signatures;
     s.log = [](std::string_view line) {
         std::fprintf(stderr, "streamsubmit: %.*s\n", static_cast<int>(line.size()), line.data());
     };
@@ -141,8 +157,9 @@ void add_resolve_command(CLI::App &app, CommandSelection &selection) {
                     "Repositories tried last, comma-separated; empty for none")
         ->capture_default_str();
     a->flags["--exclude-packages"] = cmd->add_option("--exclude-packages", a->exclusions, "groupId:artifactId to leave out, '*' allowed, comma-separated");
-    auto *tree = cmd->add_flag("--tree", a->tree, "Print the dependency tree (the default)");
-    cmd->add_flag("--list", a->list, "Print one line per artifact instead of the tree")->excludes(tree);
+    // Checked in run(): CLI11's excludes() would print "Excludes: --list" under both.
+    cmd->add_flag("--tree", a->tree, "Print the dependency tree (the default)");
+    cmd->add_flag("--list", a->list, "Print one line per artifact instead of the tree (not with --tree)");
     cmd->add_flag("--no-download", a->no_download, "Resolve the graph from POMs only; download no jars");
     a->flags["--offline"] = cmd->add_flag("--offline", a->offline, "Use only the cache and file repositories; name what is missing");
     a->flags["--lockfile"] = cmd->add_option("--lockfile", a->lockfile,
@@ -161,6 +178,7 @@ void add_resolve_command(CLI::App &app, CommandSelection &selection) {
     cmd->add_flag("--quiet", a->quiet, "Print only warnings and errors on stderr");
     cmd->add_option("-c,--conf", a->conf, "Set a resolver.* configuration key: KEY=VALUE (repeatable); options win")
         ->type_name("KEY=VALUE");
+    cmd->footer("Exit status: 0 success, 1 runtime failure, 2 usage, 5 resolution failed. See man streamsubmit.");
     cmd->final_callback([a, &selection] { selection.action = [a]() { return run(*a); }; });
 }
 

@@ -46,7 +46,7 @@ Result<const resolver::ModuleApi *> load() {
         void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL); // kept for the life of the process
         if (!handle)
             return Error(ErrorKind::Runtime, fmt::format("cannot load the resolver module: {}", ::dlerror()),
-                         path.string(), "install libcurl and OpenSSL (the resolver needs them), or reinstall streamsubmit");
+                         path.string(), "install libcurl, OpenSSL and GPGME (the resolver needs them), or reinstall streamsubmit");
         using Entry = const resolver::ModuleApi *(*)();
         auto entry = reinterpret_cast<Entry>(::dlsym(handle, STREAMSUBMIT_RESOLVER_MODULE_SYMBOL));
         const resolver::ModuleApi *api = entry ? entry() : nullptr;

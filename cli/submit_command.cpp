@@ -1,5 +1,6 @@
 #include "cli/submit_command.h"
 
+#include "cli/error_report.h"
 #include "cli/package_plugins.h"
 #include "cli/plugin_keys.h"
 #include "cli/progress_line.h"
@@ -17,7 +18,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -186,30 +189,6 @@ ConnectorConf connector_conf(const Config &config) {
     return conf;
 }
 
-Status write_report(const BatchReport &report, bool json) {
-    const std::string text = json ? format_json(report) : format_text(report);
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
-        return Error(ErrorKind::Runtime, "cannot write the batch report to stdout", "",
-                     "keep the reading end of the pipe open until the job exits");
-    return ok_status();
-}
-
-// Writes each report; on a terminal, the progress line (redrawn after the report) shows
-// the backpressure rate and the scheduling delay of the last batch.
-BatchOutput report_output(const Config &config, ProgressLine &progress) {
-    const bool json = config.get_string("stream.output") == "json";
-    const bool show_rate = config.get_bool("stream.backpressure.enabled") && config.get_string("stream.until").empty();
-    return [json, show_rate, &progress](const BatchReport &report) {
-        progress.finish(); // the report must not land in the middle of the progress line
-        progress.set_rate_limit(report.rate_limit);
-        auto st = write_report(report, json);
-        if (st && show_rate)
-            progress.draw(format_batch_progress(report.id, report.records(), report.rate_limit,
-                                                report.scheduling_delay_ms));
-        return st;
-    };
-}
-
 // Everything a run needs that does not change between --supervise restarts.
 struct JobSetup {
     Config config;
@@ -222,6 +201,43 @@ struct JobSetup {
     std::string application_prefix; // its configuration keys, e.g. "sink.files."
     std::vector<std::string> application_args;
 };
+
+// The reader of stdout went away (`streamsubmit ... | head -1`): the job ends as `kcat | head`
+// does, quietly with exit 0. The batch whose report could not be written has been committed
+// by then and is marked complete as usual; no batch starts after it.
+enum class ReportWrite { Written, ReaderGone };
+
+Result<ReportWrite> write_report(const BatchReport &report, bool json) {
+    const std::string text = json ? format_json(report) : format_text(report);
+    if (std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0)
+        return ReportWrite::Written;
+    if (errno == EPIPE) return ReportWrite::ReaderGone; // SIGPIPE is ignored (run_job)
+    return Error(ErrorKind::Runtime, fmt::format("cannot write the batch report to stdout: {}", std::strerror(errno)),
+                 "", "check the file or device stdout goes to (space, permissions)");
+}
+
+// Writes each report; on a terminal, the progress line (redrawn after the report) shows
+// the backpressure rate and the scheduling delay of the last batch.
+BatchOutput report_output(const JobSetup &job, ProgressLine &progress, StopSignal &stop) {
+    const bool json = job.config.get_string("stream.output") == "json";
+    const bool show_rate =
+        job.config.get_bool("stream.backpressure.enabled") && job.config.get_string("stream.until").empty();
+    return [json, show_rate, &progress, &stop, &job](const BatchReport &report) -> Status {
+        progress.finish(); // the report must not land in the middle of the progress line
+        progress.set_rate_limit(report.rate_limit);
+        const auto written = write_report(report, json);
+        if (written && *written == ReportWrite::ReaderGone) {
+            job.diagnostics(LogLevel::Debug, "stdout was closed; stopping after this batch");
+            stop.request();
+            return ok_status();
+        }
+        const Status st = written ? ok_status() : Status(written.error());
+        if (st && show_rate)
+            progress.draw(format_batch_progress(report.id, report.records(), report.rate_limit,
+                                                report.scheduling_delay_ms));
+        return st;
+    };
+}
 
 // A fresh instance per run: a --supervise restart starts from what is durable, like a new process.
 Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
@@ -387,7 +403,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
             reader.primary(), job.diagnostics);
     }
     DirectStream stream(std::move(*options), reader.primary(), reader, *store, *ownership,
-                        report_output(job.config, progress), job.diagnostics, stop);
+                        report_output(job, progress, stop), job.diagnostics, stop);
     Status result = stream.run();
     deadline.run_finished(result); // closing the sources below is bounded too
     return result;
@@ -479,7 +495,7 @@ Status run_receiver_once(const JobSetup &job, StopSignal &stop, StopDeadline &de
     if (!application) return application.error();
     options->application = application->get();
     ProgressLine progress;
-    ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job.config, progress),
+    ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job, progress, stop),
                           job.diagnostics, stop);
     Status result = stream.run();
     deadline.run_finished(result); // closing the sources below is bounded too
@@ -498,7 +514,8 @@ bool worth_restarting(const Error &error) {
 }
 
 // --supervise: run again after a failure, resuming from the checkpoint, with exponential
-// backoff (1 s doubling to 60 s; back to 1 s after a run that lasted a minute).
+// backoff (1 s doubling to 60 s; back to 1 s after a run that lasted a minute). Stopped while
+// it waits to restart, it exits with the failure it was waiting to retry: the job is failing.
 Status supervise(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) {
     auto backoff = std::chrono::seconds(1);
     for (int restarts = 0;; ++restarts) {
@@ -508,7 +525,11 @@ Status supervise(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) 
         if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
         job.diagnostics(LogLevel::Warn, fmt::format("job failed: {}; restarting in {} s (--supervise, restart {})",
                                                     status.error().what, backoff.count(), restarts + 1));
-        if (stop.wait_until(std::chrono::steady_clock::now() + backoff)) return ok_status();
+        if (stop.wait_until(std::chrono::steady_clock::now() + backoff)) {
+            Error failed = status.error();
+            failed.what = "stopped while waiting to restart (--supervise) after: " + failed.what;
+            return failed;
+        }
         backoff = std::min(backoff * 2, std::chrono::seconds(60));
     }
 }
@@ -582,14 +603,15 @@ CommandAction add_submit_command(CLI::App &app, CommandSelection &selection) {
     auto submit_args = std::make_shared<JobArgs>();
     auto *submit = app.add_subcommand("submit", "Run a job (the same as without a subcommand)");
     add_job_options(*submit, *submit_args);
+    submit->footer(std::string(kJobExitStatusHelp) + "See man streamsubmit.");
     submit->final_callback([submit_args, submit, &selection] {
         selection.action = [submit_args, submit] {
-            if (auto st = take_primary_resource(*submit_args, submit->remaining()); !st) return st;
+            if (auto st = take_primary_resource(*submit_args, submit->remaining(), *submit); !st) return st;
             return run_job(*submit_args);
         };
     });
     return [root_args, &app] {
-        if (auto st = take_primary_resource(*root_args, app.remaining()); !st) return st;
+        if (auto st = take_primary_resource(*root_args, app.remaining(), app); !st) return st;
         return run_job(*root_args);
     };
 }

@@ -1,36 +1,30 @@
-# bash completion for streamsubmit. Options come from `streamsubmit --help` and the
-# configuration keys from `streamsubmit config`, so they never drift from the binary.
+# bash completion for streamsubmit. The binary answers itself (`streamsubmit __complete --
+# WORD...`, from its parser and configuration table), so completions never drift from it:
+# subcommands, options, option values (--sink, --mode, ...), and the keys after --conf and
+# their values. Install: copy to /usr/share/bash-completion/completions/streamsubmit, or
+# `source` it from ~/.bashrc.
 _streamsubmit() {
-    local cur prev words cword
-    _init_completion 2>/dev/null || {
-        cur=${COMP_WORDS[COMP_CWORD]}
-        prev=${COMP_WORDS[COMP_CWORD-1]}
-    }
-    local subcommands="submit resolve publish mock-cluster config"
-    local sub="" w
-    for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
-        case " $subcommands " in *" $w "*) sub=$w; break ;; esac
+    # The words up to the cursor, split on blanks only: bash's own COMP_WORDS splits
+    # --conf KEY=VALUE at '=' (COMP_WORDBREAKS).
+    local line=${COMP_LINE:0:COMP_POINT}
+    local -a words
+    read -r -a words <<<"$line"
+    [[ $line =~ [[:space:]]$ ]] && words+=("")
+    local cur=${words[${#words[@]}-1]}
+    local IFS=$'\n' candidate
+    local -a replies=()
+    for candidate in $("${words[0]}" __complete -- "${words[@]:1}" 2>/dev/null); do
+        case $candidate in
+            @files) replies+=($(compgen -f -- "$cur")) ;;
+            @dirs) replies+=($(compgen -d -- "$cur")) ;;
+            *) replies+=("$candidate") ;;
+        esac
     done
-    case "$prev" in
-        -c|--conf)
-            local keys
-            keys=$(streamsubmit config 2>/dev/null | awk '{print $1 "="}')
-            compopt -o nospace 2>/dev/null
-            mapfile -t COMPREPLY < <(compgen -W "$keys" -- "$cur")
-            return ;;
-        --mode) mapfile -t COMPREPLY < <(compgen -W "direct receiver" -- "$cur"); return ;;
-        --output) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur"); return ;;
-        --until) mapfile -t COMPREPLY < <(compgen -W "latest" -- "$cur"); return ;;
-        --master) mapfile -t COMPREPLY < <(compgen -W "local local[*] local[1] local[2] local[4]" -- "$cur"); return ;;
-        --checkpoint|--properties-file|--plugins|--lockfile|--file|--pom)
-            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
-    esac
-    if [[ $cur == -* ]]; then
-        local opts
-        opts=$(streamsubmit ${sub:+$sub} --help 2>/dev/null | grep -oE -- '--?[A-Za-z][A-Za-z-]*' | sort -u)
-        mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-    elif [ -z "$sub" ]; then
-        mapfile -t COMPREPLY < <(compgen -W "$subcommands" -- "$cur")
-    fi
+    # A key waiting for its value: no space after "KEY=".
+    [[ ${#replies[@]} -eq 1 && ${replies[0]} == *= ]] && compopt -o nospace 2>/dev/null
+    # bash replaces only the part of the word after its last '=' or ':' (COMP_WORDBREAKS).
+    local broken=${cur%"${cur##*[=:]}"}
+    [[ -n $broken ]] && replies=("${replies[@]#"$broken"}")
+    COMPREPLY=("${replies[@]}")
 }
 complete -F _streamsubmit streamsubmit

@@ -137,6 +137,10 @@ HttpProgressFn ArtifactCache::http_progress(const std::vector<bool> &counted) co
     };
 }
 
+bool ArtifactCache::checks_sums(const Work &w) const {
+    return options_.checksum_policy != ChecksumPolicy::Ignore && w.request->checksums;
+}
+
 fs::path ArtifactCache::path_for(const std::string &url) const {
     // scheme://host[:port]/path -> root/scheme/host[:port]/path ; query strings dropped.
     const auto sep = url.find("://");
@@ -275,7 +279,7 @@ void ArtifactCache::download(std::vector<Work *> &batch) {
         w->temp = temp_name(w->target);
         reqs.push_back({w->request->url, w->request->credentials, w->temp, "GET", {}});
         counted.push_back(counts_as_file(w->request->url));
-        if (options_.checksum_policy != ChecksumPolicy::Ignore) {
+        if (checks_sums(*w)) {
             w->sidecar_temp = temp_name(w->target) + ".sum";
             reqs.push_back({w->request->url + "." + std::string(algorithm_extension(kSidecarAlgorithms[0])),
                             w->request->credentials, w->sidecar_temp, "GET", {}});
@@ -286,14 +290,14 @@ void ArtifactCache::download(std::vector<Work *> &batch) {
     size_t k = 0;
     for (Work *w : batch) {
         w->http = results[k++];
-        if (options_.checksum_policy != ChecksumPolicy::Ignore) w->sidecar_http = results[k++];
+        if (checks_sums(*w)) w->sidecar_http = results[k++];
     }
     // Sidecars in the other algorithms, one round per algorithm, only where needed.
     for (size_t alg = 0; alg < kSidecarAlgorithms.size(); ++alg) {
         std::vector<Work *> next;
         std::vector<HttpRequest> more;
         for (Work *w : batch) {
-            if (options_.checksum_policy == ChecksumPolicy::Ignore || w->sidecar_done || !w->http.ok()) continue;
+            if (!checks_sums(*w) || w->sidecar_done || !w->http.ok()) continue;
             if (w->sidecar_http.ok()) {
                 w->expected = parse_checksum_file(read_all(w->sidecar_temp), kSidecarAlgorithms[alg]);
                 w->expected_algorithm = kSidecarAlgorithms[alg];
@@ -382,7 +386,7 @@ void ArtifactCache::verify_and_commit(Work &w) {
         return fail("the server returned an HTML page instead of the file (a login or error page?)",
                     "check the repository URL and credentials; nothing was cached");
 
-    if (options_.checksum_policy != ChecksumPolicy::Ignore) {
+    if (checks_sums(w)) {
         if (!w.expected) {
             if (options_.checksum_policy == ChecksumPolicy::Fail)
                 return fail("no checksum file (.sha1, .sha256, .sha512, .md5) next to it",

@@ -33,6 +33,7 @@ struct CacheRequest {
     std::string url;           // no user info
     Credentials credentials;
     bool changing = false;     // metadata or SNAPSHOT: subject to the TTL
+    bool checksums = true;     // false for a signature (.asc): it proves itself, and needs no sidecar
 };
 
 struct CacheResult {
@@ -71,6 +72,7 @@ private:
     struct Work;
     void download(std::vector<Work *> &batch);
     void verify_and_commit(Work &w);
+    bool checks_sums(const Work &w) const;
     HttpProgressFn http_progress(const std::vector<bool> &counted) const;
     CacheOptions options_;
     HttpClient &http_;

@@ -1,5 +1,7 @@
 #include "resolver/http_client.h"
 
+#include "resolver/transport_policy.h"
+
 #include <curl/curl.h>
 
 #include <cstdio>
@@ -24,7 +26,26 @@ struct Transfer {
     std::chrono::steady_clock::time_point not_before{};
     bool size_seen = false;         // Content-Length looked at in this attempt
     HttpProgress *progress = nullptr; // sums for the next report; null when nobody listens
+    const std::vector<std::string> *insecure_http_hosts = nullptr;
+    std::string refused; // why prereq_cb stopped the request
 };
+
+// Before each request goes out, also after a redirect: plain HTTP only where the
+// repository itself may be plain HTTP (the URL was checked when the repository was named;
+// a redirect could otherwise lead anywhere).
+int prereq_cb(void *userdata, char *, char *, int, int) {
+    auto *t = static_cast<Transfer *>(userdata);
+    char *url = nullptr;
+    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
+    if (!url) return CURL_PREREQFUNC_OK;
+    if (auto st = check_transport(url, *t->insecure_http_hosts, {}); !st) {
+        t->refused = "refused the plain HTTP URL " + split_userinfo(url).url +
+                     " (reached by a redirect or named directly: only loopback hosts and those in "
+                     "resolver.allowInsecureHttp may be plain HTTP)";
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+}
 
 size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
     auto *t = static_cast<Transfer *>(userdata);
@@ -163,6 +184,10 @@ std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requ
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        t.insecure_http_hosts = &options_.insecure_http_hosts;
+        t.refused.clear();
+        curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+        curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, options_.max_redirects);
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -215,7 +240,9 @@ std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requ
         if (code == CURLE_OK) t.result->status = status;
         else {
             t.result->status = status;
-            if (t.too_big || code == CURLE_FILESIZE_EXCEEDED)
+            if (!t.refused.empty())
+                t.result->error = t.refused;
+            else if (t.too_big || code == CURLE_FILESIZE_EXCEEDED)
                 t.result->error = "larger than the maximum size of " + std::to_string(options_.max_size) + " bytes";
             else if (code == CURLE_TOO_MANY_REDIRECTS)
                 t.result->error = "more than " + std::to_string(options_.max_redirects) + " redirects (a redirect loop?)";

@@ -32,6 +32,10 @@ struct HttpOptions {
     int parallel = 6;
     std::optional<std::filesystem::path> ca_bundle;
     std::string user_agent = "streamsubmit-resolver/0.1";
+    // Hosts whose plain http:// URLs a redirect may lead to besides loopback ones
+    // (resolver.allowInsecureHttp); a redirect to any other http:// URL is refused before
+    // its request is sent (transport_policy.h).
+    std::vector<std::string> insecure_http_hosts;
 };
 
 struct HttpRequest {

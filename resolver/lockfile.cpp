@@ -34,6 +34,7 @@ std::string render_lockfile(const Lockfile &lock) {
         e["scope"] = a.scope;
         e["repository"] = a.repository;
         e["sha256"] = a.sha256;
+        if (!a.signing_key.empty()) e["signingKey"] = a.signing_key;
         e["depth"] = a.depth;
         e["children"] = a.children;
         arr.push_back(std::move(e));
@@ -63,6 +64,7 @@ Result<Lockfile> parse_lockfile(std::string_view text, const std::string &source
             a.scope = e.value("scope", "compile");
             a.repository = e.value("repository", "");
             a.sha256 = e.at("sha256").get<std::string>();
+            a.signing_key = e.value("signingKey", "");
             a.depth = e.value("depth", 1);
             a.children = e.value("children", std::vector<size_t>{});
             l.artifacts.push_back(std::move(a));

@@ -1,6 +1,7 @@
-// The lockfile: every resolved coordinate with its scope, repository and sha256, plus
-// the tree. Written when absent; when present the resolution is pinned to it (no POM
-// is read) and every file's sha256 must match, or the run is refused.
+// The lockfile: every resolved coordinate with its scope, repository, sha256 and signing
+// key (like Gradle's verification metadata), plus the tree. Written when absent; when
+// present the resolution is pinned to it (no POM is read), and every file's sha256 must
+// match and every recorded signing key sign it again, or the run is refused.
 #pragma once
 
 #include "common/error.h"
@@ -19,6 +20,7 @@ struct LockEntry {
     int depth = 1;
     std::vector<size_t> children;
     std::string type = {}; // the declared type when it is not the extension (test-jar, ...)
+    std::string signing_key = {}; // fingerprint of the trusted key that signed it; empty: unverified
 };
 
 struct Lockfile {

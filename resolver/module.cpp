@@ -10,6 +10,7 @@ const ModuleApi kApi{
     &resolve,
     &publish,
     &parse_checksum_policy,
+    &parse_signature_policy,
     [](const Resolution &r) { return r.native_plugins(); },
     [](const Resolution &r, bool with_paths) { return r.tree_text(with_paths); },
     [](const Resolution &r, bool with_paths) { return r.list_text(with_paths); },

@@ -23,6 +23,7 @@ struct ModuleApi {
     Result<Resolution> (*resolve)(const std::vector<std::string> &coordinates, const ResolverSettings &settings);
     Status (*publish)(const PublishRequest &request);
     Result<ChecksumPolicy> (*parse_checksum_policy)(std::string_view text);
+    Result<std::optional<SignaturePolicy>> (*parse_signature_policy)(std::string_view text);
     // Resolution and Coordinate members that live in the module's code.
     std::vector<std::filesystem::path> (*native_plugins)(const Resolution &resolution);
     std::string (*tree_text)(const Resolution &resolution, bool with_paths);

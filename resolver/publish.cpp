@@ -6,8 +6,10 @@
 #include "resolver/coordinate.h"
 #include "resolver/http_client.h"
 #include "resolver/metadata.h"
+#include "resolver/pgp_sign.h"
 #include "resolver/platform.h"
 #include "resolver/repository.h"
+#include "resolver/transport_policy.h"
 #include "resolver/version.h"
 
 #include <fmt/format.h>
@@ -181,6 +183,10 @@ Status publish(const PublishRequest &req) {
     auto repo = parse_repository(req.repository, false);
     if (!repo) return repo.error();
     if (repo->kind == Repository::Kind::Local) repo->kind = Repository::Kind::File;
+    // Credentials and artifacts over plain HTTP only to loopback, as for resolving.
+    if (auto st = check_transport(repo->url, {}, {}); !st)
+        return Error(ErrorKind::Resolution, "refusing to publish to the plain HTTP repository " + repo->url, repo->url,
+                     "publish over https://, or into a file:// repository");
     Target target(*repo, req.ca_bundle);
     if (!req.force) {
         auto published = target.get(c.path());
@@ -195,10 +201,8 @@ Status publish(const PublishRequest &req) {
                          "keep it)");
     }
 
-    // The file and its POM.
+    // The file and its POM, signed first so that a signing failure publishes nothing.
     const std::string content = read_all(req.file);
-    if (auto st = target.put_with_checksums(c.path(), content); !st) return st;
-    say("published " + repo->url + "/" + c.path());
     std::string pom_text;
     if (req.pom) {
         if (!fs::is_regular_file(*req.pom, ec))
@@ -209,7 +213,22 @@ Status publish(const PublishRequest &req) {
         if (!existing) return existing.error();
         pom_text = *existing ? **existing : generated_pom(c, c.classifier.empty() ? c.extension : c.extension);
     }
+    std::string file_signature, pom_signature;
+    if (req.sign_key) {
+        auto signed_file = sign_detached(content, req.file.string(), *req.sign_key);
+        if (!signed_file) return signed_file.error();
+        auto signed_pom = sign_detached(pom_text, c.pom_path(), *req.sign_key);
+        if (!signed_pom) return signed_pom.error();
+        file_signature = std::move(*signed_file);
+        pom_signature = std::move(*signed_pom);
+    }
+    if (auto st = target.put_with_checksums(c.path(), content); !st) return st;
+    if (req.sign_key)
+        if (auto st = target.put_with_checksums(c.path() + ".asc", file_signature); !st) return st;
+    say("published " + repo->url + "/" + c.path() + (req.sign_key ? " (signed)" : ""));
     if (auto st = target.put_with_checksums(c.pom_path(), pom_text); !st) return st;
+    if (req.sign_key)
+        if (auto st = target.put_with_checksums(c.pom_path() + ".asc", pom_signature); !st) return st;
 
     const std::string now = timestamp_now();
     // g/a/maven-metadata.xml

@@ -1,6 +1,7 @@
 // Publishing one file into a Maven repository as `mvn deploy:deploy-file` does: the
 // file and its POM (given, or generated with packaging = the file's extension) in the
-// maven2 layout, each with .md5 .sha1 .sha256 .sha512, and g/a/maven-metadata.xml
+// maven2 layout, each with .md5 .sha1 .sha256 .sha512 (and, with --sign, an .asc OpenPGP
+// signature with its own checksums, as mvn gpg:sign and deploy write them), and g/a/maven-metadata.xml
 // updated (versions, latest, release, lastUpdated). g/a/v/maven-metadata.xml lists the
 // classifiers published for the version, so resolvers can name the platforms that exist.
 // HTTP PUT for http(s):// repositories, file writes for file:// ones.
@@ -26,6 +27,9 @@ struct PublishRequest {
     std::optional<std::filesystem::path> pom;
     std::optional<std::filesystem::path> ca_bundle;
     bool force = false; // overwrite a release that is already published
+    // Also write FILE.asc beside the file and the POM, as mvn gpg:sign does: signed by this
+    // key of the user's GnuPG keyring ("" = gpg's default key); nullopt: no signatures.
+    std::optional<std::string> sign_key;
     std::function<void(std::string_view)> log;
 };
 

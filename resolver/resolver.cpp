@@ -8,6 +8,8 @@
 #include "resolver/platform.h"
 #include "resolver/pom_interpolation.h"
 #include "resolver/repository.h"
+#include "resolver/signature_check.h"
+#include "resolver/transport_policy.h"
 
 #include <sys/stat.h>
 
@@ -157,6 +159,10 @@ Result<Context> prepare(const std::vector<std::string> &texts, const ResolverSet
         if (s.log) s.log("note: repository " + r.url + " is named more than once; it is asked once");
         return true;
     });
+    // Before any lookup or connection: plain HTTP only on loopback or where the user opted in.
+    for (const auto &r : ctx.repositories)
+        if (r.kind == Repository::Kind::Http)
+            if (auto st = check_transport(r.url, s.allow_insecure_http, s.log); !st) return st.error();
     if (ctx.repositories.empty())
         return Error(ErrorKind::Resolution, "no repositories to resolve from", "",
                      "name one with --repositories, or keep the default (Maven Central)");
@@ -173,6 +179,7 @@ Result<Context> prepare(const std::vector<std::string> &texts, const ResolverSet
         if (end && *end == 0 && n > 0) ctx.http.max_size = n;
     }
     ctx.http.ca_bundle = s.ca_bundle;
+    ctx.http.insecure_http_hosts = s.allow_insecure_http;
     return ctx;
 }
 
@@ -187,8 +194,18 @@ Error locate_error(RepositoryChain &chain, const Coordinate &c, const Error &e) 
     return e;
 }
 
+Result<std::vector<std::string>> signing_keys(const ResolverSettings &s, RepositoryChain &chain, ArtifactCache &cache,
+                                             const std::vector<Coordinate> &coords,
+                                             const std::vector<Result<Located>> &located,
+                                             const std::function<void(std::string_view)> &log) {
+    std::vector<Located> files;
+    for (const auto &l : located) files.push_back(*l);
+    return check_signatures({s.signature_policy, s.trusted_keys}, chain, cache, coords, files, log);
+}
+
 Result<Resolution> resolve_pinned(const Context &ctx, const std::vector<std::string> &texts, const ResolverSettings &s,
-                                  RepositoryChain &chain, ArtifactCache &cache, const fs::path &lock_path) {
+                                  RepositoryChain &chain, ArtifactCache &cache, const fs::path &lock_path,
+                                  const std::function<void(std::string_view)> &log) {
     auto lock = read_lockfile(lock_path);
     if (!lock) return lock.error();
     if (lock->requested != texts || lock->exclusions != s.exclusions) {
@@ -235,6 +252,22 @@ Result<Resolution> resolve_pinned(const Context &ctx, const std::vector<std::str
         res.artifacts[i].path = located[i]->file;
         res.artifacts[i].repository = located[i]->repository;
     }
+    // The same bytes re-signed by another key (even a trusted one) are refused too.
+    auto signers = signing_keys(s, chain, cache, coords, located, log);
+    if (!signers) return signers.error();
+    for (size_t i = 0; i < coords.size(); ++i) {
+        const std::string &pinned_key = lock->artifacts[i].signing_key;
+        if (!pinned_key.empty() && (*signers)[i] != pinned_key)
+            return Error(ErrorKind::Resolution,
+                         "the signing key of " + coords[i].to_string() + " is not the one in the lockfile: expected " +
+                             pinned_key + ", actual " +
+                             ((*signers)[i].empty() ? std::string("none verified") : (*signers)[i]) + " (" +
+                             located[i]->url + ")",
+                         lock_path.string(),
+                         "the artifact was re-signed by another key since the lockfile was written; refusing it. If "
+                         "the new key is expected, trust it, delete the lockfile and resolve again");
+        res.artifacts[i].signing_key = (*signers)[i];
+    }
     return res;
 }
 
@@ -266,7 +299,8 @@ Resolution from_cache(const CachedGraph &g) {
     Resolution res;
     res.roots = g.roots;
     for (const auto &c : g.artifacts)
-        res.artifacts.push_back({c.coordinate, c.scope, c.repository, /*path*/ {}, /*sha256*/ {}, c.depth, c.children});
+        res.artifacts.push_back(
+            {c.coordinate, c.scope, c.repository, /*path*/ {}, /*sha256*/ {}, /*signing_key*/ {}, c.depth, c.children});
     return res;
 }
 
@@ -345,7 +379,7 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
 
     std::error_code ec;
     if (s.lockfile && fs::exists(*s.lockfile, ec)) {
-        auto pinned = resolve_pinned(*ctx, texts, s, chain, cache, *s.lockfile);
+        auto pinned = resolve_pinned(*ctx, texts, s, chain, cache, *s.lockfile, log);
         if (pinned) pinned->network_transfers = http.transfers_started();
         return pinned;
     }
@@ -363,9 +397,13 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
             which.push_back(i);
         }
         auto located = locate_files(chain, cache, s, coords);
-        for (size_t k = 0; k < coords.size(); ++k) {
+        for (size_t k = 0; k < coords.size(); ++k)
             if (!located[k]) return locate_error(chain, coords[k], located[k].error());
+        auto signers = signing_keys(s, chain, cache, coords, located, log);
+        if (!signers) return signers.error();
+        for (size_t k = 0; k < coords.size(); ++k) {
             auto &a = res.artifacts[which[k]];
+            a.signing_key = (*signers)[k];
             a.path = located[k]->file;
             a.repository = located[k]->repository;
             if (!s.lockfile) continue; // hashing every jar on every run would cost more than the rest of a warm run
@@ -380,7 +418,8 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
             lock.roots = res.roots;
             for (const auto &a : res.artifacts)
                 lock.artifacts.push_back(
-                    {a.coordinate.to_string(), a.scope, a.repository, a.sha256, a.depth, a.children, a.coordinate.type});
+                    {a.coordinate.to_string(), a.scope, a.repository, a.sha256, a.depth, a.children,
+                     a.coordinate.type, a.signing_key});
             if (auto st = write_lockfile(*s.lockfile, lock); !st) return st.error();
             log("wrote lockfile " + s.lockfile->string());
         }

@@ -5,6 +5,7 @@
 #include "resolver/checksum.h"
 #include "resolver/coordinate.h"
 #include "resolver/publish.h"
+#include "resolver/signature_policy.h"
 
 #include <chrono>
 #include <filesystem>
@@ -36,6 +37,11 @@ struct ResolverSettings {
     std::optional<std::filesystem::path> lockfile;
     std::chrono::seconds ttl{86400};
     ChecksumPolicy checksum_policy = ChecksumPolicy::Warn;
+    // OpenPGP signatures (.asc) of the artifact files: the policy (nullopt: require for
+    // native plugins and applications, warn for the rest) and the keys trusted to sign.
+    std::optional<SignaturePolicy> signature_policy;
+    std::vector<std::string> trusted_keys;       // key files, directories of them, fingerprints
+    std::vector<std::string> allow_insecure_http; // hosts whose http:// repositories are used anyway
     std::optional<std::filesystem::path> ca_bundle;
     std::optional<std::filesystem::path> cache_dir;                 // default: default_cache_root()
     std::optional<std::filesystem::path> local_repository;          // default: ~/.m2/repository if present
@@ -58,6 +64,7 @@ struct ResolvedArtifact {
     std::string repository;
     std::filesystem::path path; // empty with no_download
     std::string sha256;         // only when a lockfile is written or read (pinned)
+    std::string signing_key;    // fingerprint of the trusted key that signed the file; empty: unverified
     int depth = 1;
     std::vector<size_t> children;
 };

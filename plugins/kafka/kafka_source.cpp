@@ -1,6 +1,7 @@
 #include "kafka_source.h"
 
 #include "bounded_close.h"
+#include "connection_failure_filter.h"
 #include "errors.h"
 #include "group_consumer.h"
 #include "security_errors.h"
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 
 namespace streamsubmit::kafka {
@@ -71,7 +73,13 @@ void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     // Everything librdkafka says at warning or worse reaches the user as a warning: the plugin
     // reports real failures through ss_error, librdkafka's own errors are often transient.
     ss_log_level l = level_from_syslog(level);
-    self->log(l == SS_LOG_ERROR ? SS_LOG_WARN : l, msg);
+    if (l >= SS_LOG_WARN && fac && std::string_view(fac) == "FAIL") {
+        // Every handle reports the same unreachable broker: say it once, repeats only with -v.
+        auto line = ConnectionFailureFilter::shared().admit(msg);
+        self->log(line ? SS_LOG_WARN : SS_LOG_DEBUG, line ? *line : msg);
+    } else {
+        self->log(l == SS_LOG_ERROR ? SS_LOG_WARN : l, msg);
+    }
     if (auto failure = security_failure_in_log(fac ? fac : "", buf ? buf : "", self->sasl_mechanism()))
         const_cast<KafkaSource *>(self)->note_security_failure(failure->status, failure->message);
 }

@@ -1,5 +1,7 @@
 #include "runtime/batch/batch_runner.h"
 
+#include "runtime/core/stop_signal.h"
+
 #include <algorithm>
 
 namespace streamsubmit::runtime {
@@ -20,6 +22,7 @@ BatchRunner::BatchRunner(BatchRunnerOptions options, ProgressStore &progress, Ba
       started_(Clock::now()) {}
 
 Result<BatchEnd> BatchRunner::run(const BatchRecord &batch, BatchInput &input, const BatchTiming &timing) {
+    const BatchInFlight in_flight; // what the first SIGINT/SIGTERM says it waits for
     if (auto st = progress_.planned(batch); !st) return st.error();
 
     std::optional<ApplicationBatch> app_batch;

@@ -24,14 +24,26 @@ bool StopSignal::wait_until(std::chrono::steady_clock::time_point deadline) {
 }
 
 namespace {
+std::atomic<int> batches_in_flight{0};
+} // namespace
+
+BatchInFlight::BatchInFlight() { batches_in_flight.fetch_add(1); }
+BatchInFlight::~BatchInFlight() { batches_in_flight.fetch_sub(1); }
+bool BatchInFlight::any() { return batches_in_flight.load() > 0; }
+
+namespace {
 
 [[noreturn]] void watch_signals(sigset_t set, StopSignal &stop) {
     for (int received = 0;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) continue;
         if (++received == 1) {
-            static const char note[] = "streamsubmit: stopping after the batch in flight (signal again to stop now)\n";
-            (void)!::write(STDERR_FILENO, note, sizeof note - 1);
+            static const char busy[] = "streamsubmit: stopping after the batch in flight (signal again to stop now)\n";
+            static const char idle[] = "streamsubmit: stopping (signal again to stop now)\n";
+            if (BatchInFlight::any())
+                (void)!::write(STDERR_FILENO, busy, sizeof busy - 1);
+            else
+                (void)!::write(STDERR_FILENO, idle, sizeof idle - 1);
             stop.request();
         } else {
             static const char note[] = "streamsubmit: interrupted\n";

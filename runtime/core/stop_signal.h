@@ -22,6 +22,17 @@ private:
     std::condition_variable cv_;
 };
 
+// Counts the batches running in this process (BatchRunner holds one while a batch runs), so
+// that the first signal says "stopping after the batch in flight" only when one is.
+class BatchInFlight {
+public:
+    BatchInFlight();
+    ~BatchInFlight();
+    BatchInFlight(const BatchInFlight &) = delete;
+    BatchInFlight &operator=(const BatchInFlight &) = delete;
+    static bool any();
+};
+
 // Blocks SIGINT/SIGTERM in every thread and handles them on a watcher thread:
 // the first calls stop.request(); the second prints a note and _exit()s with 130.
 // Checkpoints and caches are written by atomic rename, so an exit at any moment

@@ -20,10 +20,15 @@ Status checked(ss_status status, const ss_error &err) {
     return source_error(status, err);
 }
 
-Error bad_command(std::string_view command) {
-    return Error(ErrorKind::Usage, "unknown mock-cluster command", std::string(command),
-                 "use: topic NAME PARTITIONS | produce NAME COUNT [VALUE_BYTES] | broker down|up ID | "
-                 "leader TOPIC PARTITION BROKER | rtt BROKER MS | error API_KEY COUNT ERROR_CODE");
+// A known verb with the wrong arguments names the verb's form; an unknown one lists them all.
+Error bad_command(std::string_view command, std::string_view verb) {
+    for (const auto &line : EmbeddedCluster::commands())
+        if (line.substr(0, line.find(' ')) == verb)
+            return Error(ErrorKind::Usage, fmt::format("malformed command '{}'", command), "",
+                         fmt::format("write {}", line));
+    std::string all;
+    for (const auto &line : EmbeddedCluster::commands()) all += (all.empty() ? "" : " | ") + std::string(line);
+    return Error(ErrorKind::Usage, fmt::format("unknown command '{}'", verb), "", "commands: " + all);
 }
 
 } // namespace
@@ -100,7 +105,14 @@ Status EmbeddedCluster::apply(std::string_view command) {
         if (in >> api_key >> count >> code)
             return checked(api_->push_request_errors(handle_, static_cast<int16_t>(api_key), count, code, &err), err);
     }
-    return bad_command(command);
+    return bad_command(command, verb);
+}
+
+std::span<const std::string_view> EmbeddedCluster::commands() {
+    static constexpr std::string_view kCommands[] = {
+        "topic NAME PARTITIONS", "produce NAME COUNT [VALUE_BYTES]", "broker down|up ID",
+        "leader TOPIC PARTITION BROKER", "rtt BROKER MS", "error API_KEY COUNT ERROR_CODE"};
+    return kCommands;
 }
 
 } // namespace streamsubmit::runtime

@@ -7,6 +7,7 @@
 #include "runtime/plugin/plugin_loader.h"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,10 +24,11 @@ public:
     Status create_topic(const std::string &topic, int partitions);
     Status produce(const std::string &topic, int64_t count, size_t value_bytes);
 
-    // One control line, as read by `streamsubmit mock-cluster` from stdin:
-    //   topic NAME PARTITIONS | produce NAME COUNT [VALUE_BYTES] | broker down|up ID
-    //   leader TOPIC PARTITION BROKER | rtt BROKER MS | error API_KEY COUNT ERROR_CODE
+    // One control line, as read by `streamsubmit mock-cluster` from stdin: one of commands().
+    // An unknown verb or malformed arguments are a Usage error naming them.
     Status apply(std::string_view command);
+    // The control lines' forms, e.g. "rtt BROKER MS", for errors and --help.
+    static std::span<const std::string_view> commands();
 
 private:
     EmbeddedCluster(PluginPtr plugin, ss_cluster *handle, std::unique_ptr<Diagnostics> diagnostics,

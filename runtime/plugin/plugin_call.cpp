@@ -43,7 +43,8 @@ Error error_of(ss_status status, const ss_error &err) {
         return Error(ErrorKind::Usage, message, "", "fix or remove the kafka.* setting it names");
     case SS_ERR_UNREACHABLE:
         return Error(ErrorKind::Kafka, "cannot reach Kafka: " + message, "",
-                     "check --bootstrap-servers and that the brokers are running")
+                     "check --bootstrap-servers and that the brokers are running; brokers that are up but slow to "
+                     "answer need a longer --conf stream.kafka.requestTimeout=DURATION")
             .set_retriable();
     case SS_ERR_UNKNOWN_TOPIC:
         return Error(ErrorKind::Kafka, message, "", "create the topic, or correct --topics");

@@ -22,6 +22,7 @@ BUILD = os.environ["STREAMSUBMIT_BUILD_DIR"]
 SOURCE_DIR = os.environ["STREAMSUBMIT_SOURCE_DIR"]
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "resolver"))
 import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1; PUT stores what publish sends)
+from harness import SigningKey  # noqa: E402  (a generated OpenPGP key: the examples are published signed)
 
 
 def sh(*args, **kw):
@@ -56,15 +57,18 @@ class Examples(unittest.TestCase):
         cls.env = {k: v for k, v in os.environ.items() if k != "STREAMSUBMIT_PLUGIN_DIR"}
         cls.env["STREAMSUBMIT_CACHE"] = os.path.join(cls.tmp, "cache")
         cls.env["HOME"] = cls.tmp  # no ~/.m2 of the machine in the way
+        cls.key = SigningKey("examples publisher")  # native applications and plugins load only when signed
+        cls.trust = ["--conf", "resolver.trustedKeys=" + cls.key.public]
 
     @classmethod
     def tearDownClass(cls):
         cls.server.shutdown()
+        cls.key.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def publish(self, so, coordinates):
         sh(self.bin, "publish", "--repository", self.url, "--file", so, "--coordinates", f"{coordinates}:{PLATFORM}",
-           env=self.env)
+           "--sign", self.key.fingerprint, env=dict(self.env, GNUPGHOME=self.key.home))
 
     def run_job(self, bootstrap, topic, checkpoint, application, *app_args):
         """The installed binary, the application given by coordinates as the primary resource."""
@@ -72,7 +76,7 @@ class Examples(unittest.TestCase):
                               "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "500ms",
                               "--conf", "stream.kafka.maxRatePerPartition=2000", "--checkpoint", checkpoint,
                               "--repositories", self.url, "--conf", "resolver.repositories=" + self.url,
-                              application, *app_args],
+                              *self.trust, application, *app_args],
                              capture_output=True, text=True, timeout=300, env=self.env)
         self.assertEqual(job.returncode, EXIT_OK, job.stderr[-3000:])
         self.assertRegex(job.stdout, r"(?m)^batch \d+ ")
@@ -96,7 +100,7 @@ class Examples(unittest.TestCase):
         args = [self.bin, "--bootstrap-servers", bootstrap, "--topics", "words", "--until", "latest",
                 "--conf", "kafka.auto.offset.reset=earliest", "--repositories", self.url,
                 "--conf", "resolver.repositories=" + self.url,
-                "--packages", "io.streamsubmit.examples:lines-sink:1.0.0", "--sink", "lines"]
+                "--packages", "io.streamsubmit.examples:lines-sink:1.0.0", "--sink", "lines", *self.trust]
         for c in conf:
             args += ["--conf", c]
         return subprocess.run(args, capture_output=True, text=True, timeout=300, env=self.env)

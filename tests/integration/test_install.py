@@ -23,7 +23,9 @@ class Install(unittest.TestCase):
             sh("cmake", "--install", BUILD, "--prefix", prefix)
             exe = os.path.join(prefix, "bin", "streamsubmit")
             for path in ("bin/streamsubmit", "include/streamsubmit/plugin.h", "share/man/man1/streamsubmit.1",
-                         "share/bash-completion/completions/streamsubmit"):
+                         "share/bash-completion/completions/streamsubmit",
+                         "share/zsh/vendor-completions/_streamsubmit",
+                         "share/fish/vendor_completions.d/streamsubmit.fish"):
                 self.assertTrue(os.path.exists(os.path.join(prefix, path)), path)
             self.assertEqual(len(glob.glob(os.path.join(prefix, "lib*", "**", "streamsubmit-kafka.so"),
                                            recursive=True)), 1)

@@ -58,8 +58,75 @@ def add_metadata(root, g, a, versions):
     write(os.path.join(root, gpath(g), a, "maven-metadata.xml"), xml)
 
 
+class SigningKey:
+    """A throwaway OpenPGP key, made by gpg (Debian's) in a GNUPGHOME of its own. sign() writes
+    FILE.asc as `gpg --detach-sign --armor` (and mvn gpg:sign) do; .public is the exported
+    public key, the file a test trusts with resolver.trustedKeys."""
+
+    def __init__(self, name="streamsubmit test signer"):
+        require_tool("gpg")
+        self.home = tempfile.mkdtemp(prefix="ss-gpg-")
+        os.chmod(self.home, 0o700)
+        self.gpg("--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+                 "%s <signer@streamsubmit.invalid>" % name, "ed25519", "sign", "never")
+        colons = self.gpg("--with-colons", "--list-secret-keys").stdout
+        self.fingerprint = next(l.split(":")[9] for l in colons.splitlines() if l.startswith("fpr:"))
+        self.public = os.path.join(self.home, "public.asc")
+        with open(self.public, "w") as f:
+            f.write(self.gpg("--armor", "--export", self.fingerprint).stdout)
+
+    def gpg(self, *argv, check=True):
+        p = subprocess.run(["gpg", "--homedir", self.home, "--batch", "--yes"] + list(argv), capture_output=True,
+                           text=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError("gpg %s failed: %s" % (" ".join(argv), p.stderr))
+        return p
+
+    def sign(self, path):
+        self.gpg("--local-user", self.fingerprint, "--detach-sign", "--armor", "--output", path + ".asc", path)
+
+    def env(self):
+        return {"GNUPGHOME": self.home}
+
+    def revoke(self):
+        """Revokes the key with the certificate gpg made with it, and re-exports .public."""
+        cert = open(os.path.join(self.home, "openpgp-revocs.d", self.fingerprint + ".rev")).read()
+        path = os.path.join(self.home, "revocation.asc")
+        with open(path, "w") as f:
+            f.write(cert.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+        self.gpg("--import", path)
+        with open(self.public, "w") as f:
+            f.write(self.gpg("--armor", "--export", self.fingerprint).stdout)
+
+    def close(self):
+        subprocess.run(["gpgconf", "--homedir", self.home, "--kill", "gpg-agent"], capture_output=True)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+_TEST_KEY = []
+
+
+def test_key():
+    """The key that signs the native plugins of build_small_repo; Env.resolve trusts it."""
+    if not _TEST_KEY:
+        _TEST_KEY.append(SigningKey())
+        import atexit
+        atexit.register(_TEST_KEY[0].close)
+    return _TEST_KEY[0]
+
+
+def sign_native(root, key=None):
+    """Signs every .so under root, as a publisher with `mvn gpg:sign` would."""
+    key = key or test_key()
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f.endswith(".so"):
+                key.sign(os.path.join(d, f))
+
+
 def build_small_repo(root):
-    """app:1.0 -> liba:1.0 -> libb:[1.0,2.0) ; app -> libc:1.0 (runtime) ; plugin:1.0 (.so, linux-x86_64)."""
+    """app:1.0 -> liba:1.0 -> libb:[1.0,2.0) ; app -> libc:1.0 (runtime) ; plugin:1.0 (.so, linux-x86_64).
+    The native plugins are signed by test_key()."""
     g = "com.example"
     add_artifact(root, g, "app", "1.0", [(g, "liba", "1.0"), (g, "libc", "1.0", "runtime"), (g, "testonly", "1.0", "test")])
     add_artifact(root, g, "liba", "1.0", [(g, "libb", "[1.0,2.0)")])
@@ -81,6 +148,7 @@ def build_small_repo(root):
           "<snapshotVersion><classifier>osx-aarch_64</classifier><extension>so</extension><value>1.0</value></snapshotVersion>"
           "<snapshotVersion><classifier>windows-x86_64</classifier><extension>so</extension><value>1.0</value></snapshotVersion>"
           "</snapshotVersions></versioning></metadata>\n")
+    sign_native(root)
 
 
 class Env:
@@ -110,7 +178,9 @@ class Env:
         return p.returncode, p.stdout, p.stderr
 
     def resolve(self, url, *coords_and_flags, env=None):
-        return self.run("resolve", "--default-repositories", url, *coords_and_flags, env=env)
+        """resolve, trusting test_key() when it signed something (build_small_repo)."""
+        trust = ["-c", "resolver.trustedKeys=" + _TEST_KEY[0].public] if _TEST_KEY else []
+        return self.run("resolve", "--default-repositories", url, *coords_and_flags, *trust, env=env)
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -12,7 +12,10 @@ Serves a directory in the maven2 layout. Extras:
       "nosum"   no checksum sidecars               "loop"       redirects to itself forever
       "401" / "403"                                "html"       200 with an HTML page
       "malformed"  200 with broken XML             "slow"       the body, 4 KiB every 50 ms
-  * every request is counted in .requests (path list), for "no request on a warm cache".
+      "redirect:URL"  302 to URL
+  * every request is counted in .requests (path list), for "no request on a warm cache";
+  * it answers as an HTTP proxy too (absolute-form targets, http://host/path, are served as
+    /path and listed in .proxied), so a test can see whether a client went to a host at all.
 
 Usage as a script: repo_server.py DIR [--port N]  (prints the URL, serves until killed).
 """
@@ -35,6 +38,7 @@ class Repo:
         self.faults = dict(faults or {})
         self.auth = auth  # "Basic xxx" or "Bearer xxx" required when set
         self.requests = []
+        self.proxied = []  # absolute URLs asked of this server as a proxy
         self.counts = {}
         self.lock = threading.Lock()
 
@@ -89,8 +93,16 @@ def make_handler(repo):
                             return (fn(f.read()).hexdigest() + "\n").encode()
             return None
 
-        def do_GET(self):
+        def _path(self):
             path = self.path.split("?")[0]
+            if path.startswith("http://") or path.startswith("https://"):  # asked as a proxy
+                with repo.lock:
+                    repo.proxied.append(path)
+                path = "/" + (path.split("/", 3) + [""])[3]
+            return path
+
+        def do_GET(self):
+            path = self._path()
             with repo.lock:
                 repo.requests.append(path)
                 repo.counts[path] = repo.counts.get(path, 0) + 1
@@ -133,6 +145,8 @@ def make_handler(repo):
                     except (BrokenPipeError, ConnectionResetError):
                         pass
                     return
+                if fault.startswith("redirect:"):
+                    return self._send(302, b"", "text/plain", {"Location": fault[len("redirect:"):]})
                 if fault == "loop":
                     return self._send(302, b"", "text/plain", {"Location": path})
                 if fault in ("401", "403"):
@@ -156,7 +170,7 @@ def make_handler(repo):
         do_HEAD = do_GET
 
         def do_PUT(self):
-            path = self.path.split("?")[0]
+            path = self._path()
             with repo.lock:
                 repo.requests.append("PUT " + path)
             if repo.auth and self.headers.get("Authorization") != repo.auth:

@@ -118,8 +118,10 @@ def test_publish_native_platforms():
     so = os.path.join(WORK, "libplug.so")
     with open(so, "wb") as f:
         f.write(b"\x7fELF linux build")
+    key = harness.test_key()  # env.resolve trusts it
     for cls in ("linux-x86_64", "linux-aarch_64"):
-        rc, _, err = env.run("publish", "--repository", url, "--file", so, "--coordinates", "com.native:plug:1.0:" + cls)
+        rc, _, err = env.run("publish", "--repository", url, "--file", so, "--coordinates", "com.native:plug:1.0:" + cls,
+                             "--sign", key.fingerprint, env=key.env())
         check(rc == 0, "publish " + cls, err)
     rc, out, err = env.resolve(url, "com.native:plug:1.0", "--checksum-policy", "fail")
     check(rc == 0 and out.startswith("com.native:plug:so:linux-x86_64:1.0:compile -- "), "platform pick", out, err)

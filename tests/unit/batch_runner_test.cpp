@@ -1,6 +1,7 @@
 // The end of a batch, shared by both modes, driven without a broker: fakes of the mode's
 // input, the application and the progress store record what the runner asks of them.
 #include "runtime/batch/batch_runner.h"
+#include "runtime/core/stop_signal.h"
 
 #include <doctest/doctest.h>
 
@@ -239,4 +240,24 @@ TEST_CASE("the backpressure rate learns only from batches due on the interval gr
     }
     REQUIRE(runner.rate().has_value());
     CHECK(*runner.rate() < 1000.0);
+}
+
+TEST_CASE("a batch counts as in flight while it runs, so the first SIGINT says it waits for one") {
+    Events events;
+    FakeProgress progress{events};
+    FakeApplication app{events};
+    bool in_flight_at_output = false;
+    BatchRunner runner{{"direct", {}, std::chrono::milliseconds(100), {}}, progress, &app,
+                       [&](const BatchReport &) -> Status {
+                           in_flight_at_output = BatchInFlight::any();
+                           return ok_status();
+                       },
+                       nullptr};
+    const auto batch = batch_of(5);
+    FakeInput input(events, batch);
+    CHECK_FALSE(BatchInFlight::any());
+    const auto now = std::chrono::steady_clock::now();
+    REQUIRE(runner.run(batch, input, {now, now, std::nullopt, {}}).ok());
+    CHECK(in_flight_at_output);
+    CHECK_FALSE(BatchInFlight::any());
 }

@@ -1,12 +1,13 @@
 #include "shell_command.h"
 
+#include "guarded_spawn.h"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <map>
 #include <pthread.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,52 +84,37 @@ std::string CommandOutcome::describe() const {
 
 CommandOutcome run_shell_command(const std::string &command,
                                  const std::vector<std::pair<std::string, std::string>> &environment,
-                                 const std::vector<int> &inputs) {
+                                 const std::vector<int> &inputs, std::chrono::milliseconds stop_grace) {
     CommandOutcome outcome;
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         outcome.problem = errno_text("cannot create a pipe", errno);
         return outcome;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO); // dup2 clears close-on-exec
-    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-    // The host ignores SIGPIPE; the command gets the default dispositions back.
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
-
+    // Prepared before the fork: the guardian may not allocate.
     const std::vector<std::string> env_strings = child_environment(environment);
     std::vector<char *> envp;
     for (const auto &s : env_strings) envp.push_back(const_cast<char *>(s.c_str()));
     envp.push_back(nullptr);
     char sh[] = "sh", dash_c[] = "-c";
-    char *argv[] = {sh, dash_c, const_cast<char *>(command.c_str()), nullptr};
+    const std::vector<char *> argv = {sh, dash_c, const_cast<char *>(command.c_str()), nullptr};
 
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
+    GuardedChild child;
+    const std::string spawn_problem = spawn_guarded(argv, envp, pipe_fds[0], stop_grace, child);
     ::close(pipe_fds[0]);
-    if (rc != 0) {
+    if (!spawn_problem.empty()) {
         ::close(pipe_fds[1]);
-        outcome.problem = errno_text("posix_spawn /bin/sh", rc);
+        outcome.problem = spawn_problem;
         return outcome;
     }
     outcome.started = true;
     outcome.problem = feed(pipe_fds[1], inputs);
     ::close(pipe_fds[1]); // end of input
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            outcome.problem = errno_text("waitpid", errno);
-            return outcome;
-        }
+    std::string wait_problem;
+    const int status = wait_guarded(child, wait_problem);
+    if (status < 0) {
+        outcome.problem = wait_problem;
+        return outcome;
     }
     if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
     if (WIFEXITED(status)) outcome.exit_status = WEXITSTATUS(status);

@@ -3,6 +3,9 @@
 // offset report and must never see a byte of the command's output).
 #pragma once
 
+#include "guarded_spawn.h"
+
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,8 +25,11 @@ struct CommandOutcome {
 // offset 0, are written to the command's stdin in order; the command may stop reading early
 // (its exit status decides). Thread-safe: every descriptor it creates is close-on-exec, so
 // commands run at the same time from other threads never hold each other's pipes open.
+// `stop_grace`: if the host ends first, how long the command's process group has between
+// SIGTERM and SIGKILL.
 CommandOutcome run_shell_command(const std::string &command,
                                  const std::vector<std::pair<std::string, std::string>> &environment,
-                                 const std::vector<int> &inputs);
+                                 const std::vector<int> &inputs,
+                                 std::chrono::milliseconds stop_grace = kCommandStopGrace);
 
 } // namespace streamsubmit::sinks

@@ -14,6 +14,9 @@ TEST_CASE("resolver settings from the job's configuration") {
     CHECK(defaults->checksum_policy == resolver::ChecksumPolicy::Warn);
     CHECK_FALSE(defaults->offline);
     CHECK_FALSE(defaults->lockfile.has_value());
+    CHECK_FALSE(defaults->signature_policy.has_value()); // by kind: require for native, warn for the rest
+    CHECK(defaults->trusted_keys.empty());
+    CHECK(defaults->allow_insecure_http.empty());
 
     REQUIRE(apply_conf_flag(c, "resolver.userRepositories=https://a/r, file:///srv/r").ok());
     REQUIRE(apply_conf_flag(c, "resolver.repositories=").ok());
@@ -23,6 +26,9 @@ TEST_CASE("resolver settings from the job's configuration") {
     REQUIRE(apply_conf_flag(c, "resolver.ttl=1h").ok());
     REQUIRE(apply_conf_flag(c, "resolver.checksumPolicy=fail").ok());
     REQUIRE(apply_conf_flag(c, "resolver.caBundle=/etc/ca.pem").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.signaturePolicy=require").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.trustedKeys=/etc/keys,0123456789ABCDEF0123456789ABCDEF01234567").ok());
+    REQUIRE(apply_conf_flag(c, "resolver.allowInsecureHttp=mirror.lan,repo.lan").ok());
     auto s = resolver_settings_from_config(c);
     REQUIRE(s.ok());
     CHECK(s->repositories == std::vector<std::string>{"https://a/r", "file:///srv/r"});
@@ -33,5 +39,9 @@ TEST_CASE("resolver settings from the job's configuration") {
     CHECK(s->ttl == std::chrono::hours(1));
     CHECK(s->checksum_policy == resolver::ChecksumPolicy::Fail);
     CHECK(s->ca_bundle == std::filesystem::path("/etc/ca.pem"));
+    CHECK(s->signature_policy == resolver::SignaturePolicy::Require);
+    CHECK(s->trusted_keys == std::vector<std::string>{"/etc/keys", "0123456789ABCDEF0123456789ABCDEF01234567"});
+    CHECK(s->allow_insecure_http == std::vector<std::string>{"mirror.lan", "repo.lan"});
     CHECK_FALSE(apply_conf_flag(c, "resolver.checksumPolicy=sometimes").ok());
+    CHECK_FALSE(apply_conf_flag(c, "resolver.signaturePolicy=sometimes").ok());
 }
