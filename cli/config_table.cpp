@@ -158,17 +158,17 @@ constexpr std::array kKeys = {
               "Hosts whose plain http:// repositories may be used anyway, comma-separated, with a warning on every "
               "use; without one, http:// is refused (exit 5) for every host outside loopback (localhost, 127.0.0.0/8, "
               "::1)",
-              "0.4.0"},
+              "0.1.0"},
     ConfigKey{"resolver.trustedKeys", KeyType::List, "", "",
               "OpenPGP keys trusted to sign artifacts, comma-separated: public key files (gpg --export --armor), "
               "directories of them, or full fingerprints (then only those keys of the files are trusted); checked in "
               "a private keyring, never ~/.gnupg",
-              "0.4.0"},
+              "0.1.0"},
     ConfigKey{"resolver.signaturePolicy", KeyType::Enum, "", "",
               "What an artifact whose .asc signature is missing, by an untrusted key or bad does: require refuses it "
               "(exit 5), warn accepts it with a warning (a bad signature is always refused), ignore does not check; "
               "unset: require for native plugins and applications, warn for the rest",
-              "0.4.0", "warn|require|ignore"},
+              "0.1.0", "warn|require|ignore"},
     // --- Kafka (passed to librdkafka without the kafka. prefix) ---
     ConfigKey{"kafka.bootstrap.servers", KeyType::String, "", "--bootstrap-servers",
               "Kafka brokers, host:port[,host:port]", "0.1.0"},

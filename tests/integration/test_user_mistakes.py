@@ -7,11 +7,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
 from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, EXIT_RESOLUTION, EXIT_USAGE, MockCluster, kcat_counts, main,
                                parse_text_report, run)
+
+sys.path.insert(0, os.path.join(os.environ["STREAMSUBMIT_SOURCE_DIR"], "tests", "resolver"))
+from harness import SigningKey  # noqa: E402  (a generated OpenPGP key: native plugins load only signed)
 
 TEST_PLUGIN_DIR = os.environ["TEST_PLUGIN_DIR"]  # set by ctest: the test plugins are required, never skipped
 DURATION_HINT = "  hint: use a duration such as 500ms, 2s or 1m\n"
@@ -159,10 +163,19 @@ class JsonEnvelope(unittest.TestCase):
 
 
 class Publish(unittest.TestCase):
+    """README's publish command, word for word, signed as README says (native plugins load only
+    when signed by a trusted key)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.key = SigningKey("user mistakes publisher")
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="streamsubmit-publish-")
-        self.env = {"HOME": self.tmp, "STREAMSUBMIT_CACHE": os.path.join(self.tmp, "cache")}
+        self.env = {"HOME": self.tmp, "STREAMSUBMIT_CACHE": os.path.join(self.tmp, "cache"),
+                    "GNUPGHOME": self.key.home}
         self.url = "file://" + os.path.join(self.tmp, "repo")
+        self.trust = ["--conf", "resolver.trustedKeys=" + self.key.public]
         self.cwd = os.getcwd()
         os.chdir(self.tmp)  # README's --file app.so is in the current directory
         shutil.copy(os.path.join(TEST_PLUGIN_DIR, "test-noop_app.so"), "app.so")
@@ -172,9 +185,9 @@ class Publish(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def publish(self, *extra, check):
-        # README's command, word for word: --repository URL --file app.so --coordinates g:a:v
-        return run(["publish", "--repository", self.url, "--file", "app.so", "--coordinates", "g:a:v"] + list(extra),
-                   env=self.env, check=check)
+        # README's command: --repository URL --file app.so --coordinates g:a:v --sign KEY
+        return run(["publish", "--repository", self.url, "--file", "app.so", "--coordinates", "g:a:v",
+                    "--sign", self.key.fingerprint] + list(extra), env=self.env, check=check)
 
     def test_readme_example_publishes_for_this_platform_and_the_job_resolves_it(self):
         proc = self.publish(check=EXIT_OK)
@@ -183,12 +196,13 @@ class Publish(unittest.TestCase):
         classifier = proc.stderr.split("as g:a:v:", 1)[1].split(" ", 1)[0]
         self.assertTrue(os.path.isfile(os.path.join(self.tmp, "repo", "g", "a", "v", f"a-v-{classifier}.so")))
         resolved = run(["resolve", "g:a:v", "--repositories", self.url, "--default-repositories", "",
-                        "--no-local-repository"], env=self.env, check=EXIT_OK)
+                        "--no-local-repository"] + self.trust, env=self.env, check=EXIT_OK)
         self.assertTrue(resolved.stdout.startswith(f"g:a:so:{classifier}:v:compile -- "), resolved.stdout)
         with MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
             job = run(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest",
                        "--conf", "kafka.auto.offset.reset=earliest", "--repositories", self.url,
-                       "--conf", "resolver.repositories=" + self.url, "g:a:v"], env=self.env, check=EXIT_OK)
+                       "--conf", "resolver.repositories=" + self.url] + self.trust + ["g:a:v"],
+                      env=self.env, check=EXIT_OK)
         self.assertEqual(sum(b["records"] for b in parse_text_report(job.stdout)), 10)
 
     def test_a_published_release_is_replaced_only_with_force(self):
