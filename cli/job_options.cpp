@@ -68,6 +68,7 @@ std::string type_hint(const ConfigKey &key) {
     }
     if (key.flag == "--master") return "local[N]";
     if (key.flag == "--checkpoint") return "DIR";
+    if (key.flag == "--metrics-address") return "HOST:PORT";
     if (key.flag == "--bootstrap-servers") return "HOST:PORT,...";
     return "TEXT";
 }

@@ -10,6 +10,7 @@
 #include "runtime/progress/checkpoint_progress.h"
 #include "cli/stop_deadline.h"
 #include "cli/unused_keys.h"
+#include "cli/metrics_command.h"
 #include "runtime/direct/direct_stream.h"
 #include "runtime/progress/group_ownership.h"
 #include "runtime/progress/group_progress.h"
@@ -200,6 +201,7 @@ struct JobSetup {
     PluginPtr application;
     std::string application_prefix; // its configuration keys, e.g. "sink.files."
     std::vector<std::string> application_args;
+    BatchObserver *observer = nullptr; // the metrics endpoint's (--metrics-address), or none
 };
 
 // The reader of stdout went away (`streamsubmit ... | head -1`): the job ends as `kcat | head`
@@ -373,6 +375,7 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
     auto application = start_application(job);
     if (!application) return application.error();
     options->application = application->get();
+    options->observer = job.observer;
     const auto conf = connector_conf(job.config);
     std::vector<std::unique_ptr<Source>> readers;
     for (int i = 0; i < job.threads; ++i) {
@@ -494,6 +497,7 @@ Status run_receiver_once(const JobSetup &job, StopSignal &stop, StopDeadline &de
     auto application = start_application(job);
     if (!application) return application.error();
     options->application = application->get();
+    options->observer = job.observer;
     ProgressLine progress;
     ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job, progress, stop),
                           job.diagnostics, stop);
@@ -589,6 +593,10 @@ Status run_job(const JobArgs &args) {
     if (stop_timeout.count() <= 0)
         return Error(ErrorKind::Usage, "stream.stopTimeout must be positive",
                      "stream.stopTimeout=" + job->config.get_string("stream.stopTimeout"), "use a duration such as 30s");
+    // Before the job connects: /readyz says "not ready" until it is assigned.
+    auto endpoint = start_metrics(job->config, job->diagnostics);
+    if (!endpoint) return endpoint.error();
+    if (*endpoint) job->observer = &(*endpoint)->metrics();
     StopDeadline deadline(stop, stop_timeout);
     if (job->config.get_bool("stream.supervise")) return supervise(*job, stop, deadline);
     return run_once(*job, stop, deadline);

@@ -14,6 +14,7 @@ struct RangeReport {
     int64_t records = 0;          // records actually delivered (gaps make it < range.size())
     int64_t bytes = 0;            // key + value bytes
     int64_t log_end_offset = 0;   // the partition's latest offset when the batch was planned
+    int64_t last_timestamp_ms = -1; // the timestamp of the range's last record (-1: none, or not known)
 };
 
 struct BatchDurations {

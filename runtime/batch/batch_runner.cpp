@@ -23,6 +23,20 @@ BatchRunner::BatchRunner(BatchRunnerOptions options, ProgressStore &progress, Ba
 
 Result<BatchEnd> BatchRunner::run(const BatchRecord &batch, BatchInput &input, const BatchTiming &timing) {
     const BatchInFlight in_flight; // what the first SIGINT/SIGTERM says it waits for
+    std::optional<BatchReport> report;
+    auto end = run_batch(batch, input, timing, report);
+    if (options_.observer) {
+        const auto outcome = !end                           ? BatchOutcome::Failed
+                             : *end == BatchEnd::Completed ? BatchOutcome::Committed
+                                                           : BatchOutcome::Aborted;
+        options_.observer->batch_ended(
+            {batch, report ? &*report : nullptr, outcome, timing.replayed, application_ != nullptr});
+    }
+    return end;
+}
+
+Result<BatchEnd> BatchRunner::run_batch(const BatchRecord &batch, BatchInput &input, const BatchTiming &timing,
+                                        std::optional<BatchReport> &out) {
     if (auto st = progress_.planned(batch); !st) return st.error();
 
     std::optional<ApplicationBatch> app_batch;
@@ -59,7 +73,7 @@ Result<BatchEnd> BatchRunner::run(const BatchRecord &batch, BatchInput &input, c
     }
 
     const auto output_start = Clock::now();
-    BatchReport report;
+    BatchReport &report = out.emplace();
     report.id = batch.id;
     report.time_ms = batch.time_ms;
     report.mode = options_.mode;

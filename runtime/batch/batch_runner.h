@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "runtime/batch/batch_application.h"
+#include "runtime/batch/batch_observer.h"
 #include "runtime/batch/batch_report.h"
 #include "runtime/progress/checkpoint.h"
 #include "runtime/core/diagnostics.h"
@@ -51,6 +52,7 @@ struct BatchTiming {
     std::chrono::steady_clock::time_point started;
     std::optional<double> rate; // the backpressure rate it was planned with
     BatchDurations durations;   // the mode's own steps (query, plan)
+    bool replayed = false;      // re-run from the write-ahead log after a crash
 };
 
 struct BatchRunnerOptions {
@@ -58,6 +60,7 @@ struct BatchRunnerOptions {
     BackpressureSettings backpressure;
     std::chrono::milliseconds batch_interval{2000};
     TestHooks test_hooks;
+    BatchObserver *observer = nullptr; // told how every batch ended; not owned, may be null
 };
 
 // How a batch ended without an error.
@@ -80,6 +83,10 @@ public:
     std::optional<double> rate() const { return rate_.rate(); }
 
 private:
+    // run() without telling the observer; `report` is set once the batch was output.
+    Result<BatchEnd> run_batch(const BatchRecord &batch, BatchInput &input, const BatchTiming &timing,
+                               std::optional<BatchReport> &report);
+
     BatchRunnerOptions options_;
     ProgressStore &progress_;
     BatchApplication *application_;

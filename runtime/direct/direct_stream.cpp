@@ -71,7 +71,9 @@ DirectStream::DirectStream(DirectStreamOptions options, Source &control, Paralle
       diagnostics_(std::move(diagnostics)), stop_(stop), planner_(options_.limits),
       trigger_(options_.min_offsets_per_batch, options_.max_batch_delay, Clock::now()),
       application_(options_.application ? std::optional<HostedApplication>(*options_.application) : std::nullopt),
-      runner_({"direct", options_.backpressure, options_.limits.batch_interval, options_.test_hooks}, progress_,
+      runner_({"direct", options_.backpressure, options_.limits.batch_interval, options_.test_hooks,
+               options_.observer},
+              progress_,
               application_ ? &*application_ : nullptr, std::move(output), diagnostics_) {}
 
 void DirectStream::warn(std::string_view message) const {

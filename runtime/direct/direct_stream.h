@@ -55,6 +55,8 @@ struct DirectStreamOptions {
     std::chrono::milliseconds missing_topic_timeout{60'000};
     // Pauses for crash tests (a build with STREAMSUBMIT_TEST_HOOKS only).
     TestHooks test_hooks;
+    // Told how every batch ended (the metrics endpoint); not owned, may be null.
+    BatchObserver *observer = nullptr;
     // --until latest: called after each batch with records done and the total to reach.
     std::function<void(int64_t done, int64_t total)> on_catch_up_progress;
 };

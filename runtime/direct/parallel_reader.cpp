@@ -46,6 +46,7 @@ int take_records(void *ctx, const ss_record *records, size_t count) noexcept {
         auto &report = (*state.reports)[batch_range];
         ++report.records;
         report.bytes += static_cast<int64_t>(r.key_len + r.value_len);
+        report.last_timestamp_ms = r.timestamp_ms;
         if (!state.application) continue;
         const bool run_ends = i + 1 == count || records[i + 1].range_index != r.range_index;
         if (run_ends) {

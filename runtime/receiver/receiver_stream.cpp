@@ -184,7 +184,8 @@ struct ReceiverStream::State {
         : options(std::move(o)), sources(std::move(f)), diagnostics(std::move(d)), stop(st),
           progress({options.checkpoint_dir, receiver_subscription_id(options), options.keep_batches}),
           application(options.application ? std::optional<HostedApplication>(*options.application) : std::nullopt),
-          runner({"receiver", options.backpressure, options.batch_interval, options.test_hooks}, progress,
+          runner({"receiver", options.backpressure, options.batch_interval, options.test_hooks, options.observer},
+                 progress,
                  application ? &*application : nullptr, std::move(out), diagnostics) {}
 
     ReceiverStreamOptions options;
@@ -225,14 +226,14 @@ struct ReceiverStream::State {
 
     // `due`: when the batch was due on the interval grid (for backpressure's scheduling delay).
     Status output_batch(int64_t id, int64_t time_ms, const std::vector<Block> &blocks, double receive_ms,
-                        std::optional<Clock::time_point> due = std::nullopt) {
+                        std::optional<Clock::time_point> due = std::nullopt, bool replayed = false) {
         const auto start = Clock::now();
         BatchReport cut = receiver_report(id, time_ms, blocks);
         BatchRecord batch{id, time_ms, false, {}};
         for (const auto &r : cut.ranges) batch.ranges.push_back(r.range);
         ReceivedBlocks input(std::move(cut.ranges), blocks, options.application, receive_ms);
         // The receivers' group never refuses a batch (ReceiverProgress abandons none): it completed.
-        auto end = runner.run(batch, input, {due, start, runner.rate(), {}});
+        auto end = runner.run(batch, input, {due, start, runner.rate(), {}, replayed});
         if (!end) return end.error();
         ++batches;
         return ok_status();
@@ -273,7 +274,7 @@ struct ReceiverStream::State {
             if (replayed++ == 0)
                 info(fmt::format("write-ahead log {}: replaying the batches that did not complete", wal_dir.string()));
             const int64_t time_ms = segment.blocks.empty() ? epoch_ms_now() : segment.blocks.back().time_ms;
-            if (auto st = output_batch(segment.batch_id, time_ms, segment.blocks, 0.0); !st) return st;
+            if (auto st = output_batch(segment.batch_id, time_ms, segment.blocks, 0.0, std::nullopt, true); !st) return st;
             if (auto st = wal->remove_through(segment.batch_id); !st) return st;
         }
         return wal->remove_through(next_id - 1);

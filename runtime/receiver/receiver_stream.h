@@ -58,6 +58,8 @@ struct ReceiverStreamOptions {
     std::chrono::milliseconds idle_end{3000};
     // Pauses for crash tests (a build with STREAMSUBMIT_TEST_HOOKS only).
     TestHooks test_hooks;
+    // Told how every batch ended (the metrics endpoint); not owned, may be null.
+    BatchObserver *observer = nullptr;
     // Receives every record of every batch, after the write-ahead log has it; not owned, may be null.
     Application *application = nullptr;
 };

@@ -1,0 +1,37 @@
+// What listens on metrics.address: GET /metrics (Prometheus text format), /healthz (the batch
+// loop is alive) and /readyz (connected, assigned, not replaying the write-ahead log).
+// Another view of the job (a status page) is one more server().handle(...) reading metrics().state().
+#pragma once
+
+#include "metrics/http_server.h"
+#include "metrics/job_metrics.h"
+
+#include <memory>
+
+namespace streamsubmit::metrics {
+
+struct EndpointOptions {
+    std::string address; // metrics.address, HOST:PORT
+    JobLabels labels;
+    std::string version;
+    std::chrono::milliseconds liveness_timeout{300'000}; // metrics.livenessTimeout
+};
+
+class MetricsEndpoint {
+public:
+    // Listens, or an error naming the address (exit 2).
+    static Result<std::unique_ptr<MetricsEndpoint>> start(const EndpointOptions &options);
+
+    JobMetrics &metrics() { return *metrics_; } // the job's BatchObserver
+    HttpServer &server() { return *server_; }
+
+    // The scrape body: every series of the registry in the text exposition format.
+    std::string scrape() const;
+
+private:
+    MetricsEndpoint() = default;
+    std::unique_ptr<JobMetrics> metrics_;
+    std::unique_ptr<HttpServer> server_; // after metrics_: stops serving before they go
+};
+
+} // namespace streamsubmit::metrics
