@@ -8,6 +8,7 @@
 #include "cli/plugin_keys.h"
 #include "cli/publish_command.h"
 #include "cli/resolve_command.h"
+#include "cli/status_command.h"
 #include "cli/submit_command.h"
 #include "cli/usage.h"
 #include "common/guarded.h"
@@ -43,6 +44,7 @@ int run(int argc, char **argv) {
     add_resolve_command(app, selection);
     add_publish_command(app, selection);
     add_complete_command(app, selection);
+    add_status_command(app, selection);
     // Last: a job stops parsing at its primary resource (the application's arguments are its
     // own), and subcommands added after it would inherit that.
     const CommandAction run_root_job = add_submit_command(app, selection);

@@ -160,4 +160,30 @@ void Checkpoint::prune() const {
     for (size_t i = 0; i + static_cast<size_t>(keep_) < batches.size(); ++i) fs::remove(batches[i].second, ec);
 }
 
+Result<CheckpointView> read_checkpoint(const fs::path &dir) {
+    const fs::path meta_path = dir / "metadata.json";
+    const auto text = read_file(meta_path);
+    if (!text)
+        return Error(ErrorKind::Usage, "not a checkpoint directory (no metadata.json)", dir.string(),
+                     "give the --checkpoint DIR of a job that has started at least once");
+    const auto meta = nlohmann::json::parse(*text, nullptr, false);
+    if (meta.is_discarded() || !meta.is_object() || !meta.contains("subscription") || !meta["subscription"].is_string())
+        return corrupt(meta_path.string(), "metadata is unreadable");
+    CheckpointView view{meta["subscription"].get<std::string>(), std::nullopt};
+    // The job prunes old batches as it completes new ones: a listed file may be gone when read.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const auto batches = list_batches(dir);
+        if (batches.empty()) return view;
+        const auto &[id, path] = batches.back();
+        const auto body = read_file(path);
+        if (!body) continue;
+        auto batch = batch_record_from_json(*body, path.string());
+        if (!batch) return batch.error();
+        view.last = std::move(*batch);
+        return view;
+    }
+    return Error(ErrorKind::Runtime, "the checkpoint's batch files kept disappearing while being read", dir.string(),
+                 "run status again");
+}
+
 } // namespace streamsubmit::runtime

@@ -49,6 +49,14 @@ private:
     std::optional<BatchRecord> last_;
 };
 
+// What `streamsubmit status` reads of a checkpoint: read while a job may hold it, without its
+// lock, and never written. A batch file pruned between listing and reading is looked up again.
+struct CheckpointView {
+    std::string subscription;         // "topics=a,b" or "pattern=..."
+    std::optional<BatchRecord> last;  // the most recent batch recorded, planned or complete
+};
+Result<CheckpointView> read_checkpoint(const std::filesystem::path &dir);
+
 // Serialization, exposed for tests.
 std::string batch_record_to_json(const BatchRecord &batch);
 Result<BatchRecord> batch_record_from_json(const std::string &text, const std::string &origin);
