@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -260,4 +261,53 @@ TEST_CASE("a batch counts as in flight while it runs, so the first SIGINT says i
     REQUIRE(runner.run(batch, input, {now, now, std::nullopt, {}}).ok());
     CHECK(in_flight_at_output);
     CHECK_FALSE(BatchInFlight::any());
+}
+
+namespace {
+
+// Records how each batch ended, as the metrics endpoint hears it.
+struct RecordingObserver final : BatchObserver {
+    std::vector<std::tuple<int64_t, BatchOutcome, bool, int64_t>> ended; // id, outcome, replayed, records (-1: no report)
+    void batch_ended(const BatchEnded &e) noexcept override {
+        ended.emplace_back(e.batch.id, e.outcome, e.replayed, e.report ? e.report->records() : -1);
+    }
+};
+
+struct ObservedHarness {
+    Events events;
+    RecordingObserver observer;
+    FakeProgress progress{events};
+    FakeApplication app{events};
+    BatchRunner runner{{"direct", {}, std::chrono::milliseconds(100), {}, &observer}, progress, &app,
+                       [](const BatchReport &) -> Status { return ok_status(); }, nullptr};
+    Result<BatchEnd> run(const BatchRecord &batch, FakeInput &input, bool replayed = false) {
+        const auto now = std::chrono::steady_clock::now();
+        return runner.run(batch, input, {now, now, std::nullopt, {}, replayed});
+    }
+};
+
+} // namespace
+
+TEST_CASE("the observer hears every batch's end: committed with its report, refused as aborted, errors as failed") {
+    ObservedHarness h;
+    const auto ok = batch_of(1);
+    FakeInput input(h.events, ok);
+    REQUIRE(h.run(ok, input, true).ok());
+
+    h.progress.can_abandon = true;
+    h.app.refuse = rebalanced();
+    const auto refused = batch_of(2);
+    FakeInput refused_input(h.events, refused);
+    REQUIRE(h.run(refused, refused_input).ok());
+
+    h.app.refuse.reset();
+    const auto failing = batch_of(3);
+    FakeInput failing_input(h.events, failing);
+    failing_input.failure = Error(ErrorKind::Kafka, "read failed");
+    REQUIRE_FALSE(h.run(failing, failing_input).ok());
+
+    REQUIRE(h.observer.ended.size() == 3);
+    CHECK(h.observer.ended[0] == std::make_tuple(int64_t{1}, BatchOutcome::Committed, true, int64_t{5}));
+    CHECK(h.observer.ended[1] == std::make_tuple(int64_t{2}, BatchOutcome::Aborted, false, int64_t{-1}));
+    CHECK(h.observer.ended[2] == std::make_tuple(int64_t{3}, BatchOutcome::Failed, false, int64_t{-1}));
 }
