@@ -50,6 +50,7 @@ class DeploymentExamples(unittest.TestCase):
             text = f.read()
         self.assertIn("kafka.group.instance.id=%H", text)
         self.assertIn("stream.kafka.coordination=group", text)
+        self.assertIn("--metrics-address 127.0.0.1:9464", text)
         with tempfile.TemporaryDirectory() as tmp:
             copy = os.path.join(tmp, os.path.basename(unit))
             with open(copy, "w") as f:
@@ -71,6 +72,13 @@ class DeploymentExamples(unittest.TestCase):
         args = container["args"]
         self.assertIn("kafka.group.instance.id=$(POD_NAME)", args)
         self.assertIn("stream.kafka.coordination=group", args)
+        # The probes and the scrape annotations point at the port --metrics-address listens on.
+        port = int(args[args.index("--metrics-address") + 1].rsplit(":", 1)[1])
+        self.assertEqual(container["ports"][0], {"name": "metrics", "containerPort": port})
+        self.assertEqual(container["livenessProbe"]["httpGet"], {"path": "/healthz", "port": "metrics"})
+        self.assertEqual(container["readinessProbe"]["httpGet"], {"path": "/readyz", "port": "metrics"})
+        annotations = sts["spec"]["template"]["metadata"]["annotations"]
+        self.assertEqual((annotations["prometheus.io/scrape"], annotations["prometheus.io/port"]), ("true", str(port)))
         # The arguments are streamsubmit's: they must parse (usage errors are exit 2).
         check = [a.replace("$(POD_NAME)", "orders-0").replace("$(KAFKA)", "127.0.0.1:1") for a in args]
         p = subprocess.run([BIN, "config"] + check, capture_output=True, text=True)
