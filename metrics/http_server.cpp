@@ -4,7 +4,14 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 namespace streamsubmit::metrics {
 namespace {
@@ -37,6 +44,29 @@ private:
     HttpHandler handler_;
 };
 
+// Connects to host:port and hangs up at once (a listening socket that is gone refuses: fine).
+void poke(const std::string &host, int port) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    addrinfo *found = nullptr;
+    if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+    const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        (void)::connect(fd, found->ai_addr, found->ai_addrlen);
+        ::close(fd);
+    }
+    freeaddrinfo(found);
+}
+
+// Where this host reaches a server listening on `host` (a wildcard address: loopback).
+std::string reachable_host(const std::string &host) {
+    if (host == "0.0.0.0") return "127.0.0.1";
+    if (host == "[::]") return "::1";
+    if (host.size() > 2 && host.front() == '[') return host.substr(1, host.size() - 2);
+    return host;
+}
+
 } // namespace
 
 Result<std::string> listening_port_spec(const std::string &address) {
@@ -64,6 +94,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string &address
     std::vector<std::string> options = {"listening_ports", *spec, "num_threads", "2", "enable_keep_alive", "no",
                                         "request_timeout_ms", "10000"};
     std::unique_ptr<HttpServer> server(new HttpServer());
+    server->wake_host_ = reachable_host(spec->substr(0, spec->rfind(':')));
     try {
         server->server_ = std::make_unique<CivetServer>(options);
     } catch (const CivetException &e) {
@@ -75,7 +106,20 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string &address
 }
 
 HttpServer::~HttpServer() {
-    if (server_) server_->close(); // stop serving before the handlers go
+    if (!server_) return;
+    // civetweb's listening thread sees the stop request only when its poll() returns, which
+    // without a connection takes its 2 s quantum: every job's exit would wait that long. Poke
+    // it with connections until it has stopped.
+    std::atomic<bool> closed{false};
+    std::thread waker([this, &closed, port = port()] {
+        while (!closed.load()) {
+            poke(wake_host_, port);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    });
+    server_->close(); // stop serving before the handlers go
+    closed = true;
+    waker.join();
 }
 
 void HttpServer::handle(const std::string &path, HttpHandler handler) {

@@ -40,6 +40,7 @@ public:
 
 private:
     HttpServer() = default;
+    std::string wake_host_; // where a connection reaches the server (loopback for a wildcard)
     std::unique_ptr<CivetServer> server_;
     std::vector<std::unique_ptr<CivetHandler>> handlers_;
 };
