@@ -393,7 +393,8 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
         member = std::move(*joined);
         const std::string instance = group_instance(job.config);
         auto group = std::make_unique<GroupOwnership>(
-            GroupOwnershipOptions{job.config.get_string("kafka.group.id"), options->topics, instance}, *member,
+            GroupOwnershipOptions{job.config.get_string("kafka.group.id"), options->topics, instance, job.observer},
+            *member,
             job.diagnostics, stop);
         store = std::make_unique<GroupProgress>(group_progress_options(job.config, *options, instance), *member,
                                                 *group, job.diagnostics);

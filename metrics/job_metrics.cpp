@@ -58,7 +58,20 @@ JobMetrics::JobMetrics(const JobLabels &labels, const std::string &version,
                          "Records per second the last batch was limited to by backpressure (+Inf: unlimited)",
                          labels_, *registry_)),
       last_batch_(family(prometheus::BuildGauge(), "streamsubmit_last_batch_id", "Id of the last batch that ended",
-                         labels_, *registry_)) {
+                         labels_, *registry_)),
+      rebalances_(family(prometheus::BuildCounter(), "streamsubmit_rebalances_total",
+                         "Assignment changes the consumer group made to this process, by kind (assigned, revoked, "
+                         "lost)",
+                         labels_, *registry_)),
+      rebalanced_partitions_(family(prometheus::BuildCounter(), "streamsubmit_rebalanced_partitions_total",
+                                    "Partitions those assignment changes moved, by kind", labels_, *registry_)),
+      log_bytes_(family(prometheus::BuildCounter(), "streamsubmit_wal_written_bytes_total",
+                        "Bytes written to the write-ahead log (receiver mode)", labels_, *registry_)
+                     .Add({})),
+      log_sync_seconds_(family(prometheus::BuildHistogram(), "streamsubmit_wal_fsync_duration_seconds",
+                               "Time of each fdatasync of the write-ahead log (one per group commit)", labels_,
+                               *registry_)
+                            .Add({}, duration_buckets())) {
     auto build_labels = labels_;
     build_labels["version"] = version;
     prometheus::BuildGauge()
@@ -69,6 +82,10 @@ JobMetrics::JobMetrics(const JobLabels &labels, const std::string &version,
         .Add({})
         .Set(1);
     for (const char *outcome : {"committed", "aborted", "failed"}) batches_.Add({{"outcome", outcome}});
+    for (const char *kind : {"assigned", "revoked", "lost"}) {
+        rebalances_.Add({{"kind", kind}});
+        rebalanced_partitions_.Add({{"kind", kind}});
+    }
     sink_commits_.Add({});
     rate_limit_.Add({}).Set(std::numeric_limits<double>::infinity());
     collectables_ = {registry_, std::make_shared<LagCollector>(state_, labels_), std::make_shared<ProcessCollector>()};
@@ -81,6 +98,23 @@ std::vector<prometheus::MetricFamily> JobMetrics::collect() const {
         std::move(families.begin(), families.end(), std::back_inserter(out));
     }
     return out;
+}
+
+void JobMetrics::rebalanced(runtime::RebalanceKind kind, size_t partitions) noexcept {
+    try {
+        const char *name = kind == runtime::RebalanceKind::Assigned  ? "assigned"
+                           : kind == runtime::RebalanceKind::Revoked ? "revoked"
+                                                                     : "lost";
+        rebalances_.Add({{"kind", name}}).Increment();
+        rebalanced_partitions_.Add({{"kind", name}}).Increment(static_cast<double>(partitions));
+    } catch (...) {
+        // Metrics never stop a job.
+    }
+}
+
+void JobMetrics::log_synced(int64_t bytes, std::chrono::nanoseconds sync) noexcept {
+    log_bytes_.Increment(static_cast<double>(bytes));
+    log_sync_seconds_.Observe(std::chrono::duration<double>(sync).count());
 }
 
 JobMetrics::PartitionCounters &JobMetrics::partition_counters(const runtime::TopicPartition &tp) {

@@ -31,6 +31,8 @@ public:
     JobMetrics(const JobLabels &labels, const std::string &version, std::chrono::milliseconds liveness_timeout);
 
     void batch_ended(const runtime::BatchEnded &ended) noexcept override;
+    void rebalanced(runtime::RebalanceKind kind, size_t partitions) noexcept override;
+    void log_synced(int64_t bytes, std::chrono::nanoseconds sync) noexcept override;
 
     // What /metrics serializes: this job's series (counted, and lag computed now) and the process's.
     std::vector<prometheus::MetricFamily> collect() const;
@@ -55,6 +57,10 @@ private:
     prometheus::Family<prometheus::Histogram> &scheduling_delay_seconds_;
     prometheus::Family<prometheus::Gauge> &rate_limit_;
     prometheus::Family<prometheus::Gauge> &last_batch_;
+    prometheus::Family<prometheus::Counter> &rebalances_;
+    prometheus::Family<prometheus::Counter> &rebalanced_partitions_;
+    prometheus::Counter &log_bytes_;
+    prometheus::Histogram &log_sync_seconds_;
     std::map<runtime::TopicPartition, PartitionCounters> partitions_;
     std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
 };

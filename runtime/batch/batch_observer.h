@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/batch/batch_report.h"
+#include "runtime/core/job_observer.h"
 #include "runtime/progress/checkpoint.h"
 
 namespace streamsubmit::runtime {
@@ -21,9 +22,9 @@ struct BatchEnded {
     bool application = false; // the job has an application (a sink) that commits each batch
 };
 
-class BatchObserver {
+// Also a JobObserver: the one object a job is given hears of its rebalances and log writes too.
+class BatchObserver : public JobObserver {
 public:
-    virtual ~BatchObserver() = default;
     // Called on the driver thread after every batch; must be quick and must not throw.
     virtual void batch_ended(const BatchEnded &ended) noexcept = 0;
 };

@@ -8,6 +8,7 @@
 #include "runtime/progress/ownership.h"
 #include "runtime/plugin/source.h"
 #include "runtime/core/stop_signal.h"
+#include "runtime/core/job_observer.h"
 
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@ struct GroupOwnershipOptions {
     std::string group;
     std::vector<std::string> topics;
     std::string instance; // names this process in messages and in the commit metadata
+    JobObserver *observer = nullptr; // told of each assignment change (the metrics); may be null
 };
 
 // Told of the group's assignment changes, on the thread serving the group, inside the

@@ -195,6 +195,11 @@ void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *par
         diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", index_, topic_,
                                                   event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", names));
     }
+    if (settings_.observer)
+        settings_.observer->rebalanced(event == SS_REBALANCE_ASSIGN ? RebalanceKind::Assigned
+                                       : event == SS_REBALANCE_LOST ? RebalanceKind::Lost
+                                                                    : RebalanceKind::Revoked,
+                                       tps.size());
     if (event == SS_REBALANCE_ASSIGN) {
         if (auto st = start_where_the_application_says(tps); !st && !callback_error_) callback_error_ = st.error();
         assigned_.insert(tps.begin(), tps.end());

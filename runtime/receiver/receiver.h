@@ -33,6 +33,8 @@ struct ReceiverSettings {
     std::chrono::milliseconds request_timeout{10'000};
     // Asked where newly assigned partitions start (its recover); not owned, may be null.
     Application *application = nullptr;
+    // Told of this receiver's rebalances (the metrics); not owned, may be null.
+    JobObserver *observer = nullptr;
 };
 
 class Receiver {

@@ -66,9 +66,13 @@ Status ReceiverHub::write_log() {
             batch = open_batch_;
         }
         Status st = ok_status();
+        const int64_t written_before = wal_->bytes_written();
         for (const auto &block : blocks)
             if (st) st = wal_->write(batch, block);
+        const auto sync_start = std::chrono::steady_clock::now();
         if (st) st = wal_->sync(); // one fdatasync for every block written since the last one
+        if (st && observer_)
+            observer_->log_synced(wal_->bytes_written() - written_before, std::chrono::steady_clock::now() - sync_start);
         std::lock_guard lock(mu_);
         log_writing_ = false;
         cv_.notify_all();

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "runtime/receiver/block.h"
 #include "runtime/receiver/write_ahead_log.h"
+#include "runtime/core/job_observer.h"
 
 #include <atomic>
 #include <chrono>
@@ -61,6 +62,8 @@ public:
     // every receiver's topic is gone.
     bool receiver_dropped(int receiver);
     void set_assignment(int receiver, const std::set<TopicPartition> &partitions);
+    // Told of every group commit to the write-ahead log (bytes, fdatasync time); may be null.
+    void set_observer(JobObserver *observer) { observer_ = observer; }
     void set_paused(int receiver, bool paused);
     void note_received(const OffsetMap &next_offsets);
     // Records this receiver may still take for the open batch (INT64_MAX without a budget).
@@ -111,6 +114,7 @@ private:
     std::mutex wal_mu_; // serializes the log; taken before mu_, never while holding it
     std::condition_variable cv_;
     WriteAheadLog *wal_;
+    JobObserver *observer_ = nullptr;
     int64_t open_batch_;
     size_t max_bytes_;
     std::shared_ptr<ChunkPool> pool_;

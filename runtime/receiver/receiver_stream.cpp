@@ -323,6 +323,7 @@ Status ReceiverStream::run() {
     s.hub = std::make_unique<ReceiverHub>(threads, s.wal ? &*s.wal : nullptr, s.next_id,
                                           static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
     ReceiverHub &hub = *s.hub;
+    hub.set_observer(o.observer);
     auto limit_receivers = [&] {
         const int64_t per_receiver = per_receiver_rate(s.runner.rate(), threads, o.max_rate);
         hub.set_rate_limit(per_receiver);
@@ -330,7 +331,7 @@ Status ReceiverStream::run() {
     };
     limit_receivers();
     ReceiverSettings settings{o.block_interval, o.missing_topic_timeout, o.fail_on_data_loss, o.request_timeout,
-                              o.application};
+                              o.application, o.observer};
     auto &receivers = s.receivers;
     for (const auto &t : o.topics)
         for (int i = 0; i < t.threads; ++i) {

@@ -377,6 +377,7 @@ Status WriteAheadLog::write(int64_t batch_id, const Block &block) {
     frame_header_at(buffer_.get(), std::string_view(buffer_.get() + kFrameHeader, payload));
     unsynced_ = true;
     const Status written = write_all(fd_, std::string_view(buffer_.get(), size), path);
+    if (written) bytes_written_ += static_cast<int64_t>(size);
     if (buffer_size_ > kKeptBuffer) { // a large block's buffer is not kept between appends
         buffer_.reset();
         buffer_size_ = 0;

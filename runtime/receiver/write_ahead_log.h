@@ -65,6 +65,9 @@ public:
     // Deletes the segments of batches up to and including `batch_id`.
     Status remove_through(int64_t batch_id);
 
+    // Bytes written by write() and append() since the log was opened (for the metrics).
+    int64_t bytes_written() const { return bytes_written_; }
+
     std::vector<int64_t> segment_ids() const;
     std::filesystem::path segment_path(int64_t batch_id) const;
     const std::filesystem::path &dir() const { return dir_; }
@@ -80,6 +83,7 @@ private:
     bool unsynced_ = false; // written to fd_ since its last fdatasync
     std::unique_ptr<char[]> buffer_; // one encoded block, reused
     size_t buffer_size_ = 0;
+    int64_t bytes_written_ = 0;
 };
 
 // The record framing and block payload, exposed for tests.

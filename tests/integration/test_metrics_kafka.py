@@ -43,6 +43,15 @@ def http_get(url, timeout=5):
         return None, str(e)
 
 
+def metric(url, name, label=""):
+    """The value of a series of the job's own /metrics (summed over its label sets holding `label`)."""
+    total = 0.0
+    for line in http_get(url + "/metrics")[1].splitlines():
+        if line.startswith(name + "{") and label in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 class Prometheus:
     """A Prometheus server on a free loopback port, scraping `target` every 500 ms."""
 
@@ -247,6 +256,11 @@ class MetricsOnRealKafka(RealKafkaTestCase):
                 self.assertEqual(status, 503, body)
                 wait_for(lambda: http_get(url + "/readyz")[0] == 200, timeout=60, what="ready after the replay",
                          jobs=[second])
+                # The live receiver logs blocks and was assigned its partition.
+                wait_for(lambda: metric(url, "streamsubmit_wal_written_bytes_total") > 0, timeout=60,
+                         what="the log's bytes in /metrics", jobs=[second])
+                self.assertGreater(metric(url, "streamsubmit_wal_fsync_duration_seconds_count"), 0)
+                self.assertGreaterEqual(metric(url, "streamsubmit_rebalances_total", 'kind="assigned"'), 1)
                 # In receiver mode the positions are the group's: status --group reads them.
                 wait_for(lambda: kh.consumer_group_offsets(group).get((topic, 0)) == 3000, timeout=60,
                          what="the group to commit every record", jobs=[second])

@@ -237,3 +237,20 @@ TEST_CASE("status: a line per partition with '-' for what is unknown, then the l
     s.last_batch.reset();
     CHECK(cli::format_status_text(s).ends_with("last batch: none\n"));
 }
+
+TEST_CASE("JobMetrics: rebalances by kind and the write-ahead log's bytes and fsync times") {
+    JobMetrics m({"j", "", ""}, "0.1.0", std::chrono::seconds(60));
+    m.rebalanced(RebalanceKind::Assigned, 3);
+    m.rebalanced(RebalanceKind::Revoked, 1);
+    m.rebalanced(RebalanceKind::Assigned, 2);
+    m.log_synced(4096, std::chrono::milliseconds(3));
+    m.log_synced(100, std::chrono::milliseconds(20));
+    const std::string text = scrape(m);
+    CHECK(has_line(text, "streamsubmit_rebalances_total{job_name=\"j\",kind=\"assigned\"} 2"));
+    CHECK(has_line(text, "streamsubmit_rebalances_total{job_name=\"j\",kind=\"revoked\"} 1"));
+    CHECK(has_line(text, "streamsubmit_rebalances_total{job_name=\"j\",kind=\"lost\"} 0"));
+    CHECK(has_line(text, "streamsubmit_rebalanced_partitions_total{job_name=\"j\",kind=\"assigned\"} 5"));
+    CHECK(has_line(text, "streamsubmit_wal_written_bytes_total{job_name=\"j\"} 4196"));
+    CHECK(has_line(text, "streamsubmit_wal_fsync_duration_seconds_count{job_name=\"j\"} 2"));
+    CHECK(has_line(text, "streamsubmit_wal_fsync_duration_seconds_bucket{job_name=\"j\",le=\"0.005\"} 1"));
+}
