@@ -3,6 +3,7 @@
 
 #include "cli/config.h"
 #include "metrics/endpoint.h"
+#include "metrics/watermark_poller.h"
 #include "runtime/core/diagnostics.h"
 
 #include <memory>

@@ -598,6 +598,13 @@ Status run_job(const JobArgs &args) {
     auto endpoint = start_metrics(job->config, job->diagnostics);
     if (!endpoint) return endpoint.error();
     if (*endpoint) job->observer = &(*endpoint)->metrics();
+    // Receivers do not learn the log end: the lag metrics ask for it, once per batch interval.
+    std::unique_ptr<metrics::WatermarkPoller> lag_poller;
+    if (*endpoint && job->config.get_string("stream.mode") == "receiver")
+        lag_poller = std::make_unique<metrics::WatermarkPoller>(
+            (*endpoint)->metrics().state(), [&job] { return receiver_sources(*job)(-1); },
+            job->config.get_duration("stream.batchInterval"), job->config.get_duration("stream.kafka.requestTimeout"),
+            job->diagnostics);
     StopDeadline deadline(stop, stop_timeout);
     if (job->config.get_bool("stream.supervise")) return supervise(*job, stop, deadline);
     return run_once(*job, stop, deadline);

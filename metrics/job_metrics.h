@@ -37,6 +37,7 @@ public:
     // What /metrics serializes: this job's series (counted, and lag computed now) and the process's.
     std::vector<prometheus::MetricFamily> collect() const;
     const JobState &state() const { return state_; }
+    JobState &state() { return state_; }
 
 private:
     struct PartitionCounters {

@@ -87,6 +87,14 @@ void JobState::batch_ended(const runtime::BatchEnded &ended, Clock::time_point n
         ready_ = {true, fmt::format("batch {} {}", ended.batch.id, outcome_name(ended.outcome))};
 }
 
+void JobState::set_latest(const std::map<runtime::TopicPartition, int64_t> &latest) {
+    std::lock_guard lock(mutex_);
+    for (const auto &[tp, offset] : latest) {
+        auto it = partitions_.find({tp.topic, tp.partition});
+        if (it != partitions_.end()) it->second.latest = offset;
+    }
+}
+
 std::vector<PartitionState> JobState::partitions() const {
     std::lock_guard lock(mutex_);
     std::vector<PartitionState> out;

@@ -20,7 +20,9 @@ struct PartitionState {
     std::string topic;
     int32_t partition = 0;
     int64_t position = 0;           // the next offset the job reads (its last batch's until)
-    std::optional<int64_t> latest;  // the latest offset when that batch was planned; none in receiver mode
+    // Direct mode: the latest offset when that batch was planned; receiver mode: the last one
+    // WatermarkPoller asked for; none until known.
+    std::optional<int64_t> latest;
     int64_t last_timestamp_ms = -1; // the last record's timestamp the job processed (-1: none yet)
     // Records waiting: latest - position (none when the latest offset is not known).
     std::optional<int64_t> lag() const;
@@ -56,6 +58,9 @@ public:
     explicit JobState(std::chrono::milliseconds liveness_timeout, Clock::time_point started = Clock::now());
 
     void batch_ended(const runtime::BatchEnded &ended, Clock::time_point now = Clock::now());
+    // Latest offsets asked for apart from the batches (receiver mode: WatermarkPoller); only
+    // for partitions the job has read.
+    void set_latest(const std::map<runtime::TopicPartition, int64_t> &latest);
 
     std::vector<PartitionState> partitions() const; // sorted by topic, partition
     std::vector<BatchSummary> recent_batches() const; // oldest first, at most kKeptBatches

@@ -6,8 +6,8 @@ namespace streamsubmit::metrics {
 
 std::vector<prometheus::MetricFamily> LagCollector::Collect() const {
     prometheus::MetricFamily records{"streamsubmit_consumer_lag_records",
-                                     "Latest offset minus the job's position, as of the partition's last batch "
-                                     "(direct mode)",
+                                     "Latest offset minus the job's position (direct mode: the latest offset its last "
+                                     "batch was planned with; receiver mode: asked for every batch interval)",
                                      prometheus::MetricType::Gauge,
                                      {}};
     prometheus::MetricFamily seconds{"streamsubmit_consumer_lag_seconds",

@@ -4,6 +4,8 @@
 #include "metrics/endpoint.h"
 #include "metrics/job_metrics.h"
 #include "metrics/process_collector.h"
+#include "metrics/watermark_poller.h"
+#include "fake_source.h"
 
 #include <doctest/doctest.h>
 #include <prometheus/text_serializer.h>
@@ -253,4 +255,24 @@ TEST_CASE("JobMetrics: rebalances by kind and the write-ahead log's bytes and fs
     CHECK(has_line(text, "streamsubmit_wal_written_bytes_total{job_name=\"j\"} 4196"));
     CHECK(has_line(text, "streamsubmit_wal_fsync_duration_seconds_count{job_name=\"j\"} 2"));
     CHECK(has_line(text, "streamsubmit_wal_fsync_duration_seconds_bucket{job_name=\"j\",le=\"0.005\"} 1"));
+}
+
+TEST_CASE("WatermarkPoller: receiver-mode lag from the latest offsets it asks for; a failure keeps the old ones") {
+    test::FakeSourceState fake; // partitions of offsets [0, 10)
+    const auto plugin = test::fake_source_plugin(fake);
+    JobState state(std::chrono::seconds(60));
+    WatermarkPoller poller(state, [&] { return Source::create(plugin, {}, nullptr); }, std::chrono::milliseconds(0),
+                           std::chrono::seconds(1), nullptr);
+    CHECK(poller.poll_once().ok()); // nothing read yet: nothing asked
+    state.batch_ended(committed(direct_batch(1, {{0, 0, 4, 4}}, "receiver")));
+    CHECK_FALSE(state.partitions()[0].lag().has_value());
+    REQUIRE(poller.poll_once().ok());
+    CHECK(state.partitions()[0].latest == 10);
+    CHECK(state.partitions()[0].lag() == 6);
+    {
+        std::lock_guard lock(fake.mutex);
+        fake.failures = {SS_ERR_UNREACHABLE};
+    }
+    CHECK_FALSE(poller.poll_once().ok());
+    CHECK(state.partitions()[0].lag() == 6);
 }
