@@ -269,9 +269,10 @@ class MetricsOnRealKafka(RealKafkaTestCase):
                                  [{"topic": topic, "partition": 0, "position": 3000, "latest": 3000, "lag": 0}])
                 self.assertIsNone(by_group["checkpoint"])
                 # Receiver-mode lag: the latest offsets the endpoint asks for every batch interval.
-                wait_for(lambda: f'streamsubmit_consumer_lag_records{{partition="0",topic="{topic}"}} 0'
-                         in http_get(url + "/metrics")[1].replace(f'group="{group}",', ""), timeout=30,
-                         what="receiver lag 0 in /metrics", jobs=[second])
+                def receiver_lag():
+                    return [l.rsplit(" ", 1)[1] for l in http_get(url + "/metrics")[1].splitlines()
+                            if l.startswith("streamsubmit_consumer_lag_records{") and f'topic="{topic}"' in l]
+                wait_for(lambda: receiver_lag() == ["0"], timeout=30, what="receiver lag 0 in /metrics", jobs=[second])
             finally:
                 self.stop(second)
 
