@@ -132,11 +132,11 @@ constexpr std::array kKeys = {
     ConfigKey{"metrics.address", KeyType::String, "", "--metrics-address",
               "HOST:PORT on which to serve Prometheus metrics (/metrics) and the health probes (/healthz, /readyz); "
               "nothing listens unless set, and an address that cannot be bound is exit 2",
-              "0.5.0"},
+              "0.1.0"},
     ConfigKey{"metrics.livenessTimeout", KeyType::Duration, "5m", "",
               "/healthz fails when no batch ended for this long: give more than the longest batch takes (and, with "
               "stream.kafka.minOffsetsPerBatch, more than stream.kafka.maxBatchDelay)",
-              "0.5.0"},
+              "0.1.0"},
     // --- packages (resolver/) ---
     ConfigKey{"resolver.packages", KeyType::List, "", "--packages",
               "Maven packages (g:a:v) to resolve with their dependencies; native plugins among them are loaded",
