@@ -179,9 +179,11 @@ SinkError FilesSink::finish_range(const ss_batch &batch, const ss_offset_range &
     Partition &p = partition(batch, range);
     if (p.failure) return p.failure;
     if (options_.roll.rolling() && drops(p, range)) return {};
-    p.batch_until = range.until;
+    // Never back: in receiver mode a reassigned partition's records may come again in a later
+    // range (skipped above), which must not move what the sink has done back.
+    p.batch_until = std::max({p.batch_until, p.committed_until, range.until});
     if (!p.open) {
-        p.next_start = range.until;
+        p.next_start = std::max(p.next_start.value_or(range.until), p.batch_until);
         return {};
     }
     // Written out (an abort cuts it back), and sealed here, on the reader threads, when the
@@ -189,7 +191,7 @@ SinkError FilesSink::finish_range(const ss_batch &batch, const ss_offset_range &
     if (auto e = p.open->flush()) return e;
     if (!p.open->due(options_.roll, PartitionFile::Clock::now())) return {};
     if (auto e = seal_open(p)) return e;
-    p.next_start = range.until;
+    p.next_start = p.batch_until;
     return {};
 }
 
