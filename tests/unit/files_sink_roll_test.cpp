@@ -76,6 +76,8 @@ struct Batch {
     ss_batch batch{};
     std::vector<ss_record> records;
 
+    // A batch without ranges (group mode: the partition was revoked).
+    explicit Batch(int64_t id_) : Batch(id_, 0, 0) { batch.range_count = 0; }
     Batch(int64_t id_, int64_t from_, int64_t until_) : id(id_), from(from_), until(until_) {
         range = {"t", 0, from, until};
         batch.struct_size = sizeof(ss_batch);
@@ -101,11 +103,14 @@ struct Batch {
     }
 };
 
-std::unique_ptr<FilesSink> make_sink(const fs::path &dir, RollLimits roll, bool json = true) {
+std::unique_ptr<FilesSink> make_sink(const fs::path &dir, RollLimits roll, bool json = true, bool group = false,
+                                     bool receiver = false) {
     FilesSinkOptions options;
     options.dir = dir;
     options.roll = roll;
     options.format.json = json;
+    options.group = group;
+    options.receiver_mode = receiver;
     SinkError error;
     auto sink = FilesSink::create(std::move(options), error);
     REQUIRE_MESSAGE(sink, error.message);
@@ -220,4 +225,52 @@ TEST_CASE("without a roll limit every range is its own file, as before") {
     sink = make_sink(dir.path, {});
     CHECK(recover(*sink, 3) == 5); // forward only
     CHECK(recover(*sink, 9) == 9);
+}
+
+TEST_CASE("group mode: a partition's progress moves when its file rolls; a stale instance's files are refused") {
+    TempDir dir;
+    auto a = make_sink(dir.path, {.records = 4}, true, /*group=*/true);
+    CHECK(recover(*a, 0) == 0);
+    Batch(1, 0, 2).run(*a); // A's open file holds 0, 1; the directory's progress says 0
+    // A loses the partition (paused past its session); B takes it and continues at 0.
+    auto b = make_sink(dir.path, {.records = 4}, true, true);
+    CHECK(recover(*b, 2) == 0);
+    Batch(1, 0, 5).run(*b); // B rolls 0..3: the progress moves to 4
+    CHECK(final_files(dir.path) == std::set<std::string>{name(0)});
+    Batch late(2, 2, 6); // A wakes up and commits another batch: refused, nothing written
+    late.process(*a);
+    const auto refused = a->commit(late.batch);
+    CHECK(refused.status == SS_ERR_REBALANCED);
+    CHECK(refused.message.find("another instance committed t+0 up to offset 4") != std::string::npos);
+    a->abort(late.batch);
+    CHECK(recover(*a, 2) == 4); // A asks again: where B's rolled file ends
+    CHECK(final_files(dir.path) == std::set<std::string>{name(0)});
+    CHECK(offsets_in(dir.path / name(0)) == iota(0, 4));
+}
+
+TEST_CASE("group mode: a batch that no longer names the partition (revoked) rolls its open file") {
+    TempDir dir;
+    auto sink = make_sink(dir.path, {.records = 100}, true, /*group=*/true);
+    recover(*sink, 0);
+    Batch(1, 0, 3).run(*sink);
+    CHECK(final_files(dir.path).empty());
+    Batch(2).run(*sink); // t-0 is not this instance's any more
+    CHECK(final_files(dir.path) == std::set<std::string>{name(0)});
+    auto next_owner = make_sink(dir.path, {.records = 100}, true, true);
+    CHECK(recover(*next_owner, 0) == 3);
+}
+
+TEST_CASE("receiver mode: a replayed range past the rolled files is left to the re-read that recover asks for") {
+    TempDir dir;
+    auto sink = make_sink(dir.path, {.records = 4}, true, false, /*receiver=*/true);
+    Batch(1, 0, 6).run(*sink); // 0..3 rolled, 4, 5 open (the write-ahead log then drops batch 1)
+    crash(sink);
+    sink = make_sink(dir.path, {.records = 4}, true, false, true);
+    Batch(2, 6, 9).run(*sink); // replayed from the log before any assignment: does not continue 0..3
+    CHECK(recover(*sink, 9) == 4); // the receivers read from 4 again
+    Batch(3, 4, 9).run(*sink);
+    CHECK(final_files(dir.path) == std::set<std::string>{name(0), name(4)});
+    CHECK(offsets_in(dir.path / name(4)) == iota(4, 8));
+    sink.reset();
+    CHECK(offsets_in(dir.path / name(8)) == iota(8, 9));
 }

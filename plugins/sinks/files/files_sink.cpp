@@ -205,19 +205,19 @@ std::vector<FilesSink::Partition *> FilesSink::acting_partitions(const ss_batch 
         Partition &p = *ptr;
         if (!batch && p.batch >= 0) restore(p); // a batch that never committed
         const bool in_batch = batch && p.batch == batch->id;
+        const bool revoked = batch && options_.group && !range_of(*batch, p.topic, p.partition);
+        const bool roll = p.open && !p.open->empty() && (!batch || revoked || p.open->due(options_.roll, now));
         if (!in_batch) {
-            if (!p.open || p.open->empty()) continue;
-            const bool revoked = batch && options_.group && !range_of(*batch, p.topic, p.partition);
-            if (batch && !revoked && !p.open->due(options_.roll, now)) continue;
+            if (!roll) continue;
             // Rolls now with what committed batches put in it.
             p.batch = batch ? batch->id : 0;
             p.carried = p.open.get();
             p.batch_next_start = p.next_start;
             p.batch_until = -1;
         }
-        if (p.open && !p.open->empty() && (!batch || p.open->due(options_.roll, now))) {
-            if (p.failure = seal_open(p); p.failure) continue;
-            p.next_start = p.batch_until >= 0 ? p.batch_until : p.committed_until;
+        if (roll) {
+            p.failure = seal_open(p); // reported by the caller
+            if (!p.failure) p.next_start = p.batch_until >= 0 ? p.batch_until : p.committed_until;
         }
         acting.push_back(&p);
     }
