@@ -252,6 +252,7 @@ class FilesSinkRollingOnRealKafka(RealKafkaTestCase):
             watcher = Watcher(out)
             rng = random.Random(2828)
             aimed = {"open": 0, "roll": 0}
+            zombies = 0
             try:
                 producer.start()
                 watcher.start()
@@ -275,6 +276,23 @@ class FilesSinkRollingOnRealKafka(RealKafkaTestCase):
                     inst.stop(signal.SIGKILL)
                     aimed["roll" if at_roll else "open"] += 1
                     inst.start()
+                # Partitions that move for good: an instance paused past its session (a zombie: the
+                # others take its partitions and roll their files, then it wakes up with its own
+                # open files and its batch in flight), and one that leaves the group (SIGTERM).
+                for inst in instances[:2]:
+                    others = [i for i in instances if i is not inst]
+                    marks = [len(output_of(i.proc)[1]) for i in others]
+                    inst.proc.send_signal(signal.SIGSTOP)
+                    wait_for(lambda: any("assigned" in output_of(i.proc)[1][m:] for i, m in zip(others, marks)),
+                             timeout=60, what="the others to take the paused instance's partitions",
+                             jobs=[i.proc for i in others])
+                    time.sleep(4)  # past a roll of the taken partitions (rollInterval=3s)
+                    inst.proc.send_signal(signal.SIGCONT)
+                    zombies += 1
+                    time.sleep(3)
+                moved = instances[2].stop(signal.SIGTERM)
+                self.assertEqual(moved.returncode, EXIT_OK, output_of(moved)[1][-3000:])
+                instances[2].start()
                 producer.stop.set()
                 producer.join()
                 self.assertIsNone(producer.error)
@@ -286,6 +304,7 @@ class FilesSinkRollingOnRealKafka(RealKafkaTestCase):
                 producer.stop.set()
                 for inst in instances:
                     if inst.running():
+                        inst.proc.send_signal(signal.SIGCONT)
                         inst.stop(signal.SIGTERM)
             runs = [r for inst in instances for r in inst.runs]
             for proc in (inst.runs[-1] for inst in instances):  # each stopped cleanly: SIGTERM
@@ -301,9 +320,10 @@ class FilesSinkRollingOnRealKafka(RealKafkaTestCase):
         ahead = sum(1 for err in errs for _, files, host in continued(err) if files > host >= 0)
         refused = sum(err.count("another instance committed") for err in errs)
         self.assertGreater(behind, 0, "no partition was read again behind the group's offset")
+        self.assertGreater(refused, 0, "no stale instance's files were refused by a partition's progress")
         self.assert_same_records(got, expected)
         print(f"group mode, 3 instances: {kills} kills ({aimed['open']} inside open files, {aimed['roll']} between "
-              f"a roll and its commit); {behind} partitions read again behind the group's offset, {ahead} continued "
+              f"a roll and its commit), {zombies} zombies, one instance left and came back; {behind} partitions read again behind the group's offset, {ahead} continued "
               f"ahead of it, {refused} commits refused by a partition's progress; {len(got)} records exactly once")
 
 
