@@ -274,3 +274,17 @@ TEST_CASE("receiver mode: a replayed range past the rolled files is left to the 
     sink.reset();
     CHECK(offsets_in(dir.path / name(8)) == iota(8, 9));
 }
+
+TEST_CASE("rollBytes: a file rolls once it holds the limit; the record that reaches it is its last") {
+    TempDir dir;
+    Batch probe(1, 0, 1);
+    std::string one;
+    append_json_record(one, probe.records[0]);
+    const auto line = static_cast<int64_t>(one.size()); // every record of these batches is as long
+    auto sink = make_sink(dir.path, {.bytes = 2 * line + 1});
+    recover(*sink, 0);
+    Batch(1, 0, 7).run(*sink); // 0..2 reach the limit with the third record; so do 3..5
+    CHECK(final_files(dir.path) == std::set<std::string>{name(0), name(3)});
+    CHECK(offsets_in(dir.path / name(3)) == iota(3, 6));
+    CHECK(static_cast<int64_t>(read(dir.path / name(0)).size()) == 3 * line);
+}
