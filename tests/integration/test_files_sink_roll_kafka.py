@@ -215,7 +215,8 @@ class FilesSinkRollingOnRealKafka(RealKafkaTestCase):
         expected = kcat_records(self.bootstrap, topic)
         self.assertGreaterEqual(len(expected), producer.count)
         self.assert_same_records(got, expected)
-        print(f"{name}: {kills} kills ({aimed['open']} inside open files, {aimed['roll']} between a roll and the "
+        replayed = sum("does not continue the rolled files" in err for err in runs_err)
+        print(f"{name}: {replayed} restarts left replayed ranges to the re-read; {kills} kills ({aimed['open']} inside open files, {aimed['roll']} between a roll and the "
               f"checkpoint); {behind} restarts read records again behind the checkpoint, {ahead} went on ahead of "
               f"it; {len(got)} records exactly once, {watcher.reads} file reads by the watcher")
 

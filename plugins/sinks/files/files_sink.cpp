@@ -145,7 +145,13 @@ SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range
     if (p.failure) return p.failure;
     const bool rolling = options_.roll.rolling();
     if (rolling) {
-        if (drops(p, range)) return {};
+        if (drops(p, range)) {
+            options_.log(SS_LOG_INFO, "files sink: " + p.topic + "-" + std::to_string(p.partition) + " [" +
+                                          std::to_string(range.from) + "," + std::to_string(range.until) +
+                                          ") does not continue the rolled files (they end at " +
+                                          std::to_string(*p.next_start) + "); it is read again from there");
+            return {};
+        }
         p.awaiting_recover = false;
     }
     for (size_t i = 0; i < count; ++i) {
