@@ -20,7 +20,6 @@ import signal
 import tempfile
 import threading
 import time
-import unittest
 
 from delivered_records import kcat_records, temp_files
 from real_kafka import RealKafkaTestCase, kh
@@ -232,15 +231,6 @@ class FilesSinkRollingOnRealKafka(RealKafkaTestCase):
         self.kill_loop("roll-kill-recv", self.RECEIVER + ["--group", kh.unique_name("roll-recv"),
                                           "--conf", "stream.receiver.writeAheadLog.enable=false"])
 
-    # KNOWN BUG, not fixed yet (issue 28): with the write-ahead log, records between the end of
-    # the rolled files and the group's committed offset can be missing after a crash: a file named
-    # after the files' end (recover's answer, e.g. 20000) was rolled holding records from the
-    # group's committed offset on (20528..), so recover never asks for 20000..20527 again. The
-    # restart announced "starts at offset 20000 where the application says (the group's committed
-    # offset: 20528)", yet the sink got 20528 first. Reproduced in 3 of 3 runs; without the log
-    # every mode is exactly-once. An unexpected success fails the suite (Python >= 3.11), so the
-    # fix must remove this marker.
-    @unittest.expectedFailure
     def test_kill_minus_nine_receiver_mode_with_the_log(self):
         self.kill_loop("roll-kill-wal", self.RECEIVER + ["--group", kh.unique_name("roll-wal"),
                                          "--conf", "stream.receiver.writeAheadLog.enable=true"], expect_ahead=False)
