@@ -461,7 +461,9 @@ typedef struct ss_application_api {
     void (*abort)(ss_app *app, const ss_batch *batch);
     /* Optional, for a sink that stores its own progress (Kafka Connect's
      * SinkTaskContext.offset()). In: offset = where the host would start each partition. Out:
-     * leave it, or set the next offset to read; what the application sets wins.
+     * leave it, or set the next offset to read; what the application sets wins, ahead of the
+     * host's position (skipping what it already has) or behind it (the host reads the records
+     * after it again: output of completed batches it had not made durable yet).
      *  - direct mode: driver thread, once after create and before the first batch, for every
      *    partition; In = the checkpoint's (or the starting) offsets;
      *  - receiver mode: on a receiver's polling thread, each time partitions are assigned to

@@ -67,7 +67,7 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
     src.assigning = false;
     for (const auto &want : src.start_at)
         for (int i = 0; i < partitions->cnt; ++i)
-            if (partitions->elems[i].partition == want.partition && std::strcmp(partitions->elems[i].topic, want.topic) == 0)
+            if (partitions->elems[i].partition == want.partition && want.topic == partitions->elems[i].topic)
                 partitions->elems[i].offset = want.offset;
     src.start_at.clear();
     assign(src, rk, partitions, protocol);
@@ -98,8 +98,8 @@ ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *position
         return set_error(err, SS_ERR_CONFIG, "kafka: start_assigned_at is only valid inside on_rebalance(ASSIGN)");
     for (size_t i = 0; i < count; ++i) {
         const ss_topic_partition &p = *ss_const_at(ss_topic_partition, positions, stride, i);
-        if (p.offset >= 0)
-            src.start_at.push_back(p);
+        if (p.offset >= 0 && p.topic)
+            src.start_at.push_back({p.topic, p.partition, p.offset});
     }
     return SS_OK;
 }

@@ -91,7 +91,15 @@ public:
     // Receiver mode, inside on_rebalance(ASSIGN) only: where the host wants partitions to start
     // (start_assigned_at); applied to the assignment before it is made.
     bool assigning = false;
-    std::vector<ss_topic_partition> start_at; // topic pointers valid only during the callback
+    // Copied: the host's topic strings live only during its start_assigned_at call, and they are
+    // applied after the host's callback returned (a kept pointer made the offsets of a reused
+    // string not match, so the partition started at the group's committed offset instead).
+    struct StartAt {
+        std::string topic;
+        int32_t partition;
+        int64_t offset;
+    };
+    std::vector<StartAt> start_at;
     struct DeferredPause {
         std::string topic;
         int32_t partition;
