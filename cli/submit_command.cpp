@@ -468,18 +468,19 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     return o;
 }
 
-// Receiver thread `index` gets its own consumer in the group; with kafka.group.instance.id
-// (static membership: a restart rejoins without waiting for the session timeout) each
-// thread's id is suffixed with its index. Index -1 is the control connection of --until
-// latest, a direct-mode handle that joins no group.
+// The job's one consumer (kJobConsumer) carries kafka.group.instance.id as given (static
+// membership: a restart rejoins without waiting for the session timeout). With a connector
+// without streams, receiver thread `index` gets its own consumer in the group, each id suffixed
+// with its index. The control connection (kControlConnection) is a direct-mode handle that
+// joins no group.
 SourceFactory receiver_sources(const JobSetup &job) {
     return [&job](int index) {
         ConnectorConf conf;
         for (auto &[key, value] : job.config.with_prefix("kafka.")) {
-            if (index < 0 && key == "auto.offset.reset") continue;
+            if (index == runtime::kControlConnection && key == "auto.offset.reset") continue;
             if (key == "group.instance.id") {
-                if (index < 0) continue;
-                conf.emplace_back(key, fmt::format("{}-{}", value, index));
+                if (index == runtime::kControlConnection) continue;
+                conf.emplace_back(key, index == runtime::kJobConsumer ? value : fmt::format("{}-{}", value, index));
                 continue;
             }
             conf.emplace_back(key, value);

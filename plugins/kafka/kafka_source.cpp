@@ -331,6 +331,7 @@ bool KafkaSource::close_handle() {
     }
     if (q)
         rd_kafka_queue_destroy(q);
+    streams.clear();
     const bool destroyed = destroy_until(rk, start + close_timeout_);
     closing = false;
     return destroyed;
@@ -359,6 +360,7 @@ void KafkaSource::interrupt() {
     std::lock_guard lock(handle_mu_);
     if (queue_)
         rd_kafka_queue_yield(queue_);
+    streams.interrupt_all();
 }
 
 } // namespace streamsubmit::kafka

@@ -3,6 +3,7 @@
 
 #include "fetch_wake.h"
 #include "join_wake.h"
+#include "partition_streams.h"
 
 #include <librdkafka/rdkafka.h>
 #include <streamsubmit/plugin.h>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -91,6 +93,9 @@ public:
     // Receiver mode, inside on_rebalance(ASSIGN) only: where the host wants partitions to start
     // (start_assigned_at); applied to the assignment before it is made.
     bool assigning = false;
+    std::thread::id assigning_thread; // the thread inside on_rebalance(ASSIGN): only its pauses wait
+    // Streams (ABI 2.1, route_assigned/poll_stream): the queues the host's threads read.
+    PartitionStreams streams;
     std::vector<ss_topic_partition> start_at; // topic pointers valid only during the callback
     struct DeferredPause {
         std::string topic;
