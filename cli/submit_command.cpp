@@ -477,7 +477,7 @@ SourceFactory receiver_sources(const JobSetup &job) {
     return [&job](int index) {
         ConnectorConf conf;
         for (auto &[key, value] : job.config.with_prefix("kafka.")) {
-            if (index == runtime::kControlConnection && key == "auto.offset.reset") continue;
+            if (key == "auto.offset.reset") continue; // the effective value, default included, follows
             if (key == "group.instance.id") {
                 if (index == runtime::kControlConnection) continue;
                 conf.emplace_back(key, index == runtime::kJobConsumer ? value : fmt::format("{}-{}", value, index));
@@ -485,6 +485,10 @@ SourceFactory receiver_sources(const JobSetup &job) {
             }
             conf.emplace_back(key, value);
         }
+        // Where a group without committed offsets starts: what `streamsubmit config` shows for
+        // receiver mode (the table's receiver default unless the user set it).
+        if (index != runtime::kControlConnection)
+            conf.emplace_back("auto.offset.reset", job.config.get_string("kafka.auto.offset.reset"));
         return Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
     };
 }
