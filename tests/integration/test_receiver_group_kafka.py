@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import tempfile
+import unittest
 
 from delivered_records import files_sink_records, kcat_records
 from real_kafka import RealKafkaTestCase, kh
@@ -110,3 +111,7 @@ class OneMemberPerProcess(RealKafkaTestCase):
                   f"duplicates {duplicates}", flush=True)
             self.assertEqual(missing, [])
             self.assertEqual(wrong, [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, warnings="ignore")
