@@ -32,12 +32,17 @@ def group_members(bootstrap, group):
 
 
 def assigned_by_thread(stderr):
-    """{receiver index: set of partitions} from -v lines "receiver 1 (t): assigned [t-2,t-3]"."""
+    """{receiver index: its partitions now} from the -v lines "receiver 1 (t): assigned [t-2,t-3]"
+    and "... revoked [...]", in order (a process alone at first had every partition)."""
     out = {}
-    for m in re.finditer(r"receiver (\d+) \([^)]*\): assigned \[([^\]]*)\]", stderr):
-        parts = {int(p.rsplit("-", 1)[1]) for p in m.group(2).split(",") if p}
-        out.setdefault(int(m.group(1)), set()).update(parts)
-    return out
+    for m in re.finditer(r"receiver (\d+) \([^)]*\): (assigned|revoked) \[([^\]]*)\]", stderr):
+        parts = {int(p.rsplit("-", 1)[1]) for p in m.group(3).split(",") if p}
+        held = out.setdefault(int(m.group(1)), set())
+        if m.group(2) == "assigned":
+            held |= parts
+        else:
+            held -= parts
+    return {i: p for i, p in out.items() if p}
 
 
 def delivered_partitions(out_dir):
@@ -70,8 +75,8 @@ class OneMemberPerProcess(RealKafkaTestCase):
                          sorted(n for _, n in group_members(self.bootstrap, group)) == [2, 2],
                          timeout=60, what="two members with two partitions each")
                 for proc, out_dir in ((a, dir_a), (b, dir_b)):
-                    wait_for(lambda: len(assigned_by_thread(output_of(proc)[1])) == 2, timeout=30,
-                             what="both receiver threads assigned")
+                    wait_for(lambda: sorted(len(p) for p in assigned_by_thread(output_of(proc)[1]).values()) == [1, 1],
+                             timeout=30, what="each receiver thread assigned one partition")
                     threads = assigned_by_thread(output_of(proc)[1])
                     self.assertEqual(sorted(len(p) for p in threads.values()), [1, 1], threads)
                     # Every thread receives: records of each thread's partition were delivered.
