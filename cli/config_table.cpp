@@ -173,8 +173,9 @@ constexpr std::array kKeys = {
     ConfigKey{"kafka.bootstrap.servers", KeyType::String, "", "--bootstrap-servers",
               "Kafka brokers, host:port[,host:port]", "0.1.0"},
     ConfigKey{"kafka.auto.offset.reset", KeyType::Enum, "latest", "",
-              "Where to start without a checkpoint or starting offsets (smallest and largest are accepted too)",
-              "0.1.0", "earliest|latest|smallest|largest"},
+              "Where to start without a checkpoint or starting offsets (direct mode), or where a receiver-mode group "
+              "without committed offsets starts (smallest and largest are accepted too)",
+              "0.1.0", "earliest|latest|smallest|largest", "earliest"},
     ConfigKey{"kafka.group.id", KeyType::String, "", "--group",
               "Consumer group: required by receiver mode, stream.kafka.coordination=group and "
               "stream.kafka.commitOffsets",

@@ -468,22 +468,27 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     return o;
 }
 
-// Receiver thread `index` gets its own consumer in the group; with kafka.group.instance.id
-// (static membership: a restart rejoins without waiting for the session timeout) each
-// thread's id is suffixed with its index. Index -1 is the control connection of --until
-// latest, a direct-mode handle that joins no group.
+// The job's one consumer (kJobConsumer) carries kafka.group.instance.id as given (static
+// membership: a restart rejoins without waiting for the session timeout). With a connector
+// without streams, receiver thread `index` gets its own consumer in the group, each id suffixed
+// with its index. The control connection (kControlConnection) is a direct-mode handle that
+// joins no group.
 SourceFactory receiver_sources(const JobSetup &job) {
     return [&job](int index) {
         ConnectorConf conf;
         for (auto &[key, value] : job.config.with_prefix("kafka.")) {
-            if (index < 0 && key == "auto.offset.reset") continue;
+            if (key == "auto.offset.reset") continue; // the effective value, default included, follows
             if (key == "group.instance.id") {
-                if (index < 0) continue;
-                conf.emplace_back(key, fmt::format("{}-{}", value, index));
+                if (index == runtime::kControlConnection) continue;
+                conf.emplace_back(key, index == runtime::kJobConsumer ? value : fmt::format("{}-{}", value, index));
                 continue;
             }
             conf.emplace_back(key, value);
         }
+        // Where a group without committed offsets starts: what `streamsubmit config` shows for
+        // receiver mode (the table's receiver default unless the user set it).
+        if (index != runtime::kControlConnection)
+            conf.emplace_back("auto.offset.reset", job.config.get_string("kafka.auto.offset.reset"));
         return Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
     };
 }
