@@ -46,11 +46,12 @@ Result<std::filesystem::path> application_artifact(const resolver::Resolution &r
     for (const size_t root : resolution.roots) {
         const auto &a = resolution.artifacts[root];
         if (a.coordinate.group != group || a.coordinate.artifact != artifact) continue;
-        if (a.coordinate.extension != "so" || a.path.empty())
+        const auto &ext = a.coordinate.extension;
+        if ((ext != "so" && ext != "py" && ext != "zip") || a.path.empty())
             return Error(ErrorKind::Resolution,
-                         fmt::format("the application resolved to a .{} file, not a native application (.so)",
-                                     a.coordinate.extension),
-                         coordinate, "publish the application's .so (streamsubmit publish --file app.so ...)");
+                         fmt::format("the application resolved to a .{} file, not an application (.so, .py or .zip)",
+                                     ext),
+                         coordinate, "publish the application's .so or .py (streamsubmit publish --file app.so ...)");
         return a.path;
     }
     return Error(ErrorKind::Resolution, "the application's coordinates are not among the resolved artifacts",

@@ -343,7 +343,20 @@ GroupProgressOptions group_progress_options(const Config &config, const DirectSt
     return g;
 }
 
-// The primary resource (`streamsubmit [options] app.so|g:a:v [args]`), configured by app.* keys.
+bool is_python_job(const std::filesystem::path &file) { return file.extension() == ".py" || file.extension() == ".zip"; }
+
+// A Python job (job.py, or a .zip with __main__.py) runs in the bundled python plugin, which
+// takes the script as its first argument and every app.* key (app.python.* are its own).
+Status load_python_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
+    auto plugin = load_bundled_plugin("python");
+    if (!plugin) return plugin.error();
+    if (auto st = check_other_sink_keys(job.config, ""); !st) return st;
+    job.application_args = {file.string()};
+    job.application_args.insert(job.application_args.end(), args.application_args.begin(), args.application_args.end());
+    return use_application(job, std::move(*plugin), "app.", "Python job " + file.filename().string());
+}
+
+// The primary resource (`streamsubmit [options] app.so|job.py|g:a:v [args]`), configured by app.* keys.
 Status load_primary_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
     if (!job.config.get_string("stream.sink").empty())
         return Error(ErrorKind::Usage, "both --sink and an application given", args.application,
@@ -352,6 +365,7 @@ Status load_primary_application(JobSetup &job, const std::filesystem::path &file
     if (!std::filesystem::is_regular_file(file, ec))
         return Error(ErrorKind::PluginLoad, "the application file does not exist", file.string(),
                      "give the path of the application's .so, or its Maven coordinates group:artifact:version");
+    if (is_python_job(file)) return load_python_application(job, file, args);
     auto plugin = load_plugin(file);
     if (!plugin) return plugin.error();
     if (!has_capability(**plugin, Capability::Application))

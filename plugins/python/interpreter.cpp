@@ -1,0 +1,89 @@
+#include "interpreter.h"
+
+#include <pybind11/embed.h>
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace py = pybind11;
+namespace fs = std::filesystem;
+
+namespace streamsubmit::python {
+namespace {
+
+// pyvenv.cfg's "version = 3.11.2" (or "version_info = 3.11.2.final.0"); empty when absent.
+std::string venv_version(const fs::path &cfg) {
+    std::ifstream in(cfg);
+    for (std::string line; std::getline(in, line);) {
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        auto trim = [](std::string s) {
+            s.erase(0, s.find_first_not_of(" \t"));
+            s.erase(s.find_last_not_of(" \t\r") + 1);
+            return s;
+        };
+        const std::string key = trim(line.substr(0, eq));
+        if (key == "version" || key == "version_info") return trim(line.substr(eq + 1));
+    }
+    return {};
+}
+
+// "3.12.1" -> "3.12"
+std::string major_minor(const std::string &version) {
+    const auto first = version.find('.');
+    if (first == std::string::npos) return version;
+    return version.substr(0, version.find('.', first + 1));
+}
+
+} // namespace
+
+void start_interpreter() {
+    // The host loads plugins RTLD_LOCAL; extension modules resolve Py* symbols globally.
+    dlopen(STREAMSUBMIT_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+    if (Py_IsInitialized()) return;
+    py::initialize_interpreter(false); // no signal handlers: no KeyboardInterrupt inside the job
+    PyEval_SaveThread();               // reader threads take the GIL per call
+}
+
+bool add_venv(const std::string &dir, PathError &error) {
+    if (dir.empty()) return true;
+    const fs::path cfg = fs::path(dir) / "pyvenv.cfg";
+    std::error_code ec;
+    if (!fs::is_regular_file(cfg, ec)) {
+        error = {"the virtual environment " + dir + " has no pyvenv.cfg",
+                 "give a directory made by 'python3 -m venv DIR' with app.python.venv=DIR (or VIRTUAL_ENV)"};
+        return false;
+    }
+    const std::string version = venv_version(cfg);
+    if (major_minor(version) != STREAMSUBMIT_PYTHON_VERSION) {
+        error = {"the virtual environment " + dir + " is for Python " + (version.empty() ? "(unknown)" : version) +
+                     ", but streamsubmit embeds Python " + STREAMSUBMIT_PYTHON_VERSION,
+                 std::string("recreate it with /usr/bin/python") + STREAMSUBMIT_PYTHON_VERSION + " -m venv " + dir,
+                 true};
+        return false;
+    }
+    const fs::path site = fs::path(dir) / "lib" / (std::string("python") + STREAMSUBMIT_PYTHON_VERSION) / "site-packages";
+    py::module_::import("site").attr("addsitedir")(site.string());
+    return true;
+}
+
+bool add_py_files(const std::vector<std::string> &files, PathError &error) {
+    py::list path = py::module_::import("sys").attr("path");
+    size_t at = 0;
+    for (const auto &file : files) {
+        std::error_code ec;
+        const fs::path p = fs::absolute(file, ec);
+        if (!fs::is_regular_file(p, ec) || (p.extension() != ".py" && p.extension() != ".zip")) {
+            error = {"--py-files: " + file + " is not a .py or .zip file",
+                     "list existing .py and .zip files, comma-separated: --py-files lib/a.py,lib/b.zip"};
+            return false;
+        }
+        const std::string entry = p.extension() == ".zip" ? p.string() : p.parent_path().string();
+        path.attr("insert")(at++, entry);
+    }
+    return true;
+}
+
+} // namespace streamsubmit::python
