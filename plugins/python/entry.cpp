@@ -153,6 +153,7 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
         return report_error(path_error.message, path_error.hint, err,
                             path_error.wrong_version ? SS_ERR_UNSUPPORTED : SS_ERR_CONFIG);
     if (!add_py_files(s.py_files, path_error)) return report_error(path_error.message, path_error.hint, err, SS_ERR_CONFIG);
+    py::module_::import("streamsubmit"); // registers Record, Batch, OffsetRange before any record is made
     py::module_ sys = py::module_::import("sys");
     py::list argv;
     argv.append(app.script);
