@@ -3,6 +3,7 @@ cluster: what the job receives is compared byte for byte with what kcat reads; d
 exceptions (exit 8, traceback, restart completes), --py-files (.py and .zip) and virtual
 environments (a pip-installed package imported; another Python's venv refused, exit 3)."""
 import glob
+import json
 import os
 import subprocess
 import tempfile
@@ -214,6 +215,21 @@ class PythonJobs(unittest.TestCase):
             proc = run(self.job(c.bootstrap, "orders", script), env={"VIRTUAL_ENV": venv}, check=EXIT_PLUGIN)
         self.assertIn("Python " + version, proc.stderr)
         self.assertIn("Python 3.11", proc.stderr)
+
+    def test_example_count_by_key_matches_kcat(self):
+        example = os.path.join(os.environ["STREAMSUBMIT_SOURCE_DIR"], "examples", "python", "count_by_key.py")
+        out = os.path.join(self.dir, "counts.json")
+        with MockCluster(topics=["orders:2"], produce=["orders:3000"]) as c:
+            run(self.job(c.bootstrap, "orders", "--conf", "stream.kafka.maxOffsetsPerBatch=700", "--conf",
+                         "app.python.valueDecoder=bytes", example, out), check=EXIT_OK)
+            want = {}
+            for l in kcat_lines(c.bootstrap, "orders"):
+                _, _, key, value = l.rstrip(b"\n").split(b" ", 3)
+                w = want.setdefault(key.decode(), [0, 0])
+                w[0] += 1
+                w[1] += len(value)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["counts"], want)
 
 
 if __name__ == "__main__":
