@@ -56,8 +56,9 @@ constexpr std::array kKeys = {
               "declares any",
               "0.1.0"},
     ConfigKey{"app.python.pyFiles", KeyType::List, "", "--py-files",
-              "Python job (job.py): .py and .zip files put on its sys.path, comma-separated (spark-submit's "
-              "--py-files)",
+              "Python job (job.py): .py files (imported by their stem, or MODULE=FILE) and .zip files (on "
+              "sys.path), comma-separated, or their coordinates (a .py artifact imports as its artifactId, - as _); "
+              "spark-submit's --py-files",
               "0.1.0"},
     ConfigKey{"app.python.venv", KeyType::String, "", "",
               "Python job: a virtual environment (python3.11 -m venv DIR) whose packages it imports; VIRTUAL_ENV "

@@ -347,7 +347,13 @@ bool is_python_job(const std::filesystem::path &file) { return file.extension() 
 
 // A Python job (job.py, or a .zip with __main__.py) runs in the bundled python plugin, which
 // takes the script as its first argument and every app.* key (app.python.* are its own).
-Status load_python_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
+Status load_python_application(JobSetup &job, const JobFiles &files, const JobArgs &args) {
+    const std::filesystem::path &file = *files.application;
+    if (!files.py_files.empty())
+        if (auto st = job.config.set("app.python.pyFiles", fmt::format("{}", fmt::join(files.py_files, ",")),
+                                     ConfigSource::CommandLine);
+            !st)
+            return st;
     auto plugin = load_bundled_plugin("python");
     if (!plugin) return plugin.error();
     if (auto st = check_other_sink_keys(job.config, ""); !st) return st;
@@ -357,7 +363,8 @@ Status load_python_application(JobSetup &job, const std::filesystem::path &file,
 }
 
 // The primary resource (`streamsubmit [options] app.so|job.py|g:a:v [args]`), configured by app.* keys.
-Status load_primary_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
+Status load_primary_application(JobSetup &job, const JobFiles &files, const JobArgs &args) {
+    const std::filesystem::path &file = *files.application;
     if (!job.config.get_string("stream.sink").empty())
         return Error(ErrorKind::Usage, "both --sink and an application given", args.application,
                      "a job has one application: drop --sink, or drop the application");
@@ -365,7 +372,7 @@ Status load_primary_application(JobSetup &job, const std::filesystem::path &file
     if (!std::filesystem::is_regular_file(file, ec))
         return Error(ErrorKind::PluginLoad, "the application file does not exist", file.string(),
                      "give the path of the application's .so, or its Maven coordinates group:artifact:version");
-    if (is_python_job(file)) return load_python_application(job, file, args);
+    if (is_python_job(file)) return load_python_application(job, files, args);
     auto plugin = load_plugin(file);
     if (!plugin) return plugin.error();
     if (!has_capability(**plugin, Capability::Application))
@@ -575,7 +582,7 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
                                 "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
-    if (auto st = files->application ? load_primary_application(job, *files->application, args)
+    if (auto st = files->application ? load_primary_application(job, *files, args)
                                      : load_sink(job, files->plugins);
         !st)
         return st.error();

@@ -69,10 +69,27 @@ bool add_venv(const std::string &dir, PathError &error) {
     return true;
 }
 
-bool add_py_files(const std::vector<std::string> &files, PathError &error) {
+// .py entries are imported by name through a finder of their own (not their directory on
+// sys.path, which would expose its other files): MODULE=FILE, or FILE as its stem.
+constexpr const char *kPyFilesFinder = R"(
+import importlib.abc, importlib.util, sys
+class StreamsubmitPyFiles(importlib.abc.MetaPathFinder):
+    """The .py files of --py-files, by module name."""
+    def __init__(self, files):
+        self.files = files
+    def find_spec(self, name, path=None, target=None):
+        file = self.files.get(name)
+        return importlib.util.spec_from_file_location(name, file) if file else None
+sys.meta_path.insert(0, StreamsubmitPyFiles(files))
+)";
+
+bool add_py_files(const std::vector<std::string> &entries, PathError &error) {
     py::list path = py::module_::import("sys").attr("path");
+    py::dict modules;
     size_t at = 0;
-    for (const auto &file : files) {
+    for (const auto &entry : entries) {
+        const auto eq = entry.find('=');
+        const std::string file = eq == std::string::npos ? entry : entry.substr(eq + 1);
         std::error_code ec;
         const fs::path p = fs::absolute(file, ec);
         if (!fs::is_regular_file(p, ec) || (p.extension() != ".py" && p.extension() != ".zip")) {
@@ -80,9 +97,15 @@ bool add_py_files(const std::vector<std::string> &files, PathError &error) {
                      "list existing .py and .zip files, comma-separated: --py-files lib/a.py,lib/b.zip"};
             return false;
         }
-        const std::string entry = p.extension() == ".zip" ? p.string() : p.parent_path().string();
-        path.attr("insert")(at++, entry);
+        if (p.extension() == ".zip")
+            path.attr("insert")(at++, p.string());
+        else
+            modules[py::str(eq == std::string::npos ? p.stem().string() : entry.substr(0, eq))] = p.string();
     }
+    if (py::len(modules) == 0) return true;
+    py::dict scope;
+    scope["files"] = modules;
+    py::exec(kPyFilesFinder, scope);
     return true;
 }
 

@@ -21,8 +21,8 @@ void start_interpreter();
 // sys.path (site.addsitedir, so .pth files work). `dir` empty: nothing.
 bool add_venv(const std::string &dir, PathError &error);
 
-// With the GIL held. Each .py's directory and each .zip itself go on sys.path, in order, ahead
-// of the rest (spark-submit's --py-files).
+// With the GIL held. Each .zip goes on sys.path, in order, ahead of the rest; each .py is
+// importable by its stem, or by MODULE when written MODULE=FILE (spark-submit's --py-files).
 bool add_py_files(const std::vector<std::string> &files, PathError &error);
 
 } // namespace streamsubmit::python

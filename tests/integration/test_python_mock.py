@@ -5,13 +5,19 @@ environments (a pip-installed package imported; another Python's venv refused, e
 import glob
 import json
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 import textwrap
 import unittest
 import zipfile
 
-from streamsubmit_test import EXIT_APPLICATION, EXIT_OK, EXIT_PLUGIN, MockCluster, main, run
+from streamsubmit_test import EXIT_APPLICATION, EXIT_OK, EXIT_PLUGIN, BIN, MockCluster, main, run
+
+sys.path.insert(0, os.path.join(os.environ["STREAMSUBMIT_SOURCE_DIR"], "tests", "resolver"))
+import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1; PUT stores what publish sends)
+from harness import SigningKey  # noqa: E402  (a generated OpenPGP key: code from a repository loads only signed)
 
 # Writes "partition offset key value\n" per record, as kcat -f '%p %o %k %s\n' does; bytes
 # values are written as they are, str ones as UTF-8.
@@ -230,6 +236,65 @@ class PythonJobs(unittest.TestCase):
                 w[1] += len(value)
         with open(out) as f:
             self.assertEqual(json.load(f)["counts"], want)
+
+
+class PythonJobByCoordinates(unittest.TestCase):
+    """The job and a --py-files entry published signed to a loopback repository, given by coordinates."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="python-coords-")
+        os.makedirs(os.path.join(self.tmp, "repo"))
+        self.server, _, self.url = repo_server.start(os.path.join(self.tmp, "repo"))
+        self.key = SigningKey("python job publisher")
+        self.env = {"STREAMSUBMIT_CACHE": os.path.join(self.tmp, "cache"), "HOME": self.tmp}
+
+    def tearDown(self):
+        self.server.shutdown()
+        self.key.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def publish(self, path, coordinates, sign=True):
+        args = [BIN, "publish", "--repository", self.url, "--file", path, "--coordinates", coordinates]
+        if sign:
+            args += ["--sign", self.key.fingerprint]
+        subprocess.run(args, check=True, capture_output=True, timeout=120,
+                       env=dict(os.environ, GNUPGHOME=self.key.home, **self.env))
+
+    def job(self, bootstrap, *rest):
+        return ["--bootstrap-servers", bootstrap, "--topics", "orders", "--conf", "kafka.auto.offset.reset=earliest",
+                "--until", "latest", "--repositories", self.url, "--conf", "resolver.trustedKeys=" + self.key.public,
+                "--checkpoint", os.path.join(self.tmp, "cp")] + list(rest)
+
+    def test_job_and_py_files_from_a_signed_repository(self):
+        lib_dir = os.path.join(self.tmp, "src")
+        os.makedirs(lib_dir)
+        with open(os.path.join(lib_dir, "fmt_line.py"), "w") as f:
+            f.write("def fmt(r):\n    return '%d %d %s %s\\n' % (r.partition, r.offset, r.key, r.value)\n")
+        job = os.path.join(lib_dir, "dump.py")
+        with open(job, "w") as f:
+            f.write("import builtins, sys, fmt_line\n"
+                    "def foreach_batch(batch, records):\n"
+                    "    with builtins.open(sys.argv[1], 'a') as f:\n"
+                    "        f.write(''.join(fmt_line.fmt(r) for r in records))\n")
+        self.publish(job, "io.example.jobs:dump:1.0.0")
+        self.publish(os.path.join(lib_dir, "fmt_line.py"), "io.example.jobs:fmt-line:1.0.0")
+        out = os.path.join(self.tmp, "out")
+        with MockCluster(topics=["orders:2"], produce=["orders:500"]) as c:
+            run(self.job(c.bootstrap, "--py-files", "io.example.jobs:fmt-line:1.0.0", "io.example.jobs:dump:1.0.0",
+                         out), check=EXIT_OK, env=self.env)
+            want = kcat_lines(c.bootstrap, "orders")
+        self.assertEqual(sorted_lines(out), want)
+
+    def test_an_unsigned_job_is_refused(self):
+        job = os.path.join(self.tmp, "unsigned.py")
+        with open(job, "w") as f:
+            f.write("def foreach_batch(batch, records):\n    pass\n")
+        self.publish(job, "io.example.jobs:unsigned:1.0.0", sign=False)
+        with MockCluster(topics=["orders:1"], produce=["orders:1"]) as c:
+            proc = run(self.job(c.bootstrap, "io.example.jobs:unsigned:1.0.0"), env=self.env)
+        self.assertEqual(proc.returncode, 5, proc.stderr)
+        self.assertIn("signature", proc.stderr)
+        self.assertNotIn("artifact not found", proc.stderr)
 
 
 if __name__ == "__main__":
