@@ -72,10 +72,11 @@ py::object make_record(const ss_app &app, const ss_record &r, const py::str &top
         which = "value";
         out.value = app.value_decoder.decode(r.value, r.value_len);
     } catch (py::error_already_set &e) {
-        const std::string message = "cannot decode the " + std::string(which) + " of " + r.topic + "-" +
-                                    std::to_string(r.partition) + " at offset " + std::to_string(r.offset) +
-                                    " with decoder " + decoder->name() + ": " + py::str(e.value()).cast<std::string>();
-        throw std::runtime_error(message);
+        const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
+                                   std::to_string(r.offset);
+        print_traceback(e, "decoder " + decoder->name() + " (the " + which + " of " + record + ")");
+        throw std::runtime_error("cannot decode the " + std::string(which) + " of " + record + " with decoder " +
+                                 decoder->name() + ": " + py::str(e.value()).cast<std::string>());
     }
     py::list headers;
     for (size_t i = 0; i < r.header_count; ++i) {

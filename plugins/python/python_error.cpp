@@ -29,16 +29,21 @@ ss_status report_error(const std::string &message, const std::string &hint, ss_e
     return status;
 }
 
-ss_status report_python_error(py::error_already_set &e, const std::string &where, ss_error *err, ss_status status) {
+std::string print_traceback(py::error_already_set &e, const std::string &where) {
     std::string traceback;
     try {
         py::object format = py::module_::import("traceback").attr("format_exception");
         for (const auto &part : format(e.type(), e.value(), e.trace())) traceback += py::str(part).cast<std::string>();
     } catch (...) {
-        traceback = e.what();
+        traceback = std::string(e.what()) + "\n";
     }
     std::fprintf(stderr, "streamsubmit: Python job raised in %s:\n%s", where.c_str(), traceback.c_str());
     std::fflush(stderr);
+    return traceback;
+}
+
+ss_status report_python_error(py::error_already_set &e, const std::string &where, ss_error *err, ss_status status) {
+    const std::string traceback = print_traceback(e, where);
     return report_error("Python job failed in " + where + ": " + last_lines(traceback, 3),
                         "the traceback is above on stderr; fix the job, then restart it: the batch re-runs with the "
                         "same id, ranges and records",

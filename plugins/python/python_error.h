@@ -15,6 +15,10 @@ namespace streamsubmit::python {
 ss_status report_python_error(pybind11::error_already_set &e, const std::string &where, ss_error *err,
                               ss_status status = SS_ERR_INTERNAL);
 
+// With the GIL held: writes the exception's traceback to stderr under "raised in `where`";
+// returns it.
+std::string print_traceback(pybind11::error_already_set &e, const std::string &where);
+
 // A failure that is not a Python exception (a decoder refusing bytes, a C++ error).
 ss_status report_error(const std::string &message, const std::string &hint, ss_error *err,
                        ss_status status = SS_ERR_INTERNAL);

@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,8 @@ import textwrap
 import unittest
 import zipfile
 
-from streamsubmit_test import EXIT_APPLICATION, EXIT_OK, EXIT_PLUGIN, BIN, MockCluster, main, run
+from streamsubmit_test import (EXIT_APPLICATION, EXIT_OK, EXIT_PLUGIN, BIN, MockCluster, main, output_of, run, start,
+                               wait_for)
 
 sys.path.insert(0, os.path.join(os.environ["STREAMSUBMIT_SOURCE_DIR"], "tests", "resolver"))
 import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1; PUT stores what publish sends)
@@ -221,6 +223,74 @@ class PythonJobs(unittest.TestCase):
             proc = run(self.job(c.bootstrap, "orders", script), env={"VIRTUAL_ENV": venv}, check=EXIT_PLUGIN)
         self.assertIn("Python " + version, proc.stderr)
         self.assertIn("Python 3.11", proc.stderr)
+
+    def test_exception_in_a_decoder_fails_the_batch_and_a_restart_completes(self):
+        lib = os.path.join(self.dir, "lib")
+        os.mkdir(lib)
+        with open(os.path.join(lib, "picky.py"), "w") as f:
+            f.write(textwrap.dedent("""
+                import os, sys
+                def decode(b):
+                    flag = sys.argv[1] + ".failed"
+                    if b.startswith(b"3") and not os.path.exists(flag):
+                        open(flag, "w").close()
+                        raise ValueError("picky refuses " + b[:6].decode())
+                    return b.decode()
+            """))
+        script = self.write("job.py", FOREACH_JOB)
+        out = os.path.join(self.dir, "out")
+        with MockCluster(topics=["orders:2"], produce=["orders:400"]) as c:
+            args = self.job(c.bootstrap, "orders", "--py-files", os.path.join(lib, "picky.py"),
+                            "--conf", "app.python.valueDecoder=picky:decode", script, out)
+            failed = run(args, check=EXIT_APPLICATION)
+            self.assertRegex(failed.stderr, r"cannot decode the value of orders-\d at offset \d+ with decoder "
+                                            r"picky:decode: picky refuses 3")
+            self.assertIn("Traceback (most recent call last)", failed.stderr)
+            self.assertFalse(os.path.exists(out), "no record of the failed batch reached the job")
+            run(args, check=EXIT_OK)
+            want = kcat_lines(c.bootstrap, "orders")
+        self.assertEqual(sorted_lines(out), want)
+
+    def test_sigint_stops_the_job_not_the_python_code(self):
+        script = self.write("job.py", textwrap.dedent("""
+            import builtins, sys, time
+            def foreach_batch(batch, records):
+                with builtins.open(sys.argv[1], "a") as f:
+                    f.write("start %d\\n" % batch.id)
+                time.sleep(1.5)  # SIGINT arrives here: no KeyboardInterrupt, the batch ends normally
+                with builtins.open(sys.argv[1], "a") as f:
+                    f.write("end %d\\n" % batch.id)
+        """))
+        out = os.path.join(self.dir, "out")
+        with MockCluster(topics=["orders:1"], produce=["orders:100"]) as c:
+            args = ["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--conf",
+                    "kafka.auto.offset.reset=earliest", "--checkpoint", os.path.join(self.dir, "cp"), script, out]
+            job = start(args)
+            wait_for(lambda: os.path.exists(out), what="the first batch to start", jobs=[job])
+            job.send_signal(signal.SIGINT)
+            job.wait(timeout=60)
+            _, err = output_of(job)
+        self.assertEqual(job.returncode, EXIT_OK, err)
+        self.assertNotIn("KeyboardInterrupt", err)
+        with open(out) as f:
+            self.assertEqual(f.read(), "start 0\nend 0\n")
+
+    def test_the_module_has_a_pydoc_reference(self):
+        script = self.write("job.py", textwrap.dedent("""
+            import builtins, pydoc, sys, streamsubmit
+            def foreach_batch(batch, records):
+                with builtins.open(sys.argv[1], "w") as f:
+                    f.write(pydoc.render_doc(streamsubmit, renderer=pydoc.plaintext))
+        """))
+        out = os.path.join(self.dir, "out")
+        with MockCluster(topics=["orders:1"], produce=["orders:1"]) as c:
+            run(self.job(c.bootstrap, "orders", script, out), check=EXIT_OK)
+        with open(out) as f:
+            doc = f.read()
+        for name in ("foreach_batch(batch, records)", "process(batch, range, records)", "recover(positions)",
+                     "class OffsetRange", "fromOffset", "untilOffset", "class Record", "timestamp_type",
+                     "keyDecoder"):
+            self.assertIn(name, doc)
 
     def test_example_count_by_key_matches_kcat(self):
         example = os.path.join(os.environ["STREAMSUBMIT_SOURCE_DIR"], "examples", "python", "count_by_key.py")
