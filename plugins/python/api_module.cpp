@@ -8,6 +8,24 @@ namespace streamsubmit::python {
 
 py::object make_range(const ss_offset_range &r) { return py::cast(OffsetRange{r.topic, r.partition, r.from, r.until}); }
 
+namespace {
+PyStructSequence_Field kRecordFieldsDoc[] = {
+    {"topic", "the topic"},
+    {"partition", "the partition"},
+    {"offset", "the record's offset"},
+    {"timestamp", "epoch ms, -1 when unknown"},
+    {"timestamp_type", "0 none, 1 create time (producer), 2 log append time (broker)"},
+    {"key", "the key, decoded by app.python.keyDecoder; None for a null key"},
+    {"value", "the value, decoded by app.python.valueDecoder; None for a tombstone"},
+    {"headers", "tuple of (name, bytes or None), in the record's order"},
+    {nullptr, nullptr}};
+PyStructSequence_Desc kRecordDesc = {"streamsubmit.Record", "One Kafka record, key and value decoded as configured",
+                                     kRecordFieldsDoc, kRecordFields};
+PyTypeObject *g_record_type = nullptr;
+} // namespace
+
+PyTypeObject *record_type() { return g_record_type; }
+
 py::object make_batch(const ss_batch &b) {
     Batch batch{b.id, b.time_ms, b.mode ? b.mode : "", py::list()};
     for (size_t i = 0; i < b.range_count; ++i) batch.ranges.append(make_range(*ss_batch_range_at(&b, i)));
@@ -18,7 +36,6 @@ py::object make_batch(const ss_batch &b) {
 
 using streamsubmit::python::Batch;
 using streamsubmit::python::OffsetRange;
-using streamsubmit::python::Record;
 
 PYBIND11_EMBEDDED_MODULE(streamsubmit, m) {
     m.doc() = R"(streamsubmit: the API of a Python job run by `streamsubmit [options] job.py [args]`.
@@ -56,7 +73,8 @@ streamsubmit exits 8; a restart re-runs the batch with the same id, ranges and r
 batch: Batch(id, time (epoch ms), mode ("direct" or "receiver"), ranges (list of OffsetRange)).
 OffsetRange: topic, partition, fromOffset, untilOffset ([fromOffset, untilOffset)).
 Record: topic, partition, offset, timestamp (epoch ms, -1 unknown), timestamp_type
-(0 none, 1 create time, 2 log append time), key, value, headers (list of (name, bytes|None)).
+(0 none, 1 create time, 2 log append time), key, value, headers (tuple of (name, bytes|None)).
+A Record is a named tuple: r.value, or r[6].
 
 key and value are decoded by app.python.keyDecoder / app.python.valueDecoder:
 utf8 (the default: str, None for null), bytes, json, or module:function (called with the
@@ -78,17 +96,8 @@ topic, partition and offset.)";
         .def_readonly("mode", &Batch::mode)
         .def_readonly("ranges", &Batch::ranges)
         .def("__repr__", [](const Batch &b) { return "Batch(id=" + std::to_string(b.id) + ", mode=" + b.mode + ")"; });
-    py::class_<Record>(m, "Record", "One Kafka record, key and value decoded as configured")
-        .def_readonly("topic", &Record::topic)
-        .def_readonly("partition", &Record::partition)
-        .def_readonly("offset", &Record::offset)
-        .def_readonly("timestamp", &Record::timestamp)
-        .def_readonly("timestamp_type", &Record::timestamp_type)
-        .def_readonly("key", &Record::key)
-        .def_readonly("value", &Record::value)
-        .def_readonly("headers", &Record::headers)
-        .def("__repr__", [](const Record &r) {
-            return "Record(topic=" + r.topic.cast<std::string>() + ", partition=" + std::to_string(r.partition) +
-                   ", offset=" + std::to_string(r.offset) + ")";
-        });
+    if (!streamsubmit::python::g_record_type)
+        streamsubmit::python::g_record_type = PyStructSequence_NewType(&streamsubmit::python::kRecordDesc);
+    if (!streamsubmit::python::g_record_type) throw py::error_already_set();
+    m.attr("Record") = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject *>(streamsubmit::python::g_record_type));
 }

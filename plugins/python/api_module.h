@@ -23,13 +23,12 @@ struct Batch {
     pybind11::list ranges;
 };
 
-struct Record {
-    pybind11::str topic;
-    int32_t partition = 0;
-    int64_t offset = 0, timestamp = -1;
-    int32_t timestamp_type = 0;
-    pybind11::object key, value, headers;
-};
+// A record is a struct sequence (a named tuple made in C, like os.stat_result): the cheapest
+// object with named fields to make a million of per second. Fields, in this order:
+enum RecordField { kTopic, kPartition, kOffset, kTimestamp, kTimestampType, kKey, kValue, kHeaders, kRecordFields };
+
+// The Record type, made when the module is first imported (with the GIL held).
+PyTypeObject *record_type();
 
 // With the GIL held.
 pybind11::object make_range(const ss_offset_range &range);

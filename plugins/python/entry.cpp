@@ -55,22 +55,17 @@ py::object function_of(const py::dict &globals, const char *name) {
     return PyCallable_Check(f.ptr()) ? f : py::object();
 }
 
-// One record as a streamsubmit.Record; throws DecodeFailure-free: a decoder's exception is
-// re-raised naming the record.
-py::object make_record(const ss_app &app, const ss_record &r, const py::str &topic) {
-    Record out;
-    out.topic = topic;
-    out.partition = r.partition;
-    out.offset = r.offset;
-    out.timestamp = r.timestamp_ms;
-    out.timestamp_type = r.timestamp_type;
+// One record as a streamsubmit.Record. A decoder's exception becomes a std::runtime_error
+// naming the record (its traceback printed).
+py::object make_record(const ss_app &app, const ss_record &r, const py::str &topic, const py::tuple &no_headers) {
     const Decoder *decoder = &app.key_decoder;
     const char *which = "key";
+    py::object key, value;
     try {
-        out.key = app.key_decoder.decode(r.key, r.key_len);
+        key = app.key_decoder.decode(r.key, r.key_len);
         decoder = &app.value_decoder;
         which = "value";
-        out.value = app.value_decoder.decode(r.value, r.value_len);
+        value = app.value_decoder.decode(r.value, r.value_len);
     } catch (py::error_already_set &e) {
         const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
                                    std::to_string(r.offset);
@@ -78,15 +73,28 @@ py::object make_record(const ss_app &app, const ss_record &r, const py::str &top
         throw std::runtime_error("cannot decode the " + std::string(which) + " of " + record + " with decoder " +
                                  decoder->name() + ": " + py::str(e.value()).cast<std::string>());
     }
-    py::list headers;
-    for (size_t i = 0; i < r.header_count; ++i) {
-        const ss_header *h = ss_header_at(&r, i);
-        headers.append(py::make_tuple(py::str(h->name),
-                                      h->value ? py::object(py::bytes(static_cast<const char *>(h->value), h->value_len))
-                                               : py::object(py::none())));
+    py::object headers = no_headers;
+    if (r.header_count) {
+        py::tuple list(r.header_count);
+        for (size_t i = 0; i < r.header_count; ++i) {
+            const ss_header *h = ss_header_at(&r, i);
+            list[i] = py::make_tuple(py::str(h->name), h->value ? py::object(py::bytes(static_cast<const char *>(h->value),
+                                                                                          h->value_len))
+                                                                 : py::object(py::none()));
+        }
+        headers = std::move(list);
     }
-    out.headers = std::move(headers);
-    return py::cast(std::move(out));
+    PyObject *out = PyStructSequence_New(record_type());
+    if (!out) throw py::error_already_set();
+    PyStructSequence_SET_ITEM(out, kTopic, topic.inc_ref().ptr());
+    PyStructSequence_SET_ITEM(out, kPartition, PyLong_FromLong(r.partition));
+    PyStructSequence_SET_ITEM(out, kOffset, PyLong_FromLongLong(r.offset));
+    PyStructSequence_SET_ITEM(out, kTimestamp, PyLong_FromLongLong(r.timestamp_ms));
+    PyStructSequence_SET_ITEM(out, kTimestampType, PyLong_FromLong(r.timestamp_type));
+    PyStructSequence_SET_ITEM(out, kKey, key.release().ptr());
+    PyStructSequence_SET_ITEM(out, kValue, value.release().ptr());
+    PyStructSequence_SET_ITEM(out, kHeaders, headers.release().ptr());
+    return py::reinterpret_steal<py::object>(out);
 }
 
 ss_status decode_failure(const std::runtime_error &e, const std::string &where, ss_error *err) {
@@ -213,9 +221,12 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
     py::gil_scoped_acquire gil;
     try {
         const size_t index = ss_batch_range_index(batch, range);
-        py::list chunk;
         py::str topic(range->topic);
-        for (size_t i = 0; i < count; ++i) chunk.append(make_record(*app, *ss_const_at(ss_record, records, stride, i), topic));
+        py::tuple no_headers(0);
+        py::list chunk(count);
+        for (size_t i = 0; i < count; ++i)
+            PyList_SET_ITEM(chunk.ptr(), static_cast<Py_ssize_t>(i),
+                            make_record(*app, *ss_const_at(ss_record, records, stride, i), topic, no_headers).release().ptr());
         app->in_flight.records(*batch, index).attr("extend")(chunk);
         return SS_OK;
     } catch (py::error_already_set &e) {
