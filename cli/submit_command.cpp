@@ -354,9 +354,19 @@ Status load_python_application(JobSetup &job, const JobFiles &files, const JobAr
                                      ConfigSource::CommandLine);
             !st)
             return st;
-    auto plugin = load_bundled_plugin("python");
-    if (!plugin) return plugin.error();
     if (auto st = check_other_sink_keys(job.config, ""); !st) return st;
+    // io.streamsubmit:streamsubmit-python from --packages (or --plugins) first, else the bundled one.
+    Result<PluginPtr> plugin = Error(ErrorKind::PluginLoad, "no python plugin");
+    for (const auto &candidate : files.plugins) {
+        auto loaded = load_plugin(candidate);
+        if (!loaded) return loaded.error();
+        if (has_capability(**loaded, Capability::Application) && (*loaded)->name() == "python") {
+            plugin = std::move(loaded);
+            break;
+        }
+    }
+    if (!plugin) plugin = load_bundled_plugin("python");
+    if (!plugin) return plugin.error();
     job.application_args = {file.string()};
     job.application_args.insert(job.application_args.end(), args.application_args.begin(), args.application_args.end());
     return use_application(job, std::move(*plugin), "app.", "Python job " + file.filename().string());
@@ -575,10 +585,13 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 
     auto files = resolve_job_files(job.config, args.application, job.diagnostics, args.verbose);
     if (!files) return files.error();
-    // A sink plugin may come with --packages/--plugins too (--sink names it).
+    // A sink plugin may come with --packages/--plugins too (--sink names it) ...
     const bool sink_named = !job.config.get_string("stream.sink").empty();
+    // ... and so may the python plugin of a Python job.
+    const bool python_job = files->application && is_python_job(*files->application);
     auto plugin = select_plugin(files->plugins, Capability::Source,
-                                sink_named ? std::vector<Capability>{Capability::Application} : std::vector<Capability>{},
+                                sink_named || python_job ? std::vector<Capability>{Capability::Application}
+                                                         : std::vector<Capability>{},
                                 "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);

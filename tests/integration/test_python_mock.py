@@ -292,6 +292,15 @@ class PythonJobs(unittest.TestCase):
                      "keyDecoder"):
             self.assertIn(name, doc)
 
+    def test_a_python_plugin_given_with_plugins_hosts_the_job(self):
+        copy = os.path.join(self.dir, "plugins", "streamsubmit-python.so")
+        os.makedirs(os.path.dirname(copy))
+        shutil.copy(os.path.join(os.environ["STREAMSUBMIT_BUILD_DIR"], "plugins", "streamsubmit-python.so"), copy)
+        script = self.write("job.py", "def foreach_batch(batch, records):\n    raise KeyError('from the copy')\n")
+        with MockCluster(topics=["orders:1"], produce=["orders:5"]) as c:
+            proc = run(self.job(c.bootstrap, "orders", "--plugins", copy, script), check=EXIT_APPLICATION)
+        self.assertIn("(%s)" % copy, proc.stderr)
+
     def test_example_count_by_key_matches_kcat(self):
         example = os.path.join(os.environ["STREAMSUBMIT_SOURCE_DIR"], "examples", "python", "count_by_key.py")
         out = os.path.join(self.dir, "counts.json")
