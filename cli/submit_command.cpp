@@ -343,8 +343,38 @@ GroupProgressOptions group_progress_options(const Config &config, const DirectSt
     return g;
 }
 
-// The primary resource (`streamsubmit [options] app.so|g:a:v [args]`), configured by app.* keys.
-Status load_primary_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
+bool is_python_job(const std::filesystem::path &file) { return file.extension() == ".py" || file.extension() == ".zip"; }
+
+// A Python job (job.py, or a .zip with __main__.py) runs in the bundled python plugin, which
+// takes the script as its first argument and every app.* key (app.python.* are its own).
+Status load_python_application(JobSetup &job, const JobFiles &files, const JobArgs &args) {
+    const std::filesystem::path &file = *files.application;
+    if (!files.py_files.empty())
+        if (auto st = job.config.set("app.python.pyFiles", fmt::format("{}", fmt::join(files.py_files, ",")),
+                                     ConfigSource::CommandLine);
+            !st)
+            return st;
+    if (auto st = check_other_sink_keys(job.config, ""); !st) return st;
+    // io.streamsubmit:streamsubmit-python from --packages (or --plugins) first, else the bundled one.
+    Result<PluginPtr> plugin = Error(ErrorKind::PluginLoad, "no python plugin");
+    for (const auto &candidate : files.plugins) {
+        auto loaded = load_plugin(candidate);
+        if (!loaded) return loaded.error();
+        if (has_capability(**loaded, Capability::Application) && (*loaded)->name() == "python") {
+            plugin = std::move(loaded);
+            break;
+        }
+    }
+    if (!plugin) plugin = load_bundled_plugin("python");
+    if (!plugin) return plugin.error();
+    job.application_args = {file.string()};
+    job.application_args.insert(job.application_args.end(), args.application_args.begin(), args.application_args.end());
+    return use_application(job, std::move(*plugin), "app.", "Python job " + file.filename().string());
+}
+
+// The primary resource (`streamsubmit [options] app.so|job.py|g:a:v [args]`), configured by app.* keys.
+Status load_primary_application(JobSetup &job, const JobFiles &files, const JobArgs &args) {
+    const std::filesystem::path &file = *files.application;
     if (!job.config.get_string("stream.sink").empty())
         return Error(ErrorKind::Usage, "both --sink and an application given", args.application,
                      "a job has one application: drop --sink, or drop the application");
@@ -352,6 +382,7 @@ Status load_primary_application(JobSetup &job, const std::filesystem::path &file
     if (!std::filesystem::is_regular_file(file, ec))
         return Error(ErrorKind::PluginLoad, "the application file does not exist", file.string(),
                      "give the path of the application's .so, or its Maven coordinates group:artifact:version");
+    if (is_python_job(file)) return load_python_application(job, files, args);
     auto plugin = load_plugin(file);
     if (!plugin) return plugin.error();
     if (!has_capability(**plugin, Capability::Application))
@@ -559,14 +590,17 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 
     auto files = resolve_job_files(job.config, args.application, job.diagnostics, args.verbose);
     if (!files) return files.error();
-    // A sink plugin may come with --packages/--plugins too (--sink names it).
+    // A sink plugin may come with --packages/--plugins too (--sink names it) ...
     const bool sink_named = !job.config.get_string("stream.sink").empty();
+    // ... and so may the python plugin of a Python job.
+    const bool python_job = files->application && is_python_job(*files->application);
     auto plugin = select_plugin(files->plugins, Capability::Source,
-                                sink_named ? std::vector<Capability>{Capability::Application} : std::vector<Capability>{},
+                                sink_named || python_job ? std::vector<Capability>{Capability::Application}
+                                                         : std::vector<Capability>{},
                                 "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
-    if (auto st = files->application ? load_primary_application(job, *files->application, args)
+    if (auto st = files->application ? load_primary_application(job, *files, args)
                                      : load_sink(job, files->plugins);
         !st)
         return st.error();
