@@ -44,6 +44,9 @@ class Durations(unittest.TestCase):
                        check=EXIT_USAGE)
             self.assertEqual(proc.stderr, f"streamsubmit: error: invalid value for {key}: a duration needs a unit "
                                           f"('2')\n{DURATION_HINT}")
+        proc = run(["resolve", "--ttl", "2", "g:a:1"], check=EXIT_USAGE)
+        self.assertEqual(proc.stderr, "streamsubmit: error: invalid value for --ttl: a duration needs a unit (2)\n"
+                                      f"{DURATION_HINT}")
         proc = run(["--topics", "orders", "--batch-interval", "2"], check=EXIT_USAGE)
         self.assertIn("(--batch-interval '2')", proc.stderr)
         self.assertTrue(proc.stderr.endswith(DURATION_HINT), proc.stderr)
