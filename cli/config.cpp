@@ -218,9 +218,15 @@ const ConfigValue *Config::find(std::string_view key) const {
 std::optional<std::string> Config::get(std::string_view key) const {
     if (const auto *v = find(key)) return v->value;
     if (const auto *entry = find_config_key(key); entry && !entry->default_value.empty())
-        return std::string(entry->default_value);
+        return std::string(entry->default_for(mode()));
     if (const auto *entry = find_declared(key); entry && !entry->default_value.empty()) return entry->default_value;
     return std::nullopt;
+}
+
+std::string Config::mode() const {
+    if (const auto *v = find("stream.mode")) return v->value;
+    const auto *entry = find_config_key("stream.mode");
+    return entry ? std::string(entry->default_value) : std::string("direct");
 }
 
 const DeclaredKey *Config::find_declared(std::string_view key) const {
@@ -303,7 +309,7 @@ std::vector<std::pair<std::string, ConfigValue>> Config::effective() const {
     std::map<std::string, ConfigValue> all;
     for (const auto &key : config_keys()) {
         if (key.name.ends_with(".*")) continue;
-        all[std::string(key.name)] = ConfigValue{std::string(key.default_value), ConfigSource::Default, {}};
+        all[std::string(key.name)] = ConfigValue{std::string(key.default_for(mode())), ConfigSource::Default, {}};
     }
     for (const auto &key : declared_) all[key.name] = ConfigValue{key.default_value, ConfigSource::Default, {}};
     for (const auto &[key, value] : values_) all[key] = value;

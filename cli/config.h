@@ -34,6 +34,8 @@ public:
 
     // The value, or the table default, or nullopt when neither is set.
     std::optional<std::string> get(std::string_view key) const;
+    // stream.mode as set, else its default: which of a key's defaults apply (ConfigKey::default_for).
+    std::string mode() const;
     const ConfigValue *find(std::string_view key) const;
 
     std::string get_string(std::string_view key) const;

@@ -27,6 +27,7 @@ std::string key_troff(const ConfigKey &key, std::string_view origin) {
     std::string meta(key_type_name(key.type));
     if (!key.choices.empty()) meta = std::string(key.choices);
     if (!key.default_value.empty()) meta += fmt::format(", default {}", key.default_value);
+    if (!key.receiver_default.empty()) meta += fmt::format(", in receiver mode {}", key.receiver_default);
     if (!key.flag.empty()) meta += fmt::format(", option {}", key.flag);
     return fmt::format(".TP\n.B {}\n{}.\n({}; {})\n", troff_escape(key.name), troff_escape(key.description),
                        troff_escape(meta), origin);

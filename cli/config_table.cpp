@@ -55,6 +55,23 @@ constexpr std::array kKeys = {
               "prefix (app.window=5 arrives as window=5); checked against the keys the application declares, if it "
               "declares any",
               "0.1.0"},
+    ConfigKey{"app.python.pyFiles", KeyType::List, "", "--py-files",
+              "Python job (job.py): .py files (imported by their stem, or MODULE=FILE) and .zip files (on "
+              "sys.path), comma-separated, or their coordinates (a .py artifact imports as its artifactId, - as _); "
+              "spark-submit's --py-files",
+              "0.1.0"},
+    ConfigKey{"app.python.venv", KeyType::String, "", "",
+              "Python job: a virtual environment (python3.11 -m venv DIR) whose packages it imports; VIRTUAL_ENV "
+              "when unset; a venv of another Python version is refused (exit 3)",
+              "0.1.0"},
+    ConfigKey{"app.python.keyDecoder", KeyType::String, "utf8", "",
+              "Python job: how record keys are decoded: utf8 (str), bytes, json, or module:function (called with "
+              "the bytes); a key that does not decode fails the batch (exit 8)",
+              "0.1.0"},
+    ConfigKey{"app.python.valueDecoder", KeyType::String, "utf8", "",
+              "Python job: how record values are decoded: utf8 (str), bytes, json, or module:function (called with "
+              "the bytes); a value that does not decode fails the batch (exit 8)",
+              "0.1.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",
               "Records per second per partition; a batch reads at most rate * batchInterval (0 = unlimited)",
@@ -182,8 +199,9 @@ constexpr std::array kKeys = {
     ConfigKey{"kafka.bootstrap.servers", KeyType::String, "", "--bootstrap-servers",
               "Kafka brokers, host:port[,host:port]", "0.1.0"},
     ConfigKey{"kafka.auto.offset.reset", KeyType::Enum, "latest", "",
-              "Where to start without a checkpoint or starting offsets (smallest and largest are accepted too)",
-              "0.1.0", "earliest|latest|smallest|largest"},
+              "Where to start without a checkpoint or starting offsets (direct mode), or where a receiver-mode group "
+              "without committed offsets starts (smallest and largest are accepted too)",
+              "0.1.0", "earliest|latest|smallest|largest", "earliest"},
     ConfigKey{"kafka.group.id", KeyType::String, "", "--group",
               "Consumer group: required by receiver mode, stream.kafka.coordination=group and "
               "stream.kafka.commitOffsets",

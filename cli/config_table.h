@@ -20,6 +20,12 @@ struct ConfigKey {
     std::string_view description;   // one sentence, no trailing period
     std::string_view since;         // version that introduced it
     std::string_view choices = {};  // for Enum: "direct|receiver"
+    // The default with stream.mode=receiver, where it differs from default_value (empty: the same).
+    std::string_view receiver_default = {};
+    // The default of this key in `mode` ("direct" or "receiver").
+    std::string_view default_for(std::string_view mode) const {
+        return mode == "receiver" && !receiver_default.empty() ? receiver_default : default_value;
+    }
 };
 
 std::span<const ConfigKey> config_keys();

@@ -46,7 +46,6 @@ constexpr UnsupportedOption kUnsupported[] = {
     {"--class", "applications are native shared objects, not JVM classes; give the application as the primary "
                 "resource: streamsubmit [options] app.so|group:artifact:version [app arguments]"},
     {"--jars", "plugins are native shared objects; use --plugins FILE.so"},
-    {"--py-files", "Python jobs are not supported; give a native application: streamsubmit [options] app.so [args]"},
     {"--files", "files are not shipped anywhere; the job runs in this process and reads local files directly"},
     {"--archives", "archives are not shipped anywhere; the job runs in this process"},
     {"--queue", "there is no YARN queue; the job runs in this process"},
@@ -95,7 +94,7 @@ Status check_primary_resource(const std::string &word, const JobArgs &args, cons
     for (const auto &name : subcommands) listed += (listed.empty() ? "" : ", ") + name;
     return Error(ErrorKind::Usage, fmt::format("unknown subcommand '{}'", word), "",
                  did_you_mean(nearest_name(word, subcommands),
-                              fmt::format("subcommands: {}; an application is a .so file or group:artifact:version",
+                              fmt::format("subcommands: {}; an application is a .so or .py file or group:artifact:version",
                                           listed)));
 }
 

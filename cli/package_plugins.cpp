@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <regex>
 #include <system_error>
 
@@ -37,23 +38,25 @@ Result<resolver::Resolution> resolve(const resolver::ModuleApi &api, const std::
     return resolution;
 }
 
-// The root artifact the application coordinate resolved to; it must be a native module.
-Result<std::filesystem::path> application_artifact(const resolver::Resolution &resolution,
-                                                   const std::string &coordinate) {
+// The root artifact `coordinate` resolved to; its extension must be one of `extensions`
+// (the application: so, py or zip; a --py-files entry: py or zip).
+Result<std::filesystem::path> root_artifact(const resolver::Resolution &resolution, const std::string &coordinate,
+                                            const std::vector<std::string> &extensions, const char *what) {
     const std::string group = coordinate.substr(0, coordinate.find(':'));
     const std::string rest = coordinate.substr(group.size() + 1);
     const std::string artifact = rest.substr(0, rest.find(':'));
     for (const size_t root : resolution.roots) {
         const auto &a = resolution.artifacts[root];
         if (a.coordinate.group != group || a.coordinate.artifact != artifact) continue;
-        if (a.coordinate.extension != "so" || a.path.empty())
+        const auto &ext = a.coordinate.extension;
+        if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end() || a.path.empty())
             return Error(ErrorKind::Resolution,
-                         fmt::format("the application resolved to a .{} file, not a native application (.so)",
-                                     a.coordinate.extension),
-                         coordinate, "publish the application's .so (streamsubmit publish --file app.so ...)");
+                         fmt::format("the {} resolved to a .{} file, not .{}", what, ext, fmt::join(extensions, ", .")),
+                         coordinate, fmt::format("publish the {} as a .{} file (streamsubmit publish --file FILE ...)",
+                                                 what, fmt::join(extensions, " or .")));
         return a.path;
     }
-    return Error(ErrorKind::Resolution, "the application's coordinates are not among the resolved artifacts",
+    return Error(ErrorKind::Resolution, fmt::format("the {}'s coordinates are not among the resolved artifacts", what),
                  coordinate, "check the coordinates and that no --exclude-packages pattern matches them");
 }
 
@@ -74,15 +77,30 @@ Result<JobFiles> resolve_job_files(const Config &config, const std::string &appl
 
     std::vector<std::string> coordinates = packages;
     if (application_coordinate) coordinates.push_back(application);
+    // A Python job's --py-files may name artifacts too: resolved with the rest, then files.
+    const auto py_files = config.get_list("app.python.pyFiles");
+    for (const auto &file : py_files)
+        if (is_application_coordinate(file)) coordinates.push_back(file);
+    files.py_files = py_files;
     if (!coordinates.empty()) {
         auto module = resolver_module();
         if (!module) return module.error();
         auto resolution = resolve(**module, coordinates, config, diagnostics, verbose);
         if (!resolution) return resolution.error();
         if (application_coordinate) {
-            auto path = application_artifact(*resolution, application);
+            auto path = root_artifact(*resolution, application, {"so", "py", "zip"}, "application");
             if (!path) return path.error();
             files.application = *path;
+        }
+        for (auto &file : files.py_files) {
+            if (!is_application_coordinate(file)) continue;
+            auto path = root_artifact(*resolution, file, {"py", "zip"}, "--py-files entry");
+            if (!path) return path.error();
+            // A .py artifact imports as its artifactId, - as _ (io.example:fmt-line:1.0 -> fmt_line).
+            std::string module = file.substr(file.find(':') + 1);
+            module = module.substr(0, module.find(':'));
+            std::replace(module.begin(), module.end(), '-', '_');
+            file = path->extension() == ".py" ? module + "=" + path->string() : path->string();
         }
         for (auto &plugin : (*module)->native_plugins(*resolution))
             if (plugin != files.application) files.plugins.push_back(std::move(plugin));

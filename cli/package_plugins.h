@@ -15,6 +15,7 @@ namespace streamsubmit::cli {
 struct JobFiles {
     std::vector<std::filesystem::path> plugins;       // resolved .so files (dependencies first), then --plugins
     std::optional<std::filesystem::path> application; // the primary resource's file, when one was given
+    std::vector<std::string> py_files;                // app.python.pyFiles (--py-files), coordinates resolved to files
 };
 
 // True when `resource` names Maven coordinates (g:a:v) rather than a file: it has the form

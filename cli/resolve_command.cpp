@@ -86,7 +86,11 @@ Status run(ResolveArgs &a) {
     s.no_download = a.no_download;
     if (!a.lockfile.empty()) s.lockfile = a.lockfile;
     auto ttl = parse_duration(a.ttl);
-    if (!ttl) return ttl.error();
+    if (!ttl) {
+        Error e = ttl.error();
+        e.what = "invalid value for --ttl: " + e.what; // parse_duration knows the text, not the option
+        return e;
+    }
     s.ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl);
     auto policy = api.parse_checksum_policy(a.checksum_policy);
     if (!policy) return policy.error();

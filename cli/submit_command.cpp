@@ -345,8 +345,38 @@ GroupProgressOptions group_progress_options(const Config &config, const DirectSt
     return g;
 }
 
-// The primary resource (`streamsubmit [options] app.so|g:a:v [args]`), configured by app.* keys.
-Status load_primary_application(JobSetup &job, const std::filesystem::path &file, const JobArgs &args) {
+bool is_python_job(const std::filesystem::path &file) { return file.extension() == ".py" || file.extension() == ".zip"; }
+
+// A Python job (job.py, or a .zip with __main__.py) runs in the bundled python plugin, which
+// takes the script as its first argument and every app.* key (app.python.* are its own).
+Status load_python_application(JobSetup &job, const JobFiles &files, const JobArgs &args) {
+    const std::filesystem::path &file = *files.application;
+    if (!files.py_files.empty())
+        if (auto st = job.config.set("app.python.pyFiles", fmt::format("{}", fmt::join(files.py_files, ",")),
+                                     ConfigSource::CommandLine);
+            !st)
+            return st;
+    if (auto st = check_other_sink_keys(job.config, ""); !st) return st;
+    // io.streamsubmit:streamsubmit-python from --packages (or --plugins) first, else the bundled one.
+    Result<PluginPtr> plugin = Error(ErrorKind::PluginLoad, "no python plugin");
+    for (const auto &candidate : files.plugins) {
+        auto loaded = load_plugin(candidate);
+        if (!loaded) return loaded.error();
+        if (has_capability(**loaded, Capability::Application) && (*loaded)->name() == "python") {
+            plugin = std::move(loaded);
+            break;
+        }
+    }
+    if (!plugin) plugin = load_bundled_plugin("python");
+    if (!plugin) return plugin.error();
+    job.application_args = {file.string()};
+    job.application_args.insert(job.application_args.end(), args.application_args.begin(), args.application_args.end());
+    return use_application(job, std::move(*plugin), "app.", "Python job " + file.filename().string());
+}
+
+// The primary resource (`streamsubmit [options] app.so|job.py|g:a:v [args]`), configured by app.* keys.
+Status load_primary_application(JobSetup &job, const JobFiles &files, const JobArgs &args) {
+    const std::filesystem::path &file = *files.application;
     if (!job.config.get_string("stream.sink").empty())
         return Error(ErrorKind::Usage, "both --sink and an application given", args.application,
                      "a job has one application: drop --sink, or drop the application");
@@ -354,6 +384,7 @@ Status load_primary_application(JobSetup &job, const std::filesystem::path &file
     if (!std::filesystem::is_regular_file(file, ec))
         return Error(ErrorKind::PluginLoad, "the application file does not exist", file.string(),
                      "give the path of the application's .so, or its Maven coordinates group:artifact:version");
+    if (is_python_job(file)) return load_python_application(job, files, args);
     auto plugin = load_plugin(file);
     if (!plugin) return plugin.error();
     if (!has_capability(**plugin, Capability::Application))
@@ -472,22 +503,27 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     return o;
 }
 
-// Receiver thread `index` gets its own consumer in the group; with kafka.group.instance.id
-// (static membership: a restart rejoins without waiting for the session timeout) each
-// thread's id is suffixed with its index. Index -1 is the control connection of --until
-// latest, a direct-mode handle that joins no group.
+// The job's one consumer (kJobConsumer) carries kafka.group.instance.id as given (static
+// membership: a restart rejoins without waiting for the session timeout). With a connector
+// without streams, receiver thread `index` gets its own consumer in the group, each id suffixed
+// with its index. The control connection (kControlConnection) is a direct-mode handle that
+// joins no group.
 SourceFactory receiver_sources(const JobSetup &job) {
     return [&job](int index) {
         ConnectorConf conf;
         for (auto &[key, value] : job.config.with_prefix("kafka.")) {
-            if (index < 0 && key == "auto.offset.reset") continue;
+            if (key == "auto.offset.reset") continue; // the effective value, default included, follows
             if (key == "group.instance.id") {
-                if (index < 0) continue;
-                conf.emplace_back(key, fmt::format("{}-{}", value, index));
+                if (index == runtime::kControlConnection) continue;
+                conf.emplace_back(key, index == runtime::kJobConsumer ? value : fmt::format("{}-{}", value, index));
                 continue;
             }
             conf.emplace_back(key, value);
         }
+        // Where a group without committed offsets starts: what `streamsubmit config` shows for
+        // receiver mode (the table's receiver default unless the user set it).
+        if (index != runtime::kControlConnection)
+            conf.emplace_back("auto.offset.reset", job.config.get_string("kafka.auto.offset.reset"));
         return Source::create(job.plugin, conf, job.diagnostics, source_settings(job.config));
     };
 }
@@ -559,14 +595,17 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 
     auto files = resolve_job_files(job.config, args.application, job.diagnostics, args.verbose);
     if (!files) return files.error();
-    // A sink plugin may come with --packages/--plugins too (--sink names it).
+    // A sink plugin may come with --packages/--plugins too (--sink names it) ...
     const bool sink_named = !job.config.get_string("stream.sink").empty();
+    // ... and so may the python plugin of a Python job.
+    const bool python_job = files->application && is_python_job(*files->application);
     auto plugin = select_plugin(files->plugins, Capability::Source,
-                                sink_named ? std::vector<Capability>{Capability::Application} : std::vector<Capability>{},
+                                sink_named || python_job ? std::vector<Capability>{Capability::Application}
+                                                         : std::vector<Capability>{},
                                 "kafka");
     if (!plugin) return plugin.error();
     job.plugin = std::move(*plugin);
-    if (auto st = files->application ? load_primary_application(job, *files->application, args)
+    if (auto st = files->application ? load_primary_application(job, *files, args)
                                      : load_sink(job, files->plugins);
         !st)
         return st.error();

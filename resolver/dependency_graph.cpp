@@ -239,9 +239,10 @@ Result<Walk> walk(const GraphRequest &req, EffectivePomBuilder &poms, ModelSourc
                 node.coordinate.extension = req.platform_packaging;
                 node.coordinate.classifier = req.platform_classifier;
                 selected[node.coordinate.conflict_key()] = idx;
-            } else if (node.depth == 1 && eff->packaging == "pom" && (p.decl.type.empty() || p.decl.type == "jar") &&
-                       node.coordinate.classifier.empty()) {
-                node.coordinate.extension = "pom";
+            } else if (node.depth == 1 && (eff->packaging == "pom" || eff->packaging == "py" || eff->packaging == "zip") &&
+                       (p.decl.type.empty() || p.decl.type == "jar") && node.coordinate.classifier.empty()) {
+                // A POM-only root, or a Python job's .py/.zip (platform-independent, no classifier).
+                node.coordinate.extension = eff->packaging;
             }
             for (const auto &d : eff->dependencies) {
                 if (d.scope == "test" || d.scope == "provided") continue;

@@ -25,7 +25,9 @@ std::string_view signature_policy_name(SignaturePolicy policy) {
 
 SignaturePolicy policy_for(std::optional<SignaturePolicy> configured, const Coordinate &coordinate) {
     if (configured) return *configured;
-    return coordinate.extension == kNativeExtension ? SignaturePolicy::Require : SignaturePolicy::Warn;
+    // Code that runs in streamsubmit's process: a native plugin, or a Python job.
+    const bool code = coordinate.extension == kNativeExtension || coordinate.extension == "py";
+    return code ? SignaturePolicy::Require : SignaturePolicy::Warn;
 }
 
 std::string_view outcome_text(SignatureOutcome outcome) {

@@ -49,7 +49,7 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1": a streamsubmit plugin, of any ABI major */
 #define SS_PLUGIN_ABI_MAJOR 2u
-#define SS_PLUGIN_ABI_MINOR 0u
+#define SS_PLUGIN_ABI_MINOR 1u /* 2.1: ss_consumer_api streams (route_assigned, poll_stream) */
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -313,10 +313,12 @@ typedef struct ss_consumer_api {
     /* Required. Delivers what has arrived (at most max_records) or returns after timeout_ms. */
     ss_status (*poll)(ss_source *src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx,
                       ss_error *err);
-    /* Required. Commits offsets (offset = next offset to read) for the group. */
+    /* Required. Commits offsets (offset = next offset to read) for the group. With streams, any
+     * stream's thread may commit, concurrently with poll(). */
     ss_status (*commit_offsets)(ss_source *src, const ss_topic_partition *offsets, size_t count, size_t stride,
                                 ss_error *err);
-    /* Required. Stop / restart fetching the partitions (polling thread). */
+    /* Required. Stop / restart fetching the partitions (the polling thread; with streams, also
+     * the thread that reads them with poll_stream). */
     ss_status (*pause)(ss_source *src, const ss_topic_partition *parts, size_t count, size_t stride,
                        ss_error *err);
     ss_status (*resume)(ss_source *src, const ss_topic_partition *parts, size_t count, size_t stride,
@@ -327,6 +329,23 @@ typedef struct ss_consumer_api {
      * assigned and offsets < 0 are ignored. Called anywhere else: SS_ERR_CONFIG, no change. */
     ss_status (*start_assigned_at)(ss_source *src, const ss_topic_partition *positions, size_t count,
                                    size_t stride, ss_error *err);
+    /* ---- Since ABI 2.1 (a host reads these only when struct_size covers them) ----
+     * Streams: one consumer (one group member) whose partitions several host threads read in
+     * parallel, as a Kafka receiver's threads do. Streams are numbered 0, 1, ... as the host
+     * chooses. Optional: both calls or neither (NULL: poll() delivers every partition). */
+    /* Only from inside on_rebalance(SS_REBALANCE_ASSIGN), on the thread that calls poll(): the
+     * records (and fetch errors) of each named partition being assigned are delivered by
+     * poll_stream(stream) from now on, no longer by poll(); partitions never routed stay with
+     * poll(). poll() still serves the group (rebalances, errors): keep calling it at least
+     * every max.poll.interval.ms. Called anywhere else: SS_ERR_CONFIG, no change. */
+    ss_status (*route_assigned)(ss_source *src, const ss_topic_partition *parts, size_t count, size_t stride,
+                                int32_t stream, ss_error *err);
+    /* Like poll(), for the partitions routed to `stream`: any thread, one thread per stream at a
+     * time, concurrently with poll() and with the other streams; never calls on_rebalance.
+     * Records of a partition revoked while they waited are dropped, never delivered after the
+     * REVOKE callback returned. interrupt() ends it too (SS_ERR_INTERRUPTED). */
+    ss_status (*poll_stream)(ss_source *src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn,
+                             void *ctx, ss_error *err);
 } ss_consumer_api;
 
 /* Group-coordinated direct mode (stream.kafka.coordination=group): one source per process
@@ -461,7 +480,9 @@ typedef struct ss_application_api {
     void (*abort)(ss_app *app, const ss_batch *batch);
     /* Optional, for a sink that stores its own progress (Kafka Connect's
      * SinkTaskContext.offset()). In: offset = where the host would start each partition. Out:
-     * leave it, or set the next offset to read; what the application sets wins.
+     * leave it, or set the next offset to read; what the application sets wins, ahead of the
+     * host's position (skipping what it already has) or behind it (the host reads the records
+     * after it again: output of completed batches it had not made durable yet).
      *  - direct mode: driver thread, once after create and before the first batch, for every
      *    partition; In = the checkpoint's (or the starting) offsets;
      *  - receiver mode: on a receiver's polling thread, each time partitions are assigned to

@@ -179,6 +179,22 @@ ss_status start_assigned_at(ss_source *src, const ss_topic_partition *positions,
     });
 }
 
+ss_status route_assigned(ss_source *src, const ss_topic_partition *parts, size_t count, size_t stride,
+                         int32_t stream, ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        if (ss_status st = check_array<ss_topic_partition>(parts, count, stride, "route_assigned", e); st != SS_OK)
+            return st;
+        return streamsubmit::kafka::route_assigned(s, parts, count, stride, stream, e);
+    });
+}
+
+ss_status poll_stream(ss_source *src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx,
+                      ss_error *err) {
+    return guarded(src, err, [&](KafkaSource &s, ss_error *e) {
+        return streamsubmit::kafka::poll_stream(s, stream, timeout_ms, max_records, fn, ctx, e);
+    });
+}
+
 // ---- ss_member_api ----
 
 ss_status join_group(ss_source *src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
@@ -239,6 +255,8 @@ const ss_consumer_api kConsumerApi = {
     .pause = pause,
     .resume = resume,
     .start_assigned_at = start_assigned_at,
+    .route_assigned = route_assigned,
+    .poll_stream = poll_stream,
 };
 
 const ss_member_api kMemberApi = {

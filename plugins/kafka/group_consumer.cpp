@@ -6,6 +6,9 @@
 #include "tp_list.h"
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -59,6 +62,7 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
     src.start_at.clear();
     src.deferred_pauses.clear();
     src.assigning = true;
+    src.assigning_thread = std::this_thread::get_id();
     try {
         notify(src, SS_REBALANCE_ASSIGN, partitions);
     } catch (...) {
@@ -67,7 +71,7 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
     src.assigning = false;
     for (const auto &want : src.start_at)
         for (int i = 0; i < partitions->cnt; ++i)
-            if (partitions->elems[i].partition == want.partition && std::strcmp(partitions->elems[i].topic, want.topic) == 0)
+            if (partitions->elems[i].partition == want.partition && want.topic == partitions->elems[i].topic)
                 partitions->elems[i].offset = want.offset;
     src.start_at.clear();
     assign(src, rk, partitions, protocol);
@@ -98,8 +102,8 @@ ss_status start_assigned_at(KafkaSource &src, const ss_topic_partition *position
         return set_error(err, SS_ERR_CONFIG, "kafka: start_assigned_at is only valid inside on_rebalance(ASSIGN)");
     for (size_t i = 0; i < count; ++i) {
         const ss_topic_partition &p = *ss_const_at(ss_topic_partition, positions, stride, i);
-        if (p.offset >= 0)
-            src.start_at.push_back(p);
+        if (p.offset >= 0 && p.topic)
+            src.start_at.push_back({p.topic, p.partition, p.offset});
     }
     return SS_OK;
 }
@@ -222,37 +226,60 @@ ss_status subscribe_as(KafkaSource::Mode mode, KafkaSource &src, const char *con
     return SS_OK;
 }
 
-ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
-    std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
-    std::vector<ss_record> &recs = src.rec_buf;
-    std::vector<ss_header> &hdrs = src.header_buf;
+namespace {
+
+// What one poll reads: the consumer queue (poll) or a stream's queue (poll_stream), each with
+// its own scratch buffers, so that streams are read in parallel.
+struct Reader {
+    rd_kafka_queue_t *queue;
+    std::vector<rd_kafka_message_t *> &msgs;
+    std::vector<ss_record> &recs;
+    std::vector<ss_header> &hdrs;
+    FetchWake &fetch_wake;
+    JoinWake *join_wake;           // the consumer queue only: keeps the group's join moving
+    std::atomic<bool> *interrupted; // a stream's flag; null: the source's
+};
+
+bool take_interrupt(KafkaSource &src, Reader &r) {
+    return r.interrupted ? r.interrupted->exchange(false, std::memory_order_acq_rel) : src.take_interrupt();
+}
+
+ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx,
+                     ss_error *err) {
+    std::vector<rd_kafka_message_t *> &msgs = r.msgs;
+    std::vector<ss_record> &recs = r.recs;
+    std::vector<ss_header> &hdrs = r.hdrs;
     const size_t want = max_records == 0 ? kMaxBatch : std::min(max_records, kMaxBatch);
     if (msgs.size() < want)
         msgs.resize(want);
     if (recs.size() < want)
         recs.resize(want);
-    src.begin_blocking_call();
+    if (r.interrupted)
+        r.interrupted->store(false, std::memory_order_relaxed); // as begin_blocking_call
+    else
+        src.begin_blocking_call();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
     for (;;) {
-        if (src.take_interrupt())
+        if (take_interrupt(src, r))
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
                                                                                 std::chrono::steady_clock::now());
         // librdkafka's batch consume waits for a full batch or the timeout (its documented
         // contract, in every version); poll returns what has arrived, so block for the first
         // message only, then drain without waiting.
-        const auto wait = src.join_wake.slice(std::max(left, std::chrono::milliseconds(0)));
-        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), static_cast<int>(wait.count()), msgs.data(), 1);
+        const auto remaining = std::max(left, std::chrono::milliseconds(0));
+        const auto wait = r.join_wake ? r.join_wake->slice(remaining) : remaining;
+        ssize_t got = rd_kafka_consume_batch_queue(r.queue, static_cast<int>(wait.count()), msgs.data(), 1);
         if (got == 1 && want > 1) {
-            ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, want - 1);
+            ssize_t more = rd_kafka_consume_batch_queue(r.queue, 0, msgs.data() + 1, want - 1);
             got += more > 0 ? more : 0;
         }
         if (got < 0)
             return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") +
                                                                rd_kafka_err2str(rd_kafka_last_error()));
         const size_t n = static_cast<size_t>(got);
-        if (n == 0)
-            src.join_wake.after_empty_consume(src.rk());
+        if (n == 0 && r.join_wake)
+            r.join_wake->after_empty_consume(src.rk());
         size_t nrec = 0;
         hdrs.clear();
         ss_status st = SS_OK;
@@ -290,12 +317,12 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
         if (st == SS_OK && !stop)
-            src.fetch_wake.after_consume(src.rk(), src.queue(), msgs.data(), n);
+            r.fetch_wake.after_consume(src.rk(), r.queue, msgs.data(), n);
         for (size_t i = 0; i < n; ++i)
             rd_kafka_message_destroy(msgs[i]);
         if (st != SS_OK)
             return st;
-        if (auto gone = src.take_unknown_topic())
+        if (auto gone = r.join_wake ? src.take_unknown_topic() : std::nullopt)
             return set_error(err, SS_ERR_UNKNOWN_TOPIC, "kafka: " + *gone);
         if (stop)
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll stopped by the record callback");
@@ -303,19 +330,57 @@ ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_
         if (nrec > 0 || std::chrono::steady_clock::now() >= deadline)
             break;
     }
-    if (src.take_interrupt())
+    if (take_interrupt(src, r))
         return set_error(err, SS_ERR_INTERRUPTED, "kafka: poll interrupted");
     return SS_OK;
 }
 
+} // namespace
+
+ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
+    Reader r{src.queue(), src.msg_buf, src.rec_buf, src.header_buf, src.fetch_wake, &src.join_wake, nullptr};
+    return read_queue(src, r, timeout_ms, max_records, fn, ctx, err);
+}
+
+ss_status poll_stream(KafkaSource &src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn,
+                      void *ctx, ss_error *err) {
+    if (src.mode() != KafkaSource::Mode::Receiver || !src.subscribed)
+        return set_error(err, SS_ERR_CONFIG, "kafka: poll_stream needs a subscribed receiver source (subscribe)");
+    PartitionStream *s = src.streams.get(src.rk(), stream);
+    if (!s)
+        return set_error(err, SS_ERR_CONFIG, "kafka: poll_stream: no stream " + std::to_string(stream));
+    Reader r{s->queue, s->msg_buf, s->rec_buf, s->header_buf, s->fetch_wake, nullptr, &s->interrupted};
+    return read_queue(src, r, timeout_ms, max_records, fn, ctx, err);
+}
+
+ss_status route_assigned(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride,
+                         int32_t stream, ss_error *err) {
+    if (!src.assigning || src.assigning_thread != std::this_thread::get_id())
+        return set_error(err, SS_ERR_CONFIG, "kafka: route_assigned is only valid inside on_rebalance(ASSIGN)");
+    PartitionStream *s = src.streams.get(src.rk(), stream);
+    if (!s)
+        return set_error(err, SS_ERR_CONFIG, "kafka: route_assigned: no stream " + std::to_string(stream));
+    for (size_t i = 0; i < count; ++i) {
+        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
+        if (!PartitionStreams::route(src.rk(), p.topic, p.partition, *s))
+            return set_error(err, SS_ERR_BROKER, "kafka: route_assigned: no partition " +
+                                                     topic_partition_name(p.topic, p.partition));
+    }
+    return SS_OK;
+}
+
+// Inside ASSIGN on the polling thread, pauses wait for the assignment; a stream's thread pausing
+// its own partitions meanwhile is not inside the callback.
+bool inside_assign(const KafkaSource &src) { return src.assigning && src.assigning_thread == std::this_thread::get_id(); }
+
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
-    if (src.assigning)
+    if (inside_assign(src))
         return defer_pause(src, parts, count, stride, true);
     return partition_list_call(src, parts, count, stride, "pause", rd_kafka_pause_partitions, err);
 }
 
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
-    if (src.assigning)
+    if (inside_assign(src))
         return defer_pause(src, parts, count, stride, false);
     return partition_list_call(src, parts, count, stride, "resume", rd_kafka_resume_partitions, err);
 }

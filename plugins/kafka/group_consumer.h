@@ -15,6 +15,11 @@ ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, si
 ss_status subscribe_as(KafkaSource::Mode mode, KafkaSource &src, const char *const *topics, size_t topic_count,
                        ss_rebalance_fn on_rebalance, void *ctx, ss_error *err);
 ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err);
+// Streams (ABI 2.1, partition_streams.h): route_assigned only inside on_rebalance(ASSIGN).
+ss_status route_assigned(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride,
+                         int32_t stream, ss_error *err);
+ss_status poll_stream(KafkaSource &src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn,
+                      void *ctx, ss_error *err);
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err);
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err);
 

@@ -255,7 +255,9 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         rd_kafka_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky", errstr, sizeof errstr);
 
     // Direct mode reads planned ranges: a lost offset must be reported, never skipped.
-    // Receiver mode starts a new group where the user asked, by default at the beginning.
+    // Receiver mode starts a new group where the host says (streamsubmit always passes the
+    // effective kafka.auto.offset.reset: the table's receiver-mode default, earliest, unless the
+    // user set it); a host that says nothing gets the same default.
     const char *reset = mode == Mode::Direct   ? "error"
                         : mode == Mode::Member ? "latest" // never fetches: the reset is never used
                                                : (user_gave("auto.offset.reset") ? nullptr : "earliest");
@@ -331,6 +333,7 @@ bool KafkaSource::close_handle() {
     }
     if (q)
         rd_kafka_queue_destroy(q);
+    streams.clear();
     const bool destroyed = destroy_until(rk, start + close_timeout_);
     closing = false;
     return destroyed;
@@ -359,6 +362,7 @@ void KafkaSource::interrupt() {
     std::lock_guard lock(handle_mu_);
     if (queue_)
         rd_kafka_queue_yield(queue_);
+    streams.interrupt_all();
 }
 
 } // namespace streamsubmit::kafka

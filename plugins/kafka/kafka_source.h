@@ -3,6 +3,7 @@
 
 #include "fetch_wake.h"
 #include "join_wake.h"
+#include "partition_streams.h"
 
 #include <librdkafka/rdkafka.h>
 #include <streamsubmit/plugin.h>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -91,7 +93,18 @@ public:
     // Receiver mode, inside on_rebalance(ASSIGN) only: where the host wants partitions to start
     // (start_assigned_at); applied to the assignment before it is made.
     bool assigning = false;
-    std::vector<ss_topic_partition> start_at; // topic pointers valid only during the callback
+    std::thread::id assigning_thread; // the thread inside on_rebalance(ASSIGN): only its pauses wait
+    // Copied: the host's topic strings live only during its start_assigned_at call, and they are
+    // applied after the host's callback returned (a kept pointer made the offsets of a reused
+    // string not match, so the partition started at the group's committed offset instead).
+    struct StartAt {
+        std::string topic;
+        int32_t partition;
+        int64_t offset;
+    };
+    std::vector<StartAt> start_at;
+    // Streams (ABI 2.1, route_assigned/poll_stream): the queues the host's threads read.
+    PartitionStreams streams;
     struct DeferredPause {
         std::string topic;
         int32_t partition;

@@ -3,6 +3,8 @@
 // the defaults ignore the event. Not owned by the parts that call it; may be null there.
 #pragma once
 
+#include <streamsubmit/plugin.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +12,12 @@
 namespace streamsubmit::runtime {
 
 enum class RebalanceKind { Assigned, Revoked, Lost };
+
+inline RebalanceKind rebalance_kind(ss_rebalance_event event) {
+    return event == SS_REBALANCE_ASSIGN ? RebalanceKind::Assigned
+           : event == SS_REBALANCE_LOST ? RebalanceKind::Lost
+                                        : RebalanceKind::Revoked;
+}
 
 class JobObserver {
 public:

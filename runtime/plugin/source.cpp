@@ -357,4 +357,45 @@ Status Source::resume(const std::vector<TopicPartition> &partitions) {
     return ok_status();
 }
 
+bool Source::supports_streams() const {
+    return consumer_ && SS_HAS_FIELD(ss_consumer_api, consumer_, poll_stream) && consumer_->route_assigned &&
+           consumer_->poll_stream;
+}
+
+Status Source::use_streams(int count) {
+    if (!supports_streams())
+        return missing("streams (ss_consumer_api.route_assigned and poll_stream, ABI 2.1)");
+    while (stream_adapters_.size() < static_cast<size_t>(count)) stream_adapters_.push_back(std::make_unique<RecordAdapter>());
+    return ok_status();
+}
+
+Status Source::route_assigned(const std::vector<TopicPartition> &partitions, int stream) {
+    if (partitions.empty()) return ok_status();
+    if (!supports_streams()) return missing("streams (ss_consumer_api.route_assigned, ABI 2.1)");
+    const auto c = partitions_to_c(partitions);
+    ss_error err = empty_error();
+    if (const ss_status st = consumer_->route_assigned(handle_, c.data(), c.size(), kStride, stream, &err); st != SS_OK)
+        return fail(st, err);
+    return ok_status();
+}
+
+Source::ReadOutcome Source::poll_stream(int stream, std::chrono::milliseconds timeout, size_t max_records, RecordsFn fn,
+                                        void *ctx) {
+    if (stream < 0 || static_cast<size_t>(stream) >= stream_adapters_.size())
+        return {SS_ERR_UNSUPPORTED, Error(ErrorKind::Runtime, fmt::format("stream {} was not opened (use_streams)", stream))};
+    RecordAdapter &a = *stream_adapters_[static_cast<size_t>(stream)];
+    a.fn = fn;
+    a.ctx = ctx;
+    ss_error err = empty_error();
+    const ss_status st = consumer_->poll_stream(handle_, stream, timeout_ms(timeout), max_records,
+                                                &Source::adapt_records, &a, &err);
+    if (a.failure) {
+        ReadOutcome out{SS_ERR_INTERNAL, std::move(*a.failure)};
+        a.failure.reset();
+        return out;
+    }
+    if (st == SS_OK) return {};
+    return {st, fail(st, err)};
+}
+
 } // namespace streamsubmit::runtime

@@ -71,6 +71,18 @@ public:
     Status pause(const std::vector<TopicPartition> &partitions);
     Status resume(const std::vector<TopicPartition> &partitions);
 
+    // ---- streams (ABI 2.1): one consumer's partitions read by several threads ----
+    // False when the plugin's consumer cannot route partitions to streams (an ABI 2.0 plugin).
+    bool supports_streams() const;
+    // Before any poll_stream: the streams 0..count-1 get their own record adapters, so that
+    // their threads read in parallel.
+    Status use_streams(int count);
+    // Only from inside on_rebalance(ASSIGN), on the thread that calls poll(): the partitions'
+    // records go to poll_stream(stream) from now on.
+    Status route_assigned(const std::vector<TopicPartition> &partitions, int stream);
+    // Like poll, for one stream; one thread per stream, concurrently with poll() and the others.
+    ReadOutcome poll_stream(int stream, std::chrono::milliseconds timeout, size_t max_records, RecordsFn fn, void *ctx);
+
     // ---- group-coordinated direct mode (ss_member_api) ----
     // False when the plugin offers no group membership: it has none of the calls below.
     bool supports_groups() const;
@@ -111,6 +123,7 @@ private:
         std::optional<Error> failure; // why the host stopped the call
     };
     RecordAdapter adapter_;
+    std::vector<std::unique_ptr<RecordAdapter>> stream_adapters_; // one per stream (use_streams)
     static int adapt_records(void *ctx, const ss_record *records, size_t count, size_t stride) noexcept;
     // Likewise for rebalance events; set by subscribe/join_group, called on the polling thread.
     struct RebalanceAdapter {

@@ -46,9 +46,7 @@ void GroupOwnership::on_rebalance(void *ctx, ss_rebalance_event event, const ss_
 void GroupOwnership::rebalanced(ss_rebalance_event event, const std::vector<TopicPartition> &partitions) {
     if (partitions.empty()) return; // a cooperative rebalance that moved nothing of ours
     if (options_.observer)
-        options_.observer->rebalanced(event == SS_REBALANCE_ASSIGN ? RebalanceKind::Assigned
-                                      : event == SS_REBALANCE_LOST ? RebalanceKind::Lost
-                                                                   : RebalanceKind::Revoked,
+        options_.observer->rebalanced(rebalance_kind(event),
                                       partitions.size());
     if (event == SS_REBALANCE_ASSIGN) {
         for (const auto &tp : partitions) {

@@ -4,6 +4,7 @@
 
 #include "runtime/core/wall_clock.h"
 #include "runtime/core/missing_topic.h"
+#include "runtime/receiver/recover_positions.h"
 
 #include <fmt/format.h>
 
@@ -33,9 +34,11 @@ double burst_for(int64_t rate, std::chrono::milliseconds block_interval) {
 
 } // namespace
 
-Receiver::Receiver(int index, std::string topic, std::unique_ptr<Source> source, ReceiverHub &hub,
-                   ReceiverSettings settings, Diagnostics diagnostics)
-    : index_(index), topic_(std::move(topic)), source_(std::move(source)), hub_(hub), settings_(settings),
+Receiver::Receiver(int index, std::string topic, ReceiverInput input, ReceiverHub &hub, ReceiverSettings settings,
+                   Diagnostics diagnostics)
+    : index_(index), topic_(std::move(topic)), own_source_(std::move(input.own)),
+      source_(own_source_ ? own_source_.get() : input.shared), mailbox_(own_source_ ? nullptr : input.mailbox),
+      hub_(hub), settings_(settings),
       diagnostics_(std::move(diagnostics)), generator_(index, settings.block_interval, Clock::now(), hub.chunk_pool()),
       limiter_(hub.rate_limit(), burst_for(hub.rate_limit(), settings.block_interval), Clock::now()) {}
 
@@ -48,12 +51,36 @@ void Receiver::run() {
         hub_.receiver_failed(st.error());
         hub_.receiver_stopped(index_);
     }
+    if (mailbox_) mailbox_->exited();
+}
+
+Source::ReadOutcome Receiver::poll(std::chrono::milliseconds timeout, size_t max_records) {
+    if (mailbox_) return source_->poll_stream(index_, timeout, max_records, &Receiver::on_records, this);
+    return source_->poll(timeout, max_records, &Receiver::on_records, this);
+}
+
+Status Receiver::serve_mailbox(bool stopping) {
+    if (!mailbox_ || !mailbox_->pending()) return ok_status();
+    auto work = mailbox_->take();
+    if (work.probe) probe_now_ = true;
+    if (!work.assigned.empty() && !stopping) {
+        log_rebalance("assigned", work.assigned);
+        took_partitions(work.assigned);
+    }
+    if (!work.revoked) return ok_status();
+    log_rebalance("revoked", *work.revoked);
+    // Stopping, the last block is sealed and goes into the final batch: its commits follow it.
+    Status st = stopping ? ok_status() : handle_revoke(*work.revoked);
+    mailbox_->revoke_done(!stopping);
+    return st;
 }
 
 Status Receiver::receive_loop() {
     last_probe_ = Clock::now(); // the first idle probe after kIdleProbe: joining the group takes a moment
-    if (auto st = source_->subscribe({topic_}, &Receiver::on_rebalance, this); !st) return st;
+    if (!mailbox_)
+        if (auto st = source_->subscribe({topic_}, &Receiver::on_rebalance, this); !st) return st;
     while (!hub_.stopping()) {
+        if (auto st = serve_mailbox(false); !st) return st;
         if (auto st = commit_posted(); !st) return st;
         store(generator_.tick(Clock::now(), epoch_ms_now()));
         // A block that reached its share of the buffer is sealed early: the driver can then
@@ -86,7 +113,7 @@ Status Receiver::receive_loop() {
             continue;
         }
         poll_positions_.clear();
-        const auto outcome = source_->poll(timeout, static_cast<size_t>(want), &Receiver::on_records, this);
+        const auto outcome = poll(timeout, static_cast<size_t>(want));
         if (!poll_positions_.empty()) hub_.note_received(poll_positions_);
         if (callback_error_) return *callback_error_;
         if (auto st = watch_missing_topic(outcome.status == SS_ERR_UNKNOWN_TOPIC); !st) return st;
@@ -102,8 +129,11 @@ Status Receiver::receive_loop() {
     // on disk (with the log) or output (without).
     store(generator_.seal(epoch_ms_now()));
     hub_.receiver_stopped(index_);
+    if (diagnostics_)
+        diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): received {} records", index_, topic_, received_));
     while (!hub_.finished()) {
         hub_.wait_commits(index_, milliseconds(100));
+        if (auto st = serve_mailbox(true); !st) return st;
         if (auto st = commit_posted(); !st) return st;
     }
     return commit_posted();
@@ -116,7 +146,8 @@ Status Receiver::watch_missing_topic(bool reported) {
     if (dropped_) return ok_status();
     const auto now = Clock::now();
     if (!reported && !missing_since_) {
-        if (!assigned_.empty() || now - last_probe_ < kIdleProbe) return ok_status();
+        if (!probe_now_ && (!assigned_.empty() || now - last_probe_ < kIdleProbe)) return ok_status();
+        probe_now_ = false;
         last_probe_ = now;
         if (auto found = source_->list_partitions({topic_}, "", settings_.request_timeout);
             found || found.error().cause != Cause::UnknownTopic)
@@ -159,6 +190,7 @@ void Receiver::take_records(const ss_record *records, size_t count) {
     if (const size_t n = generator_.buffered_records(); n > 0)
         average_record_bytes_ = static_cast<size_t>(generator_.current().payload_bytes()) / n + Block::kEntryBytes;
     limiter_.take(static_cast<int64_t>(count));
+    received_ += static_cast<int64_t>(count);
     hub_.took(index_, static_cast<int64_t>(count));
     // Positions for --until latest: records come in runs of one partition, one update per run.
     for (size_t i = 0; i < count;) {
@@ -186,51 +218,34 @@ void Receiver::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_
     if (!st && !self.callback_error_) self.callback_error_ = st.error();
 }
 
+void Receiver::log_rebalance(std::string_view what, const std::vector<TopicPartition> &tps) const {
+    if (!diagnostics_) return;
+    std::string names;
+    for (const auto &tp : tps) names += (names.empty() ? "" : ",") + to_string(tp);
+    diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", index_, topic_, what, names));
+}
+
+void Receiver::took_partitions(const std::vector<TopicPartition> &assigned) {
+    assigned_.insert(assigned.begin(), assigned.end());
+    hub_.set_assignment(index_, assigned_);
+    if (paused_) repause_ = true;
+}
+
+// Its own consumer's events, inside its poll().
 void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *parts, size_t count) {
     std::vector<TopicPartition> tps;
     for (size_t i = 0; i < count; ++i) tps.push_back({parts[i].topic, parts[i].partition});
-    if (diagnostics_) {
-        std::string names;
-        for (const auto &tp : tps) names += (names.empty() ? "" : ",") + to_string(tp);
-        diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", index_, topic_,
-                                                  event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", names));
-    }
-    if (settings_.observer)
-        settings_.observer->rebalanced(event == SS_REBALANCE_ASSIGN ? RebalanceKind::Assigned
-                                       : event == SS_REBALANCE_LOST ? RebalanceKind::Lost
-                                                                    : RebalanceKind::Revoked,
-                                       tps.size());
+    log_rebalance(event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", tps);
+    if (settings_.observer) settings_.observer->rebalanced(rebalance_kind(event), tps.size());
     if (event == SS_REBALANCE_ASSIGN) {
-        if (auto st = start_where_the_application_says(tps); !st && !callback_error_) callback_error_ = st.error();
-        assigned_.insert(tps.begin(), tps.end());
-        hub_.set_assignment(index_, assigned_);
-        if (paused_) repause_ = true;
+        if (auto st = start_where_the_application_says(*source_, settings_.application, tps, settings_.request_timeout,
+                                                       diagnostics_, fmt::format("receiver {} ({})", index_, topic_));
+            !st && !callback_error_)
+            callback_error_ = st.error();
+        took_partitions(tps);
         return;
     }
     if (auto st = handle_revoke(tps); !st && !callback_error_) callback_error_ = st.error();
-}
-
-Status Receiver::start_where_the_application_says(const std::vector<TopicPartition> &assigned) {
-    if (!settings_.application || !settings_.application->has_recover() || assigned.empty()) return ok_status();
-    auto committed = source_->committed_offsets(assigned, settings_.request_timeout);
-    if (!committed) return committed.error();
-    OffsetMap group;
-    for (const auto &tp : assigned) {
-        const auto it = committed->find(tp);
-        group[tp] = it == committed->end() ? -1 : it->second;
-    }
-    auto recovered = settings_.application->recover(group);
-    if (!recovered) return recovered.error();
-    OffsetMap moved;
-    for (const auto &[tp, offset] : *recovered)
-        if (offset >= 0 && offset != group[tp]) {
-            moved[tp] = offset;
-            if (diagnostics_)
-                diagnostics_(LogLevel::Info, fmt::format("receiver {} ({}): {} starts at offset {} where the application "
-                                                         "says (the group's committed offset: {})",
-                                                         index_, topic_, to_string(tp), offset, group[tp]));
-        }
-    return source_->start_assigned_at(moved);
 }
 
 Status Receiver::handle_revoke(const std::vector<TopicPartition> &revoked) {

@@ -1,5 +1,7 @@
-// One receiver thread of receiver mode: its own Source (its own consumer in the group),
-// subscribed to one topic. It polls, cuts blocks every stream.blockInterval, stores them
+// One receiver thread of receiver mode, reading one topic: a stream of the job's one consumer
+// (ReceiverGroup serves the group and hands it its partitions through a ReceiverMailbox), or,
+// with a connector without streams (ABI 2.0), its own consumer in the group, subscribed by
+// itself. It polls, cuts blocks every stream.blockInterval, stores them
 // in the ReceiverHub and commits their offsets once the hub posts them: when the write-ahead
 // log has them on disk (its writer thread), or, without the log, once the batch holding them
 // has been output. A revocation
@@ -13,6 +15,7 @@
 #include "runtime/core/diagnostics.h"
 #include "runtime/backpressure/rate_limiter.h"
 #include "runtime/receiver/receiver_hub.h"
+#include "runtime/receiver/receiver_mailbox.h"
 #include "runtime/plugin/source.h"
 
 #include <chrono>
@@ -37,9 +40,16 @@ struct ReceiverSettings {
     JobObserver *observer = nullptr;
 };
 
+// Where a receiver's records come from.
+struct ReceiverInput {
+    std::unique_ptr<Source> own; // its own consumer, which it subscribes (a connector without streams)
+    Source *shared = nullptr;    // or the job's one consumer, read as stream `index`, not owned
+    ReceiverMailbox *mailbox = nullptr; // with `shared`: its partitions and revocations
+};
+
 class Receiver {
 public:
-    Receiver(int index, std::string topic, std::unique_ptr<Source> source, ReceiverHub &hub, ReceiverSettings settings,
+    Receiver(int index, std::string topic, ReceiverInput input, ReceiverHub &hub, ReceiverSettings settings,
              Diagnostics diagnostics);
 
     // The thread body: subscribe, receive until the hub stops, finish the last block and
@@ -55,8 +65,14 @@ private:
     static int on_records(void *ctx, const ss_record *records, size_t count) noexcept;
     void rebalance(ss_rebalance_event event, const ss_topic_partition *parts, size_t count);
     void take_records(const ss_record *records, size_t count);
+    void took_partitions(const std::vector<TopicPartition> &assigned);
+    void log_rebalance(std::string_view what, const std::vector<TopicPartition> &tps) const;
 
     Status receive_loop();
+    Source::ReadOutcome poll(std::chrono::milliseconds timeout, size_t max_records);
+    // With a shared consumer: what the group thread asked since the last call. `stopping`:
+    // the last block is sealed; a revocation is only acknowledged.
+    Status serve_mailbox(bool stopping);
     void store(std::optional<Block> block);
     Status commit(const OffsetMap &offsets);
     Status commit_posted();
@@ -65,14 +81,14 @@ private:
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
     // `reported`: the last poll said the topic does not exist.
     Status watch_missing_topic(bool reported);
-    // Inside on_rebalance(ASSIGN): partitions start where the application's recover says,
-    // where it says something other than the group's committed offset.
-    Status start_where_the_application_says(const std::vector<TopicPartition> &assigned);
     void warn(std::string_view message) const;
 
     int index_;
     std::string topic_;
-    std::unique_ptr<Source> source_;
+    std::unique_ptr<Source> own_source_;
+    Source *source_;                // own_source_ or the job's consumer
+    ReceiverMailbox *mailbox_;      // null with its own consumer
+    bool probe_now_ = false;        // the group heard of a missing topic: check this one now
     ReceiverHub &hub_;
     ReceiverSettings settings_;
     Diagnostics diagnostics_;
@@ -89,6 +105,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> missing_since_; // the topic is gone since
     std::chrono::steady_clock::time_point last_probe_{};
     bool dropped_ = false; // deleted, and stream.failOnDataLoss=false: no longer read
+    int64_t received_ = 0; // records taken by this thread, reported when it stops (-v)
 };
 
 } // namespace streamsubmit::runtime

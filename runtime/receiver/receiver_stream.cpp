@@ -6,6 +6,7 @@
 #include "runtime/progress/checkpoint.h"
 #include "runtime/core/wall_clock.h"
 #include "runtime/receiver/receiver.h"
+#include "runtime/receiver/receiver_group.h"
 #include "runtime/receiver/receiver_hub.h"
 #include "runtime/progress/receiver_progress.h"
 #include "runtime/receiver/write_ahead_log.h"
@@ -204,6 +205,7 @@ struct ReceiverStream::State {
     // by teardown(), after run() returned its result, so that the host bounds closing by
     // stream.stopTimeout in receiver mode as in direct mode.
     std::unique_ptr<ReceiverHub> hub;
+    std::unique_ptr<ReceiverGroup> group; // the job's consumer; null with a connector without streams
     std::vector<std::unique_ptr<Receiver>> receivers;
     std::vector<std::thread> running;
 
@@ -213,7 +215,8 @@ struct ReceiverStream::State {
         hub->finish();
         for (auto &t : running) t.join();
         running.clear();
-        receivers.clear(); // closes each receiver's consumer
+        receivers.clear(); // closes each receiver's own consumer (a connector without streams)
+        group.reset();     // closes the job's consumer: it leaves the group
         hub.reset();
     }
 
@@ -236,6 +239,42 @@ struct ReceiverStream::State {
         auto end = runner.run(batch, input, {due, start, runner.rate(), {}, replayed});
         if (!end) return end.error();
         ++batches;
+        return ok_status();
+    }
+
+    // One consumer for the job, its partitions read by the receiver threads; a connector without
+    // streams (ABI 2.0) gets one consumer per thread instead. The group is joined before any
+    // thread runs.
+    Status start_receivers(int threads, const ReceiverSettings &settings) {
+        std::vector<std::string> topic_of;
+        for (const auto &t : options.topics)
+            for (int i = 0; i < t.threads; ++i) topic_of.push_back(t.topic);
+        auto job_consumer = sources(kJobConsumer);
+        if (!job_consumer) return job_consumer.error();
+        if ((*job_consumer)->supports_streams()) {
+            group = std::make_unique<ReceiverGroup>(std::move(*job_consumer), topic_of, *hub, options.application,
+                                                    options.request_timeout, diagnostics, options.observer);
+            if (auto st = group->subscribe(); !st) return st;
+            if (diagnostics)
+                diagnostics(LogLevel::Debug, fmt::format("receiver mode: one consumer in group {}, {} receiver threads",
+                                                         options.group, threads));
+        }
+        job_consumer->reset();
+        for (int index = 0; index < threads; ++index) {
+            ReceiverInput input;
+            if (group) {
+                input.shared = &group->source();
+                input.mailbox = &group->mailbox(index);
+            } else {
+                auto own = sources(index);
+                if (!own) return own.error();
+                input.own = std::move(*own);
+            }
+            receivers.push_back(std::make_unique<Receiver>(index, topic_of[static_cast<size_t>(index)], std::move(input),
+                                                           *hub, settings, diagnostics));
+        }
+        for (auto &r : receivers) running.emplace_back([&r] { r->run(); });
+        if (group) running.emplace_back([this] { group->run(); });
         return ok_status();
     }
 
@@ -286,7 +325,7 @@ struct ReceiverStream::State {
     // offsets that are latest now are where the job ends. A connector that cannot list partitions
     // (no direct table) leaves the check to the receivers' polls.
     Result<OffsetMap> check_topics_and_ends() {
-        auto control = sources(-1);
+        auto control = sources(kControlConnection);
         if (!control) return control.error();
         if (!(*control)->supports_direct() && !options.until_latest) return OffsetMap{};
         std::vector<std::string> topics;
@@ -332,15 +371,7 @@ Status ReceiverStream::run() {
     limit_receivers();
     ReceiverSettings settings{o.block_interval, o.missing_topic_timeout, o.fail_on_data_loss, o.request_timeout,
                               o.application, o.observer};
-    auto &receivers = s.receivers;
-    for (const auto &t : o.topics)
-        for (int i = 0; i < t.threads; ++i) {
-            const int index = static_cast<int>(receivers.size());
-            auto source = s.sources(index);
-            if (!source) return source.error();
-            receivers.push_back(std::make_unique<Receiver>(index, t.topic, std::move(*source), hub, settings, s.diagnostics));
-        }
-    for (auto &r : receivers) s.running.emplace_back([&r] { r->run(); });
+    if (auto st = s.start_receivers(threads, settings); !st) return st;
     if (s.wal)
         s.running.emplace_back([&hub] {
             if (auto st = run_guarded("write-ahead log writer", [&hub] { return hub.write_log(); }); !st)

@@ -1,5 +1,7 @@
-// Receiver mode: consumer-group receivers (one Source per thread, `topic:threads` as in
-// createStream) cut records into blocks every stream.blockInterval; the blocks received
+// Receiver mode: one consumer per job, one member of kafka.group.id, whose partitions the
+// receiver threads read in parallel (`topic:threads` as in createStream: a topic's partitions
+// are spread over its threads; ReceiverGroup). The receivers cut records into blocks every
+// stream.blockInterval; the blocks received
 // during one batch interval form a batch, reported like a direct-mode batch with one
 // range per partition, [first received offset, last received offset + 1).
 //
@@ -34,7 +36,7 @@ namespace streamsubmit::runtime {
 
 struct ReceiverTopic {
     std::string topic;
-    int threads = 1; // receiver threads (consumers in the group) for this topic
+    int threads = 1; // receiver threads for this topic, all reading the job's one consumer
 };
 
 struct ReceiverStreamOptions {
@@ -64,8 +66,12 @@ struct ReceiverStreamOptions {
     Application *application = nullptr;
 };
 
-// The Source of receiver thread `index` (0, 1, ...), or of the control connection (-1)
-// that --until latest uses to take the end offsets.
+// The Source of the job's one consumer (kJobConsumer), of the control connection
+// (kControlConnection) that checks the topics and takes --until latest's end offsets, or, with
+// a connector without streams (ABI 2.0), of receiver thread `index` (0, 1, ...), each its own
+// member of the group.
+inline constexpr int kControlConnection = -1;
+inline constexpr int kJobConsumer = -2;
 using SourceFactory = std::function<Result<std::unique_ptr<Source>>(int index)>;
 using ReceiverOutput = BatchOutput;
 

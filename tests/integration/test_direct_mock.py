@@ -409,6 +409,20 @@ class ErrorsAndExitCodes(unittest.TestCase):
             self.assertIn("sink.files.dir=", proc.stderr)
             self.assertEqual(proc.stdout, "")
 
+    def test_files_sink_refuses_a_roll_limit_that_is_not_one_exit_2(self):
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
+            base = ["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--until", "latest", "--sink", "files",
+                    "--conf", "sink.files.dir=" + os.path.join(tmp, "out")]
+            for key, value, hint in (("rollRecords", "-5", "a whole number, 0 or more"),
+                                     ("rollBytes", "1.5", "a whole number"),
+                                     ("rollInterval", "soon", "a duration such as 500ms")):
+                proc = run(base + ["--conf", f"sink.files.{key}={value}"], check=EXIT_USAGE)
+                self.assertIn(f"sink.files.{key}", proc.stderr)
+                self.assertIn("error:", proc.stderr)
+                self.assertIn(hint, proc.stderr)
+                self.assertEqual(proc.stdout, "")
+            self.assertFalse(os.path.exists(os.path.join(tmp, "out")), "nothing written before the refusal")
+
     def test_plugin_of_another_abi_exit_3(self):
         path = os.path.join(TEST_PLUGIN_DIR, "test-wrong_abi.so")
         proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "t", "--plugins", path], check=EXIT_PLUGIN)

@@ -287,12 +287,14 @@ class BoundedShutdown(unittest.TestCase):
                 # At most 10 s of the hook's pause, then at most 3 s: four receivers' consumers took
                 # 4 x 10 s before.
                 self.assertLess(took, 25, f"{name}: teardown took {took:.1f} s with stream.stopTimeout=3s")
-            # The receivers' group leave did meet the paused broker (the kill mattered); each close was
-            # bounded by a third of stream.stopTimeout (it took 10 s per consumer before), and four of
-            # them one after another by stream.stopTimeout.
+            # The receivers' group leave did meet the paused broker (the kill mattered); the close was
+            # bounded by a third of stream.stopTimeout (it took 10 s per consumer before). The job's
+            # four receiver threads share one consumer (issue 21), so the teardown is one bounded
+            # close: no longer four in a row that only stream.stopTimeout itself cut short.
             err = output_of(jobs["receiver"])[1]
             self.assertIn("leaving the consumer group did not finish within 0.5 s", err)
-            self.assertIn("closing the Kafka connections took longer than 3 s (stream.stopTimeout)", err)
+            self.assertIn("the consumer did not close within 1 s", err)
+            self.assertEqual(err.count("leaving the consumer group did not finish"), 1, err)
         finally:
             os.kill(pid, signal.SIGCONT)
             for job in jobs.values():

@@ -804,3 +804,93 @@ int main(int argc, char **argv) {
     dlclose(h);
     return rc;
 }
+
+namespace {
+
+// Streams (ABI 2.1): the host routes each assigned partition to stream partition % 2 inside
+// ASSIGN; the records come from poll_stream, on threads of their own, never from poll().
+struct Router {
+    ss_source *src = nullptr;
+    std::atomic<int> assigned{0};
+    std::atomic<int> route_failures{0};
+    static void fn(void *ctx, ss_rebalance_event ev, const ss_topic_partition *p, size_t n, size_t stride) {
+        auto *self = static_cast<Router *>(ctx);
+        if (ev != SS_REBALANCE_ASSIGN)
+            return;
+        for (size_t i = 0; i < n; ++i) {
+            const ss_topic_partition &tp = *ss_const_at(ss_topic_partition, p, stride, i);
+            ss_error err = new_error();
+            if (consumer()->route_assigned(self->src, &tp, 1, stride, tp.partition % 2, &err) != SS_OK)
+                ++self->route_failures;
+        }
+        self->assigned += static_cast<int>(n);
+    }
+};
+
+struct StreamRecords {
+    std::mutex mu;
+    std::vector<std::pair<int32_t, int64_t>> got; // partition, offset
+    static int fn(void *ctx, const ss_record *records, size_t n, size_t stride) {
+        auto *self = static_cast<StreamRecords *>(ctx);
+        std::lock_guard lock(self->mu);
+        for (size_t i = 0; i < n; ++i) {
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+            self->got.emplace_back(r.partition, r.offset);
+        }
+        return 0;
+    }
+    size_t size() {
+        std::lock_guard lock(mu);
+        return got.size();
+    }
+};
+
+} // namespace
+
+TEST_CASE("receiver streams: one consumer's partitions read by two threads; poll serves only the group") {
+    Source src(base_conf({{"group.id", "streams-test"}, {"auto.offset.reset", "earliest"}}));
+    REQUIRE(src.s);
+    REQUIRE(consumer()->struct_size >= offsetof(ss_consumer_api, poll_stream) + sizeof(void *));
+    ss_topic_partition outside{"orders", 0, -1};
+    CHECK(consumer()->route_assigned(src.s, &outside, 1, sizeof outside, 0, &src.err) == SS_ERR_CONFIG);
+    Router router;
+    router.src = src.s;
+    const char *topics[] = {"orders"};
+    REQUIRE_MESSAGE(consumer()->subscribe(src.s, topics, 1, Router::fn, &router, &src.err) == SS_OK, src.err.message);
+
+    StreamRecords streams[2];
+    std::atomic<bool> stop{false};
+    std::atomic<int> stream_errors{0};
+    std::vector<std::thread> readers;
+    for (int32_t s = 0; s < 2; ++s)
+        readers.emplace_back([&, s] {
+            while (!stop) {
+                ss_error err = new_error();
+                const ss_status st = consumer()->poll_stream(src.s, s, 200, 500, StreamRecords::fn, &streams[s], &err);
+                if (st != SS_OK && st != SS_ERR_INTERRUPTED)
+                    ++stream_errors;
+            }
+        });
+    Collector main_poll;
+    for (auto t0 = Clock::now(); ms_since(t0) < 20000 && streams[0].size() + streams[1].size() < size_t(kOrders);) {
+        const ss_status st = consumer()->poll(src.s, 100, 500, Collector::fn, &main_poll, &src.err);
+        REQUIRE_MESSAGE(st == SS_OK, src.err.message);
+    }
+    // A waiting poll_stream ends at interrupt().
+    stop = true;
+    api()->interrupt(src.s);
+    for (auto &t : readers) t.join();
+
+    CHECK(router.assigned == 3);
+    CHECK(router.route_failures == 0);
+    CHECK(stream_errors == 0);
+    CHECK(main_poll.records.empty());
+    std::set<std::pair<int32_t, int64_t>> all;
+    for (int32_t s = 0; s < 2; ++s)
+        for (const auto &[partition, offset] : streams[s].got) {
+            CHECK(partition % 2 == s);
+            all.emplace(partition, offset);
+        }
+    CHECK(all.size() == static_cast<size_t>(kOrders)); // every record once
+    CHECK(streams[0].got.size() + streams[1].got.size() == static_cast<size_t>(kOrders));
+}

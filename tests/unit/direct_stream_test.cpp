@@ -1,6 +1,7 @@
 // DirectStream in checkpoint mode over the fake source table: batches, re-plans, retries and
 // stops, judged by the reports output and the records the application committed.
 #include "stream_job.h"
+#include "temp_dir.h"
 
 #include <doctest/doctest.h>
 
@@ -147,4 +148,32 @@ TEST_CASE("direct: a reader that fails interrupts the others' blocked reads; the
     CHECK(job.reports.empty());
     CHECK(job.app.calls == std::vector<std::string>{"abort 0"});
     CHECK(job.app.delivered.empty());
+}
+
+// A sink that keeps its own progress and rolls files across batches (the files sink with
+// sink.files.roll*) may be behind the checkpoint after a crash: the batches after its last
+// rolled file completed, but their records sat in a file that was never renamed. Its recover
+// answer wins in that direction too, and those records are read again.
+TEST_CASE("direct: an application's recover behind the checkpoint wins: the records after it are read again") {
+    testing::TempDir checkpoint;
+    {
+        StreamJob first;
+        first.checkpoint = checkpoint.path;
+        first.options.max_batches = 2; // [0,3) [3,6) of both partitions complete in the checkpoint
+        REQUIRE(first.run().ok());
+        CHECK(first.delivered(0) == offsets(0, 6));
+    }
+    StreamJob again;
+    again.checkpoint = checkpoint.path;
+    again.options.max_batches = 2;
+    std::vector<std::string> asked;
+    again.app.recover = [&](const TopicPartition &tp, int64_t &offset) {
+        asked.push_back(to_string(tp) + "=" + std::to_string(offset));
+        if (tp.partition == 0) offset = 2; // the sink's files hold t-0 up to 2 only
+    };
+    REQUIRE(again.run().ok());
+    CHECK(asked == std::vector<std::string>{"t-0=6", "t-1=6"});
+    CHECK(again.ranges_of(0) == Ranges{"[2,5)", "[5,8)"});
+    CHECK(again.ranges_of(1) == Ranges{"[6,9)", "[9,10)"});
+    CHECK(again.delivered(0) == offsets(2, 8));
 }

@@ -64,8 +64,22 @@ void abort_batch(ss_app *app, const ss_batch *batch) {
     s.open.erase(batch->id);
 }
 
+ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t stride, ss_error *) {
+    auto &s = state_of(app);
+    std::lock_guard lock(s.mutex);
+    for (size_t i = 0; i < count; ++i) {
+        ss_topic_partition &p = *ss_at(ss_topic_partition, positions, stride, i);
+        s.calls.push_back(fmt::format("recover {}-{} {}", p.topic, p.partition, p.offset));
+        s.recover({p.topic, p.partition}, p.offset);
+    }
+    return SS_OK;
+}
+
 const ss_application_api kApplication = {
     sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, nullptr, nullptr, 0,
+    sizeof(ss_config_key)};
+const ss_application_api kRecoveringApplication = {
+    sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, recover, nullptr, 0,
     sizeof(ss_config_key)};
 
 // The descriptor and table the host keeps pointers into, and the Plugin that wraps them.
@@ -84,7 +98,7 @@ runtime::PluginPtr fake_application_plugin(FakeApplicationState &state) {
     fake->descriptor.struct_size = sizeof(ss_plugin_descriptor);
     fake->descriptor.name = "fake-app";
     fake->descriptor.version = "0";
-    fake->descriptor.application = &kApplication;
+    fake->descriptor.application = state.recover ? &kRecoveringApplication : &kApplication;
     fake->plugin = std::make_unique<runtime::Plugin>("(in process)", nullptr, &fake->descriptor);
     g_creating = &state;
     return runtime::PluginPtr(fake, fake->plugin.get());

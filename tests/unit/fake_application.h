@@ -30,6 +30,9 @@ struct FakeApplicationState {
     std::map<runtime::TopicPartition, std::vector<int64_t>> delivered; // offsets of committed batches, in commit order
     std::map<int64_t, std::string> group_metadata; // what each committed batch carried
     std::vector<std::string> calls; // "commit 1", "abort 1", "finish t-0 [3,6)"
+    // Set before the plugin is made: the table has a recover, which calls it for every position
+    // (In: where the host would start; the test may move it, back or forward).
+    std::function<void(const runtime::TopicPartition &, int64_t &offset)> recover;
 
     std::mutex mutex; // process and finish_range run on the reader threads
 };

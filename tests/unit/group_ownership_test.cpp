@@ -167,3 +167,19 @@ TEST_CASE("group: each batch hands the member's group metadata to the applicatio
     CHECK(job.source.group.commits[0].metadata.starts_with("batch=0 instance=instance-1 time="));
     CHECK(job.app.group_metadata[0] == "generation-42"); // what a transactional sink sends with its offsets
 }
+
+// The files sink with rolling in group mode: a partition gained in a rebalance continues where
+// the shared directory's rolled files end, behind the group's committed offset (the previous
+// owner's open file was never rolled): the sink's answer wins and those records are read again.
+TEST_CASE("group: a gained partition starts where the application's recover says, behind the group's offset") {
+    StreamJob job(StreamJob::Mode::Group);
+    job.options.max_batches = 2;
+    job.source.group.events.push_back({SS_REBALANCE_ASSIGN, {tp(0), tp(1)}});
+    job.source.group.committed[tp(1)] = 6;
+    job.app.recover = [&](const TopicPartition &tp, int64_t &offset) {
+        if (tp.partition == 1) offset = 4;
+    };
+    REQUIRE(job.run().ok());
+    CHECK(job.ranges_of(1) == Ranges{"[4,7)", "[7,10)"});
+    CHECK(job.delivered(1) == offsets(4, 10));
+}

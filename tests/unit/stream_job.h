@@ -46,6 +46,7 @@ struct StreamJob {
     FakeSourceState source;
     FakeApplicationState app;
     bool with_application = true;
+    std::optional<std::filesystem::path> checkpoint; // Checkpoint mode: a checkpoint directory
     std::chrono::milliseconds commit_patience{30'000};
     runtime::StopSignal stop;
     // Called on the driver thread with each batch's report, after the application committed it
@@ -84,7 +85,7 @@ struct StreamJob {
         };
         if (mode == Mode::Checkpoint) {
             runtime::AllPartitions ownership(stop);
-            runtime::CheckpointProgress progress({std::nullopt, runtime::subscription_id(options), 10, false},
+            runtime::CheckpointProgress progress({checkpoint, runtime::subscription_id(options), 10, false},
                                                  reader.primary(), diagnostics);
             runtime::DirectStream stream(options, reader.primary(), reader, progress, ownership, output, diagnostics,
                                          stop);

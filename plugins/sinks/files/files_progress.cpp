@@ -1,6 +1,8 @@
 #include "files_progress.h"
 
 #include <charconv>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <string_view>
@@ -27,6 +29,13 @@ bool parse_name(std::string_view stem, PartitionKey &key, int64_t &from) {
     key.first = std::string(stem.substr(0, middle));
     return parse_number(stem.substr(middle + 1, last - middle - 1), key.second) &&
            parse_number(stem.substr(last + 1), from);
+}
+
+// "orders+3+00000000000000000042+00000000000000050041" -> (orders, 3), 42, 50041.
+bool parse_rolled_name(std::string_view stem, PartitionKey &key, int64_t &from, int64_t &last) {
+    const size_t plus = stem.rfind('+');
+    if (plus == std::string_view::npos) return false;
+    return parse_number(stem.substr(plus + 1), last) && parse_name(stem.substr(0, plus), key, from);
 }
 
 // The file's last line (without its newline), read backwards in growing chunks: a record
@@ -70,13 +79,32 @@ std::map<PartitionKey, fs::path> newest_files(const fs::path &dir, const std::st
         if (name.starts_with(".") || path.extension() != extension) continue;
         PartitionKey key;
         int64_t from = 0;
-        if (!parse_name(path.stem().string(), key, from)) continue;
+        int64_t last = 0;
+        const std::string stem = path.stem().string();
+        if (!parse_rolled_name(stem, key, from, last) && !parse_name(stem, key, from)) continue;
         auto [it, fresh] = newest.try_emplace(key, from, path);
         if (!fresh && from > it->second.first) it->second = {from, path};
     }
     std::map<PartitionKey, fs::path> out;
     for (auto &[key, found] : newest) out.emplace(key, std::move(found.second));
     return out;
+}
+
+std::optional<int64_t> next_offset_of_raw_file(const fs::path &file) {
+    PartitionKey key;
+    int64_t from = 0, last = 0;
+    if (!parse_rolled_name(file.stem().string(), key, from, last)) return std::nullopt;
+    return last + 1;
+}
+
+std::string file_name(const std::string &topic, int32_t partition, int64_t start, std::optional<int64_t> last,
+                      const std::string &extension) {
+    char offsets[48];
+    if (last)
+        std::snprintf(offsets, sizeof offsets, "%020" PRId64 "+%020" PRId64, start, *last);
+    else
+        std::snprintf(offsets, sizeof offsets, "%020" PRId64, start);
+    return topic + "+" + std::to_string(partition) + "+" + offsets + extension;
 }
 
 std::optional<int64_t> next_offset_of_json_file(const fs::path &file) {

@@ -63,6 +63,12 @@ SinkError PartitionProgress::lock(std::vector<std::pair<std::string, int32_t>> p
 SinkError PartitionProgress::write(const std::string &topic, int32_t partition, int64_t until) const {
     const fs::path path = file(topic, partition);
     const fs::path temp = file(topic, partition, ".tmp");
+    std::error_code ec;
+    if (!fs::is_directory(dir_, ec)) { // the first progress of this directory (rolling without group mode)
+        fs::create_directories(dir_, ec);
+        if (ec) return {SS_ERR_INTERNAL, "files sink: cannot create " + dir_.string() + ": " + ec.message()};
+        if (auto e = fsync_directory(dir_.parent_path())) return e;
+    }
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return io_error("cannot create", temp, errno);
     auto error = write_all(fd, std::to_string(until) + "\n", "files", temp.string());

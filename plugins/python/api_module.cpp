@@ -1,0 +1,103 @@
+#include "api_module.h"
+
+#include <pybind11/embed.h>
+
+namespace py = pybind11;
+
+namespace streamsubmit::python {
+
+py::object make_range(const ss_offset_range &r) { return py::cast(OffsetRange{r.topic, r.partition, r.from, r.until}); }
+
+namespace {
+PyStructSequence_Field kRecordFieldsDoc[] = {
+    {"topic", "the topic"},
+    {"partition", "the partition"},
+    {"offset", "the record's offset"},
+    {"timestamp", "epoch ms, -1 when unknown"},
+    {"timestamp_type", "0 none, 1 create time (producer), 2 log append time (broker)"},
+    {"key", "the key, decoded by app.python.keyDecoder; None for a null key"},
+    {"value", "the value, decoded by app.python.valueDecoder; None for a tombstone"},
+    {"headers", "tuple of (name, bytes or None), in the record's order"},
+    {nullptr, nullptr}};
+PyStructSequence_Desc kRecordDesc = {"streamsubmit.Record", "One Kafka record, key and value decoded as configured",
+                                     kRecordFieldsDoc, kRecordFields};
+PyTypeObject *g_record_type = nullptr;
+} // namespace
+
+PyTypeObject *record_type() { return g_record_type; }
+
+py::object make_batch(const ss_batch &b) {
+    Batch batch{b.id, b.time_ms, b.mode ? b.mode : "", py::list()};
+    for (size_t i = 0; i < b.range_count; ++i) batch.ranges.append(make_range(*ss_batch_range_at(&b, i)));
+    return py::cast(std::move(batch));
+}
+
+} // namespace streamsubmit::python
+
+using streamsubmit::python::Batch;
+using streamsubmit::python::OffsetRange;
+
+PYBIND11_EMBEDDED_MODULE(streamsubmit, m) {
+    m.doc() = R"(streamsubmit: the API of a Python job run by `streamsubmit [options] job.py [args]`.
+
+The job is a Python file that defines, at module level, either
+
+    foreach_batch(batch, records)
+        the simple form: once per batch, on one thread, with all of the batch's records
+        (Structured Streaming's foreachBatch); it runs before the checkpoint marks the
+        batch complete,
+
+or the partitioned form, as a C application:
+
+    process(batch, range, records)
+        once per non-empty partition range of a batch, on the reader threads (in parallel
+        across partitions, one call at a time while it holds the GIL);
+    commit(batch)
+        on one thread, after every range of the batch was processed and before the
+        checkpoint marks the batch complete: the batch's output must be durable when it returns;
+    abort(batch)            optional: discard what process did for this batch;
+
+and, with either form, optionally
+
+    open(args, conf)        first: args is sys.argv[1:], conf the app.* keys as a dict
+                            (prefix stripped, python.* keys left out);
+    close()                 last;
+    recover(positions) -> dict
+        positions maps (topic, partition) to where streamsubmit would start; return a dict
+        of the same keys with the next offsets to read that the job stored itself (those
+        win), or None to keep them.
+
+An exception fails the batch: its traceback goes to stderr, abort() is called and
+streamsubmit exits 8; a restart re-runs the batch with the same id, ranges and records.
+
+batch: Batch(id, time (epoch ms), mode ("direct" or "receiver"), ranges (list of OffsetRange)).
+OffsetRange: topic, partition, fromOffset, untilOffset ([fromOffset, untilOffset)).
+Record: topic, partition, offset, timestamp (epoch ms, -1 unknown), timestamp_type
+(0 none, 1 create time, 2 log append time), key, value, headers (tuple of (name, bytes|None)).
+A Record is a named tuple: r.value, or r[6].
+
+key and value are decoded by app.python.keyDecoder / app.python.valueDecoder:
+utf8 (the default: str, None for null), bytes, json, or module:function (called with the
+bytes; None stays None). A record that does not decode fails the batch (exit 8), naming its
+topic, partition and offset.)";
+    py::class_<OffsetRange>(m, "OffsetRange", "One partition's half-open offset range [fromOffset, untilOffset)")
+        .def_readonly("topic", &OffsetRange::topic)
+        .def_readonly("partition", &OffsetRange::partition)
+        .def_readonly("fromOffset", &OffsetRange::fromOffset)
+        .def_readonly("untilOffset", &OffsetRange::untilOffset)
+        .def("count", [](const OffsetRange &r) { return r.untilOffset - r.fromOffset; })
+        .def("__repr__", [](const OffsetRange &r) {
+            return "OffsetRange(topic=" + r.topic + ", partition=" + std::to_string(r.partition) +
+                   ", fromOffset=" + std::to_string(r.fromOffset) + ", untilOffset=" + std::to_string(r.untilOffset) + ")";
+        });
+    py::class_<Batch>(m, "Batch", "One batch: id (a re-run keeps it), time (epoch ms), mode, ranges")
+        .def_readonly("id", &Batch::id)
+        .def_readonly("time", &Batch::time)
+        .def_readonly("mode", &Batch::mode)
+        .def_readonly("ranges", &Batch::ranges)
+        .def("__repr__", [](const Batch &b) { return "Batch(id=" + std::to_string(b.id) + ", mode=" + b.mode + ")"; });
+    if (!streamsubmit::python::g_record_type)
+        streamsubmit::python::g_record_type = PyStructSequence_NewType(&streamsubmit::python::kRecordDesc);
+    if (!streamsubmit::python::g_record_type) throw py::error_already_set();
+    m.attr("Record") = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject *>(streamsubmit::python::g_record_type));
+}

@@ -1,0 +1,336 @@
+// streamsubmit-python.so: an ABI 2.0 application that runs a Python job
+// (`streamsubmit [options] job.py [args]`; args[0] is the script, the rest its sys.argv[1:]).
+// Every call takes the GIL for itself and releases it on return; no exception leaves a call.
+#include "api_module.h"
+#include "decoders.h"
+#include "interpreter.h"
+#include "job.h"
+#include "python_error.h"
+
+#include <streamsubmit/plugin.h>
+
+#include <pybind11/embed.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+using namespace streamsubmit::python;
+
+struct ss_app {
+    std::string script;
+    JobFunctions job;
+    Decoder key_decoder, value_decoder;
+    InFlight in_flight;
+};
+
+namespace {
+
+constexpr const char *kPythonPrefix = "python.";
+
+std::string range_text(const ss_offset_range &r) {
+    return std::string(r.topic) + "-" + std::to_string(r.partition) + " [" + std::to_string(r.from) + ", " +
+           std::to_string(r.until) + ")";
+}
+
+std::string where(const char *call, const ss_batch &b, const ss_offset_range *r = nullptr) {
+    return std::string(call) + ", batch " + std::to_string(b.id) + (r ? ", range " + range_text(*r) : "");
+}
+
+std::vector<std::string> split_list(const std::string &text) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+py::object function_of(const py::dict &globals, const char *name) {
+    if (!globals.contains(name)) return py::object();
+    py::object f = globals[name];
+    return PyCallable_Check(f.ptr()) ? f : py::object();
+}
+
+// One record as a streamsubmit.Record. A decoder's exception becomes a std::runtime_error
+// naming the record (its traceback printed).
+py::object make_record(const ss_app &app, const ss_record &r, const py::str &topic, const py::tuple &no_headers) {
+    const Decoder *decoder = &app.key_decoder;
+    const char *which = "key";
+    py::object key, value;
+    try {
+        key = app.key_decoder.decode(r.key, r.key_len);
+        decoder = &app.value_decoder;
+        which = "value";
+        value = app.value_decoder.decode(r.value, r.value_len);
+    } catch (py::error_already_set &e) {
+        const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
+                                   std::to_string(r.offset);
+        print_traceback(e, "decoder " + decoder->name() + " (the " + which + " of " + record + ")");
+        throw std::runtime_error("cannot decode the " + std::string(which) + " of " + record + " with decoder " +
+                                 decoder->name() + ": " + py::str(e.value()).cast<std::string>());
+    }
+    py::object headers = no_headers;
+    if (r.header_count) {
+        py::tuple list(r.header_count);
+        for (size_t i = 0; i < r.header_count; ++i) {
+            const ss_header *h = ss_header_at(&r, i);
+            list[i] = py::make_tuple(py::str(h->name), h->value ? py::object(py::bytes(static_cast<const char *>(h->value),
+                                                                                          h->value_len))
+                                                                 : py::object(py::none()));
+        }
+        headers = std::move(list);
+    }
+    PyObject *out = PyStructSequence_New(record_type());
+    if (!out) throw py::error_already_set();
+    PyStructSequence_SET_ITEM(out, kTopic, topic.inc_ref().ptr());
+    PyStructSequence_SET_ITEM(out, kPartition, PyLong_FromLong(r.partition));
+    PyStructSequence_SET_ITEM(out, kOffset, PyLong_FromLongLong(r.offset));
+    PyStructSequence_SET_ITEM(out, kTimestamp, PyLong_FromLongLong(r.timestamp_ms));
+    PyStructSequence_SET_ITEM(out, kTimestampType, PyLong_FromLong(r.timestamp_type));
+    PyStructSequence_SET_ITEM(out, kKey, key.release().ptr());
+    PyStructSequence_SET_ITEM(out, kValue, value.release().ptr());
+    PyStructSequence_SET_ITEM(out, kHeaders, headers.release().ptr());
+    return py::reinterpret_steal<py::object>(out);
+}
+
+ss_status decode_failure(const std::runtime_error &e, const std::string &where, ss_error *err) {
+    return report_error(
+        "Python job failed in " + where + ": " + e.what(),
+        "fix the record's producer, or choose another decoder with app.python.keyDecoder / app.python.valueDecoder "
+        "(utf8, bytes, json, module:function)",
+        err);
+}
+
+struct Settings {
+    std::string venv, key_decoder = "utf8", value_decoder = "utf8";
+    std::vector<std::string> py_files;
+    py::dict conf; // the app.* keys the job sees (python.* left out)
+};
+
+ss_status read_settings(const ss_app_params *p, Settings &s, ss_error *err) {
+    if (const char *env = std::getenv("VIRTUAL_ENV"); env && *env) s.venv = env;
+    for (size_t i = 0; i < p->conf_count; ++i) {
+        const ss_kv *kv = ss_const_at(ss_kv, p->conf, p->conf_stride, i);
+        const std::string key = kv->key, value = kv->value ? kv->value : "";
+        if (!key.starts_with(kPythonPrefix)) {
+            s.conf[py::str(key)] = py::str(value);
+            continue;
+        }
+        const std::string name = key.substr(std::string(kPythonPrefix).size());
+        if (name == "venv") s.venv = value;
+        else if (name == "keyDecoder") s.key_decoder = value;
+        else if (name == "valueDecoder") s.value_decoder = value;
+        else if (name == "pyFiles") s.py_files = split_list(value);
+        else
+            return report_error("unknown configuration key app." + key,
+                                "the Python keys are app.python.venv, app.python.keyDecoder, app.python.valueDecoder "
+                                "and app.python.pyFiles (--py-files)",
+                                err, SS_ERR_CONFIG);
+    }
+    return SS_OK;
+}
+
+ss_status find_functions(ss_app &app, const py::dict &globals, ss_error *err) {
+    JobFunctions &f = app.job;
+    f.foreach_batch = function_of(globals, "foreach_batch");
+    f.process = function_of(globals, "process");
+    f.commit = function_of(globals, "commit");
+    f.abort = function_of(globals, "abort");
+    f.open = function_of(globals, "open");
+    f.close = function_of(globals, "close");
+    f.recover = function_of(globals, "recover");
+    const char *hint = "define foreach_batch(batch, records), or process(batch, range, records) with commit(batch) "
+                       "(pydoc streamsubmit)";
+    if (f.foreach_batch && f.process)
+        return report_error(app.script + " defines both foreach_batch and process", hint, err, SS_ERR_CONFIG);
+    if (!f.foreach_batch && !f.process)
+        return report_error(app.script + " defines neither foreach_batch nor process", hint, err, SS_ERR_CONFIG);
+    if (f.process && !f.commit)
+        return report_error(app.script + " defines process but no commit", hint, err, SS_ERR_CONFIG);
+    return SS_OK;
+}
+
+ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
+    Settings s;
+    if (auto st = read_settings(p, s, err); st != SS_OK) return st;
+    PathError path_error;
+    if (!add_venv(s.venv, path_error))
+        return report_error(path_error.message, path_error.hint, err,
+                            path_error.wrong_version ? SS_ERR_UNSUPPORTED : SS_ERR_CONFIG);
+    if (!add_py_files(s.py_files, path_error)) return report_error(path_error.message, path_error.hint, err, SS_ERR_CONFIG);
+    py::module_::import("streamsubmit"); // registers Record, Batch, OffsetRange before any record is made
+    py::module_ sys = py::module_::import("sys");
+    py::list argv;
+    argv.append(app.script);
+    for (size_t i = 1; i < p->arg_count; ++i) argv.append(p->args[i]);
+    sys.attr("argv") = argv;
+    // As `python job.py` does: the script's directory (or the .zip) first on sys.path.
+    const std::filesystem::path script = std::filesystem::absolute(app.script);
+    sys.attr("path").attr("insert")(0, script.extension() == ".zip" ? script.string() : script.parent_path().string());
+    std::string decoder_error;
+    if (!Decoder::make(s.key_decoder, app.key_decoder, decoder_error) ||
+        !Decoder::make(s.value_decoder, app.value_decoder, decoder_error))
+        return report_error(decoder_error, "set app.python.keyDecoder / app.python.valueDecoder to utf8, bytes, json "
+                                           "or module:function",
+                            err, SS_ERR_CONFIG);
+    try {
+        py::dict globals = py::module_::import("runpy").attr("run_path")(script.string(), py::none(), "__streamsubmit__");
+        if (auto st = find_functions(app, globals, err); st != SS_OK) return st;
+        if (app.job.open) app.job.open(argv[py::slice(1, argv.size(), 1)], s.conf);
+    } catch (py::error_already_set &e) {
+        return report_python_error(e, "loading " + app.script, err);
+    }
+    return SS_OK;
+}
+
+ss_status create(const ss_app_params *p, ss_app **out, ss_error *err) {
+    if (p->arg_count < 1 || !p->args)
+        return report_error("no Python script given", "streamsubmit [options] job.py [args]", err, SS_ERR_CONFIG);
+    try {
+        start_interpreter();
+        py::gil_scoped_acquire gil;
+        auto app = std::make_unique<ss_app>();
+        app->script = p->args[0];
+        if (auto st = load_job(*app, p, err); st != SS_OK) return st;
+        *out = app.release();
+        return SS_OK;
+    } catch (const std::exception &e) {
+        return report_error(std::string("cannot start the Python job: ") + e.what(), "", err);
+    }
+}
+
+void destroy(ss_app *app) {
+    if (!app) return;
+    py::gil_scoped_acquire gil;
+    try {
+        if (app->job.close) app->job.close();
+    } catch (py::error_already_set &e) {
+        ss_error ignored = SS_ERROR_INIT;
+        report_python_error(e, "close", &ignored);
+    } catch (...) {
+    }
+    delete app; // its Python objects go with the GIL held
+}
+
+ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
+                  size_t count, size_t stride, ss_error *err) {
+    py::gil_scoped_acquire gil;
+    try {
+        const size_t index = ss_batch_range_index(batch, range);
+        py::str topic(range->topic);
+        py::tuple no_headers(0);
+        py::list chunk(count);
+        for (size_t i = 0; i < count; ++i)
+            PyList_SET_ITEM(chunk.ptr(), static_cast<Py_ssize_t>(i),
+                            make_record(*app, *ss_const_at(ss_record, records, stride, i), topic, no_headers).release().ptr());
+        app->in_flight.records(*batch, index).attr("extend")(chunk);
+        return SS_OK;
+    } catch (py::error_already_set &e) {
+        return report_python_error(e, where("process", *batch, range), err);
+    } catch (const std::runtime_error &e) {
+        return decode_failure(e, where("process", *batch, range), err);
+    } catch (const std::exception &e) {
+        return report_error(e.what(), "", err);
+    }
+}
+
+// The partitioned form's process: once per range, with all of its records.
+ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offset_range *range, ss_error *err) {
+    if (!app->job.partitioned()) return SS_OK;
+    py::gil_scoped_acquire gil;
+    try {
+        const size_t index = ss_batch_range_index(batch, range);
+        py::list records = app->in_flight.records(*batch, index);
+        app->in_flight.take_range(*batch, index);
+        app->job.process(app->in_flight.batch(*batch), make_range(*range), records);
+        return SS_OK;
+    } catch (py::error_already_set &e) {
+        return report_python_error(e, where("process", *batch, range), err);
+    } catch (const std::exception &e) {
+        return report_error(e.what(), "", err);
+    }
+}
+
+ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
+    py::gil_scoped_acquire gil;
+    try {
+        py::object b = app->in_flight.batch(*batch);
+        if (app->job.partitioned()) {
+            app->in_flight.forget();
+            app->job.commit(b);
+        } else {
+            py::list all = app->in_flight.take_all(*batch);
+            app->in_flight.forget();
+            app->job.foreach_batch(b, all);
+        }
+        return SS_OK;
+    } catch (py::error_already_set &e) {
+        return report_python_error(e, where(app->job.partitioned() ? "commit" : "foreach_batch", *batch), err);
+    } catch (const std::exception &e) {
+        return report_error(e.what(), "", err);
+    }
+}
+
+void abort_batch(ss_app *app, const ss_batch *batch) {
+    py::gil_scoped_acquire gil;
+    try {
+        py::object b = app->in_flight.batch(*batch);
+        app->in_flight.forget();
+        if (app->job.abort) app->job.abort(b);
+    } catch (py::error_already_set &e) {
+        ss_error ignored = SS_ERROR_INIT;
+        report_python_error(e, where("abort", *batch), &ignored);
+    } catch (...) {
+    }
+}
+
+ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size_t stride, ss_error *err) {
+    if (!app->job.recover) return SS_OK;
+    py::gil_scoped_acquire gil;
+    try {
+        py::dict in;
+        for (size_t i = 0; i < count; ++i) {
+            const ss_topic_partition *tp = ss_at(ss_topic_partition, positions, stride, i);
+            in[py::make_tuple(tp->topic, tp->partition)] = tp->offset;
+        }
+        py::object answer = app->job.recover(in);
+        if (answer.is_none()) return SS_OK;
+        py::dict out = answer.cast<py::dict>();
+        for (size_t i = 0; i < count; ++i) {
+            ss_topic_partition *tp = ss_at(ss_topic_partition, positions, stride, i);
+            py::tuple key = py::make_tuple(tp->topic, tp->partition);
+            if (out.contains(key)) tp->offset = out[key].cast<int64_t>();
+        }
+        return SS_OK;
+    } catch (py::error_already_set &e) {
+        return report_python_error(e, "recover", err);
+    } catch (const py::cast_error &e) {
+        return report_error("recover must return a dict {(topic, partition): next offset} or None", "", err);
+    } catch (const std::exception &e) {
+        return report_error(e.what(), "", err);
+    }
+}
+
+const ss_application_api kApplication = {
+    .struct_size = sizeof(ss_application_api),
+    .create = create,
+    .destroy = destroy,
+    .process = process,
+    .finish_range = finish_range,
+    .commit = commit,
+    .abort = abort_batch,
+    .recover = recover,
+    .keys = nullptr,
+    .key_count = 0,
+    .key_stride = sizeof(ss_config_key),
+};
+
+} // namespace
+
+STREAMSUBMIT_PLUGIN(.name = "python", .version = "0.1.0",
+                    .description = "runs a Python job (job.py) in an embedded CPython " STREAMSUBMIT_PYTHON_VERSION,
+                    .application = &kApplication)

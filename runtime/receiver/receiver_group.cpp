@@ -1,0 +1,122 @@
+#include "runtime/receiver/receiver_group.h"
+
+#include "common/guarded.h"
+
+#include "runtime/receiver/partition_spread.h"
+#include "runtime/receiver/recover_positions.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace streamsubmit::runtime {
+namespace {
+
+// How long one poll of the consumer queue waits: it holds only group events, and a receiver
+// released after a revocation waits at most this long.
+constexpr std::chrono::milliseconds kServeSlice(100);
+
+} // namespace
+
+ReceiverGroup::ReceiverGroup(std::unique_ptr<Source> source, std::vector<std::string> topic_of_receiver,
+                             ReceiverHub &hub, Application *application, std::chrono::milliseconds request_timeout,
+                             Diagnostics diagnostics, JobObserver *observer)
+    : source_(std::move(source)), topic_of_receiver_(std::move(topic_of_receiver)), hub_(hub),
+      application_(application), request_timeout_(request_timeout), diagnostics_(std::move(diagnostics)),
+      observer_(observer) {
+    for (size_t i = 0; i < topic_of_receiver_.size(); ++i) {
+        threads_of_topic_[topic_of_receiver_[i]].push_back(static_cast<int>(i));
+        mailboxes_.push_back(std::make_unique<ReceiverMailbox>());
+    }
+}
+
+Status ReceiverGroup::subscribe() {
+    if (auto st = source_->use_streams(static_cast<int>(topic_of_receiver_.size())); !st) return st;
+    std::vector<std::string> topics;
+    for (const auto &[topic, threads] : threads_of_topic_) topics.push_back(topic);
+    return source_->subscribe(topics, &ReceiverGroup::on_rebalance, this);
+}
+
+void ReceiverGroup::run() {
+    if (auto st = run_guarded("receiver group thread", [this] { return serve(); }); !st) hub_.receiver_failed(st.error());
+    release_all();
+}
+
+Status ReceiverGroup::serve() {
+    while (!hub_.finished()) {
+        const auto outcome = source_->poll(kServeSlice, 0, &ReceiverGroup::on_records, this);
+        release_all(); // the plugin unassigned what the callbacks revoked
+        if (callback_error_) return *callback_error_;
+        if (outcome.status == SS_ERR_UNKNOWN_TOPIC) {
+            // Reported by the brokers for the whole consumer: each receiver checks its own topic.
+            for (auto &m : mailboxes_) m->post_probe();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100)); // reported at every fetch: do not spin
+        } else if (outcome.status != SS_OK && outcome.status != SS_ERR_INTERRUPTED) {
+            if (!outcome.error.retriable) return outcome.error;
+            if (diagnostics_) diagnostics_(LogLevel::Warn, "receiver group: " + outcome.error.what + "; retrying");
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+    return ok_status();
+}
+
+// Every partition is routed to a stream before it is fetched: a record here is a bug.
+int ReceiverGroup::on_records(void *ctx, const ss_record *records, size_t count) noexcept {
+    auto &self = *static_cast<ReceiverGroup *>(ctx);
+    if (!self.callback_error_)
+        self.callback_error_ = Error(ErrorKind::Runtime,
+                                     fmt::format("{} records of a partition that no receiver thread reads", count),
+                                     count > 0 && records[0].topic ? to_string(TopicPartition{records[0].topic, records[0].partition})
+                                                                   : std::string(),
+                                     "report this as a bug of streamsubmit");
+    return 1;
+}
+
+void ReceiverGroup::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,
+                                 size_t count) noexcept {
+    auto &self = *static_cast<ReceiverGroup *>(ctx);
+    const Status st = run_guarded("receiver group rebalance", [&]() -> Status {
+        self.release_all(); // an earlier callback of this poll: its partitions are unassigned by now
+        std::vector<TopicPartition> tps;
+        for (size_t i = 0; i < count; ++i) tps.push_back({parts[i].topic, parts[i].partition});
+        if (self.observer_) self.observer_->rebalanced(rebalance_kind(event), tps.size());
+        if (event == SS_REBALANCE_ASSIGN) return self.assign(tps);
+        self.revoke(tps);
+        return ok_status();
+    });
+    if (!st && !self.callback_error_) self.callback_error_ = st.error();
+}
+
+Status ReceiverGroup::assign(const std::vector<TopicPartition> &partitions) {
+    std::map<int, size_t> held;
+    for (const auto &[tp, receiver] : owner_) ++held[receiver];
+    for (const auto &[receiver, tps] : spread_partitions(partitions, threads_of_topic_, held)) {
+        if (auto st = source_->route_assigned(tps, receiver); !st) return st;
+        const std::string who = fmt::format("receiver {} ({})", receiver, topic_of_receiver_[static_cast<size_t>(receiver)]);
+        if (auto st = start_where_the_application_says(*source_, application_, tps, request_timeout_, diagnostics_, who);
+            !st)
+            return st;
+        for (const auto &tp : tps) owner_[tp] = receiver;
+        mailboxes_[static_cast<size_t>(receiver)]->post_assigned(tps);
+    }
+    return ok_status();
+}
+
+void ReceiverGroup::revoke(const std::vector<TopicPartition> &partitions) {
+    std::map<int, std::vector<TopicPartition>> by_receiver;
+    for (const auto &tp : partitions)
+        if (const auto it = owner_.find(tp); it != owner_.end()) {
+            by_receiver[it->second].push_back(tp);
+            owner_.erase(it);
+        }
+    // Each receiver finishes its own blocks, all of them at once; the callback returns (and the
+    // plugin unassigns) only when every one is done.
+    for (auto &[receiver, tps] : by_receiver) mailboxes_[static_cast<size_t>(receiver)]->post_revoke(tps);
+    for (const auto &[receiver, tps] : by_receiver) mailboxes_[static_cast<size_t>(receiver)]->wait_revoked();
+}
+
+void ReceiverGroup::release_all() {
+    for (auto &m : mailboxes_) m->release();
+}
+
+} // namespace streamsubmit::runtime

@@ -1,0 +1,67 @@
+// Receiver mode's one group member per job: one consumer (Spark's createStream: "more threads,
+// not more members") whose partitions the receiver threads read as streams of it.
+//
+// Its thread serves the consumer queue, so librdkafka runs every rebalance callback there and
+// nowhere else. On ASSIGN it spreads the new partitions over the receivers of their topic
+// (spread_partitions), routes each to its receiver's stream before anything is fetched, lets
+// the application choose where they start, and hands them to the receivers. On REVOKE it asks
+// each receiver holding revoked partitions to finish and commit them and waits for all of
+// them before the plugin unassigns; they poll again once that is done (ReceiverMailbox).
+#pragma once
+
+#include "runtime/core/diagnostics.h"
+#include "runtime/core/job_observer.h"
+#include "runtime/plugin/application.h"
+#include "runtime/plugin/source.h"
+#include "runtime/receiver/receiver_hub.h"
+#include "runtime/receiver/receiver_mailbox.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace streamsubmit::runtime {
+
+class ReceiverGroup {
+public:
+    // `topic_of_receiver[i]`: the topic receiver i reads (stream i of the consumer).
+    ReceiverGroup(std::unique_ptr<Source> source, std::vector<std::string> topic_of_receiver, ReceiverHub &hub,
+                  Application *application, std::chrono::milliseconds request_timeout, Diagnostics diagnostics,
+                  JobObserver *observer);
+
+    // On the calling thread, before any receiver polls: joins the group with every topic.
+    Status subscribe();
+    // The thread body: serves the group until the hub finished (the receivers committed and
+    // stopped). Failures go to the hub.
+    void run();
+
+    Source &source() { return *source_; }
+    ReceiverMailbox &mailbox(int receiver) { return *mailboxes_[static_cast<size_t>(receiver)]; }
+
+private:
+    static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,
+                             size_t count) noexcept;
+    static int on_records(void *ctx, const ss_record *records, size_t count) noexcept;
+    Status assign(const std::vector<TopicPartition> &partitions);
+    void revoke(const std::vector<TopicPartition> &partitions);
+    void release_all();
+    Status serve();
+
+    std::unique_ptr<Source> source_;
+    std::vector<std::string> topic_of_receiver_;
+    std::map<std::string, std::vector<int>> threads_of_topic_;
+    std::vector<std::unique_ptr<ReceiverMailbox>> mailboxes_;
+    ReceiverHub &hub_;
+    Application *application_;
+    std::chrono::milliseconds request_timeout_;
+    Diagnostics diagnostics_;
+    JobObserver *observer_; // told of each rebalance; may be null
+    std::map<TopicPartition, int> owner_;   // which receiver reads each assigned partition
+    std::optional<Error> callback_error_;   // from inside poll(), reported after it returns
+};
+
+} // namespace streamsubmit::runtime
