@@ -1,5 +1,7 @@
 #include "resolver/artifact_cache.h"
 
+#include "common/read_file.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -50,11 +52,6 @@ std::string read_head(const fs::path &p, size_t n) {
     in.read(s.data(), static_cast<std::streamsize>(n));
     s.resize(static_cast<size_t>(in.gcount()));
     return s;
-}
-
-std::string read_all(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 Status fsync_file(const fs::path &p, bool directory) {
@@ -299,7 +296,7 @@ void ArtifactCache::download(std::vector<Work *> &batch) {
         for (Work *w : batch) {
             if (!checks_sums(*w) || w->sidecar_done || !w->http.ok()) continue;
             if (w->sidecar_http.ok()) {
-                w->expected = parse_checksum_file(read_all(w->sidecar_temp), kSidecarAlgorithms[alg]);
+                w->expected = parse_checksum_file(read_file(w->sidecar_temp), kSidecarAlgorithms[alg]);
                 w->expected_algorithm = kSidecarAlgorithms[alg];
                 if (!w->expected) w->expected = std::string("unparseable");
                 w->sidecar_done = true;

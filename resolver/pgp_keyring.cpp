@@ -1,6 +1,7 @@
 #include "resolver/pgp_keyring.h"
 
 #include "common/atomic_file.h"
+#include "common/read_file.h"
 #include "resolver/checksum.h"
 #include "resolver/gpgme_support.h"
 
@@ -18,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace streamsubmit::resolver {
 namespace {
-
-std::string read_all(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // "0xABCD 1234 ..." -> "ABCD1234..." when what remains is 40 (v4) or 64 (v5) hex digits.
 std::optional<std::string> as_fingerprint(std::string_view text) {
@@ -93,7 +89,7 @@ Result<TrustedKeys> parse_trusted_keys(const std::vector<std::string> &entries) 
 
 Result<std::string> trust_identity(const TrustedKeys &keys) {
     std::string all;
-    for (const auto &f : keys.key_files) all += "file " + hash_bytes(read_all(f), HashAlgorithm::Sha256) + "\n";
+    for (const auto &f : keys.key_files) all += "file " + hash_bytes(read_file(f), HashAlgorithm::Sha256) + "\n";
     for (const auto &f : keys.fingerprints) all += "fingerprint " + f + "\n";
     return hash_bytes(all, HashAlgorithm::Sha256);
 }

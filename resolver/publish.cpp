@@ -1,6 +1,7 @@
 #include "resolver/publish.h"
 
 #include "common/atomic_file.h"
+#include "common/read_file.h"
 
 #include "resolver/checksum.h"
 #include "resolver/coordinate.h"
@@ -28,11 +29,6 @@ namespace fs = std::filesystem;
 namespace streamsubmit::resolver {
 namespace {
 
-std::string read_all(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string timestamp_now() {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
@@ -57,14 +53,14 @@ public:
             const fs::path p = repo_.dir / rel;
             std::error_code ec;
             if (!fs::exists(p, ec)) return std::optional<std::string>();
-            return std::optional<std::string>(read_all(p));
+            return std::optional<std::string>(read_file(p));
         }
         char tmpl[] = "/tmp/streamsubmit-publish-XXXXXX";
         const int fd = ::mkstemp(tmpl);
         if (fd < 0) return Error(ErrorKind::Resolution, "cannot create a temporary file", tmpl, "check /tmp");
         ::close(fd);
         auto r = http_->perform({{repo_.url + "/" + rel, repo_.credentials, tmpl, "GET", {}}})[0];
-        const std::string body = read_all(tmpl);
+        const std::string body = read_file(tmpl);
         ::unlink(tmpl);
         if (r.error.empty() && (r.status == 404 || r.status == 410)) return std::optional<std::string>();
         if (!r.ok()) return failure("cannot read", rel, r);
@@ -202,12 +198,12 @@ Status publish(const PublishRequest &req) {
     }
 
     // The file and its POM, signed first so that a signing failure publishes nothing.
-    const std::string content = read_all(req.file);
+    const std::string content = read_file(req.file);
     std::string pom_text;
     if (req.pom) {
         if (!fs::is_regular_file(*req.pom, ec))
             return Error(ErrorKind::Usage, "the POM file does not exist", req.pom->string(), "name an existing POM file");
-        pom_text = read_all(*req.pom);
+        pom_text = read_file(*req.pom);
     } else {
         auto existing = target.get(c.pom_path());
         if (!existing) return existing.error();

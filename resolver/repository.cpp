@@ -1,5 +1,7 @@
 #include "resolver/repository.h"
 
+#include "common/read_file.h"
+
 #include "resolver/pom.h"
 
 #include <algorithm>
@@ -15,11 +17,6 @@ namespace {
 bool is_file(const fs::path &p) {
     struct stat st {};
     return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string read_all(const fs::path &p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string getenv_str(const char *name) {
@@ -132,7 +129,7 @@ Status RepositoryChain::verify_local_file(const fs::path &file) {
     for (const auto a : kSidecarAlgorithms) {
         const fs::path sum = file.string() + "." + std::string(algorithm_extension(a));
         if (!is_file(sum)) continue;
-        const auto expected = parse_checksum_file(read_all(sum), a);
+        const auto expected = parse_checksum_file(read_file(sum), a);
         auto actual = hash_file(file, a);
         if (!actual) return actual.error();
         if (!expected || *expected != *actual)
@@ -186,7 +183,7 @@ std::vector<Result<Located>> RepositoryChain::locate(const std::vector<Coordinat
             }
             for (size_t k = 0; k < snapshots.size(); ++k) {
                 if (meta_files[k].empty() || !is_file(meta_files[k])) continue;
-                auto m = parse_metadata(read_all(meta_files[k]), meta_files[k].string());
+                auto m = parse_metadata(read_file(meta_files[k]), meta_files[k].string());
                 if (!m) continue;
                 Coordinate c = coords[snapshots[k]];
                 c.version = m->snapshot_value(c.version, c.extension, c.classifier);
@@ -268,7 +265,7 @@ void RepositoryChain::prefetch_poms(const std::vector<Gav> &gavs) {
             poms_.emplace(keys[i], located[i].error());
             continue;
         }
-        std::string text = read_all(located[i]->file);
+        std::string text = read_file(located[i]->file);
         if (auto parsed = parse_pom(text, located[i]->url); !parsed) {
             discard_if_cached(located[i]->file);
             poms_.emplace(keys[i], parsed.error());
@@ -319,7 +316,7 @@ std::vector<Result<MavenMetadata>> RepositoryChain::merged_metadata(const std::v
                 const fs::path p = repo.dir / dirs[i] / name;
                 if (repo.kind == Repository::Kind::Local && std::string(name) == "maven-metadata.xml") continue;
                 tried[i].push_back(p.string());
-                if (is_file(p)) add(i, read_all(p), p.string());
+                if (is_file(p)) add(i, read_file(p), p.string());
             }
         }
     }
@@ -329,7 +326,7 @@ std::vector<Result<MavenMetadata>> RepositoryChain::merged_metadata(const std::v
         tried[i].push_back(reqs[k].url);
         if (res[k].status == CacheResult::Found) {
             const bool had_failure = failure[i].has_value();
-            add(i, read_all(res[k].file), reqs[k].url);
+            add(i, read_file(res[k].file), reqs[k].url);
             if (!had_failure && failure[i]) discard_if_cached(res[k].file);
         }
         else if (res[k].status == CacheResult::Failed && !failure[i]) failure[i] = res[k].error;

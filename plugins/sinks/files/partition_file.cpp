@@ -1,5 +1,7 @@
 #include "partition_file.h"
 
+#include "io_error.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -7,13 +9,6 @@
 
 namespace streamsubmit::sinks {
 namespace fs = std::filesystem;
-namespace {
-
-SinkError io_error(const std::string &what, const fs::path &path, int err) {
-    return {SS_ERR_INTERNAL, "files sink: " + what + " " + path.string() + ": " + std::strerror(err)};
-}
-
-} // namespace
 
 std::unique_ptr<PartitionFile> PartitionFile::create(fs::path temp, int64_t start, SinkError &error) {
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

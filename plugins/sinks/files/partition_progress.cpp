@@ -1,5 +1,7 @@
 #include "partition_progress.h"
 
+#include "io_error.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -10,13 +12,6 @@
 
 namespace streamsubmit::sinks {
 namespace fs = std::filesystem;
-namespace {
-
-SinkError io_error(const std::string &what, const fs::path &path, int err) {
-    return {SS_ERR_INTERNAL, "files sink: " + what + " " + path.string() + ": " + std::strerror(err)};
-}
-
-} // namespace
 
 SinkError fsync_directory(const fs::path &dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
