@@ -10,4 +10,7 @@ namespace streamsubmit {
 // "empty" check for the file first, as they already do).
 std::string read_file(const std::filesystem::path &path);
 
+// A regular file (following links), by one stat: no exception, false on any error.
+bool regular_file_exists(const std::filesystem::path &path);
+
 } // namespace streamsubmit

@@ -14,11 +14,6 @@ namespace fs = std::filesystem;
 namespace streamsubmit::resolver {
 namespace {
 
-bool is_file(const fs::path &p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 std::string getenv_str(const char *name) {
     const char *v = std::getenv(name);
     return v ? v : "";
@@ -128,7 +123,7 @@ Status RepositoryChain::verify_local_file(const fs::path &file) {
     if (policy == ChecksumPolicy::Ignore) return ok_status();
     for (const auto a : kSidecarAlgorithms) {
         const fs::path sum = file.string() + "." + std::string(algorithm_extension(a));
-        if (!is_file(sum)) continue;
+        if (!regular_file_exists(sum)) continue;
         const auto expected = parse_checksum_file(read_file(sum), a);
         auto actual = hash_file(file, a);
         if (!actual) return actual.error();
@@ -182,7 +177,7 @@ std::vector<Result<Located>> RepositoryChain::locate(const std::vector<Coordinat
                     if (res[k].status == CacheResult::Found) meta_files[k] = res[k].file;
             }
             for (size_t k = 0; k < snapshots.size(); ++k) {
-                if (meta_files[k].empty() || !is_file(meta_files[k])) continue;
+                if (meta_files[k].empty() || !regular_file_exists(meta_files[k])) continue;
                 auto m = parse_metadata(read_file(meta_files[k]), meta_files[k].string());
                 if (!m) continue;
                 Coordinate c = coords[snapshots[k]];
@@ -193,7 +188,7 @@ std::vector<Result<Located>> RepositoryChain::locate(const std::vector<Coordinat
         if (repo.kind != Repository::Kind::Http) {
             for (const size_t i : pending) {
                 const fs::path p = repo.dir / files[i];
-                if (!is_file(p)) {
+                if (!regular_file_exists(p)) {
                     tried[i].push_back(p.string());
                     continue;
                 }
@@ -316,7 +311,7 @@ std::vector<Result<MavenMetadata>> RepositoryChain::merged_metadata(const std::v
                 const fs::path p = repo.dir / dirs[i] / name;
                 if (repo.kind == Repository::Kind::Local && std::string(name) == "maven-metadata.xml") continue;
                 tried[i].push_back(p.string());
-                if (is_file(p)) add(i, read_file(p), p.string());
+                if (regular_file_exists(p)) add(i, read_file(p), p.string());
             }
         }
     }

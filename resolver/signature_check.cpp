@@ -1,5 +1,7 @@
 #include "resolver/signature_check.h"
 
+#include "common/read_file.h"
+
 #include "resolver/pgp_keyring.h"
 #include "resolver/verification_record.h"
 
@@ -12,11 +14,6 @@ namespace fs = std::filesystem;
 
 namespace streamsubmit::resolver {
 namespace {
-
-bool is_file(const fs::path &p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 bool is_http(const std::string &url) { return url.starts_with("http://") || url.starts_with("https://"); }
 
@@ -100,7 +97,7 @@ void find_signatures(const std::vector<Item *> &pending, RepositoryChain &chain,
         const Located &f = files[item->index];
         if (!is_http(f.url)) {
             const fs::path asc = f.file.string() + ".asc";
-            if (is_file(asc)) item->signature = asc;
+            if (regular_file_exists(asc)) item->signature = asc;
             continue;
         }
         Credentials credentials;
