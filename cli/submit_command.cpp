@@ -579,7 +579,7 @@ Status supervise(const JobSetup &job, StopSignal &stop, StopDeadline &deadline) 
 Result<JobSetup> prepare_job(const JobArgs &args) {
     auto config = build_config(args);
     if (!config) return config.error();
-    JobSetup job{std::move(*config), stderr_diagnostics(args.verbose), nullptr, 1, nullptr, {}, {}};
+    JobSetup job{std::move(*config), stderr_diagnostics(args.verbose), nullptr, 1, nullptr, {}, {}, nullptr, {}};
     if (args.verbose) std::fputs(("effective configuration:\n" + describe_config(job.config)).c_str(), stderr);
 
     if (job.config.get_string("stream.mode") == "receiver") {
