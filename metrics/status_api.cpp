@@ -70,7 +70,7 @@ std::string batches_json(const std::vector<BatchSummary> &batches, std::chrono::
 }
 
 std::string partitions_json(const std::vector<PartitionState> &partitions, int64_t last_committed_batch,
-                            int64_t now_ms) {
+                            int64_t now_ms, bool direct) {
     json list = json::array();
     for (const auto &p : partitions)
         list.push_back({{"topic", p.topic},
@@ -80,7 +80,8 @@ std::string partitions_json(const std::vector<PartitionState> &partitions, int64
                         {"lag", or_null(p.lag())},
                         {"lagSeconds", or_null(p.lag_seconds(now_ms))},
                         {"lastBatch", p.last_batch},
-                        {"owned", p.last_batch >= 0 && p.last_batch == last_committed_batch}});
+                        {"owned", direct ? json(p.last_batch >= 0 && p.last_batch == last_committed_batch)
+                                         : json(nullptr)}});
     return json{{"time", now_ms}, {"partitions", std::move(list)}}.dump();
 }
 
@@ -91,8 +92,9 @@ void serve_status_api(HttpServer &server, const JobState &state, const JobInfo &
         const auto pace = assess_pace(batches, job.batch_interval, state.since_last_batch());
         return json_response(batches_json(batches, job.batch_interval, pace));
     });
-    server.handle("/api/partitions", [&state] {
-        return json_response(partitions_json(state.partitions(), state.last_committed_batch(), epoch_ms_now()));
+    server.handle("/api/partitions", [&state, &job] {
+        return json_response(
+            partitions_json(state.partitions(), state.last_committed_batch(), epoch_ms_now(), job.mode == "direct"));
     });
 }
 

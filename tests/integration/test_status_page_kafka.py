@@ -40,6 +40,18 @@ def chromium(*args):
     return proc.stdout
 
 
+def screenshot(url, name, size):
+    """A PNG of the page as drawn, kept as test-artifacts/NAME in the build directory."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    shot = os.path.join(ARTIFACTS, name)
+    if os.path.exists(shot):
+        os.remove(shot)
+    chromium(f"--window-size={size}", f"--screenshot={shot}", url)
+    if not os.path.exists(shot):
+        raise AssertionError(f"chromium wrote no screenshot {shot}")
+    return shot
+
+
 class RenderedPage(html.parser.HTMLParser):
     """What the test reads of the rendered DOM: the state line, the rows of the two tables, the
     points of each chart."""
@@ -188,11 +200,7 @@ class StatusPageOnRealKafka(RealKafkaTestCase):
                 self.assertEqual(page.partitions, {(p["topic"], p["partition"]): p["lag"] for p in status["partitions"]})
                 self.assertEqual(set(page.partitions.values()), {0})
                 self.assertEqual(page.state, "keeping up")
-                os.makedirs(ARTIFACTS, exist_ok=True)
-                shot = os.path.join(ARTIFACTS, "status-page.png")
-                if os.path.exists(shot):
-                    os.remove(shot)
-                chromium("--window-size=1280,1500", f"--screenshot={shot}", url)
+                shot = screenshot(url, "status-page.png", "1280,1500")
                 with open(shot, "rb") as f:
                     self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
                 self.assertGreater(os.path.getsize(shot), 20_000)  # a drawn page, not a blank one
@@ -236,6 +244,8 @@ class StatusPageOnRealKafka(RealKafkaTestCase):
                          what="the rendered state line to say falling behind", jobs=[proc])
                 growing = int(behind["state"].split("for ", 1)[1].split(" ", 1)[0])
                 self.assertGreaterEqual(growing, 2, behind["state"])
+                # A second artifact: the page of a job that falls behind (README's screenshot).
+                screenshot(url, "status-page-falling-behind.png", "1100,1000")
                 late = [d["schedulingDelayMs"] for d in reports(proc)]
                 self.assertGreater(max(late), 500, late)
 

@@ -171,8 +171,8 @@ TEST_CASE("/api/batches: every kept batch oldest first, the input rate over the 
 TEST_CASE("/api/partitions: lag in records and seconds where known, null where not, ownership from the last batch") {
     PartitionState direct{"orders", 0, 90, 100, 50'000, 7};
     PartitionState caught_up{"orders", 1, 40, 40, -1, 7};
-    PartitionState receiver{"orders", 2, 10, std::nullopt, -1, 5}; // no latest offset yet, not in batch 7
-    const auto j = json::parse(partitions_json({direct, caught_up, receiver}, 7, 60'000));
+    PartitionState lost{"orders", 2, 10, std::nullopt, -1, 5}; // no latest offset yet, not in batch 7
+    const auto j = json::parse(partitions_json({direct, caught_up, lost}, 7, 60'000, true));
     CHECK(j["time"] == 60'000);
     REQUIRE(j["partitions"].size() == 3);
     CHECK(j["partitions"][0] == json{{"topic", "orders"}, {"partition", 0}, {"position", 90}, {"latest", 100},
@@ -183,6 +183,11 @@ TEST_CASE("/api/partitions: lag in records and seconds where known, null where n
     CHECK(j["partitions"][2]["lag"].is_null());
     CHECK(j["partitions"][2]["lagSeconds"].is_null());
     CHECK(j["partitions"][2]["owned"] == false);
+    // A receiver batch names only the partitions that got records: ownership is not known.
+    const auto receiver = json::parse(partitions_json({direct, lost}, 7, 60'000, false));
+    CHECK(receiver["partitions"][0]["owned"].is_null());
+    CHECK(receiver["partitions"][1]["owned"].is_null());
+    CHECK(receiver["partitions"][1]["lastBatch"] == 5);
 }
 
 TEST_CASE("status page: GET / is the self-contained page, /api/* its JSON, other paths 404") {
