@@ -220,6 +220,7 @@ class StatusPageOnRealKafka(RealKafkaTestCase):
             # 500 ms later than the one before, for 12 batches; then the backlog is read and the
             # empty batches catch up with the interval.
             proc = start(["--bootstrap-servers", self.bootstrap, "--topics", topic, "--batch-interval", "500ms",
+                          "--name", "slow-app-test",
                           "--master", "local[1]", "--metrics-address", f"127.0.0.1:{port}",
                           "--conf", "kafka.auto.offset.reset=earliest",
                           "--conf", "stream.kafka.maxRatePerPartition=1000", "--output", "json",
@@ -245,7 +246,7 @@ class StatusPageOnRealKafka(RealKafkaTestCase):
                 growing = int(behind["state"].split("for ", 1)[1].split(" ", 1)[0])
                 self.assertGreaterEqual(growing, 2, behind["state"])
                 # A second artifact: the page of a job that falls behind (README's screenshot).
-                screenshot(url, "status-page-falling-behind.png", "1100,1000")
+                screenshot(url, "status-page-falling-behind.png", "1280,1000")
                 late = [d["schedulingDelayMs"] for d in reports(proc)]
                 self.assertGreater(max(late), 500, late)
 
