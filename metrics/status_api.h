@@ -26,9 +26,10 @@ std::string batches_json(const std::vector<BatchSummary> &batches, std::chrono::
 
 // {"time", "partitions": [{"topic", "partition", "position", "latest", "lag", "lagSeconds",
 //  "lastBatch", "owned"}]}; what is not known (a receiver's latest offset before its first
-// poll, lag seconds without a record timestamp) is null. "owned": a direct batch names every
-// partition the instance owns, so in `direct` mode a partition is owned when the last committed
-// batch read it; a receiver batch names only the partitions that got records: null there.
+// poll, lag seconds before the partition's first processed record) is null. "owned": a direct
+// batch names every partition the instance owns, so in `direct` mode a partition is owned when
+// the last committed batch read it; a receiver batch names only the partitions that got
+// records: null there.
 std::string partitions_json(const std::vector<PartitionState> &partitions, int64_t last_committed_batch,
                             int64_t now_ms, bool direct);
 
