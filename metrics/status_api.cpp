@@ -64,7 +64,8 @@ std::string batches_json(const std::vector<BatchSummary> &batches, std::chrono::
     json list = json::array();
     for (const auto &b : batches) list.push_back(batch_json(b, interval_s));
     return json{{"batchIntervalMs", batch_interval.count()},
-                {"state", {{"state", pace_name(pace.state)}, {"line", pace.line}, {"growingBatches", pace.growing_batches}}},
+                {"state",
+                 {{"state", pace_name(pace.state)}, {"line", pace.line}, {"growingBatches", pace.growing_batches}}},
                 {"batches", std::move(list)}}
         .dump();
 }

@@ -197,7 +197,8 @@ class StatusPageOnRealKafka(RealKafkaTestCase):
                 page = RenderedPage(chromium("--dump-dom", url))
                 status = json.loads(run(["status", "--checkpoint", cp, "--bootstrap-servers", self.bootstrap,
                                          "--output", "json"], check=EXIT_OK).stdout)
-                self.assertEqual(page.partitions, {(p["topic"], p["partition"]): p["lag"] for p in status["partitions"]})
+                self.assertEqual(page.partitions,
+                                 {(p["topic"], p["partition"]): p["lag"] for p in status["partitions"]})
                 self.assertEqual(set(page.partitions.values()), {0})
                 self.assertEqual(page.state, "keeping up")
                 shot = screenshot(url, "status-page.png", "1280,1500")

@@ -72,7 +72,8 @@ TEST_CASE("pace: falling behind when each of the newest batches started later th
     CHECK(behind.state == PaceState::FallingBehind);
     CHECK(behind.growing_batches == 3);
     CHECK(behind.line == "falling behind (delay growing for 3 batches)");
-    CHECK(assess_pace(with_delays({0, 500, 1000}), 500ms, 100ms).line == "falling behind (delay growing for 2 batches)");
+    CHECK(assess_pace(with_delays({0, 500, 1000}), 500ms, 100ms).line ==
+          "falling behind (delay growing for 2 batches)");
     // The run counts from the newest batch back to the first that did not grow.
     CHECK(assess_pace(with_delays({900, 100, 200, 300, 400}), 500ms, 100ms).growing_batches == 3);
     // ... and ends as soon as one batch started earlier than the one before.
