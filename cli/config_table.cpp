@@ -147,8 +147,9 @@ constexpr std::array kKeys = {
               "0.1.0"},
     // --- monitoring (metrics/) ---
     ConfigKey{"metrics.address", KeyType::String, "", "--metrics-address",
-              "HOST:PORT on which to serve Prometheus metrics (/metrics) and the health probes (/healthz, /readyz); "
-              "nothing listens unless set, and an address that cannot be bound is exit 2",
+              "HOST:PORT on which to serve Prometheus metrics (/metrics), the health probes (/healthz, /readyz) and "
+              "the status page (/, its data under /api/); nothing listens unless set, and an address that cannot be "
+              "bound is exit 2",
               "0.1.0"},
     ConfigKey{"metrics.livenessTimeout", KeyType::Duration, "5m", "",
               "/healthz fails when no batch ended for this long: give more than the longest batch takes (and, with "

@@ -1,5 +1,8 @@
 #include "metrics/endpoint.h"
 
+#include "metrics/status_api.h"
+#include "metrics/status_page.h"
+
 #include <prometheus/text_serializer.h>
 
 #include <sstream>
@@ -15,6 +18,8 @@ HttpResponse probe_response(const Probe &probe) {
 
 Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const EndpointOptions &options) {
     std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
+    endpoint->job_ = options.job;
+    endpoint->job_.version = options.version;
     endpoint->metrics_ = std::make_unique<JobMetrics>(options.labels, options.version, options.liveness_timeout);
     auto server = HttpServer::start(options.address);
     if (!server) return server.error();
@@ -25,6 +30,8 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const EndpointOp
     });
     self->server_->handle("/healthz", [self] { return probe_response(self->metrics_->state().alive()); });
     self->server_->handle("/readyz", [self] { return probe_response(self->metrics_->state().ready()); });
+    serve_status_page(*self->server_);
+    serve_status_api(*self->server_, self->metrics_->state(), self->job_);
     return endpoint;
 }
 

@@ -1,9 +1,11 @@
 // What listens on metrics.address: GET /metrics (Prometheus text format), /healthz (the batch
-// loop is alive) and /readyz (connected, assigned, not replaying the write-ahead log).
-// Another view of the job (a status page) is one more server().handle(...) reading metrics().state().
+// loop is alive) and /readyz (connected, assigned, not replaying the write-ahead log), and the
+// status page: GET / (status_page.h) drawing /api/job, /api/batches, /api/partitions
+// (status_api.h), all read from metrics().state().
 #pragma once
 
 #include "metrics/http_server.h"
+#include "metrics/job_info.h"
 #include "metrics/job_metrics.h"
 
 #include <memory>
@@ -15,6 +17,7 @@ struct EndpointOptions {
     JobLabels labels;
     std::string version;
     std::chrono::milliseconds liveness_timeout{300'000}; // metrics.livenessTimeout
+    JobInfo job; // what the status page says of the job (its version is `version`)
 };
 
 class MetricsEndpoint {
@@ -30,6 +33,7 @@ public:
 
 private:
     MetricsEndpoint() = default;
+    JobInfo job_;
     std::unique_ptr<JobMetrics> metrics_;
     std::unique_ptr<HttpServer> server_; // after metrics_: stops serving before they go
 };

@@ -24,8 +24,19 @@ Error bad_address(const std::string &address, std::string why) {
 
 class Handler final : public CivetHandler {
 public:
-    explicit Handler(HttpHandler handler) : handler_(std::move(handler)) {}
+    Handler(std::string path, HttpHandler handler) : path_(std::move(path)), handler_(std::move(handler)) {}
     bool handleGet(CivetServer *, mg_connection *conn) override {
+        // civetweb also hands a handler the paths below its own ("/" matches every path): only
+        // the exact path is this handler's, the others are 404.
+        const mg_request_info *request = mg_get_request_info(conn);
+        if (!request || !request->local_uri || path_ != request->local_uri) {
+            static constexpr char kNotFound[] = "not found\n";
+            mg_printf(conn,
+                      "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+                      "Connection: close\r\n\r\n%s",
+                      sizeof kNotFound - 1, kNotFound);
+            return true;
+        }
         HttpResponse r;
         try {
             r = handler_();
@@ -41,6 +52,7 @@ public:
     }
 
 private:
+    std::string path_;
     HttpHandler handler_;
 };
 
@@ -123,7 +135,7 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::handle(const std::string &path, HttpHandler handler) {
-    handlers_.push_back(std::make_unique<Handler>(std::move(handler)));
+    handlers_.push_back(std::make_unique<Handler>(path, std::move(handler)));
     server_->addHandler(path, handlers_.back().get());
 }
 

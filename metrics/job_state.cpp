@@ -79,7 +79,9 @@ void JobState::batch_ended(const runtime::BatchEnded &ended, Clock::time_point n
             // Receivers do not ask for the log end (their report says until): no lag from it.
             if (direct) p.latest = r.log_end_offset;
             if (r.last_timestamp_ms >= 0) p.last_timestamp_ms = r.last_timestamp_ms;
+            p.last_batch = ended.batch.id;
         }
+        last_committed_ = ended.batch.id;
     }
     if (direct && ended.batch.ranges.empty())
         ready_ = {false, "no partition assigned to this instance"};
@@ -106,6 +108,16 @@ std::vector<PartitionState> JobState::partitions() const {
 std::vector<BatchSummary> JobState::recent_batches() const {
     std::lock_guard lock(mutex_);
     return {batches_.begin(), batches_.end()};
+}
+
+int64_t JobState::last_committed_batch() const {
+    std::lock_guard lock(mutex_);
+    return last_committed_;
+}
+
+std::chrono::milliseconds JobState::since_last_batch(Clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - last_advance_);
 }
 
 Probe JobState::alive(Clock::time_point now) const {

@@ -24,6 +24,7 @@ struct PartitionState {
     // WatermarkPoller asked for; none until known.
     std::optional<int64_t> latest;
     int64_t last_timestamp_ms = -1; // the last record's timestamp the job processed (-1: none yet)
+    int64_t last_batch = -1;        // the last committed batch that had a range of it
     // Records waiting: latest - position (none when the latest offset is not known).
     std::optional<int64_t> lag() const;
     // Seconds the job is behind: 0 when caught up, else now minus the last processed record's
@@ -38,6 +39,9 @@ struct BatchSummary {
     bool replayed = false;
     int64_t records = 0;
     int64_t bytes = 0;
+    // Records the application rejected. The runtime has no way to reject a record yet (no dead
+    // letters): always 0 until it has, which is what the status page shows.
+    int64_t rejected = 0;
     runtime::BatchDurations durations;
     double processing_ms = 0;
     double scheduling_delay_ms = 0;
@@ -64,6 +68,11 @@ public:
 
     std::vector<PartitionState> partitions() const; // sorted by topic, partition
     std::vector<BatchSummary> recent_batches() const; // oldest first, at most kKeptBatches
+    // The id of the last committed batch (-1: none yet): a partition with that last_batch is one
+    // this instance reads now.
+    int64_t last_committed_batch() const;
+    // How long ago the last batch ended (any outcome), or the start when none did.
+    std::chrono::milliseconds since_last_batch(Clock::time_point now = Clock::now()) const;
     // Alive: a batch ended (any outcome) within the liveness timeout, counted from the start.
     Probe alive(Clock::time_point now = Clock::now()) const;
     // Ready: the last batch ended without an error, was not replayed from the write-ahead log,
@@ -76,6 +85,7 @@ private:
     std::map<std::pair<std::string, int32_t>, PartitionState> partitions_;
     std::deque<BatchSummary> batches_;
     Clock::time_point last_advance_;
+    int64_t last_committed_ = -1;
     Probe ready_{false, "no batch has ended yet"};
 };
 

@@ -211,7 +211,7 @@ TEST_CASE("HttpServer: serves its handlers; a taken port or a malformed address 
 }
 
 TEST_CASE("MetricsEndpoint: /readyz and /healthz answer 503 until the job is ready, /metrics has the series") {
-    auto endpoint = MetricsEndpoint::start({"127.0.0.1:0", {"j", "", ""}, "0.1.0", std::chrono::seconds(60)});
+    auto endpoint = MetricsEndpoint::start({"127.0.0.1:0", {"j", "", ""}, "0.1.0", std::chrono::seconds(60), {}});
     REQUIRE(endpoint.ok());
     const int port = (*endpoint)->server().port();
     CHECK(http_get(port, "/readyz").rfind("HTTP/1.1 503", 0) == 0);
