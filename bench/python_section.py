@@ -115,7 +115,7 @@ def check_counts(name, path, records, size, expected=None):
     return counts
 
 
-def pyspark_home(args, h):
+def pyspark_home(args):
     """The fetched PySpark (venv, jars), or why not."""
     if args.smoke:
         return None, "not run by --smoke (scripts/pyspark-fetch downloads PySpark, ~500 MB)"
@@ -130,7 +130,7 @@ def bench_python(args, broker, tools, res, h):
     per_batch = args.python_batch
     topic = "bench-python-%d" % os.getpid()
     broker.create_topic(topic, 4)
-    home, why_not = pyspark_home(args, h)
+    home, why_not = pyspark_home(args)
     tmp = tempfile.mkdtemp(prefix="bench-python-")
     noop = os.path.join(args.build_dir, "tests", "plugins", "test-noop_app.so")
     # Batches back to back (a batch due every 100 ms is late at once), as availableNow runs Spark's.
