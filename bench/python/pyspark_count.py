@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 bootstrap, topic, out, checkpoint, max_offsets, jars, threads = sys.argv[1:8]
 spark = (SparkSession.builder.master("local[%s]" % threads).appName("bench-count")
          .config("spark.jars", jars)  # the Kafka source, fetched by scripts/pyspark-fetch (no download here)
-         .config("spark.ui.enabled", "false")
+         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
          .config("spark.sql.shuffle.partitions", threads)  # 200 by default: 200 tasks per batch for ~1000 keys
          .getOrCreate())
 spark.sparkContext.setLogLevel("WARN")
