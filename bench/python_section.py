@@ -243,7 +243,8 @@ def python_markdown(res, mmm, fmt):
          "%s records x %d B over %d partitions, %d keys; stream.kafka.maxOffsetsPerBatch and maxOffsetsPerTrigger "
          "%s; --master local[2] and Spark local[2]; %d rounds, alternating. Each run is a whole process, start-up "
          "included (PySpark's JVM too). Peak RSS: the whole process tree, sampled every 50 ms (the largest "
-         "single process in brackets). bench/python_section.py says what each row runs.\n" % (
+         "single process beside it). CPU s counts the process and the children it waited for: PySpark's JVM, "
+         "which its driver does not wait for, is not in it. bench/python_section.py says what each row runs.\n" % (
              fmt(p["records"]), p["record_bytes"], p["partitions"], p["keys"], fmt(p["max_offsets_per_batch"]),
              p["rounds"]),
          "| job | wall s | records/s | CPU s | peak RSS MiB (tree) | largest process MiB |",
