@@ -197,13 +197,14 @@ def bench_python(args, broker, tools, res, h):
             ratios["foreach_speed_to_pyspark"] = per_round(PYSPARK, FOREACH, wall)
             ratios["pyspark_rss_to_foreach"] = per_round(PYSPARK, FOREACH, rss)
         m = {name: h.med([r.wall for r in runs[name]]) for name in runs}
+        c = {name: h.med([r.cpu for r in runs[name]]) for name in runs}  # steadier than wall on a busy machine
         res["python"] = {"records": records, "record_bytes": size, "partitions": 4, "keys": KEYS,
                          "max_offsets_per_batch": per_batch, "rounds": args.python_rounds, "rows": rows,
                          "ratios": ratios,
                          "where_the_time_goes_s": {
-                             "reading and batching (p0)": m[NOOP],
-                             "decoding and Record objects (p1 - p0)": m[RECEIVE] - m[NOOP],
-                             "the job's loop (p2 - p1)": m[FOREACH] - m[RECEIVE]}}
+                             "reading and batching (p0)": (m[NOOP], c[NOOP]),
+                             "decoding and Record objects (p1 - p0)": (m[RECEIVE] - m[NOOP], c[RECEIVE] - c[NOOP]),
+                             "the job's loop (p2 - p1)": (m[FOREACH] - m[RECEIVE], c[FOREACH] - c[RECEIVE])}}
     finally:
         if not args.keep_topics:
             broker.delete_topics([topic])
@@ -262,7 +263,7 @@ def python_markdown(res, mmm, fmt):
              "partitioned_speed_to_foreach": "the partitioned form's speed to foreach_batch's (above 1: faster)"}
     for k, v in p["ratios"].items():
         L.append("- %s: %s" % (names[k], mmm(v, 2)))
-    L.append("\nWhere foreach_batch's time goes (medians, seconds):\n")
-    for k, v in p["where_the_time_goes_s"].items():
-        L.append("- %s: %s" % (k, fmt(v, 2)))
+    L.append("\nWhere foreach_batch's time goes (differences of medians, seconds):\n")
+    for k, (wall, cpu) in p["where_the_time_goes_s"].items():
+        L.append("- %s: %s wall, %s CPU" % (k, fmt(wall, 2), fmt(cpu, 2)))
     return L
