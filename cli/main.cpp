@@ -50,7 +50,7 @@ int run(int argc, char **argv) {
     const CommandAction run_root_job = add_submit_command(app, selection);
     // After the subcommands, which would inherit it: each has a footer of its own.
     app.footer([] { return sink_keys_help(); }); // loads the sink plugins only when help is printed
-    app.footer(std::string(kJobExitStatusHelp) + "See man streamsubmit.");
+    app.footer(job_help_footer());
 
     try {
         app.parse(argc, argv);

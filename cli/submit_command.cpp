@@ -10,6 +10,7 @@
 #include "runtime/progress/checkpoint_progress.h"
 #include "cli/stop_deadline.h"
 #include "cli/unused_keys.h"
+#include "cli/usage.h"
 #include "cli/metrics_command.h"
 #include "runtime/direct/direct_stream.h"
 #include "runtime/progress/group_ownership.h"
@@ -661,7 +662,7 @@ CommandAction add_submit_command(CLI::App &app, CommandSelection &selection) {
     auto submit_args = std::make_shared<JobArgs>();
     auto *submit = app.add_subcommand("submit", "Run a job (the same as without a subcommand)");
     add_job_options(*submit, *submit_args);
-    submit->footer(std::string(kJobExitStatusHelp) + "See man streamsubmit.");
+    submit->footer(job_help_footer());
     submit->final_callback([submit_args, submit, &selection] {
         selection.action = [submit_args, submit] {
             if (auto st = take_primary_resource(*submit_args, submit->remaining(), *submit); !st) return st;

@@ -1,5 +1,6 @@
 #include "cli/usage.h"
 
+#include "cli/error_report.h"
 #include "cli/suggest.h"
 
 #include <fmt/format.h>
@@ -8,8 +9,20 @@ namespace streamsubmit::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "Usage: streamsubmit [options] [application.so | group:artifact:version [application arguments]]\n"
+    "Usage: streamsubmit [options] [application.so | job.py | group:artifact:version [application arguments]]\n"
     "       streamsubmit submit|mock-cluster|config|resolve|publish [options]\n";
+
+// A Python job as a user writes one: foreach_batch gets each batch's decoded records.
+constexpr std::string_view kPythonJob =
+    "A Python job (job.py; see man streamsubmit, Python jobs, and examples/python):\n"
+    "  $ cat count.py\n"
+    "  import collections, sys\n"
+    "  counts = collections.Counter()\n"
+    "  def foreach_batch(batch, records):\n"
+    "      counts.update(r.key for r in records)\n"
+    "      print(batch.id, dict(counts), file=sys.stderr)\n"
+    "  $ streamsubmit --bootstrap-servers \"$KAFKA\" --topics orders --checkpoint /var/lib/orders-job \\\n"
+    "      --conf app.python.valueDecoder=bytes count.py\n\n";
 
 // The subcommand being parsed when CLI11 stopped: the innermost one chosen.
 const CLI::App &innermost(const CLI::App &app) {
@@ -32,10 +45,12 @@ std::string help_command(const CLI::App &app) {
 std::string UsageFormatter::make_usage(const CLI::App *app, std::string name) const {
     if (app->get_parent() == nullptr) return "\n" + std::string(kUsage);
     if (app->get_name() == "submit") // a job, like the root: CLI11 does not know of the application
-        return "\nUsage: streamsubmit submit [options] [application.so | group:artifact:version [application "
-               "arguments]]\n";
+        return "\nUsage: streamsubmit submit [options] [application.so | job.py | group:artifact:version "
+               "[application arguments]]\n";
     return CLI::Formatter::make_usage(app, std::move(name));
 }
+
+std::string job_help_footer() { return std::string(kPythonJob) + kJobExitStatusHelp + "See man streamsubmit."; }
 
 std::string short_usage() {
     return std::string(kUsage) +

@@ -18,6 +18,9 @@ public:
     std::string make_usage(const CLI::App *app, std::string name) const override;
 };
 
+// The job's --help shows a Python job (job.py, run by the python plugin) before the exit codes.
+std::string job_help_footer();
+
 // A bare `streamsubmit`: the usage lines and where to read more (printed on stderr, exit 2).
 std::string short_usage();
 

@@ -1,5 +1,7 @@
 #include "interpreter.h"
 
+#include "pyvenv_cfg.h"
+
 #include <pybind11/embed.h>
 
 #include <dlfcn.h>
@@ -11,33 +13,6 @@ namespace py = pybind11;
 namespace fs = std::filesystem;
 
 namespace streamsubmit::python {
-namespace {
-
-// pyvenv.cfg's "version = 3.11.2" (or "version_info = 3.11.2.final.0"); empty when absent.
-std::string venv_version(const fs::path &cfg) {
-    std::ifstream in(cfg);
-    for (std::string line; std::getline(in, line);) {
-        const auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        auto trim = [](std::string s) {
-            s.erase(0, s.find_first_not_of(" \t"));
-            s.erase(s.find_last_not_of(" \t\r") + 1);
-            return s;
-        };
-        const std::string key = trim(line.substr(0, eq));
-        if (key == "version" || key == "version_info") return trim(line.substr(eq + 1));
-    }
-    return {};
-}
-
-// "3.12.1" -> "3.12"
-std::string major_minor(const std::string &version) {
-    const auto first = version.find('.');
-    if (first == std::string::npos) return version;
-    return version.substr(0, version.find('.', first + 1));
-}
-
-} // namespace
 
 void start_interpreter() {
     // The host loads plugins RTLD_LOCAL; extension modules resolve Py* symbols globally.
@@ -56,7 +31,8 @@ bool add_venv(const std::string &dir, PathError &error) {
                  "give a directory made by 'python3 -m venv DIR' with app.python.venv=DIR (or VIRTUAL_ENV)"};
         return false;
     }
-    const std::string version = venv_version(cfg);
+    std::ifstream in(cfg);
+    const std::string version = pyvenv_version(in);
     if (major_minor(version) != STREAMSUBMIT_PYTHON_VERSION) {
         error = {"the virtual environment " + dir + " is for Python " + (version.empty() ? "(unknown)" : version) +
                      ", but streamsubmit embeds Python " + STREAMSUBMIT_PYTHON_VERSION,

@@ -1,10 +1,14 @@
 """The man page, --help and the configuration table agree; the man page renders cleanly."""
 import os
+import ast
 import re
+import shlex
 import subprocess
+import tempfile
+import textwrap
 import unittest
 
-from streamsubmit_test import BIN, main, run
+from streamsubmit_test import BIN, EXIT_OK, MockCluster, main, run
 
 ROOT = os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 PAGE = os.path.join(ROOT, "man", "streamsubmit.1")
@@ -136,6 +140,29 @@ class Architecture(unittest.TestCase):
 
 
 class Hints(unittest.TestCase):
+    def test_help_man_page_and_readme_show_the_same_python_job_and_it_runs(self):
+        help_text = run(["--help"], check=0).stdout
+        shown = help_text.split("  $ cat count.py\n", 1)[1]
+        script, command = shown.split("  $ streamsubmit ", 1)
+        script = textwrap.dedent(script)
+        command = "streamsubmit " + command.split("\n\n", 1)[0].replace("\\\n", " ")
+        with open(os.path.join(ROOT, "README.md")) as f:
+            readme = f.read()
+        self.assertTrue(script.strip() in readme.replace("\n\n", "\n"), "README lacks --help's job:\n" + script)
+        self.assertTrue(script.strip() in rendered(PAGE).stdout.replace("\n              ", "\n"),
+                        "the man page lacks --help's job:\n" + script)
+        self.assertIn(" count.py\n", readme)
+        # The job --help shows, run as it shows it, on a mock cluster: it counts every record.
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:300"]) as c:
+            with open(os.path.join(tmp, "count.py"), "w") as f:
+                f.write(script)
+            args = shlex.split(command.replace('"$KAFKA"', c.bootstrap).replace("/var/lib/orders-job", tmp + "/cp"))
+            args = args[1:-1] + ["--until", "latest", "--conf", "kafka.auto.offset.reset=earliest", "count.py"]
+            proc = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=120, cwd=tmp)
+        self.assertEqual(proc.returncode, EXIT_OK, proc.stderr)
+        last = [l for l in proc.stderr.splitlines() if re.match(r"^\d+ \{", l)][-1]
+        self.assertEqual(sum(ast.literal_eval(last.split(" ", 1)[1]).values()), 300)
+
     def test_every_conf_key_named_in_the_sources_exists(self):
         """A hint or message saying `--conf KEY` names a key of the table (or a kafka.* key)."""
         keys = {line.split(" = ")[0] for line in run(["config"], check=0).stdout.splitlines()}

@@ -1,7 +1,8 @@
 """examples/ as a user meets them: `cmake --install` into a temp prefix, each example built out
 of tree against it (count-by-key and lines-sink with find_package, grep-to-files with pkg-config alone),
 published with `streamsubmit publish` into a Maven repository on 127.0.0.1, and run by its
-coordinates on the embedded mock cluster by the installed binary. What each application wrote
+coordinates on the embedded mock cluster by the installed binary; the Python examples
+(examples/python) run by the installed binary and its python plugin. What each application wrote
 is compared with what kcat (an independent client) reads from the topic."""
 import collections
 import glob
@@ -10,6 +11,7 @@ import os
 import re
 import platform
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,13 +72,14 @@ class Examples(unittest.TestCase):
         sh(self.bin, "publish", "--repository", self.url, "--file", so, "--coordinates", f"{coordinates}:{PLATFORM}",
            "--sign", self.key.fingerprint, env=dict(self.env, GNUPGHOME=self.key.home))
 
-    def run_job(self, bootstrap, topic, checkpoint, application, *app_args):
-        """The installed binary, the application given by coordinates as the primary resource."""
+    def run_job(self, bootstrap, topic, checkpoint, *application_and_args):
+        """The installed binary, the application (coordinates, or a .py file, after any options
+        of its own) as the primary resource."""
         job = subprocess.run([self.bin, "--bootstrap-servers", bootstrap, "--topics", topic, "--until", "latest",
                               "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "500ms",
                               "--conf", "stream.kafka.maxRatePerPartition=2000", "--checkpoint", checkpoint,
                               "--repositories", self.url, "--conf", "resolver.repositories=" + self.url,
-                              *self.trust, application, *app_args],
+                              *self.trust, *application_and_args],
                              capture_output=True, text=True, timeout=300, env=self.env)
         self.assertEqual(job.returncode, EXIT_OK, job.stderr[-3000:])
         self.assertRegex(job.stdout, r"(?m)^batch \d+ ")
@@ -138,16 +141,28 @@ class Examples(unittest.TestCase):
 
     def test_c_application_counts_each_record_once_across_kills_after_its_commit(self):
         """kill -9 after count-by-key committed a batch (its counts file names the batch) and before
-        the checkpoint marked it complete (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS holds the job
-        there): the restart re-runs that batch with the same id, which the application must not
-        count again. After 3 such kills and a last run, the counts equal kcat's."""
+        the checkpoint marked it complete: the restart re-runs that batch with the same id, which
+        the application must not count again (kill_after_commits). Then the counts equal kcat's."""
         counts_file = os.path.join(self.tmp, "killed-counts.txt")
-        checkpoint = os.path.join(self.tmp, "killed-checkpoint")
-        with MockCluster(brokers=1, topics=["killed:3"], produce=["killed:6000"], value_bytes=20) as cluster:
-            args = [self.bin, "--bootstrap-servers", cluster.bootstrap, "--topics", "killed", "--until", "latest",
+
+        def applied(path):
+            with open(path) as f:
+                return int(f.readline().split()[1])
+        records = self.kill_after_commits("killed", self.count_by_key(), counts_file, applied)
+        self.assert_counts_match_kcat(counts_file, records)
+
+    def kill_after_commits(self, topic, application, counts_file, applied, *app_conf):
+        """Runs APPLICATION COUNTS_FILE over 6000 records with 3 kill -9 after the application
+        committed a batch and before the checkpoint marked it complete
+        (STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS holds the job there), each asserted to land
+        there (applied(COUNTS_FILE) names the batch; the checkpoint has it planned), then a last
+        run to the end. Returns kcat's records."""
+        checkpoint = os.path.join(self.tmp, topic + "-checkpoint")
+        with MockCluster(brokers=1, topics=[topic + ":3"], produce=[topic + ":6000"], value_bytes=20) as cluster:
+            args = [self.bin, "--bootstrap-servers", cluster.bootstrap, "--topics", topic, "--until", "latest",
                     "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "500ms",
                     "--conf", "stream.kafka.maxRatePerPartition=400", "--checkpoint", checkpoint,
-                    self.count_by_key(), counts_file]
+                    *app_conf, application, counts_file]
             killed = -1
             for _ in range(3):
                 with tempfile.TemporaryFile(mode="w+") as err:
@@ -165,17 +180,58 @@ class Examples(unittest.TestCase):
                     self.assertIsNotNone(held, "no new batch reached the pause before the kill\n" + err.read()[-3000:])
                 killed = held
                 # The kill landed where it matters: the application has the batch, the checkpoint does not.
-                with open(counts_file) as f:
-                    self.assertEqual(f.readline().strip(), f"batch {held}")
+                self.assertEqual(applied(counts_file), held)
                 batches = os.path.join(checkpoint, "batches")
                 with open(os.path.join(batches, sorted(os.listdir(batches))[-1])) as f:
                     last = json.load(f)
                 self.assertEqual((last["batch"], last["status"]), (held, "planned"))
             final = subprocess.run(args, capture_output=True, text=True, timeout=300, env=self.env)
             self.assertEqual(final.returncode, EXIT_OK, final.stderr[-3000:])
-            records = kcat_records(cluster.bootstrap, "killed")
+            records = kcat_records(cluster.bootstrap, topic)
         self.assertEqual(len(records), 6000)
-        self.assert_counts_match_kcat(counts_file, records)
+        return records
+
+    def test_python_count_by_key_counts_each_record_once_across_kills_after_its_commit(self):
+        """examples/python/count_by_key.py run by the installed binary (its python plugin), with
+        the same kills as the C example's; its JSON counts equal kcat's, in records and value bytes."""
+        counts_file = os.path.join(self.tmp, "py-counts.json")
+
+        def applied(path):
+            with open(path) as f:
+                return json.load(f)["batch"]
+        records = self.kill_after_commits("pycounted", os.path.join(SOURCE_DIR, "examples", "python", "count_by_key.py"),
+                                          counts_file, applied)
+        expected = {}
+        for _, _, key, value in records:
+            e = expected.setdefault(key, [0, 0])
+            e[0] += 1
+            e[1] += len(value.encode())
+        with open(counts_file) as f:
+            self.assertEqual(json.load(f)["counts"], expected)
+
+    def test_python_to_sqlite_stores_every_record_as_kcat_reads_it(self):
+        """examples/python/to_sqlite.py run by the installed binary twice (more records between the
+        runs, the second resuming from the offsets in its own table): every record once, byte for
+        byte as kcat reads it."""
+        db = os.path.join(self.tmp, "records.db")
+        example = os.path.join(SOURCE_DIR, "examples", "python", "to_sqlite.py")
+        with MockCluster(brokers=1, topics=["stored:3"], produce=["stored:2000"], value_bytes=30) as cluster:
+            args = ["--conf", "app.python.keyDecoder=bytes", "--conf", "app.python.valueDecoder=bytes"]
+            self.run_job(cluster.bootstrap, "stored", os.path.join(self.tmp, "sqlite-checkpoint"), *args, example, db)
+            cluster.command("produce stored 1000")
+            # a new checkpoint: the offsets the example keeps in its table say where to resume
+            second = self.run_job(cluster.bootstrap, "stored", os.path.join(self.tmp, "sqlite-checkpoint2"), *args,
+                                  example, db)
+            self.assertRegex(second.stderr, r"continues stored-\d at offset \d+ \(its own progress")
+            out = subprocess.run(["kcat", "-C", "-b", cluster.bootstrap, "-t", "stored", "-o", "beginning", "-e", "-q",
+                                  "-f", "%p\t%o\t%k\t%s\n"], capture_output=True, timeout=120, check=True).stdout
+        want = sorted(("stored", int(p), int(o), k, v) for p, o, k, v in
+                      (line.split(b"\t", 3) for line in out.split(b"\n") if line))
+        conn = sqlite3.connect(db)
+        got = sorted((t, p, o, bytes(k), bytes(v)) for t, p, o, k, v in conn.execute("SELECT * FROM records"))
+        conn.close()
+        self.assertEqual(len(want), 3000)
+        self.assertEqual(got, want)
 
     def test_cpp_application_built_with_pkg_config_writes_the_matching_records(self):
         pcs = glob.glob(os.path.join(self.prefix, "lib*", "**", "pkgconfig", "streamsubmit.pc"), recursive=True)

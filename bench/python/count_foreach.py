@@ -1,0 +1,29 @@
+"""bench: records and value bytes per key, the simple form (one call per batch, one thread).
+
+    streamsubmit ... --conf app.python.valueDecoder=bytes count_foreach.py OUT.json
+
+Keys arrive as str (utf8, the default decoder), values as bytes. With COUNT=0 in the
+environment the job only receives the records (the cost of decoding and creating them)."""
+import json
+import os
+import sys
+
+COUNT = os.environ.get("COUNT", "1") != "0"
+counts = {}
+
+
+def foreach_batch(batch, records):
+    if not COUNT:
+        return
+    get = counts.get
+    for r in records:
+        c = get(r.key)
+        if c is None:
+            counts[r.key] = c = [0, 0]
+        c[0] += 1
+        c[1] += len(r.value)
+
+
+def close():
+    with open(sys.argv[1], "w") as f:
+        json.dump(counts, f)
