@@ -1,0 +1,76 @@
+#include "record_decoding.h"
+
+#include "schema/record_decoder.h"
+
+#include <charconv>
+
+namespace streamsubmit::sinks {
+namespace {
+
+std::string where(const ss_record &r) {
+    return std::string(r.topic ? r.topic : "?") + " partition " + std::to_string(r.partition) + " offset " +
+           std::to_string(r.offset);
+}
+
+} // namespace
+
+SinkError RecordDecoding::create(const AppParams &params, std::string_view sink, bool json_output,
+                                 RecordDecoding &out) {
+    schema::DecoderSettings settings;
+    for (auto [key, format] : {std::pair{"stream.key.format", &settings.key}, {"stream.value.format", &settings.value}}) {
+        const auto name = params.format_value(key).value_or("bytes");
+        const auto parsed = schema::parse_format(name);
+        if (!parsed)
+            return {SS_ERR_CONFIG, std::string(sink) + " sink: " + key + "=" + std::string(name) + " is not a format it knows",
+                    "use bytes, avro, protobuf or json-schema"};
+        if (*parsed == schema::Format::Protobuf)
+            return {SS_ERR_CONFIG, std::string(sink) + " sink: " + key + "=protobuf is not decoded by this version yet",
+                    "read the topic with " + std::string(key) + "=bytes, or use avro or json-schema"};
+        *format = *parsed;
+    }
+    if (settings.key == schema::Format::Bytes && settings.value == schema::Format::Bytes) return {};
+    const std::string formatted = settings.value != schema::Format::Bytes ? "stream.value.format" : "stream.key.format";
+    if (!json_output)
+        return {SS_ERR_CONFIG,
+                std::string(sink) + " sink: " + formatted + " decodes records into JSON, which its raw format does not write",
+                "set sink." + std::string(sink) + ".format=json, or read the topic with " + formatted + "=bytes"};
+    settings.registry.urls = schema::RegistrySettings::split_urls(std::string(params.format_value("schema.registry.url").value_or("")));
+    if (settings.registry.urls.empty())
+        return {SS_ERR_CONFIG, std::string(sink) + " sink: " + formatted + " needs a schema registry, and schema.registry.url is not set",
+                "set --conf schema.registry.url=http://HOST:PORT (for Apicurio Registry: http://HOST:PORT/apis/ccompat/v7)"};
+    settings.registry.user_info = std::string(params.format_value("schema.registry.basic.auth.user.info").value_or(""));
+    settings.registry.ca_location = std::string(params.format_value("schema.registry.ssl.ca.location").value_or(""));
+    if (auto ms = params.format_value("schema.registry.request.timeout")) {
+        int64_t v = 0;
+        std::from_chars(ms->data(), ms->data() + ms->size(), v);
+        if (v > 0) settings.registry.timeout = std::chrono::milliseconds(v);
+    }
+    out.decoder_ = std::make_shared<const schema::RecordDecoder>(std::move(settings));
+    return {};
+}
+
+SinkError RecordDecoding::decode(const ss_record &r, DecodedFields &fields) const {
+    fields.key = fields.value = false;
+    if (!decoder_) return {};
+    const auto one = [&](schema::Format format, const void *data, size_t len, const char *what, bool &decoded,
+                         std::string &json, int32_t &id) -> SinkError {
+        // A null key or value (a tombstone) has no format: it stays null.
+        if (format == schema::Format::Bytes || !data) return {};
+        json.clear();
+        id = -1;
+        if (auto e = decoder_->decode(format, data, len, json, id))
+            return {SS_ERR_BAD_RECORD,
+                    "cannot decode the " + std::string(what) + " of " + where(r) +
+                        (id >= 0 ? " (schema id " + std::to_string(id) + ")" : "") + " as " +
+                        std::string(schema::format_name(format)) + ": " + e->message,
+                    e->hint};
+        decoded = true;
+        return {};
+    };
+    if (auto e = one(decoder_->key_format(), r.key, r.key_len, "key", fields.key, fields.key_json, fields.key_schema_id))
+        return e;
+    return one(decoder_->value_format(), r.value, r.value_len, "value", fields.value, fields.value_json,
+               fields.value_schema_id);
+}
+
+} // namespace streamsubmit::sinks

@@ -1,0 +1,40 @@
+// An Avro schema from the registry, and the decoding of its binary payloads by avro-c, written
+// in Avro's JSON encoding (avro_json.h). Immutable once made: reader threads decode with it
+// at once.
+#pragma once
+
+#include "decode_error.h"
+#include "registry_client.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+struct avro_obj_t;
+struct avro_value_iface;
+
+namespace streamsubmit::schema {
+
+class AvroDecoder {
+public:
+    // The schema of id `id` with its references (named types that it uses, defined first).
+    static std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> create(const ResolvedSchema &schema,
+                                                                                 int32_t id);
+    ~AvroDecoder();
+    AvroDecoder(const AvroDecoder &) = delete;
+    AvroDecoder &operator=(const AvroDecoder &) = delete;
+
+    // Appends the JSON encoding of the payload to `out`, or says why it is not a value of
+    // the schema (PayloadMismatch: truncated, or bytes left over).
+    std::optional<DecodeError> decode(const unsigned char *payload, size_t len, std::string &out) const;
+
+private:
+    AvroDecoder(avro_obj_t *parsed, avro_obj_t *schema, avro_value_iface *iface, int32_t id);
+    avro_obj_t *parsed_; // what avro-c parsed: the schema, or a union of the references and the schema
+    avro_obj_t *schema_; // the schema of the payloads (a branch of parsed_ when it has references)
+    avro_value_iface *iface_;
+    int32_t id_;
+};
+
+} // namespace streamsubmit::schema

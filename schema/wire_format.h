@@ -1,0 +1,24 @@
+// The Schema Registry wire format of a key or value: byte 0 is the magic byte 0, bytes 1-4
+// the schema id (big-endian), then the payload (for Protobuf, message indexes come first).
+#pragma once
+
+#include "decode_error.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <variant>
+
+namespace streamsubmit::schema {
+
+inline constexpr size_t kWireHeaderSize = 5;
+
+struct WireHeader {
+    int32_t schema_id = 0;
+    const unsigned char *payload = nullptr; // after the header
+    size_t payload_len = 0;
+};
+
+// The header of `data`, or why it has none (BadHeader).
+std::variant<WireHeader, DecodeError> parse_wire_header(const void *data, size_t len);
+
+} // namespace streamsubmit::schema
