@@ -1,0 +1,231 @@
+"""Schema registry formats against a real Apache Kafka broker and a real Apicurio Registry
+(scripts/registry-up): records produced by an independent client (Confluent's Python client
+and its AvroSerializer, which registers the schemas), written by the files sink with
+stream.key.format / stream.value.format = avro, and compared field by field with that client's
+own decoding (AvroDeserializer, then Avro's JSON encoding by fastavro). Bad records and a
+registry that dies mid-run stop the job with exit 4 before anything of the batch is written.
+"""
+import glob
+import json
+import os
+import signal
+import subprocess
+import tempfile
+
+from real_kafka import RealKafkaTestCase, kh
+from streamsubmit_test import EXIT_KAFKA, EXIT_OK, main, output_of, run, start, wait_for, wait_for_exit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(HERE, "..", ".."))
+PYCLIENTS = os.environ.get("STREAMSUBMIT_PYCLIENTS", os.path.join(ROOT, ".cache", "pyclients"))
+CLIENT = [os.path.join(PYCLIENTS, "bin", "python"), os.path.join(HERE, "harness", "schema_registry_client.py")]
+CCOMPAT = "/apis/ccompat/v7"
+
+
+def client(*args, input=None, timeout=180):
+    """Runs the independent client; its stdout's JSON lines."""
+    p = subprocess.run(CLIENT + list(args), input=input, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"schema_registry_client {' '.join(args)} exited {p.returncode}:\n{p.stderr[-3000:]}")
+    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+
+def produce(bootstrap, topic, records):
+    client("produce", bootstrap, topic, input="".join(json.dumps(r) + "\n" for r in records))
+
+
+class Registry:
+    """Apicurio Registry started by scripts/registry-up with its own state dir."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="registry-")
+        self.env = dict(os.environ, REGISTRY_DATA_DIR=os.path.join(self.dir, "data"))
+
+    def start(self):
+        p = subprocess.run([os.path.join(ROOT, "scripts", "registry-up")], env=self.env, capture_output=True,
+                           text=True, timeout=600)
+        if p.returncode != 0:
+            raise AssertionError(f"registry-up exited {p.returncode}:\n{p.stderr[-3000:]}")
+        return p.stdout.strip().splitlines()[-1]
+
+    def kill(self):
+        with open(os.path.join(self.dir, "data", "registry.pid")) as f:
+            pid = int(f.read())
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z",
+                 timeout=30, what="the registry to die")
+
+    def stop(self):
+        subprocess.run([os.path.join(ROOT, "scripts", "registry-down")], env=self.env, timeout=120, check=True)
+
+
+def fixture_registry_url():
+    path = os.path.join(os.environ.get("REGISTRY_FIXTURE_DIR", ""), "url")
+    if os.environ.get("REGISTRY_FIXTURE_DIR") and os.path.exists(path):
+        with open(path) as f:
+            return f.read().strip()
+    return None
+
+
+def sink_lines(out_dir):
+    """{(partition, offset): line as a dict} of every final file."""
+    lines = {}
+    for name in glob.glob(os.path.join(out_dir, "*")):
+        with open(name) as f:
+            for line in f:
+                doc = json.loads(line)
+                where = (doc["partition"], doc["offset"])
+                assert where not in lines, f"{where} written twice"
+                lines[where] = doc
+    return lines
+
+
+class SchemaRegistryKafkaTest(RealKafkaTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not os.path.exists(CLIENT[0]):  # scripts/setup makes the client's venv
+            subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True, timeout=900)
+        assert os.path.exists(CLIENT[0]), f"scripts/setup did not make {CLIENT[0]}"
+        cls.own_registry = None
+        url = fixture_registry_url()
+        if not url:
+            cls.own_registry = Registry()
+            url = cls.own_registry.start()
+        cls.url = url + CCOMPAT
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.own_registry:
+            cls.own_registry.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def topic(self, prefix):
+        name = kh.unique_name(prefix)
+        kh.create_topic(name, 1, bootstrap=self.bootstrap)
+        return name
+
+    def job(self, topic, *extra, url=None, key_format="bytes"):
+        return ["--bootstrap-servers", self.bootstrap, "--topics", topic, "--conf", "kafka.auto.offset.reset=earliest",
+                "--sink", "files", "--conf", "sink.files.dir=" + self.out, "--conf", "stream.value.format=avro",
+                "--conf", "stream.key.format=" + key_format, "--conf", "schema.registry.url=" + (url or self.url),
+                *extra]
+
+    def assert_matches_independent_decoding(self, topic, with_keys):
+        expected = client("decode", self.bootstrap, self.url, topic)
+        got = sink_lines(self.out)
+        self.assertEqual(sorted(got), sorted((e["partition"], e["offset"]) for e in expected))
+        for e in expected:
+            line = got[(e["partition"], e["offset"])]
+            fields = ["value", "valueSchemaId"] + (["key", "keySchemaId"] if with_keys else [])
+            for field in fields:
+                self.assertEqual(line.get(field), e.get(field), f"{field} of offset {e['offset']}")
+            if not with_keys:
+                self.assertIsNone(line["key"])
+                self.assertNotIn("keySchemaId", line)
+        return expected
+
+    def test_every_avro_type_in_keys_and_values_as_the_python_deserializer_decodes_it(self):
+        topic = self.topic("avro-every")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "every-type"))
+        run(self.job(topic, "--until", "latest", key_format="avro"), check=EXIT_OK)
+        expected = self.assert_matches_independent_decoding(topic, with_keys=True)
+        self.assertEqual(len(expected), 24)
+        # Keys and values have schemas of their own.
+        self.assertEqual(len({(e["keySchemaId"], e["valueSchemaId"]) for e in expected}), 1)
+        self.assertNotEqual(expected[0]["keySchemaId"], expected[0]["valueSchemaId"])
+
+    def test_two_schema_versions_interleaved_in_one_topic(self):
+        topic = self.topic("avro-versions")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "two-versions"))
+        run(self.job(topic, "--until", "latest"), check=EXIT_OK)
+        expected = self.assert_matches_independent_decoding(topic, with_keys=False)
+        ids = [e["valueSchemaId"] for e in expected]
+        self.assertEqual(len(set(ids)), 2, ids)
+        self.assertEqual(ids[0::2], [ids[0]] * 5)
+        self.assertEqual(ids[1::2], [ids[1]] * 5)
+        self.assertEqual(expected[1]["value"], {"id": 1, "item": "i1", "qty": 1})
+
+    def fails_on_the_fourth_record(self, prefix, bad_value_hex, *, schema_id):
+        """Three good records, then a bad one: exit 4 naming it, and nothing written."""
+        topic = self.topic(prefix)
+        good = client("serialize", self.url, topic, "orders")[:3]
+        produce(self.bootstrap, topic, good + [{"key": None, "value": bad_value_hex}])
+        proc = run(self.job(topic, "--until", "latest"), check=EXIT_KAFKA)
+        self.assertIn(f"cannot decode the value of {topic} partition 0 offset 3", proc.stderr)
+        if schema_id is not None:
+            self.assertIn(f"(schema id {schema_id})", proc.stderr)
+        self.assertIn("hint:", proc.stderr)
+        self.assertEqual(os.listdir(self.out), [], "a batch with a bad record wrote files")
+        return proc.stderr
+
+    def test_a_value_without_the_magic_byte(self):
+        err = self.fails_on_the_fourth_record("avro-magic", b"hello".hex(), schema_id=None)
+        self.assertIn("its first byte is 104, not the magic byte 0", err)
+
+    def test_an_unknown_schema_id(self):
+        err = self.fails_on_the_fourth_record("avro-unknown", "00" + (987654).to_bytes(4, "big").hex() + "02",
+                                              schema_id=987654)
+        self.assertIn("has no schema id 987654", err)
+
+    def test_a_truncated_payload(self):
+        topic_for_schema = kh.unique_name("avro-schema")
+        value = client("serialize", self.url, topic_for_schema, "orders")[0]["value"]
+        schema_id = int(value[2:10], 16)
+        err = self.fails_on_the_fourth_record("avro-truncated", value[:-4], schema_id=schema_id)
+        self.assertIn(f"is not a value of schema id {schema_id}", err)
+
+    def test_trailing_bytes_after_the_value(self):
+        topic_for_schema = kh.unique_name("avro-schema")
+        value = client("serialize", self.url, topic_for_schema, "orders")[0]["value"]
+        err = self.fails_on_the_fourth_record("avro-trailing", value + "00", schema_id=int(value[2:10], 16))
+        self.assertIn("bytes are left over", err)
+
+    def test_without_a_registry_url_the_sink_refuses_to_start(self):
+        topic = self.topic("avro-nourl")
+        args = self.job(topic, "--until", "latest")
+        at = args.index("schema.registry.url=" + self.url)
+        proc = run(args[:at - 1] + args[at + 1:], check=2)
+        self.assertIn("schema.registry.url is not set", proc.stderr)
+
+    def test_registry_killed_mid_run_cached_ids_go_on_a_new_id_fails_naming_the_url(self):
+        registry = Registry()
+        url = registry.start() + CCOMPAT
+        try:
+            topic = self.topic("avro-killed")
+            orders = client("serialize", url, topic, "orders")
+            other = client("serialize", url, topic, "other")  # registered now, read only after the kill
+            produce(self.bootstrap, topic, orders[:2])
+            job = start(self.job(topic, "--batch-interval", "300ms", "--conf", "schema.registry.request.timeout=3s",
+                                 url=url))
+            try:
+                wait_for(lambda: len(sink_lines(self.out)) == 2, timeout=60, what="the first records", jobs=[job])
+                registry.kill()
+                produce(self.bootstrap, topic, orders[2:])
+                wait_for(lambda: len(sink_lines(self.out)) == 5, timeout=60,
+                         what="records of a cached schema id while the registry is down", jobs=[job])
+                produce(self.bootstrap, topic, other)
+                wait_for_exit(job, 60, "a new schema id with the registry down must stop the job")
+            finally:
+                if job.poll() is None:
+                    job.kill()
+            out, err = output_of(job)
+            self.assertEqual(job.returncode, EXIT_KAFKA, err[-3000:])
+            other_id = int(other[0]["value"][2:10], 16)
+            self.assertIn(f"offset 5 (schema id {other_id})", err)
+            self.assertIn("no schema registry answered", err)
+            self.assertIn(url, err)
+            self.assertEqual(sorted(sink_lines(self.out)), [(0, o) for o in range(5)])
+        finally:
+            registry.stop()
+
+
+if __name__ == "__main__":
+    main()
