@@ -3,6 +3,9 @@
 #include "avro_json.h"
 
 #include <avro.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
 
 
 namespace streamsubmit::schema {
@@ -13,15 +16,66 @@ std::string avro_error() {
     return e && *e ? e : "unknown avro-c error";
 }
 
-// The schema text avro-c parses. A schema with references uses named types defined in other
-// schemas: avro-c resolves names within one document only, so the references' texts and
-// the schema become the branches of one union, in that order (a later branch may use the
-// names an earlier one defined), and the schema is its last branch.
+// The schema text avro-c parses. A schema with references names types that other schemas
+// define; avro-c resolves names within one document only, so each referenced schema is put
+// in place of the first use of its name (Avro defines a named type where it first appears),
+// its own references resolved the same way.
+class Inliner {
+public:
+    explicit Inliner(const ResolvedSchema &schema) {
+        for (const auto &[ref, referenced] : schema.references) pending_.emplace(ref.name, referenced.text);
+    }
+
+    std::string document(const std::string &text) {
+        auto json = nlohmann::json::parse(text);
+        walk(json);
+        return json.dump();
+    }
+
+private:
+    // The reference that the type name `name` stands for, if it is still to be defined.
+    std::map<std::string, std::string>::iterator match(const std::string &name) {
+        if (auto it = pending_.find(name); it != pending_.end()) return it;
+        if (name.find('.') != std::string::npos) return pending_.end();
+        for (auto it = pending_.begin(); it != pending_.end(); ++it) // a short name, within a namespace
+            if (it->first.size() > name.size() && it->first.ends_with("." + name)) return it;
+        return pending_.end();
+    }
+
+    void use(nlohmann::json &type) {
+        if (type.is_string()) {
+            auto it = match(type.get<std::string>());
+            if (it == pending_.end()) return;
+            auto defined = nlohmann::json::parse(it->second);
+            pending_.erase(it);
+            walk(defined);
+            type = std::move(defined);
+        } else if (type.is_array()) { // a union
+            for (auto &branch : type) use(branch);
+        } else {
+            walk(type);
+        }
+    }
+
+    void walk(nlohmann::json &node) {
+        if (node.is_string() || node.is_array()) return use(node);
+        if (!node.is_object()) return;
+        for (const char *key : {"type", "items", "values"})
+            if (node.contains(key)) use(node[key]);
+        if (node.contains("fields") && node["fields"].is_array())
+            for (auto &field : node["fields"]) walk(field);
+    }
+
+    std::map<std::string, std::string> pending_; // reference name -> schema text
+};
+
 std::string document_of(const ResolvedSchema &schema) {
     if (schema.references.empty()) return schema.schema.text;
-    std::string doc = "[";
-    for (const auto &[ref, referenced] : schema.references) doc += referenced.text + ",";
-    return doc + schema.schema.text + "]";
+    try {
+        return Inliner(schema).document(schema.schema.text);
+    } catch (const nlohmann::json::exception &) {
+        return schema.schema.text; // not JSON: avro-c's parser says why
+    }
 }
 
 } // namespace
@@ -39,9 +93,7 @@ std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> AvroDecoder::creat
         return DecodeError{DecodeErrorKind::UnsupportedSchema,
                            "avro-c cannot parse the Avro schema of " + sid + ": " + avro_error(),
                            "check the schema in the registry"};
-    avro_schema_t payload_schema = parsed;
-    if (!schema.references.empty()) payload_schema = avro_schema_union_branch(parsed, schema.references.size());
-    avro_value_iface_t *iface = payload_schema ? avro_generic_class_from_schema(payload_schema) : nullptr;
+    avro_value_iface_t *iface = avro_generic_class_from_schema(parsed);
     if (!iface) {
         const std::string why = avro_error();
         avro_schema_decref(parsed);
@@ -49,15 +101,15 @@ std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> AvroDecoder::creat
                            "avro-c cannot decode values of the Avro schema of " + sid + ": " + why,
                            "check the schema in the registry"};
     }
-    return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, payload_schema, iface, id));
+    return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, iface, id));
 }
 
-AvroDecoder::AvroDecoder(avro_obj_t *parsed, avro_obj_t *schema, avro_value_iface *iface, int32_t id)
-    : parsed_(parsed), schema_(schema), iface_(iface), id_(id) {}
+AvroDecoder::AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id)
+    : schema_(schema), iface_(iface), id_(id) {}
 
 AvroDecoder::~AvroDecoder() {
     avro_value_iface_decref(iface_);
-    avro_schema_decref(parsed_);
+    avro_schema_decref(schema_);
 }
 
 std::optional<DecodeError> AvroDecoder::decode(const unsigned char *payload, size_t len, std::string &out) const {

@@ -18,7 +18,7 @@ namespace streamsubmit::schema {
 
 class AvroDecoder {
 public:
-    // The schema of id `id` with its references (named types that it uses, defined first).
+    // The schema of id `id` with its references (schemas defining named types that it uses).
     static std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> create(const ResolvedSchema &schema,
                                                                                  int32_t id);
     ~AvroDecoder();
@@ -30,9 +30,8 @@ public:
     std::optional<DecodeError> decode(const unsigned char *payload, size_t len, std::string &out) const;
 
 private:
-    AvroDecoder(avro_obj_t *parsed, avro_obj_t *schema, avro_value_iface *iface, int32_t id);
-    avro_obj_t *parsed_; // what avro-c parsed: the schema, or a union of the references and the schema
-    avro_obj_t *schema_; // the schema of the payloads (a branch of parsed_ when it has references)
+    AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id);
+    avro_obj_t *schema_; // with the referenced schemas in place
     avro_value_iface *iface_;
     int32_t id_;
 };
