@@ -67,17 +67,24 @@ def fixture_registry_url():
     return None
 
 
+def by_position(json_lines):
+    """{(partition, offset): line as a dict}; fails on a record written twice."""
+    lines = {}
+    for line in json_lines:
+        doc = json.loads(line)
+        where = (doc["partition"], doc["offset"])
+        assert where not in lines, f"{where} written twice"
+        lines[where] = doc
+    return lines
+
+
 def sink_lines(out_dir):
     """{(partition, offset): line as a dict} of every final file."""
-    lines = {}
+    text = []
     for name in glob.glob(os.path.join(out_dir, "*")):
         with open(name) as f:
-            for line in f:
-                doc = json.loads(line)
-                where = (doc["partition"], doc["offset"])
-                assert where not in lines, f"{where} written twice"
-                lines[where] = doc
-    return lines
+            text.extend(f.read().splitlines())
+    return by_position(text)
 
 
 class SchemaRegistryKafkaTest(RealKafkaTestCase):
@@ -118,9 +125,9 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
                 "--conf", "stream.key.format=" + key_format, "--conf", "schema.registry.url=" + (url or self.url),
                 *extra]
 
-    def assert_matches_independent_decoding(self, topic, with_keys):
+    def assert_matches_independent_decoding(self, topic, with_keys, got=None):
         expected = client("decode", self.bootstrap, self.url, topic)
-        got = sink_lines(self.out)
+        got = sink_lines(self.out) if got is None else got
         self.assertEqual(sorted(got), sorted((e["partition"], e["offset"]) for e in expected))
         for e in expected:
             line = got[(e["partition"], e["offset"])]
@@ -141,6 +148,34 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         # Keys and values have schemas of their own.
         self.assertEqual(len({(e["keySchemaId"], e["valueSchemaId"]) for e in expected}), 1)
         self.assertNotEqual(expected[0]["keySchemaId"], expected[0]["valueSchemaId"])
+
+    def test_the_exec_sink_gets_decoded_json_lines(self):
+        topic = self.topic("avro-exec")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "every-type"))
+        os.makedirs(self.out)
+        target = os.path.join(self.out, "exec.jsonl")
+        args = self.job(topic, "--until", "latest", key_format="avro")
+        at = args.index("sink.files.dir=" + self.out)
+        args[at - 3:at + 1] = ["--sink", "exec", "--conf", f"sink.exec.command=cat >> {target}"]
+        run(args, check=EXIT_OK)
+        self.assert_matches_independent_decoding(topic, with_keys=True)
+
+    def test_the_kafka_sink_json_format_carries_the_decoded_record(self):
+        topic, out_topic = self.topic("avro-ksink"), self.topic("avro-ksink-out")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "two-versions"))
+        args = self.job(topic, "--until", "latest")
+        at = args.index("sink.files.dir=" + self.out)
+        args[at - 3:at + 1] = ["--sink", "kafka", "--conf", "sink.kafka.topic=" + out_topic,
+                               "--conf", "sink.kafka.format=json"]
+        run(args, check=EXIT_OK)
+        values = kh.consume_all(out_topic, bootstrap=self.bootstrap, fmt="%s\n").splitlines()
+        self.assert_matches_independent_decoding(topic, with_keys=False, got=by_position(values))
+
+    def test_a_sink_writing_values_as_they_are_refuses_a_decoded_format(self):
+        topic = self.topic("avro-raw")
+        proc = run(self.job(topic, "--until", "latest", "--conf", "sink.files.format=raw"), check=2)
+        self.assertIn("stream.value.format decodes records into JSON, which only its json format writes", proc.stderr)
+        self.assertIn("sink.files.format=json", proc.stderr)
 
     def test_two_schema_versions_interleaved_in_one_topic(self):
         topic = self.topic("avro-versions")

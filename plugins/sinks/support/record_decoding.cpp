@@ -32,7 +32,7 @@ SinkError RecordDecoding::create(const AppParams &params, std::string_view sink,
     const std::string formatted = settings.value != schema::Format::Bytes ? "stream.value.format" : "stream.key.format";
     if (!json_output)
         return {SS_ERR_CONFIG,
-                std::string(sink) + " sink: " + formatted + " decodes records into JSON, which its raw format does not write",
+                std::string(sink) + " sink: " + formatted + " decodes records into JSON, which only its json format writes",
                 "set sink." + std::string(sink) + ".format=json, or read the topic with " + formatted + "=bytes"};
     settings.registry.urls = schema::RegistrySettings::split_urls(std::string(params.format_value("schema.registry.url").value_or("")));
     if (settings.registry.urls.empty())

@@ -32,7 +32,7 @@ public:
     // Nothing to decode (both formats bytes, or a host that does not say).
     RecordDecoding() = default;
     // From the host's format_conf; SS_ERR_CONFIG when a format needs what is missing (a
-    // registry URL) or `json_output` is false (sink `sink` writes raw values).
+    // registry URL) or `json_output` is false (sink `sink` writes values as they are).
     static SinkError create(const AppParams &params, std::string_view sink, bool json_output, RecordDecoding &out);
 
     bool active() const { return decoder_ != nullptr; }

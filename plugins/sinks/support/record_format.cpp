@@ -173,8 +173,8 @@ std::string json_record_prefix(const char *topic, int32_t partition) {
     return out;
 }
 
-void append_json_record(std::string &out, const ss_record &r) {
-    append_json_record(out, r, json_record_prefix(r.topic, r.partition));
+void append_json_record(std::string &out, const ss_record &r, const DecodedFields *decoded) {
+    append_json_record(out, r, json_record_prefix(r.topic, r.partition), decoded);
 }
 
 void append_json_record(std::string &out, const ss_record &r, std::string_view prefix, const DecodedFields *decoded) {

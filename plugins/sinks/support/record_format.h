@@ -18,7 +18,7 @@ namespace streamsubmit::sinks {
 // Key and value are JSON strings when they are valid UTF-8, otherwise base64 with
 // "keyEncoding":"base64" / "valueEncoding":"base64"; null is JSON null. A header is
 // [name, value], or [name, value, "base64"] when its value is not UTF-8.
-void append_json_record(std::string &out, const ss_record &record);
+void append_json_record(std::string &out, const ss_record &record, const DecodedFields *decoded = nullptr);
 
 // The same, with `prefix` = json_record_prefix(record.topic, record.partition), which is the
 // same for every record of a partition: the sink computes it once per file. With `decoded`

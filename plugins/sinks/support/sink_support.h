@@ -21,11 +21,15 @@ struct RecordFormat {
     bool json = true;
     std::string delimiter = "\n";
     RecordDecoding decoding; // the job's stream.key.format / stream.value.format (json only)
-    void append(std::string &out, const ss_record &record) const {
-        if (json)
-            append_json_record(out, record);
-        else
+    // `decoded` is the caller's scratch (one per thread), reused from record to record.
+    SinkError append(std::string &out, const ss_record &record, DecodedFields &decoded) const {
+        if (!json) {
             append_raw_record(out, record, delimiter);
+            return {};
+        }
+        if (auto e = decoding.decode(record, decoded)) return e;
+        append_json_record(out, record, &decoded);
+        return {};
     }
 };
 
