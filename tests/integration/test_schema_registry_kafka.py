@@ -5,12 +5,18 @@ stream.key.format / stream.value.format = avro, and compared field by field with
 own decoding (AvroDeserializer, then Avro's JSON encoding by fastavro). Bad records and a
 registry that dies mid-run stop the job with exit 4 before anything of the batch is written.
 """
+import base64
 import glob
+import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
+import threading
+import urllib.error
+import urllib.request
 
 from real_kafka import RealKafkaTestCase, kh
 from streamsubmit_test import EXIT_KAFKA, EXIT_OK, main, output_of, run, start, wait_for, wait_for_exit
@@ -57,6 +63,44 @@ class Registry:
 
     def stop(self):
         subprocess.run([os.path.join(ROOT, "scripts", "registry-down")], env=self.env, timeout=120, check=True)
+
+
+class BasicAuthProxy:
+    """A loopback proxy in front of the registry that asks for HTTP basic authentication."""
+
+    def __init__(self, upstream, user_info):
+        expected = "Basic " + base64.b64encode(user_info.encode()).decode()
+        self.requests = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                proxy.requests.append(self.path)
+                if self.headers.get("Authorization") != expected:
+                    return self.answer(401, b'{"error_code":401,"message":"Unauthorized"}')
+                try:
+                    with urllib.request.urlopen(upstream + self.path, timeout=10) as r:
+                        self.answer(r.status, r.read())
+                except urllib.error.HTTPError as e:
+                    self.answer(e.code, e.read())
+
+            def answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def fixture_registry_url():
@@ -229,6 +273,29 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         at = args.index("schema.registry.url=" + self.url)
         proc = run(args[:at - 1] + args[at + 1:], check=2)
         self.assertIn("schema.registry.url is not set", proc.stderr)
+
+    def test_basic_auth_with_the_registry_from_the_environment_and_redacted(self):
+        topic = self.topic("avro-auth")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "two-versions"))
+        proxy = BasicAuthProxy(self.url, "alice:s3cret pass")
+        try:
+            args = self.job(topic, "--until", "latest", "-v", url=proxy.url, ) + [
+                "--conf", "schema.registry.basic.auth.user.info=env:SS_REGISTRY_AUTH"]
+            proc = run(args, env={"SS_REGISTRY_AUTH": "alice:s3cret pass"}, check=EXIT_OK)
+            self.assertNotIn("s3cret", proc.stderr + proc.stdout)
+            self.assertIn("schema.registry.basic.auth.user.info = *****", proc.stderr)  # -v shows it redacted
+            self.assert_matches_independent_decoding(topic, with_keys=False)
+            # Two schema ids, each fetched once for the whole job.
+            self.assertEqual(sorted(p for p in proxy.requests if p.startswith("/schemas/ids/")),
+                             sorted({f"/schemas/ids/{i}" for i in {line["valueSchemaId"]
+                                                                  for line in sink_lines(self.out).values()}}))
+            shutil.rmtree(self.out)
+            proc = run(args, env={"SS_REGISTRY_AUTH": "alice:wrong"}, check=EXIT_KAFKA)
+            self.assertIn(f"the schema registry at {proxy.url} refused the credentials (HTTP 401)", proc.stderr)
+            self.assertIn("schema.registry.basic.auth.user.info", proc.stderr)
+            self.assertNotIn("wrong", proc.stderr)
+        finally:
+            proxy.close()
 
     def test_registry_killed_mid_run_cached_ids_go_on_a_new_id_fails_naming_the_url(self):
         registry = Registry()
