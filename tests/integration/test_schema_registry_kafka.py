@@ -9,15 +9,18 @@ import base64
 import glob
 import http.server
 import json
+import random
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 
+from delivered_records import DELAY_ENV, temp_files
 from real_kafka import RealKafkaTestCase, kh
 from streamsubmit_test import EXIT_KAFKA, EXIT_OK, main, output_of, run, start, wait_for, wait_for_exit
 
@@ -296,6 +299,31 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
             self.assertNotIn("wrong", proc.stderr)
         finally:
             proxy.close()
+
+    def test_kill_minus_nine_mid_batch_then_exactly_once_with_avro_values(self):
+        topic = kh.unique_name("avro-crash")
+        kh.create_topic(topic, 3, bootstrap=self.bootstrap)
+        records = client("serialize", self.url, topic, "many")
+        produce(self.bootstrap, topic, [dict(r, partition=i % 3) for i, r in enumerate(records)])
+        cp = os.path.join(self.tmp.name, "cp")
+        args = self.job(topic, "--checkpoint", cp, "--batch-interval", "200ms",
+                        "--conf", "stream.kafka.maxRatePerPartition=500")
+        mid_write, rng = 0, random.Random(23)
+        for _ in range(6):
+            job = start(args, env={DELAY_ENV: "300"})  # the sink pauses mid-write: the kill lands inside a batch
+            wait_for(lambda: job.poll() is not None or temp_files(self.out), timeout=60, interval=0.02,
+                     what="a batch being written", jobs=[job])
+            time.sleep(rng.uniform(0, 0.8))  # sometimes a batch or two later
+            self.assertIsNone(job.poll(), output_of(job)[1][-2000:])
+            job.send_signal(signal.SIGKILL)
+            job.wait()
+            mid_write += bool(temp_files(self.out))
+        self.assertGreaterEqual(mid_write, 3, f"only {mid_write} of 6 kills landed mid-write")
+        final = run(args + ["--until", "latest"], check=EXIT_OK, timeout=300)
+        self.assertIn("resuming from checkpoint", final.stderr)
+        self.assertEqual(temp_files(self.out), [])
+        expected = self.assert_matches_independent_decoding(topic, with_keys=False)  # none missing, none twice
+        self.assertEqual(len(expected), 3000)
 
     def test_registry_killed_mid_run_cached_ids_go_on_a_new_id_fails_naming_the_url(self):
         registry = Registry()

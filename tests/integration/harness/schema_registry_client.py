@@ -5,7 +5,8 @@
   serialize URL TOPIC DATASET   registers the dataset's schemas (AvroSerializer, subject TOPIC-key
                                 / TOPIC-value) and prints one JSON line per record:
                                 {"key": HEX|null, "value": HEX|null}
-  produce BOOTSTRAP TOPIC       produces the stdin's lines of that form, in order, to partition 0
+  produce BOOTSTRAP TOPIC       produces the stdin's lines of that form, in order, to their
+                                "partition" (0 when absent)
   decode BOOTSTRAP URL TOPIC    reads the topic from the beginning to its end and prints, per
                                 record, {"partition", "offset", "key", "keySchemaId", "value",
                                 "valueSchemaId"}: each field decoded by AvroDeserializer, then
@@ -98,6 +99,9 @@ def dataset(name):
     if name == "two-versions":  # two compatible versions of one subject, interleaved
         return [(None, None, V2, {"id": n, "item": f"i{n}", "qty": n}) if n % 2 else
                 (None, None, V1, {"id": n, "item": f"i{n}"}) for n in range(10)]
+    if name == "many":  # for the crash test: two versions, ~40-byte values
+        return [(None, None, V2, {"id": n, "item": f"item-{n:06d}-" + "x" * (n % 17), "qty": n % 9}) if n % 3 else
+                (None, None, V1, {"id": n, "item": f"item-{n:06d}"}) for n in range(3000)]
     if name == "orders":
         return [(None, None, V1, {"id": n, "item": f"o{n}"}) for n in range(5)]
     if name == "other":
