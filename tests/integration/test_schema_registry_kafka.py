@@ -235,6 +235,13 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         self.assertEqual(ids[1::2], [ids[1]] * 5)
         self.assertEqual(expected[1]["value"], {"id": 1, "item": "i1", "qty": 1})
 
+    def test_a_schema_with_a_reference_to_another_subject(self):
+        topic = self.topic("avro-reference")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "with-reference"))
+        run(self.job(topic, "--until", "latest"), check=EXIT_OK)
+        expected = self.assert_matches_independent_decoding(topic, with_keys=False)
+        self.assertEqual(expected[0]["value"]["also"], {"com.example.Customer": {"name": "x", "vip": False}})
+
     def fails_on_the_fourth_record(self, prefix, bad_value_hex, *, schema_id):
         """Three good records, then a bad one: exit 4 naming it, and nothing written."""
         topic = self.topic(prefix)

@@ -109,8 +109,32 @@ def dataset(name):
     raise SystemExit(f"unknown dataset {name}")
 
 
+CUSTOMER = {"type": "record", "name": "Customer", "namespace": "com.example",
+            "fields": [{"name": "name", "type": "string"}, {"name": "vip", "type": "boolean"}]}
+WITH_REFERENCE = {"type": "record", "name": "Purchase", "namespace": "com.example",
+                  "fields": [{"name": "who", "type": "Customer"}, {"name": "also", "type": ["null", "Customer"]},
+                             {"name": "total", "type": "long"}]}
+
+
+def serialize_with_reference(sr, topic):
+    """Values of a schema that uses a type registered under a subject of its own (a reference)."""
+    from confluent_kafka.schema_registry import Schema, SchemaReference
+    subject = topic + "-customer"
+    sr.register_schema(subject, Schema(json.dumps(CUSTOMER), "AVRO"))
+    version = sr.get_latest_version(subject).version
+    schema = Schema(json.dumps(WITH_REFERENCE), "AVRO",
+                    references=[SchemaReference("com.example.Customer", subject, version)])
+    ser = AvroSerializer(sr, schema)
+    for n in range(4):
+        value = {"who": {"name": f"c{n}", "vip": n % 2 == 0}, "also": None if n % 2 else {"name": "x", "vip": False},
+                 "total": n * 100}
+        print(json.dumps({"key": None, "value": ser(value, SerializationContext(topic, MessageField.VALUE)).hex()}))
+
+
 def serialize(url, topic, name):
     sr = SchemaRegistryClient({"url": url})
+    if name == "with-reference":
+        return serialize_with_reference(sr, topic)
     serializers = {}
 
     def ser(schema, obj, field):
@@ -140,7 +164,10 @@ def produce(bootstrap, topic):
 def avro_json(sr, schema_id, obj):
     """obj (as AvroDeserializer returns it) in Avro's JSON encoding, by fastavro's writer."""
     from fastavro import json_writer, parse_schema
-    schema = parse_schema(json.loads(sr.get_schema(schema_id).schema_str))
+    registered, named = sr.get_schema(schema_id), {}
+    for ref in registered.references or []:  # named types of other subjects, defined first
+        parse_schema(json.loads(sr.get_version(ref.subject, ref.version).schema.schema_str), named)
+    schema = parse_schema(json.loads(registered.schema_str), named)
     out = io.StringIO()
     json_writer(out, schema, [obj])
     return json.loads(out.getvalue())
