@@ -72,13 +72,14 @@ std::optional<DecodeError> RecordDecoder::decode_json(int32_t id, const unsigned
         return std::make_shared<const RegisteredSchema>(std::move(resolved.schema));
     });
     if (auto *e = std::get_if<DecodeError>(&schema)) return *e;
-    const auto parsed = nlohmann::json::parse(payload, payload + len, nullptr, false);
+    // In the producer's order of keys: ordered_json keeps it.
+    const auto parsed = nlohmann::ordered_json::parse(payload, payload + len, nullptr, false);
     if (parsed.is_discarded())
         return DecodeError{DecodeErrorKind::PayloadMismatch,
                            "its payload (" + std::to_string(len) + " bytes) after the header of schema id " +
                                std::to_string(id) + " is not JSON text",
                            "check that the producer serializes with a JSON Schema serializer"};
-    json += parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    json += parsed.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     return std::nullopt;
 }
 

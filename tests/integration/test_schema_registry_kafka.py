@@ -172,8 +172,8 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
                 "--conf", "stream.key.format=" + key_format, "--conf", "schema.registry.url=" + (url or self.url),
                 *extra]
 
-    def assert_matches_independent_decoding(self, topic, with_keys, got=None):
-        expected = client("decode", self.bootstrap, self.url, topic)
+    def assert_matches_independent_decoding(self, topic, with_keys, got=None, fmt="avro"):
+        expected = client("decode", self.bootstrap, self.url, topic, fmt)
         got = sink_lines(self.out) if got is None else got
         self.assertEqual(sorted(got), sorted((e["partition"], e["offset"]) for e in expected))
         for e in expected:
@@ -235,6 +235,20 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         self.assertEqual(ids[1::2], [ids[1]] * 5)
         self.assertEqual(expected[1]["value"], {"id": 1, "item": "i1", "qty": 1})
 
+    def test_json_schema_values_as_the_python_deserializer_reads_them(self):
+        topic = self.topic("json-schema")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "json-schema"))
+        args = self.job(topic, "--until", "latest")
+        args[args.index("stream.value.format=avro")] = "stream.value.format=json-schema"
+        run(args, check=EXIT_OK)
+        expected = self.assert_matches_independent_decoding(topic, with_keys=False, fmt="json-schema")
+        self.assertEqual(len(expected), 6)
+        self.assertEqual(expected[1]["value"]["sensor"], 's-1 "ü"\n')
+        # The JSON text after the header is written on the line as JSON, not as a string.
+        with open(glob.glob(os.path.join(self.out, "*"))[0]) as f:
+            self.assertIn('"value":{"sensor":"s-0 \\"ü\\"\\n","value":0.0,"tags":[],"at":0},"valueSchemaId":',
+                          f.readline())
+
     def test_a_schema_with_a_reference_to_another_subject(self):
         topic = self.topic("avro-reference")
         produce(self.bootstrap, topic, client("serialize", self.url, topic, "with-reference"))
@@ -242,12 +256,14 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         expected = self.assert_matches_independent_decoding(topic, with_keys=False)
         self.assertEqual(expected[0]["value"]["also"], {"com.example.Customer": {"name": "x", "vip": False}})
 
-    def fails_on_the_fourth_record(self, prefix, bad_value_hex, *, schema_id):
+    def fails_on_the_fourth_record(self, prefix, bad_value_hex, *, schema_id, dataset="orders", fmt="avro"):
         """Three good records, then a bad one: exit 4 naming it, and nothing written."""
         topic = self.topic(prefix)
-        good = client("serialize", self.url, topic, "orders")[:3]
+        good = client("serialize", self.url, topic, dataset)[:3]
         produce(self.bootstrap, topic, good + [{"key": None, "value": bad_value_hex}])
-        proc = run(self.job(topic, "--until", "latest"), check=EXIT_KAFKA)
+        args = self.job(topic, "--until", "latest")
+        args[args.index("stream.value.format=avro")] = "stream.value.format=" + fmt
+        proc = run(args, check=EXIT_KAFKA)
         self.assertIn(f"cannot decode the value of {topic} partition 0 offset 3", proc.stderr)
         if schema_id is not None:
             self.assertIn(f"(schema id {schema_id})", proc.stderr)
@@ -276,6 +292,21 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         value = client("serialize", self.url, topic_for_schema, "orders")[0]["value"]
         err = self.fails_on_the_fourth_record("avro-trailing", value + "00", schema_id=int(value[2:10], 16))
         self.assertIn("bytes are left over", err)
+
+    def test_json_schema_payload_that_is_not_json(self):
+        topic_for_schema = kh.unique_name("json-schema")
+        value = client("serialize", self.url, topic_for_schema, "json-schema")[0]["value"]
+        schema_id = int(value[2:10], 16)
+        err = self.fails_on_the_fourth_record("json-bad", value[:10] + b'{"sensor": '.hex(), schema_id=schema_id,
+                                              dataset="json-schema", fmt="json-schema")
+        self.assertIn(f"after the header of schema id {schema_id} is not JSON text", err)
+
+    def test_a_format_other_than_the_schemas_type(self):
+        topic_for_schema = kh.unique_name("json-schema")
+        value = client("serialize", self.url, topic_for_schema, "json-schema")[0]["value"]
+        schema_id = int(value[2:10], 16)
+        err = self.fails_on_the_fourth_record("avro-not-json", value, schema_id=schema_id)
+        self.assertIn(f"schema id {schema_id} is a JSON schema, not an Avro one", err)
 
     def test_without_a_registry_url_the_sink_refuses_to_start(self):
         topic = self.topic("avro-nourl")

@@ -7,7 +7,8 @@
                                 {"key": HEX|null, "value": HEX|null}
   produce BOOTSTRAP TOPIC       produces the stdin's lines of that form, in order, to their
                                 "partition" (0 when absent)
-  decode BOOTSTRAP URL TOPIC    reads the topic from the beginning to its end and prints, per
+  decode BOOTSTRAP URL TOPIC [avro|json-schema]
+                                reads the topic from the beginning to its end and prints, per
                                 record, {"partition", "offset", "key", "keySchemaId", "value",
                                 "valueSchemaId"}: each field decoded by AvroDeserializer, then
                                 written in Avro's JSON encoding by fastavro's JSON writer with the
@@ -131,10 +132,27 @@ def serialize_with_reference(sr, topic):
         print(json.dumps({"key": None, "value": ser(value, SerializationContext(topic, MessageField.VALUE)).hex()}))
 
 
+JSON_SCHEMA = {"$schema": "http://json-schema.org/draft-07/schema#", "title": "Reading", "type": "object",
+               "properties": {"sensor": {"type": "string"}, "value": {"type": "number"},
+                              "tags": {"type": "array", "items": {"type": "string"}},
+                              "at": {"type": ["null", "integer"]}},
+               "required": ["sensor", "value"]}
+
+
+def serialize_json_schema(sr, topic):
+    from confluent_kafka.schema_registry.json_schema import JSONSerializer
+    ser = JSONSerializer(json.dumps(JSON_SCHEMA), sr)
+    for n in range(6):
+        value = {"sensor": f"s-{n} \"ü\"\n", "value": n * 1.25, "tags": ["a"] * (n % 3), "at": None if n % 2 else n}
+        print(json.dumps({"key": None, "value": ser(value, SerializationContext(topic, MessageField.VALUE)).hex()}))
+
+
 def serialize(url, topic, name):
     sr = SchemaRegistryClient({"url": url})
     if name == "with-reference":
         return serialize_with_reference(sr, topic)
+    if name == "json-schema":
+        return serialize_json_schema(sr, topic)
     serializers = {}
 
     def ser(schema, obj, field):
@@ -173,9 +191,13 @@ def avro_json(sr, schema_id, obj):
     return json.loads(out.getvalue())
 
 
-def decode(bootstrap, url, topic):
+def decode(bootstrap, url, topic, fmt="avro"):
     sr = SchemaRegistryClient({"url": url})
-    deserializer = AvroDeserializer(sr)
+    if fmt == "json-schema":
+        from confluent_kafka.schema_registry.json_schema import JSONDeserializer
+        deserializer, to_json = JSONDeserializer(None, schema_registry_client=sr), lambda sr, schema_id, obj: obj
+    else:
+        deserializer, to_json = AvroDeserializer(sr), avro_json
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "independent-" + uuid.uuid4().hex,
                   "enable.auto.commit": False})
     md = c.list_topics(topic, timeout=30).topics[topic]
@@ -199,7 +221,7 @@ def decode(bootstrap, url, topic):
                 continue
             schema_id = int.from_bytes(data[1:5], "big")
             obj = deserializer(data, SerializationContext(topic, mf))
-            out[field] = avro_json(sr, schema_id, obj)
+            out[field] = to_json(sr, schema_id, obj)
             out[field + "SchemaId"] = schema_id
         print(json.dumps(out))
         if m.offset() + 1 >= ends[m.partition()]:
