@@ -148,8 +148,8 @@ constexpr std::array kKeys = {
     // --- record formats (schema/, decoded by the sinks) ---
     ConfigKey{"stream.key.format", KeyType::Enum, "bytes", "",
               "How record keys are read: bytes (as they are) or a schema registry format (magic byte, schema id, "
-              "payload) decoded with schemas from schema.registry.url: avro (Avro's JSON encoding), protobuf, "
-              "json-schema (the JSON text after the header); the json formats of the sinks write the decoded key "
+              "payload) decoded with schemas from schema.registry.url: avro (Avro's JSON encoding), protobuf "
+              "(proto3's JSON mapping), json-schema (the JSON text after the header); the json formats of the sinks write the decoded key "
               "with keySchemaId beside it",
               "0.1.0", "bytes|avro|protobuf|json-schema"},
     ConfigKey{"stream.value.format", KeyType::Enum, "bytes", "",

@@ -35,7 +35,7 @@ std::optional<DecodeError> RecordDecoder::decode(Format format, const void *data
     switch (format) {
     case Format::Avro: return decode_avro(h.schema_id, h.payload, h.payload_len, json);
     case Format::JsonSchema: return decode_json(h.schema_id, h.payload, h.payload_len, json);
-    case Format::Protobuf:
+    case Format::Protobuf: return decode_protobuf(h.schema_id, h.payload, h.payload_len, json);
     case Format::Bytes: break;
     }
     return DecodeError{DecodeErrorKind::UnsupportedSchema,
@@ -54,6 +54,19 @@ std::optional<DecodeError> RecordDecoder::decode_avro(int32_t id, const unsigned
     });
     if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
     return std::get<SchemaCache<AvroDecoder>::Value>(decoder)->decode(payload, len, json);
+}
+
+std::optional<DecodeError> RecordDecoder::decode_protobuf(int32_t id, const unsigned char *payload, size_t len,
+                                                          std::string &json) const {
+    auto decoder = protobuf_.get(id, [&](int32_t id) -> SchemaCache<ProtobufDecoder>::Loaded {
+        auto fetched = client_.fetch(id);
+        if (auto *e = std::get_if<DecodeError>(&fetched)) return *e;
+        auto made = ProtobufDecoder::create(std::get<ResolvedSchema>(fetched), id);
+        if (auto *e = std::get_if<DecodeError>(&made)) return *e;
+        return std::get<std::shared_ptr<const ProtobufDecoder>>(std::move(made));
+    });
+    if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
+    return std::get<SchemaCache<ProtobufDecoder>::Value>(decoder)->decode(payload, len, json);
 }
 
 // JSON Schema: the payload is JSON text. It is checked to be JSON (not validated against the

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "avro_decoder.h"
+#include "protobuf_decoder.h"
 #include "decode_error.h"
 #include "registry_client.h"
 #include "schema_cache.h"
@@ -42,12 +43,15 @@ public:
 private:
     std::optional<DecodeError> decode_avro(int32_t id, const unsigned char *payload, size_t len,
                                            std::string &json) const;
+    std::optional<DecodeError> decode_protobuf(int32_t id, const unsigned char *payload, size_t len,
+                                               std::string &json) const;
     std::optional<DecodeError> decode_json(int32_t id, const unsigned char *payload, size_t len,
                                            std::string &json) const;
 
     DecoderSettings settings_;
     RegistryClient client_;
     mutable SchemaCache<AvroDecoder> avro_;
+    mutable SchemaCache<ProtobufDecoder> protobuf_;
     mutable SchemaCache<RegisteredSchema> json_;
 };
 

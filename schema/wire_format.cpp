@@ -21,4 +21,43 @@ std::variant<WireHeader, DecodeError> parse_wire_header(const void *data, size_t
     return WireHeader{static_cast<int32_t>(id), p + kWireHeaderSize, len - kWireHeaderSize};
 }
 
+namespace {
+
+// A zigzag varint (what Protobuf's sint32 and the message indexes use); false when cut short.
+bool read_zigzag(const unsigned char *&p, size_t &len, int64_t &out) {
+    uint64_t raw = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (len == 0) return false;
+        const unsigned char b = *p++;
+        --len;
+        raw |= uint64_t{b & 0x7Fu} << shift;
+        if (!(b & 0x80)) {
+            out = static_cast<int64_t>(raw >> 1) ^ -static_cast<int64_t>(raw & 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+std::variant<std::vector<int>, DecodeError> parse_message_indexes(const unsigned char *&payload, size_t &len) {
+    const auto bad = [&](const std::string &why) {
+        return DecodeError{DecodeErrorKind::BadHeader, "its Protobuf message indexes " + why,
+                           "check that the producer writes this topic with a schema registry Protobuf serializer"};
+    };
+    int64_t count = 0;
+    if (!read_zigzag(payload, len, count)) return bad("are cut short");
+    if (count == 0) return std::vector<int>{0};
+    if (count < 0 || static_cast<uint64_t>(count) > len) return bad("give a count of " + std::to_string(count));
+    std::vector<int> indexes;
+    for (int64_t i = 0; i < count; ++i) {
+        int64_t index = 0;
+        if (!read_zigzag(payload, len, index)) return bad("are cut short");
+        if (index < 0 || index > 1'000'000) return bad("hold the index " + std::to_string(index));
+        indexes.push_back(static_cast<int>(index));
+    }
+    return indexes;
+}
+
 } // namespace streamsubmit::schema

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <variant>
+#include <vector>
 
 namespace streamsubmit::schema {
 
@@ -20,5 +21,11 @@ struct WireHeader {
 
 // The header of `data`, or why it has none (BadHeader).
 std::variant<WireHeader, DecodeError> parse_wire_header(const void *data, size_t len);
+
+// Protobuf's message indexes at the start of a payload: a zigzag varint count, then that many
+// zigzag varint indexes (the path from the file's first-level messages to the nested one);
+// a count of 0 means [0], the file's first message. Moves `payload` past them; BadHeader when
+// they are cut short or out of range.
+std::variant<std::vector<int>, DecodeError> parse_message_indexes(const unsigned char *&payload, size_t &len);
 
 } // namespace streamsubmit::schema

@@ -249,6 +249,40 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
             self.assertIn('"value":{"sensor":"s-0 \\"ü\\"\\n","value":0.0,"tags":[],"at":0},"valueSchemaId":',
                           f.readline())
 
+    def protobuf_job(self, topic):
+        args = self.job(topic, "--until", "latest")
+        args[args.index("stream.value.format=avro")] = "stream.value.format=protobuf"
+        return args
+
+    def test_protobuf_nested_messages_oneof_repeated_maps_and_an_imported_proto(self):
+        topic = self.topic("protobuf-orders")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "protobuf-orders"))
+        run(self.protobuf_job(topic), check=EXIT_OK)
+        expected = self.assert_matches_independent_decoding(topic, with_keys=False, fmt="protobuf")
+        self.assertEqual(len(expected), 8)
+        self.assertEqual(expected[2]["value"]["voucher"], {"currency": "USD", "units": "2"})  # from common.proto
+        self.assertEqual(expected[1]["value"]["card"], "4111")
+
+    def test_protobuf_the_second_message_of_a_file_and_one_nested_in_it(self):
+        topic = self.topic("protobuf-refunds")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "protobuf-refunds"))
+        run(self.protobuf_job(topic), check=EXIT_OK)
+        expected = self.assert_matches_independent_decoding(topic, with_keys=False, fmt="protobuf")
+        self.assertEqual(expected[0]["value"]["reason"], {"code": "damaged"})  # a Refund (indexes [1])
+        self.assertEqual(expected[1]["value"], {"code": "r1", "details": ["late"]})  # a Refund.Reason ([1, 0])
+
+    def test_protobuf_a_truncated_message(self):
+        topic_for_schema = kh.unique_name("protobuf-schema")
+        value = client("serialize", self.url, topic_for_schema, "protobuf-orders")[4]["value"]
+        schema_id = int(value[2:10], 16)
+        topic = self.topic("protobuf-truncated")
+        produce(self.bootstrap, topic, [{"key": None, "value": value[:-6]}])
+        proc = run(self.protobuf_job(topic), check=EXIT_KAFKA)
+        self.assertIn(f"cannot decode the value of {topic} partition 0 offset 0 (schema id {schema_id}) as protobuf: "
+                      f"its payload", proc.stderr)
+        self.assertIn(f"is not a shop.Order message of schema id {schema_id}", proc.stderr)
+        self.assertEqual(os.listdir(self.out), [])
+
     def test_a_schema_with_a_reference_to_another_subject(self):
         topic = self.topic("avro-reference")
         produce(self.bootstrap, topic, client("serialize", self.url, topic, "with-reference"))

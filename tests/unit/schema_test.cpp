@@ -1,6 +1,7 @@
 // schema/: the wire format's header, the per-id cache's single flight, the registry URL
 // list, and avro-c decoding written in Avro's JSON encoding.
 #include "schema/avro_decoder.h"
+#include "schema/protobuf_decoder.h"
 #include "schema/registry_client.h"
 #include "schema/schema_cache.h"
 #include "schema/wire_format.h"
@@ -233,4 +234,73 @@ TEST_CASE("the JSON line of a decoded record: the decoded JSON with its schema i
     CHECK(out == R"({"topic":"t","partition":1,"offset":5,"timestamp":7,"timestampType":"CreateTime","key":"raw",)"
                  R"("value":{"a":1},"valueSchemaId":12,"headers":[]})"
                  "\n");
+}
+
+TEST_CASE("Protobuf message indexes: a zigzag count, then the path; 0 alone is the first message") {
+    const auto first = bytes({0x00, 0x08});
+    const unsigned char *p = first.data();
+    size_t n = first.size();
+    auto r = parse_message_indexes(p, n);
+    REQUIRE(std::holds_alternative<std::vector<int>>(r));
+    CHECK(std::get<std::vector<int>>(r) == std::vector<int>{0});
+    CHECK(n == 1);
+    CHECK(*p == 0x08);
+
+    const auto nested = bytes({0x04, 0x02, 0x06, 0x08}); // count 2: [1, 3]
+    p = nested.data();
+    n = nested.size();
+    r = parse_message_indexes(p, n);
+    REQUIRE(std::holds_alternative<std::vector<int>>(r));
+    CHECK(std::get<std::vector<int>>(r) == std::vector<int>{1, 3});
+    CHECK(n == 1);
+
+    const auto cut = bytes({0x04, 0x02, 0x80}); // the second index never ends
+    p = cut.data();
+    n = cut.size();
+    r = parse_message_indexes(p, n);
+    REQUIRE(std::holds_alternative<DecodeError>(r));
+    CHECK(std::get<DecodeError>(r).message == "its Protobuf message indexes are cut short");
+}
+
+TEST_CASE("libprotobuf decodes a message of .proto text with an import into proto3's JSON mapping") {
+    ResolvedSchema schema{{"PROTOBUF", R"(syntax = "proto3"; package p; import "money.proto";
+        message A { int32 x = 1; }
+        message B { message C { string s = 1; } int64 id = 1; m.Money price = 2; repeated C cs = 3; })", {}}, {}};
+    schema.references.push_back({SchemaReference{"money.proto", "money", 1},
+                                 {"PROTOBUF", R"(syntax = "proto3"; package m; message Money { int64 units = 1; })", {}}});
+    auto made = ProtobufDecoder::create(schema, 77);
+    const std::string why = std::holds_alternative<DecodeError>(made) ? std::get<DecodeError>(made).message : "";
+    INFO(why);
+    REQUIRE(std::holds_alternative<std::shared_ptr<const ProtobufDecoder>>(made));
+    const auto &d = *std::get<std::shared_ptr<const ProtobufDecoder>>(made);
+    // Indexes [1] (message B): id=5, price{units=7}, cs[{s:"k"}].
+    const auto b = bytes({0x02, 0x02, 0x08, 0x05, 0x12, 0x02, 0x08, 0x07, 0x1A, 0x03, 0x0A, 0x01, 'k'});
+    std::string out;
+    auto e = d.decode(b.data(), b.size(), out);
+    REQUIRE(!e);
+    CHECK(out == R"({"id":"5","price":{"units":"7"},"cs":[{"s":"k"}]})");
+    // Indexes [1, 0] (B.C), and 0 (A).
+    out.clear();
+    const auto c = bytes({0x04, 0x02, 0x00, 0x0A, 0x02, 'h', 'i'});
+    REQUIRE(!d.decode(c.data(), c.size(), out));
+    CHECK(out == R"({"s":"hi"})");
+    out.clear();
+    const auto a = bytes({0x00, 0x08, 0x03});
+    REQUIRE(!d.decode(a.data(), a.size(), out));
+    CHECK(out == R"({"x":3})");
+    // No third message; a message cut short.
+    const auto none = bytes({0x02, 0x04, 0x08, 0x01});
+    e = d.decode(none.data(), none.size(), out);
+    REQUIRE(e);
+    CHECK(e->message == "its message indexes [2] name no message of schema id 77");
+    const auto cut_short = bytes({0x02, 0x02, 0x12, 0x05, 0x08});
+    e = d.decode(cut_short.data(), cut_short.size(), out);
+    REQUIRE(e);
+    CHECK(e->message == "its payload (3 bytes) is not a p.B message of schema id 77");
+}
+
+TEST_CASE("a .proto that does not parse is refused, naming the line") {
+    auto made = ProtobufDecoder::create(ResolvedSchema{{"PROTOBUF", "syntax = \"proto3\";\nmessage {", {}}, {}}, 5);
+    REQUIRE(std::holds_alternative<DecodeError>(made));
+    CHECK(std::get<DecodeError>(made).message.starts_with("libprotobuf cannot use the schema of schema id 5: line 2:"));
 }

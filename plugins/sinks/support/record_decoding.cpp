@@ -23,9 +23,6 @@ SinkError RecordDecoding::create(const AppParams &params, std::string_view sink,
         if (!parsed)
             return {SS_ERR_CONFIG, std::string(sink) + " sink: " + key + "=" + std::string(name) + " is not a format it knows",
                     "use bytes, avro, protobuf or json-schema"};
-        if (*parsed == schema::Format::Protobuf)
-            return {SS_ERR_CONFIG, std::string(sink) + " sink: " + key + "=protobuf is not decoded by this version yet",
-                    "read the topic with " + std::string(key) + "=bytes, or use avro or json-schema"};
         *format = *parsed;
     }
     if (settings.key == schema::Format::Bytes && settings.value == schema::Format::Bytes) return {};

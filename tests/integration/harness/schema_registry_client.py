@@ -14,12 +14,14 @@
                                 written in Avro's JSON encoding by fastavro's JSON writer with the
                                 writer's schema (null and bytes stay as the test harness writes them)
 """
-import base64
 import datetime
 import decimal
 import io
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import uuid
 
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -147,8 +149,67 @@ def serialize_json_schema(sr, topic):
         print(json.dumps({"key": None, "value": ser(value, SerializationContext(topic, MessageField.VALUE)).hex()}))
 
 
+PROTO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "protobuf")
+
+
+def proto_class(full_name):
+    """The message class of shop.proto's `full_name`, from the descriptors protoc writes
+    (Debian's protoc; the classes are made at run time, so no generated code is involved)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "shop.desc")
+        subprocess.run(["protoc", "-I", PROTO_DIR, "--include_imports", "--descriptor_set_out=" + out, "shop.proto"],
+                       check=True)
+        with open(out, "rb") as f:
+            files = descriptor_pb2.FileDescriptorSet.FromString(f.read())
+    pool = descriptor_pool.DescriptorPool()
+    for file in files.file:
+        pool.Add(file)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
+
+
+def serialize_protobuf(sr, topic, name):
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    if name == "protobuf-orders":
+        Order = proto_class("shop.Order")
+        ser = ProtobufSerializer(Order, sr, {"use.deprecated.format": False})
+        for n in range(8):
+            order = Order(id=n * 10**12, customer=["", "ana", "bö \"b\""][n % 3], status=n % 3,
+                          note=bytes([n, 0, 255]), weight=n / 4, gift=n % 2 == 1, delta=-n, checksum=2**64 - 1 - n,
+                          ratio=0.1 * n)
+            for j in range(n % 3):
+                line = order.lines.add(sku=f"sku-{j}", qty=j + 1)
+                line.price.currency, line.price.units, line.price.nanos = "EUR", j * 3, 500_000_000
+            for j in range(n % 2 + 1):
+                order.labels[f"k{j}"] = f"v{n}"
+            if n % 3 == 1:
+                order.card = "4111"
+            elif n % 3 == 2:
+                order.voucher.currency, order.voucher.units = "USD", n
+            value = ser(order, SerializationContext(topic, MessageField.VALUE))
+            print(json.dumps({"key": None, "value": value.hex()}))
+    elif name == "protobuf-refunds":  # the file's second message, and a message nested in it
+        Refund = proto_class("shop.Refund")
+        Reason = proto_class("shop.Refund.Reason")
+        refunds = ProtobufSerializer(Refund, sr, {"use.deprecated.format": False})
+        reasons = ProtobufSerializer(Reason, sr, {"use.deprecated.format": False,
+                                                  "subject.name.strategy": lambda ctx, name: ctx.topic + "-reason"})
+        for n in range(4):
+            if n % 2:
+                value = reasons(Reason(code=f"r{n}", details=["late"] * n), SerializationContext(topic, MessageField.VALUE))
+            else:
+                refund = Refund(order_id=n, reason=Refund.Reason(code="damaged"))
+                refund.amount.currency, refund.amount.units = "EUR", n
+                value = refunds(refund, SerializationContext(topic, MessageField.VALUE))
+            print(json.dumps({"key": None, "value": value.hex()}))
+    else:
+        raise SystemExit(f"unknown dataset {name}")
+
+
 def serialize(url, topic, name):
     sr = SchemaRegistryClient({"url": url})
+    if name.startswith("protobuf-"):
+        return serialize_protobuf(sr, topic, name)
     if name == "with-reference":
         return serialize_with_reference(sr, topic)
     if name == "json-schema":
@@ -193,7 +254,36 @@ def avro_json(sr, schema_id, obj):
 
 def decode(bootstrap, url, topic, fmt="avro"):
     sr = SchemaRegistryClient({"url": url})
-    if fmt == "json-schema":
+    if fmt == "protobuf":  # shop.proto's message that the message indexes name
+        from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+        from google.protobuf import descriptor_pb2, json_format
+        file = descriptor_pb2.FileDescriptorProto.FromString(proto_class("shop.Order").DESCRIPTOR.file.serialized_pb)
+
+        def message_of(data):
+            pos, values = 5, []
+            while len(values) < 1 + (values[0] if values else 0):
+                raw, shift = 0, 0
+                while True:
+                    b = data[pos]
+                    pos += 1
+                    raw |= (b & 0x7F) << shift
+                    shift += 7
+                    if not b & 0x80:
+                        break
+                values.append((raw >> 1) ^ -(raw & 1))
+                if values == [0]:
+                    values = [1, 0]
+            names, types = [file.package], file.message_type
+            for index in values[1:]:
+                names.append(types[index].name)
+                types = types[index].nested_type
+            return ".".join(names)
+
+        def deserialize(data, ctx):
+            return ProtobufDeserializer(proto_class(message_of(data)), {"use.deprecated.format": False})(data, ctx)
+        deserializer = deserialize
+        to_json = lambda sr, schema_id, obj: json.loads(json_format.MessageToJson(obj))
+    elif fmt == "json-schema":
         from confluent_kafka.schema_registry.json_schema import JSONDeserializer
         deserializer, to_json = JSONDeserializer(None, schema_registry_client=sr), lambda sr, schema_id, obj: obj
     else:
