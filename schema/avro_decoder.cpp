@@ -104,10 +104,40 @@ std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> AvroDecoder::creat
     return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, iface, id));
 }
 
+struct AvroDecoder::Scratch {
+    avro_value_t value{};
+    avro_reader_t reader = nullptr;
+    ~Scratch() {
+        if (reader) avro_reader_free(reader);
+        if (value.self) avro_value_decref(&value);
+    }
+};
+
 AvroDecoder::AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id)
     : schema_(schema), iface_(iface), id_(id) {}
 
+std::unique_ptr<AvroDecoder::Scratch> AvroDecoder::take() const {
+    {
+        std::lock_guard lock(mutex_);
+        if (!spare_.empty()) {
+            auto scratch = std::move(spare_.back());
+            spare_.pop_back();
+            return scratch;
+        }
+    }
+    auto scratch = std::make_unique<Scratch>();
+    if (avro_generic_value_new(iface_, &scratch->value) != 0) return nullptr;
+    scratch->reader = avro_reader_memory(nullptr, 0);
+    return scratch->reader ? std::move(scratch) : nullptr;
+}
+
+void AvroDecoder::give_back(std::unique_ptr<Scratch> scratch) const {
+    std::lock_guard lock(mutex_);
+    spare_.push_back(std::move(scratch));
+}
+
 AvroDecoder::~AvroDecoder() {
+    spare_.clear(); // its values use the class
     avro_value_iface_decref(iface_);
     avro_schema_decref(schema_);
 }
@@ -120,23 +150,28 @@ std::optional<DecodeError> AvroDecoder::decode(const unsigned char *payload, siz
                            "check that the producer serializes with the schema it registered (a truncated or "
                            "corrupted record cannot be decoded)"};
     };
-    avro_value_t value;
-    if (avro_generic_value_new(iface_, &value) != 0) return mismatch(avro_error());
-    avro_reader_t reader = avro_reader_memory(reinterpret_cast<const char *>(payload), static_cast<int64_t>(len));
+    auto scratch = take();
+    if (!scratch) return mismatch(avro_error());
+    avro_value_t &value = scratch->value;
+    avro_reader_t reader = scratch->reader;
+    avro_reader_memory_set_source(reader, reinterpret_cast<const char *>(payload), static_cast<int64_t>(len));
     std::optional<DecodeError> error;
-    if (avro_value_read(reader, &value) != 0) {
+    if (avro_value_reset(&value) != 0 || avro_value_read(reader, &value) != 0) {
         error = mismatch(avro_error());
     } else {
+        // avro-c's memory reader cannot tell its position. The value's canonical encoding is
+        // never longer than what was read, so at the payload's length nothing was left over;
+        // otherwise (other encoders' blocks, or bytes left over) one more byte read tells,
+        // which formats an avro-c error: not on every record.
+        size_t size = 0;
         char extra;
-        // avro-c's memory reader cannot tell its position: one more byte read means bytes were left over.
-        if (avro_read(reader, &extra, 1) == 0) {
+        if ((avro_value_sizeof(&value, &size) != 0 || size != len) && avro_read(reader, &extra, 1) == 0) {
             error = mismatch("bytes are left over after the value");
         } else if (!append_avro_json(&value, out)) {
             error = mismatch(avro_error());
         }
     }
-    avro_reader_free(reader);
-    avro_value_decref(&value);
+    give_back(std::move(scratch));
     return error;
 }
 

@@ -97,13 +97,15 @@ bool append_container(const avro_value_t *value, std::string &out, bool object) 
 
 void append_json_string(std::string &out, const char *text, size_t len) {
     out.push_back('"');
+    size_t run = 0; // the common string has nothing to escape: copied in one go
     for (size_t i = 0; i < len; ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == '"' || c == '\\')
-            append_control(out, c);
-        else
-            out.push_back(static_cast<char>(c));
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(text + run, i - run);
+        append_control(out, c);
+        run = i + 1;
     }
+    out.append(text + run, len - run);
     out.push_back('"');
 }
 
