@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <regex>
 #include <system_error>
 
@@ -85,8 +86,13 @@ Result<JobFiles> resolve_job_files(const Config &config, const std::string &appl
     if (!coordinates.empty()) {
         auto module = resolver_module();
         if (!module) return module.error();
+        const auto started = std::chrono::steady_clock::now();
         auto resolution = resolve(**module, coordinates, config, diagnostics, verbose);
         if (!resolution) return resolution.error();
+        files.resolution = metrics::ResolutionActivity{
+            static_cast<int64_t>(resolution->artifacts.size()), resolution->network_transfers,
+            resolution->network_bytes,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
         if (application_coordinate) {
             auto path = root_artifact(*resolution, application, {"so", "py", "zip"}, "application");
             if (!path) return path.error();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli/config.h"
+#include "metrics/resolution_activity.h"
 #include "runtime/core/diagnostics.h"
 
 #include <filesystem>
@@ -16,6 +17,7 @@ struct JobFiles {
     std::vector<std::filesystem::path> plugins;       // resolved .so files (dependencies first), then --plugins
     std::optional<std::filesystem::path> application; // the primary resource's file, when one was given
     std::vector<std::string> py_files;                // app.python.pyFiles (--py-files), coordinates resolved to files
+    std::optional<metrics::ResolutionActivity> resolution; // when anything was resolved
 };
 
 // True when `resource` names Maven coordinates (g:a:v) rather than a file: it has the form

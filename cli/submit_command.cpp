@@ -214,6 +214,7 @@ struct JobSetup {
     std::string application_prefix; // its configuration keys, e.g. "sink.files."
     std::vector<std::string> application_args;
     BatchObserver *observer = nullptr; // the metrics endpoint's (--metrics-address), or none
+    std::optional<metrics::ResolutionActivity> resolution; // what resolving at start cost, for the metrics
 };
 
 // The reader of stdout went away (`streamsubmit ... | head -1`): the job ends as `kcat | head`
@@ -608,6 +609,7 @@ Result<JobSetup> prepare_job(const JobArgs &args) {
 
     auto files = resolve_job_files(job.config, args.application, job.diagnostics, args.verbose);
     if (!files) return files.error();
+    job.resolution = files->resolution;
     // A sink plugin may come with --packages/--plugins too (--sink names it) ...
     const bool sink_named = !job.config.get_string("stream.sink").empty();
     // ... and so may the python plugin of a Python job.
@@ -650,6 +652,7 @@ Status run_job(const JobArgs &args) {
     auto endpoint = start_metrics(job->config, job->diagnostics);
     if (!endpoint) return endpoint.error();
     if (*endpoint) job->observer = &(*endpoint)->metrics();
+    if (*endpoint && job->resolution) (*endpoint)->metrics().resolved(*job->resolution);
     // Receivers do not learn the log end: the lag metrics ask for it, once per batch interval.
     std::unique_ptr<metrics::WatermarkPoller> lag_poller;
     if (*endpoint && job->config.get_string("stream.mode") == "receiver")

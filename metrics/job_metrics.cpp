@@ -112,6 +112,26 @@ void JobMetrics::rebalanced(runtime::RebalanceKind kind, size_t partitions) noex
     }
 }
 
+void JobMetrics::resolved(const ResolutionActivity &a) {
+    family(prometheus::BuildCounter(), "streamsubmit_resolver_requests_total",
+           "HTTP requests resolving --packages and the application made at start (retries included; 0: all cached)",
+           labels_, *registry_)
+        .Add({})
+        .Increment(static_cast<double>(a.requests));
+    family(prometheus::BuildCounter(), "streamsubmit_resolver_downloaded_bytes_total",
+           "Bytes those requests received", labels_, *registry_)
+        .Add({})
+        .Increment(static_cast<double>(a.bytes));
+    family(prometheus::BuildGauge(), "streamsubmit_resolver_artifacts",
+           "Artifact files the job resolved at start, from the cache or downloaded", labels_, *registry_)
+        .Add({})
+        .Set(static_cast<double>(a.artifacts));
+    family(prometheus::BuildGauge(), "streamsubmit_resolver_duration_seconds", "How long resolving took at start",
+           labels_, *registry_)
+        .Add({})
+        .Set(a.seconds);
+}
+
 void JobMetrics::log_synced(int64_t bytes, std::chrono::nanoseconds sync) noexcept {
     log_bytes_.Increment(static_cast<double>(bytes));
     log_sync_seconds_.Observe(std::chrono::duration<double>(sync).count());

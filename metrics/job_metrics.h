@@ -3,6 +3,7 @@
 #pragma once
 
 #include "metrics/job_state.h"
+#include "metrics/resolution_activity.h"
 #include "runtime/batch/batch_observer.h"
 
 #include <prometheus/counter.h>
@@ -33,6 +34,8 @@ public:
     void batch_ended(const runtime::BatchEnded &ended) noexcept override;
     void rebalanced(runtime::RebalanceKind kind, size_t partitions) noexcept override;
     void log_synced(int64_t bytes, std::chrono::nanoseconds sync) noexcept override;
+    // Once, after the endpoint started: the start-up resolution's numbers.
+    void resolved(const ResolutionActivity &activity);
 
     // What /metrics serializes: this job's series (counted, and lag computed now) and the process's.
     std::vector<prometheus::MetricFamily> collect() const;

@@ -229,6 +229,7 @@ std::vector<HttpResult> HttpClient::perform(const std::vector<HttpRequest> &requ
         char *ct = nullptr;
         curl_easy_getinfo(t.easy, CURLINFO_CONTENT_TYPE, &ct);
         t.result->content_type = ct ? ct : "";
+        bytes_received_ += t.result->bytes;
         curl_multi_remove_handle(multi, t.easy);
         curl_easy_cleanup(t.easy);
         t.easy = nullptr;

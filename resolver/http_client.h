@@ -78,11 +78,14 @@ public:
 
     // Counts transfers started (including retries): tests check a warm cache makes none.
     long long transfers_started() const { return transfers_; }
+    // Body bytes received by every transfer so far (retried attempts too).
+    long long bytes_received() const { return bytes_received_; }
 
 private:
     HttpOptions options_;
     void *multi_ = nullptr;
     long long transfers_ = 0;
+    long long bytes_received_ = 0;
 };
 
 // "https://user:pw@host/p" -> "https://host/p" and the user info apart.

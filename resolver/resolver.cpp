@@ -380,7 +380,10 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
     std::error_code ec;
     if (s.lockfile && fs::exists(*s.lockfile, ec)) {
         auto pinned = resolve_pinned(*ctx, texts, s, chain, cache, *s.lockfile, log);
-        if (pinned) pinned->network_transfers = http.transfers_started();
+        if (pinned) {
+            pinned->network_transfers = http.transfers_started();
+            pinned->network_bytes = http.bytes_received();
+        }
         return pinned;
     }
 
@@ -427,6 +430,7 @@ Result<Resolution> resolve(const std::vector<std::string> &texts, const Resolver
         log("note: --no-download resolves POMs only; no lockfile written (it needs the files' sha256)");
     }
     res.network_transfers = http.transfers_started();
+    res.network_bytes = http.bytes_received();
     return res;
 }
 

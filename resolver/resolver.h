@@ -73,6 +73,7 @@ struct Resolution {
     std::vector<ResolvedArtifact> artifacts; // dependencies before dependents
     std::vector<size_t> roots;
     long long network_transfers = 0;         // HTTP transfers this resolution made
+    long long network_bytes = 0;             // body bytes those transfers received
 
     // Like `mvn dependency:tree`: "g:a:type[:classifier]:version:scope" with +- \- | prefixes.
     std::string tree_text() const { return tree_text(false); }

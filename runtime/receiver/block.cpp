@@ -122,6 +122,7 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
     if (value_len) std::memcpy(data + key_len, value, value_len);
     auto &p = partitions_[slot];
     p.first = std::min(p.first, offset);
+    if (offset + 1 >= p.next) p.last_timestamp_ms = timestamp_ms;
     p.next = std::max(p.next, offset + 1);
     p.records += 1;
     p.bytes += static_cast<int64_t>(key_len + value_len);

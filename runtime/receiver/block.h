@@ -79,6 +79,7 @@ struct PartitionSummary {
     int64_t next = 0;  // highest offset + 1: what to commit
     int64_t records = 0;
     int64_t bytes = 0; // key and value bytes, what reports count as "bytes"
+    int64_t last_timestamp_ms = -1; // the timestamp of the record at next - 1 (-1: none given)
 };
 
 class Block {

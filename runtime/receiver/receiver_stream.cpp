@@ -165,6 +165,7 @@ BatchReport receiver_report(int64_t id, int64_t time_ms, const std::vector<Block
             RangeReport &range = it->second;
             if (fresh) range.range = {p.tp, p.first, p.next};
             range.range.from = std::min(range.range.from, p.first);
+            if (p.next >= range.range.until) range.last_timestamp_ms = p.last_timestamp_ms; // lag seconds
             range.range.until = std::max(range.range.until, p.next);
             range.records += p.records;
             range.bytes += p.bytes;

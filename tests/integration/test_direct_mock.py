@@ -5,16 +5,28 @@ Cross-checks with kcat, an independent client. Runs with no Kafka installed.
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
+import sys
 import unittest
+import urllib.request
 
 from streamsubmit_test import (EXIT_APPLICATION, EXIT_INTERRUPTED, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_PLUGIN, EXIT_USAGE, MockCluster, assert_contiguous,
                                covered, kcat_counts, main, output_of, parse_json_report, parse_text_report, run, start,
                                wait_for, wait_for_batches)
 
 TEST_PLUGIN_DIR = os.environ.get("TEST_PLUGIN_DIR", "")
+sys.path.insert(0, os.path.join(os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
+                                "tests", "resolver"))
+import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1 that counts the requests it answers)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def last_batch_record(cp):
@@ -319,6 +331,60 @@ class PackagesFromARepository(unittest.TestCase):
             tampered = run(args, env=env)
             self.assertEqual(tampered.returncode, 5, tampered.stderr)
             self.assertIn("sha256", tampered.stderr)
+
+    def test_metrics_count_what_resolving_the_packages_cost(self):
+        """streamsubmit_resolver_*: the requests the repository answered, the bytes of the plugin, and
+        nothing at all on a warm cache."""
+        root = os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+        build = os.path.dirname(os.environ.get("STREAMSUBMIT_BIN", ""))
+        version = run(["--version"], check=EXIT_OK).stdout.split()[1]
+        with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:1"]) as c:
+            signing = os.path.join(tmp, "signing")
+            subprocess.run([os.path.join(root, "scripts", "publish-plugins"), f"file://{tmp}/repo"], check=True,
+                           capture_output=True, env=dict(os.environ, BUILD_DIR=build,
+                                                         STREAMSUBMIT_SIGNING_HOME=signing), timeout=120)
+            server, repo, url = repo_server.start(f"{tmp}/repo")
+            try:
+                def resolver_metrics(cache):
+                    port = free_port()
+                    proc = start(["--packages", f"io.streamsubmit:streamsubmit-kafka:{version}", "--repositories", url,
+                                  "--conf", f"resolver.trustedKeys={signing}/public.asc", "--bootstrap-servers",
+                                  c.bootstrap, "--topics", "orders", "--metrics-address", f"127.0.0.1:{port}"],
+                                 env={"STREAMSUBMIT_CACHE": cache})
+                    try:
+                        scraped = []
+
+                        def scrape():
+                            try:
+                                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                                    scraped.append(r.read().decode())
+                                    return True
+                            except OSError:
+                                return False
+                        wait_for(scrape, timeout=60, what="the metrics endpoint", jobs=[proc])
+                        body = scraped[-1]
+                    finally:
+                        proc.send_signal(signal.SIGTERM)
+                        proc.wait(timeout=60)
+                    return {l.split("{")[0].split(" ")[0]: float(l.rsplit(" ", 1)[1]) for l in body.splitlines()
+                            if l.startswith("streamsubmit_resolver_")}
+
+                cache = f"{tmp}/cache"
+                cold = resolver_metrics(cache)
+                so = [os.path.join(d, n) for d, _, ns in os.walk(f"{tmp}/repo") for n in ns
+                      if n.startswith("streamsubmit-kafka") and n.endswith(".so")][0]
+                self.assertEqual(cold["streamsubmit_resolver_requests_total"], len(repo.requests), repo.requests)
+                self.assertGreaterEqual(cold["streamsubmit_resolver_downloaded_bytes_total"], os.path.getsize(so))
+                self.assertEqual(cold["streamsubmit_resolver_artifacts"], 1)
+                self.assertGreater(cold["streamsubmit_resolver_duration_seconds"], 0)
+                asked = len(repo.requests)
+                warm = resolver_metrics(cache)
+                self.assertEqual(len(repo.requests), asked)
+                self.assertEqual(warm["streamsubmit_resolver_requests_total"], 0)
+                self.assertEqual(warm["streamsubmit_resolver_downloaded_bytes_total"], 0)
+                self.assertEqual(warm["streamsubmit_resolver_artifacts"], 1)
+            finally:
+                server.shutdown()
 
 
 class Configuration(unittest.TestCase):

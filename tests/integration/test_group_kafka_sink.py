@@ -225,12 +225,21 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
         commit (inside the Kafka sink's open transaction). Then the first three instances run until
         the group has committed every partition's end."""
         def aim(inst):
-            """Waits until the instance opens a new batch's transaction; returns its id."""
-            seen = len(opened(inst.proc))
-            wait_for(lambda: len(opened(inst.proc)) > seen or inst.proc.poll() is not None, timeout=60,
-                     interval=0.02, what=f"{inst.name} to open a transaction")
-            self.assertIsNone(inst.proc.poll(), output_of(inst.proc)[1][-3000:])
-            return opened(inst.proc)[-1]
+            """Stops (SIGSTOP) the instance inside a batch's open transaction; returns the batch's id.
+            Whether it landed there is judged while the process is frozen: its batch not reported
+            yet. On a loaded machine the 400 ms window can pass before the signal: then it goes on
+            (SIGCONT) and the next batch is tried."""
+            for _ in range(20):
+                seen = len(opened(inst.proc))
+                wait_for(lambda: len(opened(inst.proc)) > seen or inst.proc.poll() is not None, timeout=60,
+                         interval=0.02, what=f"{inst.name} to open a transaction")
+                self.assertIsNone(inst.proc.poll(), output_of(inst.proc)[1][-3000:])
+                batch = opened(inst.proc)[-1]
+                inst.proc.send_signal(signal.SIGSTOP)
+                if batch not in reported(inst.proc):
+                    return batch
+                inst.proc.send_signal(signal.SIGCONT)
+            self.fail(f"{inst.name}: 20 batches committed before SIGSTOP reached them")
 
         def kill(inst):
             batch = aim(inst)
@@ -239,7 +248,6 @@ class TransactionalSinkInGroupMode(RealKafkaTestCase):
 
         def pause_past_session(inst):
             batch = aim(inst)
-            inst.proc.send_signal(signal.SIGSTOP)
             # Its session (6 s, last heartbeat at most 0.5 s ago) cannot expire before 5.5 s:
             # an assignment after that is the group giving its partitions away.
             time.sleep(5.5)

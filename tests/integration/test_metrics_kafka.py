@@ -276,6 +276,42 @@ class MetricsOnRealKafka(RealKafkaTestCase):
             finally:
                 self.stop(second)
 
+    def test_receiver_lag_seconds_follow_the_last_received_record(self):
+        """Receiver mode's lag seconds: now minus the timestamp of the last record of the partition's
+        last batch. Records produced between two clock readings bound it from both sides."""
+        topic, group = kh.unique_name("lagsec"), kh.unique_name("g")
+        kh.create_topic(topic, 1)
+        produced_from = time.time()
+        kh.produce(self.bootstrap, topic, 4000)
+        produced_until = time.time()
+        port = kh.free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = start(self.job(topic, port, "--mode", "receiver", "--group", group, "--batch-interval", "500ms",
+                              "--conf", "stream.blockInterval=100ms", "--conf", "stream.receiver.maxRate=400"))
+        try:
+            def series(name):
+                return [float(l.rsplit(" ", 1)[1]) for l in http_get(url + "/metrics")[1].splitlines()
+                        if l.startswith(name + "{") and f'topic="{topic}"' in l]
+
+            sample = {}
+
+            def behind_with_seconds():
+                sample["before"] = time.time()
+                lag, sample["seconds"] = (series("streamsubmit_consumer_lag_records"),
+                                          series("streamsubmit_consumer_lag_seconds"))
+                sample["after"] = time.time()
+                return lag and lag[0] > 0 and sample["seconds"]
+            wait_for(behind_with_seconds, timeout=60, what="receiver lag seconds while the job is behind", jobs=[proc])
+            before, after, seconds = sample["before"], sample["after"], sample["seconds"]
+            # The last record processed was produced between produced_from and produced_until.
+            self.assertGreaterEqual(seconds[0], before - produced_until - 0.05, seconds)
+            self.assertLessEqual(seconds[0], after - produced_from + 0.05, seconds)
+            wait_for(lambda: series("streamsubmit_consumer_lag_records") == [0], timeout=60,
+                     what="the job to catch up", jobs=[proc])
+            self.assertEqual(series("streamsubmit_consumer_lag_seconds"), [0])
+        finally:
+            self.stop(proc)
+
     def test_bind_failure_and_unreachable_kafka(self):
         with socket_bound() as port:
             proc = run(self.job("any", port), check=EXIT_USAGE)

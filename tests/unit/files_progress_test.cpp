@@ -1,6 +1,8 @@
 #include "plugins/sinks/support/record_format.h"
 #include "plugins/sinks/files/files_progress.h"
 
+#include "temp_dir.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -14,13 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "files-progress-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
+// The shared scratch directory, with a helper to put a file in it.
+struct TempDir : streamsubmit::testing::TempDir {
     void write(const std::string &name, const std::string &text) const { std::ofstream(path / name) << text; }
 };
 

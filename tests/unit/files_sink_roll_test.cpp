@@ -5,6 +5,8 @@
 #include "plugins/sinks/files/files_sink.h"
 #include "plugins/sinks/files/files_progress.h"
 
+#include "temp_dir.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -22,14 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "files-roll-XXXXXX").string();
-        path = mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using streamsubmit::testing::TempDir;
 
 // The final (visible) files of a directory, by name.
 std::set<std::string> final_files(const fs::path &dir) {

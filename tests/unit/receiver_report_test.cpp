@@ -28,6 +28,19 @@ TEST_CASE("a receiver batch reports one range per partition: first offset to las
     CHECK(receiver_report(8, 1, {}).ranges.empty());
 }
 
+TEST_CASE("a receiver range carries the timestamp of its last record, whichever block holds it (lag seconds)") {
+    std::vector<Block> blocks(2);
+    blocks[0].add(ReceivedRecord{{"orders", 0}, 20, 2000, std::nullopt, "v", 0, {}});
+    blocks[0].add(ReceivedRecord{{"orders", 0}, 18, 1800, std::nullopt, "v", 0, {}}); // out of order: not the last
+    blocks[1].add(ReceivedRecord{{"orders", 0}, 15, 1500, std::nullopt, "v", 0, {}}); // an older block after it
+    blocks[1].add(ReceivedRecord{{"orders", 1}, 3, -1, std::nullopt, "v", 0, {}});    // no timestamp given
+    const BatchReport report = receiver_report(1, 1, blocks);
+    REQUIRE(report.ranges.size() == 2);
+    CHECK(report.ranges[0].range == OffsetRange{{"orders", 0}, 15, 21});
+    CHECK(report.ranges[0].last_timestamp_ms == 2000);
+    CHECK(report.ranges[1].last_timestamp_ms == -1);
+}
+
 TEST_CASE("what a receiver checkpoint belongs to: the group and the topic set, not the thread counts") {
     ReceiverStreamOptions o;
     o.group = "g";
