@@ -4,7 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -51,7 +54,8 @@ Response http_get(const std::string &url, const RegistrySettings &s, std::chrono
         curl_easy_setopt(curl, CURLOPT_USERPWD, s.user_info.c_str());
     }
     if (!s.ca_location.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, s.ca_location.c_str());
-    curl_slist *headers = curl_slist_append(nullptr, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+    curl_slist *headers =
+        curl_slist_append(nullptr, "Accept: application/vnd.schemaregistry.v1+json, application/json");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     r.code = curl_easy_perform(curl);
     if (r.code == CURLE_OK)
@@ -74,7 +78,8 @@ std::variant<RegisteredSchema, DecodeError> parse_schema(const std::string &body
     try {
         const auto json = nlohmann::json::parse(body);
         out.text = json.at("schema").get<std::string>();
-        if (json.contains("schemaType") && json["schemaType"].is_string()) out.type = json["schemaType"].get<std::string>();
+        if (json.contains("schemaType") && json["schemaType"].is_string())
+            out.type = json["schemaType"].get<std::string>();
         if (json.contains("references") && json["references"].is_array())
             for (const auto &ref : json["references"])
                 out.references.push_back(SchemaReference{ref.at("name").get<std::string>(),

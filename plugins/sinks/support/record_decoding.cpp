@@ -12,36 +12,54 @@ std::string where(const ss_record &r) {
            std::to_string(r.offset);
 }
 
-} // namespace
-
-SinkError RecordDecoding::create(const AppParams &params, std::string_view sink, bool json_output,
-                                 RecordDecoding &out) {
-    schema::DecoderSettings settings;
-    for (auto [key, format] : {std::pair{"stream.key.format", &settings.key}, {"stream.value.format", &settings.value}}) {
+// stream.key.format and stream.value.format from the host (bytes when it does not say).
+SinkError read_formats(const AppParams &params, const std::string &sink, schema::DecoderSettings &settings) {
+    const std::pair<const char *, schema::Format *> keys[] = {{"stream.key.format", &settings.key},
+                                                              {"stream.value.format", &settings.value}};
+    for (auto [key, format] : keys) {
         const auto name = params.format_value(key).value_or("bytes");
         const auto parsed = schema::parse_format(name);
         if (!parsed)
-            return {SS_ERR_CONFIG, std::string(sink) + " sink: " + key + "=" + std::string(name) + " is not a format it knows",
+            return {SS_ERR_CONFIG, sink + " sink: " + key + "=" + std::string(name) + " is not a format it knows",
                     "use bytes, avro, protobuf or json-schema"};
         *format = *parsed;
     }
+    return {};
+}
+
+// The schema.registry.* keys; the URL is required.
+SinkError read_registry(const AppParams &params, const std::string &sink, const std::string &formatted,
+                        schema::RegistrySettings &registry) {
+    const auto value = [&](const char *key) { return std::string(params.format_value(key).value_or("")); };
+    registry.urls = schema::RegistrySettings::split_urls(value("schema.registry.url"));
+    if (registry.urls.empty())
+        return {SS_ERR_CONFIG,
+                sink + " sink: " + formatted + " needs a schema registry, and schema.registry.url is not set",
+                "set --conf schema.registry.url=http://HOST:PORT (for Apicurio Registry: "
+                "http://HOST:PORT/apis/ccompat/v7)"};
+    registry.user_info = value("schema.registry.basic.auth.user.info");
+    registry.ca_location = value("schema.registry.ssl.ca.location");
+    const std::string ms = value("schema.registry.request.timeout"); // in milliseconds from the host
+    int64_t timeout = 0;
+    std::from_chars(ms.data(), ms.data() + ms.size(), timeout);
+    if (timeout > 0) registry.timeout = std::chrono::milliseconds(timeout);
+    return {};
+}
+
+} // namespace
+
+SinkError RecordDecoding::create(const AppParams &params, std::string_view sink_name, bool json_output,
+                                 RecordDecoding &out) {
+    const std::string sink(sink_name);
+    schema::DecoderSettings settings;
+    if (auto e = read_formats(params, sink, settings)) return e;
     if (settings.key == schema::Format::Bytes && settings.value == schema::Format::Bytes) return {};
     const std::string formatted = settings.value != schema::Format::Bytes ? "stream.value.format" : "stream.key.format";
     if (!json_output)
         return {SS_ERR_CONFIG,
-                std::string(sink) + " sink: " + formatted + " decodes records into JSON, which only its json format writes",
-                "set sink." + std::string(sink) + ".format=json, or read the topic with " + formatted + "=bytes"};
-    settings.registry.urls = schema::RegistrySettings::split_urls(std::string(params.format_value("schema.registry.url").value_or("")));
-    if (settings.registry.urls.empty())
-        return {SS_ERR_CONFIG, std::string(sink) + " sink: " + formatted + " needs a schema registry, and schema.registry.url is not set",
-                "set --conf schema.registry.url=http://HOST:PORT (for Apicurio Registry: http://HOST:PORT/apis/ccompat/v7)"};
-    settings.registry.user_info = std::string(params.format_value("schema.registry.basic.auth.user.info").value_or(""));
-    settings.registry.ca_location = std::string(params.format_value("schema.registry.ssl.ca.location").value_or(""));
-    if (auto ms = params.format_value("schema.registry.request.timeout")) {
-        int64_t v = 0;
-        std::from_chars(ms->data(), ms->data() + ms->size(), v);
-        if (v > 0) settings.registry.timeout = std::chrono::milliseconds(v);
-    }
+                sink + " sink: " + formatted + " decodes records into JSON, which only its json format writes",
+                "set sink." + sink + ".format=json, or read the topic with " + formatted + "=bytes"};
+    if (auto e = read_registry(params, sink, formatted, settings.registry)) return e;
     out.decoder_ = std::make_shared<const schema::RecordDecoder>(std::move(settings));
     return {};
 }
@@ -54,7 +72,7 @@ SinkError RecordDecoding::decode(const ss_record &r, DecodedFields &fields) cons
         // A null key or value (a tombstone) has no format: it stays null.
         if (format == schema::Format::Bytes || !data) return {};
         json.clear();
-        id = -1;
+        id = -1; // until the header gave one
         if (auto e = decoder_->decode(format, data, len, json, id))
             return {SS_ERR_BAD_RECORD,
                     "cannot decode the " + std::string(what) + " of " + where(r) +
@@ -64,7 +82,8 @@ SinkError RecordDecoding::decode(const ss_record &r, DecodedFields &fields) cons
         decoded = true;
         return {};
     };
-    if (auto e = one(decoder_->key_format(), r.key, r.key_len, "key", fields.key, fields.key_json, fields.key_schema_id))
+    if (auto e = one(decoder_->key_format(), r.key, r.key_len, "key", fields.key, fields.key_json,
+                     fields.key_schema_id))
         return e;
     return one(decoder_->value_format(), r.value, r.value_len, "value", fields.value, fields.value_json,
                fields.value_schema_id);
