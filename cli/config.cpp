@@ -159,7 +159,7 @@ bool is_secret_key(std::string_view key) {
         "kafka.ssl.key.location", "kafka.ssl.key.password",  "kafka.ssl.key.pem",
         "kafka.ssl_key",          "kafka.ssl.ca.pem",        "kafka.ssl.keystore.password",
         "kafka.sasl.username",    "kafka.sasl.password",     "kafka.sasl.oauthbearer.config",
-        "kafka.sasl.oauthbearer.client.secret"};
+        "kafka.sasl.oauthbearer.client.secret", "schema.registry.basic.auth.user.info"};
     for (std::string_view sensitive : kSensitive)
         if (key == sensitive) return true;
     std::string lower(key);
@@ -201,7 +201,7 @@ Status Config::set(const std::string &key, const std::string &value, ConfigSourc
     auto it = values_.find(key);
     if (it != values_.end() && it->second.source > source) return ok_status();
     std::string resolved = value;
-    if (is_passthrough_key(key)) {
+    if (is_passthrough_key(key) || is_secret_key(key)) { // env:NAME and file:PATH, as for kafka.* secrets
         auto r = resolve_value_reference(key, value);
         if (!r) return r.error();
         resolved = std::move(*r);

@@ -145,6 +145,34 @@ constexpr std::array kKeys = {
               "by the receiver threads; at half full the batch closes early, when full receiving waits and after 1s "
               "fetching pauses until a batch frees some (0 = unlimited; see MEMORY in the man page)",
               "0.1.0"},
+    // --- record formats (schema/, decoded by the sinks) ---
+    ConfigKey{"stream.key.format", KeyType::Enum, "bytes", "",
+              "How record keys are read: bytes (as they are) or a schema registry format (magic byte, schema id, "
+              "payload) decoded with schemas from schema.registry.url: avro (Avro's JSON encoding), protobuf "
+              "(proto3's JSON mapping), json-schema (the JSON text after the header); the json formats of the sinks write the decoded key "
+              "with keySchemaId beside it",
+              "0.1.0", "bytes|avro|protobuf|json-schema"},
+    ConfigKey{"stream.value.format", KeyType::Enum, "bytes", "",
+              "How record values are read: bytes (as they are) or avro, protobuf, json-schema as stream.key.format; "
+              "a value that cannot be decoded (no magic byte, unknown schema id, a payload not of its schema) stops "
+              "the job with exit 4 before its batch is committed",
+              "0.1.0", "bytes|avro|protobuf|json-schema"},
+    ConfigKey{"schema.registry.url", KeyType::List, "", "",
+              "Schema registry with the Confluent-compatible REST API (for Apicurio Registry: "
+              "http://HOST:PORT/apis/ccompat/v7), comma-separated URLs tried in order; required by a format other "
+              "than bytes. Each schema id is fetched once and kept for the job's life",
+              "0.1.0"},
+    ConfigKey{"schema.registry.basic.auth.user.info", KeyType::String, "", "",
+              "user:password for HTTP basic authentication with the schema registry; env:NAME or file:PATH to "
+              "keep it out of the command line (redacted wherever the configuration is shown)",
+              "0.1.0"},
+    ConfigKey{"schema.registry.ssl.ca.location", KeyType::String, "", "",
+              "PEM file of CA certificates for an https schema registry (default: the system's)", "0.1.0"},
+    ConfigKey{"schema.registry.request.timeout", KeyType::Duration, "30s", "",
+              "How long fetching one schema id may take, retrying every URL (no connection, timeouts, HTTP 5xx); "
+              "then the job stops with exit 4 naming the URLs. Ids already fetched keep working while the registry "
+              "is down",
+              "0.1.0"},
     // --- monitoring (metrics/) ---
     ConfigKey{"metrics.address", KeyType::String, "", "--metrics-address",
               "HOST:PORT on which to serve Prometheus metrics (/metrics), the health probes (/healthz, /readyz) and "

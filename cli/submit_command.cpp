@@ -191,6 +191,18 @@ ConnectorConf connector_conf(const Config &config) {
     return conf;
 }
 
+// The record formats for the application (ss_app_params.format_conf): both formats, and the
+// schema registry keys that are set, under their full names.
+ApplicationSetup::Conf format_conf(const Config &config) {
+    ApplicationSetup::Conf conf;
+    for (const char *key : {"stream.key.format", "stream.value.format"}) conf.emplace_back(key, config.get_string(key));
+    conf.emplace_back("schema.registry.request.timeout",
+                      std::to_string(config.get_duration("schema.registry.request.timeout").count()));
+    for (auto &[key, value] : config.with_prefix("schema.registry."))
+        if (key != "request.timeout") conf.emplace_back("schema.registry." + key, value);
+    return conf;
+}
+
 // Everything a run needs that does not change between --supervise restarts.
 struct JobSetup {
     Config config;
@@ -254,6 +266,7 @@ Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
     setup.group_coordinated = group_coordinated(job.config);
     setup.batch_interval = job.config.get_duration("stream.batchInterval");
     setup.source_conf = connector_conf(job.config);
+    setup.format_conf = format_conf(job.config);
     return Application::create(job.application, setup, job.diagnostics);
 }
 

@@ -13,6 +13,27 @@ std::string instead(const KeyReaders &readers) {
     return "no sink is chosen";
 }
 
+// The record formats are decoded by a sink (the bundled ones all do, in their JSON): without
+// one, the records reach an application (or the report) as they are.
+void record_format_warnings(const Config &config, const KeyReaders &readers, std::vector<std::string> &out) {
+    bool decoded = false;
+    for (const char *key : {"stream.key.format", "stream.value.format"}) {
+        const std::string format = config.get_string(key);
+        if (format == "bytes") continue;
+        decoded = true;
+        if (!readers.sink.empty()) continue;
+        out.push_back(fmt::format(
+            "{}={} is set but {}; records are decoded by a sink (--sink files, exec or kafka) or an application "
+            "that reads the job's record formats (ss_app_params.format_conf), else they arrive as they are",
+            key, format, instead(readers)));
+    }
+    if (decoded) return;
+    for (const auto &[rest, value] : config.with_prefix("schema.registry."))
+        out.push_back(fmt::format("schema.registry.{} is set but stream.key.format and stream.value.format are bytes; "
+                                  "it is used by the avro, protobuf and json-schema formats",
+                                  rest));
+}
+
 } // namespace
 
 std::vector<std::string> unused_key_warnings(const Config &config, const KeyReaders &readers) {
@@ -30,6 +51,7 @@ std::vector<std::string> unused_key_warnings(const Config &config, const KeyRead
                 "app.{} is set but the job has no application{}; app.* keys go to the application given after the "
                 "options (streamsubmit [options] app.so|group:artifact:version)",
                 rest, readers.sink.empty() ? "" : fmt::format(" (--sink {} runs instead)", readers.sink)));
+    record_format_warnings(config, readers, out);
     return out;
 }
 

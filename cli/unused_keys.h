@@ -1,5 +1,6 @@
 // Keys that nothing in a job reads: a sink's sink.NAME.* keys when another sink (or none) runs,
-// app.* keys when no application does. They are warned about, not refused: a shared properties
+// app.* keys when no application does, a record format without a sink to decode it, and
+// schema.registry.* keys without a format that uses them. They are warned about, not refused: a shared properties
 // file may set them for other jobs. (An application that declares its keys refuses the app.*
 // keys it does not declare; one that declares none gets every app.* key and checks them itself.)
 #pragma once

@@ -88,7 +88,12 @@ typedef enum ss_status {
      * newer generation while it ran, or another instance committed one of them since (a
      * sink's own progress): the batch is not committed, and the host plans its partitions
      * again from the group's committed offsets and the application's recover. Not a failure. */
-    SS_ERR_REBALANCED = 14
+    SS_ERR_REBALANCED = 14,
+    /* An application could not decode a record in the job's record format
+     * (ss_app_params.format_conf: no schema registry header, an unknown schema id, a payload
+     * that does not match its schema) or could not fetch its schema from the registry in
+     * time: the batch is not committed and the job stops (exit 4). */
+    SS_ERR_BAD_RECORD = 15
 } ss_status;
 
 /* Where a failed call explains itself. Allocated by the caller (struct_size set by it); the
@@ -457,6 +462,14 @@ typedef struct ss_app_params {
     const ss_kv *source_conf;   /* the job's connector keys, as ss_source_params.conf */
     size_t source_conf_count;
     size_t source_conf_stride;
+    /* The job's record formats under their full names: stream.key.format and
+     * stream.value.format (bytes, avro, protobuf, json-schema), and the schema.registry.*
+     * keys that are set (secrets resolved; schema.registry.request.timeout always, in
+     * milliseconds), for an application that decodes records
+     * (SS_HAS_FIELD: older hosts lack it and had only bytes). */
+    const ss_kv *format_conf;
+    size_t format_conf_count;
+    size_t format_conf_stride;
 } ss_app_params;
 
 typedef struct ss_application_api {

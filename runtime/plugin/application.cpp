@@ -44,6 +44,7 @@ Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const
                      plugin->path().string(), "pass a plugin built with an application table");
     const auto kv = to_kv(setup.conf);
     const auto source_kv = to_kv(setup.source_conf);
+    const auto format_kv = to_kv(setup.format_conf);
     std::vector<const char *> argv;
     argv.reserve(setup.args.size());
     for (const auto &a : setup.args) argv.push_back(a.c_str());
@@ -64,6 +65,9 @@ Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const
     params.source_conf = source_kv.data();
     params.source_conf_count = source_kv.size();
     params.source_conf_stride = sizeof(ss_kv);
+    params.format_conf = format_kv.data();
+    params.format_conf_count = format_kv.size();
+    params.format_conf_stride = sizeof(ss_kv);
     ss_error err = empty_error();
     ss_app *handle = nullptr;
     const ss_status st = api->create(&params, &handle, &err);

@@ -49,6 +49,7 @@ struct ApplicationSetup {
     bool group_coordinated = false;
     std::chrono::milliseconds batch_interval{0};
     Conf source_conf; // the job's connector keys, prefix stripped
+    Conf format_conf; // stream.key.format, stream.value.format, schema.registry.* (full names)
 };
 
 class Application {

@@ -72,6 +72,10 @@ Error error_of(ss_status status, const ss_error &err) {
         return Error(ErrorKind::Kafka, message, "",
                      "the consumer group rebalanced while the batch ran; its partitions are planned again")
             .set_retriable();
+    case SS_ERR_BAD_RECORD:
+        return Error(ErrorKind::Kafka, message, "",
+                     "check stream.value.format, stream.key.format and schema.registry.url against what the "
+                     "producer writes; the batch was not committed");
     case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
     case SS_ERR_UNSUPPORTED:
         return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");

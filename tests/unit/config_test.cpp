@@ -258,3 +258,20 @@ TEST_CASE("keys a plugin declares are checked, defaulted and listed like the tab
         CHECK(std::any_of(all.begin(), all.end(), [](const auto &kv) { return kv.first == "sink.demo.retries"; }));
     }
 }
+
+TEST_CASE("schema registry keys: formats checked, the credentials a secret that may come from env: or file:") {
+    Config c;
+    CHECK(c.get_string("stream.value.format") == "bytes");
+    CHECK(c.get_string("stream.key.format") == "bytes");
+    CHECK(c.get_duration("schema.registry.request.timeout").count() == 30'000);
+    REQUIRE(c.set("stream.value.format", "avro", ConfigSource::ConfFlag).ok());
+    REQUIRE(c.set("stream.key.format", "json-schema", ConfigSource::ConfFlag).ok());
+    CHECK_FALSE(c.set("stream.value.format", "Avro", ConfigSource::ConfFlag).ok());
+    CHECK_FALSE(c.set("schema.registry.request.timeout", "soon", ConfigSource::ConfFlag).ok());
+    CHECK(is_secret_key("schema.registry.basic.auth.user.info"));
+    CHECK_FALSE(is_secret_key("schema.registry.url"));
+    ::setenv("SS_TEST_REGISTRY_AUTH", "alice:pa ss", 1);
+    REQUIRE(apply_conf_flag(c, "schema.registry.basic.auth.user.info=env:SS_TEST_REGISTRY_AUTH").ok());
+    CHECK(c.get_string("schema.registry.basic.auth.user.info") == "alice:pa ss");
+    ::unsetenv("SS_TEST_REGISTRY_AUTH");
+}

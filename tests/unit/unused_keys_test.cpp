@@ -39,3 +39,17 @@ TEST_CASE("nothing to say when every key is used") {
     CHECK(unused_key_warnings(with({{"sink.files.dir", "/tmp/out"}, {"kafka.client.id", "x"}}), {"files", ""}).empty());
     CHECK(unused_key_warnings(Config{}, {"", ""}).empty());
 }
+
+TEST_CASE("a record format without a sink, and registry keys without a format, are named") {
+    auto c = with({{"stream.value.format", "avro"}, {"schema.registry.url", "http://r:1"}});
+    CHECK(unused_key_warnings(c, {"files", ""}).empty());
+    auto warnings = unused_key_warnings(c, {"", "count-by-key"});
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].starts_with("stream.value.format=avro is set but the job runs the application 'count-by-key', "
+                                  "not a sink; records are decoded by a sink"));
+    CHECK(unused_key_warnings(c, {"", ""}).size() == 1);
+    warnings = unused_key_warnings(with({{"schema.registry.url", "http://r:1"}}), {"files", ""});
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] == "schema.registry.url is set but stream.key.format and stream.value.format are bytes; it is "
+                         "used by the avro, protobuf and json-schema formats");
+}

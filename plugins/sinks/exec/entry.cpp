@@ -50,6 +50,7 @@ SinkError parse_options(const AppParams &params, ExecSinkOptions &o) {
     });
     if (!error && o.command.empty())
         error = {SS_ERR_CONFIG, "the exec sink needs sink.exec.command (--conf 'sink.exec.command=wc -l')"};
+    if (!error) error = RecordDecoding::create(params, "exec", o.format.json, o.format.decoding);
     const char *tmp = std::getenv("TMPDIR");
     o.temp_dir = tmp && *tmp ? tmp : "/tmp";
     o.log = params.log;

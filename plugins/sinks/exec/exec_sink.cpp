@@ -38,7 +38,8 @@ std::string batch_ranges_json(const ss_batch &batch) {
 
 struct ExecSink::RangeBuffer {
     int fd = -1;
-    std::string pending; // formatted records not yet written to fd
+    std::string pending;   // formatted records not yet written to fd
+    DecodedFields decoded; // the record being formatted (stream.value.format other than bytes)
     ~RangeBuffer() {
         if (fd >= 0) ::close(fd);
     }
@@ -80,7 +81,8 @@ SinkError ExecSink::process(const ss_batch &batch, const ss_offset_range &range,
     RangeBuffer *b = buffer(batch, range, true, error);
     if (!b) return error;
     for (size_t i = 0; i < count; ++i) {
-        options_.format.append(b->pending, *ss_const_at(ss_record, records, stride, i));
+        if (auto e = options_.format.append(b->pending, *ss_const_at(ss_record, records, stride, i), b->decoded))
+            return e;
         if (b->pending.size() >= kFlushBytes) {
             if (auto e = write_all(b->fd, b->pending, "exec", "its temporary file in " + options_.temp_dir)) return e;
             b->pending.clear();

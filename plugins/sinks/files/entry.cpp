@@ -82,6 +82,7 @@ SinkError parse_options(const AppParams &params, FilesSinkOptions &o) {
     o.log = params.log;
     if (!error && o.dir.empty())
         error = {SS_ERR_CONFIG, "the files sink needs sink.files.dir (--conf sink.files.dir=DIR)"};
+    if (!error) error = RecordDecoding::create(params, "files", o.format.json, o.format.decoding);
 #ifdef STREAMSUBMIT_TEST_HOOKS // crash tests only; a release build ignores the variable
     if (const char *delay = std::getenv("STREAMSUBMIT_TEST_FILES_SINK_DELAY_MS"); delay && *delay)
         o.test_delay_ms = std::atoi(delay);

@@ -166,9 +166,11 @@ SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range
         // crash names it the same; without: where its range starts, as a re-run batch does.
         if (!p.open)
             if (auto e = open_file(p, rolling && p.next_start ? *p.next_start : range.from)) return e;
+        // Decoded before anything is written: a record that cannot be fails the batch as it is.
+        if (auto e = options_.format.decoding.decode(r, p.decoded)) return e;
         auto e = p.open->append(r.offset, [&](std::string &out) {
             if (options_.format.json)
-                append_json_record(out, r, p.json_prefix);
+                append_json_record(out, r, p.json_prefix, &p.decoded);
             else
                 append_raw_record(out, r, options_.format.delimiter);
         });

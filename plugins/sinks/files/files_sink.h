@@ -64,6 +64,7 @@ private:
         std::string topic;
         int32_t partition = 0;
         std::string json_prefix; // {"topic":..,"partition":..,"offset":
+        DecodedFields decoded;   // the record being written, decoded (stream.value.format other than bytes)
         std::unique_ptr<PartitionFile> open;                // records go here
         std::vector<std::unique_ptr<PartitionFile>> sealed; // full and fsynced: renamed at commit, oldest first
         std::optional<int64_t> next_start;                  // rolling: where the next file starts

@@ -141,6 +141,7 @@ ss_status KafkaSink::process(const ss_record *records, size_t count, size_t stri
     if (ss_status st = begin_once(err); st != SS_OK)
         return st;
     std::string json;
+    sinks::DecodedFields decoded;
     for (size_t i = 0; i < count; ++i) {
         const ss_record &r = *ss_const_at(ss_record, records, stride, i);
         rd_kafka_headers_t *headers = nullptr;
@@ -148,7 +149,8 @@ ss_status KafkaSink::process(const ss_record *records, size_t count, size_t stri
         size_t value_len = r.value_len;
         if (options_.json) {
             json.clear();
-            streamsubmit::sinks::append_json_record(json, r);
+            if (auto e = options_.decoding.decode(r, decoded)) return sinks::report(e, err);
+            streamsubmit::sinks::append_json_record(json, r, &decoded);
             if (!json.empty() && json.back() == '\n')
                 json.pop_back();
             value = json.data();

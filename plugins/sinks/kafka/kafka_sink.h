@@ -27,6 +27,7 @@ struct KafkaSinkOptions {
     std::string group_id; // kafka.group.id, for send_offsets_to_transaction and recover
     std::vector<std::pair<std::string, std::string>> producer_conf; // bootstrap.servers, transaction.timeout.ms
     int commit_timeout_ms = 60'000;
+    sinks::RecordDecoding decoding; // stream.key.format / stream.value.format, with format json
 };
 
 class KafkaSink {

@@ -74,6 +74,7 @@ SinkError parse_options(const AppParams &params, KafkaSinkOptions &o) {
     if (auto e = check_against_job(params, o, instance, !o.transactional_id.empty(), timeout_ms)) return e;
     if (o.topic.empty())
         return {SS_ERR_CONFIG, "the kafka sink needs sink.kafka.topic (--conf sink.kafka.topic=NAME)"};
+    if (auto e = sinks::RecordDecoding::create(params, "kafka", o.json, o.decoding)) return e;
     // The same id on restart fences the previous incarnation; instances of one group-mode job
     // need one id each (sink.kafka.transactional.id).
     if (o.transactional_id.empty())

@@ -37,6 +37,8 @@ AppParams AppParams::read(const ss_app_params &p) {
         out.batch_interval_ms = p.batch_interval_ms;
     if (SS_HAS_FIELD(ss_app_params, &p, source_conf_stride))
         out.source_conf = copy_kvs(p.source_conf, p.source_conf_count, p.source_conf_stride);
+    if (SS_HAS_FIELD(ss_app_params, &p, format_conf_stride))
+        out.format_conf = copy_kvs(p.format_conf, p.format_conf_count, p.format_conf_stride);
     return out;
 }
 

@@ -39,12 +39,14 @@ struct AppParams {
     bool group_coordinated = false; // stream.kafka.coordination=group
     int64_t batch_interval_ms = 0;  // 0 when the host does not say
     KeyValues source_conf;          // the job's connector keys (kafka.* without "kafka.")
+    KeyValues format_conf;          // stream.key.format, stream.value.format, schema.registry.* (full names)
 
     static AppParams read(const ss_app_params &params);
 
     // The value of `key` in conf, or in source_conf; nothing when absent.
     std::optional<std::string_view> value(std::string_view key) const { return find(conf, key); }
     std::optional<std::string_view> source_value(std::string_view key) const { return find(source_conf, key); }
+    std::optional<std::string_view> format_value(std::string_view key) const { return find(format_conf, key); }
 
 private:
     static std::optional<std::string_view> find(const KeyValues &kvs, std::string_view key);

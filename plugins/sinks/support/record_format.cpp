@@ -173,11 +173,11 @@ std::string json_record_prefix(const char *topic, int32_t partition) {
     return out;
 }
 
-void append_json_record(std::string &out, const ss_record &r) {
-    append_json_record(out, r, json_record_prefix(r.topic, r.partition));
+void append_json_record(std::string &out, const ss_record &r, const DecodedFields *decoded) {
+    append_json_record(out, r, json_record_prefix(r.topic, r.partition), decoded);
 }
 
-void append_json_record(std::string &out, const ss_record &r, std::string_view prefix) {
+void append_json_record(std::string &out, const ss_record &r, std::string_view prefix, const DecodedFields *decoded) {
     out.append(prefix);
     append_int(out, r.offset);
     out.append(",\"timestamp\":", 13);
@@ -186,11 +186,23 @@ void append_json_record(std::string &out, const ss_record &r, std::string_view p
     out.append(timestamp_type_name(r.timestamp_type));
     out.push_back('"');
     out.append(",\"key\":", 7);
-    const bool key_b64 = r.key ? append_bytes(out, r.key, r.key_len) : (out.append("null", 4), false);
-    if (key_b64) out.append(",\"keyEncoding\":\"base64\"", 23);
+    if (decoded && decoded->key) {
+        out.append(decoded->key_json);
+        out.append(",\"keySchemaId\":", 15);
+        append_int(out, decoded->key_schema_id);
+    } else {
+        const bool key_b64 = r.key ? append_bytes(out, r.key, r.key_len) : (out.append("null", 4), false);
+        if (key_b64) out.append(",\"keyEncoding\":\"base64\"", 23);
+    }
     out.append(",\"value\":", 9);
-    const bool value_b64 = r.value ? append_bytes(out, r.value, r.value_len) : (out.append("null", 4), false);
-    if (value_b64) out.append(",\"valueEncoding\":\"base64\"", 25);
+    if (decoded && decoded->value) {
+        out.append(decoded->value_json);
+        out.append(",\"valueSchemaId\":", 17);
+        append_int(out, decoded->value_schema_id);
+    } else {
+        const bool value_b64 = r.value ? append_bytes(out, r.value, r.value_len) : (out.append("null", 4), false);
+        if (value_b64) out.append(",\"valueEncoding\":\"base64\"", 25);
+    }
     out.append(",\"headers\":[", 12);
     for (size_t i = 0; i < r.header_count; ++i) {
         const ss_header &h = *ss_header_at(&r, i);

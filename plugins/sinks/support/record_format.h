@@ -3,6 +3,8 @@
 // once the buffer has grown to its working size.
 #pragma once
 
+#include "record_decoding.h"
+
 #include <streamsubmit/plugin.h>
 
 #include <string>
@@ -16,11 +18,14 @@ namespace streamsubmit::sinks {
 // Key and value are JSON strings when they are valid UTF-8, otherwise base64 with
 // "keyEncoding":"base64" / "valueEncoding":"base64"; null is JSON null. A header is
 // [name, value], or [name, value, "base64"] when its value is not UTF-8.
-void append_json_record(std::string &out, const ss_record &record);
+void append_json_record(std::string &out, const ss_record &record, const DecodedFields *decoded = nullptr);
 
 // The same, with `prefix` = json_record_prefix(record.topic, record.partition), which is the
-// same for every record of a partition: the sink computes it once per file.
-void append_json_record(std::string &out, const ss_record &record, std::string_view prefix);
+// same for every record of a partition: the sink computes it once per file. With `decoded`
+// (a schema registry format, see record_decoding.h), a decoded key or value is written as its
+// JSON with "keySchemaId" / "valueSchemaId" beside it.
+void append_json_record(std::string &out, const ss_record &record, std::string_view prefix,
+                        const DecodedFields *decoded = nullptr);
 std::string json_record_prefix(const char *topic, int32_t partition);
 
 // The value's bytes (nothing for a null value), then `delimiter`.

@@ -5,7 +5,9 @@
 
 #include "app_guard.h"
 #include "app_params.h"
+#include "record_decoding.h"
 #include "record_format.h"
+#include "sink_error.h"
 
 #include <streamsubmit/plugin.h>
 
@@ -14,22 +16,20 @@
 
 namespace streamsubmit::sinks {
 
-struct SinkError {
-    ss_status status = SS_OK;
-    std::string message;
-    std::string hint = {}; // what the user can do; empty: the host's generic one
-    explicit operator bool() const { return status != SS_OK; }
-};
-
 // How records are written: JSON Lines (kcat -J's fields) or raw values and a delimiter.
 struct RecordFormat {
     bool json = true;
     std::string delimiter = "\n";
-    void append(std::string &out, const ss_record &record) const {
-        if (json)
-            append_json_record(out, record);
-        else
+    RecordDecoding decoding; // the job's stream.key.format / stream.value.format (json only)
+    // `decoded` is the caller's scratch (one per thread), reused from record to record.
+    SinkError append(std::string &out, const ss_record &record, DecodedFields &decoded) const {
+        if (!json) {
             append_raw_record(out, record, delimiter);
+            return {};
+        }
+        if (auto e = decoding.decode(record, decoded)) return e;
+        append_json_record(out, record, &decoded);
+        return {};
     }
 };
 

@@ -1,0 +1,49 @@
+// An Avro schema from the registry, and the decoding of its binary payloads by avro-c, written
+// in Avro's JSON encoding (avro_json.h). Immutable once made: reader threads decode with it
+// at once.
+#pragma once
+
+#include "decode_error.h"
+#include "registry_client.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+struct avro_obj_t;
+struct avro_value_iface;
+
+namespace streamsubmit::schema {
+
+class AvroDecoder {
+public:
+    // The schema of id `id` with its references (schemas defining named types that it uses).
+    static std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> create(const ResolvedSchema &schema,
+                                                                                 int32_t id);
+    ~AvroDecoder();
+    AvroDecoder(const AvroDecoder &) = delete;
+    AvroDecoder &operator=(const AvroDecoder &) = delete;
+
+    // Appends the JSON encoding of the payload to `out`, or says why it is not a value of
+    // the schema (PayloadMismatch: truncated, or bytes left over).
+    std::optional<DecodeError> decode(const unsigned char *payload, size_t len, std::string &out) const;
+
+private:
+    // A value and a reader to decode into, reused: a record costs no allocation of its own
+    // beyond what its strings, arrays and maps grow to. Taken by one thread at a time.
+    struct Scratch;
+    std::unique_ptr<Scratch> take() const;
+    void give_back(std::unique_ptr<Scratch> scratch) const;
+
+    AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id);
+    avro_obj_t *schema_; // with the referenced schemas in place
+    avro_value_iface *iface_;
+    int32_t id_;
+    mutable std::mutex mutex_;
+    mutable std::vector<std::unique_ptr<Scratch>> spare_; // at most one per reader thread
+};
+
+} // namespace streamsubmit::schema
