@@ -327,6 +327,7 @@ const ss_application_api kApplication = {
     .keys = nullptr,
     .key_count = 0,
     .key_stride = sizeof(ss_config_key),
+    .write_dead_letters = nullptr, // the host's own producer writes them
 };
 
 } // namespace

@@ -73,6 +73,9 @@ Error error_of(ss_status status, const ss_error &err) {
                      "the consumer group rebalanced while the batch ran; its partitions are planned again")
             .set_retriable();
     case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
+    case SS_ERR_REJECTED:
+        return Error(ErrorKind::Application, message, "",
+                     "fix what rejects the record, or set --conf stream.errors.tolerance=all to skip rejected records");
     case SS_ERR_UNSUPPORTED:
         return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
     case SS_OK:
