@@ -11,7 +11,8 @@ std::optional<std::string> bytes(const void *data, size_t len) {
 }
 
 Error intolerable(const RejectedRecord &record) {
-    return Error(ErrorKind::Application, fmt::format("record {} was rejected", describe(record)),
+    return Error(ErrorKind::Application,
+                 fmt::format("rejected record {}; stream.errors.tolerance=none fails the batch", describe(record)),
                  "stream.errors.tolerance=none",
                  "the batch stays planned: fix what rejects the record, or set --conf stream.errors.tolerance=all to "
                  "skip rejected records (with --conf stream.errors.deadletterqueue.topic=TOPIC to keep them)");

@@ -75,7 +75,8 @@ TEST_CASE("with tolerance=none the first rejection is the batch's failure (exit 
     const auto st = list.add(RejectPolicy{}, 7, rejected());
     REQUIRE_FALSE(st.ok());
     CHECK(st.error().kind == ErrorKind::Application);
-    CHECK(st.error().what == "record orders-3@42 (application, ValueError): bad price was rejected");
+    CHECK(st.error().what ==
+          "rejected record orders-3@42 (application, ValueError): bad price; stream.errors.tolerance=none fails the batch");
     CHECK(st.error().input == "stream.errors.tolerance=none");
     REQUIRE(list.refusal().has_value());
     CHECK(list.take().empty());
