@@ -87,7 +87,8 @@ class DeadLetters(RealKafkaTestCase):
         self.assertEqual(len(got), len(set(got)), "a good record was written twice")
         self.assertEqual(sorted(got), sorted(want))
 
-    def assert_dead_letters(self, src, dlq, poison, committed=True, job="dl-job"):
+    def assert_dead_letters(self, src, dlq, poison, committed=True, job="dl-job", stage="application",
+                            error_class="PoisonRecord", message="the value holds the marker"):
         """The dead-letter topic holds each poison record once: key, value and headers as the
         input's, then the context headers naming it."""
         letters = kcat_json(self.bootstrap, dlq, committed)
@@ -105,9 +106,10 @@ class DeadLetters(RealKafkaTestCase):
             self.assertEqual(context["topic"], src)
             self.assertEqual((d["key"], d["payload"]), (source["key"], source["payload"]))
             self.assertEqual(original, pairs(source.get("headers")))
-            self.assertEqual(context["stage"], "application")
-            self.assertEqual(context["exception.class.name"], "PoisonRecord")
-            self.assertEqual(context["exception.message"], "the value holds the marker")
+            self.assertEqual(original, [("trace", "poison"), ("trace", "again"), ("empty", "")])  # as produced
+            self.assertEqual(context["stage"], stage)
+            self.assertEqual(context["exception.class.name"], error_class)
+            self.assertIn(message, context["exception.message"])
             self.assertEqual(context["job.name"], job)
             self.assertRegex(context["batch.id"], r"^\d+$")
         self.assertEqual(seen, set(poison))
@@ -163,6 +165,64 @@ class DeadLetters(RealKafkaTestCase):
 
     def test_group_mode(self):
         self.run_mode("group")
+
+    def test_kill_9_between_the_dead_letter_produce_and_the_commit_keeps_both_topics_exactly_once(self):
+        """The transactional Kafka sink (JSON envelopes) refuses the poison records as too large
+        (their escaped envelope passes message.max.bytes; stage sink): they go to the dead-letter
+        topic in the batch's transaction. Ten kills, each while a batch waits to commit after
+        its dead letters were produced; then a run to the end."""
+        src, dlq = self.topics()
+        out = kh.unique_name("dl-out")
+        kh.create_topic(out, 4)
+        # 200,000 control bytes: 200 KB in Kafka, 1.2 MB as a JSON string ("\u0001" each).
+        good_n, poison_n = produce_input(self.bootstrap, src, rounds=20, poison_per_round=2,
+                                         poison_value=lambda i: f"POISON-{i}-" + "\x01" * 200_000)
+        group = kh.unique_name("g")
+        checkpoint = tempfile.mkdtemp()
+        args = ["--bootstrap-servers", self.bootstrap, "--topics", src, "--group", group, "--name", "dl-job",
+                "--checkpoint", checkpoint, "--until", "latest", "--output", "json", "--batch-interval", "200ms",
+                "--conf", "kafka.auto.offset.reset=earliest", "--conf", "stream.kafka.maxOffsetsPerBatch=2000",
+                "--sink", "kafka", "--conf", f"sink.kafka.topic={out}", "--conf", "sink.kafka.format=json",
+                "--conf", "sink.kafka.transactional=true"] + self.errors(dlq)[:-2]
+        killed = []
+        while len(killed) < 10:
+            proc = start(args, env={"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMMIT_MS": "1500"})
+            try:
+                def aimed():
+                    return [b for b, n in DEAD_LETTERS.findall(output_of(proc)[1]) if int(n) > 0 and b not in killed]
+                wait_for(lambda: aimed() or proc.poll() is not None, timeout=120, interval=0.02,
+                         what="a batch with dead letters to wait for its commit")
+                self.assertIsNone(proc.poll(), f"the job ended before {len(killed)} kills\n"
+                                               f"{output_of(proc)[1][-3000:]}")
+                batch = aimed()[0]
+                proc.kill()
+                proc.wait(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            stdout, stderr = output_of(proc)
+            committed = {str(r["batch"]) for r in parse_json_report(stdout)}
+            self.assertNotIn(batch, committed, "the kill landed after the batch's commit")
+            self.assertNotIn("error:", stderr)
+            killed.append(batch)
+        p = run(args, timeout=600)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr[-3000:])
+        good, poison = self.input_split(src)
+        self.assertEqual((len(good), len(poison)), (good_n, poison_n))
+        envelopes = [json.loads(line) for line in
+                     kh.consume_all(out, bootstrap=self.bootstrap, fmt="%s\n").splitlines()]
+        got = [(e["topic"], e["partition"], e["offset"], e["key"], e["value"]) for e in envelopes]
+        want = [(src, p_, o, r["key"], r["payload"]) for (p_, o), r in good.items()]
+        self.assertEqual(len(got), len(set(got)), "a record was committed twice")
+        self.assertEqual(sorted(got), sorted(want))
+        letters = self.assert_dead_letters(src, dlq, poison, stage="sink", error_class="RecordTooLarge",
+                                           message="too large")
+        aborted = len(kcat_json(self.bootstrap, dlq, committed=False)) - letters
+        self.assertGreater(aborted, 0, "no dead letter of a killed batch's transaction reached the topic")
+        print(f"\ndead letters, transactional Kafka sink: {len(killed)} kills between the dead-letter produce and "
+              f"the commit (batches {', '.join(killed)}); read_committed: {good_n} good records once in the output, "
+              f"{poison_n} dead letters once; {aborted} dead letters of aborted transactions never visible")
 
     def small_job(self, dlq_conf):
         src, dlq = self.topics(1)
