@@ -76,8 +76,9 @@ class DeadLetters(RealKafkaTestCase):
     def input_split(self, src):
         """(good, poison) of the input as kcat -J reads it, keyed by (partition, offset)."""
         records = kcat_json(self.bootstrap, src)
-        good = {(r["partition"], r["offset"]): r for r in records if "POISON" not in (r["payload"] or "")}
-        poison = {(r["partition"], r["offset"]): r for r in records if "POISON" in (r["payload"] or "")}
+        bad = ("POISON", "BROKEN")
+        good = {(r["partition"], r["offset"]): r for r in records if not (r["payload"] or "").startswith(bad)}
+        poison = {(r["partition"], r["offset"]): r for r in records if (r["payload"] or "").startswith(bad)}
         return good, poison
 
     def assert_file_holds_good(self, src, out, good):
@@ -107,9 +108,11 @@ class DeadLetters(RealKafkaTestCase):
             self.assertEqual((d["key"], d["payload"]), (source["key"], source["payload"]))
             self.assertEqual(original, pairs(source.get("headers")))
             self.assertEqual(original, [("trace", "poison"), ("trace", "again"), ("empty", "")])  # as produced
-            self.assertEqual(context["stage"], stage)
-            self.assertEqual(context["exception.class.name"], error_class)
-            self.assertIn(message, context["exception.message"])
+            def expected(x):  # a value, or what a source record's value makes it
+                return x(source) if callable(x) else x
+            self.assertEqual(context["stage"], expected(stage))
+            self.assertEqual(context["exception.class.name"], expected(error_class))
+            self.assertIn(expected(message), context["exception.message"])
             self.assertEqual(context["job.name"], job)
             self.assertRegex(context["batch.id"], r"^\d+$")
         self.assertEqual(seen, set(poison))
@@ -223,6 +226,57 @@ class DeadLetters(RealKafkaTestCase):
         print(f"\ndead letters, transactional Kafka sink: {len(killed)} kills between the dead-letter produce and "
               f"the commit (batches {', '.join(killed)}); read_committed: {good_n} good records once in the output, "
               f"{poison_n} dead letters once; {aborted} dead letters of aborted transactions never visible")
+
+    def test_python_job_rejects_with_streamsubmit_reject_and_its_decoder(self):
+        """A Python job (partitioned form) raises streamsubmit.Reject(reason, record) for POISON
+        values (stage application) and its value decoder refuses BROKEN ones (stage decode)."""
+        src, dlq = self.topics(2)
+        kh.produce(self.bootstrap, src, 2000, extra_kcat_args=("-H", "src=good"))
+        produce_poison(self.bootstrap, src, 0, 10)
+        produce_poison(self.bootstrap, src, 10, 10, value=lambda i: f"BROKEN-{i}")
+        kh.produce(self.bootstrap, src, 2000, start=2000, extra_kcat_args=("-H", "src=good"))
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "picky.py"), "w") as f:
+                f.write("def decode(b):\n"
+                        "    if b.startswith(b'BROKEN'):\n"
+                        "        raise ValueError('picky refuses ' + b.decode())\n"
+                        "    return b.decode()\n")
+            job = os.path.join(tmp, "job.py")
+            with open(job, "w") as f:
+                f.write("import builtins, streamsubmit\n"
+                        "lines = []\n"
+                        "def open(args, conf):\n"
+                        "    global path\n"
+                        "    path = args[0]\n"
+                        "def process(batch, range, records):\n"
+                        "    for r in records:\n"
+                        "        if r.value.startswith('POISON'):\n"
+                        "            raise streamsubmit.Reject('poison value ' + r.value, r)\n"
+                        "        lines.append(f'{r.topic} {r.partition} {r.offset} {r.value}\\n')\n"
+                        "def commit(batch):\n"
+                        "    with builtins.open(path, 'a') as f:\n"
+                        "        f.writelines(lines)\n"
+                        "    lines.clear()\n"
+                        "def abort(batch):\n"
+                        "    lines.clear()\n")
+            out = os.path.join(tmp, "good.txt")
+            p = run(["--bootstrap-servers", self.bootstrap, "--topics", src, "--until", "latest", "--name", "dl-job",
+                     "--output", "json", "--conf", "kafka.auto.offset.reset=earliest",
+                     "--conf", "stream.kafka.maxOffsetsPerBatch=1000", "--py-files", os.path.join(tmp, "picky.py"),
+                     "--conf", "app.python.valueDecoder=picky:decode"] + self.errors(dlq) + [job, out], timeout=300)
+            self.assertEqual(p.returncode, EXIT_OK, p.stderr[-3000:])
+            good, poison = self.input_split(src)
+            self.assertEqual((len(good), len(poison)), (4000, 20))
+            self.assert_file_holds_good(src, out, good)
+        self.assertEqual(sum(r["rejected"] for r in parse_json_report(p.stdout)), 20)
+        self.assertNotIn("Traceback", p.stderr)  # a tolerated rejection is a log line, not a traceback
+
+        def poisoned(r):
+            return r["payload"].startswith("POISON")
+        self.assertEqual(self.assert_dead_letters(
+            src, dlq, poison, stage=lambda r: "application" if poisoned(r) else "decode",
+            error_class=lambda r: "Reject" if poisoned(r) else "ValueError",
+            message=lambda r: ("poison value " if poisoned(r) else "picky refuses ") + r["payload"]), 20)
 
     def small_job(self, dlq_conf):
         src, dlq = self.topics(1)
