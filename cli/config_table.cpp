@@ -72,6 +72,28 @@ constexpr std::array kKeys = {
               "Python job: how record values are decoded: utf8 (str), bytes, json, or module:function (called with "
               "the bytes); a value that does not decode fails the batch (exit 8)",
               "0.1.0"},
+    // --- rejected records (both modes; Kafka Connect's errors.* keys) ---
+    ConfigKey{"stream.errors.tolerance", KeyType::Enum, "none", "",
+              "What a record that the application, its decoder or its sink rejects does: none fails its batch "
+              "(exit 8), all skips it, counts it (the report's rejected) and, with "
+              "stream.errors.deadletterqueue.topic, produces it there",
+              "0.1.0", "none|all"},
+    ConfigKey{"stream.errors.deadletterqueue.topic", KeyType::String, "", "",
+              "With stream.errors.tolerance=all: topic on the job's brokers that every rejected record is produced "
+              "to before its batch commits (original key, value and headers; in the batch's transaction with "
+              "sink.kafka.transactional=true, else by an idempotent producer); a topic that does not exist or "
+              "cannot be written is exit 4",
+              "0.1.0"},
+    ConfigKey{"stream.errors.deadletterqueue.context.headers.enable", KeyType::Bool, "true", "",
+              "Add __streamsubmit.errors.* headers to each dead letter: topic, partition, offset, stage "
+              "(decode, application, sink), exception.class.name, exception.message, job.name, batch.id",
+              "0.1.0"},
+    ConfigKey{"stream.errors.log.enable", KeyType::Bool, "false", "",
+              "Log each rejected record's topic, partition, offset, stage and error on stderr", "0.1.0"},
+    ConfigKey{"stream.errors.maxPerBatch", KeyType::Int, "1000", "",
+              "With stream.errors.tolerance=all: a batch that rejects more records than this fails (exit 8), so a "
+              "broken deployment does not route a whole topic to the dead-letter topic (0 = no limit)",
+              "0.1.0"},
     // --- direct mode ---
     ConfigKey{"stream.kafka.maxRatePerPartition", KeyType::Int, "0", "",
               "Records per second per partition; a batch reads at most rate * batchInterval (0 = unlimited)",

@@ -1,5 +1,6 @@
 #include "cli/submit_command.h"
 
+#include "cli/dead_letters.h"
 #include "cli/error_report.h"
 #include "cli/package_plugins.h"
 #include "cli/plugin_keys.h"
@@ -255,9 +256,14 @@ BatchOutput report_output(const JobSetup &job, ProgressLine &progress, StopSigna
     };
 }
 
-// A fresh instance per run: a --supervise restart starts from what is durable, like a new process.
-Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
-    if (!job.application) return std::unique_ptr<Application>{};
+// The job's application and, with stream.errors.deadletterqueue.topic, where its rejected
+// records go.
+struct StartedApplication {
+    std::unique_ptr<Application> application;
+    std::unique_ptr<DeadLetterQueue> dead_letters;
+};
+
+ApplicationSetup application_setup(const JobSetup &job) {
     ApplicationSetup setup;
     setup.conf = job.config.with_prefix_and_defaults(job.application_prefix);
     setup.args = job.application_args;
@@ -267,7 +273,22 @@ Result<std::unique_ptr<Application>> start_application(const JobSetup &job) {
     setup.batch_interval = job.config.get_duration("stream.batchInterval");
     setup.source_conf = connector_conf(job.config);
     setup.format_conf = format_conf(job.config);
-    return Application::create(job.application, setup, job.diagnostics);
+    setup.dead_letter_topic = job.config.get_string("stream.errors.deadletterqueue.topic");
+    return setup;
+}
+
+// A fresh instance per run: a --supervise restart starts from what is durable, like a new process.
+Result<StartedApplication> start_application(const JobSetup &job) {
+    if (!job.application) return StartedApplication{};
+    auto policy = reject_policy(job.config);
+    if (!policy) return policy.error();
+    ApplicationSetup setup = application_setup(job);
+    setup.rejects = *policy;
+    auto application = Application::create(job.application, setup, job.diagnostics);
+    if (!application) return application.error();
+    auto dead_letters = start_dead_letters(job.config, application->get(), setup, job.diagnostics);
+    if (!dead_letters) return dead_letters.error();
+    return StartedApplication{std::move(*application), std::move(*dead_letters)};
 }
 
 // Its keys become keys of the configuration: the user's are checked against them.
@@ -420,7 +441,8 @@ Status run_direct_once(const JobSetup &job, StopSignal &stop, StopDeadline &dead
     // The application first: one that refuses its settings does so before any connection.
     auto application = start_application(job);
     if (!application) return application.error();
-    options->application = application->get();
+    options->application = application->application.get();
+    options->dead_letters = application->dead_letters.get();
     options->observer = job.observer;
     const auto conf = connector_conf(job.config);
     std::vector<std::unique_ptr<Source>> readers;
@@ -548,7 +570,8 @@ Status run_receiver_once(const JobSetup &job, StopSignal &stop, StopDeadline &de
     if (!options) return options.error();
     auto application = start_application(job);
     if (!application) return application.error();
-    options->application = application->get();
+    options->application = application->application.get();
+    options->dead_letters = application->dead_letters.get();
     options->observer = job.observer;
     ProgressLine progress;
     ReceiverStream stream(std::move(*options), receiver_sources(job), report_output(job, progress, stop),

@@ -52,6 +52,12 @@ std::vector<std::string> unused_key_warnings(const Config &config, const KeyRead
                 "options (streamsubmit [options] app.so|group:artifact:version)",
                 rest, readers.sink.empty() ? "" : fmt::format(" (--sink {} runs instead)", readers.sink)));
     record_format_warnings(config, readers, out);
+    // Only an application or a sink rejects records.
+    if (readers.application.empty() && readers.sink.empty())
+        for (const auto &[rest, value] : config.with_prefix("stream.errors."))
+            out.push_back(fmt::format("stream.errors.{} is set but the job has neither an application nor a sink, "
+                                      "so nothing rejects records",
+                                      rest));
     return out;
 }
 

@@ -1,5 +1,5 @@
 /*
- * streamsubmit plugin ABI 2.0 — the one contract between the runtime and its plugins.
+ * streamsubmit plugin ABI 2.2 — the one contract between the runtime and its plugins.
  * A plugin author's guide, with a minimal source, sink and application, is
  * include/streamsubmit/README.md (installed beside this header).
  *
@@ -49,7 +49,9 @@ extern "C" {
 
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1": a streamsubmit plugin, of any ABI major */
 #define SS_PLUGIN_ABI_MAJOR 2u
-#define SS_PLUGIN_ABI_MINOR 1u /* 2.1: ss_consumer_api streams (route_assigned, poll_stream) */
+/* 2.1: ss_consumer_api streams (route_assigned, poll_stream); 2.2: dead letters (ss_host_api.reject,
+ * ss_app_params.dead_letter_topic, ss_application_api.write_dead_letters) */
+#define SS_PLUGIN_ABI_MINOR 2u
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -93,7 +95,10 @@ typedef enum ss_status {
      * (ss_app_params.format_conf: no schema registry header, an unknown schema id, a payload
      * that does not match its schema) or could not fetch its schema from the registry in
      * time: the batch is not committed and the job stops (exit 4). */
-    SS_ERR_BAD_RECORD = 15
+    SS_ERR_BAD_RECORD = 15,
+    /* ABI 2.2: the host does not take a rejected record (stream.errors.tolerance=none, or the
+     * batch reached stream.errors.maxPerBatch): return it from process to fail the batch. */
+    SS_ERR_REJECTED = 16
 } ss_status;
 
 /* Where a failed call explains itself. Allocated by the caller (struct_size set by it); the
@@ -143,6 +148,33 @@ typedef enum ss_log_level { SS_LOG_DEBUG = 0, SS_LOG_INFO = 1, SS_LOG_WARN = 2, 
  * copied before log returns; never fails, never blocks for long. */
 typedef void (*ss_log_fn)(void *log_ctx, ss_log_level level, const char *message);
 
+struct ss_batch;
+struct ss_record;
+
+/* ABI 2.2: where in the job a record was rejected (the __streamsubmit.errors.stage header). */
+typedef enum ss_reject_stage {
+    SS_STAGE_DECODE = 1,      /* its key or value could not be decoded */
+    SS_STAGE_APPLICATION = 2, /* the application refused it */
+    SS_STAGE_SINK = 3         /* the sink's output refused it (a Kafka producer: too large) */
+} ss_reject_stage;
+
+/* ABI 2.2: rejects one record the application (or sink) cannot take, instead of failing the
+ * batch (Kafka Connect's errors.tolerance): the host leaves it out of the batch's count of good
+ * records, logs it (stream.errors.log.enable) and produces it to the dead-letter topic
+ * (stream.errors.deadletterqueue.topic) before the batch commits.
+ *  - thread: only from inside process() (the reader thread that runs it) or finish_range(),
+ *    for `batch` and a record of `records` that call was given (any other record pointer of
+ *    the batch's ranges also works: the host copies what it needs);
+ *  - lifetime: the host copies the record (key, value, headers, coordinates) and the strings
+ *    before reject returns; nothing is kept;
+ *  - NULL: error_class and reason may be NULL (then empty); batch, record and err may not;
+ *  - returns SS_OK when the host took the record: the application leaves it out of its
+ *    output and goes on. SS_ERR_REJECTED (err says why) when the job does not tolerate it
+ *    (stream.errors.tolerance=none, or the batch passed stream.errors.maxPerBatch): return
+ *    that from process; the host fails the batch (exit 8) whatever the application returns. */
+typedef ss_status (*ss_reject_fn)(void *reject_ctx, const struct ss_batch *batch, const struct ss_record *record,
+                                  ss_reject_stage stage, const char *error_class, const char *reason, ss_error *err);
+
 /* What the host tells every plugin about itself: in every create call, valid until the
  * matching destroy returns. */
 typedef struct ss_host_api {
@@ -152,7 +184,16 @@ typedef struct ss_host_api {
     const char *host_version; /* streamsubmit's version, e.g. "0.9.0" */
     ss_log_fn log;
     void *log_ctx;
+    /* ABI 2.2 (check SS_HAS_FIELD(ss_host_api, host, reject) first; an older host has none):
+     * rejects one record, see ss_reject_fn. NULL for a plugin that is not the application. */
+    ss_reject_fn reject;
+    void *reject_ctx;
 } ss_host_api;
+
+/* Whether `host` offers reject (ABI 2.2 and the plugin is the job's application). */
+static inline int ss_host_can_reject(const ss_host_api *host) {
+    return host && SS_HAS_FIELD(ss_host_api, host, reject_ctx) && host->reject != NULL;
+}
 
 /* ---- Configuration keys a plugin declares (Fluent Bit's config_map) ----
  * The host validates the user's keys against them (an unknown or malformed key fails the job
@@ -462,7 +503,7 @@ typedef struct ss_app_params {
     const ss_kv *source_conf;   /* the job's connector keys, as ss_source_params.conf */
     size_t source_conf_count;
     size_t source_conf_stride;
-    /* The job's record formats under their full names: stream.key.format and
+    /* ABI 2.2 (SS_HAS_FIELD first). The job's record formats under their full names: stream.key.format and
      * stream.value.format (bytes, avro, protobuf, json-schema), and the schema.registry.*
      * keys that are set (secrets resolved; schema.registry.request.timeout always, in
      * milliseconds), for an application that decodes records
@@ -470,6 +511,10 @@ typedef struct ss_app_params {
     const ss_kv *format_conf;
     size_t format_conf_count;
     size_t format_conf_stride;
+    /* ABI 2.2 (SS_HAS_FIELD first): stream.errors.deadletterqueue.topic, on the job's brokers;
+     * NULL when the job has none. An application that offers write_dead_letters checks at
+     * create that it can write there (SS_ERR_UNKNOWN_TOPIC, SS_ERR_AUTHENTICATION naming it). */
+    const char *dead_letter_topic;
 } ss_app_params;
 
 typedef struct ss_application_api {
@@ -512,6 +557,16 @@ typedef struct ss_application_api {
     const ss_config_key *keys;
     size_t key_count;
     size_t key_stride;
+    /* ABI 2.2, optional. Driver thread, after every range of the batch was processed and
+     * finished and before commit: makes `records` (the batch's rejected records, each with its
+     * original key, value and headers followed by the __streamsubmit.errors.* context
+     * headers, valid during the call) part of the batch's output on `topic`, the job's
+     * dead-letter topic: produced inside the batch's transaction where the output has one, so
+     * commit makes them visible together; abort discards them with the rest. Called with the
+     * same records again when a batch is re-run. NULL: the host produces them itself before
+     * commit (an idempotent producer, at-least-once). */
+    ss_status (*write_dead_letters)(ss_app *app, const ss_batch *batch, const char *topic, const ss_record *records,
+                                    size_t count, size_t stride, ss_error *err);
 } ss_application_api;
 
 /* ==== The descriptor ==== */

@@ -70,6 +70,13 @@ and, with either form, optionally
 An exception fails the batch: its traceback goes to stderr, abort() is called and
 streamsubmit exits 8; a restart re-runs the batch with the same id, ranges and records.
 
+    raise streamsubmit.Reject(reason, record)
+        from the partitioned form's process, for one of its records that the job cannot take:
+        with --conf stream.errors.tolerance=all the record is rejected (counted, logged with
+        stream.errors.log.enable, produced to stream.errors.deadletterqueue.topic with its
+        original bytes) and process is called again with the records after it; with
+        tolerance=none (the default) the batch fails (exit 8).
+
 batch: Batch(id, time (epoch ms), mode ("direct" or "receiver"), ranges (list of OffsetRange)).
 OffsetRange: topic, partition, fromOffset, untilOffset ([fromOffset, untilOffset)).
 Record: topic, partition, offset, timestamp (epoch ms, -1 unknown), timestamp_type
@@ -79,7 +86,8 @@ A Record is a named tuple: r.value, or r[6].
 key and value are decoded by app.python.keyDecoder / app.python.valueDecoder:
 utf8 (the default: str, None for null), bytes, json, or module:function (called with the
 bytes; None stays None). A record that does not decode fails the batch (exit 8), naming its
-topic, partition and offset.)";
+topic, partition and offset; with stream.errors.tolerance=all it is rejected instead (stage
+decode) and the job never sees it.)";
     py::class_<OffsetRange>(m, "OffsetRange", "One partition's half-open offset range [fromOffset, untilOffset)")
         .def_readonly("topic", &OffsetRange::topic)
         .def_readonly("partition", &OffsetRange::partition)
@@ -96,6 +104,14 @@ topic, partition and offset.)";
         .def_readonly("mode", &Batch::mode)
         .def_readonly("ranges", &Batch::ranges)
         .def("__repr__", [](const Batch &b) { return "Batch(id=" + std::to_string(b.id) + ", mode=" + b.mode + ")"; });
+    // An exception class of its own, made in C like Record: Reject(reason, record).
+    PyObject *reject = PyErr_NewExceptionWithDoc(
+        "streamsubmit.Reject",
+        "Reject(reason, record): raised from process for one of its records, rejects that record "
+        "(stream.errors.tolerance=all); process is then called with the records after it",
+        PyExc_Exception, nullptr);
+    if (!reject) throw py::error_already_set();
+    m.attr("Reject") = py::reinterpret_steal<py::object>(reject);
     if (!streamsubmit::python::g_record_type)
         streamsubmit::python::g_record_type = PyStructSequence_NewType(&streamsubmit::python::kRecordDesc);
     if (!streamsubmit::python::g_record_type) throw py::error_already_set();

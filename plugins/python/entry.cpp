@@ -6,6 +6,7 @@
 #include "interpreter.h"
 #include "job.h"
 #include "python_error.h"
+#include "rejects.h"
 
 #include <streamsubmit/plugin.h>
 
@@ -26,6 +27,10 @@ struct ss_app {
     JobFunctions job;
     Decoder key_decoder, value_decoder;
     InFlight in_flight;
+    const ss_host_api *host = nullptr; // its reject call (ABI 2.2) takes records the job cannot
+    py::object reject_type;            // streamsubmit.Reject
+    RawRanges raw;                     // the partitioned form's records as bytes, for Reject
+    bool keeps_raw() const { return job.partitioned() && ss_host_can_reject(host); }
 };
 
 namespace {
@@ -55,9 +60,12 @@ py::object function_of(const py::dict &globals, const char *name) {
     return PyCallable_Check(f.ptr()) ? f : py::object();
 }
 
-// One record as a streamsubmit.Record. A decoder's exception becomes a std::runtime_error
-// naming the record (its traceback printed).
-py::object make_record(const ss_app &app, const ss_record &r, const py::str &topic, const py::tuple &no_headers) {
+// One record as a streamsubmit.Record. A key or value a decoder refuses is rejected (stage
+// decode) when the host takes it (stream.errors.tolerance=all): then nothing is returned.
+// Otherwise the decoder's exception becomes a std::runtime_error naming the record (its
+// traceback printed).
+py::object make_record(const ss_app &app, const ss_batch &batch, const ss_record &r, const py::str &topic,
+                       const py::tuple &no_headers, ss_error *err) {
     const Decoder *decoder = &app.key_decoder;
     const char *which = "key";
     py::object key, value;
@@ -69,9 +77,14 @@ py::object make_record(const ss_app &app, const ss_record &r, const py::str &top
     } catch (py::error_already_set &e) {
         const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
                                    std::to_string(r.offset);
+        const std::string why = "cannot decode the " + std::string(which) + " of " + record + " with decoder " +
+                                decoder->name() + ": " + py::str(e.value()).cast<std::string>();
+        if (ss_host_can_reject(app.host)) {
+            const std::string error_class = py::str(e.type().attr("__name__"));
+            if (reject(app.host, batch, r, SS_STAGE_DECODE, error_class, why, err) == SS_OK) return py::object();
+        }
         print_traceback(e, "decoder " + decoder->name() + " (the " + which + " of " + record + ")");
-        throw std::runtime_error("cannot decode the " + std::string(which) + " of " + record + " with decoder " +
-                                 decoder->name() + ": " + py::str(e.value()).cast<std::string>());
+        throw std::runtime_error(why);
     }
     py::object headers = no_headers;
     if (r.header_count) {
@@ -162,7 +175,8 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
         return report_error(path_error.message, path_error.hint, err,
                             path_error.wrong_version ? SS_ERR_UNSUPPORTED : SS_ERR_CONFIG);
     if (!add_py_files(s.py_files, path_error)) return report_error(path_error.message, path_error.hint, err, SS_ERR_CONFIG);
-    py::module_::import("streamsubmit"); // registers Record, Batch, OffsetRange before any record is made
+    // registers Record, Batch, OffsetRange before any record is made
+    app.reject_type = py::module_::import("streamsubmit").attr("Reject");
     py::module_ sys = py::module_::import("sys");
     py::list argv;
     argv.append(app.script);
@@ -195,6 +209,7 @@ ss_status create(const ss_app_params *p, ss_app **out, ss_error *err) {
         py::gil_scoped_acquire gil;
         auto app = std::make_unique<ss_app>();
         app->script = p->args[0];
+        app->host = p->host;
         if (auto st = load_job(*app, p, err); st != SS_OK) return st;
         *out = app.release();
         return SS_OK;
@@ -224,9 +239,18 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
         py::str topic(range->topic);
         py::tuple no_headers(0);
         py::list chunk(count);
-        for (size_t i = 0; i < count; ++i)
-            PyList_SET_ITEM(chunk.ptr(), static_cast<Py_ssize_t>(i),
-                            make_record(*app, *ss_const_at(ss_record, records, stride, i), topic, no_headers).release().ptr());
+        size_t kept = 0;
+        const bool keep_raw = app->keeps_raw();
+        for (size_t i = 0; i < count; ++i) {
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+            py::object record = make_record(*app, *batch, r, topic, no_headers, err);
+            if (!record) continue; // rejected: its decoder refused it
+            if (keep_raw) app->raw.keep(*batch, index, RawRecord::copy_of(r));
+            PyList_SET_ITEM(chunk.ptr(), static_cast<Py_ssize_t>(kept++), record.release().ptr());
+        }
+        if (kept < count && PyList_SetSlice(chunk.ptr(), static_cast<Py_ssize_t>(kept), static_cast<Py_ssize_t>(count),
+                                            nullptr) != 0)
+            throw py::error_already_set();
         app->in_flight.records(*batch, index).attr("extend")(chunk);
         return SS_OK;
     } catch (py::error_already_set &e) {
@@ -238,7 +262,28 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
     }
 }
 
-// The partitioned form's process: once per range, with all of its records.
+// `raise streamsubmit.Reject(reason, record)` from the job's process: the record (one of
+// `records`) goes to the host's reject; returns its position in `records`, or an error.
+ss_status reject_raised(ss_app *app, const ss_batch &batch, py::error_already_set &e, const py::list &records,
+                        const std::vector<RawRecord> &raw, size_t &position, ss_error *err) {
+    const py::tuple args = e.value().attr("args");
+    const std::string reason = args.size() > 0 ? std::string(py::str(args[0])) : "";
+    const std::string error_class = py::str(e.type().attr("__name__"));
+    const char *usage = "raise streamsubmit.Reject(reason, record) with one of the records process was given";
+    if (args.size() < 2) return report_error("streamsubmit.Reject names no record: " + reason, usage, err);
+    const py::object record = args[1];
+    for (position = 0; position < records.size(); ++position)
+        if (py::object(records[position]).is(record)) break;
+    if (position == records.size())
+        return report_error("streamsubmit.Reject names a record that is not one of process's records", usage, err);
+    const auto offset = record.cast<py::tuple>()[kOffset].cast<int64_t>();
+    for (const auto &r : raw)
+        if (r.offset == offset) return reject(app->host, batch, r, SS_STAGE_APPLICATION, error_class, reason, err);
+    return report_error("streamsubmit.Reject: the record's bytes are gone", "report this as a bug", err);
+}
+
+// The partitioned form's process: once per range, with all of its records; after a record it
+// rejects (streamsubmit.Reject), again with the records after it.
 ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offset_range *range, ss_error *err) {
     if (!app->job.partitioned()) return SS_OK;
     py::gil_scoped_acquire gil;
@@ -246,8 +291,21 @@ ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offset_range
         const size_t index = ss_batch_range_index(batch, range);
         py::list records = app->in_flight.records(*batch, index);
         app->in_flight.take_range(*batch, index);
-        app->job.process(app->in_flight.batch(*batch), make_range(*range), records);
-        return SS_OK;
+        const std::vector<RawRecord> raw = app->raw.take(*batch, index);
+        py::object b = app->in_flight.batch(*batch);
+        for (;;) {
+            try {
+                app->job.process(b, make_range(*range), records);
+                return SS_OK;
+            } catch (py::error_already_set &e) {
+                if (!app->keeps_raw() || !e.matches(app->reject_type)) throw;
+                size_t position = 0;
+                if (ss_status st = reject_raised(app, *batch, e, records, raw, position, err); st != SS_OK) return st;
+                records = records[py::slice(static_cast<Py_ssize_t>(position) + 1, static_cast<Py_ssize_t>(records.size()), 1)]
+                              .cast<py::list>();
+                if (records.empty()) return SS_OK;
+            }
+        }
     } catch (py::error_already_set &e) {
         return report_python_error(e, where("process", *batch, range), err);
     } catch (const std::exception &e) {
@@ -259,6 +317,7 @@ ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
     py::gil_scoped_acquire gil;
     try {
         py::object b = app->in_flight.batch(*batch);
+        app->raw.forget();
         if (app->job.partitioned()) {
             app->in_flight.forget();
             app->job.commit(b);
@@ -280,6 +339,7 @@ void abort_batch(ss_app *app, const ss_batch *batch) {
     try {
         py::object b = app->in_flight.batch(*batch);
         app->in_flight.forget();
+        app->raw.forget();
         if (app->job.abort) app->job.abort(b);
     } catch (py::error_already_set &e) {
         ss_error ignored = SS_ERROR_INIT;
@@ -327,6 +387,7 @@ const ss_application_api kApplication = {
     .keys = nullptr,
     .key_count = 0,
     .key_stride = sizeof(ss_config_key),
+    .write_dead_letters = nullptr, // the host's own producer writes them
 };
 
 } // namespace

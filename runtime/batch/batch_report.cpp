@@ -44,6 +44,7 @@ std::string format_json(const BatchReport &report) {
         {"mode", report.mode},
         {"records", report.records()},
         {"bytes", report.bytes()},
+        {"rejected", report.rejected},
         {"durationMs",
          {{"plan", ms(report.durations.plan_ms)},
           {"read", ms(report.durations.read_ms)},

@@ -35,6 +35,7 @@ struct BatchReport {
     std::optional<double> rate_limit; // stream.backpressure: records/s this batch was limited to
     double scheduling_delay_ms = 0;   // how late the batch started after it was due
     double processing_ms = 0;         // what backpressure counts: the batch's start to its output
+    int64_t rejected = 0;             // records the application rejected (stream.errors.tolerance=all)
 
     int64_t records() const;
     int64_t bytes() const;

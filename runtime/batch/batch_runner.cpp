@@ -35,6 +35,17 @@ Result<BatchEnd> BatchRunner::run(const BatchRecord &batch, BatchInput &input, c
     return end;
 }
 
+Result<int64_t> BatchRunner::settle_rejections(const ApplicationBatch &batch) {
+    if (auto refused = batch.rejections().refusal()) return *refused;
+    const auto rejected = batch.rejections().take();
+    if (rejected.empty()) return int64_t{0};
+    if (options_.dead_letters) {
+        if (auto st = options_.dead_letters->write(batch, rejected); !st) return st.error();
+        announce_dead_letters(options_.test_hooks, batch.id(), rejected.size(), diagnostics_);
+    }
+    return static_cast<int64_t>(rejected.size());
+}
+
 Result<BatchEnd> BatchRunner::run_batch(const BatchRecord &batch, BatchInput &input, const BatchTiming &timing,
                                         std::optional<BatchReport> &out) {
     if (auto st = progress_.planned(batch); !st) return st.error();
@@ -57,13 +68,22 @@ Result<BatchEnd> BatchRunner::run_batch(const BatchRecord &batch, BatchInput &in
     }
     BatchDurations durations = timing.durations;
     durations.read_ms = read->read_ms;
+    int64_t rejected = 0;
     // Before the progress says complete: the output is durable when the batch is.
     if (app_batch) {
+        auto settled = settle_rejections(*app_batch);
+        if (!settled) {
+            if (options_.dead_letters) options_.dead_letters->abort(*app_batch);
+            application_->abort(*app_batch);
+            return settled.error();
+        }
+        rejected = *settled;
         int64_t records = 0;
         for (const auto &r : read->ranges) records += r.records;
         pause_before_commit(options_.test_hooks, batch.id, records, diagnostics_);
         const auto commit_start = Clock::now();
         if (auto st = application_->commit(*app_batch); !st) {
+            if (options_.dead_letters) options_.dead_letters->abort(*app_batch);
             application_->abort(*app_batch);
             if (st.error().cause != Cause::Rebalanced || !progress_.abandon(batch, st.error().what)) return st.error();
             return BatchEnd::Abandoned;
@@ -78,6 +98,7 @@ Result<BatchEnd> BatchRunner::run_batch(const BatchRecord &batch, BatchInput &in
     report.time_ms = batch.time_ms;
     report.mode = options_.mode;
     report.ranges = std::move(read->ranges);
+    report.rejected = rejected;
     durations.output_ms = ms_since(output_start);
     report.durations = durations;
     report.rate_limit = timing.rate;

@@ -9,6 +9,7 @@
 #include "runtime/batch/batch_application.h"
 #include "runtime/batch/batch_observer.h"
 #include "runtime/batch/batch_report.h"
+#include "runtime/batch/dead_letter_queue.h"
 #include "runtime/progress/checkpoint.h"
 #include "runtime/core/diagnostics.h"
 #include "runtime/progress/progress_store.h"
@@ -61,6 +62,9 @@ struct BatchRunnerOptions {
     std::chrono::milliseconds batch_interval{2000};
     TestHooks test_hooks;
     BatchObserver *observer = nullptr; // told how every batch ended; not owned, may be null
+    // stream.errors.deadletterqueue.topic: where rejected records go before the commit; not
+    // owned, may be null (rejected records are then only counted).
+    DeadLetterQueue *dead_letters = nullptr;
 };
 
 // How a batch ended without an error.
@@ -83,6 +87,9 @@ public:
     std::optional<double> rate() const { return rate_.rate(); }
 
 private:
+    // What the application rejected in the batch: the batch's failure when the job does not
+    // tolerate it, else the records produced to the dead-letter topic; returns how many.
+    Result<int64_t> settle_rejections(const ApplicationBatch &batch);
     // run() without telling the observer; `report` is set once the batch was output.
     Result<BatchEnd> run_batch(const BatchRecord &batch, BatchInput &input, const BatchTiming &timing,
                                std::optional<BatchReport> &report);

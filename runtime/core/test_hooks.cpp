@@ -43,6 +43,11 @@ void pause_before_complete(const TestHooks &hooks, int64_t batch, const Diagnost
           diagnostics);
 }
 
+void announce_dead_letters(const TestHooks &hooks, int64_t batch, size_t count, const Diagnostics &diagnostics) {
+    if (hooks.pause_before_commit.count() <= 0 || count == 0 || !diagnostics) return;
+    diagnostics(LogLevel::Info, fmt::format("test hook: batch {} produced {} dead letters", batch, count));
+}
+
 } // namespace streamsubmit::runtime
 
 #endif

@@ -6,6 +6,7 @@
 #include "runtime/core/diagnostics.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace streamsubmit::runtime {
@@ -25,10 +26,14 @@ TestHooks test_hooks_from_environment();
 // Each announces the pause on stderr ("test hook: ..."), then sleeps (nothing when it is 0).
 void pause_before_commit(const TestHooks &hooks, int64_t batch, int64_t records, const Diagnostics &diagnostics);
 void pause_before_complete(const TestHooks &hooks, int64_t batch, const Diagnostics &diagnostics);
+// With a pause before commit: says that the batch's dead letters were produced (so a kill in
+// that pause lands between the dead-letter produce and the commit).
+void announce_dead_letters(const TestHooks &hooks, int64_t batch, size_t count, const Diagnostics &diagnostics);
 #else
 inline TestHooks test_hooks_from_environment() { return {}; }
 inline void pause_before_commit(const TestHooks &, int64_t, int64_t, const Diagnostics &) {}
 inline void pause_before_complete(const TestHooks &, int64_t, const Diagnostics &) {}
+inline void announce_dead_letters(const TestHooks &, int64_t, size_t, const Diagnostics &) {}
 #endif
 
 } // namespace streamsubmit::runtime

@@ -72,7 +72,7 @@ DirectStream::DirectStream(DirectStreamOptions options, Source &control, Paralle
       trigger_(options_.min_offsets_per_batch, options_.max_batch_delay, Clock::now()),
       application_(options_.application ? std::optional<HostedApplication>(*options_.application) : std::nullopt),
       runner_({"direct", options_.backpressure, options_.limits.batch_interval, options_.test_hooks,
-               options_.observer},
+               options_.observer, options_.dead_letters},
               progress_,
               application_ ? &*application_ : nullptr, std::move(output), diagnostics_) {}
 

@@ -50,6 +50,8 @@ struct DirectStreamOptions {
     std::chrono::milliseconds request_timeout{10'000};
     // Receives every record of every batch; not owned, may be null (the job reports ranges only).
     Application *application = nullptr;
+    // stream.errors.deadletterqueue.topic: where rejected records go; not owned, may be null.
+    DeadLetterQueue *dead_letters = nullptr;
     // A topic the brokers do not know for this long was deleted (a restarting broker does
     // not know its topics for a few seconds): exit 4, or drop it (failOnDataLoss=false, patterns).
     std::chrono::milliseconds missing_topic_timeout{60'000};

@@ -8,6 +8,7 @@
 #include "runtime/core/diagnostics.h"
 #include "runtime/core/offset_range.h"
 #include "runtime/plugin/plugin_loader.h"
+#include "runtime/plugin/rejections.h"
 
 #include <chrono>
 #include <memory>
@@ -18,14 +19,19 @@
 
 namespace streamsubmit::runtime {
 
-// One batch as the application sees it: owns the ranges its ss_batch points to.
+// One batch as the application sees it: owns the ranges its ss_batch points to, and the
+// records rejected in it (the ss_batch an application hands back to reject leads here).
 class ApplicationBatch {
 public:
     ApplicationBatch(int64_t id, int64_t time_ms, std::string mode, std::vector<OffsetRange> ranges);
     ApplicationBatch(const ApplicationBatch &) = delete;
     ApplicationBatch &operator=(const ApplicationBatch &) = delete;
 
-    const ss_batch &c() const { return batch_; }
+    const ss_batch &c() const { return view_.c; }
+    int64_t id() const { return view_.c.id; }
+    // This host's batch behind an ss_batch a plugin hands back; nullptr when it is not one.
+    static ApplicationBatch *of(const ss_batch *batch);
+    Rejections &rejections() const { return rejections_; }
     // Group mode: the member's serialized group metadata, kept here for c() to point to.
     void set_group_metadata(std::string metadata);
     const ss_offset_range &range(size_t index) const { return c_ranges_[index]; }
@@ -36,7 +42,13 @@ private:
     std::vector<OffsetRange> ranges_;
     std::vector<ss_offset_range> c_ranges_;
     std::string group_metadata_;
-    ss_batch batch_{};
+    // Standard layout with the ss_batch first, so the pointer a plugin gets converts back.
+    struct View {
+        ss_batch c;
+        const void *tag;
+        ApplicationBatch *owner;
+    } view_{};
+    mutable Rejections rejections_;
 };
 
 // What the host tells an application about itself and the job (ss_app_params).
@@ -50,6 +62,8 @@ struct ApplicationSetup {
     std::chrono::milliseconds batch_interval{0};
     Conf source_conf; // the job's connector keys, prefix stripped
     Conf format_conf; // stream.key.format, stream.value.format, schema.registry.* (full names)
+    RejectPolicy rejects;          // stream.errors.*: what the ss_host_api.reject call answers
+    std::string dead_letter_topic; // stream.errors.deadletterqueue.topic; empty: none
 };
 
 class Application {
@@ -75,16 +89,30 @@ public:
     // receiver threads at each assignment (serialised here).
     Result<OffsetMap> recover(const OffsetMap &positions);
     bool has_recover() const { return api_->recover != nullptr; }
+    // Driver thread, before commit: the batch's dead letters into the application's output
+    // (ABI 2.2 write_dead_letters; only when has_write_dead_letters()).
+    Status write_dead_letters(const ApplicationBatch &batch, const std::string &topic, const ss_record *records,
+                              size_t count);
+    bool has_write_dead_letters() const;
 
 private:
+    // What the plugin's reject calls need, at a stable address (the host table points to it).
+    struct RejectHost {
+        RejectPolicy policy;
+        Diagnostics *diagnostics = nullptr;
+    };
     Application(PluginPtr plugin, ss_app *handle, std::unique_ptr<Diagnostics> diagnostics,
-                std::unique_ptr<ss_host_api> host);
+                std::unique_ptr<RejectHost> reject_host, std::unique_ptr<ss_host_api> host);
+    static ss_status reject_from_plugin(void *ctx, const ss_batch *batch, const ss_record *record,
+                                        ss_reject_stage stage, const char *error_class, const char *reason,
+                                        ss_error *err) noexcept;
     Error fail(const char *call, ss_status status, const ss_error &err) const;
 
     PluginPtr plugin_;
     const ss_application_api *api_;
     ss_app *handle_;
     std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
+    std::unique_ptr<RejectHost> reject_host_;
     std::unique_ptr<ss_host_api> host_;
     std::string name_;
     std::mutex recover_mutex_; // receiver threads may be assigned partitions at the same time

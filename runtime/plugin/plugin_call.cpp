@@ -77,6 +77,9 @@ Error error_of(ss_status status, const ss_error &err) {
                      "check stream.value.format, stream.key.format and schema.registry.url against what the "
                      "producer writes; the batch was not committed");
     case SS_ERR_INTERRUPTED: return Error(ErrorKind::Interrupted, message);
+    case SS_ERR_REJECTED:
+        return Error(ErrorKind::Application, message, "",
+                     "fix what rejects the record, or set --conf stream.errors.tolerance=all to skip rejected records");
     case SS_ERR_UNSUPPORTED:
         return Error(ErrorKind::PluginLoad, message, "", "use a plugin version that implements this call");
     case SS_OK:

@@ -186,7 +186,8 @@ struct ReceiverStream::State {
         : options(std::move(o)), sources(std::move(f)), diagnostics(std::move(d)), stop(st),
           progress({options.checkpoint_dir, receiver_subscription_id(options), options.keep_batches}),
           application(options.application ? std::optional<HostedApplication>(*options.application) : std::nullopt),
-          runner({"receiver", options.backpressure, options.batch_interval, options.test_hooks, options.observer},
+          runner({"receiver", options.backpressure, options.batch_interval, options.test_hooks, options.observer,
+                  options.dead_letters},
                  progress,
                  application ? &*application : nullptr, std::move(out), diagnostics) {}
 

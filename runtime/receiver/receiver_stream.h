@@ -64,6 +64,8 @@ struct ReceiverStreamOptions {
     BatchObserver *observer = nullptr;
     // Receives every record of every batch, after the write-ahead log has it; not owned, may be null.
     Application *application = nullptr;
+    // stream.errors.deadletterqueue.topic: where rejected records go; not owned, may be null.
+    DeadLetterQueue *dead_letters = nullptr;
 };
 
 // The Source of the job's one consumer (kJobConsumer), of the control connection

@@ -77,10 +77,10 @@ ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size
 
 const ss_application_api kApplication = {
     sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, nullptr, nullptr, 0,
-    sizeof(ss_config_key)};
+    sizeof(ss_config_key), nullptr};
 const ss_application_api kRecoveringApplication = {
     sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, recover, nullptr, 0,
-    sizeof(ss_config_key)};
+    sizeof(ss_config_key), nullptr};
 
 // The descriptor and table the host keeps pointers into, and the Plugin that wraps them.
 struct FakePlugin {

@@ -35,6 +35,15 @@ TEST_CASE("app.* keys without an application are named; with one, the applicatio
     CHECK(unused_key_warnings(c, {"", "count-by-key"}).empty());
 }
 
+TEST_CASE("stream.errors.* keys without an application or a sink are named: nothing rejects records") {
+    const auto c = with({{"stream.errors.tolerance", "all"}});
+    CHECK(unused_key_warnings(c, {"", ""}) ==
+          std::vector<std::string>{"stream.errors.tolerance is set but the job has neither an application nor a sink, "
+                                   "so nothing rejects records"});
+    CHECK(unused_key_warnings(c, {"kafka", ""}).empty());
+    CHECK(unused_key_warnings(c, {"", "reject-app"}).empty());
+}
+
 TEST_CASE("nothing to say when every key is used") {
     CHECK(unused_key_warnings(with({{"sink.files.dir", "/tmp/out"}, {"kafka.client.id", "x"}}), {"files", ""}).empty());
     CHECK(unused_key_warnings(Config{}, {"", ""}).empty());

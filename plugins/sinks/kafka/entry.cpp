@@ -55,9 +55,14 @@ void app_destroy(ss_app *app) {
     }
 }
 
-ss_status app_process(ss_app *app, const ss_batch *, const ss_offset_range *, const ss_record *records, size_t count,
-                      size_t stride, ss_error *err) {
-    return guarded(err, [&] { return impl(app)->process(records, count, stride, err); });
+ss_status app_process(ss_app *app, const ss_batch *batch, const ss_offset_range *, const ss_record *records,
+                      size_t count, size_t stride, ss_error *err) {
+    return guarded(err, [&] { return impl(app)->process(*batch, records, count, stride, err); });
+}
+
+ss_status app_write_dead_letters(ss_app *app, const ss_batch *, const char *topic, const ss_record *records,
+                                 size_t count, size_t stride, ss_error *err) {
+    return guarded(err, [&] { return impl(app)->write_dead_letters(records, count, stride, topic, err); });
 }
 
 ss_status app_commit(ss_app *app, const ss_batch *batch, ss_error *err) {
@@ -88,6 +93,7 @@ constexpr ss_application_api application_table() {
     api.keys = kKeys;
     api.key_count = std::size(kKeys);
     api.key_stride = sizeof(ss_config_key);
+    api.write_dead_letters = app_write_dead_letters;
     return api;
 }
 

@@ -81,6 +81,11 @@ std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, sinks::Si
         error = {SS_ERR_CONFIG, std::string("kafka sink: cannot create a producer: ") + errstr};
         return nullptr;
     }
+    if (!self->options_.dead_letter_topic.empty())
+        if (auto e = self->check_dead_letter_topic()) {
+            error = e;
+            return nullptr;
+        }
     // Fences every earlier producer with this transactional.id (a previous incarnation) and
     // aborts what it left open.
     if (self->options_.transactional)
@@ -137,14 +142,41 @@ ss_status KafkaSink::begin_once(ss_error *err) {
     return SS_OK;
 }
 
-ss_status KafkaSink::process(const ss_record *records, size_t count, size_t stride, ss_error *err) {
+rd_kafka_resp_err_t KafkaSink::produce(const std::string &topic, const ss_record &r, const void *value,
+                                        size_t value_len, bool mirror_headers) {
+    rd_kafka_headers_t *headers = nullptr;
+    if (mirror_headers && r.header_count > 0) {
+        headers = rd_kafka_headers_new(r.header_count);
+        for (size_t h = 0; h < r.header_count; ++h) {
+            const ss_header &hd = *ss_header_at(&r, h);
+            rd_kafka_header_add(headers, hd.name, -1, hd.value, hd.value ? static_cast<ssize_t>(hd.value_len) : 0);
+        }
+    }
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(const_cast<void *>(r.key), r.key ? r.key_len : 0),
+            RD_KAFKA_V_VALUE(const_cast<void *>(value), value ? value_len : 0),
+            RD_KAFKA_V_TIMESTAMP(!mirror_headers || r.timestamp_ms < 0 ? 0 : r.timestamp_ms),
+            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) { // back-pressure: let deliveries drain
+            rd_kafka_poll(producer_, 50);
+            continue;
+        }
+        if (e && headers)
+            rd_kafka_headers_destroy(headers);
+        return e; // on success the headers belong to the message
+    }
+}
+
+ss_status KafkaSink::process(const ss_batch &batch, const ss_record *records, size_t count, size_t stride,
+                             ss_error *err) {
     if (ss_status st = begin_once(err); st != SS_OK)
         return st;
     std::string json;
     sinks::DecodedFields decoded;
     for (size_t i = 0; i < count; ++i) {
         const ss_record &r = *ss_const_at(ss_record, records, stride, i);
-        rd_kafka_headers_t *headers = nullptr;
         const void *value = r.value;
         size_t value_len = r.value_len;
         if (options_.json) {
@@ -155,35 +187,58 @@ ss_status KafkaSink::process(const ss_record *records, size_t count, size_t stri
                 json.pop_back();
             value = json.data();
             value_len = json.size();
-        } else if (r.header_count > 0) {
-            headers = rd_kafka_headers_new(r.header_count);
-            for (size_t h = 0; h < r.header_count; ++h) {
-                const ss_header &hd = *ss_header_at(&r, h);
-                rd_kafka_header_add(headers, hd.name, -1, hd.value, static_cast<ssize_t>(hd.value_len));
-            }
         }
-        for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                producer_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_KEY(const_cast<void *>(r.key), r.key ? r.key_len : 0),
-                RD_KAFKA_V_VALUE(const_cast<void *>(value), value ? value_len : 0),
-                RD_KAFKA_V_TIMESTAMP(options_.json || r.timestamp_ms < 0 ? 0 : r.timestamp_ms),
-                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) { // back-pressure: let deliveries drain
-                rd_kafka_poll(producer_, 50);
+        const rd_kafka_resp_err_t e = produce(options_.topic, r, value, value_len, !options_.json);
+        if (!e)
+            continue;
+        const std::string why = "kafka sink: produce to " + options_.topic + " failed: " + rd_kafka_err2str(e);
+        // Larger than message.max.bytes: this record can never be written; the host may take it
+        // (stream.errors.tolerance=all) instead of failing every re-run of the batch.
+        if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && ss_host_can_reject(options_.host)) {
+            const ss_status st = options_.host->reject(options_.host->reject_ctx, &batch, &r, SS_STAGE_SINK,
+                                                       "RecordTooLarge", why.c_str(), err);
+            if (st == SS_OK)
                 continue;
-            }
-            if (e) {
-                if (headers)
-                    rd_kafka_headers_destroy(headers);
-                return set_error(err, SS_ERR_BROKER, "kafka sink: produce to " + options_.topic +
-                                                         " failed: " + rd_kafka_err2str(e));
-            }
-            break; // the headers now belong to the message
+            return st;
         }
+        return set_error(err, SS_ERR_BROKER, why);
     }
     rd_kafka_poll(producer_, 0);
     return SS_OK;
+}
+
+ss_status KafkaSink::write_dead_letters(const ss_record *records, size_t count, size_t stride, const char *topic,
+                                        ss_error *err) {
+    if (ss_status st = begin_once(err); st != SS_OK)
+        return st;
+    const std::string name = topic;
+    for (size_t i = 0; i < count; ++i) {
+        const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+        if (rd_kafka_resp_err_t e = produce(name, r, r.value, r.value_len, true))
+            return set_error(err, e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? SS_ERR_UNKNOWN_TOPIC : SS_ERR_BROKER,
+                             "kafka sink: produce to the dead-letter topic " + name + " failed: " + rd_kafka_err2str(e));
+    }
+    rd_kafka_poll(producer_, 0);
+    return SS_OK;
+}
+
+// Asks for every topic (asking for one by name may create it on brokers that auto-create).
+sinks::SinkError KafkaSink::check_dead_letter_topic() {
+    const std::string &topic = options_.dead_letter_topic;
+    const rd_kafka_metadata_t *md = nullptr;
+    if (rd_kafka_resp_err_t e = rd_kafka_metadata(producer_, 1, nullptr, &md, options_.commit_timeout_ms))
+        return {is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER,
+                "kafka sink: cannot list the topics to check the dead-letter topic " + topic + ": " +
+                    rd_kafka_err2str(e)};
+    bool found = false;
+    for (int i = 0; i < md->topic_cnt && !found; ++i)
+        found = topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_metadata_destroy(md);
+    if (found)
+        return {};
+    return {SS_ERR_UNKNOWN_TOPIC, "the dead-letter topic " + topic + " does not exist",
+            "create it (kafka-topics.sh --create --topic " + topic +
+                ") or correct --conf stream.errors.deadletterqueue.topic"};
 }
 
 ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {

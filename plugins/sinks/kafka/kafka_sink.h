@@ -28,6 +28,8 @@ struct KafkaSinkOptions {
     std::vector<std::pair<std::string, std::string>> producer_conf; // bootstrap.servers, transaction.timeout.ms
     int commit_timeout_ms = 60'000;
     sinks::RecordDecoding decoding; // stream.key.format / stream.value.format, with format json
+    std::string dead_letter_topic;      // checked at create; written by write_dead_letters
+    const ss_host_api *host = nullptr;  // its reject call takes the records the brokers would refuse as too large
 };
 
 class KafkaSink {
@@ -35,7 +37,11 @@ public:
     static std::unique_ptr<KafkaSink> create(KafkaSinkOptions options, sinks::SinkError &error);
     ~KafkaSink();
 
-    ss_status process(const ss_record *records, size_t count, size_t stride, ss_error *err);
+    ss_status process(const ss_batch &batch, const ss_record *records, size_t count, size_t stride, ss_error *err);
+    // The batch's dead letters, as they are (mirror), to `topic`: in the batch's transaction
+    // when transactional, else flushed by commit.
+    ss_status write_dead_letters(const ss_record *records, size_t count, size_t stride, const char *topic,
+                                 ss_error *err);
     ss_status commit(const ss_batch &batch, ss_error *err);
     void abort();
     ss_status recover(ss_topic_partition *positions, size_t count, size_t stride, ss_error *err);
@@ -43,6 +49,10 @@ public:
 private:
     explicit KafkaSink(KafkaSinkOptions options) : options_(std::move(options)) {}
     ss_status begin_once(ss_error *err);
+    sinks::SinkError check_dead_letter_topic();
+    // One record to `topic`; RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE and other refusals are returned.
+    rd_kafka_resp_err_t produce(const std::string &topic, const ss_record &r, const void *value, size_t value_len,
+                                bool mirror_headers);
     ss_status txn_error(rd_kafka_error_t *e, const char *what, ss_error *err);
     static void on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque);
 

@@ -69,6 +69,8 @@ SinkError parse_options(const AppParams &params, KafkaSinkOptions &o) {
     if (const std::string servers = own_or_job(params, "bootstrap.servers"); !servers.empty())
         o.producer_conf.emplace_back("bootstrap.servers", servers);
     o.group_id = own_or_job(params, "group.id");
+    o.dead_letter_topic = params.dead_letter_topic;
+    o.host = params.host;
     // kafka.group.instance.id: one transactional.id per instance of a group-mode job.
     const std::string instance = own_or_job(params, "group.instance.id");
     if (auto e = check_against_job(params, o, instance, !o.transactional_id.empty(), timeout_ms)) return e;

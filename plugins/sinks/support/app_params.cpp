@@ -28,7 +28,12 @@ AppParams AppParams::read(const ss_app_params &p) {
     if (SS_HAS_FIELD(ss_app_params, &p, conf_stride)) out.conf = copy_kvs(p.conf, p.conf_count, p.conf_stride);
     if (SS_HAS_FIELD(ss_app_params, &p, arg_count) && p.args)
         for (size_t i = 0; i < p.arg_count; ++i) out.args.emplace_back(p.args[i] ? p.args[i] : "");
-    if (SS_HAS_FIELD(ss_app_params, &p, host)) out.log = HostLog(p.host);
+    if (SS_HAS_FIELD(ss_app_params, &p, host)) {
+        out.log = HostLog(p.host);
+        out.host = p.host;
+    }
+    if (SS_HAS_FIELD(ss_app_params, &p, dead_letter_topic) && p.dead_letter_topic)
+        out.dead_letter_topic = p.dead_letter_topic;
     if (SS_HAS_FIELD(ss_app_params, &p, max_parallelism) && p.max_parallelism > 0)
         out.max_parallelism = p.max_parallelism;
     if (SS_HAS_FIELD(ss_app_params, &p, mode) && p.mode) out.mode = p.mode;

@@ -40,6 +40,10 @@ struct AppParams {
     int64_t batch_interval_ms = 0;  // 0 when the host does not say
     KeyValues source_conf;          // the job's connector keys (kafka.* without "kafka.")
     KeyValues format_conf;          // stream.key.format, stream.value.format, schema.registry.* (full names)
+    // ABI 2.2: stream.errors.deadletterqueue.topic (empty: none, or an older host).
+    std::string dead_letter_topic;
+    // The host's table, valid until destroy (the reject call: ss_host_can_reject).
+    const ss_host_api *host = nullptr;
 
     static AppParams read(const ss_app_params &params);
 
