@@ -46,6 +46,10 @@ JobMetrics::JobMetrics(const JobLabels &labels, const std::string &version,
                       "Batches that ended, by outcome (committed, aborted, failed)", labels_, *registry_)),
       sink_commits_(family(prometheus::BuildCounter(), "streamsubmit_sink_commits_total",
                            "Batches the application (sink) committed", labels_, *registry_)),
+      rejected_(family(prometheus::BuildCounter(), "streamsubmit_rejected_records_total",
+                       "Records of committed batches that were rejected (stream.errors.tolerance=all): skipped, and "
+                       "produced to the dead-letter topic when the job has one",
+                       labels_, *registry_)),
       phase_seconds_(family(prometheus::BuildHistogram(), "streamsubmit_batch_phase_duration_seconds",
                             "Time each committed batch spent per phase (query, read, process, commit, output)",
                             labels_, *registry_)),
@@ -87,6 +91,7 @@ JobMetrics::JobMetrics(const JobLabels &labels, const std::string &version,
         rebalanced_partitions_.Add({{"kind", kind}});
     }
     sink_commits_.Add({});
+    rejected_.Add({});
     rate_limit_.Add({}).Set(std::numeric_limits<double>::infinity());
     collectables_ = {registry_, std::make_shared<LagCollector>(state_, labels_), std::make_shared<ProcessCollector>()};
 }
@@ -152,6 +157,7 @@ void JobMetrics::batch_ended(const runtime::BatchEnded &ended) noexcept {
         const runtime::BatchReport *report = ended.report;
         if (ended.outcome != runtime::BatchOutcome::Committed || !report) return;
         if (ended.application) sink_commits_.Add({}).Increment();
+        rejected_.Add({}).Increment(static_cast<double>(report->rejected));
         for (const auto &r : report->ranges) {
             auto &c = partition_counters(r.range.tp);
             c.records->Increment(static_cast<double>(r.records));

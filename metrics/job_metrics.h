@@ -56,6 +56,7 @@ private:
     prometheus::Family<prometheus::Counter> &bytes_;
     prometheus::Family<prometheus::Counter> &batches_;
     prometheus::Family<prometheus::Counter> &sink_commits_;
+    prometheus::Family<prometheus::Counter> &rejected_;
     prometheus::Family<prometheus::Histogram> &phase_seconds_;
     prometheus::Family<prometheus::Histogram> &processing_seconds_;
     prometheus::Family<prometheus::Histogram> &scheduling_delay_seconds_;

@@ -41,6 +41,7 @@ void JobState::batch_ended(const runtime::BatchEnded &ended, Clock::time_point n
     if (report) {
         summary.records = report->records();
         summary.bytes = report->bytes();
+        summary.rejected = report->rejected;
         summary.durations = report->durations;
         summary.processing_ms = report->processing_ms;
         summary.scheduling_delay_ms = report->scheduling_delay_ms;

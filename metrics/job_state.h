@@ -39,8 +39,8 @@ struct BatchSummary {
     bool replayed = false;
     int64_t records = 0;
     int64_t bytes = 0;
-    // Records the application rejected. The runtime has no way to reject a record yet (no dead
-    // letters): always 0 until it has, which is what the status page shows.
+    // Records the application, its decoder or its sink rejected (stream.errors.tolerance=all):
+    // skipped, and produced to the dead-letter topic when the job has one.
     int64_t rejected = 0;
     runtime::BatchDurations durations;
     double processing_ms = 0;

@@ -173,6 +173,20 @@ TEST_CASE("JobMetrics: records, bytes and lag per partition, batches by outcome,
     CHECK(text.find("process_cpu_seconds_total ") != std::string::npos);
 }
 
+TEST_CASE("JobMetrics: rejected records of committed batches (dead letters), also in the batch the page shows") {
+    JobMetrics m({"", "", ""}, "1", std::chrono::seconds(60));
+    CHECK(has_line(scrape(m), "streamsubmit_rejected_records_total 0"));
+    auto a = direct_batch(1, {{0, 0, 100, 100}});
+    a.report.rejected = 3;
+    auto b = direct_batch(2, {{0, 100, 200, 200}});
+    b.report.rejected = 2;
+    m.batch_ended(committed(a));
+    m.batch_ended({b.record, &b.report, BatchOutcome::Aborted, false, true}); // its records come again
+    CHECK(has_line(scrape(m), "streamsubmit_rejected_records_total 3"));
+    REQUIRE(m.state().recent_batches().size() == 2);
+    CHECK(m.state().recent_batches().front().rejected == 3);
+}
+
 TEST_CASE("parse_proc_stat reads CPU, memory, threads and start time, also with a command name holding ') '") {
     // Fields 3.. after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
     // utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss ...
