@@ -7,6 +7,8 @@
 #include "metrics/watermark_poller.h"
 #include "fake_source.h"
 
+#include "loopback_http.h"
+
 #include <doctest/doctest.h>
 #include <prometheus/text_serializer.h>
 
@@ -61,22 +63,7 @@ bool has_line(const std::string &text, const std::string &line) {
     return false;
 }
 
-// GET path on 127.0.0.1:port; returns the status line and body.
-std::string http_get(int port, const std::string &path) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-    std::string response;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
-    ::close(fd);
-    return response;
-}
+using streamsubmit::testing::http_get;
 
 } // namespace
 

@@ -5,6 +5,8 @@
 #include "metrics/status_api.h"
 #include "metrics/status_page.h"
 
+#include "loopback_http.h"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -33,21 +35,7 @@ std::vector<BatchSummary> with_delays(std::vector<double> delays) {
     return out;
 }
 
-std::string http_get(int port, const std::string &path) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-    std::string response;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
-    ::close(fd);
-    return response;
-}
+using streamsubmit::testing::http_get;
 
 std::string body_of(const std::string &response) { return response.substr(response.find("\r\n\r\n") + 4); }
 
