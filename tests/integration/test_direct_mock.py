@@ -5,7 +5,6 @@ Cross-checks with kcat, an independent client. Runs with no Kafka installed.
 import json
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,11 +21,7 @@ sys.path.insert(0, os.path.join(os.environ.get("STREAMSUBMIT_SOURCE_DIR", os.pat
                                 "tests", "resolver"))
 import repo_server  # noqa: E402  (a Maven repository on 127.0.0.1 that counts the requests it answers)
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from kafka_harness import free_port  # noqa: E402
 
 
 def last_batch_record(cp):
