@@ -223,10 +223,12 @@ def bench_avro(args, broker, tools, res, h):
         if home:
             variants.append((SPARK, spark))
         runs = {name: [] for name, _ in variants}
+        loads = {name: [] for name, _ in variants}  # the machine is shared: its 1-minute load before each run
         for rnd in range(rounds):
             order = variants[rnd % len(variants):] + variants[:rnd % len(variants)]
             for name, fn in order:
-                h.log("avro: round %d, %s (load average %.2f)" % (rnd + 1, name, os.getloadavg()[0]))
+                loads[name].append(os.getloadavg()[0])
+                h.log("avro: round %d, %s (load average %.2f)" % (rnd + 1, name, loads[name][-1]))
                 runs[name].append(fn())
         rows = []
         for name, _ in variants:
@@ -234,14 +236,16 @@ def bench_avro(args, broker, tools, res, h):
             rows.append({"tool": name, "wall_s": h.spread([r.wall for r in rs]),
                          "records_per_s": h.spread([records / r.wall for r in rs]),
                          "cpu_s": h.spread([r.cpu for r in rs]),
-                         "tree_rss_mib": h.spread([r.tree_rss / (1 << 20) for r in rs])})
+                         "tree_rss_mib": h.spread([r.tree_rss / (1 << 20) for r in rs]),
+                         "load_average": loads[name]})
         if not home:
             rows.append({"tool": SPARK, "na": why_not})
 
         def per_round(a, b, key):  # a / b, round by round (both ran in every round)
             return h.spread([key(x) / key(y) for x, y in zip(runs[a], runs[b])])
         wall, rss = (lambda r: r.wall), (lambda r: r.tree_rss)
-        ratios = {"avro_speed_to_bytes": per_round(BYTES, AVRO, wall)}
+        cpu = lambda r: r.cpu  # noqa: E731  (steadier than wall on a shared machine; not a target)
+        ratios = {"avro_speed_to_bytes": per_round(BYTES, AVRO, wall), "avro_cpu_to_bytes": per_round(AVRO, BYTES, cpu)}
         if home:
             ratios["avro_speed_to_spark"] = per_round(SPARK, AVRO, wall)
             ratios["spark_rss_to_avro"] = per_round(SPARK, AVRO, rss)
@@ -292,25 +296,29 @@ def avro_markdown(res, mmm, fmt):
     L = ["\n## Schema Registry Avro values\n",
          "%s records per topic, %d partitions; Avro values %.1f B on average (%d-%d B, the 5-byte header "
          "included), text values of the same sizes record by record; files sink (json) with %s; Spark local[%d]; "
-         "%d rounds, alternating. Each run is a whole process, start-up included. Peak RSS: the whole process "
-         "tree, sampled every 50 ms. bench/avro_section.py says what each row runs.\n" % (
+         "%d round(s), alternating. Each run is a whole process, start-up included. Peak RSS: the whole process "
+         "tree, sampled every 50 ms. CPU s counts the process and the children it waited for: Spark's JVM, which "
+         "its Python driver does not wait for, is not in it. bench/avro_section.py says what each row runs.\n" % (
              fmt(a["records"]), a["partitions"], a["value_bytes"], a["value_bytes_min"], a["value_bytes_max"],
              a["master"], a["threads"], a["rounds"]),
-         "| run | wall s | records/s | CPU s | peak RSS MiB (tree) |", "|---|---|---|---|---|"]
+         "| run | wall s | records/s | CPU s | peak RSS MiB (tree) | load average before each round |",
+         "|---|---|---|---|---|---|"]
     for r in a["rows"]:
         if "na" in r:
-            L.append("| %s | %s | | | |" % (r["tool"], r["na"]))
+            L.append("| %s | %s | | | | |" % (r["tool"], r["na"]))
             continue
-        L.append("| %s | %s | %s | %s | %s |" % (r["tool"], mmm(r["wall_s"], 2), mmm(r["records_per_s"], 0),
-                                                mmm(r["cpu_s"], 2), mmm(r["tree_rss_mib"], 0)))
+        L.append("| %s | %s | %s | %s | %s | %s |" % (
+            r["tool"], mmm(r["wall_s"], 2), mmm(r["records_per_s"], 0), mmm(r["cpu_s"], 2), mmm(r["tree_rss_mib"], 0),
+            ", ".join("%.1f" % x for x in r.get("load_average", []))))
     L.append("\nRatios, round by round (median (min-max)):\n")
     names = {"avro_speed_to_bytes": "Avro's records/s to bytes' (bytes wall / Avro wall)",
+             "avro_cpu_to_bytes": "the Avro run's CPU time to the bytes run's (steadier than wall here)",
              "avro_speed_to_spark": "streamsubmit's Avro records/s to Spark's (Spark wall / streamsubmit wall)",
              "spark_rss_to_avro": "Spark's peak RSS to streamsubmit's"}
     for k, v in a["ratios"].items():
         L.append("- %s: %s" % (names[k], mmm(v, 2)))
     L.append("\nRegistry requests per Avro run (through a counting proxy; one schema id): %s; paths: %s. "
-             "Load average at the end: %s." % (
+             "Load average (1, 5, 15 min) at the end: %s." % (
                  ", ".join(str(n) for n in a["registry_requests_per_run"]), ", ".join(a["registry_paths"]) or "none",
                  " ".join("%.2f" % x for x in a["load_average"])))
     return L
