@@ -118,10 +118,10 @@ class Registry:
 
 
 def produce(args, bootstrap, registry_url, avro_topic, bytes_topic, records, log):
+    # The tests' venv with Confluent's client (installed once; a no-op when it is there).
+    subprocess.run([os.path.join(ROOT, "scripts", "setup"), "--tests"], check=True, stdout=subprocess.DEVNULL)
     python = os.path.join(os.environ.get("STREAMSUBMIT_PYCLIENTS", os.path.join(ROOT, ".cache", "pyclients")),
                           "bin", "python")
-    if not os.path.isfile(python):
-        subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True, stdout=subprocess.DEVNULL)
     t0 = time.perf_counter()
     p = subprocess.run([python, os.path.join(JOBS, "produce.py"), bootstrap, registry_url + CCOMPAT, avro_topic,
                         bytes_topic, str(records)], capture_output=True, text=True, timeout=3600)
