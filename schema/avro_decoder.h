@@ -3,18 +3,16 @@
 // at once.
 #pragma once
 
+#include "avro_json.h"
 #include "decode_error.h"
 #include "registry_client.h"
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
-#include <vector>
 
 struct avro_obj_t;
-struct avro_value_iface;
 
 namespace streamsubmit::schema {
 
@@ -32,18 +30,10 @@ public:
     std::optional<DecodeError> decode(const unsigned char *payload, size_t len, std::string &out) const;
 
 private:
-    // A value and a reader to decode into, reused: a record costs no allocation of its own
-    // beyond what its strings, arrays and maps grow to. Taken by one thread at a time.
-    struct Scratch;
-    std::unique_ptr<Scratch> take() const;
-    void give_back(std::unique_ptr<Scratch> scratch) const;
-
-    AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id);
+    AvroDecoder(avro_obj_t *schema, int32_t id);
     avro_obj_t *schema_; // with the referenced schemas in place
-    avro_value_iface *iface_;
+    AvroJsonWriter writer_;
     int32_t id_;
-    mutable std::mutex mutex_;
-    mutable std::vector<std::unique_ptr<Scratch>> spare_; // at most one per reader thread
 };
 
 } // namespace streamsubmit::schema

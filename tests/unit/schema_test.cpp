@@ -200,6 +200,41 @@ TEST_CASE("a payload that is not a value of its schema: truncated, or bytes left
     CHECK(e->message.find("bytes are left over") != std::string::npos);
 }
 
+TEST_CASE("records and unions close where their parent goes on: nested, recursive, last fields") {
+    // avro-c's consumer says when the next field or item starts, not when a record ends.
+    const auto d = avro(R"({"type":"record","name":"Node","fields":[{"name":"v","type":"int"},
+        {"name":"kids","type":{"type":"array","items":"Node"}},{"name":"next","type":["null","Node"]},
+        {"name":"end","type":"boolean"}]})");
+    const auto payload = bytes({0x02,                         // v 1
+                                0x02, 0x04, 0x00, 0x00, 0x00, // kids: one Node {v 2, kids [], next null, end false}
+                                0x00,                         // end of kids
+                                0x02, 0x06, 0x00, 0x00, 0x01, // next: Node {v 3, kids [], next null, end true}
+                                0x01});                       // end true
+    CHECK(decode_ok(*d, payload) == R"({"v":1,"kids":[{"v":2,"kids":[],"next":null,"end":false}],)"
+                                    R"("next":{"Node":{"v":3,"kids":[],"next":null,"end":true}},"end":true})");
+    // The same decoder again: nothing of the last record is left open.
+    CHECK(decode_ok(*d, bytes({0x00, 0x00, 0x00, 0x00})) == R"({"v":0,"kids":[],"next":null,"end":false})");
+}
+
+TEST_CASE("arrays in blocks, a negative count with its size; a root that is not a record") {
+    const auto d = avro(R"({"type":"array","items":{"type":"map","values":"int"}})");
+    // Block of -2 items (3) of 6 bytes (0x0C): {} and {"a": 1}; block of 1: {"b": -1}; end.
+    const auto blocks = bytes({0x03, 0x0C, 0x00, 0x02, 0x02, 'a', 0x02, 0x00, 0x02, 0x02, 0x02, 'b', 0x01, 0x00, 0x00});
+    CHECK(decode_ok(*d, blocks) == R"([{},{"a":1},{"b":-1}])");
+    auto extra = blocks;
+    extra.push_back(0x00);
+    std::string out;
+    auto e = d->decode(extra.data(), extra.size(), out);
+    REQUIRE(e);
+    CHECK(e->message.find("bytes are left over") != std::string::npos);
+    const auto u = avro(R"(["null","int"])");
+    CHECK(decode_ok(*u, bytes({0x02, 0x07})) == R"({"int":-4})");
+    const auto third = bytes({0x04, 0x02}); // branch 2 of 2
+    e = u->decode(third.data(), third.size(), out);
+    REQUIRE(e);
+    CHECK(e->message.find("union branch 2 out of range") != std::string::npos);
+}
+
 TEST_CASE("a schema with references uses the named types they define") {
     const auto d = avro(R"({"type":"record","name":"Order","fields":[{"name":"who","type":"com.x.Customer"}]})",
                         {{"com.x.Customer", R"({"type":"record","name":"Customer","namespace":"com.x",)"
