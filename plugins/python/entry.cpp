@@ -33,7 +33,11 @@ struct ss_app {
     const ss_host_api *host = nullptr; // its reject call (ABI 2.2) takes records the job cannot
     py::object reject_type;            // streamsubmit.Reject
     RawRanges raw;                     // the partitioned form's records as bytes, for Reject
-    bool keeps_raw() const { return job.partitioned() && ss_host_can_reject(host); }
+    // False when the host says stream.errors.tolerance=none: a rejected record then only fails
+    // its batch, and its bytes go nowhere (a host that does not say: kept, as under all).
+    bool tolerates_rejects = true;
+    bool can_reject() const { return job.partitioned() && ss_host_can_reject(host); }
+    bool keeps_raw() const { return can_reject() && tolerates_rejects; }
 };
 
 namespace {
@@ -185,6 +189,16 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
     return SS_OK;
 }
 
+// stream.errors.tolerance as the host passes it in format_conf; "" from a host that does not.
+std::string tolerance_of(const ss_app_params *p) {
+    if (!SS_HAS_FIELD(ss_app_params, p, format_conf_stride) || !p->format_conf) return "";
+    for (size_t i = 0; i < p->format_conf_count; ++i) {
+        const ss_kv *kv = ss_const_at(ss_kv, p->format_conf, p->format_conf_stride, i);
+        if (kv->key && std::string(kv->key) == "stream.errors.tolerance") return kv->value ? kv->value : "";
+    }
+    return "";
+}
+
 ss_status create(const ss_app_params *p, ss_app **out, ss_error *err) {
     if (p->arg_count < 1 || !p->args)
         return report_error("no Python script given", "streamsubmit [options] job.py [args]", err, SS_ERR_CONFIG);
@@ -194,6 +208,7 @@ ss_status create(const ss_app_params *p, ss_app **out, ss_error *err) {
         auto app = std::make_unique<ss_app>();
         app->script = p->args[0];
         app->host = p->host;
+        app->tolerates_rejects = tolerance_of(p) != "none";
         if (auto st = load_job(*app, p, err); st != SS_OK) return st;
         *out = app.release();
         return SS_OK;
@@ -259,7 +274,17 @@ ss_status reject_raised(ss_app *app, const ss_batch &batch, py::error_already_se
         if (py::object(records[position]).is(record)) break;
     if (position == records.size())
         return report_error("streamsubmit.Reject names a record that is not one of process's records", usage, err);
-    const auto offset = record.cast<py::tuple>()[kOffset].cast<int64_t>();
+    const py::tuple fields = record.cast<py::tuple>();
+    const auto offset = fields[kOffset].cast<int64_t>();
+    if (!app->keeps_raw()) { // tolerance=none: the host fails the batch naming the record
+        RawRecord named;
+        named.topic = fields[kTopic].cast<std::string>();
+        named.partition = fields[kPartition].cast<int32_t>();
+        named.offset = offset;
+        named.timestamp_ms = fields[kTimestamp].cast<int64_t>();
+        named.timestamp_type = fields[kTimestampType].cast<int32_t>();
+        return reject(app->host, batch, named, SS_STAGE_APPLICATION, error_class, reason, err);
+    }
     for (const auto &r : raw)
         if (r.offset == offset) return reject(app->host, batch, r, SS_STAGE_APPLICATION, error_class, reason, err);
     return report_error("streamsubmit.Reject: the record's bytes are gone", "report this as a bug", err);
@@ -281,7 +306,7 @@ ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offset_range
                 app->job.process(b, make_range(*range), records);
                 return SS_OK;
             } catch (py::error_already_set &e) {
-                if (!app->keeps_raw() || !e.matches(app->reject_type)) throw;
+                if (!app->can_reject() || !e.matches(app->reject_type)) throw;
                 size_t position = 0;
                 if (ss_status st = reject_raised(app, *batch, e, records, raw, position, err); st != SS_OK) return st;
                 records = records[py::slice(static_cast<Py_ssize_t>(position) + 1, static_cast<Py_ssize_t>(records.size()), 1)]
