@@ -117,6 +117,9 @@ PyObject *RecordMaker::make(const ss_record &r, PyObject *key, PyObject *value) 
     PyStructSequence_SET_ITEM(out, kTimestamp, timestamp);
     PyStructSequence_SET_ITEM(out, kTimestampType, type);
     PyStructSequence_SET_ITEM(out, kHeaders, headers);
+    // Fields a later Record may add after headers start as None, never NULL.
+    for (int field = kHeaders + 1; field < kRecordFields; ++field)
+        PyStructSequence_SET_ITEM(out, field, Py_NewRef(Py_None));
     if (!offset || !timestamp || !type || !headers) {
         Py_DECREF(out);
         throw py::error_already_set();
