@@ -201,6 +201,10 @@ def bench_python(args, broker, tools, res, h):
         res["python"] = {"records": records, "record_bytes": size, "partitions": 4, "keys": KEYS,
                          "max_offsets_per_batch": per_batch, "rounds": args.python_rounds, "rows": rows,
                          "ratios": ratios,
+                         # round by round (in the order the rounds ran), to tell a slow or large
+                         # round of one tool from a small one of the other
+                         "per_round": {name: [{"wall_s": round(r.wall, 2), "tree_rss_mib": round(r.tree_rss / (1 << 20))}
+                                              for r in runs[name]] for name in runs},
                          "where_the_time_goes_s": {
                              "reading and batching (p0)": (m[NOOP], c[NOOP]),
                              "decoding and Record objects (p1 - p0)": (m[RECEIVE] - m[NOOP], c[RECEIVE] - c[NOOP]),

@@ -1,5 +1,7 @@
 #include "api_module.h"
 
+#include "records.h"
+
 #include <pybind11/embed.h>
 
 namespace py = pybind11;
@@ -112,8 +114,10 @@ decode) and the job never sees it.)";
         PyExc_Exception, nullptr);
     if (!reject) throw py::error_already_set();
     m.attr("Reject") = py::reinterpret_steal<py::object>(reject);
-    if (!streamsubmit::python::g_record_type)
+    if (!streamsubmit::python::g_record_type) {
         streamsubmit::python::g_record_type = PyStructSequence_NewType(&streamsubmit::python::kRecordDesc);
-    if (!streamsubmit::python::g_record_type) throw py::error_already_set();
+        if (!streamsubmit::python::g_record_type) throw py::error_already_set();
+        streamsubmit::python::make_record_fields_fast(streamsubmit::python::g_record_type);
+    }
     m.attr("Record") = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject *>(streamsubmit::python::g_record_type));
 }

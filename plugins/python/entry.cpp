@@ -6,6 +6,7 @@
 #include "interpreter.h"
 #include "job.h"
 #include "python_error.h"
+#include "records.h"
 #include "rejects.h"
 
 #include <streamsubmit/plugin.h>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,11 +28,16 @@ struct ss_app {
     std::string script;
     JobFunctions job;
     Decoder key_decoder, value_decoder;
+    std::optional<KeyCache> keys; // of key_decoder, once it is made
     InFlight in_flight;
     const ss_host_api *host = nullptr; // its reject call (ABI 2.2) takes records the job cannot
     py::object reject_type;            // streamsubmit.Reject
     RawRanges raw;                     // the partitioned form's records as bytes, for Reject
-    bool keeps_raw() const { return job.partitioned() && ss_host_can_reject(host); }
+    // False when the host says stream.errors.tolerance=none: a rejected record then only fails
+    // its batch, and its bytes go nowhere (a host that does not say: kept, as under all).
+    bool tolerates_rejects = true;
+    bool can_reject() const { return job.partitioned() && ss_host_can_reject(host); }
+    bool keeps_raw() const { return can_reject() && tolerates_rejects; }
 };
 
 namespace {
@@ -60,54 +67,34 @@ py::object function_of(const py::dict &globals, const char *name) {
     return PyCallable_Check(f.ptr()) ? f : py::object();
 }
 
-// One record as a streamsubmit.Record. A key or value a decoder refuses is rejected (stage
-// decode) when the host takes it (stream.errors.tolerance=all): then nothing is returned.
-// Otherwise the decoder's exception becomes a std::runtime_error naming the record (its
-// traceback printed).
-py::object make_record(const ss_app &app, const ss_batch &batch, const ss_record &r, const py::str &topic,
-                       const py::tuple &no_headers, ss_error *err) {
+// One record as a streamsubmit.Record (a new reference). A key or value a decoder refuses is
+// rejected (stage decode) when the host takes it (stream.errors.tolerance=all): then nullptr is
+// returned. Otherwise the decoder's exception becomes a std::runtime_error naming the record
+// (its traceback printed).
+PyObject *make_record(ss_app &app, const ss_batch &batch, const ss_record &r, RecordMaker &maker, ss_error *err) {
     const Decoder *decoder = &app.key_decoder;
     const char *which = "key";
-    py::object key, value;
+    PyObject *key = nullptr;
+    PyObject *value = nullptr;
     try {
-        key = app.key_decoder.decode(r.key, r.key_len);
+        key = app.keys->decode(r.key, r.key_len);
         decoder = &app.value_decoder;
         which = "value";
-        value = app.value_decoder.decode(r.value, r.value_len);
+        value = app.value_decoder.decode(r.value, r.value_len).release().ptr();
     } catch (py::error_already_set &e) {
+        Py_XDECREF(key);
         const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
                                    std::to_string(r.offset);
         const std::string why = "cannot decode the " + std::string(which) + " of " + record + " with decoder " +
                                 decoder->name() + ": " + py::str(e.value()).cast<std::string>();
         if (ss_host_can_reject(app.host)) {
             const std::string error_class = py::str(e.type().attr("__name__"));
-            if (reject(app.host, batch, r, SS_STAGE_DECODE, error_class, why, err) == SS_OK) return py::object();
+            if (reject(app.host, batch, r, SS_STAGE_DECODE, error_class, why, err) == SS_OK) return nullptr;
         }
         print_traceback(e, "decoder " + decoder->name() + " (the " + which + " of " + record + ")");
         throw std::runtime_error(why);
     }
-    py::object headers = no_headers;
-    if (r.header_count) {
-        py::tuple list(r.header_count);
-        for (size_t i = 0; i < r.header_count; ++i) {
-            const ss_header *h = ss_header_at(&r, i);
-            list[i] = py::make_tuple(py::str(h->name), h->value ? py::object(py::bytes(static_cast<const char *>(h->value),
-                                                                                          h->value_len))
-                                                                 : py::object(py::none()));
-        }
-        headers = std::move(list);
-    }
-    PyObject *out = PyStructSequence_New(record_type());
-    if (!out) throw py::error_already_set();
-    PyStructSequence_SET_ITEM(out, kTopic, topic.inc_ref().ptr());
-    PyStructSequence_SET_ITEM(out, kPartition, PyLong_FromLong(r.partition));
-    PyStructSequence_SET_ITEM(out, kOffset, PyLong_FromLongLong(r.offset));
-    PyStructSequence_SET_ITEM(out, kTimestamp, PyLong_FromLongLong(r.timestamp_ms));
-    PyStructSequence_SET_ITEM(out, kTimestampType, PyLong_FromLong(r.timestamp_type));
-    PyStructSequence_SET_ITEM(out, kKey, key.release().ptr());
-    PyStructSequence_SET_ITEM(out, kValue, value.release().ptr());
-    PyStructSequence_SET_ITEM(out, kHeaders, headers.release().ptr());
-    return py::reinterpret_steal<py::object>(out);
+    return maker.make(r, key, value);
 }
 
 ss_status decode_failure(const std::runtime_error &e, const std::string &where, ss_error *err) {
@@ -191,6 +178,7 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
         return report_error(decoder_error, "set app.python.keyDecoder / app.python.valueDecoder to utf8, bytes, json "
                                            "or module:function",
                             err, SS_ERR_CONFIG);
+    app.keys.emplace(app.key_decoder);
     try {
         py::dict globals = py::module_::import("runpy").attr("run_path")(script.string(), py::none(), "__streamsubmit__");
         if (auto st = find_functions(app, globals, err); st != SS_OK) return st;
@@ -199,6 +187,16 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
         return report_python_error(e, "loading " + app.script, err);
     }
     return SS_OK;
+}
+
+// stream.errors.tolerance as the host passes it in format_conf; "" from a host that does not.
+std::string tolerance_of(const ss_app_params *p) {
+    if (!SS_HAS_FIELD(ss_app_params, p, format_conf_stride) || !p->format_conf) return "";
+    for (size_t i = 0; i < p->format_conf_count; ++i) {
+        const ss_kv *kv = ss_const_at(ss_kv, p->format_conf, p->format_conf_stride, i);
+        if (kv->key && std::string(kv->key) == "stream.errors.tolerance") return kv->value ? kv->value : "";
+    }
+    return "";
 }
 
 ss_status create(const ss_app_params *p, ss_app **out, ss_error *err) {
@@ -210,6 +208,7 @@ ss_status create(const ss_app_params *p, ss_app **out, ss_error *err) {
         auto app = std::make_unique<ss_app>();
         app->script = p->args[0];
         app->host = p->host;
+        app->tolerates_rejects = tolerance_of(p) != "none";
         if (auto st = load_job(*app, p, err); st != SS_OK) return st;
         *out = app.release();
         return SS_OK;
@@ -236,17 +235,16 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
     py::gil_scoped_acquire gil;
     try {
         const size_t index = ss_batch_range_index(batch, range);
-        py::str topic(range->topic);
-        py::tuple no_headers(0);
+        RecordMaker maker(range->topic, range->partition);
         py::list chunk(count);
         size_t kept = 0;
         const bool keep_raw = app->keeps_raw();
         for (size_t i = 0; i < count; ++i) {
             const ss_record &r = *ss_const_at(ss_record, records, stride, i);
-            py::object record = make_record(*app, *batch, r, topic, no_headers, err);
+            PyObject *record = make_record(*app, *batch, r, maker, err);
             if (!record) continue; // rejected: its decoder refused it
+            PyList_SET_ITEM(chunk.ptr(), static_cast<Py_ssize_t>(kept++), record);
             if (keep_raw) app->raw.keep(*batch, index, RawRecord::copy_of(r));
-            PyList_SET_ITEM(chunk.ptr(), static_cast<Py_ssize_t>(kept++), record.release().ptr());
         }
         if (kept < count && PyList_SetSlice(chunk.ptr(), static_cast<Py_ssize_t>(kept), static_cast<Py_ssize_t>(count),
                                             nullptr) != 0)
@@ -276,7 +274,17 @@ ss_status reject_raised(ss_app *app, const ss_batch &batch, py::error_already_se
         if (py::object(records[position]).is(record)) break;
     if (position == records.size())
         return report_error("streamsubmit.Reject names a record that is not one of process's records", usage, err);
-    const auto offset = record.cast<py::tuple>()[kOffset].cast<int64_t>();
+    const py::tuple fields = record.cast<py::tuple>();
+    const auto offset = fields[kOffset].cast<int64_t>();
+    if (!app->keeps_raw()) { // tolerance=none: the host fails the batch naming the record
+        RawRecord named;
+        named.topic = fields[kTopic].cast<std::string>();
+        named.partition = fields[kPartition].cast<int32_t>();
+        named.offset = offset;
+        named.timestamp_ms = fields[kTimestamp].cast<int64_t>();
+        named.timestamp_type = fields[kTimestampType].cast<int32_t>();
+        return reject(app->host, batch, named, SS_STAGE_APPLICATION, error_class, reason, err);
+    }
     for (const auto &r : raw)
         if (r.offset == offset) return reject(app->host, batch, r, SS_STAGE_APPLICATION, error_class, reason, err);
     return report_error("streamsubmit.Reject: the record's bytes are gone", "report this as a bug", err);
@@ -298,7 +306,7 @@ ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offset_range
                 app->job.process(b, make_range(*range), records);
                 return SS_OK;
             } catch (py::error_already_set &e) {
-                if (!app->keeps_raw() || !e.matches(app->reject_type)) throw;
+                if (!app->can_reject() || !e.matches(app->reject_type)) throw;
                 size_t position = 0;
                 if (ss_status st = reject_raised(app, *batch, e, records, raw, position, err); st != SS_OK) return st;
                 records = records[py::slice(static_cast<Py_ssize_t>(position) + 1, static_cast<Py_ssize_t>(records.size()), 1)]

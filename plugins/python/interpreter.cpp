@@ -1,5 +1,6 @@
 #include "interpreter.h"
 
+#include "arena_cache.h"
 #include "pyvenv_cfg.h"
 
 #include <pybind11/embed.h>
@@ -18,6 +19,7 @@ void start_interpreter() {
     // The host loads plugins RTLD_LOCAL; extension modules resolve Py* symbols globally.
     dlopen(STREAMSUBMIT_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
     if (Py_IsInitialized()) return;
+    keep_freed_arenas();
     py::initialize_interpreter(false); // no signal handlers: no KeyboardInterrupt inside the job
     PyEval_SaveThread();               // reader threads take the GIL per call
 }
