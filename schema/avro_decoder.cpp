@@ -1,6 +1,7 @@
 #include "avro_decoder.h"
 
 #include "avro_json.h"
+#include "avro_view.h"
 
 #include <avro.h>
 #include <nlohmann/json.hpp>
@@ -101,7 +102,7 @@ std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> AvroDecoder::creat
                            "avro-c cannot decode values of the Avro schema of " + sid + ": " + why,
                            "check the schema in the registry"};
     }
-    return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, iface, id));
+    return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, iface, id, AvroLogicalTypes::of(doc, parsed)));
 }
 
 struct AvroDecoder::Scratch {
@@ -113,8 +114,8 @@ struct AvroDecoder::Scratch {
     }
 };
 
-AvroDecoder::AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id)
-    : schema_(schema), iface_(iface), id_(id) {}
+AvroDecoder::AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id, AvroLogicalTypes logical)
+    : schema_(schema), iface_(iface), id_(id), logical_(std::move(logical)) {}
 
 std::unique_ptr<AvroDecoder::Scratch> AvroDecoder::take() const {
     {
@@ -143,6 +144,36 @@ AvroDecoder::~AvroDecoder() {
 }
 
 std::optional<DecodeError> AvroDecoder::decode(const unsigned char *payload, size_t len, std::string &out) const {
+    const ValueUse write = [](const avro_value_t *value, void *out) {
+        return append_avro_json(value, *static_cast<std::string *>(out));
+    };
+    return read(payload, len, write, &out);
+}
+
+std::optional<DecodeError> AvroDecoder::visit(const unsigned char *payload, size_t len,
+                                              const std::function<void(const AvroView &)> &use) const {
+    struct Context {
+        const AvroDecoder *self;
+        const std::function<void(const AvroView &)> *use;
+        std::string why; // an AvroReadError's
+    } context{this, &use, {}};
+    const ValueUse view = [](const avro_value_t *value, void *c) {
+        auto &context = *static_cast<Context *>(c);
+        try {
+            (*context.use)(AvroView(*value, context.self->schema_, context.self->logical_));
+            return true;
+        } catch (const AvroReadError &e) {
+            context.why = e.what();
+            return false;
+        }
+    };
+    auto error = read(payload, len, view, &context);
+    if (error && !context.why.empty()) error->message += " (" + context.why + ")";
+    return error;
+}
+
+std::optional<DecodeError> AvroDecoder::read(const unsigned char *payload, size_t len, ValueUse use,
+                                             void *context) const {
     const auto mismatch = [&](const std::string &why) {
         return DecodeError{DecodeErrorKind::PayloadMismatch,
                            "its payload (" + std::to_string(len) + " bytes) is not a value of schema id " +
@@ -152,27 +183,26 @@ std::optional<DecodeError> AvroDecoder::decode(const unsigned char *payload, siz
     };
     auto scratch = take();
     if (!scratch) return mismatch(avro_error());
+    // Back to the spares however `use` leaves (it may throw).
+    struct GiveBack {
+        const AvroDecoder *self;
+        std::unique_ptr<Scratch> &scratch;
+        ~GiveBack() { self->give_back(std::move(scratch)); }
+    } give_back_later{this, scratch};
     avro_value_t &value = scratch->value;
     avro_reader_t reader = scratch->reader;
     avro_reader_memory_set_source(reader, reinterpret_cast<const char *>(payload), static_cast<int64_t>(len));
-    std::optional<DecodeError> error;
-    if (avro_value_reset(&value) != 0 || avro_value_read(reader, &value) != 0) {
-        error = mismatch(avro_error());
-    } else {
-        // avro-c's memory reader cannot tell its position. The value's canonical encoding is
-        // never longer than what was read, so at the payload's length nothing was left over;
-        // otherwise (other encoders' blocks, or bytes left over) one more byte read tells,
-        // which formats an avro-c error: not on every record.
-        size_t size = 0;
-        char extra;
-        if ((avro_value_sizeof(&value, &size) != 0 || size != len) && avro_read(reader, &extra, 1) == 0) {
-            error = mismatch("bytes are left over after the value");
-        } else if (!append_avro_json(&value, out)) {
-            error = mismatch(avro_error());
-        }
-    }
-    give_back(std::move(scratch));
-    return error;
+    if (avro_value_reset(&value) != 0 || avro_value_read(reader, &value) != 0) return mismatch(avro_error());
+    // avro-c's memory reader cannot tell its position. The value's canonical encoding is
+    // never longer than what was read, so at the payload's length nothing was left over;
+    // otherwise (other encoders' blocks, or bytes left over) one more byte read tells,
+    // which formats an avro-c error: not on every record.
+    size_t size = 0;
+    char extra;
+    if ((avro_value_sizeof(&value, &size) != 0 || size != len) && avro_read(reader, &extra, 1) == 0)
+        return mismatch("bytes are left over after the value");
+    if (!use(&value, context)) return mismatch(avro_error());
+    return std::nullopt;
 }
 
 } // namespace streamsubmit::schema

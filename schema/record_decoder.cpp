@@ -43,17 +43,33 @@ std::optional<DecodeError> RecordDecoder::decode(Format format, const void *data
                        "read the topic with stream.value.format=bytes (stream.key.format for keys)"};
 }
 
-std::optional<DecodeError> RecordDecoder::decode_avro(int32_t id, const unsigned char *payload, size_t len,
-                                                      std::string &json) const {
-    auto decoder = avro_.get(id, [&](int32_t id) -> SchemaCache<AvroDecoder>::Loaded {
+SchemaCache<AvroDecoder>::Loaded RecordDecoder::avro_decoder(int32_t id) const {
+    return avro_.get(id, [&](int32_t id) -> SchemaCache<AvroDecoder>::Loaded {
         auto fetched = client_.fetch(id);
         if (auto *e = std::get_if<DecodeError>(&fetched)) return *e;
         auto made = AvroDecoder::create(std::get<ResolvedSchema>(fetched), id);
         if (auto *e = std::get_if<DecodeError>(&made)) return *e;
         return std::get<std::shared_ptr<const AvroDecoder>>(std::move(made));
     });
+}
+
+std::optional<DecodeError> RecordDecoder::decode_avro(int32_t id, const unsigned char *payload, size_t len,
+                                                      std::string &json) const {
+    auto decoder = avro_decoder(id);
     if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
     return std::get<SchemaCache<AvroDecoder>::Value>(decoder)->decode(payload, len, json);
+}
+
+std::optional<DecodeError> RecordDecoder::visit_avro(const void *data, size_t len,
+                                                     const std::function<void(const AvroView &)> &use,
+                                                     int32_t &schema_id) const {
+    auto header = parse_wire_header(data, len);
+    if (auto *e = std::get_if<DecodeError>(&header)) return *e;
+    const auto &h = std::get<WireHeader>(header);
+    schema_id = h.schema_id;
+    auto decoder = avro_decoder(h.schema_id);
+    if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
+    return std::get<SchemaCache<AvroDecoder>::Value>(decoder)->visit(h.payload, h.payload_len, use);
 }
 
 std::optional<DecodeError> RecordDecoder::decode_protobuf(int32_t id, const unsigned char *payload, size_t len,

@@ -10,6 +10,7 @@
 #include "schema_cache.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,14 @@ public:
     std::optional<DecodeError> decode(Format format, const void *data, size_t len, std::string &json,
                                       int32_t &schema_id) const;
 
+    // An Avro key or value handed to `use` as a view (valid during the call) instead of
+    // JSON, for callers that build their own objects; sets `schema_id` as decode does.
+    std::optional<DecodeError> visit_avro(const void *data, size_t len, const std::function<void(const AvroView &)> &use,
+                                          int32_t &schema_id) const;
+
 private:
+    // The decoder of schema `id`: cached, or fetched once.
+    SchemaCache<AvroDecoder>::Loaded avro_decoder(int32_t id) const;
     std::optional<DecodeError> decode_avro(int32_t id, const unsigned char *payload, size_t len,
                                            std::string &json) const;
     std::optional<DecodeError> decode_protobuf(int32_t id, const unsigned char *payload, size_t len,

@@ -7,6 +7,7 @@
 #include "job.h"
 #include "python_error.h"
 #include "rejects.h"
+#include "schema_values.h"
 
 #include <streamsubmit/plugin.h>
 
@@ -21,11 +22,13 @@
 
 namespace py = pybind11;
 using namespace streamsubmit::python;
+namespace schema = streamsubmit::schema;
 
 struct ss_app {
     std::string script;
     JobFunctions job;
     Decoder key_decoder, value_decoder;
+    SchemaValues schema; // stream.key.format / stream.value.format other than bytes
     InFlight in_flight;
     const ss_host_api *host = nullptr; // its reject call (ABI 2.2) takes records the job cannot
     py::object reject_type;            // streamsubmit.Reject
@@ -60,23 +63,55 @@ py::object function_of(const py::dict &globals, const char *name) {
     return PyCallable_Check(f.ptr()) ? f : py::object();
 }
 
+std::string record_text(const ss_record &r) {
+    return std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " + std::to_string(r.offset);
+}
+
+// A key or value of a schema registry format that does not decode: rejected (stage decode)
+// when the host takes it and the record is at fault, else thrown as a BadRecord, an
+// SS_ERR_BAD_RECORD (exit 4) naming the record, its schema id and the registry's answer.
+struct BadRecord : std::runtime_error {
+    BadRecord(const std::string &message, std::string hint) : std::runtime_error(message), hint(std::move(hint)) {}
+    std::string hint;
+};
+
+void reject_or_throw(const ss_app &app, const ss_batch &batch, const ss_record &r, const char *which,
+                     schema::Format format, const SchemaDecodeFailure &f, ss_error *err) {
+    const std::string why = "cannot decode the " + std::string(which) + " of " + std::string(r.topic) +
+                            " partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) +
+                            (f.schema_id >= 0 ? " (schema id " + std::to_string(f.schema_id) + ")" : "") + " as " +
+                            std::string(schema::format_name(format)) + ": " + f.error.message;
+    if (f.record_fault() && ss_host_can_reject(app.host) &&
+        reject(app.host, batch, r, SS_STAGE_DECODE, "SchemaDecodeError", why, err) == SS_OK)
+        return;
+    throw BadRecord(why, f.error.hint);
+}
+
 // One record as a streamsubmit.Record. A key or value a decoder refuses is rejected (stage
 // decode) when the host takes it (stream.errors.tolerance=all): then nothing is returned.
 // Otherwise the decoder's exception becomes a std::runtime_error naming the record (its
-// traceback printed).
+// traceback printed); a schema registry format's failure a BadRecord.
 py::object make_record(const ss_app &app, const ss_batch &batch, const ss_record &r, const py::str &topic,
                        const py::tuple &no_headers, ss_error *err) {
     const Decoder *decoder = &app.key_decoder;
     const char *which = "key";
     py::object key, value;
+    int32_t key_id = -1, value_id = -1;
     try {
-        key = app.key_decoder.decode(r.key, r.key_len);
+        const auto one = [&](const Decoder &d, schema::Format format, const void *data, size_t len, int32_t &id) {
+            if (format == schema::Format::Bytes || !data) return d.decode(data, len); // null stays None
+            return app.schema.decode(format, data, len, id);
+        };
+        key = one(app.key_decoder, app.schema.key_format(), r.key, r.key_len, key_id);
         decoder = &app.value_decoder;
         which = "value";
-        value = app.value_decoder.decode(r.value, r.value_len);
+        value = one(app.value_decoder, app.schema.value_format(), r.value, r.value_len, value_id);
+    } catch (const SchemaDecodeFailure &f) {
+        const auto format = which[0] == 'k' ? app.schema.key_format() : app.schema.value_format();
+        reject_or_throw(app, batch, r, which, format, f, err);
+        return py::object(); // rejected
     } catch (py::error_already_set &e) {
-        const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
-                                   std::to_string(r.offset);
+        const std::string record = record_text(r);
         const std::string why = "cannot decode the " + std::string(which) + " of " + record + " with decoder " +
                                 decoder->name() + ": " + py::str(e.value()).cast<std::string>();
         if (ss_host_can_reject(app.host)) {
@@ -107,6 +142,8 @@ py::object make_record(const ss_app &app, const ss_batch &batch, const ss_record
     PyStructSequence_SET_ITEM(out, kKey, key.release().ptr());
     PyStructSequence_SET_ITEM(out, kValue, value.release().ptr());
     PyStructSequence_SET_ITEM(out, kHeaders, headers.release().ptr());
+    PyStructSequence_SET_ITEM(out, kKeySchemaId, key_id >= 0 ? PyLong_FromLong(key_id) : Py_NewRef(Py_None));
+    PyStructSequence_SET_ITEM(out, kValueSchemaId, value_id >= 0 ? PyLong_FromLong(value_id) : Py_NewRef(Py_None));
     return py::reinterpret_steal<py::object>(out);
 }
 
@@ -117,6 +154,8 @@ ss_status decode_failure(const std::runtime_error &e, const std::string &where, 
         "(utf8, bytes, json, module:function)",
         err);
 }
+
+ss_status bad_record(const BadRecord &e, ss_error *err) { return report_error(e.what(), e.hint, err, SS_ERR_BAD_RECORD); }
 
 struct Settings {
     std::string venv, key_decoder = "utf8", value_decoder = "utf8";
@@ -167,6 +206,27 @@ ss_status find_functions(ss_app &app, const py::dict &globals, ss_error *err) {
     return SS_OK;
 }
 
+// stream.key.format / stream.value.format: a key or value of a schema registry format arrives
+// decoded, so a decoder of its own (anything but the default utf8) would decode it twice.
+ss_status make_schema_values(ss_app &app, const ss_app_params *p, const Settings &s, ss_error *err) {
+    std::string message, hint;
+    if (!SchemaValues::make(p, app.schema, message, hint)) return report_error(message, hint, err, SS_ERR_CONFIG);
+    const std::pair<const char *, std::pair<schema::Format, const std::string *>> fields[] = {
+        {"key", {app.schema.key_format(), &s.key_decoder}}, {"value", {app.schema.value_format(), &s.value_decoder}}};
+    for (const auto &[field, setting] : fields) {
+        const auto &[format, decoder] = setting;
+        if (format == schema::Format::Bytes || *decoder == "utf8" || decoder->empty()) continue;
+        const std::string format_key = std::string("stream.") + field + ".format";
+        return report_error("app.python." + std::string(field) + "Decoder=" + *decoder + " and " + format_key + "=" +
+                                std::string(schema::format_name(format)) + " both decode the record's " + field,
+                            "with " + format_key + "=" + std::string(schema::format_name(format)) + " the " + field +
+                                " arrives decoded (pydoc streamsubmit): remove app.python." + field +
+                                "Decoder, or set " + format_key + "=bytes to decode it yourself",
+                            err, SS_ERR_CONFIG);
+    }
+    return SS_OK;
+}
+
 ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
     Settings s;
     if (auto st = read_settings(p, s, err); st != SS_OK) return st;
@@ -185,6 +245,7 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
     // As `python job.py` does: the script's directory (or the .zip) first on sys.path.
     const std::filesystem::path script = std::filesystem::absolute(app.script);
     sys.attr("path").attr("insert")(0, script.extension() == ".zip" ? script.string() : script.parent_path().string());
+    if (auto st = make_schema_values(app, p, s, err); st != SS_OK) return st;
     std::string decoder_error;
     if (!Decoder::make(s.key_decoder, app.key_decoder, decoder_error) ||
         !Decoder::make(s.value_decoder, app.value_decoder, decoder_error))
@@ -255,6 +316,8 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
         return SS_OK;
     } catch (py::error_already_set &e) {
         return report_python_error(e, where("process", *batch, range), err);
+    } catch (const BadRecord &e) {
+        return bad_record(e, err);
     } catch (const std::runtime_error &e) {
         return decode_failure(e, where("process", *batch, range), err);
     } catch (const std::exception &e) {
