@@ -56,7 +56,7 @@ py::object SchemaValues::decode(schema::Format format, const void *data, size_t 
         error = decoder_->visit_avro(data, len, [&](const schema::AvroView &v) { out = avro_object(v); }, schema_id);
     } else {
         std::string json;
-        error = decoder_->decode(format, data, len, json, schema_id);
+        error = decoder_->decode(format, data, len, json, schema_id, /*typed_floats=*/true);
         if (!error) out = from_json(json);
     }
     if (error) throw SchemaDecodeFailure{std::move(*error), schema_id};
