@@ -1,12 +1,18 @@
-"""Python applications reading schema registry formats (stream.key.format /
-stream.value.format = avro, protobuf, json-schema) against a real Apache Kafka broker and a
-real Apicurio Registry: records produced by Confluent's Python client with its serializers;
-what the job receives (Python objects, pickled by the job) compared value by value, types
-included, with what that client's own deserializers give (AvroDeserializer's dicts, Decimal,
-datetime and UUID; MessageToDict of ProtobufDeserializer's message; JSONDeserializer's object).
-A record that does not decode stops the job with exit 4 before the job sees its batch, or is
-rejected (stage decode) with stream.errors.tolerance=all; a decoder set beside a format is
+"""Applications reading schema registry formats (stream.key.format / stream.value.format =
+avro, protobuf, json-schema) against a real Apache Kafka broker and a real Apicurio Registry:
+records produced by Confluent's Python client with its serializers.
+
+Python jobs: what the job receives (Python objects, pickled by the job) compared value by value,
+types included, with what that client's own deserializers give (AvroDeserializer's dicts,
+Decimal, datetime and UUID; MessageToDict of ProtobufDeserializer's message; JSONDeserializer's
+object). A record that does not decode stops the job with exit 4 before the job sees its batch,
+or is rejected (stage decode) with stream.errors.tolerance=all; a decoder set beside a format is
 refused (exit 2).
+
+C applications (ABI 2.3 decode host call): tests/plugins/test-decode_app.so writes every record
+as the call gives it, compared field by field with the client's decoding in Avro's JSON encoding
+and proto3's JSON mapping (as the sinks' tests compare theirs); a record that does not decode
+is the host's SS_ERR_BAD_RECORD, exit 4.
 """
 import base64
 import datetime
@@ -20,8 +26,11 @@ import textwrap
 import uuid
 
 from real_kafka import RealKafkaTestCase, kh
-from streamsubmit_test import EXIT_KAFKA, EXIT_OK, EXIT_USAGE, main, run
-from test_schema_registry_kafka import CCOMPAT, CLIENT, ROOT, Registry, client, fixture_registry_url, produce
+from streamsubmit_test import EXIT_KAFKA, EXIT_OK, EXIT_PLUGIN, EXIT_USAGE, main, run
+from test_schema_registry_kafka import CCOMPAT, CLIENT, ROOT, Registry, by_position, client, fixture_registry_url, \
+    produce
+
+DECODE_APP = os.path.join(os.environ.get("TEST_PLUGIN_DIR", ""), "test-decode_app.so")
 
 # What the job received, per record, pickled per batch into OUT/batch-ID.pkl.
 ENTRY = textwrap.dedent("""
@@ -75,7 +84,8 @@ def same(a, b, path="value", ordered=True):
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
-class PythonSchemaKafkaTest(RealKafkaTestCase):
+class RegistryAndKafka(RealKafkaTestCase):
+    """A registry (the ctest fixture's, or one of the class's own) and a scratch directory."""
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -108,6 +118,61 @@ class PythonSchemaKafkaTest(RealKafkaTestCase):
         kh.create_topic(name, partitions, bootstrap=self.bootstrap)
         return name
 
+
+class CApplicationDecodeCall(RegistryAndKafka):
+    def job(self, topic, value_format="avro", key_format="bytes"):
+        self.lines = os.path.join(self.out, "records.jsonl")
+        return ["--bootstrap-servers", self.bootstrap, "--topics", topic, "--conf", "kafka.auto.offset.reset=earliest",
+                "--conf", "stream.value.format=" + value_format, "--conf", "stream.key.format=" + key_format,
+                "--conf", "schema.registry.url=" + self.url, "--until", "latest", "--conf", "app.out=" + self.lines,
+                DECODE_APP]
+
+    def assert_matches_independent_decoding(self, topic, fmt, with_keys):
+        expected = client("decode", self.bootstrap, self.url, topic, fmt)
+        with open(self.lines) as f:
+            got = by_position(f.read().splitlines())
+        self.assertEqual(sorted(got), sorted((e["partition"], e["offset"]) for e in expected))
+        for e in expected:
+            line = got[(e["partition"], e["offset"])]
+            for field in ["value", "valueSchemaId"] + (["key", "keySchemaId"] if with_keys else []):
+                self.assertEqual(line.get(field), e.get(field), f"{field} of offset {e['offset']}")
+            if not with_keys:
+                self.assertIsNone(line["key"])
+                self.assertNotIn("keySchemaId", line)
+        return expected
+
+    def test_avro_keys_and_values_of_every_type_as_json(self):
+        topic = self.topic("c-avro-every")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "every-type"))
+        run(self.job(topic, "avro", "avro"), check=EXIT_OK)
+        self.assertEqual(len(self.assert_matches_independent_decoding(topic, "avro", with_keys=True)), 24)
+
+    def test_protobuf_values_as_json(self):
+        topic = self.topic("c-protobuf")
+        produce(self.bootstrap, topic, client("serialize", self.url, topic, "protobuf-orders"))
+        run(self.job(topic, "protobuf"), check=EXIT_OK)
+        self.assertEqual(len(self.assert_matches_independent_decoding(topic, "protobuf", with_keys=False)), 8)
+
+    def test_a_record_that_does_not_decode_is_exit_4_naming_it(self):
+        topic = self.topic("c-avro-truncated")
+        good = client("serialize", self.url, topic, "orders")
+        produce(self.bootstrap, topic, good[:3] + [{"key": None, "value": good[3]["value"][:-4]}])
+        schema_id = int(good[0]["value"][2:10], 16)
+        proc = run(self.job(topic, "avro"), check=EXIT_KAFKA)
+        self.assertIn(f"cannot decode the value of {topic} partition 0 offset 3 (schema id {schema_id}) as avro",
+                      proc.stderr)
+        self.assertIn(f"is not a value of schema id {schema_id}", proc.stderr)
+        self.assertIn("hint:", proc.stderr)
+        with open(self.lines) as f:  # the record that does not decode was never written
+            self.assertNotIn('"offset":3,', f.read())
+
+    def test_a_bytes_job_gets_no_decode_call(self):
+        topic = self.topic("c-bytes")
+        proc = run(self.job(topic, "bytes"), check=EXIT_PLUGIN)
+        self.assertIn("decode-app needs a host with the decode call (ABI 2.3)", proc.stderr)
+
+
+class PythonSchemaKafkaTest(RegistryAndKafka):
     def job(self, topic, script=FOREACH_JOB, value_format="avro", key_format="bytes", *extra):
         path = os.path.join(self.tmp.name, "job.py")
         with open(path, "w") as f:
