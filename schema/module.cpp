@@ -11,10 +11,10 @@ std::shared_ptr<const RecordDecoder> make(const std::vector<std::pair<std::strin
         return std::nullopt;
     };
     DecoderSettings settings;
-    if ((error = read_formats(value, "the decode host call", settings))) return nullptr;
+    if ((error = read_formats(value, "the job", settings))) return nullptr;
     if (settings.key == Format::Bytes && settings.value == Format::Bytes) return nullptr;
     const std::string formatted = settings.value != Format::Bytes ? "stream.value.format" : "stream.key.format";
-    if ((error = read_registry(value, "the decode host call", formatted, settings.registry))) return nullptr;
+    if ((error = read_registry(value, "the job", formatted, settings.registry))) return nullptr;
     return std::make_shared<const RecordDecoder>(std::move(settings));
 }
 
