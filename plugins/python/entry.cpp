@@ -67,26 +67,6 @@ std::string record_text(const ss_record &r) {
     return std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " + std::to_string(r.offset);
 }
 
-// A key or value of a schema registry format that does not decode: rejected (stage decode)
-// when the host takes it and the record is at fault, else thrown as a BadRecord, an
-// SS_ERR_BAD_RECORD (exit 4) naming the record, its schema id and the registry's answer.
-struct BadRecord : std::runtime_error {
-    BadRecord(const std::string &message, std::string hint) : std::runtime_error(message), hint(std::move(hint)) {}
-    std::string hint;
-};
-
-void reject_or_throw(const ss_app &app, const ss_batch &batch, const ss_record &r, const char *which,
-                     schema::Format format, const SchemaDecodeFailure &f, ss_error *err) {
-    const std::string why = "cannot decode the " + std::string(which) + " of " + std::string(r.topic) +
-                            " partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) +
-                            (f.schema_id >= 0 ? " (schema id " + std::to_string(f.schema_id) + ")" : "") + " as " +
-                            std::string(schema::format_name(format)) + ": " + f.error.message;
-    if (f.record_fault() && ss_host_can_reject(app.host) &&
-        reject(app.host, batch, r, SS_STAGE_DECODE, "SchemaDecodeError", why, err) == SS_OK)
-        return;
-    throw BadRecord(why, f.error.hint);
-}
-
 // One record as a streamsubmit.Record. A key or value a decoder refuses is rejected (stage
 // decode) when the host takes it (stream.errors.tolerance=all): then nothing is returned.
 // Otherwise the decoder's exception becomes a std::runtime_error naming the record (its
@@ -107,8 +87,8 @@ py::object make_record(const ss_app &app, const ss_batch &batch, const ss_record
         which = "value";
         value = one(app.value_decoder, app.schema.value_format(), r.value, r.value_len, value_id);
     } catch (const SchemaDecodeFailure &f) {
-        const auto format = which[0] == 'k' ? app.schema.key_format() : app.schema.value_format();
-        reject_or_throw(app, batch, r, which, format, f, err);
+        reject_or_throw(app.host, batch, r, which, which[0] == 'k' ? app.schema.key_format() : app.schema.value_format(),
+                        f, err);
         return py::object(); // rejected
     } catch (py::error_already_set &e) {
         const std::string record = record_text(r);
@@ -154,8 +134,6 @@ ss_status decode_failure(const std::runtime_error &e, const std::string &where, 
         "(utf8, bytes, json, module:function)",
         err);
 }
-
-ss_status bad_record(const BadRecord &e, ss_error *err) { return report_error(e.what(), e.hint, err, SS_ERR_BAD_RECORD); }
 
 struct Settings {
     std::string venv, key_decoder = "utf8", value_decoder = "utf8";
@@ -206,24 +184,12 @@ ss_status find_functions(ss_app &app, const py::dict &globals, ss_error *err) {
     return SS_OK;
 }
 
-// stream.key.format / stream.value.format: a key or value of a schema registry format arrives
-// decoded, so a decoder of its own (anything but the default utf8) would decode it twice.
+// stream.key.format / stream.value.format, and the decoders beside them.
 ss_status make_schema_values(ss_app &app, const ss_app_params *p, const Settings &s, ss_error *err) {
     std::string message, hint;
-    if (!SchemaValues::make(p, app.schema, message, hint)) return report_error(message, hint, err, SS_ERR_CONFIG);
-    const std::pair<const char *, std::pair<schema::Format, const std::string *>> fields[] = {
-        {"key", {app.schema.key_format(), &s.key_decoder}}, {"value", {app.schema.value_format(), &s.value_decoder}}};
-    for (const auto &[field, setting] : fields) {
-        const auto &[format, decoder] = setting;
-        if (format == schema::Format::Bytes || *decoder == "utf8" || decoder->empty()) continue;
-        const std::string format_key = std::string("stream.") + field + ".format";
-        return report_error("app.python." + std::string(field) + "Decoder=" + *decoder + " and " + format_key + "=" +
-                                std::string(schema::format_name(format)) + " both decode the record's " + field,
-                            "with " + format_key + "=" + std::string(schema::format_name(format)) + " the " + field +
-                                " arrives decoded (pydoc streamsubmit): remove app.python." + field +
-                                "Decoder, or set " + format_key + "=bytes to decode it yourself",
-                            err, SS_ERR_CONFIG);
-    }
+    if (!SchemaValues::make(p, app.schema, message, hint) ||
+        !app.schema.check_decoders(s.key_decoder, s.value_decoder, message, hint))
+        return report_error(message, hint, err, SS_ERR_CONFIG);
     return SS_OK;
 }
 
@@ -317,7 +283,7 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
     } catch (py::error_already_set &e) {
         return report_python_error(e, where("process", *batch, range), err);
     } catch (const BadRecord &e) {
-        return bad_record(e, err);
+        return report_error(e.what(), e.hint, err, SS_ERR_BAD_RECORD);
     } catch (const std::runtime_error &e) {
         return decode_failure(e, where("process", *batch, range), err);
     } catch (const std::exception &e) {

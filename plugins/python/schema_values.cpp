@@ -1,10 +1,12 @@
 #include "schema_values.h"
 
 #include "avro_objects.h"
+#include "rejects.h"
 
 #include "schema/decoder_settings.h"
 
 #include <string_view>
+#include <tuple>
 
 namespace py = pybind11;
 
@@ -13,6 +15,35 @@ namespace streamsubmit::python {
 bool SchemaDecodeFailure::record_fault() const {
     using schema::DecodeErrorKind;
     return error.kind != DecodeErrorKind::RegistryUnreachable && error.kind != DecodeErrorKind::RegistryRefused;
+}
+
+void reject_or_throw(const ss_host_api *host, const ss_batch &batch, const ss_record &r, const char *which,
+                     schema::Format format, const SchemaDecodeFailure &f, ss_error *err) {
+    const std::string why = "cannot decode the " + std::string(which) + " of " + std::string(r.topic) +
+                            " partition " + std::to_string(r.partition) + " offset " + std::to_string(r.offset) +
+                            (f.schema_id >= 0 ? " (schema id " + std::to_string(f.schema_id) + ")" : "") + " as " +
+                            std::string(schema::format_name(format)) + ": " + f.error.message;
+    if (f.record_fault() && ss_host_can_reject(host) &&
+        reject(host, batch, r, SS_STAGE_DECODE, "SchemaDecodeError", why, err) == SS_OK)
+        return;
+    throw BadRecord(why, f.error.hint);
+}
+
+bool SchemaValues::check_decoders(const std::string &key_decoder, const std::string &value_decoder,
+                                  std::string &message, std::string &hint) const {
+    const std::tuple<const char *, schema::Format, const std::string &> fields[] = {{"key", key_, key_decoder},
+                                                                                  {"value", value_, value_decoder}};
+    for (const auto &[field, format, decoder] : fields) {
+        if (format == schema::Format::Bytes || decoder == "utf8" || decoder.empty()) continue;
+        const std::string format_key = std::string("stream.") + field + ".format";
+        const std::string format_text = format_key + "=" + std::string(schema::format_name(format));
+        message = "app.python." + std::string(field) + "Decoder=" + decoder + " and " + format_text +
+                  " both decode the record's " + field;
+        hint = "with " + format_text + " the " + field + " arrives decoded (pydoc streamsubmit): remove app.python." +
+               field + "Decoder, or set " + format_key + "=bytes to decode it yourself";
+        return false;
+    }
+    return true;
 }
 
 bool SchemaValues::make(const ss_app_params *p, SchemaValues &out, std::string &message, std::string &hint) {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace streamsubmit::python {
@@ -38,11 +39,29 @@ struct SchemaDecodeFailure {
     bool record_fault() const;
 };
 
+// A key or value that does not decode, when the host does not take it as a rejection: an
+// SS_ERR_BAD_RECORD (exit 4) naming the record, its schema id and what went wrong.
+struct BadRecord : std::runtime_error {
+    BadRecord(const std::string &message, std::string hint) : std::runtime_error(message), hint(std::move(hint)) {}
+    std::string hint;
+};
+
+// `failure` of the record's `which` ("key" or "value") in `format`: rejected (stage decode)
+// through `host` when the record is at fault and the host takes it; else throws BadRecord.
+void reject_or_throw(const ss_host_api *host, const ss_batch &batch, const ss_record &record, const char *which,
+                     schema::Format format, const SchemaDecodeFailure &failure, ss_error *err);
+
 class SchemaValues {
 public:
     // From the host's format_conf (bytes for both when the host gives none). False when a key
     // is wrong: `message` and `hint` say why. With the GIL held.
     static bool make(const ss_app_params *params, SchemaValues &out, std::string &message, std::string &hint);
+
+    // A key or value of a schema registry format arrives decoded, so a decoder of its own
+    // (app.python.keyDecoder / valueDecoder other than the default utf8) would decode it twice:
+    // false, with `message` and `hint`, when one is set.
+    bool check_decoders(const std::string &key_decoder, const std::string &value_decoder, std::string &message,
+                        std::string &hint) const;
 
     schema::Format key_format() const { return key_; }
     schema::Format value_format() const { return value_; }
