@@ -66,11 +66,13 @@ constexpr std::array kKeys = {
               "0.1.0"},
     ConfigKey{"app.python.keyDecoder", KeyType::String, "utf8", "",
               "Python job: how record keys are decoded: utf8 (str), bytes, json, or module:function (called with "
-              "the bytes); a key that does not decode fails the batch (exit 8)",
+              "the bytes); a key that does not decode fails the batch (exit 8); with stream.key.format other than "
+              "bytes the key arrives decoded and this stays utf8 (else exit 2)",
               "0.1.0"},
     ConfigKey{"app.python.valueDecoder", KeyType::String, "utf8", "",
               "Python job: how record values are decoded: utf8 (str), bytes, json, or module:function (called with "
-              "the bytes); a value that does not decode fails the batch (exit 8)",
+              "the bytes); a value that does not decode fails the batch (exit 8); with stream.value.format other "
+              "than bytes the value arrives decoded and this stays utf8 (else exit 2)",
               "0.1.0"},
     // --- rejected records (both modes; Kafka Connect's errors.* keys) ---
     ConfigKey{"stream.errors.tolerance", KeyType::Enum, "none", "",

@@ -2,6 +2,7 @@
 
 #include "cli/dead_letters.h"
 #include "cli/error_report.h"
+#include "cli/schema_decoding.h"
 #include "cli/package_plugins.h"
 #include "cli/plugin_keys.h"
 #include "cli/progress_line.h"
@@ -286,6 +287,9 @@ Result<StartedApplication> start_application(const JobSetup &job) {
     if (!policy) return policy.error();
     ApplicationSetup setup = application_setup(job);
     setup.rejects = *policy;
+    auto decode = record_decode_fn(setup.format_conf); // ABI 2.3 decode; loads schema/ only when needed
+    if (!decode) return decode.error();
+    setup.decode = std::move(*decode);
     auto application = Application::create(job.application, setup, job.diagnostics);
     if (!application) return application.error();
     auto dead_letters = start_dead_letters(job.config, application->get(), setup, job.diagnostics);

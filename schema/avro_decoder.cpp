@@ -1,5 +1,8 @@
 #include "avro_decoder.h"
 
+#include "avro_json.h"
+#include "avro_view.h"
+
 #include <avro.h>
 #include <nlohmann/json.hpp>
 
@@ -91,21 +94,96 @@ std::variant<std::shared_ptr<const AvroDecoder>, DecodeError> AvroDecoder::creat
         return DecodeError{DecodeErrorKind::UnsupportedSchema,
                            "avro-c cannot parse the Avro schema of " + sid + ": " + avro_error(),
                            "check the schema in the registry"};
-    return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, id));
+    avro_value_iface_t *iface = avro_generic_class_from_schema(parsed);
+    if (!iface) {
+        const std::string why = avro_error();
+        avro_schema_decref(parsed);
+        return DecodeError{DecodeErrorKind::UnsupportedSchema,
+                           "avro-c cannot decode values of the Avro schema of " + sid + ": " + why,
+                           "check the schema in the registry"};
+    }
+    return std::shared_ptr<const AvroDecoder>(new AvroDecoder(parsed, iface, id, AvroLogicalTypes::of(doc, parsed)));
 }
 
-AvroDecoder::AvroDecoder(avro_obj_t *schema, int32_t id) : schema_(schema), writer_(schema), id_(id) {}
+struct AvroDecoder::Scratch {
+    avro_value_t value{};
+    avro_reader_t reader = nullptr;
+    ~Scratch() {
+        if (reader) avro_reader_free(reader);
+        if (value.self) avro_value_decref(&value);
+    }
+};
 
-AvroDecoder::~AvroDecoder() { avro_schema_decref(schema_); }
+AvroDecoder::AvroDecoder(avro_obj_t *schema, avro_value_iface *iface, int32_t id, AvroLogicalTypes logical)
+    : schema_(schema), iface_(iface), writer_(schema), id_(id), logical_(std::move(logical)) {}
 
-std::optional<DecodeError> AvroDecoder::decode(const unsigned char *payload, size_t len, std::string &out) const {
-    auto why = writer_.write(payload, len, out);
-    if (!why) return std::nullopt;
+std::unique_ptr<AvroDecoder::Scratch> AvroDecoder::take() const {
+    {
+        std::lock_guard lock(mutex_);
+        if (!spare_.empty()) {
+            auto scratch = std::move(spare_.back());
+            spare_.pop_back();
+            return scratch;
+        }
+    }
+    auto scratch = std::make_unique<Scratch>();
+    if (avro_generic_value_new(iface_, &scratch->value) != 0) return nullptr;
+    scratch->reader = avro_reader_memory(nullptr, 0);
+    return scratch->reader ? std::move(scratch) : nullptr;
+}
+
+void AvroDecoder::give_back(std::unique_ptr<Scratch> scratch) const {
+    std::lock_guard lock(mutex_);
+    spare_.push_back(std::move(scratch));
+}
+
+AvroDecoder::~AvroDecoder() {
+    spare_.clear(); // its values use the class
+    avro_value_iface_decref(iface_);
+    avro_schema_decref(schema_);
+}
+
+DecodeError AvroDecoder::mismatch(size_t len, const std::string &why) const {
     return DecodeError{DecodeErrorKind::PayloadMismatch,
                        "its payload (" + std::to_string(len) + " bytes) is not a value of schema id " +
-                           std::to_string(id_) + ": " + *why,
+                           std::to_string(id_) + ": " + why,
                        "check that the producer serializes with the schema it registered (a truncated or "
                        "corrupted record cannot be decoded)"};
+}
+
+std::optional<DecodeError> AvroDecoder::decode(const unsigned char *payload, size_t len, std::string &out) const {
+    if (auto why = writer_.write(payload, len, out)) return mismatch(len, *why);
+    return std::nullopt;
+}
+
+std::optional<DecodeError> AvroDecoder::visit(const unsigned char *payload, size_t len,
+                                              const std::function<void(const AvroView &)> &use) const {
+    auto scratch = take();
+    if (!scratch) return mismatch(len, avro_error());
+    // Back to the spares however `use` leaves (it may throw).
+    struct GiveBack {
+        const AvroDecoder *self;
+        std::unique_ptr<Scratch> &scratch;
+        ~GiveBack() { self->give_back(std::move(scratch)); }
+    } give_back_later{this, scratch};
+    avro_value_t &value = scratch->value;
+    avro_reader_t reader = scratch->reader;
+    avro_reader_memory_set_source(reader, reinterpret_cast<const char *>(payload), static_cast<int64_t>(len));
+    if (avro_value_reset(&value) != 0 || avro_value_read(reader, &value) != 0) return mismatch(len, avro_error());
+    // avro-c's memory reader cannot tell its position. The value's canonical encoding is
+    // never longer than what was read, so at the payload's length nothing was left over;
+    // otherwise (other encoders' blocks, or bytes left over) one more byte read tells,
+    // which formats an avro-c error: not on every record.
+    size_t size = 0;
+    char extra;
+    if ((avro_value_sizeof(&value, &size) != 0 || size != len) && avro_read(reader, &extra, 1) == 0)
+        return mismatch(len, "bytes are left over after the value");
+    try {
+        use(AvroView(value, schema_, logical_));
+    } catch (const AvroReadError &e) {
+        return mismatch(len, avro_error() + std::string(" (") + e.what() + ")");
+    }
+    return std::nullopt;
 }
 
 } // namespace streamsubmit::schema

@@ -1,5 +1,6 @@
 #include "protobuf_decoder.h"
 
+#include "protobuf_float_fields.h"
 #include "wire_format.h"
 
 #include <google/protobuf/compiler/parser.h>
@@ -116,7 +117,8 @@ std::variant<std::shared_ptr<const ProtobufDecoder>, DecodeError> ProtobufDecode
 ProtobufDecoder::ProtobufDecoder(std::unique_ptr<State> state) : state_(std::move(state)) {}
 ProtobufDecoder::~ProtobufDecoder() = default;
 
-std::optional<DecodeError> ProtobufDecoder::decode(const unsigned char *payload, size_t len, std::string &out) const {
+std::optional<DecodeError> ProtobufDecoder::decode(const unsigned char *payload, size_t len, std::string &out,
+                                                   bool typed_floats) const {
     const std::string sid = "schema id " + std::to_string(state_->id);
     auto indexes = parse_message_indexes(payload, len);
     if (auto *e = std::get_if<DecodeError>(&indexes)) return *e;
@@ -146,6 +148,11 @@ std::optional<DecodeError> ProtobufDecoder::decode(const unsigned char *payload,
                            "its " + type->full_name() + " message of " + sid + " has no JSON form: " +
                                std::string(status.message()),
                            "check the schema in the registry"};
+    if (typed_floats && has_float_fields(*type)) {
+        auto parsed = nlohmann::ordered_json::parse(json);
+        floats_as_floats(parsed, *type);
+        json = parsed.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    }
     out += json;
     return std::nullopt;
 }

@@ -24,7 +24,9 @@ public:
     ProtobufDecoder &operator=(const ProtobufDecoder &) = delete;
 
     // `payload` starts with the message indexes (which message of the file), then the message.
-    std::optional<DecodeError> decode(const unsigned char *payload, size_t len, std::string &out) const;
+    // `typed_floats`: float and double fields always as JSON floats (protobuf_float_fields.h).
+    std::optional<DecodeError> decode(const unsigned char *payload, size_t len, std::string &out,
+                                      bool typed_floats = false) const;
 
 private:
     struct State;

@@ -27,7 +27,7 @@ std::string_view format_name(Format format) {
 RecordDecoder::RecordDecoder(DecoderSettings settings) : settings_(settings), client_(std::move(settings.registry)) {}
 
 std::optional<DecodeError> RecordDecoder::decode(Format format, const void *data, size_t len, std::string &json,
-                                                 int32_t &schema_id) const {
+                                                 int32_t &schema_id, bool typed_floats) const {
     auto header = parse_wire_header(data, len);
     if (auto *e = std::get_if<DecodeError>(&header)) return *e;
     const auto &h = std::get<WireHeader>(header);
@@ -35,7 +35,7 @@ std::optional<DecodeError> RecordDecoder::decode(Format format, const void *data
     switch (format) {
     case Format::Avro: return decode_avro(h.schema_id, h.payload, h.payload_len, json);
     case Format::JsonSchema: return decode_json(h.schema_id, h.payload, h.payload_len, json);
-    case Format::Protobuf: return decode_protobuf(h.schema_id, h.payload, h.payload_len, json);
+    case Format::Protobuf: return decode_protobuf(h.schema_id, h.payload, h.payload_len, json, typed_floats);
     case Format::Bytes: break;
     }
     return DecodeError{DecodeErrorKind::UnsupportedSchema,
@@ -43,21 +43,37 @@ std::optional<DecodeError> RecordDecoder::decode(Format format, const void *data
                        "read the topic with stream.value.format=bytes (stream.key.format for keys)"};
 }
 
-std::optional<DecodeError> RecordDecoder::decode_avro(int32_t id, const unsigned char *payload, size_t len,
-                                                      std::string &json) const {
-    auto decoder = avro_.get(id, [&](int32_t id) -> SchemaCache<AvroDecoder>::Loaded {
+SchemaCache<AvroDecoder>::Loaded RecordDecoder::avro_decoder(int32_t id) const {
+    return avro_.get(id, [&](int32_t id) -> SchemaCache<AvroDecoder>::Loaded {
         auto fetched = client_.fetch(id);
         if (auto *e = std::get_if<DecodeError>(&fetched)) return *e;
         auto made = AvroDecoder::create(std::get<ResolvedSchema>(fetched), id);
         if (auto *e = std::get_if<DecodeError>(&made)) return *e;
         return std::get<std::shared_ptr<const AvroDecoder>>(std::move(made));
     });
+}
+
+std::optional<DecodeError> RecordDecoder::decode_avro(int32_t id, const unsigned char *payload, size_t len,
+                                                      std::string &json) const {
+    auto decoder = avro_decoder(id);
     if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
     return std::get<SchemaCache<AvroDecoder>::Value>(decoder)->decode(payload, len, json);
 }
 
+std::optional<DecodeError> RecordDecoder::visit_avro(const void *data, size_t len,
+                                                     const std::function<void(const AvroView &)> &use,
+                                                     int32_t &schema_id) const {
+    auto header = parse_wire_header(data, len);
+    if (auto *e = std::get_if<DecodeError>(&header)) return *e;
+    const auto &h = std::get<WireHeader>(header);
+    schema_id = h.schema_id;
+    auto decoder = avro_decoder(h.schema_id);
+    if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
+    return std::get<SchemaCache<AvroDecoder>::Value>(decoder)->visit(h.payload, h.payload_len, use);
+}
+
 std::optional<DecodeError> RecordDecoder::decode_protobuf(int32_t id, const unsigned char *payload, size_t len,
-                                                          std::string &json) const {
+                                                          std::string &json, bool typed_floats) const {
     auto decoder = protobuf_.get(id, [&](int32_t id) -> SchemaCache<ProtobufDecoder>::Loaded {
         auto fetched = client_.fetch(id);
         if (auto *e = std::get_if<DecodeError>(&fetched)) return *e;
@@ -66,7 +82,7 @@ std::optional<DecodeError> RecordDecoder::decode_protobuf(int32_t id, const unsi
         return std::get<std::shared_ptr<const ProtobufDecoder>>(std::move(made));
     });
     if (auto *e = std::get_if<DecodeError>(&decoder)) return *e;
-    return std::get<SchemaCache<ProtobufDecoder>::Value>(decoder)->decode(payload, len, json);
+    return std::get<SchemaCache<ProtobufDecoder>::Value>(decoder)->decode(payload, len, json, typed_floats);
 }
 
 // JSON Schema: the payload is JSON text. It is checked to be JSON (not validated against the

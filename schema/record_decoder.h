@@ -10,6 +10,7 @@
 #include "schema_cache.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,15 +37,23 @@ public:
     Format value_format() const { return settings_.value; }
 
     // Appends the JSON of `data` (a key or value in `format`, not Bytes) to `json` and sets
-    // `schema_id`; or says why it cannot.
+    // `schema_id`; or says why it cannot. `typed_floats`: Protobuf's float and double fields
+    // always as JSON floats, for callers that build typed objects (protobuf_float_fields.h).
     std::optional<DecodeError> decode(Format format, const void *data, size_t len, std::string &json,
-                                      int32_t &schema_id) const;
+                                      int32_t &schema_id, bool typed_floats = false) const;
+
+    // An Avro key or value handed to `use` as a view (valid during the call) instead of
+    // JSON, for callers that build their own objects; sets `schema_id` as decode does.
+    std::optional<DecodeError> visit_avro(const void *data, size_t len, const std::function<void(const AvroView &)> &use,
+                                          int32_t &schema_id) const;
 
 private:
+    // The decoder of schema `id`: cached, or fetched once.
+    SchemaCache<AvroDecoder>::Loaded avro_decoder(int32_t id) const;
     std::optional<DecodeError> decode_avro(int32_t id, const unsigned char *payload, size_t len,
                                            std::string &json) const;
     std::optional<DecodeError> decode_protobuf(int32_t id, const unsigned char *payload, size_t len,
-                                               std::string &json) const;
+                                               std::string &json, bool typed_floats) const;
     std::optional<DecodeError> decode_json(int32_t id, const unsigned char *payload, size_t len,
                                            std::string &json) const;
 

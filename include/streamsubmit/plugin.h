@@ -50,8 +50,9 @@ extern "C" {
 #define SS_PLUGIN_MAGIC 0x53535031u /* "SSP1": a streamsubmit plugin, of any ABI major */
 #define SS_PLUGIN_ABI_MAJOR 2u
 /* 2.1: ss_consumer_api streams (route_assigned, poll_stream); 2.2: dead letters (ss_host_api.reject,
- * ss_app_params.dead_letter_topic, ss_application_api.write_dead_letters) */
-#define SS_PLUGIN_ABI_MINOR 2u
+ * ss_app_params.dead_letter_topic, ss_application_api.write_dead_letters); 2.3: records of a schema
+ * registry format decoded by the host (ss_host_api.decode) */
+#define SS_PLUGIN_ABI_MINOR 3u
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -175,6 +176,36 @@ typedef enum ss_reject_stage {
 typedef ss_status (*ss_reject_fn)(void *reject_ctx, const struct ss_batch *batch, const struct ss_record *record,
                                   ss_reject_stage stage, const char *error_class, const char *reason, ss_error *err);
 
+/* ABI 2.3: which part of a record ss_decode_fn decodes. */
+typedef enum ss_record_part {
+    SS_PART_KEY = 1,
+    SS_PART_VALUE = 2
+} ss_record_part;
+
+/* ABI 2.3: a record's key or value in a schema registry format (ss_app_params.format_conf:
+ * stream.key.format / stream.value.format = avro, protobuf or json-schema) decoded by the host
+ * into JSON text: the same JSON the sinks write (Avro's JSON encoding, proto3's canonical JSON
+ * mapping, a JSON Schema payload on one line), so an application never links Avro, Protobuf or
+ * an HTTP client itself. The host fetches each schema id once for the job (shared by the
+ * reader threads).
+ *  - thread: from inside process() or finish_range() (any reader thread, at once), for a record
+ *    that call was given;
+ *  - lifetime: *json points to host memory, valid until the next decode call for the same
+ *    `part` on the same thread, and at most until the application's call that made it returns:
+ *    copy what you keep. The application never frees it;
+ *  - NULL: record, json, json_len, schema_id and err may not be NULL;
+ *  - returns SS_OK with *json (NUL-terminated, *json_len bytes without the NUL) and *schema_id
+ *    (the id of the wire format's header). A null key or value (a tombstone): SS_OK with
+ *    *json = NULL, *json_len = 0, *schema_id = -1;
+ *  - SS_ERR_UNSUPPORTED when that part's format is bytes (nothing to decode; read record->key
+ *    or record->value as they are);
+ *  - SS_ERR_BAD_RECORD (err names topic, partition, offset and schema id, with a hint) when the
+ *    bytes have no magic byte, an unknown schema id, a payload that is not of its schema, or a
+ *    schema the registry did not give within schema.registry.request.timeout: return it from
+ *    process (exit 4, the batch uncommitted), or reject the record (stage SS_STAGE_DECODE). */
+typedef ss_status (*ss_decode_fn)(void *decode_ctx, const struct ss_record *record, ss_record_part part,
+                                  const char **json, size_t *json_len, int32_t *schema_id, ss_error *err);
+
 /* What the host tells every plugin about itself: in every create call, valid until the
  * matching destroy returns. */
 typedef struct ss_host_api {
@@ -188,11 +219,22 @@ typedef struct ss_host_api {
      * rejects one record, see ss_reject_fn. NULL for a plugin that is not the application. */
     ss_reject_fn reject;
     void *reject_ctx;
+    /* ABI 2.3 (check SS_HAS_FIELD(ss_host_api, host, decode) first, or ss_host_can_decode):
+     * decodes a key or value of a schema registry format, see ss_decode_fn. NULL for a plugin
+     * that is not the application, and when both formats are bytes. */
+    ss_decode_fn decode;
+    void *decode_ctx;
 } ss_host_api;
 
 /* Whether `host` offers reject (ABI 2.2 and the plugin is the job's application). */
 static inline int ss_host_can_reject(const ss_host_api *host) {
     return host && SS_HAS_FIELD(ss_host_api, host, reject_ctx) && host->reject != NULL;
+}
+
+/* Whether `host` offers decode (ABI 2.3, the plugin is the job's application and a format is
+ * not bytes). */
+static inline int ss_host_can_decode(const ss_host_api *host) {
+    return host && SS_HAS_FIELD(ss_host_api, host, decode_ctx) && host->decode != NULL;
 }
 
 /* ---- Configuration keys a plugin declares (Fluent Bit's config_map) ----

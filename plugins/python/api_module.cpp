@@ -17,9 +17,11 @@ PyStructSequence_Field kRecordFieldsDoc[] = {
     {"offset", "the record's offset"},
     {"timestamp", "epoch ms, -1 when unknown"},
     {"timestamp_type", "0 none, 1 create time (producer), 2 log append time (broker)"},
-    {"key", "the key, decoded by app.python.keyDecoder; None for a null key"},
-    {"value", "the value, decoded by app.python.valueDecoder; None for a tombstone"},
+    {"key", "the key, decoded by stream.key.format or app.python.keyDecoder; None for a null key"},
+    {"value", "the value, decoded by stream.value.format or app.python.valueDecoder; None for a tombstone"},
     {"headers", "tuple of (name, bytes or None), in the record's order"},
+    {"key_schema_id", "the key's schema registry id (stream.key.format avro, protobuf, json-schema); else None"},
+    {"value_schema_id", "the value's schema registry id (stream.value.format avro, protobuf, json-schema); else None"},
     {nullptr, nullptr}};
 PyStructSequence_Desc kRecordDesc = {"streamsubmit.Record", "One Kafka record, key and value decoded as configured",
                                      kRecordFieldsDoc, kRecordFields};
@@ -89,7 +91,30 @@ key and value are decoded by app.python.keyDecoder / app.python.valueDecoder:
 utf8 (the default: str, None for null), bytes, json, or module:function (called with the
 bytes; None stays None). A record that does not decode fails the batch (exit 8), naming its
 topic, partition and offset; with stream.errors.tolerance=all it is rejected instead (stage
-decode) and the job never sees it.)";
+decode) and the job never sees it.
+
+With --conf stream.key.format / stream.value.format = avro, protobuf or json-schema (and
+schema.registry.url), the key / value arrives decoded from the Schema Registry wire format
+instead, and r.key_schema_id / r.value_schema_id hold its schema id (None otherwise; by name
+only, a Record still unpacks into the eight fields above). The decoder setting of that field
+must then stay at its default (setting both is an error, exit 2). Values are what
+confluent-kafka's deserializers give:
+  avro: as fastavro (AvroDeserializer) reads it: record and map -> dict, array -> list,
+      int/long -> int, float/double -> float, string -> str, bytes/fixed -> bytes,
+      enum -> str (its symbol), union -> its branch's value, null -> None; logical types
+      decimal -> decimal.Decimal (the schema's scale), date -> datetime.date,
+      time-millis/time-micros -> datetime.time, timestamp-millis/timestamp-micros ->
+      datetime.datetime in UTC (tzinfo=timezone.utc), local-timestamp-millis/-micros ->
+      naive datetime.datetime, uuid -> uuid.UUID.
+  protobuf: the dict of protobuf's json_format.MessageToDict (proto3's JSON mapping:
+      lowerCamelCase names, int64/uint64 as str, bytes as base64 str, enums by name,
+      fields at their default left out).
+  json-schema: the JSON payload parsed (json.loads).
+A key or value that does not decode (no magic byte, an unknown schema id, a payload that
+is not of its schema) stops the job with exit 4, naming topic, partition, offset and schema
+id, the batch uncommitted; with stream.errors.tolerance=all it is rejected (stage decode).
+A registry that does not answer within schema.registry.request.timeout stops the job
+(exit 4, naming the URL) whatever the tolerance.)";
     py::class_<OffsetRange>(m, "OffsetRange", "One partition's half-open offset range [fromOffset, untilOffset)")
         .def_readonly("topic", &OffsetRange::topic)
         .def_readonly("partition", &OffsetRange::partition)

@@ -24,8 +24,22 @@ struct Batch {
 };
 
 // A record is a struct sequence (a named tuple made in C, like os.stat_result): the cheapest
-// object with named fields to make a million of per second. Fields, in this order:
-enum RecordField { kTopic, kPartition, kOffset, kTimestamp, kTimestampType, kKey, kValue, kHeaders, kRecordFields };
+// object with named fields to make a million of per second. Fields, in this order (the
+// first kRecordFields are the tuple's; the schema ids only by name, so a record still unpacks
+// into its eight fields):
+enum RecordField {
+    kTopic,
+    kPartition,
+    kOffset,
+    kTimestamp,
+    kTimestampType,
+    kKey,
+    kValue,
+    kHeaders,
+    kRecordFields,
+    kKeySchemaId = kRecordFields,
+    kValueSchemaId,
+};
 
 // The Record type, made when the module is first imported (with the GIL held).
 PyTypeObject *record_type();

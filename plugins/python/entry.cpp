@@ -8,6 +8,7 @@
 #include "python_error.h"
 #include "records.h"
 #include "rejects.h"
+#include "schema_values.h"
 
 #include <streamsubmit/plugin.h>
 
@@ -23,12 +24,14 @@
 
 namespace py = pybind11;
 using namespace streamsubmit::python;
+namespace schema = streamsubmit::schema;
 
 struct ss_app {
     std::string script;
     JobFunctions job;
     Decoder key_decoder, value_decoder;
     std::optional<KeyCache> keys; // of key_decoder, once it is made
+    SchemaValues schema;          // stream.key.format / stream.value.format other than bytes
     InFlight in_flight;
     const ss_host_api *host = nullptr; // its reject call (ABI 2.2) takes records the job cannot
     py::object reject_type;            // streamsubmit.Reject
@@ -67,24 +70,37 @@ py::object function_of(const py::dict &globals, const char *name) {
     return PyCallable_Check(f.ptr()) ? f : py::object();
 }
 
+std::string record_text(const ss_record &r) {
+    return std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " + std::to_string(r.offset);
+}
+
 // One record as a streamsubmit.Record (a new reference). A key or value a decoder refuses is
 // rejected (stage decode) when the host takes it (stream.errors.tolerance=all): then nullptr is
 // returned. Otherwise the decoder's exception becomes a std::runtime_error naming the record
-// (its traceback printed).
+// (its traceback printed); a schema registry format's failure a BadRecord.
 PyObject *make_record(ss_app &app, const ss_batch &batch, const ss_record &r, RecordMaker &maker, ss_error *err) {
     const Decoder *decoder = &app.key_decoder;
     const char *which = "key";
-    PyObject *key = nullptr;
-    PyObject *value = nullptr;
+    py::object key, value;
+    int32_t key_id = -1, value_id = -1;
     try {
-        key = app.keys->decode(r.key, r.key_len);
+        // A null key or value (a tombstone) has no format: it stays None.
+        if (app.schema.key_format() == schema::Format::Bytes || !r.key)
+            key = py::reinterpret_steal<py::object>(app.keys->decode(r.key, r.key_len));
+        else
+            key = app.schema.decode(app.schema.key_format(), r.key, r.key_len, key_id);
         decoder = &app.value_decoder;
         which = "value";
-        value = app.value_decoder.decode(r.value, r.value_len).release().ptr();
+        if (app.schema.value_format() == schema::Format::Bytes || !r.value)
+            value = app.value_decoder.decode(r.value, r.value_len);
+        else
+            value = app.schema.decode(app.schema.value_format(), r.value, r.value_len, value_id);
+    } catch (const SchemaDecodeFailure &f) {
+        reject_or_throw(app.host, batch, r, which, which[0] == 'k' ? app.schema.key_format() : app.schema.value_format(),
+                        f, err);
+        return nullptr; // rejected
     } catch (py::error_already_set &e) {
-        Py_XDECREF(key);
-        const std::string record = std::string(r.topic) + "-" + std::to_string(r.partition) + " at offset " +
-                                   std::to_string(r.offset);
+        const std::string record = record_text(r);
         const std::string why = "cannot decode the " + std::string(which) + " of " + record + " with decoder " +
                                 decoder->name() + ": " + py::str(e.value()).cast<std::string>();
         if (ss_host_can_reject(app.host)) {
@@ -94,7 +110,7 @@ PyObject *make_record(ss_app &app, const ss_batch &batch, const ss_record &r, Re
         print_traceback(e, "decoder " + decoder->name() + " (the " + which + " of " + record + ")");
         throw std::runtime_error(why);
     }
-    return maker.make(r, key, value);
+    return maker.make(r, key.release().ptr(), value.release().ptr(), key_id, value_id);
 }
 
 ss_status decode_failure(const std::runtime_error &e, const std::string &where, ss_error *err) {
@@ -154,6 +170,15 @@ ss_status find_functions(ss_app &app, const py::dict &globals, ss_error *err) {
     return SS_OK;
 }
 
+// stream.key.format / stream.value.format, and the decoders beside them.
+ss_status make_schema_values(ss_app &app, const ss_app_params *p, const Settings &s, ss_error *err) {
+    std::string message, hint;
+    if (!SchemaValues::make(p, app.schema, message, hint) ||
+        !app.schema.check_decoders(s.key_decoder, s.value_decoder, message, hint))
+        return report_error(message, hint, err, SS_ERR_CONFIG);
+    return SS_OK;
+}
+
 ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
     Settings s;
     if (auto st = read_settings(p, s, err); st != SS_OK) return st;
@@ -172,6 +197,7 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
     // As `python job.py` does: the script's directory (or the .zip) first on sys.path.
     const std::filesystem::path script = std::filesystem::absolute(app.script);
     sys.attr("path").attr("insert")(0, script.extension() == ".zip" ? script.string() : script.parent_path().string());
+    if (auto st = make_schema_values(app, p, s, err); st != SS_OK) return st;
     std::string decoder_error;
     if (!Decoder::make(s.key_decoder, app.key_decoder, decoder_error) ||
         !Decoder::make(s.value_decoder, app.value_decoder, decoder_error))
@@ -253,6 +279,8 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
         return SS_OK;
     } catch (py::error_already_set &e) {
         return report_python_error(e, where("process", *batch, range), err);
+    } catch (const BadRecord &e) {
+        return report_error(e.what(), e.hint, err, SS_ERR_BAD_RECORD);
     } catch (const std::runtime_error &e) {
         return decode_failure(e, where("process", *batch, range), err);
     } catch (const std::exception &e) {

@@ -97,7 +97,8 @@ PyObject *headers_of(const ss_record &r) {
 
 } // namespace
 
-PyObject *RecordMaker::make(const ss_record &r, PyObject *key, PyObject *value) {
+PyObject *RecordMaker::make(const ss_record &r, PyObject *key, PyObject *value, int32_t key_schema_id,
+                            int32_t value_schema_id) {
     PyObject *out = PyStructSequence_New(record_type());
     if (!out) {
         Py_DECREF(key);
@@ -117,10 +118,11 @@ PyObject *RecordMaker::make(const ss_record &r, PyObject *key, PyObject *value) 
     PyStructSequence_SET_ITEM(out, kTimestamp, timestamp);
     PyStructSequence_SET_ITEM(out, kTimestampType, type);
     PyStructSequence_SET_ITEM(out, kHeaders, headers);
-    // Fields a later Record may add after headers start as None, never NULL.
-    for (int field = kHeaders + 1; field < kRecordFields; ++field)
-        PyStructSequence_SET_ITEM(out, field, Py_NewRef(Py_None));
-    if (!offset || !timestamp || !type || !headers) {
+    PyObject *key_id = key_schema_id >= 0 ? PyLong_FromLong(key_schema_id) : Py_NewRef(Py_None);
+    PyObject *value_id = value_schema_id >= 0 ? PyLong_FromLong(value_schema_id) : Py_NewRef(Py_None);
+    PyStructSequence_SET_ITEM(out, kKeySchemaId, key_id);
+    PyStructSequence_SET_ITEM(out, kValueSchemaId, value_id);
+    if (!offset || !timestamp || !type || !headers || !key_id || !value_id) {
         Py_DECREF(out);
         throw py::error_already_set();
     }

@@ -55,8 +55,10 @@ public:
     RecordMaker &operator=(const RecordMaker &) = delete;
 
     // With the GIL held: a new streamsubmit.Record of `r` with its decoded key and value,
-    // whose references it steals (also when it throws pybind11::error_already_set).
-    PyObject *make(const ss_record &r, PyObject *key, PyObject *value);
+    // whose references it steals (also when it throws pybind11::error_already_set), and the
+    // schema ids they were decoded with (-1: read as bytes, None in the Record).
+    PyObject *make(const ss_record &r, PyObject *key, PyObject *value, int32_t key_schema_id = -1,
+                   int32_t value_schema_id = -1);
 
 private:
     PyObject *timestamp(int64_t ms);

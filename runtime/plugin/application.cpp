@@ -72,6 +72,12 @@ Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const
     auto host = std::make_unique<ss_host_api>(host_api(diag.get()));
     host->reject = &Application::reject_from_plugin;
     host->reject_ctx = reject_host.get();
+    std::unique_ptr<RecordDecodeFn> decode_host;
+    if (setup.decode) {
+        decode_host = std::make_unique<RecordDecodeFn>(setup.decode);
+        host->decode = &decode_for_plugin;
+        host->decode_ctx = decode_host.get();
+    }
     ss_app_params params{};
     params.struct_size = sizeof(ss_app_params);
     params.conf = kv.data();
@@ -101,13 +107,16 @@ Result<std::unique_ptr<Application>> Application::create(PluginPtr plugin, const
         return e;
     }
     return std::unique_ptr<Application>(
-        new Application(std::move(plugin), handle, std::move(diag), std::move(reject_host), std::move(host)));
+        new Application(std::move(plugin), handle, std::move(diag), std::move(reject_host), std::move(decode_host),
+                        std::move(host)));
 }
 
 Application::Application(PluginPtr plugin, ss_app *handle, std::unique_ptr<Diagnostics> diagnostics,
-                         std::unique_ptr<RejectHost> reject_host, std::unique_ptr<ss_host_api> host)
+                         std::unique_ptr<RejectHost> reject_host, std::unique_ptr<RecordDecodeFn> decode_host,
+                         std::unique_ptr<ss_host_api> host)
     : plugin_(std::move(plugin)), api_(plugin_->application_api()), handle_(handle),
-      diagnostics_(std::move(diagnostics)), reject_host_(std::move(reject_host)), host_(std::move(host)),
+      diagnostics_(std::move(diagnostics)), reject_host_(std::move(reject_host)), decode_host_(std::move(decode_host)),
+      host_(std::move(host)),
       name_(plugin_->name()) {}
 
 ss_status Application::reject_from_plugin(void *ctx, const ss_batch *batch, const ss_record *record,

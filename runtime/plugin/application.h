@@ -8,6 +8,7 @@
 #include "runtime/core/diagnostics.h"
 #include "runtime/core/offset_range.h"
 #include "runtime/plugin/plugin_loader.h"
+#include "runtime/plugin/record_decode.h"
 #include "runtime/plugin/rejections.h"
 
 #include <chrono>
@@ -64,6 +65,7 @@ struct ApplicationSetup {
     Conf format_conf; // stream.key.format, stream.value.format, schema.registry.* (full names)
     RejectPolicy rejects;          // stream.errors.*: what the ss_host_api.reject call answers
     std::string dead_letter_topic; // stream.errors.deadletterqueue.topic; empty: none
+    RecordDecodeFn decode;         // ABI 2.3 ss_host_api.decode; empty: both formats are bytes
 };
 
 class Application {
@@ -102,7 +104,8 @@ private:
         Diagnostics *diagnostics = nullptr;
     };
     Application(PluginPtr plugin, ss_app *handle, std::unique_ptr<Diagnostics> diagnostics,
-                std::unique_ptr<RejectHost> reject_host, std::unique_ptr<ss_host_api> host);
+                std::unique_ptr<RejectHost> reject_host, std::unique_ptr<RecordDecodeFn> decode_host,
+                std::unique_ptr<ss_host_api> host);
     static ss_status reject_from_plugin(void *ctx, const ss_batch *batch, const ss_record *record,
                                         ss_reject_stage stage, const char *error_class, const char *reason,
                                         ss_error *err) noexcept;
@@ -113,6 +116,7 @@ private:
     ss_app *handle_;
     std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
     std::unique_ptr<RejectHost> reject_host_;
+    std::unique_ptr<RecordDecodeFn> decode_host_; // what the host table's decode_ctx points to
     std::unique_ptr<ss_host_api> host_;
     std::string name_;
     std::mutex recover_mutex_; // receiver threads may be assigned partitions at the same time

@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
 
     ss_error err{};
     err.struct_size = sizeof err;
-    const ss_host_api host{sizeof host, SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "bench", quiet_log, nullptr, nullptr, nullptr};
+    const ss_host_api host{sizeof host, SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "bench", quiet_log, nullptr, nullptr, nullptr, nullptr, nullptr};
     const ss_cluster_params cluster_params{sizeof cluster_params, 3, &host};
     ss_cluster *c = nullptr;
     if (capi->create(&cluster_params, &c, &err) != SS_OK)

@@ -57,7 +57,7 @@ void test_log(void *, ss_log_level level, const char *message) {
         std::fprintf(stderr, "[plugin %d] %s\n", static_cast<int>(level), message);
 }
 
-const ss_host_api g_host{sizeof(ss_host_api), SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "test", test_log, nullptr, nullptr, nullptr};
+const ss_host_api g_host{sizeof(ss_host_api), SS_PLUGIN_ABI_MAJOR, SS_PLUGIN_ABI_MINOR, "test", test_log, nullptr, nullptr, nullptr, nullptr, nullptr};
 
 long long ms_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();

@@ -1,8 +1,7 @@
 #include "record_decoding.h"
 
+#include "schema/decoder_settings.h"
 #include "schema/record_decoder.h"
-
-#include <charconv>
 
 namespace streamsubmit::sinks {
 namespace {
@@ -12,54 +11,24 @@ std::string where(const ss_record &r) {
            std::to_string(r.offset);
 }
 
-// stream.key.format and stream.value.format from the host (bytes when it does not say).
-SinkError read_formats(const AppParams &params, const std::string &sink, schema::DecoderSettings &settings) {
-    const std::pair<const char *, schema::Format *> keys[] = {{"stream.key.format", &settings.key},
-                                                              {"stream.value.format", &settings.value}};
-    for (auto [key, format] : keys) {
-        const auto name = params.format_value(key).value_or("bytes");
-        const auto parsed = schema::parse_format(name);
-        if (!parsed)
-            return {SS_ERR_CONFIG, sink + " sink: " + key + "=" + std::string(name) + " is not a format it knows",
-                    "use bytes, avro, protobuf or json-schema"};
-        *format = *parsed;
-    }
-    return {};
-}
-
-// The schema.registry.* keys; the URL is required.
-SinkError read_registry(const AppParams &params, const std::string &sink, const std::string &formatted,
-                        schema::RegistrySettings &registry) {
-    const auto value = [&](const char *key) { return std::string(params.format_value(key).value_or("")); };
-    registry.urls = schema::RegistrySettings::split_urls(value("schema.registry.url"));
-    if (registry.urls.empty())
-        return {SS_ERR_CONFIG,
-                sink + " sink: " + formatted + " needs a schema registry, and schema.registry.url is not set",
-                "set --conf schema.registry.url=http://HOST:PORT (for Apicurio Registry: "
-                "http://HOST:PORT/apis/ccompat/v7)"};
-    registry.user_info = value("schema.registry.basic.auth.user.info");
-    registry.ca_location = value("schema.registry.ssl.ca.location");
-    const std::string ms = value("schema.registry.request.timeout"); // in milliseconds from the host
-    int64_t timeout = 0;
-    std::from_chars(ms.data(), ms.data() + ms.size(), timeout);
-    if (timeout > 0) registry.timeout = std::chrono::milliseconds(timeout);
-    return {};
-}
+// The host's format_conf, read as every caller of schema/ reads it.
+SinkError config_error(const schema::SettingsError &e) { return {SS_ERR_CONFIG, e.message, e.hint}; }
 
 } // namespace
 
 SinkError RecordDecoding::create(const AppParams &params, std::string_view sink_name, bool json_output,
                                  RecordDecoding &out) {
     const std::string sink(sink_name);
+    const schema::SettingLookup value = [&](const char *key) { return params.format_value(key); };
     schema::DecoderSettings settings;
-    if (auto e = read_formats(params, sink, settings)) return e;
+    if (auto e = schema::read_formats(value, sink + " sink", settings)) return config_error(*e);
     if (settings.key == schema::Format::Bytes && settings.value == schema::Format::Bytes) return {};
     const std::string formatted = settings.value != schema::Format::Bytes ? "stream.value.format" : "stream.key.format";
     if (!json_output)
         return {SS_ERR_CONFIG,
                 sink + " sink: " + formatted + " decodes records into JSON, which only its json format writes",
                 "set sink." + sink + ".format=json, or read the topic with " + formatted + "=bytes"};
-    if (auto e = read_registry(params, sink, formatted, settings.registry)) return e;
+    if (auto e = schema::read_registry(value, sink + " sink", formatted, settings.registry)) return config_error(*e);
     out.decoder_ = std::make_shared<const schema::RecordDecoder>(std::move(settings));
     return {};
 }

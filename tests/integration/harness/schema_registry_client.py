@@ -13,12 +13,20 @@
                                 "valueSchemaId"}: each field decoded by AvroDeserializer, then
                                 written in Avro's JSON encoding by fastavro's JSON writer with the
                                 writer's schema (null and bytes stay as the test harness writes them)
+  decode BOOTSTRAP URL TOPIC FMT python
+                                the same records as Python objects, one JSON line each:
+                                {"pickle": base64 of the pickled dict}, with "key" and "value" as
+                                the deserializer gives them (AvroDeserializer's dicts, Decimal,
+                                datetime, UUID; protobuf's json_format.MessageToDict of
+                                ProtobufDeserializer's message; JSONDeserializer's object)
 """
+import base64
 import datetime
 import decimal
 import io
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -252,7 +260,7 @@ def avro_json(sr, schema_id, obj):
     return json.loads(out.getvalue())
 
 
-def decode(bootstrap, url, topic, fmt="avro"):
+def decode(bootstrap, url, topic, fmt="avro", objects=None):
     sr = SchemaRegistryClient({"url": url})
     if fmt == "protobuf":  # shop.proto's message that the message indexes name
         from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
@@ -283,11 +291,15 @@ def decode(bootstrap, url, topic, fmt="avro"):
             return ProtobufDeserializer(proto_class(message_of(data)), {"use.deprecated.format": False})(data, ctx)
         deserializer = deserialize
         to_json = lambda sr, schema_id, obj: json.loads(json_format.MessageToJson(obj))
+        if objects == "python":
+            to_json = lambda sr, schema_id, obj: json_format.MessageToDict(obj)
     elif fmt == "json-schema":
         from confluent_kafka.schema_registry.json_schema import JSONDeserializer
         deserializer, to_json = JSONDeserializer(None, schema_registry_client=sr), lambda sr, schema_id, obj: obj
     else:
         deserializer, to_json = AvroDeserializer(sr), avro_json
+        if objects == "python":
+            to_json = lambda sr, schema_id, obj: obj
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "independent-" + uuid.uuid4().hex,
                   "enable.auto.commit": False})
     md = c.list_topics(topic, timeout=30).topics[topic]
@@ -313,7 +325,10 @@ def decode(bootstrap, url, topic, fmt="avro"):
             obj = deserializer(data, SerializationContext(topic, mf))
             out[field] = to_json(sr, schema_id, obj)
             out[field + "SchemaId"] = schema_id
-        print(json.dumps(out))
+        if objects == "python":
+            print(json.dumps({"pickle": base64.b64encode(pickle.dumps(out)).decode()}))
+        else:
+            print(json.dumps(out))
         if m.offset() + 1 >= ends[m.partition()]:
             left.pop(m.partition(), None)
     c.close()
