@@ -192,11 +192,13 @@ ConnectorConf connector_conf(const Config &config) {
     return conf;
 }
 
-// The record formats for the application (ss_app_params.format_conf): both formats, and the
-// schema registry keys that are set, under their full names.
+// The record formats for the application (ss_app_params.format_conf): both formats, the
+// schema registry keys that are set, under their full names, and stream.errors.tolerance (a
+// record that cannot be decoded is rejected, stage decode, or fails its batch).
 ApplicationSetup::Conf format_conf(const Config &config) {
     ApplicationSetup::Conf conf;
-    for (const char *key : {"stream.key.format", "stream.value.format"}) conf.emplace_back(key, config.get_string(key));
+    for (const char *key : {"stream.key.format", "stream.value.format", "stream.errors.tolerance"})
+        conf.emplace_back(key, config.get_string(key));
     conf.emplace_back("schema.registry.request.timeout",
                       std::to_string(config.get_duration("schema.registry.request.timeout").count()));
     for (auto &[key, value] : config.with_prefix("schema.registry."))

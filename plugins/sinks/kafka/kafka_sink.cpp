@@ -1,5 +1,6 @@
 #include "kafka_sink.h"
 
+#include "dead_letter_topic.h"
 #include "errors.h"
 #include "record_format.h"
 #include "tp_list.h"
@@ -82,7 +83,8 @@ std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, sinks::Si
         return nullptr;
     }
     if (!self->options_.dead_letter_topic.empty())
-        if (auto e = self->check_dead_letter_topic()) {
+        if (auto e = check_dead_letter_topic(self->producer_, self->options_.dead_letter_topic,
+                                             self->options_.commit_timeout_ms)) {
             error = e;
             return nullptr;
         }
@@ -112,8 +114,11 @@ void KafkaSink::on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opa
         return;
     auto *self = static_cast<KafkaSink *>(opaque);
     std::lock_guard lock(self->reason_mu_);
-    if (self->delivery_error_.fetch_add(1) == 0)
-        self->delivery_reason_ = rd_kafka_err2str(m->err);
+    // The first failure names its topic: the dead letters' topic is not the sink's.
+    if (self->delivery_error_.fetch_add(1) == 0) {
+        self->delivery_reason_ = std::string(rd_kafka_topic_name(m->rkt)) + ": " + rd_kafka_err2str(m->err);
+        self->delivery_code_ = m->err;
+    }
 }
 
 ss_status KafkaSink::txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
@@ -181,7 +186,9 @@ ss_status KafkaSink::process(const ss_batch &batch, const ss_record *records, si
         size_t value_len = r.value_len;
         if (options_.json) {
             json.clear();
-            if (auto e = options_.decoding.decode(r, decoded)) return sinks::report(e, err);
+            if (auto e = options_.decoding.decode(batch, r, decoded)) return sinks::report(e, err);
+            if (decoded.rejected)
+                continue;
             streamsubmit::sinks::append_json_record(json, r, &decoded);
             if (!json.empty() && json.back() == '\n')
                 json.pop_back();
@@ -222,25 +229,6 @@ ss_status KafkaSink::write_dead_letters(const ss_record *records, size_t count, 
     return SS_OK;
 }
 
-// Asks for every topic (asking for one by name may create it on brokers that auto-create).
-sinks::SinkError KafkaSink::check_dead_letter_topic() {
-    const std::string &topic = options_.dead_letter_topic;
-    const rd_kafka_metadata_t *md = nullptr;
-    if (rd_kafka_resp_err_t e = rd_kafka_metadata(producer_, 1, nullptr, &md, options_.commit_timeout_ms))
-        return {is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER,
-                "kafka sink: cannot list the topics to check the dead-letter topic " + topic + ": " +
-                    rd_kafka_err2str(e)};
-    bool found = false;
-    for (int i = 0; i < md->topic_cnt && !found; ++i)
-        found = topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    rd_kafka_metadata_destroy(md);
-    if (found)
-        return {};
-    return {SS_ERR_UNKNOWN_TOPIC, "the dead-letter topic " + topic + " does not exist",
-            "create it (kafka-topics.sh --create --topic " + topic +
-                ") or correct --conf stream.errors.deadletterqueue.topic"};
-}
-
 ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
     if (ss_status st = begin_once(err); st != SS_OK) // a batch without records still commits its offsets
         return st;
@@ -271,9 +259,14 @@ ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
     }
     if (int failed = delivery_error_.exchange(0); failed > 0) {
         std::lock_guard lock(reason_mu_);
-        return set_error(err, SS_ERR_BROKER, "kafka sink: " + std::to_string(failed) + " records of batch " +
-                                                 std::to_string(batch.id) + " were not delivered to " +
-                                                 options_.topic + ": " + delivery_reason_);
+        // A topic the job may see but not write (an ACL denying Write): no retry will help.
+        const bool denied = delivery_code_ == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+        if (denied)
+            ss_error_hint(err, "ask the cluster's administrators for Write on the topic it names, or write to "
+                               "another topic");
+        return set_error(err, denied ? SS_ERR_AUTHENTICATION : SS_ERR_BROKER,
+                         "kafka sink: " + std::to_string(failed) + " records of batch " + std::to_string(batch.id) +
+                             " were not delivered to " + delivery_reason_);
     }
     return SS_OK;
 }

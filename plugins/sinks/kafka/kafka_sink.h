@@ -49,7 +49,6 @@ public:
 private:
     explicit KafkaSink(KafkaSinkOptions options) : options_(std::move(options)) {}
     ss_status begin_once(ss_error *err);
-    sinks::SinkError check_dead_letter_topic();
     // One record to `topic`; RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE and other refusals are returned.
     rd_kafka_resp_err_t produce(const std::string &topic, const ss_record &r, const void *value, size_t value_len,
                                 bool mirror_headers);
@@ -61,7 +60,8 @@ private:
     std::mutex txn_mu_;
     bool in_txn_ = false;
     std::atomic<int> delivery_error_{0};
-    std::string delivery_reason_;
+    std::string delivery_reason_; // "TOPIC: why" of the first failed delivery
+    rd_kafka_resp_err_t delivery_code_ = RD_KAFKA_RESP_ERR_NO_ERROR;
     std::mutex reason_mu_;
 };
 
