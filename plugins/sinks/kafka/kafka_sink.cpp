@@ -225,8 +225,43 @@ ss_status KafkaSink::write_dead_letters(const ss_record *records, size_t count, 
             return set_error(err, e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? SS_ERR_UNKNOWN_TOPIC : SS_ERR_BROKER,
                              "kafka sink: produce to the dead-letter topic " + name + " failed: " + rd_kafka_err2str(e));
     }
+    if (options_.transactional) {
+        std::lock_guard lock(txn_mu_);
+        txn_dead_letters_ = name;
+    }
     rd_kafka_poll(producer_, 0);
     return SS_OK;
+}
+
+// A transaction that a failed produce doomed (a topic the job may not write: AddPartitionsToTxn
+// refused) answers send_offsets_to_transaction with a state error that does not say why;
+// commit_transaction then returns the transaction's own error (committing nothing).
+ss_status KafkaSink::doomed_txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
+    if (!rd_kafka_error_txn_requires_abort(e))
+        return txn_error(e, what, err);
+    rd_kafka_error_t *cause = rd_kafka_commit_transaction(producer_, options_.commit_timeout_ms);
+    if (!cause)
+        return txn_error(e, what, err);
+    rd_kafka_error_destroy(e);
+    return failed_txn_error(cause, err);
+}
+
+// commit_transaction's error. Refused for a topic: the batch's records and its dead letters
+// went to two topics, and librdkafka's error does not say which one it was.
+ss_status KafkaSink::failed_txn_error(rd_kafka_error_t *e, ss_error *err) {
+    if (rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        return txn_error(e, "commit_transaction", err);
+    std::string topics = options_.topic;
+    {
+        std::lock_guard lock(txn_mu_);
+        if (!txn_dead_letters_.empty())
+            topics += " and the dead-letter topic " + txn_dead_letters_;
+    }
+    const std::string message = std::string("kafka sink: the batch's transaction failed: ") + rd_kafka_error_string(e) +
+                                " (it wrote to " + topics + "; nothing of it is committed)";
+    rd_kafka_error_destroy(e);
+    ss_error_hint(err, ("ask the cluster's administrators for Write on " + topics + ", or write to other topics").c_str());
+    return set_error(err, SS_ERR_AUTHENTICATION, message);
 }
 
 ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
@@ -248,14 +283,16 @@ ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
                                                                   options_.commit_timeout_ms);
         rd_kafka_consumer_group_metadata_destroy(md);
         if (e)
-            return txn_error(e, ("send_offsets_to_transaction of batch " + std::to_string(batch.id)).c_str(), err);
+            return doomed_txn_error(e, ("send_offsets_to_transaction of batch " + std::to_string(batch.id)).c_str(),
+                                    err);
     }
     if (options_.transactional) {
         // commit_transaction flushes first; a failed delivery makes it fail.
         if (rd_kafka_error_t *e = rd_kafka_commit_transaction(producer_, options_.commit_timeout_ms))
-            return txn_error(e, "commit_transaction", err);
+            return failed_txn_error(e, err);
         std::lock_guard lock(txn_mu_);
         in_txn_ = false;
+        txn_dead_letters_.clear();
     }
     if (int failed = delivery_error_.exchange(0); failed > 0) {
         std::lock_guard lock(reason_mu_);
@@ -278,6 +315,7 @@ void KafkaSink::abort() {
     if (rd_kafka_error_t *e = rd_kafka_abort_transaction(producer_, options_.commit_timeout_ms))
         rd_kafka_error_destroy(e); // fenced or fatal: the broker aborts it when the next incarnation starts
     in_txn_ = false;
+    txn_dead_letters_.clear();
     delivery_error_.store(0);
 }
 
