@@ -1,5 +1,5 @@
 """The independent client of the schema formats' tests: Confluent's Python client
-(confluent-kafka with its Schema Registry serializers, installed by scripts/setup into
+(confluent-kafka with its Schema Registry serializers, installed by scripts/setup --tests into
 .cache/pyclients), run as a child process with that venv's Python:
 
   serialize URL TOPIC DATASET   registers the dataset's schemas (AvroSerializer, subject TOPIC-key
