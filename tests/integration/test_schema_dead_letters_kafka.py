@@ -75,9 +75,9 @@ class SchemaDeadLetters(RealKafkaTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not os.path.exists(CLIENT[0]):  # scripts/setup makes the client's venv
-            subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True, timeout=900)
-        assert os.path.exists(CLIENT[0]), f"scripts/setup did not make {CLIENT[0]}"
+        if not os.path.exists(CLIENT[0]):  # scripts/setup --tests makes the client's venv
+            subprocess.run([os.path.join(ROOT, "scripts", "setup"), "--tests"], check=True, timeout=900)
+        assert os.path.exists(CLIENT[0]), f"scripts/setup --tests did not make {CLIENT[0]}"
         cls.own_registry = None
         url = fixture_registry_url()
         if not url:
