@@ -83,8 +83,8 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.errors.deadletterqueue.topic", KeyType::String, "", "",
               "With stream.errors.tolerance=all: topic on the job's brokers that every rejected record is produced "
               "to before its batch commits (original key, value and headers; in the batch's transaction with "
-              "sink.kafka.transactional=true, else by an idempotent producer); a topic that does not exist or "
-              "cannot be written is exit 4",
+              "sink.kafka.transactional=true, else by an idempotent producer); a topic that does not exist or the "
+              "job may not see is exit 4 at start, one it may not write fails the batch with exit 4",
               "0.1.0"},
     ConfigKey{"stream.errors.deadletterqueue.context.headers.enable", KeyType::Bool, "true", "",
               "Add __streamsubmit.errors.* headers to each dead letter: topic, partition, offset, stage "
@@ -179,7 +179,8 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.value.format", KeyType::Enum, "bytes", "",
               "How record values are read: bytes (as they are) or avro, protobuf, json-schema as stream.key.format; "
               "a value that cannot be decoded (no magic byte, unknown schema id, a payload not of its schema) stops "
-              "the job with exit 4 before its batch is committed",
+              "the job with exit 4 before its batch is committed, or with stream.errors.tolerance=all is rejected "
+              "(stage decode: skipped, or to the dead-letter topic)",
               "0.1.0", "bytes|avro|protobuf|json-schema"},
     ConfigKey{"schema.registry.url", KeyType::List, "", "",
               "Schema registry with the Confluent-compatible REST API (for Apicurio Registry: "

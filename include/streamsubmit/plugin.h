@@ -549,7 +549,9 @@ typedef struct ss_app_params {
      * stream.value.format (bytes, avro, protobuf, json-schema), and the schema.registry.*
      * keys that are set (secrets resolved; schema.registry.request.timeout always, in
      * milliseconds), for an application that decodes records
-     * (SS_HAS_FIELD: older hosts lack it and had only bytes). */
+     * (SS_HAS_FIELD: older hosts lack it and had only bytes). Also stream.errors.tolerance
+     * (none, all): under all a record it cannot decode is rejected (SS_STAGE_DECODE); under
+     * none it may stay its own failure (the bundled sinks: SS_ERR_BAD_RECORD, exit 4). */
     const ss_kv *format_conf;
     size_t format_conf_count;
     size_t format_conf_stride;

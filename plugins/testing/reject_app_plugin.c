@@ -1,7 +1,7 @@
 /* A test application for dead letters: rejects (ABI 2.2 ss_host_api.reject, stage application)
  * every record whose value contains `marker` (app.marker, default "POISON") and appends every
- * other record as "topic partition offset value" to a file (app.out=PATH), flushed at commit.
- * Never installed. */
+ * other record as "topic partition offset value" to a file (app.out=PATH) at commit; a failed
+ * batch's records are dropped (abort), so the file holds committed batches only. Never installed. */
 #include <streamsubmit/plugin.h>
 
 #include <pthread.h>
@@ -11,6 +11,9 @@
 
 struct ss_app {
     FILE *out;
+    char *pending; /* the batch's lines until commit (open_memstream) */
+    size_t pending_len;
+    FILE *lines;
     char marker[256];
     const ss_host_api *host;
     pthread_mutex_t mu;
@@ -39,6 +42,12 @@ static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err
         free(app);
         return ss_error_set(err, SS_ERR_CONFIG, "reject-app cannot open its app.out file");
     }
+    app->lines = open_memstream(&app->pending, &app->pending_len);
+    if (!app->lines) {
+        fclose(app->out);
+        free(app);
+        return ss_error_set(err, SS_ERR_INTERNAL, "reject-app: out of memory");
+    }
     pthread_mutex_init(&app->mu, NULL);
     *out = app;
     return SS_OK;
@@ -46,6 +55,8 @@ static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err
 
 static void destroy(ss_app *app) {
     if (!app) return;
+    fclose(app->lines);
+    free(app->pending);
     fclose(app->out);
     pthread_mutex_destroy(&app->mu);
     free(app);
@@ -75,9 +86,9 @@ static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_ran
             }
             continue;
         }
-        fprintf(app->out, "%s %d %lld ", r->topic, (int)r->partition, (long long)r->offset);
-        if (r->value) fwrite(r->value, 1, r->value_len, app->out);
-        fputc('\n', app->out);
+        fprintf(app->lines, "%s %d %lld ", r->topic, (int)r->partition, (long long)r->offset);
+        if (r->value) fwrite(r->value, 1, r->value_len, app->lines);
+        fputc('\n', app->lines);
     }
     pthread_mutex_unlock(&app->mu);
     return SS_OK;
@@ -86,10 +97,22 @@ static ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_ran
 static ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
     (void)batch;
     pthread_mutex_lock(&app->mu);
-    const int failed = fflush(app->out) != 0;
+    fflush(app->lines);
+    const int failed = fwrite(app->pending, 1, app->pending_len, app->out) != app->pending_len || fflush(app->out) != 0;
+    rewind(app->lines); /* the next batch's lines start over */
+    app->pending_len = 0;
     pthread_mutex_unlock(&app->mu);
     if (failed) return ss_error_set(err, SS_ERR_INTERNAL, "reject-app cannot write its output");
     return SS_OK;
+}
+
+static void abort_batch(ss_app *app, const ss_batch *batch) {
+    (void)batch;
+    pthread_mutex_lock(&app->mu);
+    fflush(app->lines);
+    rewind(app->lines);
+    app->pending_len = 0;
+    pthread_mutex_unlock(&app->mu);
 }
 
 static const ss_config_key keys[] = {
@@ -103,6 +126,7 @@ static const ss_application_api application_api = {
     .destroy = destroy,
     .process = process,
     .commit = commit,
+    .abort = abort_batch,
     .keys = keys,
     .key_count = sizeof keys / sizeof keys[0],
     .key_stride = sizeof keys[0],

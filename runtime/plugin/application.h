@@ -62,7 +62,7 @@ struct ApplicationSetup {
     bool group_coordinated = false;
     std::chrono::milliseconds batch_interval{0};
     Conf source_conf; // the job's connector keys, prefix stripped
-    Conf format_conf; // stream.key.format, stream.value.format, schema.registry.* (full names)
+    Conf format_conf; // stream.key.format, stream.value.format, schema.registry.*, stream.errors.tolerance (full names)
     RejectPolicy rejects;          // stream.errors.*: what the ss_host_api.reject call answers
     std::string dead_letter_topic; // stream.errors.deadletterqueue.topic; empty: none
     RecordDecodeFn decode;         // ABI 2.3 ss_host_api.decode; empty: both formats are bytes

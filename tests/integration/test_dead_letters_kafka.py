@@ -7,7 +7,9 @@ dead-letter topic exactly the poison ones, each compared with what kcat reads fr
 (key, value and headers byte for byte), followed by the __streamsubmit.errors.* context headers.
 Also: the transactional Kafka sink killed (kill -9) between the dead-letter produce and the
 commit, ten times: exactly once in both topics for a read_committed reader; maxPerBatch exceeded
-(exit 8), tolerance=none (exit 8), a missing dead-letter topic (exit 4, at start).
+(exit 8), tolerance=none (exit 8), a missing dead-letter topic (exit 4, at start), and one the
+job may not use (Kafka's StandardAuthorizer, an ACL added by kafka-acls: exit 4 at start, or at
+the batch when only Write is denied, and a re-run once the ACL is gone delivers everything).
 """
 import json
 import os
@@ -312,6 +314,92 @@ class DeadLetters(RealKafkaTestCase):
         self.assertIn(f"the dead-letter topic {missing} does not exist", p.stderr)
         self.assertIn(f"stream.errors.deadletterqueue.topic={missing}", p.stderr)
         self.assertEqual(p.stdout, "")
+
+    def acls(self, *args):
+        """Kafka's own kafka-acls against the broker (its StandardAuthorizer: scripts/kafka-up)."""
+        return kh.kafka_tool("kafka-acls", "--bootstrap-server", self.bootstrap, *args).stdout.decode()
+
+    def deny_write(self, topic, may_describe):
+        """A DENY Write ACL for User:ANONYMOUS (the PLAINTEXT listener's principal) on topic. Alone
+        it also hides the topic (an ACL names it and none allows Describe); with may_describe an
+        ALLOW Describe (and Read, for kcat) keeps it visible."""
+        if may_describe:
+            self.acls("--add", "--allow-principal", "User:ANONYMOUS", "--operation", "Describe", "--operation", "Read",
+                      "--topic", topic)
+        self.acls("--add", "--deny-principal", "User:ANONYMOUS", "--operation", "Write", "--topic", topic)
+        wait_for(lambda: "DENY" in self.acls("--list", "--topic", topic), timeout=60, what="the ACL to apply")
+        self.addCleanup(self.allow_again, topic)
+
+    def allow_again(self, topic):
+        if self.acls("--list", "--topic", topic).count("principal="):
+            self.acls("--remove", "--force", "--topic", topic)
+            wait_for(lambda: "principal=" not in self.acls("--list", "--topic", topic), timeout=60,
+                     what="the ACLs to go")
+
+    def test_a_dead_letter_topic_the_job_may_not_use_is_exit_4_at_start(self):
+        args, dlq = self.small_job(lambda dlq: self.errors(dlq))
+        self.deny_write(dlq, may_describe=False)
+        p = run(args, timeout=120)
+        self.assertEqual(p.returncode, EXIT_KAFKA, p.stderr[-3000:])
+        self.assertIn(f"the job may not use the dead-letter topic {dlq}: Broker: Topic authorization failed", p.stderr)
+        self.assertIn(f"stream.errors.deadletterqueue.topic={dlq}", p.stderr)
+        self.assertIn("hint:", p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_a_dead_letter_topic_the_job_may_not_write_fails_the_batch_with_exit_4_then_reruns_it(self):
+        """Visible but not writable: Kafka says so only when the dead letters are produced, so
+        the first batch that rejects records fails (exit 4 naming the topic), uncommitted: a
+        restart once the ACL is gone re-runs it and delivers everything once."""
+        checkpoint = tempfile.mkdtemp()
+        args, dlq = self.small_job(lambda dlq: self.errors(dlq) + ["--name", "dl-job", "--checkpoint", checkpoint])
+        out = args[args.index(APP) - 1][len("app.out="):]
+        self.deny_write(dlq, may_describe=True)
+        p = run(args, timeout=120)
+        self.assertEqual(p.returncode, EXIT_KAFKA, p.stderr[-3000:])
+        self.assertIn(f"were not delivered to {dlq}: Broker: Topic authorization failed", p.stderr)
+        self.assertIn(f"stream.errors.deadletterqueue.topic={dlq}", p.stderr)
+        self.assertEqual(p.stdout, "")  # no batch committed
+        with open(out) as f:
+            self.assertEqual(f.read(), "", "the failed batch reached the application's output")
+        self.allow_again(dlq)
+        p = run(args, timeout=120)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr[-3000:])
+        self.assertIn("resuming from checkpoint", p.stderr)
+        src = args[args.index("--topics") + 1]
+        good, poison = self.input_split(src)
+        self.assertEqual((len(good), len(poison)), (50, 5))
+        self.assert_file_holds_good(src, out, good)
+        self.assertEqual(self.assert_dead_letters(src, dlq, poison), 5)
+
+    def test_the_transactional_sink_fails_a_batch_whose_dead_letter_topic_it_may_not_write(self):
+        """The dead letters in the batch's transaction: the transaction fails (exit 4 naming the
+        dead-letter topic) and nothing of it is visible; without the ACL a re-run commits it."""
+        src, dlq = self.topics(1)
+        out = kh.unique_name("dl-out")
+        kh.create_topic(out, 1)
+        good_n, poison_n = produce_input(self.bootstrap, src, good=300, rounds=3, poison_per_round=1,
+                                         poison_value=lambda i: f"POISON-{i}-" + "\x01" * 200_000)
+        args = ["--bootstrap-servers", self.bootstrap, "--topics", src, "--group", kh.unique_name("g"),
+                "--name", "dl-job", "--until", "latest", "--output", "json",
+                "--conf", "kafka.auto.offset.reset=earliest", "--sink", "kafka", "--conf", f"sink.kafka.topic={out}",
+                "--conf", "sink.kafka.format=json", "--conf", "sink.kafka.transactional=true"] + self.errors(dlq)[:-2]
+        self.deny_write(dlq, may_describe=True)
+        p = run(args, timeout=120)
+        self.assertEqual(p.returncode, EXIT_KAFKA, p.stderr[-3000:])
+        self.assertIn("Topic authorization failed", p.stderr)
+        self.assertIn(f"the dead-letter topic {dlq}; nothing of it is committed", p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(kcat_json(self.bootstrap, out), [])  # read_committed: the aborted batch is not visible
+        self.allow_again(dlq)
+        p = run(args, timeout=300)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr[-3000:])
+        good, poison = self.input_split(src)
+        self.assertEqual((len(good), len(poison)), (good_n, poison_n))
+        envelopes = [json.loads(line) for line in kh.consume_all(out, bootstrap=self.bootstrap, fmt="%s\n").splitlines()]
+        self.assertEqual(sorted((e["partition"], e["offset"], e["value"]) for e in envelopes),
+                         sorted((p_, o, r["payload"]) for (p_, o), r in good.items()))
+        self.assertEqual(self.assert_dead_letters(src, dlq, poison, stage="sink", error_class="RecordTooLarge",
+                                                  message="too large"), poison_n)
 
     def test_a_dead_letter_topic_without_tolerance_all_is_a_usage_error(self):
         args, dlq = self.small_job(lambda dlq: ["--conf", f"stream.errors.deadletterqueue.topic={dlq}"])

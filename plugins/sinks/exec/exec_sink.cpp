@@ -40,6 +40,7 @@ struct ExecSink::RangeBuffer {
     int fd = -1;
     std::string pending;   // formatted records not yet written to fd
     DecodedFields decoded; // the record being formatted (stream.value.format other than bytes)
+    bool holds_records = false; // false while every record so far was rejected (stage decode)
     ~RangeBuffer() {
         if (fd >= 0) ::close(fd);
     }
@@ -81,8 +82,9 @@ SinkError ExecSink::process(const ss_batch &batch, const ss_offset_range &range,
     RangeBuffer *b = buffer(batch, range, true, error);
     if (!b) return error;
     for (size_t i = 0; i < count; ++i) {
-        if (auto e = options_.format.append(b->pending, *ss_const_at(ss_record, records, stride, i), b->decoded))
+        if (auto e = options_.format.append(b->pending, batch, *ss_const_at(ss_record, records, stride, i), b->decoded))
             return e;
+        b->holds_records |= !b->decoded.rejected;
         if (b->pending.size() >= kFlushBytes) {
             if (auto e = write_all(b->fd, b->pending, "exec", "its temporary file in " + options_.temp_dir)) return e;
             b->pending.clear();
@@ -94,7 +96,7 @@ SinkError ExecSink::process(const ss_batch &batch, const ss_offset_range &range,
 SinkError ExecSink::finish_range(const ss_batch &batch, const ss_offset_range &range) {
     SinkError error;
     RangeBuffer *b = buffer(batch, range, false, error);
-    if (!b) return error; // no record: nothing to run
+    if (!b || !b->holds_records) return error; // no record (or only rejected ones): nothing to run
     if (auto e = write_all(b->fd, b->pending, "exec", "its temporary file in " + options_.temp_dir)) return e;
     b->pending.clear();
     if (!options_.per_partition) return {};
@@ -113,7 +115,7 @@ SinkError ExecSink::commit(const ss_batch &batch) {
     if (options_.per_partition) return {}; // every range's run already succeeded in finish_range
     std::vector<int> inputs;
     for (const auto &b : buffers)
-        if (b) inputs.push_back(b->fd);
+        if (b && b->holds_records) inputs.push_back(b->fd);
     if (inputs.empty()) return {}; // a batch without records runs nothing
     const std::vector<std::pair<std::string, std::string>> environment = {
         {"STREAMSUBMIT_BATCH_ID", std::to_string(batch.id)},

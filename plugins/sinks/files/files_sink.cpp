@@ -159,15 +159,17 @@ SinkError FilesSink::process(const ss_batch &batch, const ss_offset_range &range
         if (rolling) {
             // Records the files already hold (read again after recover, or replayed) are skipped.
             if (p.open ? r.offset <= p.open->last_offset() : (p.next_start && r.offset < *p.next_start)) continue;
-            if (p.open && p.open->full(options_.roll))
-                if (auto e = seal_open(p)) return e;
         }
+        // Decoded before anything is written: a record that cannot be fails the batch as it
+        // is, or was rejected (to the dead letters) and opens no file.
+        if (auto e = options_.format.decoding.decode(batch, r, p.decoded)) return e;
+        if (p.decoded.rejected) continue;
+        if (rolling && p.open && p.open->full(options_.roll))
+            if (auto e = seal_open(p)) return e;
         // Rolling: a file starts where the previous one ended, so that a re-read after a
         // crash names it the same; without: where its range starts, as a re-run batch does.
         if (!p.open)
             if (auto e = open_file(p, rolling && p.next_start ? *p.next_start : range.from)) return e;
-        // Decoded before anything is written: a record that cannot be fails the batch as it is.
-        if (auto e = options_.format.decoding.decode(r, p.decoded)) return e;
         auto e = p.open->append(r.offset, [&](std::string &out) {
             if (options_.format.json)
                 append_json_record(out, r, p.json_prefix, &p.decoded);

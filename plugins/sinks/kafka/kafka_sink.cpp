@@ -1,5 +1,6 @@
 #include "kafka_sink.h"
 
+#include "dead_letter_topic.h"
 #include "errors.h"
 #include "record_format.h"
 #include "tp_list.h"
@@ -82,7 +83,8 @@ std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, sinks::Si
         return nullptr;
     }
     if (!self->options_.dead_letter_topic.empty())
-        if (auto e = self->check_dead_letter_topic()) {
+        if (auto e = check_dead_letter_topic(self->producer_, self->options_.dead_letter_topic,
+                                             self->options_.commit_timeout_ms)) {
             error = e;
             return nullptr;
         }
@@ -112,8 +114,11 @@ void KafkaSink::on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opa
         return;
     auto *self = static_cast<KafkaSink *>(opaque);
     std::lock_guard lock(self->reason_mu_);
-    if (self->delivery_error_.fetch_add(1) == 0)
-        self->delivery_reason_ = rd_kafka_err2str(m->err);
+    // The first failure names its topic: the dead letters' topic is not the sink's.
+    if (self->delivery_error_.fetch_add(1) == 0) {
+        self->delivery_reason_ = std::string(rd_kafka_topic_name(m->rkt)) + ": " + rd_kafka_err2str(m->err);
+        self->delivery_code_ = m->err;
+    }
 }
 
 ss_status KafkaSink::txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
@@ -181,7 +186,9 @@ ss_status KafkaSink::process(const ss_batch &batch, const ss_record *records, si
         size_t value_len = r.value_len;
         if (options_.json) {
             json.clear();
-            if (auto e = options_.decoding.decode(r, decoded)) return sinks::report(e, err);
+            if (auto e = options_.decoding.decode(batch, r, decoded)) return sinks::report(e, err);
+            if (decoded.rejected)
+                continue;
             streamsubmit::sinks::append_json_record(json, r, &decoded);
             if (!json.empty() && json.back() == '\n')
                 json.pop_back();
@@ -218,27 +225,44 @@ ss_status KafkaSink::write_dead_letters(const ss_record *records, size_t count, 
             return set_error(err, e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ? SS_ERR_UNKNOWN_TOPIC : SS_ERR_BROKER,
                              "kafka sink: produce to the dead-letter topic " + name + " failed: " + rd_kafka_err2str(e));
     }
+    if (options_.transactional) {
+        std::lock_guard lock(txn_mu_);
+        txn_dead_letters_ = name;
+    }
     rd_kafka_poll(producer_, 0);
     return SS_OK;
 }
 
-// Asks for every topic (asking for one by name may create it on brokers that auto-create).
-sinks::SinkError KafkaSink::check_dead_letter_topic() {
-    const std::string &topic = options_.dead_letter_topic;
-    const rd_kafka_metadata_t *md = nullptr;
-    if (rd_kafka_resp_err_t e = rd_kafka_metadata(producer_, 1, nullptr, &md, options_.commit_timeout_ms))
-        return {is_transport_error(e) ? SS_ERR_UNREACHABLE : SS_ERR_BROKER,
-                "kafka sink: cannot list the topics to check the dead-letter topic " + topic + ": " +
-                    rd_kafka_err2str(e)};
-    bool found = false;
-    for (int i = 0; i < md->topic_cnt && !found; ++i)
-        found = topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    rd_kafka_metadata_destroy(md);
-    if (found)
-        return {};
-    return {SS_ERR_UNKNOWN_TOPIC, "the dead-letter topic " + topic + " does not exist",
-            "create it (kafka-topics.sh --create --topic " + topic +
-                ") or correct --conf stream.errors.deadletterqueue.topic"};
+// A transaction that a failed produce doomed (a topic the job may not write: AddPartitionsToTxn
+// refused) answers send_offsets_to_transaction with a state error that does not say why;
+// commit_transaction then returns the transaction's own error (committing nothing). Any other
+// error (the group fencing the member) says why itself.
+ss_status KafkaSink::doomed_txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
+    if (rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR__STATE || !rd_kafka_error_txn_requires_abort(e))
+        return txn_error(e, what, err);
+    rd_kafka_error_t *cause = rd_kafka_commit_transaction(producer_, options_.commit_timeout_ms);
+    if (!cause)
+        return txn_error(e, what, err);
+    rd_kafka_error_destroy(e);
+    return failed_txn_error(cause, err);
+}
+
+// commit_transaction's error. Refused for a topic: the batch's records and its dead letters
+// went to two topics, and librdkafka's error does not say which one it was.
+ss_status KafkaSink::failed_txn_error(rd_kafka_error_t *e, ss_error *err) {
+    if (rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        return txn_error(e, "commit_transaction", err);
+    std::string topics = options_.topic;
+    {
+        std::lock_guard lock(txn_mu_);
+        if (!txn_dead_letters_.empty())
+            topics += " and the dead-letter topic " + txn_dead_letters_;
+    }
+    const std::string message = std::string("kafka sink: the batch's transaction failed: ") + rd_kafka_error_string(e) +
+                                " (it wrote to " + topics + "; nothing of it is committed)";
+    rd_kafka_error_destroy(e);
+    ss_error_hint(err, ("ask the cluster's administrators for Write on " + topics + ", or write to other topics").c_str());
+    return set_error(err, SS_ERR_AUTHENTICATION, message);
 }
 
 ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
@@ -260,20 +284,27 @@ ss_status KafkaSink::commit(const ss_batch &batch, ss_error *err) {
                                                                   options_.commit_timeout_ms);
         rd_kafka_consumer_group_metadata_destroy(md);
         if (e)
-            return txn_error(e, ("send_offsets_to_transaction of batch " + std::to_string(batch.id)).c_str(), err);
+            return doomed_txn_error(e, ("send_offsets_to_transaction of batch " + std::to_string(batch.id)).c_str(),
+                                    err);
     }
     if (options_.transactional) {
         // commit_transaction flushes first; a failed delivery makes it fail.
         if (rd_kafka_error_t *e = rd_kafka_commit_transaction(producer_, options_.commit_timeout_ms))
-            return txn_error(e, "commit_transaction", err);
+            return failed_txn_error(e, err);
         std::lock_guard lock(txn_mu_);
         in_txn_ = false;
+        txn_dead_letters_.clear();
     }
     if (int failed = delivery_error_.exchange(0); failed > 0) {
         std::lock_guard lock(reason_mu_);
-        return set_error(err, SS_ERR_BROKER, "kafka sink: " + std::to_string(failed) + " records of batch " +
-                                                 std::to_string(batch.id) + " were not delivered to " +
-                                                 options_.topic + ": " + delivery_reason_);
+        // A topic the job may see but not write (an ACL denying Write): no retry will help.
+        const bool denied = delivery_code_ == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+        if (denied)
+            ss_error_hint(err, "ask the cluster's administrators for Write on the topic it names, or write to "
+                               "another topic");
+        return set_error(err, denied ? SS_ERR_AUTHENTICATION : SS_ERR_BROKER,
+                         "kafka sink: " + std::to_string(failed) + " records of batch " + std::to_string(batch.id) +
+                             " were not delivered to " + delivery_reason_);
     }
     return SS_OK;
 }
@@ -285,6 +316,7 @@ void KafkaSink::abort() {
     if (rd_kafka_error_t *e = rd_kafka_abort_transaction(producer_, options_.commit_timeout_ms))
         rd_kafka_error_destroy(e); // fenced or fatal: the broker aborts it when the next incarnation starts
     in_txn_ = false;
+    txn_dead_letters_.clear();
     delivery_error_.store(0);
 }
 

@@ -49,19 +49,22 @@ public:
 private:
     explicit KafkaSink(KafkaSinkOptions options) : options_(std::move(options)) {}
     ss_status begin_once(ss_error *err);
-    sinks::SinkError check_dead_letter_topic();
     // One record to `topic`; RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE and other refusals are returned.
     rd_kafka_resp_err_t produce(const std::string &topic, const ss_record &r, const void *value, size_t value_len,
                                 bool mirror_headers);
     ss_status txn_error(rd_kafka_error_t *e, const char *what, ss_error *err);
+    ss_status doomed_txn_error(rd_kafka_error_t *e, const char *what, ss_error *err);
+    ss_status failed_txn_error(rd_kafka_error_t *e, ss_error *err);
     static void on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque);
 
     KafkaSinkOptions options_;
     rd_kafka_t *producer_ = nullptr;
     std::mutex txn_mu_;
     bool in_txn_ = false;
+    std::string txn_dead_letters_; // the dead-letter topic the open transaction wrote to
     std::atomic<int> delivery_error_{0};
-    std::string delivery_reason_;
+    std::string delivery_reason_; // "TOPIC: why" of the first failed delivery
+    rd_kafka_resp_err_t delivery_code_ = RD_KAFKA_RESP_ERR_NO_ERROR;
     std::mutex reason_mu_;
 };
 

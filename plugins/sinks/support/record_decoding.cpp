@@ -14,6 +14,13 @@ std::string where(const ss_record &r) {
 // The host's format_conf, read as every caller of schema/ reads it.
 SinkError config_error(const schema::SettingsError &e) { return {SS_ERR_CONFIG, e.message, e.hint}; }
 
+// The host that takes a rejected record: when the job tolerates them (the host's
+// stream.errors.tolerance, in format_conf) and offers reject (ABI 2.2). Null otherwise.
+const ss_host_api *reject_host(const AppParams &params) {
+    if (params.format_value("stream.errors.tolerance").value_or("none") != "all") return nullptr;
+    return ss_host_can_reject(params.host) ? params.host : nullptr;
+}
+
 } // namespace
 
 SinkError RecordDecoding::create(const AppParams &params, std::string_view sink_name, bool json_output,
@@ -30,11 +37,12 @@ SinkError RecordDecoding::create(const AppParams &params, std::string_view sink_
                 "set sink." + sink + ".format=json, or read the topic with " + formatted + "=bytes"};
     if (auto e = schema::read_registry(value, sink + " sink", formatted, settings.registry)) return config_error(*e);
     out.decoder_ = std::make_shared<const schema::RecordDecoder>(std::move(settings));
+    out.rejects_to_ = reject_host(params);
     return {};
 }
 
-SinkError RecordDecoding::decode(const ss_record &r, DecodedFields &fields) const {
-    fields.key = fields.value = false;
+SinkError RecordDecoding::decode(const ss_batch &batch, const ss_record &r, DecodedFields &fields) const {
+    fields.key = fields.value = fields.rejected = false;
     if (!decoder_) return {};
     const auto one = [&](schema::Format format, const void *data, size_t len, const char *what, bool &decoded,
                          std::string &json, int32_t &id) -> SinkError {
@@ -43,19 +51,37 @@ SinkError RecordDecoding::decode(const ss_record &r, DecodedFields &fields) cons
         json.clear();
         id = -1; // until the header gave one
         if (auto e = decoder_->decode(format, data, len, json, id))
-            return {SS_ERR_BAD_RECORD,
-                    "cannot decode the " + std::string(what) + " of " + where(r) +
-                        (id >= 0 ? " (schema id " + std::to_string(id) + ")" : "") + " as " +
-                        std::string(schema::format_name(format)) + ": " + e->message,
-                    e->hint};
+            return refuse(batch, r,
+                          "cannot decode the " + std::string(what) + " of " + where(r) +
+                              (id >= 0 ? " (schema id " + std::to_string(id) + ")" : "") + " as " +
+                              std::string(schema::format_name(format)) + ": " + e->message,
+                          schema::kind_name(e->kind), schema::is_record_fault(e->kind), e->hint, fields);
         decoded = true;
         return {};
     };
     if (auto e = one(decoder_->key_format(), r.key, r.key_len, "key", fields.key, fields.key_json,
                      fields.key_schema_id))
         return e;
+    if (fields.rejected) return {};
     return one(decoder_->value_format(), r.value, r.value_len, "value", fields.value, fields.value_json,
                fields.value_schema_id);
+}
+
+SinkError RecordDecoding::refuse(const ss_batch &batch, const ss_record &r, const std::string &why,
+                                 const char *error_class, bool record_fault, const std::string &hint,
+                                 DecodedFields &fields) const {
+    // A registry that does not answer (or refuses the job) is no fault of the record: the
+    // batch fails, so that no record that could be decoded later reaches the dead letters.
+    if (!record_fault || !rejects_to_) return {SS_ERR_BAD_RECORD, why, hint};
+    ss_error err = SS_ERROR_INIT;
+    const ss_status st =
+        rejects_to_->reject(rejects_to_->reject_ctx, &batch, &r, SS_STAGE_DECODE, error_class, why.c_str(), &err);
+    if (st == SS_OK) {
+        fields.rejected = true;
+        return {};
+    }
+    // Past stream.errors.maxPerBatch: the host's refusal fails the batch (exit 8).
+    return {st, err.message, err.hint};
 }
 
 } // namespace streamsubmit::sinks

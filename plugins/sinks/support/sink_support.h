@@ -21,14 +21,15 @@ struct RecordFormat {
     bool json = true;
     std::string delimiter = "\n";
     RecordDecoding decoding; // the job's stream.key.format / stream.value.format (json only)
-    // `decoded` is the caller's scratch (one per thread), reused from record to record.
-    SinkError append(std::string &out, const ss_record &record, DecodedFields &decoded) const {
+    // `decoded` is the caller's scratch (one per thread), reused from record to record. A
+    // record rejected while decoding (decoded.rejected) appends nothing.
+    SinkError append(std::string &out, const ss_batch &batch, const ss_record &record, DecodedFields &decoded) const {
         if (!json) {
             append_raw_record(out, record, delimiter);
             return {};
         }
-        if (auto e = decoding.decode(record, decoded)) return e;
-        append_json_record(out, record, &decoded);
+        if (auto e = decoding.decode(batch, record, decoded)) return e;
+        if (!decoded.rejected) append_json_record(out, record, &decoded);
         return {};
     }
 };

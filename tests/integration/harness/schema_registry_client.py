@@ -6,13 +6,15 @@
                                 / TOPIC-value) and prints one JSON line per record:
                                 {"key": HEX|null, "value": HEX|null}
   produce BOOTSTRAP TOPIC       produces the stdin's lines of that form, in order, to their
-                                "partition" (0 when absent)
-  decode BOOTSTRAP URL TOPIC [avro|json-schema]
+                                "partition" (0 when absent), with their "headers" ([[name, text]])
+  decode BOOTSTRAP URL TOPIC [avro|json-schema [skip-undecodable]]
                                 reads the topic from the beginning to its end and prints, per
                                 record, {"partition", "offset", "key", "keySchemaId", "value",
                                 "valueSchemaId"}: each field decoded by AvroDeserializer, then
                                 written in Avro's JSON encoding by fastavro's JSON writer with the
-                                writer's schema (null and bytes stay as the test harness writes them)
+                                writer's schema (null and bytes stay as the test harness writes them);
+                                with skip-undecodable a record the deserializer refuses is printed
+                                as {"partition", "offset", "undecodable": the exception's class}
   decode BOOTSTRAP URL TOPIC FMT python
                                 the same records as Python objects, one JSON line each:
                                 {"pickle": base64 of the pickled dict}, with "key" and "value" as
@@ -243,7 +245,8 @@ def produce(bootstrap, topic):
         r = json.loads(line)
         key = bytes.fromhex(r["key"]) if r.get("key") is not None else None
         value = bytes.fromhex(r["value"]) if r.get("value") is not None else None
-        p.produce(topic, value=value, key=key, partition=r.get("partition", 0))
+        headers = [(name, text.encode()) for name, text in r.get("headers", [])]
+        p.produce(topic, value=value, key=key, partition=r.get("partition", 0), headers=headers or None)
     if p.flush(60) != 0:
         raise SystemExit("records left unsent")
 
@@ -260,7 +263,10 @@ def avro_json(sr, schema_id, obj):
     return json.loads(out.getvalue())
 
 
-def decode(bootstrap, url, topic, fmt="avro", objects=None):
+def decode(bootstrap, url, topic, fmt="avro", mode=""):
+    """mode: "" (JSON), "python" (pickled objects) or "skip-undecodable" (JSON, refused records named)."""
+    objects = "python" if mode == "python" else None
+    skip = mode
     sr = SchemaRegistryClient({"url": url})
     if fmt == "protobuf":  # shop.proto's message that the message indexes name
         from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
@@ -322,7 +328,13 @@ def decode(bootstrap, url, topic, fmt="avro", objects=None):
                 out[field] = None
                 continue
             schema_id = int.from_bytes(data[1:5], "big")
-            obj = deserializer(data, SerializationContext(topic, mf))
+            try:
+                obj = deserializer(data, SerializationContext(topic, mf))
+            except Exception as e:
+                if skip != "skip-undecodable":
+                    raise
+                out = {"partition": m.partition(), "offset": m.offset(), "undecodable": type(e).__name__}
+                break
             out[field] = to_json(sr, schema_id, obj)
             out[field + "SchemaId"] = schema_id
         if objects == "python":
