@@ -109,6 +109,17 @@ std::string escape_path(const std::string &segment) {
     return out;
 }
 
+// Whether a 404's body is the Confluent API's own "no such schema" (40403; 40401/40402 for a
+// reference's subject or version) rather than a path the server does not serve: only the
+// first is the record's fault (a dead letter under stream.errors.tolerance=all); a wrong
+// schema.registry.url must stop the job instead of routing every record away.
+bool names_missing_schema(const std::string &body) {
+    const auto json = nlohmann::json::parse(body, nullptr, false);
+    if (!json.is_object() || !json.contains("error_code") || !json["error_code"].is_number_integer()) return false;
+    const int code = json["error_code"].get<int>();
+    return code == 40401 || code == 40402 || code == 40403;
+}
+
 } // namespace
 
 std::vector<std::string> RegistrySettings::split_urls(const std::string &list) {
@@ -139,7 +150,7 @@ std::variant<RegisteredSchema, DecodeError> RegistryClient::get(const std::strin
             if (left.count() <= 0) break;
             const Response r = http_get(url, settings_, left);
             if (r.code == CURLE_OK && r.status == 200) return parse_schema(r.body, url);
-            if (r.code == CURLE_OK && r.status == 404)
+            if (r.code == CURLE_OK && r.status == 404 && names_missing_schema(r.body))
                 return DecodeError{DecodeErrorKind::UnknownSchema, "the schema registry at " + base + " has no " + what,
                                    "check that the producer registered its schemas in this registry "
                                    "(schema.registry.url)"};

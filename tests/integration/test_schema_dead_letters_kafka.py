@@ -251,6 +251,20 @@ class SchemaDeadLetters(RealKafkaTestCase):
         self.assertEqual(kcat_raw(self.bootstrap, dlq), {})
         self.assertFalse(os.path.exists(self.out) and os.listdir(self.out))
 
+    def test_a_url_the_registry_does_not_serve_fails_the_job_and_dead_letters_nothing(self):
+        """schema.registry.url with a wrong path: the server answers 404, but not the Confluent
+        API's "no such schema" (40403), so it is the job's setting that is wrong, not every
+        record: exit 4 naming the HTTP answer; nothing is dead-lettered."""
+        dlq = self.dead_letter_topic()
+        wrong = self.url + "/nothing-here"
+        proc = run(self.job(*self.tolerate(dlq), url=wrong), timeout=300)
+        self.assertEqual(proc.returncode, EXIT_KAFKA, proc.stderr[-3000:])
+        self.assertIn("answered HTTP 404", proc.stderr)
+        self.assertIn("names the Confluent-compatible API", proc.stderr)
+        self.assertNotIn("rejected record", proc.stderr)
+        self.assertEqual(kcat_raw(self.bootstrap, dlq), {})
+        self.assertFalse(os.path.exists(self.out) and os.listdir(self.out))
+
 
 if __name__ == "__main__":
     main()
