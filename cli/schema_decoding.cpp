@@ -1,66 +1,22 @@
 #include "cli/schema_decoding.h"
 
+#include "cli/module_loader.h"
+
 #include "schema/module.h"
 
-#include <fmt/format.h>
-
-#include <cstdlib>
-#include <dlfcn.h>
-#include <filesystem>
 #include <mutex>
 #include <string>
-#include <vector>
-
-#ifndef STREAMSUBMIT_RESOLVER_RELDIR
-#define STREAMSUBMIT_RESOLVER_RELDIR "../lib/streamsubmit"
-#endif
 
 namespace streamsubmit::cli {
-namespace fs = std::filesystem;
 namespace {
 
-constexpr const char *kModuleFile = "streamsubmit-schema.so";
-
-std::vector<fs::path> candidates() {
-    std::vector<fs::path> out;
-    if (const char *env = std::getenv("STREAMSUBMIT_SCHEMA_MODULE"); env && *env) out.emplace_back(env);
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        out.push_back(exe.parent_path() / kModuleFile);
-        out.push_back((exe.parent_path() / STREAMSUBMIT_RESOLVER_RELDIR / kModuleFile).lexically_normal());
-    }
-    return out;
-}
-
-Result<const schema::ModuleApi *> load() {
-    std::string tried;
-    for (const auto &path : candidates()) {
-        std::error_code ec;
-        if (!fs::is_regular_file(path, ec)) {
-            tried += (tried.empty() ? "" : ", ") + path.string();
-            continue;
-        }
-        void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL); // kept for the life of the process
-        if (!handle)
-            return Error(ErrorKind::Runtime, fmt::format("cannot load the schema module: {}", ::dlerror()),
-                         path.string(), "install libcurl, avro-c and libprotobuf (the schema formats need them)");
-        using Entry = const schema::ModuleApi *(*)();
-        auto entry = reinterpret_cast<Entry>(::dlsym(handle, STREAMSUBMIT_SCHEMA_MODULE_SYMBOL));
-        const schema::ModuleApi *api = entry ? entry() : nullptr;
-        if (!api || api->size != sizeof(schema::ModuleApi))
-            return Error(ErrorKind::Runtime, "the schema module does not belong to this streamsubmit", path.string(),
-                         "reinstall streamsubmit: the module and the executable must come from the same build");
-        return api;
-    }
-    return Error(ErrorKind::Runtime, "the schema module " + std::string(kModuleFile) + " is missing",
-                 "searched " + tried, "reinstall streamsubmit, or set STREAMSUBMIT_SCHEMA_MODULE to the file");
-}
+constexpr ModuleFile kSchema{"schema", "streamsubmit-schema.so", "STREAMSUBMIT_SCHEMA_MODULE",
+                             STREAMSUBMIT_SCHEMA_MODULE_SYMBOL, "libcurl, avro-c and libprotobuf"};
 
 Result<const schema::ModuleApi *> schema_module() {
     static std::once_flag once;
     static Result<const schema::ModuleApi *> loaded = Error(ErrorKind::Runtime, "not loaded", "", "");
-    std::call_once(once, [] { loaded = load(); });
+    std::call_once(once, [] { loaded = load_module_api<schema::ModuleApi>(kSchema); });
     return loaded;
 }
 
