@@ -20,15 +20,13 @@ import decimal
 import glob
 import os
 import pickle
-import subprocess
 import tempfile
 import textwrap
 import uuid
 
-from real_kafka import RealKafkaTestCase, kh
+from real_kafka import kh
 from streamsubmit_test import EXIT_KAFKA, EXIT_OK, EXIT_PLUGIN, EXIT_USAGE, main, run
-from test_schema_registry_kafka import CCOMPAT, CLIENT, ROOT, Registry, by_position, client, fixture_registry_url, \
-    produce
+from test_schema_registry_kafka import CCOMPAT, RegistryKafkaTestCase, by_position, client, produce
 
 DECODE_APP = os.path.join(os.environ.get("TEST_PLUGIN_DIR", ""), "test-decode_app.so")
 
@@ -84,27 +82,8 @@ def same(a, b, path="value", ordered=True):
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
-class RegistryAndKafka(RealKafkaTestCase):
-    """A registry (the ctest fixture's, or one of the class's own) and a scratch directory."""
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if not os.path.exists(CLIENT[0]):  # scripts/setup makes the client's venv
-            subprocess.run([os.path.join(ROOT, "scripts", "setup")], check=True, timeout=900)
-        assert os.path.exists(CLIENT[0]), f"scripts/setup did not make {CLIENT[0]}"
-        cls.own_registry = None
-        url = fixture_registry_url()
-        if not url:
-            cls.own_registry = Registry()
-            url = cls.own_registry.start()
-        cls.url = url + CCOMPAT
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.own_registry:
-            cls.own_registry.stop()
-        super().tearDownClass()
-
+class RegistryAndKafka(RegistryKafkaTestCase):
+    """A registry and Kafka (RegistryKafkaTestCase) and a scratch directory."""
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.out = os.path.join(self.tmp.name, "out")

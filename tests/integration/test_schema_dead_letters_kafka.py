@@ -18,11 +18,10 @@ import re
 import subprocess
 import tempfile
 
-from real_kafka import RealKafkaTestCase, kh
+from real_kafka import kh
 from streamsubmit_test import EXIT_APPLICATION, EXIT_KAFKA, EXIT_OK, main, parse_json_report, run
 from test_dead_letters_kafka import pairs
-from test_schema_registry_kafka import (CCOMPAT, CLIENT, ROOT, Registry, by_position, client, fixture_registry_url,
-                                        produce, sink_lines)
+from test_schema_registry_kafka import CCOMPAT, RegistryKafkaTestCase, by_position, client, produce, sink_lines
 
 CONTEXT = "__streamsubmit.errors."
 PARTITIONS = 3
@@ -71,26 +70,11 @@ def poison(n, good_value_hex):
             "headers": [["trace", "poison"], ["trace", "again"], ["n", str(n)]]}, kind
 
 
-class SchemaDeadLetters(RealKafkaTestCase):
+class SchemaDeadLetters(RegistryKafkaTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not os.path.exists(CLIENT[0]):  # scripts/setup --tests makes the client's venv
-            subprocess.run([os.path.join(ROOT, "scripts", "setup"), "--tests"], check=True, timeout=900)
-        assert os.path.exists(CLIENT[0]), f"scripts/setup --tests did not make {CLIENT[0]}"
-        cls.own_registry = None
-        url = fixture_registry_url()
-        if not url:
-            cls.own_registry = Registry()
-            url = cls.own_registry.start()
-        cls.url = url + CCOMPAT
         cls.src, cls.kinds = cls.make_input()
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.own_registry:
-            cls.own_registry.stop()
-        super().tearDownClass()
 
     @classmethod
     def make_input(cls):

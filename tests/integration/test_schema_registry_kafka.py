@@ -134,7 +134,9 @@ def sink_lines(out_dir):
     return by_position(text)
 
 
-class SchemaRegistryKafkaTest(RealKafkaTestCase):
+class RegistryKafkaTestCase(RealKafkaTestCase):
+    """Real Kafka, a registry (the ctest fixture's, or one of the class's own) at cls.url (its
+    Confluent-compatible API), and the independent client's venv; shared by the schema suites."""
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -153,6 +155,9 @@ class SchemaRegistryKafkaTest(RealKafkaTestCase):
         if cls.own_registry:
             cls.own_registry.stop()
         super().tearDownClass()
+
+
+class SchemaRegistryKafkaTest(RegistryKafkaTestCase):
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
