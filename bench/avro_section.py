@@ -134,16 +134,6 @@ def produce(args, bootstrap, registry_url, avro_topic, bytes_topic, records, log
     return info
 
 
-def spark_home(args):
-    """The fetched PySpark with spark-avro, or why not."""
-    if args.smoke:
-        return None, "not run by --smoke (scripts/pyspark-fetch downloads PySpark, ~500 MB)"
-    p = subprocess.run([os.path.join(ROOT, "scripts", "pyspark-fetch")], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("scripts/pyspark-fetch failed:\n" + p.stderr[-3000:])
-    return p.stdout.strip().splitlines()[-1], None
-
-
 def json_lines(directory):
     """Lines of the JSON files in a directory tree, leaving out hidden files and Spark's metadata."""
     n = 0
@@ -173,7 +163,7 @@ def bench_avro(args, broker, tools, res, h):
     for t in (avro_topic, bytes_topic):
         broker.create_topic(t, args.partitions)
     work = tempfile.mkdtemp(prefix="bench-avro-", dir=args.build_dir)  # the same disk for every run
-    home, why_not = spark_home(args)
+    home, why_not = python_section.pyspark_home(args)  # the same fetch, with spark-avro beside it
     registry, proxy = Registry(h.log), None
     try:
         info = produce(args, broker.bootstrap, registry.url, avro_topic, bytes_topic, records, h.log)
