@@ -4,6 +4,8 @@
  * batch's records are dropped (abort), so the file holds committed batches only. Never installed. */
 #include <streamsubmit/plugin.h>
 
+#include "app_settings.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +20,6 @@ struct ss_app {
     const ss_host_api *host;
     pthread_mutex_t mu;
 };
-
-static const char *setting(const ss_app_params *p, const char *key) {
-    for (size_t i = 0; i < p->conf_count; ++i) {
-        const ss_kv *kv = ss_const_at(ss_kv, p->conf, p->conf_stride, i);
-        if (strcmp(kv->key, key) == 0) return kv->value;
-    }
-    return NULL;
-}
 
 static ss_status create(const ss_app_params *params, ss_app **out, ss_error *err) {
     const char *path = setting(params, "out");
