@@ -1,7 +1,7 @@
 #include "kafka_source.h"
 
 #include "bounded_close.h"
-#include "connection_failure_filter.h"
+#include "librdkafka_log.h"
 #include "errors.h"
 #include "group_consumer.h"
 #include "security_errors.h"
@@ -52,34 +52,12 @@ constexpr std::pair<const char *, const char *> kDenseConnections{"enable.sparse
 // thread wakes at most 100 times a second. (0 would make the broker thread spin.)
 constexpr std::pair<const char *, const char *> kShortFetchQueueBackoff{"fetch.queue.backoff.ms", "10"};
 
-ss_log_level level_from_syslog(int level) {
-    if (level <= 3)
-        return SS_LOG_ERROR;
-    if (level == 4)
-        return SS_LOG_WARN;
-    if (level <= 6)
-        return SS_LOG_INFO;
-    return SS_LOG_DEBUG;
-}
-
 void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     auto *self = static_cast<const KafkaSource *>(rd_kafka_opaque(rk));
     if (!self)
         return;
-    std::string msg = "librdkafka ";
-    msg += fac ? fac : "";
-    msg += ": ";
-    msg += buf ? buf : "";
-    // Everything librdkafka says at warning or worse reaches the user as a warning: the plugin
-    // reports real failures through ss_error, librdkafka's own errors are often transient.
-    ss_log_level l = level_from_syslog(level);
-    if (l >= SS_LOG_WARN && fac && std::string_view(fac) == "FAIL") {
-        // Every handle reports the same unreachable broker: say it once, repeats only with -v.
-        auto line = ConnectionFailureFilter::shared().admit(msg);
-        self->log(line ? SS_LOG_WARN : SS_LOG_DEBUG, line ? *line : msg);
-    } else {
-        self->log(l == SS_LOG_ERROR ? SS_LOG_WARN : l, msg);
-    }
+    const LogLine line = librdkafka_log_line(level, fac, buf);
+    self->log(line.level, line.text);
     if (auto failure = security_failure_in_log(fac ? fac : "", buf ? buf : "", self->sasl_mechanism()))
         const_cast<KafkaSource *>(self)->note_security_failure(failure->status, failure->message);
 }

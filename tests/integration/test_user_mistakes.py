@@ -90,6 +90,21 @@ class TopicsAtStart(unittest.TestCase):
                     self.assertEqual(broker_topics(c.bootstrap), before)
 
 
+class UnreachableBrokers(unittest.TestCase):
+    def test_the_kafka_sink_says_it_in_streamsubmit_warnings_not_raw_librdkafka_lines(self):
+        """Brokers down with --sink kafka: every librdkafka line reaches stderr through the host's
+        log ("streamsubmit: warning: librdkafka FAIL ..."), each plugin's connection failure once;
+        the sink's producer printed librdkafka's own "%3|...|FAIL|" lines and an ERROR per retry."""
+        proc = run(["--bootstrap-servers", "127.0.0.1:1", "--topics", "orders", "--sink", "kafka",
+                    "--conf", "sink.kafka.topic=out", "--conf", "stream.kafka.requestTimeout=3s"], check=EXIT_KAFKA)
+        self.assertIn("error: cannot reach Kafka", proc.stderr)
+        self.assertNotIn("%3|", proc.stderr)
+        self.assertNotIn("librdkafka ERROR", proc.stderr)
+        fails = [line for line in proc.stderr.splitlines() if "librdkafka FAIL" in line]
+        self.assertTrue(all(line.startswith("streamsubmit: warning: ") for line in fails), proc.stderr)
+        self.assertLessEqual(len(fails), 2, proc.stderr)  # the connector's and the sink's, once each
+
+
 class StartingOffsets(unittest.TestCase):
     def test_an_offset_past_the_log_end_is_refused_before_the_checkpoint_stores_it(self):
         with tempfile.TemporaryDirectory() as tmp, MockCluster(topics=["orders:2"], produce=["orders:1000"]) as c:

@@ -1,4 +1,4 @@
-#include "plugins/kafka/connection_failure_filter.h"
+#include "plugins/kafka/client/connection_failure_filter.h"
 
 #include <doctest/doctest.h>
 

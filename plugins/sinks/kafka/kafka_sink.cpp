@@ -2,6 +2,7 @@
 
 #include "dead_letter_topic.h"
 #include "errors.h"
+#include "librdkafka_log.h"
 #include "record_format.h"
 #include "tp_list.h"
 
@@ -76,6 +77,8 @@ std::unique_ptr<KafkaSink> KafkaSink::create(KafkaSinkOptions options, sinks::Si
         return nullptr;
     }
     rd_kafka_conf_set_opaque(conf, self.get());
+    rd_kafka_conf_set_log_cb(conf, &KafkaSink::on_log);
+    rd_kafka_conf_set_error_cb(conf, &KafkaSink::on_error);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
     self->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!self->producer_) {
@@ -107,6 +110,24 @@ KafkaSink::~KafkaSink() {
     abort();
     rd_kafka_flush(producer_, 10'000);
     rd_kafka_destroy(producer_);
+}
+
+void KafkaSink::on_log(const rd_kafka_t *rk, int level, const char *facility, const char *message) {
+    const auto *self = static_cast<const KafkaSink *>(rd_kafka_opaque(rk));
+    const ss_host_api *host = self ? self->options_.host : nullptr;
+    if (!host || !host->log) return;
+    const kafka::LogLine line = kafka::librdkafka_log_line(level, facility, message);
+    host->log(host->log_ctx, line.level, line.text.c_str());
+}
+
+void KafkaSink::on_error(rd_kafka_t *, int err, const char *reason, void *opaque) {
+    const auto *self = static_cast<const KafkaSink *>(opaque);
+    const ss_host_api *host = self ? self->options_.host : nullptr;
+    if (!host || !host->log || err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        return;
+    const std::string line = std::string("kafka sink: ") + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) +
+                             ": " + (reason ? reason : "");
+    host->log(host->log_ctx, err == RD_KAFKA_RESP_ERR__FATAL ? SS_LOG_ERROR : SS_LOG_WARN, line.c_str());
 }
 
 void KafkaSink::on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque) {
@@ -333,6 +354,8 @@ ss_status KafkaSink::recover(ss_topic_partition *positions, size_t count, size_t
             k.rfind("ssl.", 0) == 0)
             rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr);
     rd_kafka_conf_set(conf, "group.id", options_.group_id.c_str(), errstr, sizeof errstr);
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_log_cb(conf, &KafkaSink::on_log);
     rd_kafka_t *consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!consumer)
         return set_error(err, SS_ERR_CONFIG, std::string("kafka sink: recover: ") + errstr);

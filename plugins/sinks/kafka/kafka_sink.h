@@ -56,6 +56,12 @@ private:
     ss_status doomed_txn_error(rd_kafka_error_t *e, const char *what, ss_error *err);
     ss_status failed_txn_error(rd_kafka_error_t *e, ss_error *err);
     static void on_delivery(rd_kafka_t *, const rd_kafka_message_t *m, void *opaque);
+    // librdkafka's lines through the host's log (librdkafka_log.h), as the connector's: its
+    // default would print them raw on stderr. Any librdkafka thread; the handle's opaque is the sink.
+    static void on_log(const rd_kafka_t *rk, int level, const char *facility, const char *message);
+    // librdkafka's error events as warnings in the host's log, except an unreachable broker,
+    // which the FAIL lines above already say (and the job's own error when it matters).
+    static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
 
     KafkaSinkOptions options_;
     rd_kafka_t *producer_ = nullptr;

@@ -23,7 +23,7 @@ public:
     // The line to log as a warning, or nullopt when it repeats one logged less than `quiet` ago.
     std::optional<std::string> admit(std::string_view message, Clock::time_point now = Clock::now());
 
-    // The one filter of the plugin: every handle's FAIL lines go through it.
+    // The one filter of the plugin (each plugin links its own): every handle's FAIL lines go through it.
     static ConnectionFailureFilter &shared();
 
 private:
