@@ -1,5 +1,6 @@
 #include "api_module.h"
 
+#include "record_sequence.h"
 #include "records.h"
 
 #include <pybind11/embed.h>
@@ -49,7 +50,9 @@ The job is a Python file that defines, at module level, either
     foreach_batch(batch, records)
         the simple form: once per batch, on one thread, with all of the batch's records
         (Structured Streaming's foreachBatch); it runs before the checkpoint marks the
-        batch complete,
+        batch complete. records is a streamsubmit.Records: a read-only sequence in range
+        order (len, records[i], slices, iteration) whose Records are made as they are read
+        (records[0] is records[0] is False; list(records) keeps them),
 
 or the partitioned form, as a C application:
 
@@ -144,5 +147,6 @@ A registry that does not answer within schema.registry.request.timeout stops the
         if (!streamsubmit::python::g_record_type) throw py::error_already_set();
         streamsubmit::python::make_record_fields_fast(streamsubmit::python::g_record_type);
     }
+    streamsubmit::python::make_record_sequence_types(m);
     m.attr("Record") = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject *>(streamsubmit::python::g_record_type));
 }

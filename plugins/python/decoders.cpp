@@ -1,5 +1,7 @@
 #include "decoders.h"
 
+#include "raw_records.h"
+
 namespace py = pybind11;
 
 namespace streamsubmit::python {
@@ -38,6 +40,10 @@ bool Decoder::make(const std::string &spec, Decoder &out, std::string &error) {
         return false;
     }
     return true;
+}
+
+bool Decoder::takes(const void *data, size_t len) const {
+    return !data || kind_ == Kind::Bytes || (kind_ == Kind::Utf8 && is_utf8(data, len));
 }
 
 py::object Decoder::decode(const void *data, size_t len) const {

@@ -21,6 +21,11 @@ public:
 
     const std::string &name() const { return spec_; }
 
+    // utf8 and bytes: checked without Python (takes), their objects made from the bytes alone.
+    bool plain() const { return kind_ == Kind::Utf8 || kind_ == Kind::Bytes; }
+    // Any thread, no GIL, for a plain decoder: whether decode would take the bytes.
+    bool takes(const void *data, size_t len) const;
+
 private:
     enum class Kind { Utf8, Bytes, Json, Function } kind_ = Kind::Utf8;
     std::string spec_ = "utf8";

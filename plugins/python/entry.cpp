@@ -6,6 +6,8 @@
 #include "interpreter.h"
 #include "job.h"
 #include "python_error.h"
+#include "raw_records.h"
+#include "record_sequence.h"
 #include "records.h"
 #include "rejects.h"
 #include "schema_values.h"
@@ -30,7 +32,7 @@ struct ss_app {
     std::string script;
     JobFunctions job;
     Decoder key_decoder, value_decoder;
-    std::optional<KeyCache> keys; // of key_decoder, once it is made
+    std::shared_ptr<KeyCache> keys; // of key_decoder, once it is made
     SchemaValues schema;          // stream.key.format / stream.value.format other than bytes
     InFlight in_flight;
     const ss_host_api *host = nullptr; // its reject call (ABI 2.2) takes records the job cannot
@@ -41,6 +43,9 @@ struct ss_app {
     bool tolerates_rejects = true;
     bool can_reject() const { return job.partitioned() && ss_host_can_reject(host); }
     bool keeps_raw() const { return can_reject() && tolerates_rejects; }
+    // foreach_batch with the plain decoders (utf8, bytes) and no schema format: the records
+    // are kept as bytes on the reader threads and made into Records as the job reads them.
+    bool reads_lazily = false;
 };
 
 namespace {
@@ -204,10 +209,13 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
         return report_error(decoder_error, "set app.python.keyDecoder / app.python.valueDecoder to utf8, bytes, json "
                                            "or module:function",
                             err, SS_ERR_CONFIG);
-    app.keys.emplace(app.key_decoder);
+    app.keys = std::make_shared<KeyCache>(app.key_decoder);
     try {
         py::dict globals = py::module_::import("runpy").attr("run_path")(script.string(), py::none(), "__streamsubmit__");
         if (auto st = find_functions(app, globals, err); st != SS_OK) return st;
+        app.reads_lazily = !app.job.partitioned() && app.key_decoder.plain() && app.value_decoder.plain() &&
+                           app.schema.key_format() == schema::Format::Bytes &&
+                           app.schema.value_format() == schema::Format::Bytes;
         if (app.job.open) app.job.open(argv[py::slice(1, argv.size(), 1)], s.conf);
     } catch (py::error_already_set &e) {
         return report_python_error(e, "loading " + app.script, err);
@@ -256,10 +264,61 @@ void destroy(ss_app *app) {
     delete app; // its Python objects go with the GIL held
 }
 
-ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
-                  size_t count, size_t stride, ss_error *err) {
+// Runs `making` (records of process's range made into Records, with the GIL held) and turns
+// what it throws into the call's status.
+template <class F> ss_status making_records(const ss_batch &batch, const ss_offset_range &range, ss_error *err, F &&making) {
     py::gil_scoped_acquire gil;
     try {
+        return making();
+    } catch (py::error_already_set &e) {
+        return report_python_error(e, where("process", batch, &range), err);
+    } catch (const BadRecord &e) {
+        return report_error(e.what(), e.hint, err, SS_ERR_BAD_RECORD);
+    } catch (const std::runtime_error &e) {
+        return decode_failure(e, where("process", batch, &range), err);
+    } catch (const std::exception &e) {
+        return report_error(e.what(), "", err);
+    }
+}
+
+// A record whose key or value its plain decoder does not take: made as process makes one, so
+// that it is rejected (SS_OK) or fails the batch with the decoder's own words.
+ss_status refused(ss_app *app, const ss_batch &batch, const ss_offset_range &range, const ss_record &r, ss_error *err) {
+    return making_records(batch, range, err, [&] {
+        RecordMaker maker(range.topic, range.partition);
+        if (PyObject *made = make_record(*app, batch, r, maker, err)) {
+            Py_DECREF(made);
+            return report_error("the " + std::string(app->key_decoder.takes(r.key, r.key_len) ? "value" : "key") +
+                                    " of " + record_text(r) + " was refused by the UTF-8 check, but Python decodes it",
+                                "report this as a bug, with the record's bytes", err);
+        }
+        return SS_OK;
+    });
+}
+
+// The records kept as bytes (reads_lazily), without the GIL.
+ss_status keep_records(ss_app *app, const ss_batch &batch, const ss_offset_range &range, const ss_record *records,
+                       size_t count, size_t stride, ss_error *err) {
+    try {
+        auto raw = std::make_shared<RawRecords>(range.topic, range.partition, records, count, stride);
+        for (size_t i = 0; i < count; ++i) {
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+            if (app->key_decoder.takes(r.key, r.key_len) && app->value_decoder.takes(r.value, r.value_len))
+                raw->append(r);
+            else if (ss_status st = refused(app, batch, range, r, err); st != SS_OK)
+                return st;
+        }
+        app->in_flight.keep_raw(batch, ss_batch_range_index(&batch, &range), std::move(raw));
+        return SS_OK;
+    } catch (const std::exception &e) {
+        return report_error(e.what(), "", err);
+    }
+}
+
+ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *range, const ss_record *records,
+                  size_t count, size_t stride, ss_error *err) {
+    if (app->reads_lazily) return keep_records(app, *batch, *range, records, count, stride, err);
+    return making_records(*batch, *range, err, [&] {
         const size_t index = ss_batch_range_index(batch, range);
         RecordMaker maker(range->topic, range->partition);
         py::list chunk(count);
@@ -277,15 +336,7 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
             throw py::error_already_set();
         app->in_flight.records(*batch, index).attr("extend")(chunk);
         return SS_OK;
-    } catch (py::error_already_set &e) {
-        return report_python_error(e, where("process", *batch, range), err);
-    } catch (const BadRecord &e) {
-        return report_error(e.what(), e.hint, err, SS_ERR_BAD_RECORD);
-    } catch (const std::runtime_error &e) {
-        return decode_failure(e, where("process", *batch, range), err);
-    } catch (const std::exception &e) {
-        return report_error(e.what(), "", err);
-    }
+    });
 }
 
 // `raise streamsubmit.Reject(reason, record)` from the job's process: the record (one of
@@ -358,7 +409,7 @@ ss_status commit(ss_app *app, const ss_batch *batch, ss_error *err) {
             app->in_flight.forget();
             app->job.commit(b);
         } else {
-            py::list all = app->in_flight.take_all(*batch);
+            py::object all = make_record_sequence(app->in_flight.take_all(*batch), app->keys, app->value_decoder);
             app->in_flight.forget();
             app->job.foreach_batch(b, all);
         }

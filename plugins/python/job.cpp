@@ -49,17 +49,32 @@ void InFlight::take_range(const ss_batch &b, size_t range) {
     ranges_.at(range) = std::move(fresh);
 }
 
-py::list InFlight::take_all(const ss_batch &b) {
+void InFlight::keep_raw(const ss_batch &b, size_t range, std::shared_ptr<const RawRecords> records) {
+    std::lock_guard lock(mutex_);
+    if (raw_id_ != b.id) {
+        raw_.clear();
+        raw_id_ = b.id;
+    }
+    raw_[range].push_back(std::move(records));
+}
+
+std::vector<RecordPart> InFlight::take_all(const ss_batch &b) {
     ensure(b);
     std::vector<py::list> ranges;
+    std::map<size_t, std::vector<std::shared_ptr<const RawRecords>>> raw;
     {
         std::lock_guard lock(mutex_);
         ranges.swap(ranges_);
         ranges_.resize(ranges.size());
+        if (raw_id_ == b.id) raw.swap(raw_);
     }
-    py::list all;
-    for (auto &r : ranges) all.attr("extend")(r);
-    return all;
+    std::vector<RecordPart> parts;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        if (!ranges[i].empty()) parts.push_back({std::move(ranges[i]), nullptr});
+        if (auto kept = raw.find(i); kept != raw.end())
+            for (auto &records : kept->second) parts.push_back({py::object(), std::move(records)});
+    }
+    return parts;
 }
 
 void InFlight::forget() {
@@ -69,6 +84,8 @@ void InFlight::forget() {
     id_ = -1;
     batch = std::move(batch_);
     ranges.swap(ranges_);
+    raw_id_ = -1;
+    raw_.clear();
 }
 
 } // namespace streamsubmit::python

@@ -26,7 +26,7 @@ public:
     static constexpr size_t kSlots = 8192; // at most ~1 MB of keys, whatever the key space
 
     explicit KeyCache(const Decoder &decoder);
-    ~KeyCache(); // with the GIL held
+    ~KeyCache(); // with the GIL held (also to make one: it copies the decoder)
     KeyCache(const KeyCache &) = delete;
     KeyCache &operator=(const KeyCache &) = delete;
 
@@ -40,7 +40,7 @@ private:
         uint32_t len = 0;
         char bytes[kMaxBytes];
     };
-    const Decoder &decoder_;
+    const Decoder decoder_; // a copy: a batch's Records may outlive the job
     const bool enabled_;
     std::vector<Slot> slots_;
 };
