@@ -4,7 +4,8 @@ Streaming's foreachBatch doing the same count, on one keyed topic, in alternatin
 
 Rows, so that the time can be split (each a whole process, start-up included):
   (p0) the C no-op application (plugins/testing): reading and batching alone
-  (p1) foreach_batch receiving the records and doing nothing: + decoding and Record objects
+  (p1) foreach_batch reading the records and counting nothing: + decoding and Record objects
+       (a batch's Records are made as the job reads them)
   (p2) foreach_batch counting: + the job's loop
   (p3) the partitioned form counting in process() on --master local[2], merging in commit()
   (p4) PySpark foreachBatch (scripts/pyspark-fetch: pyspark from PyPI, spark-sql-kafka-0-10 from
@@ -27,7 +28,7 @@ KEYS = 1000
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 NOOP = "(p0) C no-op application"
-RECEIVE = "(p1) Python foreach_batch, records received, nothing done"
+RECEIVE = "(p1) Python foreach_batch, every Record made, nothing counted"
 FOREACH = "(p2) Python foreach_batch, count per key"
 PARTITIONED = "(p3) Python process/commit on 2 reader threads, count per key"
 PYSPARK = "(p4) PySpark foreachBatch, count per key"

@@ -300,15 +300,21 @@ ss_status refused(ss_app *app, const ss_batch &batch, const ss_offset_range &ran
 ss_status keep_records(ss_app *app, const ss_batch &batch, const ss_offset_range &range, const ss_record *records,
                        size_t count, size_t stride, ss_error *err) {
     try {
+        const size_t index = ss_batch_range_index(&batch, &range);
         auto raw = std::make_shared<RawRecords>(range.topic, range.partition, records, count, stride);
         for (size_t i = 0; i < count; ++i) {
             const ss_record &r = *ss_const_at(ss_record, records, stride, i);
-            if (app->key_decoder.takes(r.key, r.key_len) && app->value_decoder.takes(r.value, r.value_len))
-                raw->append(r);
-            else if (ss_status st = refused(app, batch, range, r, err); st != SS_OK)
-                return st;
+            if (!app->key_decoder.takes(r.key, r.key_len) || !app->value_decoder.takes(r.value, r.value_len)) {
+                if (ss_status st = refused(app, batch, range, r, err); st != SS_OK) return st;
+                continue;
+            }
+            if (!raw->fits(r)) {
+                app->in_flight.keep_raw(batch, index, std::move(raw));
+                raw = std::make_shared<RawRecords>(range.topic, range.partition, &r, count - i, stride);
+            }
+            raw->append(r);
         }
-        app->in_flight.keep_raw(batch, ss_batch_range_index(&batch, &range), std::move(raw));
+        app->in_flight.keep_raw(batch, index, std::move(raw));
         return SS_OK;
     } catch (const std::exception &e) {
         return report_error(e.what(), "", err);

@@ -1,55 +1,80 @@
 #include "raw_records.h"
 
 #include <cstring>
-#include <stdexcept>
 
 namespace streamsubmit::python {
 
 RawRecords::RawRecords(const char *topic, int32_t partition, const ss_record *records, size_t count, size_t stride)
     : topic_(topic ? topic : ""), partition_(partition) {
     // One allocation each: a copy never moves bytes already copied.
-    size_t bytes = 0, headers = 0;
-    for (size_t i = 0; i < count; ++i) {
-        const ss_record &r = *ss_const_at(ss_record, records, stride, i);
-        bytes += (r.key ? r.key_len : 0) + (r.value ? r.value_len : 0);
-        headers += r.header_count;
-        for (size_t h = 0; h < r.header_count; ++h) {
-            const ss_header *header = ss_header_at(&r, h);
-            bytes += std::strlen(header->name) + 1 + (header->value ? header->value_len : 0);
-        }
-    }
+    size_t bytes = 0;
+    for (size_t i = 0; i < count; ++i) bytes += bytes_of(*ss_const_at(ss_record, records, stride, i));
     entries_.reserve(count);
-    headers_.reserve(headers);
     bytes_.reserve(bytes);
 }
 
-RawRecords::Bytes RawRecords::copy(const void *data, size_t len, bool terminate) {
-    if (!data) return {};
-    if (len >= kNull) throw std::length_error("a record's key or value of 4 GiB or more");
-    Bytes out{bytes_.size(), static_cast<uint32_t>(len)};
+size_t RawRecords::bytes_of(const ss_record &r) {
+    size_t n = (r.key ? r.key_len : 0) + (r.value ? r.value_len : 0);
+    if (r.header_count) n += sizeof(uint32_t);
+    for (size_t h = 0; h < r.header_count; ++h) {
+        const ss_header *header = ss_header_at(&r, h);
+        n += 2 * sizeof(uint32_t) + std::strlen(header->name) + 1 + (header->value ? header->value_len : 0);
+    }
+    return n;
+}
+
+bool RawRecords::fits(const ss_record &r) const {
+    if (entries_.empty()) return true; // a Kafka record is less than 2 GiB
+    constexpr int64_t kMax32 = UINT32_MAX - 1; // kNull is not a length
+    if (bytes_.size() + bytes_of(r) > static_cast<size_t>(kMax32)) return false;
+    const int64_t offset = r.offset - first_offset_;
+    if (offset < 0 || offset > kMax32) return false;
+    if (r.timestamp_ms == -1 || !has_first_timestamp_) return true;
+    const int64_t timestamp = r.timestamp_ms - first_timestamp_;
+    return timestamp >= INT32_MIN && timestamp <= INT32_MAX;
+}
+
+void RawRecords::put(const void *data, size_t len) {
     const char *from = static_cast<const char *>(data);
     bytes_.insert(bytes_.end(), from, from + len);
-    if (terminate) bytes_.push_back('\0');
-    return out;
 }
 
 void RawRecords::append(const ss_record &r) {
+    if (entries_.empty()) first_offset_ = r.offset;
+    if (!has_first_timestamp_ && r.timestamp_ms != -1) {
+        first_timestamp_ = r.timestamp_ms;
+        has_first_timestamp_ = true;
+    }
     Entry e{};
-    e.offset = r.offset;
-    e.timestamp_ms = r.timestamp_ms;
-    e.timestamp_type = r.timestamp_type;
-    e.key = copy(r.key, r.key_len);
-    e.value = copy(r.value, r.value_len);
-    e.first_header = static_cast<uint32_t>(headers_.size());
-    e.header_count = static_cast<uint32_t>(r.header_count);
-    for (size_t i = 0; i < r.header_count; ++i) {
-        const ss_header *h = ss_header_at(&r, i);
-        Header copied;
-        copied.name = copy(h->name, std::strlen(h->name), true);
-        copied.value = copy(h->value, h->value_len);
-        headers_.push_back(copied);
+    e.offset = static_cast<uint32_t>(r.offset - first_offset_);
+    e.flags = static_cast<uint32_t>(r.timestamp_type) & kTypeMask;
+    if (r.timestamp_ms == -1) e.flags |= kNoTimestamp;
+    else e.timestamp = static_cast<int32_t>(r.timestamp_ms - first_timestamp_);
+    e.at = static_cast<uint32_t>(bytes_.size());
+    e.key_len = r.key ? static_cast<uint32_t>(r.key_len) : kNull;
+    e.value_len = r.value ? static_cast<uint32_t>(r.value_len) : kNull;
+    if (r.key) put(r.key, r.key_len);
+    if (r.value) put(r.value, r.value_len);
+    if (r.header_count) {
+        e.flags |= kHasHeaders;
+        put_length(static_cast<uint32_t>(r.header_count));
+        for (size_t i = 0; i < r.header_count; ++i) {
+            const ss_header *h = ss_header_at(&r, i);
+            const size_t name_len = std::strlen(h->name);
+            put_length(static_cast<uint32_t>(name_len));
+            put(h->name, name_len + 1);
+            put_length(h->value ? static_cast<uint32_t>(h->value_len) : kNull);
+            if (h->value) put(h->value, h->value_len);
+        }
     }
     entries_.push_back(e);
+}
+
+uint32_t RawRecords::length_at(size_t &at) const {
+    uint32_t len;
+    std::memcpy(&len, bytes_.data() + at, sizeof len);
+    at += sizeof len;
+    return len;
 }
 
 ss_record RawRecords::at(size_t i, std::vector<ss_header> &headers) const {
@@ -58,18 +83,32 @@ ss_record RawRecords::at(size_t i, std::vector<ss_header> &headers) const {
     r.struct_size = sizeof r;
     r.topic = topic_.c_str();
     r.partition = partition_;
-    r.offset = e.offset;
-    r.timestamp_ms = e.timestamp_ms;
-    r.timestamp_type = e.timestamp_type;
-    r.key = pointer(e.key);
-    r.key_len = e.key.len == kNull ? 0 : e.key.len;
-    r.value = pointer(e.value);
-    r.value_len = e.value.len == kNull ? 0 : e.value.len;
+    r.offset = first_offset_ + e.offset;
+    r.timestamp_ms = (e.flags & kNoTimestamp) ? -1 : first_timestamp_ + e.timestamp;
+    r.timestamp_type = static_cast<int32_t>(e.flags & kTypeMask);
+    size_t at = e.at;
+    if (e.key_len != kNull) {
+        r.key = bytes_.data() + at;
+        r.key_len = e.key_len;
+        at += e.key_len;
+    }
+    if (e.value_len != kNull) {
+        r.value = bytes_.data() + at;
+        r.value_len = e.value_len;
+        at += e.value_len;
+    }
     headers.clear();
-    for (uint32_t h = 0; h < e.header_count; ++h) {
-        const Header &header = headers_[e.first_header + h];
-        headers.push_back({static_cast<const char *>(pointer(header.name)), pointer(header.value),
-                           header.value.len == kNull ? 0 : header.value.len});
+    if (e.flags & kHasHeaders) {
+        const uint32_t count = length_at(at);
+        for (uint32_t h = 0; h < count; ++h) {
+            const uint32_t name_len = length_at(at);
+            const char *name = bytes_.data() + at;
+            at += name_len + 1;
+            const uint32_t value_len = length_at(at);
+            const void *value = value_len == kNull ? nullptr : bytes_.data() + at;
+            if (value) at += value_len;
+            headers.push_back({name, value, value ? value_len : 0});
+        }
     }
     r.headers = headers.empty() ? nullptr : headers.data();
     r.header_count = headers.size();

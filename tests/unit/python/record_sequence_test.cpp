@@ -127,6 +127,38 @@ TEST_CASE("kept records read back as the ABI gave them: nulls, empties, headers"
     CHECK(raw->at(1, headers).value != nullptr);
 }
 
+TEST_CASE("records whose offsets or timestamps are more than 32 bits apart do not fit one RawRecords") {
+    ss_record base{};
+    base.struct_size = sizeof base;
+    base.topic = "t";
+    base.offset = 10;
+    base.timestamp_ms = 1700000000000;
+    RawRecords raw("t", 0, &base, 1, sizeof base);
+    REQUIRE(raw.fits(base));
+    raw.append(base);
+    ss_record unknown = base, near = base, far_offset = base, far_time = base, early = base;
+    unknown.offset = 11;
+    unknown.timestamp_ms = -1;
+    near.offset = 10 + int64_t{UINT32_MAX} - 1;
+    near.timestamp_ms = 1700000000000 - 2000000000;
+    far_offset.offset = 10 + int64_t{UINT32_MAX};
+    far_time.timestamp_ms = 1700000000000 + 3000000000;
+    early.offset = 9;
+    CHECK(raw.fits(unknown));
+    CHECK(raw.fits(near));
+    CHECK_FALSE(raw.fits(far_offset));
+    CHECK_FALSE(raw.fits(far_time));
+    CHECK_FALSE(raw.fits(early));
+    raw.append(unknown);
+    raw.append(near);
+    std::vector<ss_header> headers;
+    CHECK(raw.at(1, headers).timestamp_ms == -1);
+    CHECK(raw.at(1, headers).offset == 11);
+    CHECK(raw.at(2, headers).offset == near.offset);
+    CHECK(raw.at(2, headers).timestamp_ms == near.timestamp_ms);
+    CHECK(raw.at(0, headers).timestamp_ms == base.timestamp_ms);
+}
+
 TEST_CASE("streamsubmit.Records: length, order, indexes, slices and iteration over made and kept parts") {
     py::module_ streamsubmit = py::module_::import("streamsubmit");
     const Produced p = produced(50);
