@@ -24,21 +24,28 @@ public:
     size_t part_size(size_t part) const { return size_of(parts_[part]); }
     const std::vector<RecordPart> &parts() const { return parts_; }
 
-    // A new reference to record `index` of `part`; throws pybind11::error_already_set.
-    PyObject *record(size_t part, size_t index) {
+    bool is_kept(size_t part) const { return static_cast<bool>(parts_[part].raw); }
+
+    // A new reference to record `index` of `part`; throws pybind11::error_already_set. A kept
+    // record may be made into `reuse` (RecordMaker::make), whose reference it takes.
+    PyObject *record(size_t part, size_t index, PyObject *reuse = nullptr) {
         const RecordPart &p = parts_[part];
-        if (!p.raw) return Py_NewRef(PyList_GET_ITEM(p.made.ptr(), static_cast<Py_ssize_t>(index)));
+        if (!p.raw) {
+            Py_XDECREF(reuse);
+            return Py_NewRef(PyList_GET_ITEM(p.made.ptr(), static_cast<Py_ssize_t>(index)));
+        }
         if (!makers_[part]) makers_[part] = std::make_unique<RecordMaker>(p.raw->topic().c_str(), p.raw->partition());
         const ss_record r = p.raw->at(index, headers_);
-        PyObject *key = keys_->decode(r.key, r.key_len);
-        PyObject *value = nullptr;
+        PyObject *key = nullptr, *value = nullptr;
         try {
+            key = keys_->decode(r.key, r.key_len);
             value = values_.decode(r.value, r.value_len).release().ptr();
         } catch (...) {
-            Py_DECREF(key);
+            Py_XDECREF(key);
+            Py_XDECREF(reuse);
             throw;
         }
-        return makers_[part]->make(r, key, value);
+        return makers_[part]->make(r, key, value, -1, -1, reuse);
     }
 
     // Record `index` of the whole batch.
@@ -68,6 +75,11 @@ struct SequenceObject {
 struct IteratorObject {
     PyObject_HEAD SequenceObject *of;
     size_t part, index;
+    // The last two kept Records handed out: one no one else holds any more is made again into
+    // the next record. Two, because `for r in records` still holds the last one while it
+    // asks for the next.
+    PyObject *recent[2];
+    int turn; // the slot the next Record goes into when both are held
 };
 
 PyTypeObject *g_sequence_type = nullptr;
@@ -154,6 +166,8 @@ PyObject *sequence_iter(PyObject *self) {
     if (!it) return nullptr;
     it->of = reinterpret_cast<SequenceObject *>(Py_NewRef(self));
     it->part = it->index = 0;
+    it->recent[0] = it->recent[1] = nullptr;
+    it->turn = 0;
     PyObject_GC_Track(it);
     return reinterpret_cast<PyObject *>(it);
 }
@@ -161,11 +175,13 @@ PyObject *sequence_iter(PyObject *self) {
 int iterator_traverse(PyObject *self, visitproc visit, void *arg) {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(reinterpret_cast<IteratorObject *>(self)->of);
+    for (PyObject *r : reinterpret_cast<IteratorObject *>(self)->recent) Py_VISIT(r);
     return 0;
 }
 
 int iterator_clear(PyObject *self) {
     Py_CLEAR(reinterpret_cast<IteratorObject *>(self)->of);
+    for (PyObject *&r : reinterpret_cast<IteratorObject *>(self)->recent) Py_CLEAR(r);
     return 0;
 }
 
@@ -189,7 +205,15 @@ PyObject *iterator_next(PyObject *self) {
         iterator_clear(self); // exhausted: lets the batch go
         return nullptr;
     }
-    return python_call([&] { return s.record(it->part, it->index++); });
+    if (!s.is_kept(it->part)) return python_call([&] { return s.record(it->part, it->index++); });
+    int slot = -1;
+    PyObject *reuse = nullptr;
+    for (int i = 0; i < 2 && !reuse; ++i)
+        if (it->recent[i] && Py_REFCNT(it->recent[i]) == 1) reuse = std::exchange(it->recent[slot = i], nullptr);
+    if (slot < 0) slot = !it->recent[0] ? 0 : !it->recent[1] ? 1 : (it->turn ^= 1);
+    PyObject *made = python_call([&] { return s.record(it->part, it->index++, reuse); });
+    if (made) Py_XSETREF(it->recent[slot], Py_NewRef(made));
+    return made;
 }
 
 PyObject *iterator_length_hint(PyObject *self, PyObject *) {

@@ -98,13 +98,17 @@ PyObject *headers_of(const ss_record &r) {
 } // namespace
 
 PyObject *RecordMaker::make(const ss_record &r, PyObject *key, PyObject *value, int32_t key_schema_id,
-                            int32_t value_schema_id) {
-    PyObject *out = PyStructSequence_New(record_type());
+                            int32_t value_schema_id, PyObject *reuse) {
+    PyObject *out = reuse ? reuse : PyStructSequence_New(record_type());
     if (!out) {
         Py_DECREF(key);
         Py_DECREF(value);
         throw py::error_already_set();
     }
+    // A reused Record's fields are of a kept record: str, bytes, int, tuples of them (no
+    // finalizer runs Python code here).
+    if (reuse)
+        for (int field = 0; field <= kValueSchemaId; ++field) Py_CLEAR(reinterpret_cast<PyTupleObject *>(out)->ob_item[field]);
     // A field left NULL by a failure is skipped when `out` is freed (Py_XDECREF).
     PyStructSequence_SET_ITEM(out, kTopic, Py_NewRef(topic_));
     PyStructSequence_SET_ITEM(out, kPartition, Py_NewRef(partition_));

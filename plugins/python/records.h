@@ -56,9 +56,11 @@ public:
 
     // With the GIL held: a new streamsubmit.Record of `r` with its decoded key and value,
     // whose references it steals (also when it throws pybind11::error_already_set), and the
-    // schema ids they were decoded with (-1: read as bytes, None in the Record).
+    // schema ids they were decoded with (-1: read as bytes, None in the Record). `reuse`, when
+    // given, is a Record no one else holds (its reference stolen too), filled anew instead of
+    // making one (as zip and enumerate reuse their tuple).
     PyObject *make(const ss_record &r, PyObject *key, PyObject *value, int32_t key_schema_id = -1,
-                   int32_t value_schema_id = -1);
+                   int32_t value_schema_id = -1, PyObject *reuse = nullptr);
 
 private:
     PyObject *timestamp(int64_t ms);

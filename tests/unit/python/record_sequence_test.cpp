@@ -205,6 +205,21 @@ for bad in (50, -51):
         raise AssertionError("no IndexError")
     except IndexError:
         pass
+# A Record the job still holds is never made into another one (the iterator reuses only
+# Records no one else holds).
+held, prev, pairs = [], None, []
+for i, r in enumerate(records):
+    if i % 7 == 0:
+        held.append(r)
+    if prev is not None:
+        pairs.append((prev.offset, prev.value, r.offset))
+    prev = r
+assert [r.offset for r in held] == list(range(100, 150, 7)), [r.offset for r in held]
+assert all(r.value is None or r.value == "value-%d" % (r.offset - 100) for r in held)
+assert pairs == [(o - 1, None if (o - 101) % 7 == 0 else "value-%d" % (o - 101), o) for o in range(101, 150)]
+it = iter(records)
+a, b, c = next(it), next(it), next(it)
+assert (a.offset, b.offset, c.offset) == (100, 101, 102)
 assert repr(records) == "<streamsubmit.Records of 50 records>"
 try:
     type(records)()
