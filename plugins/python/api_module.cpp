@@ -50,9 +50,7 @@ The job is a Python file that defines, at module level, either
     foreach_batch(batch, records)
         the simple form: once per batch, on one thread, with all of the batch's records
         (Structured Streaming's foreachBatch); it runs before the checkpoint marks the
-        batch complete. records is a streamsubmit.Records: a read-only sequence in range
-        order (len, records[i], slices, iteration) whose Records are made as they are read
-        (records[0] is records[0] is False; list(records) keeps them),
+        batch complete,
 
 or the partitioned form, as a C application:
 
@@ -73,6 +71,10 @@ and, with either form, optionally
         positions maps (topic, partition) to where streamsubmit would start; return a dict
         of the same keys with the next offsets to read that the job stored itself (those
         win), or None to keep them.
+
+records (in either form) is a streamsubmit.Records: a read-only sequence in offset order,
+range after range (len, records[i], slices, iteration), whose Records are made as they are
+read (records[0] is records[0] may be False; list(records) keeps them).
 
 An exception fails the batch: its traceback goes to stderr, abort() is called and
 streamsubmit exits 8; a restart re-runs the batch with the same id, ranges and records.

@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -42,9 +41,9 @@ struct ss_app {
     // its batch, and its bytes go nowhere (a host that does not say: kept, as under all).
     bool tolerates_rejects = true;
     bool can_reject() const { return job.partitioned() && ss_host_can_reject(host); }
-    bool keeps_raw() const { return can_reject() && tolerates_rejects; }
-    // foreach_batch with the plain decoders (utf8, bytes) and no schema format: the records
-    // are kept as bytes on the reader threads and made into Records as the job reads them.
+    bool keeps_raw() const { return !reads_lazily && can_reject() && tolerates_rejects; }
+    // The plain decoders (utf8, bytes) and no schema format: the records are kept as bytes on
+    // the reader threads and made into Records as the job reads them.
     bool reads_lazily = false;
 };
 
@@ -213,7 +212,7 @@ ss_status load_job(ss_app &app, const ss_app_params *p, ss_error *err) {
     try {
         py::dict globals = py::module_::import("runpy").attr("run_path")(script.string(), py::none(), "__streamsubmit__");
         if (auto st = find_functions(app, globals, err); st != SS_OK) return st;
-        app.reads_lazily = !app.job.partitioned() && app.key_decoder.plain() && app.value_decoder.plain() &&
+        app.reads_lazily = app.key_decoder.plain() && app.value_decoder.plain() &&
                            app.schema.key_format() == schema::Format::Bytes &&
                            app.schema.value_format() == schema::Format::Bytes;
         if (app.job.open) app.job.open(argv[py::slice(1, argv.size(), 1)], s.conf);
@@ -314,7 +313,7 @@ ss_status keep_records(ss_app *app, const ss_batch &batch, const ss_offset_range
             }
             raw->append(r);
         }
-        app->in_flight.keep_raw(batch, index, std::move(raw));
+        if (raw->size()) app->in_flight.keep_raw(batch, index, std::move(raw));
         return SS_OK;
     } catch (const std::exception &e) {
         return report_error(e.what(), "", err);
@@ -347,18 +346,35 @@ ss_status process(ss_app *app, const ss_batch *batch, const ss_offset_range *ran
 
 // `raise streamsubmit.Reject(reason, record)` from the job's process: the record (one of
 // `records`) goes to the host's reject; returns its position in `records`, or an error.
+constexpr const char *kRejectUsage = "raise streamsubmit.Reject(reason, record) with one of the records process was given";
+
+struct RejectRaised {
+    std::string reason, error_class;
+    py::object record;
+};
+
+ss_status reject_raised(py::error_already_set &e, RejectRaised &out, ss_error *err) {
+    const py::tuple args = e.value().attr("args");
+    out.reason = args.size() > 0 ? std::string(py::str(args[0])) : "";
+    out.error_class = py::str(e.type().attr("__name__"));
+    if (args.size() < 2) return report_error("streamsubmit.Reject names no record: " + out.reason, kRejectUsage, err);
+    out.record = args[1];
+    return SS_OK;
+}
+
+ss_status not_one_of_the_records(ss_error *err) {
+    return report_error("streamsubmit.Reject names a record that is not one of process's records", kRejectUsage, err);
+}
+
 ss_status reject_raised(ss_app *app, const ss_batch &batch, py::error_already_set &e, const py::list &records,
                         const std::vector<RawRecord> &raw, size_t &position, ss_error *err) {
-    const py::tuple args = e.value().attr("args");
-    const std::string reason = args.size() > 0 ? std::string(py::str(args[0])) : "";
-    const std::string error_class = py::str(e.type().attr("__name__"));
-    const char *usage = "raise streamsubmit.Reject(reason, record) with one of the records process was given";
-    if (args.size() < 2) return report_error("streamsubmit.Reject names no record: " + reason, usage, err);
-    const py::object record = args[1];
+    RejectRaised raised;
+    if (ss_status st = reject_raised(e, raised, err); st != SS_OK) return st;
+    const std::string &reason = raised.reason, &error_class = raised.error_class;
+    const py::object &record = raised.record;
     for (position = 0; position < records.size(); ++position)
         if (py::object(records[position]).is(record)) break;
-    if (position == records.size())
-        return report_error("streamsubmit.Reject names a record that is not one of process's records", usage, err);
+    if (position == records.size()) return not_one_of_the_records(err);
     const py::tuple fields = record.cast<py::tuple>();
     const auto offset = fields[kOffset].cast<int64_t>();
     if (!app->keeps_raw()) { // tolerance=none: the host fails the batch naming the record
@@ -375,12 +391,58 @@ ss_status reject_raised(ss_app *app, const ss_batch &batch, py::error_already_se
     return report_error("streamsubmit.Reject: the record's bytes are gone", "report this as a bug", err);
 }
 
+// The same for records kept as bytes (reads_lazily): the record is found by its coordinates (a
+// kept record's Record is made anew each time it is read) and rejected with its bytes; `parts`
+// then hold the records after it.
+ss_status reject_kept(ss_app *app, const ss_batch &batch, const ss_offset_range &range, py::error_already_set &e,
+                      std::vector<RecordPart> &parts, ss_error *err) {
+    RejectRaised raised;
+    if (ss_status st = reject_raised(e, raised, err); st != SS_OK) return st;
+    PyObject *record = raised.record.ptr();
+    if (!PyObject_TypeCheck(record, record_type())) return not_one_of_the_records(err);
+    const py::tuple fields = raised.record.cast<py::tuple>();
+    if (fields[kTopic].cast<std::string>() != range.topic || fields[kPartition].cast<int32_t>() != range.partition)
+        return not_one_of_the_records(err);
+    const auto offset = fields[kOffset].cast<int64_t>();
+    for (size_t part = 0; part < parts.size(); ++part) {
+        const size_t index = parts[part].raw->index_of(offset);
+        if (index == parts[part].raw->size() || index < parts[part].first) continue;
+        std::vector<ss_header> headers;
+        const ss_record r = parts[part].raw->at(index, headers);
+        if (ss_status st = reject(app->host, batch, r, SS_STAGE_APPLICATION, raised.error_class, raised.reason, err);
+            st != SS_OK)
+            return st;
+        parts.erase(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(part));
+        parts.front().first = index + 1;
+        return SS_OK;
+    }
+    return not_one_of_the_records(err);
+}
+
+// The partitioned form's process for a range whose records were kept as bytes.
+ss_status process_kept(ss_app *app, const ss_batch &batch, const ss_offset_range &range, ss_error *err) {
+    std::vector<RecordPart> parts = app->in_flight.take_kept(batch, ss_batch_range_index(&batch, &range));
+    py::object b = app->in_flight.batch(batch);
+    for (;;) {
+        try {
+            app->job.process(b, make_range(range), make_record_sequence(parts, app->keys, app->value_decoder));
+            return SS_OK;
+        } catch (py::error_already_set &e) {
+            if (!app->can_reject() || !e.matches(app->reject_type)) throw;
+            if (ss_status st = reject_kept(app, batch, range, e, parts, err); st != SS_OK) return st;
+            while (!parts.empty() && parts.front().first == parts.front().raw->size()) parts.erase(parts.begin());
+            if (parts.empty()) return SS_OK;
+        }
+    }
+}
+
 // The partitioned form's process: once per range, with all of its records; after a record it
 // rejects (streamsubmit.Reject), again with the records after it.
 ss_status finish_range(ss_app *app, const ss_batch *batch, const ss_offset_range *range, ss_error *err) {
     if (!app->job.partitioned()) return SS_OK;
     py::gil_scoped_acquire gil;
     try {
+        if (app->reads_lazily) return process_kept(app, *batch, *range, err);
         const size_t index = ss_batch_range_index(batch, range);
         py::list records = app->in_flight.records(*batch, index);
         app->in_flight.take_range(*batch, index);

@@ -58,6 +58,21 @@ void InFlight::keep_raw(const ss_batch &b, size_t range, std::shared_ptr<const R
     raw_[range].push_back(std::move(records));
 }
 
+std::vector<RecordPart> InFlight::take_kept(const ss_batch &b, size_t range) {
+    std::vector<std::shared_ptr<const RawRecords>> kept;
+    {
+        std::lock_guard lock(mutex_);
+        if (raw_id_ != b.id) return {};
+        if (auto it = raw_.find(range); it != raw_.end()) {
+            kept.swap(it->second);
+            raw_.erase(it);
+        }
+    }
+    std::vector<RecordPart> parts;
+    for (auto &records : kept) parts.push_back({py::object(), std::move(records)});
+    return parts;
+}
+
 std::vector<RecordPart> InFlight::take_all(const ss_batch &b) {
     ensure(b);
     std::vector<py::list> ranges;

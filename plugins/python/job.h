@@ -31,6 +31,8 @@ public:
     pybind11::list records(const ss_batch &b, size_t range);
     // Any thread, without the GIL: records of range `range` kept as bytes, after those kept before.
     void keep_raw(const ss_batch &b, size_t range, std::shared_ptr<const RawRecords> records);
+    // The records of range `range` kept as bytes, in order; forgotten here.
+    std::vector<RecordPart> take_kept(const ss_batch &b, size_t range);
     // Every record of the batch, made or kept, in range order; then forgets the batch.
     std::vector<RecordPart> take_all(const ss_batch &b);
     void take_range(const ss_batch &b, size_t range); // the range's records were handed over

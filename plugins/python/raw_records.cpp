@@ -1,5 +1,6 @@
 #include "raw_records.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace streamsubmit::python {
@@ -68,6 +69,15 @@ void RawRecords::append(const ss_record &r) {
         }
     }
     entries_.push_back(e);
+}
+
+size_t RawRecords::index_of(int64_t offset) const {
+    if (entries_.empty() || offset < first_offset_ || offset - first_offset_ > UINT32_MAX) return size();
+    const auto relative = static_cast<uint32_t>(offset - first_offset_);
+    // A partition's offsets only grow.
+    const auto it = std::lower_bound(entries_.begin(), entries_.end(), relative,
+                                     [](const Entry &e, uint32_t o) { return e.offset < o; });
+    return it != entries_.end() && it->offset == relative ? static_cast<size_t>(it - entries_.begin()) : size();
 }
 
 uint32_t RawRecords::length_at(size_t &at) const {

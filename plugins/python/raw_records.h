@@ -27,6 +27,9 @@ public:
     const std::string &topic() const { return topic_; }
     int32_t partition() const { return partition_; }
 
+    // The index of the record at `offset`, or size() when there is none.
+    size_t index_of(int64_t offset) const;
+
     // Record i as the ABI gives it, pointing into this object; its headers in `headers`.
     ss_record at(size_t i, std::vector<ss_header> &headers) const;
 

@@ -30,6 +30,7 @@ public:
     // record may be made into `reuse` (RecordMaker::make), whose reference it takes.
     PyObject *record(size_t part, size_t index, PyObject *reuse = nullptr) {
         const RecordPart &p = parts_[part];
+        index += p.first;
         if (!p.raw) {
             Py_XDECREF(reuse);
             return Py_NewRef(PyList_GET_ITEM(p.made.ptr(), static_cast<Py_ssize_t>(index)));
@@ -56,7 +57,7 @@ public:
 
 private:
     static size_t size_of(const RecordPart &p) {
-        return p.raw ? p.raw->size() : static_cast<size_t>(PyList_GET_SIZE(p.made.ptr()));
+        return (p.raw ? p.raw->size() : static_cast<size_t>(PyList_GET_SIZE(p.made.ptr()))) - p.first;
     }
 
     std::vector<RecordPart> parts_;

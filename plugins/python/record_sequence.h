@@ -20,6 +20,7 @@ namespace streamsubmit::python {
 struct RecordPart {
     pybind11::object made; // a list, or null
     std::shared_ptr<const RawRecords> raw;
+    size_t first = 0; // the part's records before this one are not in the sequence
 };
 
 // With the GIL held: the sequence over `parts`; a kept record's key decoded through `keys`,

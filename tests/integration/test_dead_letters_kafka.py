@@ -232,10 +232,20 @@ class DeadLetters(RealKafkaTestCase):
     def test_python_job_rejects_with_streamsubmit_reject_and_its_decoder(self):
         """A Python job (partitioned form) raises streamsubmit.Reject(reason, record) for POISON
         values (stage application) and its value decoder refuses BROKEN ones (stage decode)."""
+        self.python_job_rejects(picky=True)
+
+    def test_python_job_rejects_with_streamsubmit_reject_records_kept_as_bytes(self):
+        """The same job with the default decoders, whose records are kept as bytes until the job
+        reads them: the Reject's record is found by its coordinates and dead-lettered with the
+        bytes kept, the rest of its range processed."""
+        self.python_job_rejects(picky=False)
+
+    def python_job_rejects(self, picky):
         src, dlq = self.topics(2)
         kh.produce(self.bootstrap, src, 2000, extra_kcat_args=("-H", "src=good"))
         produce_poison(self.bootstrap, src, 0, 10)
-        produce_poison(self.bootstrap, src, 10, 10, value=lambda i: f"BROKEN-{i}")
+        if picky:
+            produce_poison(self.bootstrap, src, 10, 10, value=lambda i: f"BROKEN-{i}")
         kh.produce(self.bootstrap, src, 2000, start=2000, extra_kcat_args=("-H", "src=good"))
         with tempfile.TemporaryDirectory() as tmp:
             with open(os.path.join(tmp, "picky.py"), "w") as f:
@@ -262,15 +272,17 @@ class DeadLetters(RealKafkaTestCase):
                         "def abort(batch):\n"
                         "    lines.clear()\n")
             out = os.path.join(tmp, "good.txt")
+            decoder = ["--py-files", os.path.join(tmp, "picky.py"), "--conf", "app.python.valueDecoder=picky:decode"]
             p = run(["--bootstrap-servers", self.bootstrap, "--topics", src, "--until", "latest", "--name", "dl-job",
                      "--output", "json", "--conf", "kafka.auto.offset.reset=earliest",
-                     "--conf", "stream.kafka.maxOffsetsPerBatch=1000", "--py-files", os.path.join(tmp, "picky.py"),
-                     "--conf", "app.python.valueDecoder=picky:decode"] + self.errors(dlq) + [job, out], timeout=300)
+                     "--conf", "stream.kafka.maxOffsetsPerBatch=1000"] + (decoder if picky else [])
+                    + self.errors(dlq) + [job, out], timeout=300)
             self.assertEqual(p.returncode, EXIT_OK, p.stderr[-3000:])
             good, poison = self.input_split(src)
-            self.assertEqual((len(good), len(poison)), (4000, 20))
+            rejected = 20 if picky else 10
+            self.assertEqual((len(good), len(poison)), (4000, rejected))
             self.assert_file_holds_good(src, out, good)
-        self.assertEqual(sum(r["rejected"] for r in parse_json_report(p.stdout)), 20)
+        self.assertEqual(sum(r["rejected"] for r in parse_json_report(p.stdout)), rejected)
         self.assertNotIn("Traceback", p.stderr)  # a tolerated rejection is a log line, not a traceback
 
         def poisoned(r):
@@ -278,7 +290,7 @@ class DeadLetters(RealKafkaTestCase):
         self.assertEqual(self.assert_dead_letters(
             src, dlq, poison, stage=lambda r: "application" if poisoned(r) else "decode",
             error_class=lambda r: "Reject" if poisoned(r) else "ValueError",
-            message=lambda r: ("poison value " if poisoned(r) else "picky refuses ") + r["payload"]), 20)
+            message=lambda r: ("poison value " if poisoned(r) else "picky refuses ") + r["payload"]), rejected)
 
     def small_job(self, dlq_conf):
         src, dlq = self.topics(1)

@@ -231,6 +231,24 @@ except TypeError:
     CHECK(py::len(records) == 50);
 }
 
+TEST_CASE("a part's first records can be left out (the records after a rejected one)") {
+    py::module_::import("streamsubmit");
+    const Produced p = produced(20);
+    const Decoder utf8 = decoder("utf8");
+    std::vector<RecordPart> parts;
+    parts.push_back({py::object(), kept(p, 0, 10), 4});
+    parts.push_back({py::object(), kept(p, 10, 20)});
+    py::object records = make_record_sequence(std::move(parts), std::make_shared<KeyCache>(utf8), utf8);
+    py::dict scope;
+    scope["records"] = records;
+    py::exec(R"(
+assert len(records) == 16
+assert [r.offset for r in records] == list(range(104, 120))
+assert records[0].offset == 104 and records[6].offset == 110 and records[-1].offset == 119
+)",
+             scope);
+}
+
 TEST_CASE("Records outlive the job's decoders and key cache (a job may keep them)") {
     py::module_::import("streamsubmit");
     const Produced p = produced(5);
