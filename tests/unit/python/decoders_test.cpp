@@ -1,3 +1,4 @@
+#include "decoder_of.h"
 #include "decoders.h"
 
 #include <doctest/doctest.h>
@@ -10,13 +11,6 @@ namespace py = pybind11;
 using streamsubmit::python::Decoder;
 
 namespace {
-
-Decoder make(const std::string &spec) {
-    Decoder d;
-    std::string error;
-    REQUIRE_MESSAGE(Decoder::make(spec, d, error), error);
-    return d;
-}
 
 std::string refusal(const std::string &spec) {
     Decoder d;
@@ -40,7 +34,7 @@ std::string type_of(const py::object &o) { return py::str(py::type::of(o).attr("
 
 TEST_CASE("utf8, the default: str, and None for Kafka's null") {
     for (const std::string spec : {"utf8", ""}) {
-        const Decoder d = make(spec);
+        const Decoder d = decoder_of(spec);
         CHECK(d.name() == "utf8");
         const py::object s = d.decode("caf\xc3\xa9", 5);
         CHECK(type_of(s) == "str");
@@ -51,7 +45,7 @@ TEST_CASE("utf8, the default: str, and None for Kafka's null") {
 }
 
 TEST_CASE("utf8 is strict: invalid bytes raise UnicodeDecodeError, never a replaced character") {
-    const Decoder d = make("utf8");
+    const Decoder d = decoder_of("utf8");
     try {
         d.decode("caf\xe9", 4);
         FAIL("no exception");
@@ -61,7 +55,7 @@ TEST_CASE("utf8 is strict: invalid bytes raise UnicodeDecodeError, never a repla
 }
 
 TEST_CASE("bytes: the bytes as they are, NUL and invalid UTF-8 included") {
-    const Decoder d = make("bytes");
+    const Decoder d = decoder_of("bytes");
     const py::object b = d.decode("a\0\xff", 3);
     CHECK(type_of(b) == "bytes");
     CHECK(b.cast<std::string>() == std::string("a\0\xff", 3));
@@ -69,7 +63,7 @@ TEST_CASE("bytes: the bytes as they are, NUL and invalid UTF-8 included") {
 }
 
 TEST_CASE("json: json.loads of the bytes; invalid JSON raises") {
-    const Decoder d = make("json");
+    const Decoder d = decoder_of("json");
     const py::object v = d.decode(R"({"n": [1, "x"]})", 15);
     CHECK(type_of(v) == "dict");
     CHECK(py::repr(v).cast<std::string>() == "{'n': [1, 'x']}");
@@ -82,7 +76,7 @@ TEST_CASE("module:function: the user's function, given the bytes; its exception 
                                       "    if b == b'bad': raise ValueError('refused')\n"
                                       "    return b[::-1]\n"
                                       "NOT_CALLABLE = 3\n");
-    const Decoder d = make("ss_test_decoders:rev");
+    const Decoder d = decoder_of("ss_test_decoders:rev");
     CHECK(d.name() == "ss_test_decoders:rev");
     CHECK(d.decode("abc", 3).cast<std::string>() == "cba");
     CHECK(d.decode(nullptr, 0).is_none()); // null never reaches the function

@@ -1,3 +1,4 @@
+#include "decoder_of.h"
 #include "raw_records.h"
 #include "record_sequence.h"
 
@@ -13,13 +14,6 @@ namespace py = pybind11;
 using namespace streamsubmit::python;
 
 namespace {
-
-Decoder decoder(const std::string &spec) {
-    Decoder d;
-    std::string error;
-    REQUIRE_MESSAGE(Decoder::make(spec, d, error), error);
-    return d;
-}
 
 // What Python's strict utf-8 codec says of the bytes.
 bool python_takes(const std::string &bytes) {
@@ -162,7 +156,7 @@ TEST_CASE("records whose offsets or timestamps are more than 32 bits apart do no
 TEST_CASE("streamsubmit.Records: length, order, indexes, slices and iteration over made and kept parts") {
     py::module_ streamsubmit = py::module_::import("streamsubmit");
     const Produced p = produced(50);
-    const Decoder utf8 = decoder("utf8");
+    const Decoder utf8 = decoder_of("utf8");
     auto keys = std::make_shared<KeyCache>(utf8);
     // Records already made (a list, as the decoders that need Python give them) before kept ones.
     py::list made;
@@ -234,7 +228,7 @@ except TypeError:
 TEST_CASE("a part's first records can be left out (the records after a rejected one)") {
     py::module_::import("streamsubmit");
     const Produced p = produced(20);
-    const Decoder utf8 = decoder("utf8");
+    const Decoder utf8 = decoder_of("utf8");
     std::vector<RecordPart> parts;
     parts.push_back({py::object(), kept(p, 0, 10), 4});
     parts.push_back({py::object(), kept(p, 10, 20)});
@@ -254,7 +248,7 @@ TEST_CASE("Records outlive the job's decoders and key cache (a job may keep them
     const Produced p = produced(5);
     py::object records;
     {
-        const Decoder bytes = decoder("bytes");
+        const Decoder bytes = decoder_of("bytes");
         std::vector<RecordPart> parts;
         parts.push_back({py::object(), kept(p, 0, 5)});
         records = make_record_sequence(std::move(parts), std::make_shared<KeyCache>(bytes), bytes);

@@ -1,4 +1,5 @@
 #include "api_module.h"
+#include "decoder_of.h"
 #include "records.h"
 
 #include <doctest/doctest.h>
@@ -13,13 +14,6 @@ using streamsubmit::python::KeyCache;
 using streamsubmit::python::RecordMaker;
 
 namespace {
-
-Decoder make(const std::string &spec) {
-    Decoder d;
-    std::string error;
-    REQUIRE_MESSAGE(Decoder::make(spec, d, error), error);
-    return d;
-}
 
 py::object steal(PyObject *o) {
     if (!o) throw py::error_already_set();
@@ -51,7 +45,7 @@ py::object made(RecordMaker &maker, const ss_record &r) {
 } // namespace
 
 TEST_CASE("a utf8 key seen before is the same str; other bytes, another; null is None") {
-    const Decoder utf8 = make("utf8");
+    const Decoder utf8 = decoder_of("utf8");
     KeyCache keys(utf8);
     const py::object a = steal(keys.decode("key-0001", 8));
     const py::object again = steal(keys.decode("key-0001", 8));
@@ -67,7 +61,7 @@ TEST_CASE("a utf8 key seen before is the same str; other bytes, another; null is
 }
 
 TEST_CASE("every key of a key space larger than the table decodes to itself") {
-    const Decoder utf8 = make("utf8");
+    const Decoder utf8 = decoder_of("utf8");
     KeyCache keys(utf8);
     for (int round = 0; round < 2; ++round)
         for (int i = 0; i < 3 * static_cast<int>(KeyCache::kSlots); ++i) {
@@ -77,7 +71,7 @@ TEST_CASE("every key of a key space larger than the table decodes to itself") {
 }
 
 TEST_CASE("the key cache refuses invalid UTF-8 as the decoder does, and caches nothing for it") {
-    const Decoder utf8 = make("utf8");
+    const Decoder utf8 = decoder_of("utf8");
     KeyCache keys(utf8);
     for (int i = 0; i < 2; ++i) {
         try {
@@ -90,19 +84,19 @@ TEST_CASE("the key cache refuses invalid UTF-8 as the decoder does, and caches n
 }
 
 TEST_CASE("keys longer than the table keeps, bytes keys, and json keys (mutable) are decoded each time") {
-    const Decoder utf8 = make("utf8");
+    const Decoder utf8 = decoder_of("utf8");
     KeyCache keys(utf8);
     const std::string long_key(KeyCache::kMaxBytes + 1, 'x');
     const py::object l1 = steal(keys.decode(long_key.data(), long_key.size()));
     CHECK(l1.cast<std::string>() == long_key);
 
-    const Decoder bytes = make("bytes");
+    const Decoder bytes = decoder_of("bytes");
     KeyCache bytes_keys(bytes);
     const py::object b1 = steal(bytes_keys.decode("ab", 2));
     CHECK(PyBytes_Check(b1.ptr()));
     CHECK(b1.is(steal(bytes_keys.decode("ab", 2))));
 
-    const Decoder json = make("json");
+    const Decoder json = decoder_of("json");
     KeyCache json_keys(json);
     const py::object j1 = steal(json_keys.decode("[1]", 3));
     const py::object j2 = steal(json_keys.decode("[1]", 3));
