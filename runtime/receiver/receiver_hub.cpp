@@ -198,11 +198,26 @@ int64_t ReceiverHub::pauses() const {
 void ReceiverHub::note_received(const OffsetMap &next_offsets) {
     std::lock_guard lock(mu_);
     const auto now = Clock::now();
+    bool crossed = false;
     for (const auto &[tp, next] : next_offsets) {
         auto &pos = received_[tp];
+        if (end_target_)
+            if (const auto t = end_target_->find(tp); t != end_target_->end() && pos < t->second && next >= t->second)
+                crossed = true;
         pos = std::max(pos, next);
         last_activity_[tp] = now;
     }
+    // Only when a partition reaches its end: a check per partition, not per poll.
+    if (crossed && !end_reached_ && reached_locked(*end_target_, end_idle_, now)) {
+        end_reached_ = true;
+        cv_.notify_all();
+    }
+}
+
+void ReceiverHub::watch_end(OffsetMap target, std::chrono::milliseconds idle) {
+    std::lock_guard lock(mu_);
+    end_target_ = std::move(target);
+    end_idle_ = idle;
 }
 
 void ReceiverHub::set_batch_budget(int64_t per_receiver) {
@@ -252,7 +267,7 @@ Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
 void ReceiverHub::wait(Clock::time_point deadline) {
     std::unique_lock lock(mu_);
     cv_.wait_until(lock, deadline, [&] {
-        if (flush_requested_ || failure_) return true;
+        if (flush_requested_ || failure_ || (end_reached_ && !stopping_)) return true;
         return stopping_ && all_stopped_locked();
     });
 }
@@ -297,7 +312,10 @@ int64_t ReceiverHub::open_batch() const {
 
 bool ReceiverHub::reached(const OffsetMap &target, std::chrono::milliseconds idle) const {
     std::lock_guard lock(mu_);
-    const auto now = Clock::now();
+    return reached_locked(target, idle, Clock::now());
+}
+
+bool ReceiverHub::reached_locked(const OffsetMap &target, std::chrono::milliseconds idle, Clock::time_point now) const {
     for (const auto &r : receivers_) {
         if (!r.has_assignment) return false;
         for (const auto &tp : r.assigned) {
