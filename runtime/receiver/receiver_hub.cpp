@@ -248,17 +248,24 @@ ReceiverHub::Cut ReceiverHub::cut() {
     return out;
 }
 
-Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
+Status ReceiverHub::output_done(Cut cut, bool post_commits) {
     // The memory first, without waiting for the log writer: receivers waiting for room go on
-    // while it appends and fsyncs.
+    // while it appends and fsyncs. The blocks are freed before their bytes count as free, so
+    // that the process holds no more than stream.receiver.maxBufferedBytes of them.
+    size_t freed = 0;
     {
         std::lock_guard lock(mu_);
         for (const auto &b : cut.blocks) {
-            buffered_ -= std::min(buffered_, b.memory_bytes());
+            freed += b.memory_bytes();
             auto &r = receivers_.at(static_cast<size_t>(b.receiver));
             r.output_seq = std::max(r.output_seq, b.seq);
             if (post_commits) post_commits_locked(b);
         }
+    }
+    cut.blocks.clear(); // their arena chunks go back to the pool, outside the lock
+    {
+        std::lock_guard lock(mu_);
+        buffered_ -= std::min(buffered_, freed);
         cv_.notify_all();
     }
     if (!wal_) return ok_status();

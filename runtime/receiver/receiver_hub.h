@@ -86,9 +86,10 @@ public:
         std::vector<Block> blocks;
     };
     Cut cut(); // closes the open batch
-    // After the batch's output: frees its memory, posts its commits (without the log),
-    // deletes its log segment, and wakes receivers waiting in flush_and_wait.
-    Status output_done(const Cut &cut, bool post_commits);
+    // After the batch's output: posts its commits (without the log), frees its blocks and only
+    // then gives their bytes back to the receivers, deletes its log segment, and wakes
+    // receivers waiting in flush_and_wait.
+    Status output_done(Cut cut, bool post_commits);
     // Sleeps until `deadline`, a flush request, a failure, the end (watch_end), or every
     // receiver stopped.
     void wait(Clock::time_point deadline);

@@ -401,7 +401,7 @@ Status ReceiverStream::run() {
         auto cut = hub.cut();
         if (auto st = s.output_batch(cut.id, epoch_ms_now(), cut.blocks, receive_ms, due); !st) return st;
         limit_receivers();
-        return hub.output_done(cut, !o.write_ahead_log);
+        return hub.output_done(std::move(cut), !o.write_ahead_log);
     };
     while (true) {
         hub.wait(std::min(next_tick, Clock::now() + std::chrono::milliseconds(50)));
