@@ -1,5 +1,6 @@
 #include "group_consumer.h"
 
+#include "assigned_start.h"
 #include "errors.h"
 #include "rebalance_protocol.h"
 #include "record.h"
@@ -19,6 +20,9 @@ namespace streamsubmit::kafka {
 namespace {
 
 constexpr size_t kMaxBatch = 4096;
+// Of the committed-offset query before an assignment (assigned_start.h); librdkafka's own
+// query, the fallback, retries on its own.
+constexpr std::chrono::milliseconds kCommittedTimeout{5'000};
 
 void notify(KafkaSource &src, ss_rebalance_event event, const rd_kafka_topic_partition_list_t *parts) {
     if (!src.on_rebalance || src.closing)
@@ -74,6 +78,7 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
             if (partitions->elems[i].partition == want.partition && want.topic == partitions->elems[i].topic)
                 partitions->elems[i].offset = want.offset;
     src.start_at.clear();
+    settle_assigned_start(rk, partitions, kCommittedTimeout);
     assign(src, rk, partitions, protocol);
     for (const auto &d : src.deferred_pauses) {
         TpList one(1);

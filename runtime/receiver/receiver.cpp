@@ -117,6 +117,7 @@ Status Receiver::receive_loop() {
         if (!poll_positions_.empty()) hub_.note_received(poll_positions_);
         if (callback_error_) return *callback_error_;
         if (auto st = watch_missing_topic(outcome.status == SS_ERR_UNKNOWN_TOPIC); !st) return st;
+        if (outcome.status == SS_ERR_INTERRUPTED) continue; // woken (wake()): the loop checks whether to stop
         if (outcome.status == SS_ERR_UNKNOWN_TOPIC) {
             std::this_thread::sleep_for(milliseconds(100)); // reported at every fetch: do not spin
         } else if (outcome.status != SS_OK) {

@@ -58,6 +58,10 @@ public:
 
     const std::string &topic() const { return topic_; }
 
+    // From another thread, once the hub is stopping: a poll waiting for records returns now
+    // instead of at the end of its block interval (it would hold the final batch that long).
+    void wake() { source_->interrupt(); }
+
 private:
     // Called by the plugin inside poll(); they never throw (a failure is kept in callback_error_).
     static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,

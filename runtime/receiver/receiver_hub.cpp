@@ -198,11 +198,26 @@ int64_t ReceiverHub::pauses() const {
 void ReceiverHub::note_received(const OffsetMap &next_offsets) {
     std::lock_guard lock(mu_);
     const auto now = Clock::now();
+    bool crossed = false;
     for (const auto &[tp, next] : next_offsets) {
         auto &pos = received_[tp];
+        if (end_target_)
+            if (const auto t = end_target_->find(tp); t != end_target_->end() && pos < t->second && next >= t->second)
+                crossed = true;
         pos = std::max(pos, next);
         last_activity_[tp] = now;
     }
+    // Only when a partition reaches its end: a check per partition, not per poll.
+    if (crossed && !end_reached_ && reached_locked(*end_target_, end_idle_, now)) {
+        end_reached_ = true;
+        cv_.notify_all();
+    }
+}
+
+void ReceiverHub::watch_end(OffsetMap target, std::chrono::milliseconds idle) {
+    std::lock_guard lock(mu_);
+    end_target_ = std::move(target);
+    end_idle_ = idle;
 }
 
 void ReceiverHub::set_batch_budget(int64_t per_receiver) {
@@ -233,26 +248,41 @@ ReceiverHub::Cut ReceiverHub::cut() {
     return out;
 }
 
-Status ReceiverHub::output_done(const Cut &cut, bool post_commits) {
-    std::lock_guard wal_lock(wal_mu_); // the log is not thread-safe: removal waits for appends
+Status ReceiverHub::output_done(Cut cut, bool post_commits) {
+    // The memory first, without waiting for the log writer: receivers waiting for room go on
+    // while it appends and fsyncs. The blocks are freed before their bytes count as free, so
+    // that the process holds no more than stream.receiver.maxBufferedBytes of them.
+    size_t freed = 0;
     {
         std::lock_guard lock(mu_);
         for (const auto &b : cut.blocks) {
-            buffered_ -= std::min(buffered_, b.memory_bytes());
+            freed += b.memory_bytes();
             auto &r = receivers_.at(static_cast<size_t>(b.receiver));
             r.output_seq = std::max(r.output_seq, b.seq);
             if (post_commits) post_commits_locked(b);
         }
+    }
+    cut.blocks.clear(); // their arena chunks go back to the pool, outside the lock
+    {
+        std::lock_guard lock(mu_);
+        buffered_ -= std::min(buffered_, freed);
         cv_.notify_all();
     }
-    if (wal_) return wal_->remove_through(cut.id);
-    return ok_status();
+    if (!wal_) return ok_status();
+    {
+        std::lock_guard wal_lock(wal_mu_); // the log object is not thread-safe
+        wal_->close_through(cut.id);
+    }
+    // Unlinking a segment of 10-20 MiB took 3-20 ms (its page cache is dropped), which the
+    // writer waited for under wal_mu_; these files are no longer the writer's (it appends to
+    // batch cut.id + 1 or later), so they go outside the lock.
+    return wal_->delete_through(cut.id);
 }
 
 void ReceiverHub::wait(Clock::time_point deadline) {
     std::unique_lock lock(mu_);
     cv_.wait_until(lock, deadline, [&] {
-        if (flush_requested_ || failure_) return true;
+        if (flush_requested_ || failure_ || (end_reached_ && !stopping_)) return true;
         return stopping_ && all_stopped_locked();
     });
 }
@@ -297,7 +327,10 @@ int64_t ReceiverHub::open_batch() const {
 
 bool ReceiverHub::reached(const OffsetMap &target, std::chrono::milliseconds idle) const {
     std::lock_guard lock(mu_);
-    const auto now = Clock::now();
+    return reached_locked(target, idle, Clock::now());
+}
+
+bool ReceiverHub::reached_locked(const OffsetMap &target, std::chrono::milliseconds idle, Clock::time_point now) const {
     for (const auto &r : receivers_) {
         if (!r.has_assignment) return false;
         for (const auto &tp : r.assigned) {

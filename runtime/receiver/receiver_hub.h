@@ -86,10 +86,12 @@ public:
         std::vector<Block> blocks;
     };
     Cut cut(); // closes the open batch
-    // After the batch's output: frees its memory, posts its commits (without the log),
-    // deletes its log segment, and wakes receivers waiting in flush_and_wait.
-    Status output_done(const Cut &cut, bool post_commits);
-    // Sleeps until `deadline`, a flush request, a failure, or every receiver stopped.
+    // After the batch's output: posts its commits (without the log), frees its blocks and only
+    // then gives their bytes back to the receivers, deletes its log segment, and wakes
+    // receivers waiting in flush_and_wait.
+    Status output_done(Cut cut, bool post_commits);
+    // Sleeps until `deadline`, a flush request, a failure, the end (watch_end), or every
+    // receiver stopped.
     void wait(Clock::time_point deadline);
     bool take_flush_request();
     std::optional<Error> failure() const;
@@ -102,6 +104,9 @@ public:
     // --until latest: every partition assigned here reached `target` (or has been idle for
     // `idle`, which covers a partition whose committed offset already was the end).
     bool reached(const OffsetMap &target, std::chrono::milliseconds idle) const;
+    // --until latest: wait() returns as soon as a receiver's records complete `target` (checked
+    // when a partition crosses its end offset), not at the driver's next look.
+    void watch_end(OffsetMap target, std::chrono::milliseconds idle);
     void set_rate_limit(int64_t per_receiver) { rate_limit_.store(per_receiver, std::memory_order_relaxed); }
     // Backpressure: records each receiver may take per batch (0 = no budget), from the next
     // cut on; every cut gives each receiver this much again. It keeps a batch at rate *
@@ -130,6 +135,7 @@ private:
     void add_pending_locked(Block block);
     void post_commits_locked(const Block &block);
     bool all_stopped_locked() const;
+    bool reached_locked(const OffsetMap &target, std::chrono::milliseconds idle, Clock::time_point now) const;
 
     struct PerReceiver {
         size_t open_bytes = 0;
@@ -148,6 +154,9 @@ private:
     OffsetMap received_;
     std::map<TopicPartition, Clock::time_point> last_activity_;
     int64_t pauses_ = 0;
+    std::optional<OffsetMap> end_target_; // watch_end
+    std::chrono::milliseconds end_idle_{0};
+    bool end_reached_ = false;
     bool flush_requested_ = false;
     bool stopping_ = false;
     bool finished_ = false;

@@ -211,10 +211,18 @@ struct ReceiverStream::State {
     std::vector<std::unique_ptr<Receiver>> receivers;
     std::vector<std::thread> running;
 
+    // The receivers seal their last blocks and stop; a receiver waiting in a poll is woken, so
+    // the final batch does not wait out its block interval.
+    void begin_stop() {
+        hub->begin_stop();
+        for (auto &r : receivers) r->wake();
+    }
+
     void teardown() {
         if (!hub) return;
         hub->begin_stop();
         hub->finish();
+        for (auto &r : receivers) r->wake(); // and the group thread's poll, on the job's consumer
         for (auto &t : running) t.join();
         running.clear();
         receivers.clear(); // closes each receiver's own consumer (a connector without streams)
@@ -365,6 +373,7 @@ Status ReceiverStream::run() {
                                           static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
     ReceiverHub &hub = *s.hub;
     hub.set_observer(o.observer);
+    if (o.until_latest) hub.watch_end(target, o.idle_end);
     auto limit_receivers = [&] {
         const int64_t per_receiver = per_receiver_rate(s.runner.rate(), threads, o.max_rate);
         hub.set_rate_limit(per_receiver);
@@ -392,7 +401,7 @@ Status ReceiverStream::run() {
         auto cut = hub.cut();
         if (auto st = s.output_batch(cut.id, epoch_ms_now(), cut.blocks, receive_ms, due); !st) return st;
         limit_receivers();
-        return hub.output_done(cut, !o.write_ahead_log);
+        return hub.output_done(std::move(cut), !o.write_ahead_log);
     };
     while (true) {
         hub.wait(std::min(next_tick, Clock::now() + std::chrono::milliseconds(50)));
@@ -409,7 +418,7 @@ Status ReceiverStream::run() {
                               ((tick || flush) && o.max_batches > 0 && s.batches + 1 >= o.max_batches) ||
                               (o.until_latest && hub.reached(target, o.idle_end)); // not only on a tick: end promptly
             if (last) { // the receivers finish their blocks first; then the final batch takes everything
-                hub.begin_stop();
+                s.begin_stop();
                 stopping = true;
             } else if (tick) {
                 // A fixed grid, as Spark's batch times: after a batch that overran, the next
@@ -426,7 +435,7 @@ Status ReceiverStream::run() {
         }
         if (result = run_batch(); !result) break;
     }
-    hub.begin_stop(); // the receivers stop and leave in teardown()
+    s.begin_stop(); // the receivers stop and leave in teardown()
     if (result && hub.pauses() > 0)
         s.info(fmt::format("fetching paused {} times because the receive buffer was full "
                            "(stream.receiver.maxBufferedBytes); nothing was dropped",

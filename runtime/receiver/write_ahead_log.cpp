@@ -393,7 +393,15 @@ Status WriteAheadLog::sync() {
 }
 
 Status WriteAheadLog::remove_through(int64_t batch_id) {
+    close_through(batch_id);
+    return delete_through(batch_id);
+}
+
+void WriteAheadLog::close_through(int64_t batch_id) {
     if (fd_batch_ >= 0 && fd_batch_ <= batch_id) close_segment();
+}
+
+Status WriteAheadLog::delete_through(int64_t batch_id) const {
     bool removed = false;
     for (const int64_t id : segment_ids()) {
         if (id > batch_id) break;

@@ -62,8 +62,15 @@ public:
     Status write(int64_t batch_id, const Block &block);
     Status sync();
 
-    // Deletes the segments of batches up to and including `batch_id`.
+    // Deletes the segments of batches up to and including `batch_id`: close_through, then
+    // delete_through.
     Status remove_through(int64_t batch_id);
+    // Closes the open segment if it belongs to a batch up to `batch_id`.
+    void close_through(int64_t batch_id);
+    // Unlinks those segments and fsyncs the directory. It touches only files of completed
+    // batches, never this object's state, so it may run while another thread appends to a
+    // later batch's segment (the log writer keeps appending while the driver deletes).
+    Status delete_through(int64_t batch_id) const;
 
     // Bytes written by write() and append() since the log was opened (for the metrics).
     int64_t bytes_written() const { return bytes_written_; }

@@ -233,6 +233,32 @@ TEST_CASE("segments of complete batches are deleted") {
     REQUIRE(wal->recover().ok());
 }
 
+TEST_CASE("completed segments are deleted while the writer appends to the open batch's segment") {
+    // The driver's order (ReceiverHub::output_done): close_through under the log's lock, then
+    // delete_through outside it while the writer goes on appending to a later batch.
+    TempDir tmp;
+    {
+        auto wal = WriteAheadLog::open(tmp.path / "wal");
+        REQUIRE(wal.ok());
+        REQUIRE(wal->write(0, block(0, 0, 4)).ok());
+        REQUIRE(wal->write(1, block(1, 4, 4)).ok()); // batch 1 open: batch 0's segment is synced and closed
+        wal->close_through(0);                        // nothing of batch 1 is closed
+        REQUIRE(wal->write(1, block(2, 8, 4)).ok());
+        REQUIRE(wal->delete_through(0).ok());
+        REQUIRE(wal->write(1, block(3, 12, 4)).ok());
+        REQUIRE(wal->sync().ok());
+        CHECK(wal->segment_ids() == std::vector<int64_t>{1});
+    }
+    auto reopened = WriteAheadLog::open(tmp.path / "wal");
+    REQUIRE(reopened.ok());
+    auto rec = reopened->recover();
+    REQUIRE(rec.ok());
+    REQUIRE(rec->segments.size() == 1);
+    CHECK(rec->segments[0].batch_id == 1);
+    REQUIRE(rec->segments[0].blocks.size() == 3);
+    CHECK(rec->segments[0].blocks[2].to_records() == block(3, 12, 4).to_records());
+}
+
 TEST_CASE("a segment that is not a log, or an empty one") {
     TempDir tmp;
     auto wal = WriteAheadLog::open(tmp.path);

@@ -1,0 +1,44 @@
+#include "assigned_start.h"
+
+#include "client/tp_list.h"
+
+#include <cstring>
+
+namespace streamsubmit::kafka {
+
+int64_t reset_offset(const char *name) {
+    for (const char *n : {"smallest", "earliest", "beginning"})
+        if (std::strcmp(name, n) == 0) return RD_KAFKA_OFFSET_BEGINNING;
+    for (const char *n : {"largest", "latest", "end"})
+        if (std::strcmp(name, n) == 0) return RD_KAFKA_OFFSET_END;
+    return RD_KAFKA_OFFSET_INVALID;
+}
+
+int settle_assigned_start(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
+                          std::chrono::milliseconds timeout) {
+    char value[32] = {};
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "auto.offset.reset", value, &size) != RD_KAFKA_CONF_OK) return 0;
+    const int64_t reset = reset_offset(value);
+    if (reset == RD_KAFKA_OFFSET_INVALID) return 0; // "error": librdkafka reports the missing offset
+
+    TpList open(partitions->cnt);
+    for (int i = 0; i < partitions->cnt; ++i)
+        if (partitions->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
+            open.add(partitions->elems[i].topic, partitions->elems[i].partition, RD_KAFKA_OFFSET_INVALID);
+    if (open.size() == 0) return 0;
+    if (rd_kafka_committed(rk, open.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+
+    int settled = 0;
+    for (int i = 0; i < open.size(); ++i) {
+        const rd_kafka_topic_partition_t &c = open[i];
+        if (c.err) continue; // this one as before
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition);
+        if (!p) continue;
+        p->offset = c.offset >= 0 ? c.offset : reset;
+        ++settled;
+    }
+    return settled;
+}
+
+} // namespace streamsubmit::kafka

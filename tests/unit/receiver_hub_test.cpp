@@ -1,0 +1,61 @@
+// ReceiverHub's --until latest watch: the driver's wait() ends when the last partition
+// reaches its end offset, not at the driver's next periodic look.
+#include "runtime/receiver/receiver_hub.h"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+using namespace streamsubmit::runtime;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+TopicPartition tp(int32_t p) { return {"t", p}; }
+
+} // namespace
+
+TEST_CASE("wait() returns once every assigned partition reached its end offset") {
+    ReceiverHub hub(2, nullptr, 0, 0);
+    hub.set_assignment(0, {tp(0)});
+    hub.set_assignment(1, {tp(1)});
+    hub.watch_end({{tp(0), 10}, {tp(1), 20}}, 1h);
+
+    hub.note_received({{tp(0), 10}}); // one of two: the driver sleeps on
+    const auto t0 = Clock::now();
+    hub.wait(t0 + 30ms);
+    CHECK(Clock::now() - t0 >= 30ms);
+    CHECK_FALSE(hub.reached({{tp(0), 10}, {tp(1), 20}}, 1h));
+
+    std::thread receiver([&] { hub.note_received({{tp(1), 20}}); }); // before or during the wait
+    const auto t1 = Clock::now();
+    hub.wait(t1 + 5s); // woken by the receiver, long before the deadline
+    receiver.join();
+    CHECK(Clock::now() - t1 < 4s);
+    CHECK(hub.reached({{tp(0), 10}, {tp(1), 20}}, 1h));
+}
+
+TEST_CASE("after the end, a stopping driver waits for the receivers again") {
+    ReceiverHub hub(1, nullptr, 0, 0);
+    hub.set_assignment(0, {tp(0)});
+    hub.watch_end({{tp(0), 5}}, 1h);
+    hub.note_received({{tp(0), 5}});
+    hub.begin_stop(); // the driver saw the end: now only the receivers' stop wakes it
+    const auto t0 = Clock::now();
+    hub.wait(t0 + 30ms);
+    CHECK(Clock::now() - t0 >= 30ms); // no busy loop on the end already seen
+    hub.receiver_stopped(0);
+    const auto t1 = Clock::now();
+    hub.wait(t1 + 5s);
+    CHECK(Clock::now() - t1 < 4s);
+}
+
+TEST_CASE("without watch_end, received records do not wake the driver") {
+    ReceiverHub hub(1, nullptr, 0, 0);
+    hub.set_assignment(0, {tp(0)});
+    hub.note_received({{tp(0), 5}});
+    const auto t0 = Clock::now();
+    hub.wait(t0 + 30ms);
+    CHECK(Clock::now() - t0 >= 30ms);
+}
