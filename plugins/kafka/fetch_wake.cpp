@@ -1,10 +1,10 @@
 #include "fetch_wake.h"
 
+#include "prefetch_limits.h"
 #include "tp_list.h"
 #include "workarounds.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace streamsubmit::kafka {
 namespace {
@@ -12,22 +12,13 @@ namespace {
 constexpr size_t kMaxPartitions = 64; // a wake-up names at most this many (one request per leader)
 constexpr int kWakeTimeoutMs = 500;   // the answer is not needed; this only bounds the wait
 
-size_t conf_number(const rd_kafka_conf_t *conf, const char *key, size_t fallback) {
-    char buf[64];
-    size_t size = sizeof buf;
-    if (!conf || rd_kafka_conf_get(conf, key, buf, &size) != RD_KAFKA_CONF_OK)
-        return fallback;
-    const long long v = std::atoll(buf);
-    return v > 0 ? static_cast<size_t>(v) : fallback;
-}
-
 } // namespace
 
 void FetchWake::configure(rd_kafka_t *rk) {
     needed_ = workarounds().fetch_wake;
-    const rd_kafka_conf_t *conf = rd_kafka_conf(rk);
-    records_limit_ = conf_number(conf, "queued.min.messages", 100000);
-    bytes_limit_ = conf_number(conf, "queued.max.messages.kbytes", 65536) * 1024;
+    const PrefetchLimits limits = PrefetchLimits::of(rk);
+    records_limit_ = limits.records;
+    bytes_limit_ = limits.bytes;
     records_ = bytes_ = 0;
     last_topic_ = nullptr;
     partitions_.clear();
@@ -38,7 +29,7 @@ void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_
         return;
     for (size_t i = 0; i < n; ++i) {
         const rd_kafka_message_t *m = msgs[i];
-        if (!m->rkt)
+        if (!m || !m->rkt) // null: kept by the reader (read_ahead.h)
             continue;
         bytes_ += m->len + m->key_len;
         if ((m->rkt != last_topic_ || m->partition != last_partition_) && partitions_.size() < kMaxPartitions) {

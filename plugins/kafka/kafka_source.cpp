@@ -281,6 +281,7 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         return set_error(err, SS_ERR_INTERNAL, "kafka: consumer has no queue");
     }
     fetch_wake.configure(rk);
+    read_ahead.configure(rk);
     std::lock_guard lock(handle_mu_);
     rk_ = rk;
     queue_ = q;
@@ -301,6 +302,7 @@ bool KafkaSource::close_handle() {
     if (!rk)
         return true;
     closing = true;
+    read_ahead.clear(); // its messages hold references into the handle
     const auto start = std::chrono::steady_clock::now();
     if (subscribed) {
         // Leave the group now rather than after session.timeout.ms.

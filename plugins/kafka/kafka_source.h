@@ -4,6 +4,7 @@
 #include "fetch_wake.h"
 #include "join_wake.h"
 #include "partition_streams.h"
+#include "read_ahead.h"
 
 #include <librdkafka/rdkafka.h>
 #include <streamsubmit/plugin.h>
@@ -81,6 +82,8 @@ public:
     // Ends librdkafka's up-to-1-s fetch pause after a read empties the prefetch queue (below
     // 2.2.0; workarounds.h).
     FetchWake fetch_wake;
+    // Direct mode: the assignment and messages one read_ranges call leaves to the next.
+    ReadAhead read_ahead;
     // Ends librdkafka's up-to-1-s pauses in a group join (subscribed handles; every version).
     JoinWake join_wake;
 

@@ -1,16 +1,20 @@
 // Assigns every open range at its `from` offset and consumes the consumer queue in batches
-// until the position of each partition reaches its range's `until`.
+// until the position of each partition reaches its range's `until`. When every range starts
+// where the handle's last read of its partition ended (the next batch of a direct stream), the
+// assignment is kept instead, and the read starts with what the last one consumed beyond its
+// ranges (read_ahead.h).
 //
 // Completion never counts records: compaction and transaction markers leave offset gaps.
 // A range is complete when
 //   - a record at until-1 was delivered, or
-//   - a record at or beyond until arrives (it is discarded), or
+//   - a record at or beyond until arrives (it is kept for the next read), or
 //   - a PARTITION_EOF event reports a position at or beyond until.
 // Each range also keeps the next offset it expects; anything below it (a record fetched for
 // an earlier assignment of the same partition) is dropped, so no offset is delivered twice.
 #include "range_reader.h"
 
 #include "errors.h"
+#include "read_ahead.h"
 #include "record.h"
 #include "tp_list.h"
 
@@ -54,6 +58,10 @@ public:
     void add(const char *topic, int32_t partition, size_t index) {
         by_name_[key(topic, partition)] = index;
     }
+    size_t find_name(const char *topic, int32_t partition) const {
+        auto n = by_name_.find(key(topic, partition));
+        return n == by_name_.end() ? npos : n->second;
+    }
     size_t find(const rd_kafka_topic_t *rkt, int32_t partition) {
         if (rkt == last_rkt_ && partition == last_partition_)
             return last_index_;
@@ -62,8 +70,7 @@ public:
         if (it != by_ptr_.end()) {
             idx = it->second;
         } else {
-            auto n = by_name_.find(key(rd_kafka_topic_name(rkt), partition));
-            idx = n == by_name_.end() ? npos : n->second;
+            idx = find_name(rd_kafka_topic_name(rkt), partition);
             by_ptr_.emplace(PtrKey{rkt, partition}, idx);
         }
         last_rkt_ = rkt;
@@ -86,9 +93,11 @@ private:
     size_t last_index_ = npos;
 };
 
+// Null entries are messages kept for the next read.
 void destroy_messages(rd_kafka_message_t **msgs, size_t from, size_t n) {
     for (size_t i = from; i < n; ++i)
-        rd_kafka_message_destroy(msgs[i]);
+        if (msgs[i])
+            rd_kafka_message_destroy(msgs[i]);
 }
 
 void warm_up_metadata(rd_kafka_t *rk, const ss_offset_range *ranges, const std::vector<size_t> &round) {
@@ -121,33 +130,85 @@ std::vector<std::pair<std::string, int32_t>> waiting_partitions(const ss_offset_
     return waiting;
 }
 
+// Whether every range of the round starts where the handle's read of its partition ended, so
+// the handle's assignment (and what it read ahead) continues into the round.
+bool continues_assignment(const ReadAhead &ahead, const ss_offset_range *ranges, const std::vector<size_t> &round) {
+    if (ahead.assignment().empty())
+        return false;
+    for (size_t i : round)
+        if (ahead.next_of(ranges[i].topic, ranges[i].partition) != ranges[i].from)
+            return false;
+    return true;
+}
+
+// Messages kept by the previous read, handed to the loop first; those not handed are destroyed.
+class KeptMessages {
+public:
+    explicit KeptMessages(std::vector<rd_kafka_message_t *> msgs) : msgs_(std::move(msgs)) {}
+    KeptMessages(const KeptMessages &) = delete;
+    KeptMessages &operator=(const KeptMessages &) = delete;
+    ~KeptMessages() { destroy_messages(msgs_.data(), at_, msgs_.size()); }
+    bool empty() const { return at_ == msgs_.size(); }
+    // Moves up to `max` messages into `out`; returns how many.
+    size_t take(rd_kafka_message_t **out, size_t max) {
+        const size_t n = std::min(max, msgs_.size() - at_);
+        std::copy_n(msgs_.begin() + static_cast<ptrdiff_t>(at_), n, out);
+        at_ += n;
+        return n;
+    }
+
+private:
+    std::vector<rd_kafka_message_t *> msgs_;
+    size_t at_ = 0;
+};
+
 // Reads one round: ranges in `round` name each partition at most once.
 ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std::vector<size_t> &round,
                      ss_records_fn fn, void *ctx, ss_error *err) {
+    ReadAhead &ahead = src.read_ahead;
+    const bool continuing = continues_assignment(ahead, ranges, round);
     std::vector<RangeState> state(round.size());
     RangeIndex index;
-    TpList assignment(static_cast<int>(round.size()));
     for (size_t i = 0; i < round.size(); ++i) {
         const ss_offset_range &r = ranges[round[i]];
         state[i] = {r.from, r.until, false};
         index.add(r.topic, r.partition, i);
-        assignment.add(r.topic, r.partition, r.from);
     }
     size_t open = round.size();
+    // The handle's assignment after this round: the round's partitions, and when continuing
+    // also the assigned partitions the round does not read, kept as ranges already complete
+    // so that what arrives for them is kept for a later round.
+    std::vector<ReadAhead::Position> assignment;
+    for (size_t i : round)
+        assignment.push_back({ranges[i].topic, ranges[i].partition, ranges[i].until});
+    if (continuing)
+        for (const ReadAhead::Position &p : ahead.assignment())
+            if (index.find_name(p.topic.c_str(), p.partition) == RangeIndex::npos) {
+                index.add(p.topic.c_str(), p.partition, state.size());
+                state.push_back({p.next, p.next, true});
+                assignment.push_back(p);
+            }
+    KeptMessages kept(continuing ? ahead.take_kept() : std::vector<rd_kafka_message_t *>{});
 
     rd_kafka_t *rk = src.rk();
-    // The first read of a handle: fetch the metadata of its topics before assigning them.
-    // assign() creates each topic locally and asks for its leader at once, but a handle that
-    // has not connected yet has no usable broker for that request, and librdkafka 2.0.2 then
-    // retries only from its 1 s topic scan timer: the first batch of every reader stalled
-    // ~1 s (seen on a real broker in about half the runs; debug trace: "Topic X metadata
-    // information unknown" 985 ms after PARTITION_JOIN). A blocking metadata request per
-    // topic connects the handle and fills its cache; one round trip, first batch only. Done
-    // for every librdkafka version: no release names a fix for the consumer (workarounds.h).
-    if (src.msg_buf.empty())
-        warm_up_metadata(rk, ranges, round);
-    if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment.get()))
-        return set_error(err, SS_ERR_BROKER, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
+    if (!continuing) {
+        ahead.clear();
+        // The first read of a handle: fetch the metadata of its topics before assigning them.
+        // assign() creates each topic locally and asks for its leader at once, but a handle that
+        // has not connected yet has no usable broker for that request, and librdkafka 2.0.2 then
+        // retries only from its 1 s topic scan timer: the first batch of every reader stalled
+        // ~1 s (seen on a real broker in about half the runs; debug trace: "Topic X metadata
+        // information unknown" 985 ms after PARTITION_JOIN). A blocking metadata request per
+        // topic connects the handle and fills its cache; one round trip, first batch only. Done
+        // for every librdkafka version: no release names a fix for the consumer (workarounds.h).
+        if (src.msg_buf.empty())
+            warm_up_metadata(rk, ranges, round);
+        TpList list(static_cast<int>(round.size()));
+        for (size_t i : round)
+            list.add(ranges[i].topic, ranges[i].partition, ranges[i].from);
+        if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, list.get()))
+            return set_error(err, SS_ERR_BROKER, std::string("kafka: assign failed: ") + rd_kafka_err2str(e));
+    }
 
     std::vector<rd_kafka_message_t *> &msgs = src.msg_buf;
     std::vector<ss_record> &recs = src.rec_buf;
@@ -155,24 +216,31 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
     msgs.resize(kBatch);
     recs.resize(kBatch);
 
-    while (open > 0) {
+    // Runs until every range is complete and everything kept from the previous round is either
+    // delivered or kept again for the next.
+    while (open > 0 || !kept.empty()) {
         if (src.take_interrupt())
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: read interrupted");
-        // librdkafka's batch consume waits for a full batch or the timeout (its documented
-        // contract, in every version), so block for the first message only, then take whatever
-        // else is already queued.
-        ssize_t got = rd_kafka_consume_batch_queue(src.queue(), kPollMs, msgs.data(), 1);
-        if (got == 1) {
-            ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, kBatch - 1);
-            got += more > 0 ? more : 0;
+        size_t n = kept.take(msgs.data(), kBatch);
+        const bool from_queue = n == 0;
+        if (from_queue) {
+            // librdkafka's batch consume waits for a full batch or the timeout (its documented
+            // contract, in every version), so block for the first message only, then take
+            // whatever else is already queued.
+            ssize_t got = rd_kafka_consume_batch_queue(src.queue(), kPollMs, msgs.data(), 1);
+            if (got == 1) {
+                ssize_t more = rd_kafka_consume_batch_queue(src.queue(), 0, msgs.data() + 1, kBatch - 1);
+                got += more > 0 ? more : 0;
+            }
+            if (got < 0) {
+                rd_kafka_resp_err_t e = rd_kafka_last_error();
+                return set_error(err, SS_ERR_BROKER_TRANSIENT,
+                                 std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
+            }
+            n = static_cast<size_t>(got);
+            if (n == 0 && src.fetch_wake.needed())
+                src.fetch_wake.after_idle_poll(rk, waiting_partitions(ranges, round, state));
         }
-        if (got < 0) {
-            rd_kafka_resp_err_t e = rd_kafka_last_error();
-            return set_error(err, SS_ERR_BROKER_TRANSIENT, std::string("kafka: consume failed: ") + rd_kafka_err2str(e));
-        }
-        const size_t n = static_cast<size_t>(got);
-        if (n == 0 && src.fetch_wake.needed())
-            src.fetch_wake.after_idle_poll(rk, waiting_partitions(ranges, round, state));
         size_t nrec = 0;
         hdrs.clear();
         for (size_t i = 0; i < n; ++i) {
@@ -182,11 +250,15 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                 if (ri == RangeIndex::npos) [[unlikely]]
                     continue; // a partition of an earlier assignment
                 RangeState &rs = state[ri];
-                if (rs.done || m->offset < rs.next)
+                if (m->offset < rs.next)
                     continue;
-                if (m->offset >= rs.until) {
-                    rs.done = true;
-                    --open;
+                if (rs.done || m->offset >= rs.until) {
+                    if (!rs.done) {
+                        rs.done = true;
+                        --open;
+                    }
+                    ahead.keep(m); // the start of a later range of this partition
+                    msgs[i] = nullptr;
                     continue;
                 }
                 const size_t caller_index = round[ri];
@@ -205,6 +277,12 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                 if (ri != RangeIndex::npos && !state[ri].done && m->offset >= state[ri].until) {
                     state[ri].done = true;
                     --open;
+                }
+                // librdkafka says "end of partition" once per time it reaches the end; a later
+                // range made only of transaction markers completes on it.
+                if (ri != RangeIndex::npos && state[ri].done) {
+                    ahead.keep(m);
+                    msgs[i] = nullptr;
                 }
                 continue;
             }
@@ -243,7 +321,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         attach_headers(recs.data(), nrec, hdrs);
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
-        if (open > 0 && !stop)
+        if (open > 0 && !stop && from_queue)
             src.fetch_wake.after_consume(rk, src.queue(), msgs.data(), n);
         destroy_messages(msgs.data(), 0, n);
         if (stop)
@@ -255,6 +333,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                                                      reason);
         }
     }
+    ahead.assigned(std::move(assignment));
     return SS_OK;
 }
 
@@ -287,8 +366,10 @@ ss_status read_ranges(KafkaSource &src, const ss_offset_range *host_ranges, size
         rounds[k].push_back(i);
     }
     for (const auto &round : rounds)
-        if (ss_status st = read_round(src, ranges.data(), round, fn, ctx, err); st != SS_OK)
+        if (ss_status st = read_round(src, ranges.data(), round, fn, ctx, err); st != SS_OK) {
+            src.read_ahead.clear(); // what the failed read consumed is unknown to the next
             return st;
+        }
     return SS_OK;
 }
 

@@ -299,6 +299,39 @@ TEST_CASE("adjacent ranges on one source deliver every offset once") {
         CHECK(static_cast<int64_t>(seen[static_cast<size_t>(m.partition)].size()) == m.latest);
 }
 
+TEST_CASE("reads that continue, skip, leave out and go back over partitions deliver exactly their ranges") {
+    // The handle keeps its assignment and what it read beyond a range when the next read starts
+    // where the last one ended (read_ahead.h); any other read assigns afresh. Each step below
+    // is one of those cases; every step must deliver exactly its ranges.
+    auto run = [](Conf conf) {
+        Source src(base_conf(std::move(conf)));
+        REQUIRE_MESSAGE(src.s, src.err.message);
+        const std::vector<std::vector<ss_offset_range>> steps{
+            {{"orders", 0, 0, 100}, {"orders", 1, 0, 100}, {"orders", 2, 0, 100}}, // fresh
+            {{"orders", 1, 100, 200}},                                            // p0, p2 stay assigned
+            {{"orders", 0, 100, 150}, {"orders", 2, 100, 400}},                   // continue them
+            {{"orders", 0, 150, 151}, {"orders", 1, 200, 201}, {"orders", 2, 400, 900}},
+            {{"orders", 1, 50, 60}},                                              // back: assigns afresh
+            {{"orders", 1, 60, 70}, {"orders", 0, 151, 160}},                     // p0 was not assigned
+            {{"orders", 1, 70, 70}, {"orders", 0, 160, 161}},                     // an empty range
+            {{"orders", 0, 161, 162}, {"orders", 0, 162, 170}},                   // one partition twice
+        };
+        for (size_t i = 0; i < steps.size(); ++i) {
+            INFO("step " << i);
+            const auto &batch = steps[i];
+            Collector got;
+            REQUIRE_MESSAGE(direct()->read_ranges(src.s, batch.data(), batch.size(), sizeof(ss_offset_range),
+                                                  Collector::fn, &got, &src.err) == SS_OK,
+                            src.err.message);
+            check_exact(batch, got);
+        }
+    };
+    SUBCASE("with librdkafka's prefetch limits as the plugin sets them") { run({}); }
+    // A 20-record limit (half the queue): what is read beyond a range overflows it, is dropped,
+    // and the next read assigns afresh.
+    SUBCASE("with more read ahead than the handle may keep") { run({{"queued.min.messages", "40"}}); }
+}
+
 TEST_CASE("errors") {
     SUBCASE("unknown topic") {
         Source src(base_conf());
