@@ -278,9 +278,10 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                     state[ri].done = true;
                     --open;
                 }
-                // librdkafka says "end of partition" once per time it reaches the end; a later
-                // range made only of transaction markers completes on it.
-                if (ri != RangeIndex::npos && state[ri].done) {
+                // librdkafka says "end of partition" once each time it reaches the end: a later
+                // range that holds only transaction markers completes on this one. One at the
+                // range's end cannot complete a later range, which starts there.
+                if (ri != RangeIndex::npos && state[ri].done && m->offset > state[ri].until) {
                     ahead.keep(m);
                     msgs[i] = nullptr;
                 }
