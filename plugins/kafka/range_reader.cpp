@@ -287,8 +287,12 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
                 }
                 continue;
             }
-            if (ri != RangeIndex::npos && state[ri].done)
+            if (ri != RangeIndex::npos && state[ri].done) {
+                // Not this read's concern, but the partition may have stopped fetching (an
+                // offset out of range does that): the next read assigns afresh and sees it.
+                ahead.drop();
                 continue;
+            }
             std::string where = m->rkt ? topic_partition_name(rd_kafka_topic_name(m->rkt), m->partition) + ": "
                                        : std::string();
             if (e == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || e == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {

@@ -29,14 +29,17 @@ void ReadAhead::keep(rd_kafka_message_t *m) {
             kept_.push_back(m);
             return;
         }
-        // Over the limits: free the memory now; the next read assigns afresh.
-        for (rd_kafka_message_t *k : kept_)
-            rd_kafka_message_destroy(k);
-        kept_.clear();
-        kept_bytes_ = 0;
-        dropped_ = true;
+        drop(); // over the limits: free the memory now
     }
     rd_kafka_message_destroy(m);
+}
+
+void ReadAhead::drop() {
+    for (rd_kafka_message_t *k : kept_)
+        rd_kafka_message_destroy(k);
+    kept_.clear();
+    kept_bytes_ = 0;
+    dropped_ = true;
 }
 
 std::vector<rd_kafka_message_t *> ReadAhead::take_kept() {
@@ -53,10 +56,7 @@ void ReadAhead::assigned(std::vector<Position> assignment) {
 }
 
 void ReadAhead::clear() {
-    for (rd_kafka_message_t *k : kept_)
-        rd_kafka_message_destroy(k);
-    kept_.clear();
-    kept_bytes_ = 0;
+    drop();
     dropped_ = false;
     assignment_.clear();
 }

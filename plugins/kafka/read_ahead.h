@@ -51,6 +51,8 @@ public:
     // Takes ownership of a message or event beyond the ranges being read. Past the limits it is
     // destroyed, with everything kept, and the next read assigns afresh.
     void keep(rd_kafka_message_t *m);
+    // Destroys what is kept; the next read assigns afresh.
+    void drop();
     // The kept messages in the order they were kept; the caller owns them.
     std::vector<rd_kafka_message_t *> take_kept();
 
