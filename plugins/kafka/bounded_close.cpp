@@ -45,30 +45,39 @@ bool close_consumer_until(rd_kafka_t *rk, CloseDeadline deadline) {
     return closed;
 }
 
-bool destroy_until(rd_kafka_t *rk, CloseDeadline deadline) {
+bool destroy_all_until(const std::vector<rd_kafka_t *> &handles, CloseDeadline deadline) {
+    if (handles.empty()) return true;
     struct Done {
         std::mutex mu;
         std::condition_variable cv;
-        bool done = false;
+        size_t left = 0;
     };
     auto state = std::make_shared<Done>();
-    std::thread helper([rk, state] {
-        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-        try {
-            std::lock_guard lock(state->mu);
-            state->done = true;
-            state->cv.notify_all();
-        } catch (...) { // a thread entry lets nothing escape; the waiter then sees the deadline
-        }
-    });
+    state->left = handles.size();
+    std::vector<std::thread> helpers;
+    helpers.reserve(handles.size());
+    for (rd_kafka_t *rk : handles)
+        helpers.emplace_back([rk, state] {
+            rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+            try {
+                std::lock_guard lock(state->mu);
+                --state->left;
+                state->cv.notify_all();
+            } catch (...) { // a thread entry lets nothing escape; the waiter then sees the deadline
+            }
+        });
     std::unique_lock lock(state->mu);
-    if (state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
-        lock.unlock();
-        helper.join();
-        return true;
+    const bool all = state->cv.wait_until(lock, deadline, [&] { return state->left == 0; });
+    lock.unlock();
+    for (auto &h : helpers) {
+        if (all)
+            h.join();
+        else
+            h.detach(); // one is still destroying its handle: none is waited for any more
     }
-    helper.detach();
-    return false;
+    return all;
 }
+
+bool destroy_until(rd_kafka_t *rk, CloseDeadline deadline) { return destroy_all_until({rk}, deadline); }
 
 } // namespace streamsubmit::kafka

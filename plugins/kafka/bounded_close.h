@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <vector>
 
 namespace streamsubmit::kafka {
 
@@ -20,5 +21,8 @@ bool close_consumer_until(rd_kafka_t *rk, CloseDeadline deadline);
 // and waits for it until `deadline`. Returns false when the deadline came first: the helper
 // is left running, and whatever rk's callbacks use must then stay alive.
 bool destroy_until(rd_kafka_t *rk, CloseDeadline deadline);
+// destroy_until for several handles at once (a helper thread each). False when one was still
+// being destroyed at the deadline.
+bool destroy_all_until(const std::vector<rd_kafka_t *> &handles, CloseDeadline deadline);
 
 } // namespace streamsubmit::kafka

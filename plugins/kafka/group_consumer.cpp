@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <chrono>
@@ -34,22 +36,54 @@ void notify(KafkaSource &src, ss_rebalance_event event, const rd_kafka_topic_par
     src.on_rebalance(src.rebalance_ctx, event, tps.data(), tps.size(), sizeof(ss_topic_partition));
 }
 
-ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride,
-                              const char *what,
-                              rd_kafka_resp_err_t (*call)(rd_kafka_t *, rd_kafka_topic_partition_list_t *),
-                              ss_error *err) {
-    TpList list(static_cast<int>(count));
-    for (size_t i = 0; i < count; ++i) {
-        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
-        list.add(p.topic, p.partition, RD_KAFKA_OFFSET_INVALID);
-    }
-    if (rd_kafka_resp_err_t e = call(src.rk(), list.get()))
+using PartitionListCall = rd_kafka_resp_err_t (*)(rd_kafka_t *, rd_kafka_topic_partition_list_t *);
+
+ss_status handle_list_call(rd_kafka_t *rk, const TpList &list, const char *what, PartitionListCall call,
+                           ss_error *err) {
+    if (list.size() == 0)
+        return SS_OK;
+    if (rd_kafka_resp_err_t e = call(rk, list.get()))
         return set_error(err, SS_ERR_BROKER, std::string("kafka: ") + what + " failed: " + rd_kafka_err2str(e));
     for (int i = 0; i < list.size(); ++i)
         if (list[i].err)
             return set_error(err, SS_ERR_BROKER, std::string("kafka: ") + what + " " +
                                                      topic_partition_name(list[i].topic, list[i].partition) +
                                                      " failed: " + rd_kafka_err2str(list[i].err));
+    return SS_OK;
+}
+
+// Each partition on the handle that fetches it: a stream's, if routed there, else the member's.
+ss_status partition_list_call(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride,
+                              const char *what, PartitionListCall call, ss_error *err) {
+    std::map<int32_t, std::unique_ptr<TpList>> by_stream; // -1: the member's own handle
+    const bool resuming = call == rd_kafka_resume_partitions;
+    for (size_t i = 0; i < count; ++i) {
+        const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
+        const int32_t stream = src.streams.stream_of(p.topic, p.partition);
+        // A stream's partition the host paused inside ASSIGN was never given to its handle.
+        if (stream >= 0) {
+            std::string why;
+            if (resuming ? src.streams.resume_parked(p.topic, p.partition, why)
+                         : src.streams.pause_parked(p.topic, p.partition)) {
+                if (!why.empty())
+                    return set_error(err, SS_ERR_BROKER, std::string("kafka: ") + what + " " +
+                                                             topic_partition_name(p.topic, p.partition) +
+                                                             " failed: " + why);
+                continue;
+            }
+        }
+        auto &list = by_stream[stream];
+        if (!list)
+            list = std::make_unique<TpList>(static_cast<int>(count));
+        list->add(p.topic, p.partition, RD_KAFKA_OFFSET_INVALID);
+    }
+    for (const auto &[stream, list] : by_stream) {
+        rd_kafka_t *rk = stream < 0 ? src.rk() : src.streams.handle(stream);
+        if (!rk)
+            continue; // the handle is gone (closing): nothing fetches these any more
+        if (ss_status st = handle_list_call(rk, *list, what, call, err); st != SS_OK)
+            return st;
+    }
     return SS_OK;
 }
 
@@ -80,12 +114,34 @@ void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic
     src.start_at.clear();
     settle_assigned_start(rk, partitions, kCommittedTimeout);
     assign(src, rk, partitions, protocol);
+    // What the host routed to streams is fetched by the streams' handles, from where the member
+    // settled it; the member fetches none of it (its own records would be dropped by poll).
+    // The host's pauses inside ASSIGN, last call per partition wins.
+    std::map<std::pair<std::string, int32_t>, bool> paused;
+    for (const auto &d : src.deferred_pauses)
+        paused[{d.topic, d.partition}] = d.pause;
+    const auto paused_by_host = [&paused](const char *topic, int32_t partition) {
+        const auto it = paused.find({topic, partition});
+        return it != paused.end() && it->second;
+    };
+    TpList routed(partitions->cnt);
+    if (const std::string why = src.streams.assign_routed(partitions, routed.get(), paused_by_host); !why.empty())
+        src.log(SS_LOG_WARN, "kafka: assigning partitions to the receiver threads' consumers failed: " + why);
+    if (routed.size() > 0)
+        if (rd_kafka_resp_err_t e = rd_kafka_pause_partitions(rk, routed.get()))
+            src.log(SS_LOG_WARN, std::string("kafka: pausing the member's routed partitions failed: ") +
+                                     rd_kafka_err2str(e));
     for (const auto &d : src.deferred_pauses) {
-        TpList one(1);
-        one.add(d.topic.c_str(), d.partition, RD_KAFKA_OFFSET_INVALID);
-        if (rd_kafka_resp_err_t e = d.pause ? rd_kafka_pause_partitions(rk, one.get())
-                                            : rd_kafka_resume_partitions(rk, one.get()))
-            src.log(SS_LOG_WARN, std::string("kafka: pause/resume after assign failed: ") + rd_kafka_err2str(e));
+        const bool being_assigned = rd_kafka_topic_partition_list_find(partitions, d.topic.c_str(), d.partition);
+        if (being_assigned && src.streams.stream_of(d.topic.c_str(), d.partition) >= 0)
+            continue; // a stream's new partition: parked above while paused, assigned unpaused otherwise
+        // The member's own, or a partition assigned before: as a pause or resume outside ASSIGN.
+        const ss_topic_partition tp{d.topic.c_str(), d.partition, RD_KAFKA_OFFSET_INVALID};
+        ss_error e{};
+        e.struct_size = sizeof e;
+        if (partition_list_call(src, &tp, 1, sizeof tp, d.pause ? "pause" : "resume",
+                                d.pause ? rd_kafka_pause_partitions : rd_kafka_resume_partitions, &e) != SS_OK)
+            src.log(SS_LOG_WARN, std::string("kafka: pause/resume after assign failed: ") + e.message);
     }
     src.deferred_pauses.clear();
 }
@@ -148,7 +204,11 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partit
     } catch (...) {
         src.log(SS_LOG_ERROR, "kafka: rebalance listener failed");
     }
-    // Revoke (or error): give the partitions up after the host has committed what it holds.
+    // Revoke (or error): give the partitions up after the host has committed what it holds,
+    // first on the streams' handles that fetch them (returns once librdkafka removed them).
+    if (src.mode() != KafkaSource::Mode::Member)
+        if (const std::string why = src.streams.unassign(partitions); !why.empty())
+            src.log(SS_LOG_WARN, "kafka: taking revoked partitions from the receiver threads' consumers failed: " + why);
     (void)unassign_partitions(rk, partitions, protocol);
 }
 
@@ -228,6 +288,8 @@ ss_status subscribe_as(KafkaSource::Mode mode, KafkaSource &src, const char *con
     if (rd_kafka_resp_err_t e = rd_kafka_subscribe(src.rk(), list.get()))
         return set_error(err, SS_ERR_BROKER, std::string("kafka: subscribe failed: ") + rd_kafka_err2str(e));
     src.subscribed = true;
+    if (mode == KafkaSource::Mode::Receiver)
+        src.streams.set_topics(std::vector<std::string>(topics, topics + topic_count));
     return SS_OK;
 }
 
@@ -236,6 +298,7 @@ namespace {
 // What one poll reads: the consumer queue (poll) or a stream's queue (poll_stream), each with
 // its own scratch buffers, so that streams are read in parallel.
 struct Reader {
+    rd_kafka_t *rk; // the handle that fetches into `queue`
     rd_kafka_queue_t *queue;
     std::vector<rd_kafka_message_t *> &msgs;
     std::vector<ss_record> &recs;
@@ -284,13 +347,18 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
                                                                rd_kafka_err2str(rd_kafka_last_error()));
         const size_t n = static_cast<size_t>(got);
         if (n == 0 && r.join_wake)
-            r.join_wake->after_empty_consume(src.rk());
+            r.join_wake->after_empty_consume(r.rk);
         size_t nrec = 0;
         hdrs.clear();
         ss_status st = SS_OK;
         for (size_t i = 0; i < n && st == SS_OK; ++i) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
+                // The member's poll: a routed partition's record fetched before its pause took
+                // effect. Its stream's handle delivers it.
+                if (r.join_wake && src.streams.has_routes() &&
+                    src.streams.stream_of(rd_kafka_topic_name(m->rkt), m->partition) >= 0) [[unlikely]]
+                    continue;
                 fill_record(recs[nrec++], m, rd_kafka_topic_name(m->rkt), 0, hdrs);
                 continue;
             }
@@ -308,7 +376,7 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
                                "kafka: " + where + rd_kafka_err2name(m->err) + ": " + rd_kafka_message_errstr(m));
             } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
                 char reason[512];
-                rd_kafka_resp_err_t fe = rd_kafka_fatal_error(src.rk(), reason, sizeof reason);
+                rd_kafka_resp_err_t fe = rd_kafka_fatal_error(r.rk, reason, sizeof reason);
                 st = set_error(err, SS_ERR_BROKER,
                                std::string("kafka: fatal error: ") + rd_kafka_err2name(fe) + ": " + reason);
             } else {
@@ -322,7 +390,7 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
         if (st == SS_OK && !stop)
-            r.fetch_wake.after_consume(src.rk(), r.queue, msgs.data(), n);
+            r.fetch_wake.after_consume(r.rk, r.queue, msgs.data(), n);
         for (size_t i = 0; i < n; ++i)
             rd_kafka_message_destroy(msgs[i]);
         if (st != SS_OK)
@@ -343,7 +411,7 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
 } // namespace
 
 ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
-    Reader r{src.queue(), src.msg_buf, src.rec_buf, src.header_buf, src.fetch_wake, &src.join_wake, nullptr};
+    Reader r{src.rk(), src.queue(), src.msg_buf, src.rec_buf, src.header_buf, src.fetch_wake, &src.join_wake, nullptr};
     return read_queue(src, r, timeout_ms, max_records, fn, ctx, err);
 }
 
@@ -351,10 +419,15 @@ ss_status poll_stream(KafkaSource &src, int32_t stream, int timeout_ms, size_t m
                       void *ctx, ss_error *err) {
     if (src.mode() != KafkaSource::Mode::Receiver || !src.subscribed)
         return set_error(err, SS_ERR_CONFIG, "kafka: poll_stream needs a subscribed receiver source (subscribe)");
-    PartitionStream *s = src.streams.get(src.rk(), stream);
-    if (!s)
+    if (stream < 0)
         return set_error(err, SS_ERR_CONFIG, "kafka: poll_stream: no stream " + std::to_string(stream));
-    Reader r{s->queue, s->msg_buf, s->rec_buf, s->header_buf, s->fetch_wake, nullptr, &s->interrupted};
+    std::string why;
+    PartitionStream *s = src.streams.get(stream, why);
+    if (!s)
+        return set_error(err, SS_ERR_BROKER, "kafka: poll_stream: stream " + std::to_string(stream) + ": " + why);
+    // Its first poll: the handle learns its topics' leaders while the member joins the group.
+    src.streams.warm_up(*s);
+    Reader r{s->rk, s->queue, s->msg_buf, s->rec_buf, s->header_buf, s->fetch_wake, nullptr, &s->interrupted};
     return read_queue(src, r, timeout_ms, max_records, fn, ctx, err);
 }
 
@@ -362,14 +435,16 @@ ss_status route_assigned(KafkaSource &src, const ss_topic_partition *parts, size
                          int32_t stream, ss_error *err) {
     if (!src.assigning || src.assigning_thread != std::this_thread::get_id())
         return set_error(err, SS_ERR_CONFIG, "kafka: route_assigned is only valid inside on_rebalance(ASSIGN)");
-    PartitionStream *s = src.streams.get(src.rk(), stream);
-    if (!s)
+    if (stream < 0)
         return set_error(err, SS_ERR_CONFIG, "kafka: route_assigned: no stream " + std::to_string(stream));
+    std::string why;
+    if (!src.streams.get(stream, why)) // its handle, opened now unless its thread polled already
+        return set_error(err, SS_ERR_BROKER, "kafka: route_assigned: stream " + std::to_string(stream) + ": " + why);
     for (size_t i = 0; i < count; ++i) {
         const ss_topic_partition &p = *ss_const_at(ss_topic_partition, parts, stride, i);
-        if (!PartitionStreams::route(src.rk(), p.topic, p.partition, *s))
-            return set_error(err, SS_ERR_BROKER, "kafka: route_assigned: no partition " +
-                                                     topic_partition_name(p.topic, p.partition));
+        if (!p.topic)
+            return set_error(err, SS_ERR_CONFIG, "kafka: route_assigned: a partition without a topic");
+        src.streams.route(p.topic, p.partition, stream);
     }
     return SS_OK;
 }

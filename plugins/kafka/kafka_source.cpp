@@ -133,6 +133,7 @@ ss_status KafkaSource::create(const ss_source_params *params, std::unique_ptr<Ka
     if (self->bootstrap_.empty())
         self->bootstrap_ = "(no kafka.bootstrap.servers)";
     self->direct_group_ = "streamsubmit-direct-" + std::to_string(getpid()) + "-" + std::to_string(++g_instance);
+    self->streams.set_opener([raw = self.get()](std::string &why) { return raw->open_fetcher(why); });
     if (const ss_status st = self->open(Mode::Direct, err); st != SS_OK)
         return st;
     out = std::move(self);
@@ -197,13 +198,16 @@ void KafkaSource::log(ss_log_level level, std::string_view message) const {
     fn(log_ctx_, level, m.c_str());
 }
 
-ss_status KafkaSource::open(Mode mode, ss_error *err) {
+ss_status KafkaSource::new_handle(Role role, rd_kafka_t *&out, ss_error *err) {
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     auto fail = [&](ss_status st, const std::string &msg) {
         rd_kafka_conf_destroy(conf);
         return set_error(err, st, msg);
     };
+    // A stream's handle is a receiver's, without the group membership.
+    const bool fetcher = role == Role::Fetcher;
+    const Mode mode = role == Role::Direct ? Mode::Direct : role == Role::Member ? Mode::Member : Mode::Receiver;
     std::vector<std::pair<const char *, const char *>> defaults(std::begin(kDefaults), std::end(kDefaults));
     if (workarounds().dense_connections)
         defaults.push_back(kDenseConnections);
@@ -213,24 +217,32 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         if (!user_gave(k) && rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_INTERNAL, std::string("kafka: default ") + k + ": " + errstr);
     for (const auto &[k, v] : conf_) {
-        // A direct-mode reader never joins the group: only the member takes its static identity.
-        if (mode == Mode::Direct && k == "group.instance.id")
+        // A direct-mode reader or a stream's handle never joins the group: only the member
+        // takes its static identity.
+        if ((mode == Mode::Direct || fetcher) && k == "group.instance.id")
             continue;
         if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_CONFIG, "kafka." + k + ": " + errstr);
     }
     // Reading never creates a topic, whatever the brokers' auto.create.topics.enable says: a
     // misspelled topic must fail the job at start, not become an empty topic it reads forever.
-    for (const auto &[k, v] : conf_)
-        if (k == "allow.auto.create.topics" && v != "false")
-            log(SS_LOG_WARN, "kafka.allow.auto.create.topics=" + v + " is ignored: streamsubmit never creates a "
-                             "topic by reading it; create it with your Kafka tools");
+    if (!fetcher) // said once, for the source's own handle
+        for (const auto &[k, v] : conf_)
+            if (k == "allow.auto.create.topics" && v != "false")
+                log(SS_LOG_WARN, "kafka.allow.auto.create.topics=" + v + " is ignored: streamsubmit never creates a "
+                                 "topic by reading it; create it with your Kafka tools");
     if (rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
         return fail(SS_ERR_INTERNAL, std::string("kafka: allow.auto.create.topics: ") + errstr);
     // A member only learns its partitions: cooperative-sticky moves only the partitions that
     // must move, so the other instances keep reading through a rebalance.
     if (mode == Mode::Member && !user_gave("partition.assignment.strategy"))
         rd_kafka_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky", errstr, sizeof errstr);
+    // A stream's handle is outside the group's generation: only the member commits (the host's
+    // commit_offsets), never this handle on its own.
+    if (fetcher) {
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr);
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, sizeof errstr);
+    }
 
     // Direct mode reads planned ranges: a lost offset must be reported, never skipped.
     // Receiver mode starts a new group where the host says (streamsubmit always passes the
@@ -254,7 +266,8 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     }
     // librdkafka has no consumer queue and refuses assign() without a group ("Local: Unknown
     // group"; so from 2.0.2 to 2.15.0); direct mode without kafka.group.id uses a private name
-    // that never joins a group and never commits.
+    // that never joins a group and never commits. A stream's handle has the user's group
+    // (receiver mode needs one): assign() at an INVALID offset asks for its committed offset.
     if (user_group_.empty()) {
         if (mode != Mode::Direct)
             return fail(SS_ERR_CONFIG, "kafka.group.id: joining a group (receiver mode, or "
@@ -267,7 +280,7 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
     rd_kafka_conf_set_error_cb(conf, error_cb);
     // Fails only when librdkafka was built without TLS; then no certificate is ever checked.
     (void)rd_kafka_conf_set_ssl_cert_verify_cb(conf, cert_verify_cb);
-    if (mode != Mode::Direct)
+    if (mode != Mode::Direct && !fetcher)
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
@@ -275,6 +288,24 @@ ss_status KafkaSource::open(Mode mode, ss_error *err) {
         return fail(SS_ERR_CONFIG, std::string("kafka: cannot create a consumer: ") + errstr);
     // conf is owned by rk from here on.
     rd_kafka_poll_set_consumer(rk); // error events and callbacks are served by the consumer queue
+    out = rk;
+    return SS_OK;
+}
+
+rd_kafka_t *KafkaSource::open_fetcher(std::string &why) {
+    ss_error e{};
+    e.struct_size = sizeof e;
+    rd_kafka_t *rk = nullptr;
+    if (new_handle(Role::Fetcher, rk, &e) != SS_OK)
+        why = e.message;
+    return rk;
+}
+
+ss_status KafkaSource::open(Mode mode, ss_error *err) {
+    const Role role = mode == Mode::Direct ? Role::Direct : mode == Mode::Member ? Role::Member : Role::Receiver;
+    rd_kafka_t *rk = nullptr;
+    if (const ss_status st = new_handle(role, rk, err); st != SS_OK)
+        return st;
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
     if (!q) {
         rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
@@ -313,10 +344,11 @@ bool KafkaSource::close_handle() {
     }
     if (q)
         rd_kafka_queue_destroy(q);
-    streams.clear();
+    // The streams' handles never joined the group: nothing to leave, only threads to end.
+    const bool streams_destroyed = streams.clear(start + close_timeout_);
     const bool destroyed = destroy_until(rk, start + close_timeout_);
     closing = false;
-    return destroyed;
+    return destroyed && streams_destroyed;
 }
 
 bool KafkaSource::must_abandon() const {
@@ -327,6 +359,7 @@ void KafkaSource::abandon() {
     closing = true;
     (void)close_consumer_until(rk_, std::chrono::steady_clock::now() + leave_timeout()); // bounded, like every close
     subscribed = false;
+    (void)streams.clear(std::chrono::steady_clock::now() + leave_timeout()); // never subscribed: destroyed
     // The handle's threads live on until the process exits: nothing may reach the host.
     rd_kafka_set_log_level(rk_, 0);
     log_.store(nullptr, std::memory_order_release);

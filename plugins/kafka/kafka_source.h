@@ -106,8 +106,12 @@ public:
         int64_t offset;
     };
     std::vector<StartAt> start_at;
-    // Streams (ABI 2.1, route_assigned/poll_stream): the queues the host's threads read.
+    // Streams (ABI 2.1, route_assigned/poll_stream): a consumer handle per host thread, which
+    // fetches the partitions the host routed to it (partition_streams.h).
     PartitionStreams streams;
+    // A stream's handle: this source's receiver configuration without group membership.
+    // Null with `why` when librdkafka refuses it.
+    rd_kafka_t *open_fetcher(std::string &why);
     struct DeferredPause {
         std::string topic;
         int32_t partition;
@@ -123,8 +127,12 @@ public:
     void abandon();
 
 private:
+    // What a handle is for: a source's own handle in its mode, or a stream's (Fetcher).
+    enum class Role { Direct, Receiver, Member, Fetcher };
+
     KafkaSource() = default;
     ss_status open(Mode mode, ss_error *err);
+    ss_status new_handle(Role role, rd_kafka_t *&out, ss_error *err);
     // Returns false when librdkafka was still closing at the deadline.
     bool close_handle();
     void mute();

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -926,4 +927,239 @@ TEST_CASE("receiver streams: one consumer's partitions read by two threads; poll
         }
     CHECK(all.size() == static_cast<size_t>(kOrders)); // every record once
     CHECK(streams[0].got.size() + streams[1].got.size() == static_cast<size_t>(kOrders));
+}
+
+namespace {
+
+// A host of streams as streamsubmit's receiver mode is one: on ASSIGN it routes partition p to
+// stream p % 2, starts one where it wants and pauses one; on REVOKE it holds the stream threads
+// outside poll_stream until the member's poll returned (the plugin then unassigned the streams'
+// handles), and records of a partition it no longer owns count as violations.
+struct StreamHost {
+    ss_source *src = nullptr;
+    const char *topic = nullptr;
+    int64_t start_partition3_at = -1;
+    bool pause_partition0 = false;
+
+    std::mutex mu;
+    std::condition_variable cv;
+    bool held = false;
+    int in_poll = 0;
+    std::set<int32_t> owned;
+    int assigns = 0, revokes = 0, violations = 0, wrong_stream = 0;
+    std::map<int32_t, std::vector<int64_t>> offsets; // per partition, in delivery order
+    int route_failures = 0;
+
+    static void on_rebalance(void *ctx, ss_rebalance_event ev, const ss_topic_partition *p, size_t n, size_t stride) {
+        auto *self = static_cast<StreamHost *>(ctx);
+        std::vector<ss_topic_partition> tps;
+        for (size_t i = 0; i < n; ++i)
+            tps.push_back(*ss_const_at(ss_topic_partition, p, stride, i));
+        std::unique_lock lock(self->mu);
+        if (ev == SS_REBALANCE_ASSIGN) {
+            for (const auto &tp : tps) {
+                ss_error err = new_error();
+                if (consumer()->route_assigned(self->src, &tp, 1, sizeof tp, tp.partition % 2, &err) != SS_OK)
+                    ++self->route_failures;
+                if (tp.partition == 3 && self->start_partition3_at >= 0) {
+                    ss_topic_partition at{tp.topic, 3, self->start_partition3_at};
+                    CHECK(consumer()->start_assigned_at(self->src, &at, 1, sizeof at, &err) == SS_OK);
+                }
+                if (tp.partition == 0 && self->pause_partition0)
+                    CHECK(consumer()->pause(self->src, &tp, 1, sizeof tp, &err) == SS_OK); // applied after ASSIGN
+                self->owned.insert(tp.partition);
+            }
+            ++self->assigns;
+            return;
+        }
+        self->held = true;
+        self->cv.wait(lock, [&] { return self->in_poll == 0; });
+        for (const auto &tp : tps)
+            self->owned.erase(tp.partition);
+        ++self->revokes;
+    }
+
+    static int on_records(void *ctx, const ss_record *records, size_t n, size_t stride) {
+        auto *self = static_cast<std::pair<StreamHost *, int32_t> *>(ctx);
+        StreamHost &host = *self->first;
+        std::lock_guard lock(host.mu);
+        for (size_t i = 0; i < n; ++i) {
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+            if (!host.owned.count(r.partition))
+                ++host.violations;
+            if (r.partition % 2 != self->second)
+                ++host.wrong_stream;
+            host.offsets[r.partition].push_back(r.offset);
+        }
+        return 0;
+    }
+
+    // The stream thread's loop: never inside poll_stream while a revocation is being finished.
+    void read(int32_t stream, const std::atomic<bool> &stop, std::atomic<int> &errors) {
+        std::pair<StreamHost *, int32_t> ctx{this, stream};
+        while (!stop) {
+            {
+                std::unique_lock lock(mu);
+                cv.wait(lock, [&] { return !held || stop; });
+                ++in_poll;
+            }
+            ss_error err = new_error();
+            const ss_status st = consumer()->poll_stream(src, stream, 100, 500, on_records, &ctx, &err);
+            if (st != SS_OK && st != SS_ERR_INTERRUPTED)
+                ++errors;
+            std::lock_guard lock(mu);
+            --in_poll;
+            cv.notify_all();
+        }
+    }
+
+    // The member's thread: serves the group; releases the streams once the plugin unassigned.
+    ss_status serve(int timeout_ms, Collector &main_poll, ss_error *err) {
+        const ss_status st = consumer()->poll(src, timeout_ms, 500, Collector::fn, &main_poll, err);
+        std::lock_guard lock(mu);
+        held = false;
+        cv.notify_all();
+        return st;
+    }
+
+    // The partition's records were delivered up to `end` (exclusive).
+    bool reached(int32_t partition, int64_t end) {
+        std::lock_guard lock(mu);
+        const auto &o = offsets[partition];
+        return !o.empty() && o.back() >= end - 1;
+    }
+};
+
+} // namespace
+
+TEST_CASE("receiver streams: each stream's handle starts where the member settled, pauses, and gives up revoked "
+          "partitions") {
+    ss_error err = new_error();
+    const char *topic = "streams-rebalance";
+    const std::string group = "streams-rebalance";
+    constexpr int kPartitions = 4, kFirst = 400, kSecond = 400;
+    REQUIRE(capi()->create_topic(cluster().c, topic, kPartitions, &err) == SS_OK);
+    REQUIRE_MESSAGE(capi()->produce(cluster().c, topic, kFirst, 32, &err) == SS_OK, err.message);
+    Source probe(base_conf()); // the end offsets (keyed records: partitions get unequal shares)
+    REQUIRE(probe.s);
+    auto ends = [&] {
+        std::map<int32_t, int64_t> out;
+        for (const auto &w : watermarks(probe, topic, kPartitions))
+            out[w.partition] = w.latest;
+        return out;
+    };
+    auto end = ends();
+    for (const auto &[p, e] : end)
+        REQUIRE(e > 10); // every partition has records past the starts below
+    {
+        Source committer(base_conf({{"group.id", group}}));
+        REQUIRE(committer.s);
+        std::vector<ss_topic_partition> offs{{topic, 0, 5}, {topic, 1, 6}};
+        REQUIRE(direct()->commit_offsets(committer.s, offs.data(), offs.size(), sizeof(ss_topic_partition),
+                                         &committer.err) == SS_OK);
+    }
+    const Conf conf{{"group.id", group}, {"heartbeat.interval.ms", "100"}, {"session.timeout.ms", "6000"}};
+    Source a(base_conf(conf));
+    REQUIRE(a.s);
+    StreamHost host;
+    host.src = a.s;
+    host.topic = topic;
+    host.start_partition3_at = 9;
+    host.pause_partition0 = true;
+    REQUIRE_MESSAGE(consumer()->subscribe(a.s, &topic, 1, StreamHost::on_rebalance, &host, &a.err) == SS_OK,
+                    a.err.message);
+    std::atomic<bool> stop{false};
+    std::atomic<int> stream_errors{0};
+    std::vector<std::thread> readers;
+    for (int32_t s = 0; s < 2; ++s)
+        readers.emplace_back([&, s] { host.read(s, stop, stream_errors); });
+    Collector main_poll;
+    auto serve_until = [&](int deadline_ms, const std::function<bool()> &done) {
+        for (auto t0 = Clock::now(); ms_since(t0) < deadline_ms && !done();)
+            REQUIRE_MESSAGE(host.serve(100, main_poll, &a.err) == SS_OK, a.err.message);
+        return done();
+    };
+    // Committed 5 and 6, none for 2 (earliest), 9 for 3 (the host's choice); 0 paused.
+    CHECK(serve_until(20000, [&] { return host.reached(1, end[1]) && host.reached(2, end[2]) && host.reached(3, end[3]); }));
+    serve_until(500, [] { return false; });
+    {
+        std::lock_guard lock(host.mu);
+        CHECK(host.offsets[0].empty());
+        REQUIRE(!host.offsets[1].empty());
+        CHECK(host.offsets[1].front() == 6);
+        CHECK(host.offsets[2].front() == 0);
+        CHECK(host.offsets[3].front() == 9);
+    }
+    ss_topic_partition p0{topic, 0, 0};
+    {
+        std::lock_guard lock(host.mu);
+        host.pause_partition0 = false; // the next assignments start unpaused
+    }
+    REQUIRE(consumer()->resume(a.s, &p0, 1, sizeof p0, &a.err) == SS_OK); // reaches stream 0's handle
+    CHECK(serve_until(10000, [&] { return host.reached(0, end[0]); }));
+    {
+        std::lock_guard lock(host.mu);
+        REQUIRE(!host.offsets[0].empty());
+        CHECK(host.offsets[0].front() == 5);
+    }
+
+    // A second member: the group takes partitions from `a` (its streams' handles give them up).
+    Source b(base_conf(conf));
+    REQUIRE(b.s);
+    Rebalances brb;
+    brb.src = b.s;
+    REQUIRE(consumer()->subscribe(b.s, &topic, 1, Rebalances::fn, &brb, &b.err) == SS_OK);
+    Collector b_got;
+    std::atomic<bool> b_stop{false};
+    std::thread b_thread([&] {
+        while (!b_stop) {
+            ss_error e = new_error();
+            (void)consumer()->poll(b.s, 100, 500, Collector::fn, &b_got, &e);
+        }
+    });
+    CHECK(serve_until(30000, [&] {
+        std::lock_guard lock(host.mu);
+        return host.revokes > 0 && host.owned.size() == kPartitions / 2;
+    }));
+    REQUIRE_MESSAGE(capi()->produce(cluster().c, topic, kSecond, 32, &err) == SS_OK, err.message);
+    end = ends();
+    std::set<int32_t> owned;
+    {
+        std::lock_guard lock(host.mu);
+        owned = host.owned;
+    }
+    // The new records of a's partitions arrive through its streams.
+    const bool caught_up = serve_until(20000, [&] {
+        for (int32_t p : owned)
+            if (!host.reached(p, end[p]))
+                return false;
+        return true;
+    });
+    CHECK(caught_up);
+    if (!caught_up) {
+        std::lock_guard lock(host.mu);
+        for (int32_t p : owned)
+            MESSAGE("partition " << p << ": delivered up to " << (host.offsets[p].empty() ? -1 : host.offsets[p].back())
+                                 << " of " << end[p] << ", assigns " << host.assigns << ", revokes " << host.revokes);
+    }
+    serve_until(500, [] { return false; });
+    b_stop = true;
+    b_thread.join();
+    stop = true;
+    {
+        std::lock_guard lock(host.mu);
+        host.cv.notify_all();
+    }
+    api()->interrupt(a.s);
+    for (auto &t : readers)
+        t.join();
+
+    std::lock_guard lock(host.mu);
+    CHECK(host.route_failures == 0);
+    CHECK(stream_errors == 0);
+    CHECK(host.violations == 0);   // nothing of a revoked partition after its revocation
+    CHECK(host.wrong_stream == 0); // partition p only on stream p % 2
+    CHECK(main_poll.records.empty());
+    for (const auto &g : b_got.records)
+        CHECK(!owned.count(g.partition)); // b reads only its own
 }
