@@ -2,6 +2,8 @@
 
 #include "raw_records.h"
 
+#include "plugins/utf8.h"
+
 namespace py = pybind11;
 
 namespace streamsubmit::python {

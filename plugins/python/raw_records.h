@@ -57,8 +57,4 @@ private:
     std::vector<char> bytes_;
 };
 
-// Whether `len` bytes are well-formed UTF-8 (the Unicode standard's table 3-7: no overlong
-// forms, no surrogates, nothing above U+10FFFF), as Python's strict utf-8 codec takes them.
-bool is_utf8(const void *data, size_t len);
-
 } // namespace streamsubmit::python

@@ -1,3 +1,4 @@
+#include "plugins/utf8.h"
 #include "plugins/sinks/support/record_format.h"
 
 #include <doctest/doctest.h>
@@ -78,7 +79,7 @@ TEST_CASE("headers keep order and repeats; a binary value is marked, a null valu
 }
 
 TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
-    auto ok = [](const std::string &s) { return is_utf8(reinterpret_cast<const unsigned char *>(s.data()), s.size()); };
+    auto ok = [](const std::string &s) { return streamsubmit::is_utf8(s.data(), s.size()); };
     CHECK(ok("plain ascii longer than eight bytes"));
     CHECK(ok("\xe2\x82\xac \xf0\x9f\x98\x80"));
     CHECK_FALSE(ok("\xc0\xaf"));         // overlong '/'

@@ -1,5 +1,7 @@
 #include "record_format.h"
 
+#include "plugins/utf8.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -89,49 +91,6 @@ void append_json_string(std::string &out, std::string_view text) {
     out.push_back('"');
     append_escaped(out, reinterpret_cast<const unsigned char *>(text.data()), text.size());
     out.push_back('"');
-}
-
-bool is_utf8(const unsigned char *p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        // ASCII fast path, 8 bytes at a time.
-        if (i + 8 <= n) {
-            uint64_t chunk;
-            std::memcpy(&chunk, p + i, 8);
-            if ((chunk & kHighs) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n) return false;
-        for (size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
-        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += len;
-    }
-    return true;
 }
 
 void append_base64(std::string &out, const unsigned char *p, size_t n) {

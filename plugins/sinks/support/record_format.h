@@ -37,8 +37,6 @@ std::string_view timestamp_type_name(int32_t type);
 // `text` as a quoted JSON string, escaped (not checked for UTF-8: for names the host gives).
 void append_json_string(std::string &out, std::string_view text);
 
-// Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool is_utf8(const unsigned char *p, size_t n);
 
 void append_base64(std::string &out, const unsigned char *p, size_t n);
 

@@ -2,6 +2,8 @@
 #include "raw_records.h"
 #include "record_sequence.h"
 
+#include "plugins/utf8.h"
+
 #include <doctest/doctest.h>
 
 #include <pybind11/embed.h>
@@ -83,14 +85,14 @@ TEST_CASE("the UTF-8 check takes exactly what Python's strict codec takes") {
         "\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf",
         "\xf0\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80",
         "abcdefg\xc3", "abcdefgh\xe2\x82", "12345678\xf0\x9f\x98", std::string("nul\0inside", 10)};
-    for (const std::string &c : cases) CHECK_MESSAGE(is_utf8(c.data(), c.size()) == python_takes(c), c);
+    for (const std::string &c : cases) CHECK_MESSAGE(streamsubmit::is_utf8(c.data(), c.size()) == python_takes(c), c);
     // Random bytes, mostly from the bytes that start and continue sequences.
     std::mt19937 random(7);
     const std::string alphabet = "a\x7f\x80\x8f\x90\x9f\xa0\xbf\xc0\xc2\xdf\xe0\xe1\xed\xef\xf0\xf3\xf4\xf5\xff";
     for (int round = 0; round < 20000; ++round) {
         std::string s(random() % 12, ' ');
         for (char &c : s) c = alphabet[random() % alphabet.size()];
-        REQUIRE_MESSAGE(is_utf8(s.data(), s.size()) == python_takes(s), round);
+        REQUIRE_MESSAGE(streamsubmit::is_utf8(s.data(), s.size()) == python_takes(s), round);
     }
 }
 
