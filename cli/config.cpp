@@ -106,6 +106,7 @@ Status check_value(const ConfigKey &key, const std::string &value) {
 std::string_view config_source_name(ConfigSource source) {
     switch (source) {
     case ConfigSource::Default: return "default";
+    case ConfigSource::Application: return "application";
     case ConfigSource::PropertiesFile: return "properties file";
     case ConfigSource::ConfFlag: return "--conf";
     case ConfigSource::CommandLine: return "command line";

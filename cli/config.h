@@ -1,5 +1,6 @@
 // Effective configuration: every value with the layer it came from.
-// Precedence: command-line option > --conf > properties file > table default.
+// Precedence: command-line option > --conf > properties file > the application's connector
+// defaults (ABI 2.4 source_defaults) > table default.
 #pragma once
 
 #include "cli/config_table.h"
@@ -15,14 +16,14 @@
 
 namespace streamsubmit::cli {
 
-enum class ConfigSource { Default = 0, PropertiesFile = 1, ConfFlag = 2, CommandLine = 3 };
+enum class ConfigSource { Default = 0, Application = 1, PropertiesFile = 2, ConfFlag = 3, CommandLine = 4 };
 
 std::string_view config_source_name(ConfigSource source);
 
 struct ConfigValue {
     std::string value;
     ConfigSource source = ConfigSource::Default;
-    std::string origin; // the properties file's path, when that is the source
+    std::string origin; // the properties file's path, or the application, when that is the source
 };
 
 class Config {

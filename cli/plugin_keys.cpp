@@ -35,6 +35,27 @@ std::vector<DeclaredKey> declared_keys(const runtime::Plugin &plugin, const std:
     return out;
 }
 
+Status apply_source_defaults(Config &config, const runtime::Plugin &plugin, const std::string &owner,
+                             const runtime::Diagnostics &diagnostics) {
+    for (const auto &[key, value] : plugin.source_defaults()) {
+        if (!key.starts_with("kafka."))
+            return Error(ErrorKind::PluginLoad,
+                         fmt::format("{} asks for a default of '{}', which is not a connector key (kafka.*)", owner,
+                                     key),
+                         plugin.path().string(), "fix the plugin's source_defaults, or use another version of it");
+        if (config.find(key)) continue; // set by the user, in any layer
+        if (auto st = config.set(key, value, ConfigSource::Application,
+                                 fmt::format("{} {}", plugin.name(), plugin.version()));
+            !st)
+            return Error(ErrorKind::PluginLoad,
+                         fmt::format("{} asks for {} = {}, which is refused: {}", owner, key, value, st.error().what),
+                         plugin.path().string(), "fix the plugin's source_defaults, or use another version of it");
+        diagnostics(runtime::LogLevel::Debug,
+                    fmt::format("{} = {}: the default of {} (set the key to choose another value)", key, value, owner));
+    }
+    return ok_status();
+}
+
 std::vector<std::string> bundled_sink_names() {
     std::set<std::string> names;
     for (const auto &dir : runtime::plugin_search_dirs()) {

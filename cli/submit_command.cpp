@@ -303,6 +303,7 @@ Status use_application(JobSetup &job, PluginPtr plugin, std::string prefix, cons
     // An application that declares no keys checks its own (it gets every app.* key).
     if (!keys.empty() || prefix != "app.")
         if (auto st = job.config.declare(prefix, std::move(keys), true); !st) return st;
+    if (auto st = apply_source_defaults(job.config, *plugin, owner, job.diagnostics); !st) return st;
     job.application = std::move(plugin);
     job.application_prefix = std::move(prefix);
     return ok_status();

@@ -51,8 +51,9 @@ extern "C" {
 #define SS_PLUGIN_ABI_MAJOR 2u
 /* 2.1: ss_consumer_api streams (route_assigned, poll_stream); 2.2: dead letters (ss_host_api.reject,
  * ss_app_params.dead_letter_topic, ss_application_api.write_dead_letters); 2.3: records of a schema
- * registry format decoded by the host (ss_host_api.decode) */
-#define SS_PLUGIN_ABI_MINOR 3u
+ * registry format decoded by the host (ss_host_api.decode); 2.4: connector defaults an application
+ * asks for (ss_application_api.source_defaults) */
+#define SS_PLUGIN_ABI_MINOR 4u
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -611,6 +612,16 @@ typedef struct ss_application_api {
      * commit (an idempotent producer, at-least-once). */
     ss_status (*write_dead_letters)(ss_app *app, const ss_batch *batch, const char *topic, const ss_record *records,
                                     size_t count, size_t stride, ss_error *err);
+    /* ABI 2.4, optional (SS_HAS_FIELD first). Connector keys under their full names
+     * ("kafka.queued.max.messages.kbytes") with the values this application runs best with,
+     * element i at ss_const_at(ss_kv, source_defaults, source_default_stride, i); static,
+     * read once at load. The host uses each where the user set the key nowhere (the user's
+     * value wins) and says so with -v; only kafka.* keys are taken (others refuse the plugin,
+     * exit 3). For an application whose memory use makes the connector's defaults a poor fit:
+     * one that keeps a copy of every batch asks for a smaller prefetch queue. */
+    const ss_kv *source_defaults;
+    size_t source_default_count;
+    size_t source_default_stride;
 } ss_application_api;
 
 /* ==== The descriptor ==== */

@@ -97,6 +97,25 @@ std::optional<std::string> keys_problem(const ss_application_api &t) {
     return std::nullopt;
 }
 
+// ABI 2.4: an application's connector defaults, read when its table is big enough to have them.
+bool has_source_defaults(const ss_application_api &t) {
+    return SS_HAS_FIELD(ss_application_api, &t, source_default_stride) && t.source_default_count > 0;
+}
+
+std::optional<std::string> source_defaults_problem(const ss_application_api &t) {
+    if (!has_source_defaults(t)) return std::nullopt;
+    if (!t.source_defaults || t.source_default_stride < sizeof(ss_kv))
+        return fmt::format("its application table has {} connector defaults without a usable array (stride {}, at "
+                           "least {})",
+                           t.source_default_count, t.source_default_stride, sizeof(ss_kv));
+    for (size_t i = 0; i < t.source_default_count; ++i) {
+        const auto *kv = ss_const_at(ss_kv, t.source_defaults, t.source_default_stride, i);
+        if (!kv->key || !*kv->key || !kv->value)
+            return fmt::format("its connector default {} has no key or no value", i);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> table_problem(const ss_plugin_descriptor &d) {
     if (const auto *t = d.source)
         if (auto p = source_problem(*t)) return p;
@@ -117,6 +136,7 @@ std::optional<std::string> table_problem(const ss_plugin_descriptor &d) {
                                             {"process", t->process != nullptr}, {"commit", t->commit != nullptr}})))
             return p;
         if (auto p = keys_problem(*t)) return p;
+        if (auto p = source_defaults_problem(*t)) return p;
     }
     return std::nullopt;
 }
@@ -176,6 +196,17 @@ std::vector<PluginKey> Plugin::config_keys() const {
                         (k->flags & SS_KEY_SENSITIVE) != 0});
     }
     return keys;
+}
+
+std::vector<std::pair<std::string, std::string>> Plugin::source_defaults() const {
+    std::vector<std::pair<std::string, std::string>> defaults;
+    const auto *app = application_api();
+    if (!app || !has_source_defaults(*app)) return defaults;
+    for (size_t i = 0; i < app->source_default_count; ++i) {
+        const auto *kv = ss_const_at(ss_kv, app->source_defaults, app->source_default_stride, i);
+        defaults.emplace_back(kv->key, kv->value);
+    }
+    return defaults;
 }
 
 bool has_capability(const Plugin &plugin, Capability capability) {

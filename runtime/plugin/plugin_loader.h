@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace streamsubmit::runtime {
@@ -46,6 +47,9 @@ public:
     const ss_application_api *application_api() const;
     // The keys its application table declares (empty without one).
     std::vector<PluginKey> config_keys() const;
+    // The connector keys its application table asks for where the user set none (ABI 2.4,
+    // full names such as "kafka.queued.max.messages.kbytes"); empty without.
+    std::vector<std::pair<std::string, std::string>> source_defaults() const;
 
 private:
     std::filesystem::path path_;

@@ -56,6 +56,17 @@ class PythonJobsOnMock(MockTopics, PythonJobCases, unittest.TestCase):
                      "keyDecoder"):
             self.assertIn(name, doc)
 
+    def test_the_python_plugin_halves_the_prefetch_queue_unless_the_user_sets_it(self):
+        script = self.write("job.py", "def foreach_batch(batch, records):\n    pass\n")
+        said = "kafka.queued.max.messages.kbytes = 2048: the default of Python job job.py"
+        with self.topic("orders", 1, 5) as (bootstrap, topic):
+            proc = run(self.job(bootstrap, topic, "-v", script), check=EXIT_OK)
+            self.assertIn(said, proc.stderr)
+            proc = run(self.job(bootstrap, topic, "-v", "--conf", "kafka.queued.max.messages.kbytes=4096", script),
+                       check=EXIT_OK)
+            self.assertNotIn(said, proc.stderr)
+            self.assertIn("kafka.queued.max.messages.kbytes = 4096  (--conf)", proc.stderr)
+
     def test_a_python_plugin_given_with_plugins_hosts_the_job(self):
         copy = os.path.join(self.dir, "plugins", "streamsubmit-python.so")
         os.makedirs(os.path.dirname(copy))
