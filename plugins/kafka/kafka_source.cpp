@@ -190,6 +190,13 @@ bool KafkaSource::user_gave(std::string_view key) const {
     return false;
 }
 
+bool KafkaSource::user_sets(std::string_view key, std::string_view value) const {
+    for (const auto &[k, v] : conf_)
+        if (k == key)
+            return v == value;
+    return false;
+}
+
 void KafkaSource::log(ss_log_level level, std::string_view message) const {
     const ss_log_fn fn = log_.load(std::memory_order_acquire);
     if (!fn)
@@ -240,6 +247,10 @@ ss_status KafkaSource::new_handle(Role role, rd_kafka_t *&out, ss_error *err) {
     // A stream's handle is outside the group's generation: only the member commits (the host's
     // commit_offsets), never this handle on its own.
     if (fetcher) {
+        if (user_sets("enable.auto.commit", "true") && !warned_auto_commit_.exchange(true))
+            log(SS_LOG_WARN, "kafka.enable.auto.commit=true is ignored in receiver mode: the receiver threads' "
+                             "consumers never commit, and the group's member commits each block's offsets once it "
+                             "is output (with the write-ahead log: once it is on disk); drop the key");
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr);
         rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, sizeof errstr);
     }

@@ -137,6 +137,7 @@ private:
     bool close_handle();
     void mute();
     bool user_gave(std::string_view key) const;
+    bool user_sets(std::string_view key, std::string_view value) const; // the user gave key=value
     // Leaving the group may take half of the close timeout; destroying the handle the rest.
     std::chrono::milliseconds leave_timeout() const { return close_timeout_ / 2; }
 
@@ -165,6 +166,7 @@ private:
     mutable std::mutex security_mu_;
     ss_status security_status_ = SS_OK;
     std::string security_message_;
+    std::atomic<bool> warned_auto_commit_{false}; // said once, by whichever stream's handle opens first
 };
 
 } // namespace streamsubmit::kafka

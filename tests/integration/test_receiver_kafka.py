@@ -89,6 +89,17 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         again = run(self.job(f"{topic}:2", group, "--until", "latest"), check=EXIT_OK, timeout=60)
         self.assertEqual(parse_ranges(again.stdout)[1], [])
 
+    def test_auto_commit_is_said_to_be_ignored_once_and_the_member_still_commits_after_output(self):
+        topic = self.topic("autocommit", 2, 400)
+        group = kh.unique_name("g")
+        proc = run(self.job(f"{topic}:2", group, "--until", "latest", "--conf", "kafka.enable.auto.commit=true"),
+                   check=EXIT_OK, timeout=60)
+        self.assertEqual(proc.stderr.count("kafka.enable.auto.commit=true is ignored in receiver mode"), 1,
+                         proc.stderr)
+        self.assertEqual(sum(u - f for _, _, f, u in parse_ranges(proc.stdout)[1]), 400)
+        self.assertEqual(kh.consumer_group_offsets(group, bootstrap=self.bootstrap),
+                         {(topic, p): end for p, end in self.ends(topic).items()})
+
     def test_several_topics_with_their_own_thread_counts(self):
         orders, clicks = self.topic("orders", 2, 1200), self.topic("clicks", 1, 300)
         group = kh.unique_name("g")
