@@ -75,12 +75,23 @@ ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size
     return SS_OK;
 }
 
-const ss_application_api kApplication = {
-    sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, nullptr, nullptr, 0,
-    sizeof(ss_config_key), nullptr};
-const ss_application_api kRecoveringApplication = {
-    sizeof(ss_application_api), create, destroy, process, finish_range, commit, abort_batch, recover, nullptr, 0,
-    sizeof(ss_config_key), nullptr};
+// Field by field from a zeroed table: what a later ABI adds stays NULL / 0 without naming it here.
+constexpr ss_application_api application_table(decltype(ss_application_api::recover) recover_fn) {
+    ss_application_api t{};
+    t.struct_size = sizeof(ss_application_api);
+    t.create = create;
+    t.destroy = destroy;
+    t.process = process;
+    t.finish_range = finish_range;
+    t.commit = commit;
+    t.abort = abort_batch;
+    t.recover = recover_fn;
+    t.key_stride = sizeof(ss_config_key);
+    return t;
+}
+
+const ss_application_api kApplication = application_table(nullptr);
+const ss_application_api kRecoveringApplication = application_table(recover);
 
 // The descriptor and table the host keeps pointers into, and the Plugin that wraps them.
 struct FakePlugin {
