@@ -532,9 +532,11 @@ ss_status recover(ss_app *app, ss_topic_partition *positions, size_t count, size
 
 // A Python job keeps every batch's records until the job has read them (raw_records.h), so a
 // batch's records are in memory once here besides the connector's prefetch queue. Half the
-// Kafka plugin's queue (4096 KiB) takes ~20 MiB off the peak of a job reading 100-byte records
-// with two reader threads (153 -> 131 MiB) for ~8% of its speed: the job, not the fetch, sets
-// its pace (bench/python_section.py; a C job that keeps nothing loses ~30% at 2048 instead).
+// Kafka plugin's queue (4096 KiB) takes ~24 MiB off the peak of a job reading 100-byte records
+// with two reader threads (151 -> 127 MiB) and costs it ~16-19% of its wall time (less is
+// prefetched while foreach_batch runs; paired runs of bench/python/count_foreach.py on 10 M x
+// 100 B): the trade a Python job's users make (it still runs 6-7x PySpark's speed in a fifth
+// of its memory; bench/python_section.py). A user who wants the speed sets the key.
 const ss_kv kSourceDefaults[] = {{"kafka.queued.max.messages.kbytes", "2048"}};
 
 const ss_application_api kApplication = {
