@@ -24,7 +24,9 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.output", KeyType::Enum, "text", "--output",
               "Per-batch report on stdout: text lines or JSON Lines", "0.1.0", "text|json"},
     ConfigKey{"stream.until", KeyType::Enum, "", "--until",
-              "latest: consume up to the offsets that are latest at start, then exit 0", "0.1.0", "latest"},
+              "latest: consume up to the offsets that are latest at start, then exit 0 (receiver mode stops fetching "
+              "each partition once it reaches that offset)",
+              "0.1.0", "latest"},
     ConfigKey{"stream.maxBatches", KeyType::Int, "0", "--max-batches", "Stop after this many batches (0 = no limit)",
               "0.1.0"},
     ConfigKey{"stream.checkpoint.dir", KeyType::String, "", "--checkpoint",

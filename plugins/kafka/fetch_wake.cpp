@@ -15,6 +15,7 @@ constexpr int kWakeTimeoutMs = 500;   // the answer is not needed; this only bou
 } // namespace
 
 void FetchWake::configure(rd_kafka_t *rk) {
+    stop();
     needed_ = workarounds().fetch_wake;
     const PrefetchLimits limits = PrefetchLimits::of(rk);
     records_limit_ = limits.records;
@@ -49,7 +50,7 @@ void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_
 
 void FetchWake::after_idle_poll(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &waiting) {
     if (needed_)
-        ask_end_offsets(rk, waiting);
+        wake(rk, waiting);
 }
 
 void FetchWake::ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &partitions) {
@@ -63,10 +64,54 @@ void FetchWake::ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std:
 }
 
 void FetchWake::wake(rd_kafka_t *rk) {
-    ask_end_offsets(rk, partitions_);
+    wake(rk, std::move(partitions_));
     records_ = bytes_ = 0;
     last_topic_ = nullptr;
     partitions_.clear();
+}
+
+void FetchWake::wake(rd_kafka_t *rk, Partitions partitions) {
+    if (partitions.empty())
+        return;
+    {
+        std::lock_guard lock(mu_);
+        for (auto &tp : partitions)
+            if (std::find(pending_.begin(), pending_.end(), tp) == pending_.end())
+                pending_.push_back(std::move(tp));
+        if (!waker_.joinable()) {
+            stopping_ = false;
+            waker_ = std::thread([this, rk] { run_waker(rk); });
+        }
+    }
+    cv_.notify_one();
+}
+
+void FetchWake::run_waker(rd_kafka_t *rk) noexcept {
+    try {
+        std::unique_lock lock(mu_);
+        for (;;) {
+            cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+            if (stopping_)
+                return;
+            Partitions now;
+            now.swap(pending_);
+            lock.unlock();
+            ask_end_offsets(rk, now);
+            lock.lock();
+        }
+    } catch (...) { // out of memory: the reader's own polls and librdkafka's timer still fetch
+    }
+}
+
+void FetchWake::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+        pending_.clear();
+    }
+    cv_.notify_one();
+    if (waker_.joinable())
+        waker_.join();
 }
 
 } // namespace streamsubmit::kafka

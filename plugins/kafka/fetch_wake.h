@@ -13,9 +13,12 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -23,6 +26,11 @@ namespace streamsubmit::kafka {
 
 class FetchWake {
 public:
+    FetchWake() = default;
+    FetchWake(const FetchWake &) = delete;
+    FetchWake &operator=(const FetchWake &) = delete;
+    ~FetchWake() { stop(); }
+
     // Reads the queue thresholds of the handle's configuration (after rd_kafka_new), and
     // whether the loaded librdkafka needs the wake-ups at all; without, both calls below return
     // at once.
@@ -40,8 +48,15 @@ public:
     // wakes up, so every other batch of 30000 records waited ~1 s. Wakes their leaders now.
     void after_idle_poll(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &waiting);
 
+    // Ends the thread that makes the wake-up requests; the handle's owner calls it before it
+    // destroys the handle (and configure() before it takes another).
+    void stop();
+
 private:
-    void wake(rd_kafka_t *rk);
+    using Partitions = std::vector<std::pair<std::string, int32_t>>;
+    void wake(rd_kafka_t *rk); // the partitions read since the last wake-up
+    void wake(rd_kafka_t *rk, Partitions partitions);
+    void run_waker(rd_kafka_t *rk) noexcept;
     static void ask_end_offsets(rd_kafka_t *rk, const std::vector<std::pair<std::string, int32_t>> &partitions);
 
     bool needed_ = false;
@@ -51,7 +66,18 @@ private:
     size_t bytes_ = 0;
     const rd_kafka_topic_t *last_topic_ = nullptr;
     int32_t last_partition_ = -1;
-    std::vector<std::pair<std::string, int32_t>> partitions_; // read since the last wake-up (bounded)
+    Partitions partitions_; // read since the last wake-up (bounded)
+
+    // A wake-up request is a round trip that queues behind whatever the broker holds on the
+    // connection: a fetch of a partition at its log end waits there fetch.wait.max.ms for
+    // data. Made on the reader's thread, it stopped the reader for that long with records
+    // ready in its queue (the last 100 ms of a receiver run, seen in a fetch trace), so a
+    // thread of the handle's own makes it while the reader goes on.
+    std::mutex mu_;
+    std::condition_variable cv_;
+    Partitions pending_;    // under mu_: the next request's partitions
+    bool stopping_ = false; // under mu_
+    std::thread waker_;     // started by the first wake-up
 };
 
 } // namespace streamsubmit::kafka

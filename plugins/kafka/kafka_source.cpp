@@ -345,6 +345,7 @@ bool KafkaSource::close_handle() {
         return true;
     closing = true;
     read_ahead.clear(); // its messages hold references into the handle
+    fetch_wake.stop();  // its thread makes requests on the handle
     const auto start = std::chrono::steady_clock::now();
     if (subscribed) {
         // Leave the group now rather than after session.timeout.ms.

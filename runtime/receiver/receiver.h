@@ -83,6 +83,7 @@ private:
     // `wait`: the buffer is full but was not for long; wait for room instead of polling.
     Status apply_backpressure(bool &wait);
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
+    Status pause_ended(std::vector<TopicPartition> ended);
     // `reported`: the last poll said the topic does not exist.
     Status watch_missing_topic(bool reported);
     void warn(std::string_view message) const;
@@ -100,6 +101,7 @@ private:
     RateLimiter limiter_;
 
     std::set<TopicPartition> assigned_;
+    std::set<TopicPartition> ended_; // --until latest: reached their end, paused for good
     bool paused_ = false;
     std::optional<std::chrono::steady_clock::time_point> full_since_; // the buffer has been full since
     bool repause_ = false;               // partitions were assigned while paused

@@ -195,23 +195,24 @@ int64_t ReceiverHub::pauses() const {
     return pauses_;
 }
 
-void ReceiverHub::note_received(const OffsetMap &next_offsets) {
+std::vector<TopicPartition> ReceiverHub::note_received(const OffsetMap &next_offsets) {
     std::lock_guard lock(mu_);
     const auto now = Clock::now();
-    bool crossed = false;
+    std::vector<TopicPartition> crossed;
     for (const auto &[tp, next] : next_offsets) {
         auto &pos = received_[tp];
         if (end_target_)
             if (const auto t = end_target_->find(tp); t != end_target_->end() && pos < t->second && next >= t->second)
-                crossed = true;
+                crossed.push_back(tp);
         pos = std::max(pos, next);
         last_activity_[tp] = now;
     }
     // Only when a partition reaches its end: a check per partition, not per poll.
-    if (crossed && !end_reached_ && reached_locked(*end_target_, end_idle_, now)) {
+    if (!crossed.empty() && !end_reached_ && reached_locked(*end_target_, end_idle_, now)) {
         end_reached_ = true;
         cv_.notify_all();
     }
+    return crossed;
 }
 
 void ReceiverHub::watch_end(OffsetMap target, std::chrono::milliseconds idle) {

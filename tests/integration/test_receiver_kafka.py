@@ -100,6 +100,17 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         self.assertEqual(kh.consumer_group_offsets(group, bootstrap=self.bootstrap),
                          {(topic, p): end for p, end in self.ends(topic).items()})
 
+    def test_until_latest_pauses_each_partition_once_it_reaches_its_end(self):
+        topic = self.topic("ends", 4, 2000)
+        proc = run(self.job(f"{topic}:2", kh.unique_name("g"), "--until", "latest", "-v"), check=EXIT_OK, timeout=60)
+        paused = re.findall(r"receiver (\d) \(%s\): reached the end \(--until latest\), paused \[([^]]*)\]" %
+                            re.escape(topic), proc.stderr)
+        names = sorted(n for _, listed in paused for n in listed.split(","))
+        self.assertEqual(names, sorted("%s-%d" % (topic, p) for p in range(4)), proc.stderr)
+        # Partition i of a topic with 2 threads is its thread i mod 2's.
+        self.assertTrue(all(int(n.rsplit("-", 1)[1]) % 2 == int(r) for r, listed in paused for n in listed.split(",")))
+        self.assertEqual(sum(u - f for _, _, f, u in parse_ranges(proc.stdout)[1]), 2000)
+
     def test_several_topics_with_their_own_thread_counts(self):
         orders, clicks = self.topic("orders", 2, 1200), self.topic("clicks", 1, 300)
         group = kh.unique_name("g")
