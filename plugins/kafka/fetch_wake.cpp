@@ -5,6 +5,7 @@
 #include "workarounds.h"
 
 #include <algorithm>
+#include <system_error>
 
 namespace streamsubmit::kafka {
 namespace {
@@ -75,13 +76,18 @@ void FetchWake::wake(rd_kafka_t *rk, Partitions partitions) {
         return;
     {
         std::lock_guard lock(mu_);
+        if (!waker_.joinable()) {
+            stopping_ = false;
+            try {
+                waker_ = std::thread([this, rk] { run_waker(rk); });
+            } catch (const std::system_error &) { // no thread to be had: wake from here, as before
+                ask_end_offsets(rk, partitions);
+                return;
+            }
+        }
         for (auto &tp : partitions)
             if (std::find(pending_.begin(), pending_.end(), tp) == pending_.end())
                 pending_.push_back(std::move(tp));
-        if (!waker_.joinable()) {
-            stopping_ = false;
-            waker_ = std::thread([this, rk] { run_waker(rk); });
-        }
     }
     cv_.notify_one();
 }
