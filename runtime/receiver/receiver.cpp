@@ -283,7 +283,9 @@ Status Receiver::commit(const OffsetMap &offsets) {
 // (a full prefetch queue): the last records of a run came ~100 ms late (3 M x 100 B,
 // T:2: the last batch's read took 110-155 ms, 18-28 ms with the wait at 10 ms).
 Status Receiver::pause_ended(std::vector<TopicPartition> ended) {
-    std::erase_if(ended, [&](const TopicPartition &tp) { return !assigned_.contains(tp) || ended_.contains(tp); });
+    // Not checked against assigned_: a stream's first records can come before the mailbox told
+    // this thread of the assignment they belong to.
+    std::erase_if(ended, [&](const TopicPartition &tp) { return ended_.contains(tp); });
     if (ended.empty()) return ok_status();
     if (auto st = source_->pause(ended); !st) return st;
     ended_.insert(ended.begin(), ended.end());
