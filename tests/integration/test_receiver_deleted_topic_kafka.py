@@ -22,6 +22,10 @@ class DeletedTopicInReceiverMode(RealKafkaTestCase):
         kh.create_topic(topic, 2)
         kh.produce(self.bootstrap, topic, 100)
         job = self.running(topic)
+        # Two batches may pass before the group's first assignment (a slow join on a busy machine):
+        # delete the topic once its records are in, or none is there to check.
+        wait_for(lambda: sum(b["records"] for b in parse_text_report(output_of(job)[0])) >= 100
+                 or job.poll() is not None, timeout=60, what="the topic's 100 records")
         kh.delete_topic(topic)
         wait_for_exit(job, 60, "its topic was deleted")
         out, err = output_of(job)
