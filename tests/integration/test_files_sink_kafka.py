@@ -155,7 +155,7 @@ class FilesSinkOnRealKafka(RealKafkaTestCase):
         self.assert_same_records(got, expected)
         print(f"{kills} kills, {mid_write} mid-write, {len(got)} records, {watcher.reads} file reads by the watcher")
 
-    def test_binary_tombstones_headers_big_values_compaction_and_aborted_transactions(self):
+    def test_binary_tombstones_headers_big_values_compaction_and_aborted_transactions_in_both_modes(self):
         raw, compacted, txn = (kh.unique_name(p) for p in ("files-raw", "files-compact", "files-txn"))
         kh.create_topic(raw, 1, {"max.message.bytes": 3 * 1024 * 1024})
         kh.create_topic(compacted, 1, {"cleanup.policy": "compact", "segment.ms": 500,
@@ -186,15 +186,25 @@ class FilesSinkOnRealKafka(RealKafkaTestCase):
             kh.produce_transactional(self.bootstrap, txn, committed=10, aborted=10, partition=0)
             kh.produce(self.bootstrap, txn, 5, partition=0)
 
-            out = os.path.join(tmp, "out")
-            proc = run(self.job(",".join((raw, compacted, txn)), out, "--until", "latest", "--output", "json"),
-                       check=EXIT_OK, timeout=300)
-            docs = [json.loads(line) for line in proc.stdout.splitlines()]
-            self.assertTrue(all(d["durationMs"]["commit"] > 0 for d in docs if d["records"] > 0))
-            got = sink_records(out)
+            # Both modes read records through the same conversion: with and without headers,
+            # null and empty values (receiver mode also copies them into its blocks).
+            got = {}
+            for mode, extra in (("direct", []), ("receiver", ["--mode", "receiver", "--group", kh.unique_name("files-g")])):
+                out = os.path.join(tmp, "out-" + mode)
+                proc = run(self.job(",".join((raw, compacted, txn)), out, "--until", "latest", "--output", "json", *extra),
+                           check=EXIT_OK, timeout=300)
+                if mode == "direct":
+                    docs = [json.loads(line) for line in proc.stdout.splitlines()]
+                    self.assertTrue(all(d["durationMs"]["commit"] > 0 for d in docs if d["records"] > 0))
+                got[mode] = sink_records(out)
         expected = {}
         for topic in (raw, compacted, txn):
             expected.update(kcat_records(self.bootstrap, topic))
+        for mode, records in got.items():
+            with self.subTest(mode=mode):
+                self.check_binary_records(records, expected, raw, txn, len(binary))
+
+    def check_binary_records(self, got, expected, raw, txn, with_header):
         self.assert_same_records(got, expected)
         values = [got[k][1] for k in sorted(got) if k[0] == raw]
         self.assertEqual(sum(v is None for v in values), 2)  # tombstones stay null, not empty
@@ -203,7 +213,7 @@ class FilesSinkOnRealKafka(RealKafkaTestCase):
         self.assertEqual(sum(got[k][0] is None for k in got if k[0] == raw), 3)  # "no key" and the two file records
         self.assertGreater(sum(not is_utf8(got[k][0]) for k in got if k[0] == raw and got[k][0]), 100)
         with_headers = [got[k][2] for k in got if k[0] == raw and got[k][2]]
-        self.assertEqual(len(with_headers), len(binary))
+        self.assertEqual(len(with_headers), with_header)
         self.assertTrue(all(h == [["trace", "abc"], ["empty", ""]] for h in with_headers), with_headers[:2])
         self.assertEqual(sum(1 for k in got if k[0] == txn), 15)  # aborted records are not delivered
 

@@ -44,7 +44,16 @@ TEST_CASE("librdkafka workarounds: a pre-release of a fixing version keeps the w
     check_all(workarounds_for(0x02020000), true, true, true);   // 2.2.0 pre-release
 }
 
+TEST_CASE("librdkafka workarounds: the header count shortcut is bounded by the releases read (2.0.2, 2.15.0)") {
+    CHECK(workarounds_for(0x020002ff).header_count_shortcut); // 2.0.2
+    CHECK(workarounds_for(0x020f00ff).header_count_shortcut); // 2.15.0
+    CHECK(workarounds_for(0x020f01ff).header_count_shortcut); // a 2.15 patch release
+    CHECK_FALSE(workarounds_for(0x02100001).header_count_shortcut); // a 2.16.0 pre-release
+    CHECK_FALSE(workarounds_for(0x021000ff).header_count_shortcut); // 2.16.0
+}
+
 TEST_CASE("librdkafka workarounds: the process uses the loaded library's version") {
     const Workarounds expected = workarounds_for(rd_kafka_version());
     check_all(workarounds(), expected.fetch_wake, expected.dense_connections, expected.abandon_unassigned_member);
+    CHECK(workarounds().header_count_shortcut == expected.header_count_shortcut);
 }
