@@ -351,15 +351,22 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
         size_t nrec = 0;
         hdrs.clear();
         ss_status st = SS_OK;
+        // Records come in runs of one topic: its name is looked up once per run, not per record.
+        const rd_kafka_topic_t *name_of = nullptr;
+        const char *topic = nullptr;
         for (size_t i = 0; i < n && st == SS_OK; ++i) {
             rd_kafka_message_t *m = msgs[i];
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
+                if (m->rkt != name_of) {
+                    name_of = m->rkt;
+                    topic = rd_kafka_topic_name(m->rkt);
+                }
                 // The member's poll: a routed partition's record fetched before its pause took
                 // effect. Its stream's handle delivers it.
-                if (r.join_wake && src.streams.has_routes() &&
-                    src.streams.stream_of(rd_kafka_topic_name(m->rkt), m->partition) >= 0) [[unlikely]]
+                if (r.join_wake && src.streams.has_routes() && src.streams.stream_of(topic, m->partition) >= 0)
+                    [[unlikely]]
                     continue;
-                fill_record(recs[nrec++], m, rd_kafka_topic_name(m->rkt), 0, hdrs);
+                fill_record(recs[nrec++], m, topic, 0, hdrs);
                 continue;
             }
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
