@@ -7,9 +7,8 @@
 
 namespace streamsubmit::runtime {
 
-Block::Block(std::shared_ptr<ChunkPool> pool, size_t expected_records) : arena_(std::move(pool)) {
-    records_.reserve(expected_records);
-}
+Block::Block(std::shared_ptr<ChunkPool> pool, size_t expected_records)
+    : records_(pool, expected_records), arena_(std::move(pool)) {}
 
 uint32_t Block::slot(std::string_view topic, int32_t partition) {
     for (uint32_t i = 0; i < partitions_.size(); ++i)
@@ -221,7 +220,7 @@ int64_t Block::payload_bytes() const {
 }
 
 size_t Block::memory_bytes() const {
-    size_t n = arena_.capacity_bytes() + records_.capacity() * sizeof(Entry);
+    size_t n = arena_.capacity_bytes() + records_.capacity_bytes();
     for (const auto &p : partitions_) n += sizeof(PartitionSummary) + p.tp.topic.capacity();
     return n;
 }

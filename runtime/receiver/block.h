@@ -10,6 +10,7 @@
 #pragma once
 
 #include "runtime/core/offset_range.h"
+#include "runtime/receiver/chunked_array.h"
 #include "runtime/receiver/record_arena.h"
 #include "streamsubmit/plugin.h"
 
@@ -138,7 +139,7 @@ private:
                   size_t key_len, const void *value, size_t value_len, size_t header_bytes);
     static_assert(sizeof(Entry) == kEntryBytes);
 
-    std::vector<Entry> records_;
+    ChunkedArray<Entry> records_;
     std::vector<PartitionSummary> partitions_;
     size_t header_bytes_ = 0;
     RecordArena arena_;
