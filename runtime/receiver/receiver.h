@@ -80,6 +80,7 @@ private:
     void store(std::optional<Block> block);
     Status commit(const OffsetMap &offsets);
     Status commit_posted();
+    Status commit_due(); // commit_posted, at most once per block interval
     // `wait`: the buffer is full but was not for long; wait for room instead of polling.
     Status apply_backpressure(bool &wait);
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
@@ -103,6 +104,7 @@ private:
     std::set<TopicPartition> assigned_;
     std::set<TopicPartition> ended_; // --until latest: reached their end, paused for good
     bool paused_ = false;
+    std::chrono::steady_clock::time_point next_commit_{}; // commit_due's next commit, not before
     std::optional<std::chrono::steady_clock::time_point> full_since_; // the buffer has been full since
     bool repause_ = false;               // partitions were assigned while paused
     std::optional<Error> callback_error_; // from inside poll(), reported after it returns
@@ -112,6 +114,11 @@ private:
     std::chrono::steady_clock::time_point last_probe_{};
     bool dropped_ = false; // deleted, and stream.failOnDataLoss=false: no longer read
     int64_t received_ = 0; // records taken by this thread, reported when it stops (-v)
+    // Also reported then: where the thread's time went besides taking records.
+    int64_t polls_ = 0;
+    int64_t commits_ = 0;
+    std::chrono::steady_clock::duration idle_wait_{}; // in polls that brought no records
+    std::chrono::steady_clock::duration room_wait_{}; // for the buffer to have room
 };
 
 } // namespace streamsubmit::runtime

@@ -345,6 +345,28 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         self.assertGreater(len([d for d in docs if d["records"] > 0]), 3)  # spread over several batches
 
 
+    def test_early_batches_are_committed_at_most_once_per_block_interval(self):
+        # A small buffer closes a batch every few hundred records; committing after each would
+        # be a round trip to the coordinator per batch on the receiving thread. The thread
+        # commits what was output at most once per block interval (200 ms), and at the stop.
+        topic, group = self.topic("cadence", 2, 60000), kh.unique_name("g")
+        t0 = time.monotonic()
+        proc = run(self.job(f"{topic}:1", group, "--until", "latest", "--output", "json", "-v",
+                            "--conf", "stream.receiver.maxBufferedBytes=50000"), check=EXIT_OK, timeout=90)
+        elapsed = time.monotonic() - t0
+        batches = [d for d in parse_json_report(proc.stdout) if d["records"] > 0]
+        commits = re.search(r"receiver 0 \([^)]*\): received 60000 records in \d+ polls, committed (\d+) times",
+                            proc.stderr)
+        self.assertIsNotNone(commits, proc.stderr[-3000:])
+        bound = elapsed / 0.2 + 2  # one per block interval of the run, and the stop's
+        self.assertGreater(len(batches), bound, "fewer batches than the bound: the test proves nothing")
+        self.assertLessEqual(int(commits.group(1)), bound, f"{len(batches)} batches in {elapsed:.2f} s")
+        print(f"\nreceiver commit cadence: {len(batches)} batches, {commits.group(1)} commits in {elapsed:.2f} s",
+              flush=True)
+        # Nothing is left uncommitted: the stop commits the rest.
+        self.assertEqual(kh.consumer_group_offsets(group, bootstrap=self.bootstrap),
+                         {(topic, p): end for p, end in self.ends(topic).items()})
+
     def test_a_slow_application_pauses_fetching_and_resumes_without_loss_or_duplicates(self):
         # A full buffer first just waits; only after 1 s full are the partitions paused (which
         # drops librdkafka's prefetched records, fetched again on resume). A slow application
@@ -355,13 +377,18 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         with tempfile.TemporaryDirectory(prefix="pause-") as tmp:
             out = os.path.join(tmp, "records.txt")
             proc = run(self.job(f"{topic}:1", kh.unique_name("g"), "--until", "latest", "--output", "json",
-                                "--conf", "stream.receiver.maxBufferedBytes=16384", app, f"out={out}",
+                                "--conf", "stream.receiver.maxBufferedBytes=16384", "-v", app, f"out={out}",
                                 "delayMicros=10000"), check=EXIT_OK, timeout=120)
             with open(out) as f:
                 got = [line.split(" ", 3) for line in f.read().splitlines()]
         pauses = re.search(r"fetching paused (\d+) times because the receive buffer was full", proc.stderr)
         self.assertIsNotNone(pauses, "the partitions were never paused:\n" + proc.stderr[-3000:])
         self.assertGreaterEqual(int(pauses.group(1)), 1)
+        # -v's summary of the thread says where its time went: before each pause it waited 1 s for room.
+        waited = re.search(r"receiver 0 \([^)]*\): received 600 records in \d+ polls, committed \d+ times; waited \d+ ms "
+                           r"in polls that brought none, (\d+) ms for buffer room", proc.stderr)
+        self.assertIsNotNone(waited, proc.stderr[-3000:])
+        self.assertGreaterEqual(int(waited.group(1)), 500)
         seen = {}
         for t, p, off, value in got:
             self.assertEqual(t, topic)
