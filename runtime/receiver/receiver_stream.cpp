@@ -255,21 +255,34 @@ struct ReceiverStream::State {
     // One consumer for the job, its partitions read by the receiver threads; a connector without
     // streams (ABI 2.0) gets one consumer per thread instead. The group is joined before any
     // thread runs.
-    Status start_receivers(int threads, const ReceiverSettings &settings) {
+    std::vector<std::string> topic_of_receivers() const {
         std::vector<std::string> topic_of;
         for (const auto &t : options.topics)
             for (int i = 0; i < t.threads; ++i) topic_of.push_back(t.topic);
+        return topic_of;
+    }
+
+    // The job's one consumer subscribes; librdkafka's threads join the group from here on,
+    // while this thread goes on. A connector without streams: each receiver joins by itself.
+    Status join_group() {
         auto job_consumer = sources(kJobConsumer);
         if (!job_consumer) return job_consumer.error();
-        if ((*job_consumer)->supports_streams()) {
-            group = std::make_unique<ReceiverGroup>(std::move(*job_consumer), topic_of, *hub, options.application,
-                                                    options.request_timeout, diagnostics, options.observer);
-            if (auto st = group->subscribe(); !st) return st;
-            if (diagnostics)
-                diagnostics(LogLevel::Debug, fmt::format("receiver mode: one consumer in group {}, {} receiver threads",
-                                                         options.group, threads));
-        }
-        job_consumer->reset();
+        if (!(*job_consumer)->supports_streams()) return ok_status();
+        const auto topic_of = topic_of_receivers();
+        group = std::make_unique<ReceiverGroup>(std::move(*job_consumer), topic_of, *hub, options.application,
+                                                options.request_timeout, diagnostics, options.observer);
+        if (auto st = group->subscribe(); !st) return st;
+        if (diagnostics)
+            diagnostics(LogLevel::Debug, fmt::format("receiver mode: one consumer in group {}, {} receiver threads",
+                                                     options.group, topic_of.size()));
+        // Its thread serves the join at once (librdkafka's join steps wait for the consumer to
+        // be polled); the partitions it is given wait in the mailboxes for the receivers.
+        running.emplace_back([this] { group->run(); });
+        return ok_status();
+    }
+
+    Status start_receivers(int threads, const ReceiverSettings &settings) {
+        const auto topic_of = topic_of_receivers();
         for (int index = 0; index < threads; ++index) {
             ReceiverInput input;
             if (group) {
@@ -284,7 +297,6 @@ struct ReceiverStream::State {
                                                            *hub, settings, diagnostics));
         }
         for (auto &r : receivers) running.emplace_back([&r] { r->run(); });
-        if (group) running.emplace_back([this] { group->run(); });
         return ok_status();
     }
 
@@ -363,9 +375,6 @@ Status ReceiverStream::run() {
     if (auto st = s.open_storage(); !st) return st; // local problems first, as in direct mode
     if (o.max_batches > 0 && s.batches >= o.max_batches) return ok_status();
     if (s.stop.requested()) return ok_status();
-    auto ends = s.check_topics_and_ends();
-    if (!ends) return ends.error();
-    const OffsetMap target = std::move(*ends);
 
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;
@@ -373,6 +382,13 @@ Status ReceiverStream::run() {
                                           static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
     ReceiverHub &hub = *s.hub;
     hub.set_observer(o.observer);
+    // The group joins while the control connection checks the topics: each took 15-30 ms on the
+    // bench's broker, one after the other before. No receiver polls before the check passed; a
+    // missing topic still ends the job here (exit 4).
+    if (auto st = s.join_group(); !st) return st;
+    auto ends = s.check_topics_and_ends();
+    if (!ends) return ends.error();
+    const OffsetMap target = std::move(*ends);
     if (o.until_latest) hub.watch_end(target, o.idle_end);
     auto limit_receivers = [&] {
         const int64_t per_receiver = per_receiver_rate(s.runner.rate(), threads, o.max_rate);
