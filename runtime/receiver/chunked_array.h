@@ -40,6 +40,8 @@ public:
             chunks_ = std::move(other.chunks_);
             first_capacity_ = other.first_capacity_;
             size_ = std::exchange(other.size_, 0);
+            next_ = std::exchange(other.next_, nullptr);
+            end_ = std::exchange(other.end_, nullptr);
             other.chunks_.clear();
         }
         return *this;
@@ -49,9 +51,9 @@ public:
     ~ChunkedArray() { release(); }
 
     void push_back(const T &value) {
-        const auto [chunk, at] = locate(size_);
-        if (chunk == chunks_.size()) chunks_.push_back(new_chunk(chunk == 0 ? first_capacity_ : kPerChunk));
-        std::memcpy(chunks_[chunk].get() + at * sizeof(T), &value, sizeof(T));
+        if (next_ == end_) grow();
+        std::memcpy(next_, &value, sizeof(T));
+        next_ += sizeof(T);
         ++size_;
     }
     const T &operator[](size_t i) const {
@@ -73,6 +75,13 @@ private:
         i -= first_capacity_;
         return {1 + i / kPerChunk, i % kPerChunk};
     }
+    // The current chunk is full (or there is none): the next one.
+    void grow() {
+        const size_t elements = chunks_.empty() ? first_capacity_ : kPerChunk;
+        chunks_.push_back(new_chunk(elements));
+        next_ = chunks_.back().get();
+        end_ = next_ + elements * sizeof(T);
+    }
     ChunkPtr new_chunk(size_t elements) {
         if (elements == kPerChunk && pool_) return pool_->take();
         return map_chunk(elements == kPerChunk ? RecordArena::kChunkBytes : RecordArena::kFirstChunk);
@@ -83,12 +92,15 @@ private:
                 if (c > 0 || first_capacity_ == kPerChunk) pool_->give(std::move(chunks_[c]));
         chunks_.clear();
         size_ = 0;
+        next_ = end_ = nullptr;
     }
 
     std::shared_ptr<ChunkPool> pool_;
     std::vector<ChunkPtr> chunks_;
     size_t first_capacity_ = kPerFirstChunk; // elements in chunks_[0]
     size_t size_ = 0;
+    char *next_ = nullptr; // where push_back writes, in the last chunk
+    char *end_ = nullptr;  // the last chunk's end
 };
 
 } // namespace streamsubmit::runtime
