@@ -223,6 +223,12 @@ struct ReceiverStream::State {
         hub->begin_stop();
         hub->finish();
         for (auto &r : receivers) r->wake(); // and the group thread's poll, on the job's consumer
+        if (group && receivers.empty()) {
+            // The job ended before its receivers started (a failed topic check): a revocation
+            // the group thread serves meanwhile must not wait for them.
+            for (size_t i = 0; i < topic_of_receivers().size(); ++i) group->mailbox(static_cast<int>(i)).exited();
+            group->source().interrupt();
+        }
         for (auto &t : running) t.join();
         running.clear();
         receivers.clear(); // closes each receiver's own consumer (a connector without streams)
@@ -252,9 +258,8 @@ struct ReceiverStream::State {
         return ok_status();
     }
 
-    // One consumer for the job, its partitions read by the receiver threads; a connector without
-    // streams (ABI 2.0) gets one consumer per thread instead. The group is joined before any
-    // thread runs.
+    // One consumer for the job (join_group), its partitions read by the receiver threads; a
+    // connector without streams (ABI 2.0) gets one consumer per thread instead.
     std::vector<std::string> topic_of_receivers() const {
         std::vector<std::string> topic_of;
         for (const auto &t : options.topics)
