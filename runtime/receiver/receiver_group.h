@@ -41,6 +41,10 @@ public:
 
     Source &source() { return *source_; }
     ReceiverMailbox &mailbox(int receiver) { return *mailboxes_[static_cast<size_t>(receiver)]; }
+    // The receivers never started (the job ended first): revocations stop waiting for them.
+    void receivers_gone() {
+        for (auto &m : mailboxes_) m->exited();
+    }
 
 private:
     static void on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_partition *parts,

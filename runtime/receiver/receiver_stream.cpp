@@ -226,7 +226,7 @@ struct ReceiverStream::State {
         if (group && receivers.empty()) {
             // The job ended before its receivers started (a failed topic check): a revocation
             // the group thread serves meanwhile must not wait for them.
-            for (size_t i = 0; i < topic_of_receivers().size(); ++i) group->mailbox(static_cast<int>(i)).exited();
+            group->receivers_gone();
             group->source().interrupt();
         }
         for (auto &t : running) t.join();
