@@ -362,8 +362,9 @@ typedef struct ss_source_params {
     size_t conf_stride;
     const ss_host_api *host; /* valid until destroy returns */
     /* How long destroy() may take to close its connections (leaving a group included); past
-     * it, destroy leaves what is still closing behind. Derived from stream.stopTimeout; 0:
-     * the plugin's own default. */
+     * it, destroy leaves what is still closing behind. Also how long each commit_offsets call
+     * waits for the group coordinator's answer; past it, SS_ERR_UNREACHABLE (the commit may
+     * still take effect). Derived from stream.stopTimeout; 0: the plugin's own default. */
     int32_t close_timeout_ms;
 } ss_source_params;
 

@@ -258,11 +258,28 @@ ss_status commit_offsets(KafkaSource &src, const ss_topic_partition *offsets, si
             p->metadata_size = metadata_size;
         }
     }
-    rd_kafka_resp_err_t e = rd_kafka_commit(src.rk(), list.get(), 0 /* synchronous */);
+    // Not rd_kafka_commit: its synchronous form waits for the answer without a bound (the
+    // request's own timeout, socket.timeout.ms, 60 s by default), and a receiver's last commit
+    // to a broker that stopped answering then took all of stream.stopTimeout, leaving none for
+    // the group leave and the close. The answer arrives on a queue of this call's own.
+    std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> answer(rd_kafka_queue_new(src.rk()),
+                                                                                  &rd_kafka_queue_destroy);
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(src.rk(), list.get(), answer.get(), nullptr, nullptr);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return commit_error(src, count, e, err);
+    std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> result(
+        rd_kafka_queue_poll(answer.get(), static_cast<int>(src.commit_timeout().count())), &rd_kafka_event_destroy);
+    if (!result) // the queue goes; librdkafka drops the answer if it still comes
+        return set_error(err, SS_ERR_UNREACHABLE,
+                         "kafka: commit of " + std::to_string(count) + " offsets got no answer within " +
+                             seconds_text(src.commit_timeout()) + " (brokers at " + src.bootstrap_servers() +
+                             "); it may still take effect");
+    e = rd_kafka_event_error(result.get());
     if (e == RD_KAFKA_RESP_ERR__NO_OFFSET)
         return SS_OK;
-    for (int i = 0; i < list.size() && !e; ++i)
-        e = list[i].err;
+    if (const rd_kafka_topic_partition_list_t *parts = rd_kafka_event_topic_partition_list(result.get()))
+        for (int i = 0; i < parts->cnt && !e; ++i)
+            e = parts->elems[i].err;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return SS_OK;
     return commit_error(src, count, e, err);

@@ -92,13 +92,13 @@ void error_cb(rd_kafka_t *, int err, const char *reason, void *opaque) {
 
 std::atomic<unsigned> g_instance{0};
 
+} // namespace
+
 std::string seconds_text(std::chrono::milliseconds t) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(t.count()) / 1000);
     return buf;
 }
-
-} // namespace
 
 ss_status KafkaSource::create(const ss_source_params *params, std::unique_ptr<KafkaSource> &out, ss_error *err) {
     if (!params || !SS_HAS_FIELD(ss_source_params, params, conf_stride)) {

@@ -46,6 +46,10 @@ public:
     Mode mode() const { return mode_; }
 
     rd_kafka_t *rk() const { return rk_; }
+    // A commit waits this long for the coordinator's answer: as long as closing a handle may
+    // take, so that a stop never waits behind a commit to a broker that stopped answering for
+    // longer than it waits for each close.
+    std::chrono::milliseconds commit_timeout() const { return close_timeout_; }
     rd_kafka_queue_t *queue() const { return queue_; }
 
     // Thread-safe: sets the flag and wakes a consumer blocked on queue().
@@ -168,5 +172,8 @@ private:
     std::string security_message_;
     std::atomic<bool> warned_auto_commit_{false}; // said once, by whichever stream's handle opens first
 };
+
+// "1.5 s": durations in the plugin's messages.
+std::string seconds_text(std::chrono::milliseconds t);
 
 } // namespace streamsubmit::kafka

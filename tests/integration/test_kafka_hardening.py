@@ -254,23 +254,35 @@ class BoundedShutdown(unittest.TestCase):
         """--max-batches ends the job normally; the broker is paused (SIGSTOP) right after the last
         batch was output (in the test hook's pause before it is marked complete), so the receivers'
         last commits and every consumer's close meet a broker that never answers: stream.stopTimeout
-        bounds that teardown in both modes (each close gets a third of it), and the job still exits 0
-        with every record reported."""
+        bounds that teardown in both modes (each commit and each close gets a third of it), and the
+        job still exits 0 with every record reported."""
+        topic = kh.unique_name("teardown")
+        kh.create_topic(topic, TOPIC_PARTITIONS, bootstrap=BROKER.bootstrap)
+        kh.produce(BROKER.bootstrap, topic, 200)
         # Long enough that both jobs are inside their last batch's pause at once.
         hook = {"STREAMSUBMIT_TEST_PAUSE_BEFORE_COMPLETE_MS": "10000"}
         common = ["--bootstrap-servers", BROKER.bootstrap, "--batch-interval", "3s", "--max-batches", "2",
                   "--conf", "stream.stopTimeout=3s", "--conf", "kafka.auto.offset.reset=earliest"]
         jobs = {
-            "receiver": start(["--mode", "receiver", "--group", kh.unique_name("g"), "--topics", f"{TOPIC}:4"] + common,
+            "receiver": start(["--mode", "receiver", "--group", kh.unique_name("g"), "--topics", f"{topic}:4"] + common,
                               env=hook),
-            "direct": start(["--topics", TOPIC] + common, env=hook),
+            "direct": start(["--topics", topic] + common, env=hook),
         }
         pid = BROKER.pid()
         paused_at = None
-        try:
-            wait_for(lambda: all("test hook: batch 1 was output" in output_of(job)[1] or job.poll() is not None
-                                 for job in jobs.values()), timeout=120, what="both jobs' last batch",
+
+        def both_output(batch):
+            wait_for(lambda: all(f"test hook: batch {batch} was output" in output_of(job)[1] or job.poll() is not None
+                                 for job in jobs.values()), timeout=120, what=f"both jobs' batch {batch}",
                      jobs=list(jobs.values()))
+
+        try:
+            # Records for the last batch too: its commit is the receivers' last, and it must meet
+            # the paused broker (when every record was in batch 0, that commit could come before
+            # the pause or not at all, and the test passed or failed by timing).
+            both_output(0)
+            kh.produce(BROKER.bootstrap, topic, 50, start=200)
+            both_output(1)
             os.kill(pid, signal.SIGSTOP)
             paused_at = time.monotonic()
             for name, job in jobs.items():  # the pause must still be on: the teardown comes after it
@@ -283,25 +295,30 @@ class BoundedShutdown(unittest.TestCase):
                 took = time.monotonic() - paused_at
                 out, err = output_of(job)
                 self.assertEqual(job.returncode, EXIT_OK, err[-3000:])
-                self.assertEqual(sum(b["records"] for b in parse_text_report(out)), 200, out)
+                batches = parse_text_report(out)
+                self.assertEqual([b["records"] for b in batches][1:], [50], out)  # the last batch held the new ones
+                self.assertEqual(sum(b["records"] for b in batches), 250, out)
                 # At most 10 s of the hook's pause, then at most 3 s: four receivers' consumers took
                 # 4 x 10 s before.
                 self.assertLess(took, 25, f"{name}: teardown took {took:.1f} s with stream.stopTimeout=3s")
-            # The receivers' group leave did meet the paused broker (the kill mattered); the close was
-            # bounded by a third of stream.stopTimeout (it took 10 s per consumer before). The job's
-            # four receiver threads share one consumer (issue 21), so the teardown is one bounded
-            # close: no longer four in a row that only stream.stopTimeout itself cut short.
+            # The receivers' last commit did meet the paused broker, and waited a third of
+            # stream.stopTimeout for it; then the group leave and the close were bounded the same
+            # way (a close took 10 s per consumer before). The job's four receiver threads share one
+            # consumer (issue 21), so the teardown is one bounded close: no longer four in a row
+            # that only stream.stopTimeout itself cut short.
             err = output_of(jobs["receiver"])[1]
+            self.assertIn("offsets got no answer within 1 s", err)
             self.assertIn("leaving the consumer group did not finish within 0.5 s", err)
             self.assertIn("the consumer did not close within 1 s", err)
             self.assertEqual(err.count("leaving the consumer group did not finish"), 1, err)
+            self.assertNotIn("stream.stopTimeout", err)  # bounded by the plugin, not cut short by the host
         finally:
             os.kill(pid, signal.SIGCONT)
             for job in jobs.values():
                 if job.poll() is None:
                     job.kill()
                     job.wait()
-            wait_broker_leads(TOPIC)
+            wait_broker_leads(topic)
 
     def test_zz_broker_paused_with_sigstop(self):  # last: the broker is paused meanwhile
         direct = start(["--bootstrap-servers", BROKER.bootstrap, "--topics", TOPIC, "--batch-interval", "500ms",
