@@ -38,7 +38,7 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.stopTimeout", KeyType::Duration, "30s", "",
               "Longest wait for the batch in flight and for closing Kafka connections after SIGINT/SIGTERM or the "
               "job's end, in both modes; then the process exits (7 when the batch did not finish; the checkpoint "
-              "re-runs it). Closing one Kafka consumer may take a third of it",
+              "re-runs it). Closing one Kafka consumer may take a third of it, and so may each offset commit",
               "0.1.0"},
     ConfigKey{"stream.plugins", KeyType::List, "", "--plugins",
               "Plugin files (.so) to load, comma-separated; the bundled plugin directory is searched otherwise",
