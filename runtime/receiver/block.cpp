@@ -127,17 +127,23 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
     p.bytes += static_cast<int64_t>(key_len + value_len);
     header_bytes_ += header_bytes;
     const uint32_t type = static_cast<uint32_t>(timestamp_type) & 3u;
-    records_.push_back({offset, timestamp_ms, data, value ? static_cast<int32_t>(value_len) : -1,
-                        key ? static_cast<int32_t>(key_len) : -1, slot,
-                        static_cast<uint32_t>(header_bytes) | (type << 30)});
+    Entry *e = records_.append();
+    e->offset = offset;
+    e->timestamp_ms = timestamp_ms;
+    e->data = data;
+    e->value_len = value ? static_cast<int32_t>(value_len) : -1;
+    e->key_len = key ? static_cast<int32_t>(key_len) : -1;
+    e->partition = slot;
+    e->meta = static_cast<uint32_t>(header_bytes) | (type << 30);
     return data + key_len + value_len;
 }
 
 void Block::add_to(uint32_t slot, const ss_record &r) {
-    const size_t header_bytes = header_encoding::encoded_size(r.headers, r.header_count, r.header_stride);
+    const size_t header_bytes =
+        r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
     char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value, r.value_len,
                             header_bytes);
-    header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
+    if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
 }
 
 void Block::add_encoded(uint32_t slot, const RecordView &r) {

@@ -16,6 +16,7 @@
 
 #include <cstring>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -50,11 +51,16 @@ public:
     ChunkedArray &operator=(const ChunkedArray &) = delete;
     ~ChunkedArray() { release(); }
 
-    void push_back(const T &value) {
+    void push_back(const T &value) { std::memcpy(append(), &value, sizeof(T)); }
+    // Room for the next element, to be written field by field: an element built on the stack
+    // in narrow stores and then copied with wide loads stalls on store forwarding (half of
+    // Block::reserve's samples, 3 M x 100 B).
+    T *append() {
         if (next_ == end_) grow();
-        std::memcpy(next_, &value, sizeof(T));
+        T *out = ::new (static_cast<void *>(next_)) T; // trivial: begins its lifetime, writes nothing
         next_ += sizeof(T);
         ++size_;
+        return out;
     }
     const T &operator[](size_t i) const {
         const auto [chunk, at] = locate(i);

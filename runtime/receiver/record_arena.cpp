@@ -61,23 +61,18 @@ void RecordArena::release() {
     capacity_ = 0;
 }
 
-char *RecordArena::allocate(size_t n) {
-    if (chunks_.empty() || chunks_.back().size - used_ < n) {
-        Chunk c;
-        if (chunks_.empty() && n <= kFirstChunk) {
-            c = {map_chunk(kFirstChunk), kFirstChunk};
-        } else if (n <= kChunkBytes) {
-            c = {pool_ ? pool_->take() : map_chunk(kChunkBytes), kChunkBytes};
-        } else { // a record larger than a chunk gets one of its own
-            c = {map_chunk(n), n};
-        }
-        capacity_ += c.size;
-        chunks_.push_back(std::move(c));
-        used_ = 0;
+void RecordArena::add_chunk(size_t n) {
+    Chunk c;
+    if (chunks_.empty() && n <= kFirstChunk) {
+        c = {map_chunk(kFirstChunk), kFirstChunk};
+    } else if (n <= kChunkBytes) {
+        c = {pool_ ? pool_->take() : map_chunk(kChunkBytes), kChunkBytes};
+    } else { // a record larger than a chunk gets one of its own
+        c = {map_chunk(n), n};
     }
-    char *out = chunks_.back().data.get() + used_;
-    used_ += n;
-    return out;
+    capacity_ += c.size;
+    chunks_.push_back(std::move(c));
+    used_ = 0;
 }
 
 } // namespace streamsubmit::runtime

@@ -53,8 +53,13 @@ public:
     RecordArena &operator=(const RecordArena &) = delete;
     ~RecordArena() { release(); }
 
-    // Room for `n` bytes, valid until the arena is destroyed.
-    char *allocate(size_t n);
+    // Room for `n` bytes, valid until the arena is destroyed. Inline: once per record.
+    char *allocate(size_t n) {
+        if (chunks_.empty() || chunks_.back().size - used_ < n) add_chunk(n);
+        char *out = chunks_.back().data.get() + used_;
+        used_ += n;
+        return out;
+    }
     // Bytes allocated from the system (what the arena costs in memory).
     size_t capacity_bytes() const { return capacity_; }
 
@@ -63,6 +68,7 @@ private:
         ChunkPtr data;
         size_t size = 0;
     };
+    void add_chunk(size_t n); // the last chunk has less than n bytes left (or there is none)
     void release();
 
     std::shared_ptr<ChunkPool> pool_;
