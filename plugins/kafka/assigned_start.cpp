@@ -30,15 +30,32 @@ int settle_assigned_start(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parti
     if (rd_kafka_committed(rk, open.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
 
     int settled = 0;
+    TpList logical(open.size()); // partitions without a committed offset: where the reset puts them
     for (int i = 0; i < open.size(); ++i) {
         const rd_kafka_topic_partition_t &c = open[i];
         if (c.err) continue; // this one as before
         rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition);
         if (!p) continue;
         p->offset = c.offset >= 0 ? c.offset : reset;
+        if (c.offset < 0) logical.add(c.topic, c.partition, reset);
         ++settled;
     }
+    resolve_logical_starts(rk, logical.get(), partitions, timeout);
     return settled;
+}
+
+void resolve_logical_starts(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *logical,
+                            rd_kafka_topic_partition_list_t *partitions, std::chrono::milliseconds timeout) {
+    if (logical->cnt == 0) return;
+    // ListOffsets takes the logical offset as its "timestamp": -2 the log start, -1 its end.
+    if (rd_kafka_offsets_for_times(rk, logical, static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return; // each partition keeps its logical offset: librdkafka looks it up itself
+    for (int i = 0; i < logical->cnt; ++i) {
+        const rd_kafka_topic_partition_t &r = logical->elems[i];
+        if (r.err || r.offset < 0) continue;
+        if (rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(partitions, r.topic, r.partition))
+            p->offset = r.offset;
+    }
 }
 
 } // namespace streamsubmit::kafka

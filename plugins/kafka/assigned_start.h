@@ -8,8 +8,7 @@
 // assigned partition ... at offset INVALID" at +40 ms, its ListOffsetsRequest at +140 ms).
 // Asked here, the same committed offsets (one OffsetFetch, which librdkafka then does not
 // send) give each partition a position: the committed offset, or for a partition without one
-// the logical offset auto.offset.reset names (BEGINNING or END), which librdkafka looks up at
-// once. Nothing else changes: the same offsets, the same reset. With auto.offset.reset=error,
+// where auto.offset.reset puts it (BEGINNING or END, looked up at once: resolve_logical_starts). Nothing else changes: the same offsets, the same reset. With auto.offset.reset=error,
 // or when the query fails, the partition keeps INVALID and librdkafka decides as before. No
 // release changed this, so it runs whatever librdkafka is loaded (workarounds.h).
 #pragma once
@@ -30,5 +29,15 @@ int64_t reset_offset(const char *auto_offset_reset);
 // Returns how many it gave a start (0 when the query failed: librdkafka then asks itself).
 int settle_assigned_start(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
                           std::chrono::milliseconds timeout);
+
+// The partitions of `logical` (at BEGINNING or END) get their offsets in `partitions` looked up
+// together, in one ListOffsets per leader. Left to librdkafka, each partition is looked up on
+// its own and becomes fetchable when its answer comes; when the first Fetch named only an empty
+// partition, the broker held it for fetch.wait.max.ms and the handle's one fetch in flight kept
+// the others waiting: a fresh group's first records came 100 ms late whenever a partition was
+// empty (debug trace: Fetch of only the empty partition at +25 ms, its answer at +129 ms).
+// On failure the partitions keep their logical offsets.
+void resolve_logical_starts(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *logical,
+                            rd_kafka_topic_partition_list_t *partitions, std::chrono::milliseconds timeout);
 
 } // namespace streamsubmit::kafka
