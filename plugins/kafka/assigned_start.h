@@ -8,8 +8,9 @@
 // assigned partition ... at offset INVALID" at +40 ms, its ListOffsetsRequest at +140 ms).
 // Asked here, the same committed offsets (one OffsetFetch, which librdkafka then does not
 // send) give each partition a position: the committed offset, or for a partition without one
-// where auto.offset.reset puts it (BEGINNING or END, looked up at once: resolve_logical_starts). Nothing else changes: the same offsets, the same reset. With auto.offset.reset=error,
-// or when the query fails, the partition keeps INVALID and librdkafka decides as before. No
+// where auto.offset.reset puts it (BEGINNING or END, looked up at once: resolve_logical_starts).
+// Nothing else changes: the same offsets, the same reset. With auto.offset.reset=error, or when
+// the query fails, the partition keeps INVALID and librdkafka decides as before. No
 // release changed this, so it runs whatever librdkafka is loaded (workarounds.h).
 #pragma once
 
