@@ -31,14 +31,4 @@ int64_t reset_offset(const char *auto_offset_reset);
 int settle_assigned_start(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
                           std::chrono::milliseconds timeout);
 
-// The partitions of `logical` (at BEGINNING or END) get their offsets in `partitions` looked up
-// together, in one ListOffsets per leader. Left to librdkafka, each partition is looked up on
-// its own and becomes fetchable when its answer comes; when the first Fetch named only an empty
-// partition, the broker held it for fetch.wait.max.ms and the handle's one fetch in flight kept
-// the others waiting: a fresh group's first records came 100 ms late whenever a partition was
-// empty (debug trace: Fetch of only the empty partition at +25 ms, its answer at +129 ms).
-// On failure the partitions keep their logical offsets.
-void resolve_logical_starts(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *logical,
-                            rd_kafka_topic_partition_list_t *partitions, std::chrono::milliseconds timeout);
-
 } // namespace streamsubmit::kafka

@@ -14,7 +14,6 @@
 
 #include "runtime/receiver/record_arena.h"
 
-#include <cstring>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -51,7 +50,6 @@ public:
     ChunkedArray &operator=(const ChunkedArray &) = delete;
     ~ChunkedArray() { release(); }
 
-    void push_back(const T &value) { std::memcpy(append(), &value, sizeof(T)); }
     // Room for the next element, to be written field by field: an element built on the stack
     // in narrow stores and then copied with wide loads stalls on store forwarding (half of
     // Block::reserve's samples, 3 M x 100 B).

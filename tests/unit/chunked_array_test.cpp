@@ -25,7 +25,7 @@ TEST_CASE("chunked array: elements keep their values and addresses across chunks
     const Entry40 *first = nullptr;
     for (size_t i = 0; i < n; ++i) {
         const auto v = static_cast<int64_t>(i);
-        array.push_back({v, -v, v * 3, 7, v ^ 0x55});
+        *array.append() = {v, -v, v * 3, 7, v ^ 0x55};
         if (i == 0) first = &array[0];
     }
     REQUIRE(array.size() == n);
@@ -44,26 +44,26 @@ TEST_CASE("chunked array: a small array costs a small chunk, its pooled chunks g
     auto pool = std::make_shared<ChunkPool>(64u << 20);
     {
         ChunkedArray<Entry40> small(pool);
-        small.push_back({1, 2, 3, 4, 5});
+        *small.append() = {1, 2, 3, 4, 5};
         CHECK(small.capacity_bytes() == RecordArena::kFirstChunk);
     }
     CHECK(pool->pooled_bytes() == 0); // the small chunk is unmapped, not pooled
     {
         ChunkedArray<Entry40> big(pool, 100'000); // expected to be large: pooled chunks from the start
-        for (int i = 0; i < 100'000; ++i) big.push_back({i, 0, 0, 0, 0});
+        for (int i = 0; i < 100'000; ++i) *big.append() = {i, 0, 0, 0, 0};
         CHECK(big.capacity_bytes() == 4 * RecordArena::kChunkBytes);
         CHECK(big[99'999].a == 99'999);
     }
     CHECK(pool->pooled_bytes() == 4 * RecordArena::kChunkBytes);
     ChunkedArray<Entry40> again(pool, 100'000);
-    again.push_back({9, 9, 9, 9, 9});
+    *again.append() = {9, 9, 9, 9, 9};
     CHECK(pool->pooled_bytes() == 3 * RecordArena::kChunkBytes); // reused, not mapped anew
 }
 
 TEST_CASE("chunked array: a moved-from array is empty and the moved-to one owns the chunks") {
     auto pool = std::make_shared<ChunkPool>(64u << 20);
     ChunkedArray<Entry40> a(pool, 100'000);
-    a.push_back({1, 2, 3, 4, 5});
+    *a.append() = {1, 2, 3, 4, 5};
     ChunkedArray<Entry40> b(std::move(a));
     CHECK(a.empty());
     CHECK(a.capacity_bytes() == 0);
