@@ -56,7 +56,7 @@ void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     auto *self = static_cast<const KafkaSource *>(rd_kafka_opaque(rk));
     if (!self)
         return;
-    const LogLine line = librdkafka_log_line(level, fac, buf);
+    const LogLine line = librdkafka_log_line(level, fac, buf, rd_kafka_name(rk));
     self->log(line.level, line.text);
     if (auto failure = security_failure_in_log(fac ? fac : "", buf ? buf : "", self->sasl_mechanism()))
         const_cast<KafkaSource *>(self)->note_security_failure(failure->status, failure->message);

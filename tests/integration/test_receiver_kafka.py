@@ -111,6 +111,25 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         self.assertTrue(all(int(n.rsplit("-", 1)[1]) % 2 == int(r) for r, listed in paused for n in listed.split(",")))
         self.assertEqual(sum(u - f for _, _, f, u in parse_ranges(proc.stdout)[1]), 2000)
 
+    def test_the_group_member_fetches_none_of_the_partitions_its_threads_read(self):
+        # The threads' handles fetch the member's partitions; the member only keeps the group.
+        # It used to assign them before pausing them, and its broker thread had often fetched
+        # all four by then (dropped, but fetched and parsed). A race: several fresh groups.
+        topic = self.topic("memberfetch", 4, 4000)
+        for attempt in range(8):
+            proc = run(self.job(f"{topic}:2", kh.unique_name("g"), "--until", "latest", "-v",
+                                "--conf", "kafka.debug=fetch,cgrp"), check=EXIT_OK, timeout=60)
+            self.assertEqual(sum(u - f for _, _, f, u in parse_ranges(proc.stdout)[1]), 4000)
+            members = set(re.findall(r"librdkafka JOINGROUP \(([^)]+)\)", proc.stderr))
+            self.assertEqual(len(members), 1, proc.stderr[-3000:])
+            fetched = {}  # handle -> partitions it asked the broker for
+            for handle, partition in re.findall(r"librdkafka FETCH \(([^)]+)\): .*Fetch topic %s \[(\d+)\]" %
+                                                re.escape(topic), proc.stderr):
+                fetched.setdefault(handle, set()).add(int(partition))
+            self.assertNotIn(next(iter(members)), fetched, "attempt %d: the member fetched" % attempt)
+            # The trace shows the fetches: two other handles, two partitions each.
+            self.assertEqual(sorted(sorted(p) for p in fetched.values()), [[0, 2], [1, 3]], fetched)
+
     def test_several_topics_with_their_own_thread_counts(self):
         orders, clicks = self.topic("orders", 2, 1200), self.topic("clicks", 1, 300)
         group = kh.unique_name("g")

@@ -16,12 +16,17 @@ ss_log_level level_from_syslog(int level) {
 
 } // namespace
 
-LogLine librdkafka_log_line(int syslog_level, const char *facility, const char *message) {
+LogLine librdkafka_log_line(int syslog_level, const char *facility, const char *message, const char *handle) {
+    const ss_log_level level = level_from_syslog(syslog_level);
     std::string text = "librdkafka ";
     text += facility ? facility : "";
+    if (level == SS_LOG_DEBUG && handle && *handle) {
+        text += " (";
+        text += handle;
+        text += ")";
+    }
     text += ": ";
     text += message ? message : "";
-    const ss_log_level level = level_from_syslog(syslog_level);
     if (level >= SS_LOG_WARN && facility && std::string_view(facility) == "FAIL") {
         // Every handle reports the same unreachable broker: say it once, repeats only with -v.
         if (auto line = ConnectionFailureFilter::shared().admit(text)) return {SS_LOG_WARN, std::move(*line)};

@@ -116,7 +116,7 @@ void KafkaSink::on_log(const rd_kafka_t *rk, int level, const char *facility, co
     const auto *self = static_cast<const KafkaSink *>(rd_kafka_opaque(rk));
     const ss_host_api *host = self ? self->options_.host : nullptr;
     if (!host || !host->log) return;
-    const kafka::LogLine line = kafka::librdkafka_log_line(level, facility, message);
+    const kafka::LogLine line = kafka::librdkafka_log_line(level, facility, message, rd_kafka_name(rk));
     host->log(host->log_ctx, line.level, line.text.c_str());
 }
 
