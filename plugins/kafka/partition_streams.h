@@ -75,13 +75,13 @@ public:
     // ---- the member's thread, inside its rebalance callback ----
     // Inside ASSIGN: the partition's records go to `stream` (created by get() before).
     void route(const char *topic, int32_t partition, int32_t stream) { routes_.route(topic, partition, stream); }
-    // After ASSIGN, before the member pauses what it routed: assigns every partition routed
-    // since the last call to its stream's handle at its offset in `assigned` (where the member
-    // settled it; INVALID: the handle asks for the group's committed offset itself). `routed`
-    // gets those partitions. One the host paused inside ASSIGN (`paused_by_host`) is parked
-    // instead: assigned only when it is resumed, so its stream's thread never gets a record of
-    // it meanwhile (a pause after assign() would race with the first fetch). Returns why a
-    // handle refused (empty: none did).
+    // After the host's ASSIGN, before the member pauses what it routed and assigns its own
+    // (group_consumer.cpp): assigns every partition routed since the last call to its stream's
+    // handle at its offset in `assigned` (where the member settled it; INVALID: the handle asks
+    // for the group's committed offset itself). `routed` gets those partitions. One the host
+    // paused inside ASSIGN (`paused_by_host`) is parked instead: assigned only when it is
+    // resumed, so its stream's thread never gets a record of it meanwhile (a pause after
+    // assign() would race with the first fetch). Returns why a handle refused (empty: none did).
     std::string assign_routed(const rd_kafka_topic_partition_list_t *assigned, rd_kafka_topic_partition_list_t *routed,
                               const std::function<bool(const char *topic, int32_t partition)> &paused_by_host);
     // On REVOKE, after the host finished the partitions: the streams' handles give them up.
