@@ -25,7 +25,7 @@ constexpr std::array kKeys = {
               "Per-batch report on stdout: text lines or JSON Lines", "0.1.0", "text|json"},
     ConfigKey{"stream.until", KeyType::Enum, "", "--until",
               "latest: consume up to the offsets that are latest at start, then exit 0 (receiver mode stops fetching "
-              "each partition once it reaches that offset)",
+              "each partition once it reaches that offset; one that starts there, empty or caught up, is done at once)",
               "0.1.0", "latest"},
     ConfigKey{"stream.maxBatches", KeyType::Int, "0", "--max-batches", "Stop after this many batches (0 = no limit)",
               "0.1.0"},

@@ -519,6 +519,9 @@ Result<ReceiverStreamOptions> receiver_options(const Config &config) {
     }
     if (o.topics.empty())
         return Error(ErrorKind::Usage, "no topics to read", "", "give --topics topic:threads,... (e.g. orders:2,clicks)");
+    auto earliest = parse_auto_offset_reset(config.get_string("kafka.auto.offset.reset"));
+    if (!earliest) return earliest.error();
+    o.from_earliest = *earliest;
     o.batch_interval = config.get_duration("stream.batchInterval");
     if (o.batch_interval.count() <= 0)
         return Error(ErrorKind::Usage, "the batch interval must be positive", config.get_string("stream.batchInterval"),

@@ -68,6 +68,8 @@ Status Receiver::serve_mailbox(bool stopping) {
     if (!work.assigned.empty() && !stopping) {
         log_rebalance("assigned", work.assigned);
         took_partitions(work.assigned);
+        // --until latest: one that starts at its end brings no record to say so.
+        if (auto st = pause_ended(hub_.note_received(work.starts)); !st) return st;
     }
     if (!work.revoked) return ok_status();
     log_rebalance("revoked", *work.revoked);
@@ -250,10 +252,10 @@ void Receiver::rebalance(ss_rebalance_event event, const ss_topic_partition *par
     log_rebalance(event == SS_REBALANCE_ASSIGN ? "assigned" : "revoked", tps);
     if (settings_.observer) settings_.observer->rebalanced(rebalance_kind(event), tps.size());
     if (event == SS_REBALANCE_ASSIGN) {
-        if (auto st = start_where_the_application_says(*source_, settings_.application, tps, settings_.request_timeout,
-                                                       diagnostics_, fmt::format("receiver {} ({})", index_, topic_));
-            !st && !callback_error_)
-            callback_error_ = st.error();
+        if (auto moved = start_where_the_application_says(*source_, settings_.application, tps, settings_.request_timeout,
+                                                          diagnostics_, fmt::format("receiver {} ({})", index_, topic_));
+            !moved && !callback_error_)
+            callback_error_ = moved.error();
         took_partitions(tps);
         return;
     }

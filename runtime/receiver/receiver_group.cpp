@@ -2,6 +2,7 @@
 
 #include "common/guarded.h"
 
+#include "runtime/receiver/assigned_starts.h"
 #include "runtime/receiver/partition_spread.h"
 #include "runtime/receiver/recover_positions.h"
 
@@ -20,10 +21,10 @@ constexpr std::chrono::milliseconds kServeSlice(100);
 
 ReceiverGroup::ReceiverGroup(std::unique_ptr<Source> source, std::vector<std::string> topic_of_receiver,
                              ReceiverHub &hub, Application *application, std::chrono::milliseconds request_timeout,
-                             Diagnostics diagnostics, JobObserver *observer)
+                             Diagnostics diagnostics, JobObserver *observer, StartLookup start_lookup)
     : source_(std::move(source)), topic_of_receiver_(std::move(topic_of_receiver)), hub_(hub),
       application_(application), request_timeout_(request_timeout), diagnostics_(std::move(diagnostics)),
-      observer_(observer) {
+      observer_(observer), start_lookup_(start_lookup) {
     for (size_t i = 0; i < topic_of_receiver_.size(); ++i) {
         threads_of_topic_[topic_of_receiver_[i]].push_back(static_cast<int>(i));
         mailboxes_.push_back(std::make_unique<ReceiverMailbox>());
@@ -93,13 +94,25 @@ Status ReceiverGroup::assign(const std::vector<TopicPartition> &partitions) {
     for (const auto &[receiver, tps] : spread_partitions(partitions, threads_of_topic_, held)) {
         if (auto st = source_->route_assigned(tps, receiver); !st) return st;
         const std::string who = fmt::format("receiver {} ({})", receiver, topic_of_receiver_[static_cast<size_t>(receiver)]);
-        if (auto st = start_where_the_application_says(*source_, application_, tps, request_timeout_, diagnostics_, who);
-            !st)
-            return st;
+        auto moved = start_where_the_application_says(*source_, application_, tps, request_timeout_, diagnostics_, who);
+        if (!moved) return moved.error();
         for (const auto &tp : tps) owner_[tp] = receiver;
-        mailboxes_[static_cast<size_t>(receiver)]->post_assigned(tps);
+        mailboxes_[static_cast<size_t>(receiver)]->post_assigned(tps, starts_of(tps, *moved, who));
     }
     return ok_status();
+}
+
+OffsetMap ReceiverGroup::starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved,
+                                   const std::string &who) {
+    if (!start_lookup_.enabled) return {};
+    auto starts = assigned_starts(*source_, partitions, moved, start_lookup_.from_earliest, request_timeout_);
+    if (starts) return std::move(*starts);
+    // Not fatal: a partition that brings no record then counts as done once it idled long enough.
+    if (diagnostics_)
+        diagnostics_(LogLevel::Warn, fmt::format("{}: could not look up where its new partitions start ({}); one "
+                                                 "already at its --until latest end is taken as done after idling",
+                                                 who, starts.error().what));
+    return {};
 }
 
 void ReceiverGroup::revoke(const std::vector<TopicPartition> &partitions) {

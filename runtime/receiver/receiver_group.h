@@ -26,12 +26,19 @@
 
 namespace streamsubmit::runtime {
 
+// --until latest: the group looks up where each new partition starts (assigned_starts.h),
+// kafka.auto.offset.reset telling where a partition the group never committed starts.
+struct StartLookup {
+    bool enabled = false;
+    bool from_earliest = false;
+};
+
 class ReceiverGroup {
 public:
     // `topic_of_receiver[i]`: the topic receiver i reads (stream i of the consumer).
     ReceiverGroup(std::unique_ptr<Source> source, std::vector<std::string> topic_of_receiver, ReceiverHub &hub,
                   Application *application, std::chrono::milliseconds request_timeout, Diagnostics diagnostics,
-                  JobObserver *observer);
+                  JobObserver *observer, StartLookup start_lookup = {});
 
     // On the calling thread, before any receiver polls: joins the group with every topic.
     Status subscribe();
@@ -51,6 +58,8 @@ private:
                              size_t count) noexcept;
     static int on_records(void *ctx, const ss_record *records, size_t count) noexcept;
     Status assign(const std::vector<TopicPartition> &partitions);
+    // With start_lookup_: where `partitions` start (empty when they could not be looked up).
+    OffsetMap starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved, const std::string &who);
     void revoke(const std::vector<TopicPartition> &partitions);
     void release_all();
     Status serve();
@@ -64,6 +73,7 @@ private:
     std::chrono::milliseconds request_timeout_;
     Diagnostics diagnostics_;
     JobObserver *observer_; // told of each rebalance; may be null
+    StartLookup start_lookup_;
     std::map<TopicPartition, int> owner_;   // which receiver reads each assigned partition
     std::optional<Error> callback_error_;   // from inside poll(), reported after it returns
 };

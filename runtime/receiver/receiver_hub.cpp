@@ -200,9 +200,11 @@ std::vector<TopicPartition> ReceiverHub::note_received(const OffsetMap &next_off
     const auto now = Clock::now();
     std::vector<TopicPartition> crossed;
     for (const auto &[tp, next] : next_offsets) {
-        auto &pos = received_[tp];
+        const auto [at, first] = received_.try_emplace(tp, next);
+        int64_t &pos = at->second;
         if (end_target_)
-            if (const auto t = end_target_->find(tp); t != end_target_->end() && pos < t->second && next >= t->second)
+            if (const auto t = end_target_->find(tp);
+                t != end_target_->end() && (first || pos < t->second) && next >= t->second)
                 crossed.push_back(tp);
         pos = std::max(pos, next);
         last_activity_[tp] = now;

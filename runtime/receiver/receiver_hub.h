@@ -65,8 +65,9 @@ public:
     // Told of every group commit to the write-ahead log (bytes, fdatasync time); may be null.
     void set_observer(JobObserver *observer) { observer_ = observer; }
     void set_paused(int receiver, bool paused);
-    // The positions a receiver's poll reached; returns the partitions whose --until latest
-    // end (watch_end) these positions reach for the first time.
+    // The positions a receiver's poll reached, or where newly assigned partitions start;
+    // returns the partitions whose --until latest end (watch_end) these positions reach for
+    // the first time.
     std::vector<TopicPartition> note_received(const OffsetMap &next_offsets);
     // Records this receiver may still take for the open batch (INT64_MAX without a budget).
     int64_t batch_room(int receiver) const;

@@ -2,9 +2,10 @@
 
 namespace streamsubmit::runtime {
 
-void ReceiverMailbox::post_assigned(std::vector<TopicPartition> partitions) {
+void ReceiverMailbox::post_assigned(std::vector<TopicPartition> partitions, OffsetMap starts) {
     std::lock_guard lock(mu_);
     work_.assigned.insert(work_.assigned.end(), partitions.begin(), partitions.end());
+    for (auto &[tp, offset] : starts) work_.starts[tp] = offset;
     pending_.store(true, std::memory_order_release);
 }
 
@@ -17,6 +18,7 @@ void ReceiverMailbox::post_revoke(std::vector<TopicPartition> partitions) {
             if (r == tp) return true;
         return false;
     });
+    for (const auto &tp : partitions) work_.starts.erase(tp);
     if (!work_.revoked) work_.revoked.emplace();
     work_.revoked->insert(work_.revoked->end(), partitions.begin(), partitions.end());
     revoke_open_ = true;

@@ -22,7 +22,8 @@ namespace streamsubmit::runtime {
 class ReceiverMailbox {
 public:
     // ---- the group thread ----
-    void post_assigned(std::vector<TopicPartition> partitions);
+    // `starts`: where they start, where known (assigned_starts.h).
+    void post_assigned(std::vector<TopicPartition> partitions, OffsetMap starts = {});
     // Asks the receiver to finish the partitions; wait_revoked returns once it did (or
     // stopped receiving, or exited). Posting to every receiver first lets them work at once.
     void post_revoke(std::vector<TopicPartition> partitions);
@@ -35,6 +36,7 @@ public:
     // ---- the receiver thread ----
     struct Work {
         std::vector<TopicPartition> assigned;
+        OffsetMap starts; // of some of `assigned`
         std::optional<std::vector<TopicPartition>> revoked;
         bool probe = false;
     };

@@ -51,12 +51,14 @@ struct ReceiverStreamOptions {
     BackpressureSettings backpressure;           // its rate is split evenly across the receiver threads
     int64_t max_buffered_bytes = int64_t{256} << 20; // 0 = unlimited
     bool until_latest = false;
+    bool from_earliest = false; // kafka.auto.offset.reset: where a group without commits starts
     int64_t max_batches = 0;
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds missing_topic_timeout{60'000}; // a deleted topic, as in direct mode
     bool fail_on_data_loss = true;
     // --until latest: an assigned partition that delivered nothing for this long counts as
-    // being at its end (its committed offset may already be the end offset).
+    // being at its end. Only where its start could not be looked up (assigned_starts.h) or a
+    // connector without streams reads it: a start at the end ends the partition at once.
     std::chrono::milliseconds idle_end{3000};
     // Pauses for crash tests (a build with STREAMSUBMIT_TEST_HOOKS only).
     TestHooks test_hooks;

@@ -4,11 +4,11 @@
 
 namespace streamsubmit::runtime {
 
-Status start_where_the_application_says(Source &source, Application *application,
+Result<OffsetMap> start_where_the_application_says(Source &source, Application *application,
                                         const std::vector<TopicPartition> &assigned,
                                         std::chrono::milliseconds request_timeout, const Diagnostics &diagnostics,
                                         std::string_view who) {
-    if (!application || !application->has_recover() || assigned.empty()) return ok_status();
+    if (!application || !application->has_recover() || assigned.empty()) return OffsetMap{};
     auto committed = source.committed_offsets(assigned, request_timeout);
     if (!committed) return committed.error();
     OffsetMap group;
@@ -27,7 +27,8 @@ Status start_where_the_application_says(Source &source, Application *application
                                                         "says (the group's committed offset: {})",
                                                         who, to_string(tp), offset, group[tp]));
         }
-    return source.start_assigned_at(moved);
+    if (auto st = source.start_assigned_at(moved); !st) return st.error();
+    return moved;
 }
 
 } // namespace streamsubmit::runtime

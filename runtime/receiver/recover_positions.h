@@ -15,8 +15,8 @@
 
 namespace streamsubmit::runtime {
 
-// `who` names the receiver in the log line ("receiver 0 (orders)").
-Status start_where_the_application_says(Source &source, Application *application,
+// `who` names the receiver in the log line ("receiver 0 (orders)"). Returns the starts it moved.
+Result<OffsetMap> start_where_the_application_says(Source &source, Application *application,
                                         const std::vector<TopicPartition> &assigned,
                                         std::chrono::milliseconds request_timeout, const Diagnostics &diagnostics,
                                         std::string_view who);

@@ -130,6 +130,33 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
             # The trace shows the fetches: two other handles, two partitions each.
             self.assertEqual(sorted(sorted(p) for p in fetched.values()), [[0, 2], [1, 3]], fetched)
 
+    def test_partitions_that_start_at_their_end_are_done_at_once(self):
+        # An empty partition, or a caught-up group's, brings no record to say it is done; the
+        # job looks up where each starts. It used to wait for 3 s of idling instead (at
+        # 300 ms batches, ten empty batches).
+        topic = kh.unique_name("atend")
+        kh.create_topic(topic, 3)
+        kh.produce(self.bootstrap, topic, 200, partition=0)
+        kh.produce(self.bootstrap, topic, 100, partition=1, start=200)  # partition 2 stays empty
+        group = kh.unique_name("g")
+
+        def run_once():
+            proc = run(self.job(f"{topic}:2", group, "--until", "latest", "--output", "json", "-v",
+                                "--conf", "kafka.auto.offset.reset=earliest"), check=EXIT_OK, timeout=60)
+            ended = re.findall(r"reached the end \(--until latest\), paused \[([^]]*)\]", proc.stderr)
+            self.assertEqual(sorted(n for listed in ended for n in listed.split(",")),
+                             ["%s-%d" % (topic, p) for p in range(3)], proc.stderr[-3000:])
+            return parse_json_report(proc.stdout)
+
+        docs = run_once()  # a fresh group: partition 2 starts at its end, 0 and 1 at their start
+        self.assertEqual(sum(d["records"] for d in docs), 300)
+        self.assertLess(len(docs), 5, docs)
+        self.assertEqual(kh.consumer_group_offsets(group, bootstrap=self.bootstrap),
+                         {(topic, 0): 200, (topic, 1): 100})
+        docs = run_once()  # caught up: every partition starts at its end
+        self.assertEqual(sum(d["records"] for d in docs), 0)
+        self.assertLess(len(docs), 5, docs)
+
     def test_several_topics_with_their_own_thread_counts(self):
         orders, clicks = self.topic("orders", 2, 1200), self.topic("clicks", 1, 300)
         group = kh.unique_name("g")

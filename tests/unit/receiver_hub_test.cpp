@@ -59,3 +59,16 @@ TEST_CASE("without watch_end, received records do not wake the driver") {
     hub.wait(t0 + 30ms);
     CHECK(Clock::now() - t0 >= 30ms);
 }
+
+TEST_CASE("a partition that starts at its end (an empty one, a caught-up group's) is done at once, once") {
+    ReceiverHub hub(1, nullptr, 0, 0);
+    hub.set_assignment(0, {tp(0), tp(1), tp(2)});
+    hub.watch_end({{tp(0), 0}, {tp(1), 7}, {tp(2), 9}}, 1h);
+    // Where they start, noted at the assignment: the empty one, one committed at its end, one behind.
+    const auto ended = hub.note_received({{tp(0), 0}, {tp(1), 7}, {tp(2), 3}});
+    CHECK(ended == std::vector<TopicPartition>{tp(0), tp(1)});
+    CHECK_FALSE(hub.reached({{tp(0), 0}, {tp(1), 7}, {tp(2), 9}}, 1h));
+    CHECK(hub.note_received({{tp(0), 0}}).empty()); // reached before: not again
+    CHECK(hub.note_received({{tp(2), 9}}) == std::vector<TopicPartition>{tp(2)});
+    CHECK(hub.reached({{tp(0), 0}, {tp(1), 7}, {tp(2), 9}}, 1h));
+}
