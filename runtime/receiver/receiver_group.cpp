@@ -91,27 +91,35 @@ void ReceiverGroup::on_rebalance(void *ctx, ss_rebalance_event event, const ss_t
 Status ReceiverGroup::assign(const std::vector<TopicPartition> &partitions) {
     std::map<int, size_t> held;
     for (const auto &[tp, receiver] : owner_) ++held[receiver];
-    for (const auto &[receiver, tps] : spread_partitions(partitions, threads_of_topic_, held)) {
+    const auto spread = spread_partitions(partitions, threads_of_topic_, held);
+    OffsetMap moved; // by the application's recover
+    for (const auto &[receiver, tps] : spread) {
         if (auto st = source_->route_assigned(tps, receiver); !st) return st;
         const std::string who = fmt::format("receiver {} ({})", receiver, topic_of_receiver_[static_cast<size_t>(receiver)]);
-        auto moved = start_where_the_application_says(*source_, application_, tps, request_timeout_, diagnostics_, who);
-        if (!moved) return moved.error();
+        auto by_app = start_where_the_application_says(*source_, application_, tps, request_timeout_, diagnostics_, who);
+        if (!by_app) return by_app.error();
+        moved.insert(by_app->begin(), by_app->end());
         for (const auto &tp : tps) owner_[tp] = receiver;
-        mailboxes_[static_cast<size_t>(receiver)]->post_assigned(tps, starts_of(tps, *moved, who));
+    }
+    const OffsetMap starts = starts_of(partitions, moved); // one lookup for all: the streams wait for it
+    for (const auto &[receiver, tps] : spread) {
+        OffsetMap own;
+        for (const auto &tp : tps)
+            if (const auto it = starts.find(tp); it != starts.end()) own.insert(*it);
+        mailboxes_[static_cast<size_t>(receiver)]->post_assigned(tps, std::move(own));
     }
     return ok_status();
 }
 
-OffsetMap ReceiverGroup::starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved,
-                                   const std::string &who) {
+OffsetMap ReceiverGroup::starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved) {
     if (!start_lookup_.enabled) return {};
     auto starts = assigned_starts(*source_, partitions, moved, start_lookup_.from_earliest, request_timeout_);
     if (starts) return std::move(*starts);
     // Not fatal: a partition that brings no record then counts as done once it idled long enough.
     if (diagnostics_)
-        diagnostics_(LogLevel::Warn, fmt::format("{}: could not look up where its new partitions start ({}); one "
-                                                 "already at its --until latest end is taken as done after idling",
-                                                 who, starts.error().what));
+        diagnostics_(LogLevel::Warn, fmt::format("receiver group: could not look up where new partitions start ({}); "
+                                                 "one already at its --until latest end is taken as done after idling",
+                                                 starts.error().what));
     return {};
 }
 

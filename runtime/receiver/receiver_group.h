@@ -59,7 +59,7 @@ private:
     static int on_records(void *ctx, const ss_record *records, size_t count) noexcept;
     Status assign(const std::vector<TopicPartition> &partitions);
     // With start_lookup_: where `partitions` start (empty when they could not be looked up).
-    OffsetMap starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved, const std::string &who);
+    OffsetMap starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved);
     void revoke(const std::vector<TopicPartition> &partitions);
     void release_all();
     Status serve();
