@@ -256,9 +256,12 @@ ss_status KafkaSink::write_dead_letters(const ss_record *records, size_t count, 
 
 // A transaction that a failed produce doomed (a topic the job may not write: AddPartitionsToTxn
 // refused) answers send_offsets_to_transaction with a state error that does not say why;
-// commit_transaction then returns the transaction's own error (committing nothing). Any other
-// error (the group fencing the member) says why itself.
+// commit_transaction then returns the transaction's own error (committing nothing). When the
+// refusal reached the transaction first, send_offsets_to_transaction returns it itself (CI saw
+// both orders). Any other error (the group fencing the member) says why itself.
 ss_status KafkaSink::doomed_txn_error(rd_kafka_error_t *e, const char *what, ss_error *err) {
+    if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        return failed_txn_error(e, err);
     if (rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR__STATE || !rd_kafka_error_txn_requires_abort(e))
         return txn_error(e, what, err);
     rd_kafka_error_t *cause = rd_kafka_commit_transaction(producer_, options_.commit_timeout_ms);
