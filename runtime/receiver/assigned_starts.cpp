@@ -1,27 +1,32 @@
 #include "runtime/receiver/assigned_starts.h"
 
 namespace streamsubmit::runtime {
+namespace {
+
+// Copies into `starts` the offsets `known` has for `partitions` (a negative one is none);
+// returns the partitions left without.
+std::vector<TopicPartition> take_known(const std::vector<TopicPartition> &partitions, const OffsetMap &known,
+                                       OffsetMap &starts) {
+    std::vector<TopicPartition> left;
+    for (const auto &tp : partitions) {
+        if (const auto it = known.find(tp); it != known.end() && it->second >= 0)
+            starts[tp] = it->second;
+        else
+            left.push_back(tp);
+    }
+    return left;
+}
+
+} // namespace
 
 Result<OffsetMap> assigned_starts(Source &source, const std::vector<TopicPartition> &assigned, const OffsetMap &moved,
                                   bool from_earliest, std::chrono::milliseconds request_timeout) {
     OffsetMap starts;
-    std::vector<TopicPartition> ask_group;
-    for (const auto &tp : assigned) {
-        if (const auto it = moved.find(tp); it != moved.end())
-            starts[tp] = it->second;
-        else
-            ask_group.push_back(tp);
-    }
+    const auto ask_group = take_known(assigned, moved, starts);
     if (ask_group.empty()) return starts;
     auto committed = source.committed_offsets(ask_group, request_timeout);
     if (!committed) return committed.error();
-    std::vector<TopicPartition> never_committed;
-    for (const auto &tp : ask_group) {
-        if (const auto it = committed->find(tp); it != committed->end() && it->second >= 0)
-            starts[tp] = it->second;
-        else
-            never_committed.push_back(tp);
-    }
+    const auto never_committed = take_known(ask_group, *committed, starts);
     if (never_committed.empty()) return starts;
     auto marks = source.query_watermarks(never_committed, request_timeout);
     if (!marks) return marks.error();
