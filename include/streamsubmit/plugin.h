@@ -1,5 +1,5 @@
 /*
- * streamsubmit plugin ABI 2.2 — the one contract between the runtime and its plugins.
+ * streamsubmit plugin ABI 2.5 — the one contract between the runtime and its plugins.
  * A plugin author's guide, with a minimal source, sink and application, is
  * include/streamsubmit/README.md (installed beside this header).
  *
@@ -52,8 +52,9 @@ extern "C" {
 /* 2.1: ss_consumer_api streams (route_assigned, poll_stream); 2.2: dead letters (ss_host_api.reject,
  * ss_app_params.dead_letter_topic, ss_application_api.write_dead_letters); 2.3: records of a schema
  * registry format decoded by the host (ss_host_api.decode); 2.4: connector defaults an application
- * asks for (ss_application_api.source_defaults) */
-#define SS_PLUGIN_ABI_MINOR 4u
+ * asks for (ss_application_api.source_defaults); 2.5: a stream's records kept without a copy
+ * (ss_consumer_api.retain_records, release_records) */
+#define SS_PLUGIN_ABI_MINOR 5u
 #define STREAMSUBMIT_PLUGIN_ENTRY_SYMBOL "streamsubmit_plugin_entry"
 
 #if defined(__GNUC__)
@@ -353,6 +354,7 @@ typedef void (*ss_rebalance_fn)(void *ctx, ss_rebalance_event event, const ss_to
 /* ==== Source connectors ==== */
 
 typedef struct ss_source ss_source; /* opaque, owned by the plugin */
+typedef struct ss_record_lease ss_record_lease; /* opaque, owned by the plugin (ABI 2.5) */
 
 typedef struct ss_source_params {
     uint32_t struct_size;
@@ -436,6 +438,18 @@ typedef struct ss_consumer_api {
      * REVOKE callback returned. interrupt() ends it too (SS_ERR_INTERRUPTED). */
     ss_status (*poll_stream)(ss_source *src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn,
                              void *ctx, ss_error *err);
+    /* ---- Since ABI 2.5 (SS_HAS_FIELD first; both calls or neither) ----
+     * Keeping a stream's records without a copy: a receiver holds what it received until its
+     * batch is output, and copying large values was most of what it cost beyond direct mode.
+     * NULL: records live only during the callback, as in every other call. */
+    /* Only from inside the ss_records_fn of poll_stream(stream), on that thread: the records of
+     * this delivery and everything they point to (topic names too) stay valid after the
+     * callback returns, until the returned lease is released. Each call returns a lease of its
+     * own. NULL: they cannot be kept (called anywhere else, or no memory); the caller copies. */
+    ss_record_lease *(*retain_records)(ss_source *src, int32_t stream);
+    /* Any thread, exactly once per lease, concurrently with every other call; NULL is ignored.
+     * The host releases every lease before it calls destroy(src). */
+    void (*release_records)(ss_source *src, ss_record_lease *lease);
 } ss_consumer_api;
 
 /* Group-coordinated direct mode (stream.kafka.coordination=group): one source per process

@@ -7,6 +7,7 @@
 #include "metadata.h"
 #include "mock_cluster.h"
 #include "range_reader.h"
+#include "record_lease.h"
 #include "strided.h"
 
 #include <exception>
@@ -195,6 +196,19 @@ ss_status poll_stream(ss_source *src, int32_t stream, int timeout_ms, size_t max
     });
 }
 
+// Nothing to report through an ss_error: a lease that cannot be made is NULL (the host copies).
+ss_record_lease *retain_records(ss_source *src, int32_t stream) {
+    if (!src)
+        return nullptr;
+    try {
+        return streamsubmit::kafka::retain_records(*impl(src), stream);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void release_records(ss_source *, ss_record_lease *lease) { streamsubmit::kafka::release(lease); }
+
 // ---- ss_member_api ----
 
 ss_status join_group(ss_source *src, const char *const *topics, size_t topic_count, ss_rebalance_fn on_rebalance,
@@ -257,6 +271,8 @@ const ss_consumer_api kConsumerApi = {
     .start_assigned_at = start_assigned_at,
     .route_assigned = route_assigned,
     .poll_stream = poll_stream,
+    .retain_records = retain_records,
+    .release_records = release_records,
 };
 
 const ss_member_api kMemberApi = {

@@ -353,6 +353,7 @@ struct Reader {
     FetchWake &fetch_wake;
     JoinWake *join_wake;           // the consumer queue only: keeps the group's join moving
     std::atomic<bool> *interrupted; // a stream's flag; null: the source's
+    Delivery **delivering;          // a stream's: where retain_records finds the callback's delivery
 };
 
 bool take_interrupt(KafkaSource &src, Reader &r) {
@@ -441,12 +442,17 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
         // Records before an error in the same batch are still delivered: their positions are gone.
         int stop = 0;
         attach_headers(recs.data(), nrec, hdrs);
-        if (nrec > 0)
+        Delivery delivery{msgs.data(), n};
+        if (nrec > 0) {
+            if (r.delivering)
+                *r.delivering = &delivery;
             stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
+            if (r.delivering)
+                *r.delivering = nullptr;
+        }
         if (st == SS_OK && !stop)
             r.fetch_wake.after_consume(r.rk, r.queue, msgs.data(), n);
-        for (size_t i = 0; i < n; ++i)
-            rd_kafka_message_destroy(msgs[i]);
+        finish(delivery);
         if (st != SS_OK)
             return st;
         if (auto gone = r.join_wake ? src.take_unknown_topic() : std::nullopt)
@@ -465,7 +471,8 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
 } // namespace
 
 ss_status poll(KafkaSource &src, int timeout_ms, size_t max_records, ss_records_fn fn, void *ctx, ss_error *err) {
-    Reader r{src.rk(), src.queue(), src.msg_buf, src.rec_buf, src.header_buf, src.fetch_wake, &src.join_wake, nullptr};
+    Reader r{src.rk(), src.queue(), src.msg_buf, src.rec_buf, src.header_buf, src.fetch_wake, &src.join_wake, nullptr,
+             nullptr};
     return read_queue(src, r, timeout_ms, max_records, fn, ctx, err);
 }
 
@@ -481,8 +488,16 @@ ss_status poll_stream(KafkaSource &src, int32_t stream, int timeout_ms, size_t m
         return set_error(err, SS_ERR_BROKER, "kafka: poll_stream: stream " + std::to_string(stream) + ": " + why);
     // Its first poll: the handle learns its topics' leaders while the member joins the group.
     src.streams.warm_up(*s);
-    Reader r{s->rk, s->queue, s->msg_buf, s->rec_buf, s->header_buf, s->fetch_wake, nullptr, &s->interrupted};
+    Reader r{s->rk, s->queue, s->msg_buf, s->rec_buf, s->header_buf, s->fetch_wake, nullptr, &s->interrupted,
+             &s->delivering};
     return read_queue(src, r, timeout_ms, max_records, fn, ctx, err);
+}
+
+ss_record_lease *retain_records(KafkaSource &src, int32_t stream) {
+    PartitionStream *s = src.streams.find(stream);
+    if (!s || !s->delivering)
+        return nullptr;
+    return retain(*s->delivering);
 }
 
 ss_status route_assigned(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride,

@@ -20,6 +20,9 @@ ss_status route_assigned(KafkaSource &src, const ss_topic_partition *parts, size
                          int32_t stream, ss_error *err);
 ss_status poll_stream(KafkaSource &src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn,
                       void *ctx, ss_error *err);
+// ABI 2.5: inside poll_stream(stream)'s callback, on its thread, keeps the delivery's records
+// (record_lease.h); null anywhere else.
+ss_record_lease *retain_records(KafkaSource &src, int32_t stream);
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err);
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err);
 

@@ -115,10 +115,15 @@ void PartitionStreams::warm_up(PartitionStream &stream) {
     }
 }
 
-rd_kafka_t *PartitionStreams::handle(int32_t index) {
+PartitionStream *PartitionStreams::find(int32_t index) {
     std::lock_guard lock(mu_);
     const auto i = static_cast<size_t>(index);
-    return index >= 0 && i < streams_.size() && streams_[i] ? streams_[i]->rk : nullptr;
+    return index >= 0 && i < streams_.size() ? streams_[i].get() : nullptr;
+}
+
+rd_kafka_t *PartitionStreams::handle(int32_t index) {
+    PartitionStream *s = find(index);
+    return s ? s->rk : nullptr;
 }
 
 std::vector<StreamRoutes::Partition> PartitionStreams::unpark(std::vector<StreamRoutes::Partition> &tps) {

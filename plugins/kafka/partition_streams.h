@@ -22,6 +22,7 @@
 
 #include "bounded_close.h"
 #include "fetch_wake.h"
+#include "record_lease.h"
 #include "stream_routes.h"
 
 #include <librdkafka/rdkafka.h>
@@ -52,6 +53,9 @@ struct PartitionStream {
     std::vector<ss_record> rec_buf;
     std::vector<ss_header> header_buf;
     FetchWake fetch_wake;
+    // The delivery in poll_stream's callback (retain_records), null between callbacks; read and
+    // written by the stream's thread only (retain checks the thread).
+    Delivery *delivering = nullptr;
     std::atomic<bool> interrupted{false};
     std::mutex warm_mu;  // warm_up runs once, on whichever thread needs the handle first
     bool warmed = false; // under warm_mu
@@ -94,7 +98,8 @@ public:
     // The stream reading a partition, -1 for the member's own (not routed).
     int32_t stream_of(const char *topic, int32_t partition) const;
     bool has_routes() const { return !routes_.empty(); }
-    // The handle of stream `index` if it exists.
+    // Stream `index` if it exists (never opens one), and its handle.
+    PartitionStream *find(int32_t index);
     rd_kafka_t *handle(int32_t index);
 
     // Wakes every stream's reader (interrupt()).

@@ -114,7 +114,14 @@ Source::Source(PluginPtr plugin, ss_source *handle, std::unique_ptr<Diagnostics>
       consumer_(plugin_->consumer_api()), member_(plugin_->member_api()), handle_(handle),
       diagnostics_(std::move(diagnostics)), host_(std::move(host)) {}
 
-Source::~Source() { api_->destroy(handle_); }
+Source::~Source() {
+    // A lease released after destroy would free buffers of a consumer that no longer exists:
+    // a host bug, said loudly rather than crashing later.
+    if (const int64_t out = leases_out_->load(); out > 0 && diagnostics_ && *diagnostics_)
+        (*diagnostics_)(LogLevel::Error,
+                        fmt::format("internal error: {} record leases still held when the source was closed", out));
+    api_->destroy(handle_);
+}
 
 // A failure of the host's own callbacks during the call wins over what the plugin says of it
 // (it was told to stop, or could not be told what went wrong).
@@ -396,6 +403,15 @@ Source::ReadOutcome Source::poll_stream(int stream, std::chrono::milliseconds ti
     }
     if (st == SS_OK) return {};
     return {st, fail(st, err)};
+}
+
+RecordLease Source::retain_stream_records(int stream) {
+    if (!consumer_ || !SS_HAS_FIELD(ss_consumer_api, consumer_, release_records) || !consumer_->retain_records ||
+        !consumer_->release_records)
+        return {};
+    ss_record_lease *lease = consumer_->retain_records(handle_, stream);
+    if (!lease) return {};
+    return RecordLease(consumer_->release_records, handle_, lease, leases_out_);
 }
 
 } // namespace streamsubmit::runtime

@@ -6,6 +6,7 @@
 #include "runtime/core/offset_range.h"
 #include "runtime/plugin/plugin_call.h"
 #include "runtime/plugin/plugin_loader.h"
+#include "runtime/plugin/record_lease.h"
 
 #include <chrono>
 #include <memory>
@@ -82,6 +83,10 @@ public:
     Status route_assigned(const std::vector<TopicPartition> &partitions, int stream);
     // Like poll, for one stream; one thread per stream, concurrently with poll() and the others.
     ReadOutcome poll_stream(int stream, std::chrono::milliseconds timeout, size_t max_records, RecordsFn fn, void *ctx);
+    // ABI 2.5: only inside poll_stream(stream)'s record callback, on its thread: keeps that
+    // delivery's records (and what they point to) until the lease is destroyed, which must be
+    // before this source is. Empty when the connector cannot (an older plugin): copy them.
+    RecordLease retain_stream_records(int stream);
 
     // ---- group-coordinated direct mode (ss_member_api) ----
     // False when the plugin offers no group membership: it has none of the calls below.
@@ -113,6 +118,8 @@ private:
     std::unique_ptr<Diagnostics> diagnostics_; // stable addresses: the plugin keeps the host table
     std::unique_ptr<ss_host_api> host_;
     bool subscribed_ = false; // commits then go through the consumer's table
+    // Leases of this source's records not yet released (retain_stream_records); must be 0 at destroy.
+    std::shared_ptr<std::atomic<int64_t>> leases_out_ = std::make_shared<std::atomic<int64_t>>(0);
 
     // Converts a plugin's records to this host's layout when they differ (an older or newer
     // plugin's records are smaller or bigger). One per source: one thread reads at a time.

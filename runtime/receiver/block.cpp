@@ -112,13 +112,21 @@ void decode(std::string_view in, ss_header *out) {
 } // namespace header_encoding
 
 char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
-                     size_t key_len, const void *value, size_t value_len, size_t header_bytes) {
+                     size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
     if (!key) key_len = 0;
     if (!value) value_len = 0;
-    if (header_bytes > kHeaderBytesMask) throw std::length_error("a record's headers exceed 1 GiB");
-    char *data = arena_.allocate(key_len + value_len + header_bytes);
+    if (header_bytes > kHeaderBytesMask) throw std::length_error("a record's headers exceed 512 MiB");
+    const size_t in_arena = keep_value ? sizeof value : value_len;
+    char *data = arena_.allocate(key_len + in_arena + header_bytes);
     if (key_len) std::memcpy(data, key, key_len);
-    if (value_len) std::memcpy(data + key_len, value, value_len);
+    char *headers = data + key_len + value_len;
+    if (keep_value) {
+        headers = data + key_len;
+        std::memcpy(headers + header_bytes, &value, sizeof value);
+        kept_bytes_ += value_len + kKeptMessageBytes;
+    } else if (value_len) {
+        std::memcpy(data + key_len, value, value_len);
+    }
     auto &p = partitions_[slot];
     p.first = std::min(p.first, offset);
     if (offset + 1 >= p.next) p.last_timestamp_ms = timestamp_ms;
@@ -134,8 +142,8 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
     e->value_len = value ? static_cast<int32_t>(value_len) : -1;
     e->key_len = key ? static_cast<int32_t>(key_len) : -1;
     e->partition = slot;
-    e->meta = static_cast<uint32_t>(header_bytes) | (type << 30);
-    return data + key_len + value_len;
+    e->meta = static_cast<uint32_t>(header_bytes) | (keep_value ? kValueKept : 0u) | (type << 30);
+    return headers;
 }
 
 void Block::add_to(uint32_t slot, const ss_record &r) {
@@ -143,6 +151,25 @@ void Block::add_to(uint32_t slot, const ss_record &r) {
         r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
     char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value, r.value_len,
                             header_bytes);
+    if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
+}
+
+bool Block::worth_keeping(const ss_record *records, size_t count) {
+    size_t value_bytes = 0;
+    for (size_t i = 0; i < count; ++i) value_bytes += records[i].value_len;
+    return count > 0 && value_bytes / count >= kKeepValueBytes;
+}
+
+void Block::keep(RecordLease lease) {
+    if (lease) leases_.push_back(std::move(lease));
+}
+
+void Block::add_kept_to(uint32_t slot, const ss_record &r) {
+    const size_t header_bytes =
+        r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
+    // A tombstone has no value to keep: it is stored as a copied one.
+    char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value, r.value_len,
+                            header_bytes, r.value != nullptr);
     if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
 }
 
@@ -185,9 +212,17 @@ RecordView Block::record(size_t i) const {
     v.timestamp_type = static_cast<int32_t>(e.meta >> 30);
     const size_t key_len = e.key_len < 0 ? 0 : static_cast<size_t>(e.key_len);
     const size_t value_len = e.value_len < 0 ? 0 : static_cast<size_t>(e.value_len);
+    const size_t header_bytes = e.meta & kHeaderBytesMask;
     if (e.key_len >= 0) v.key = std::string_view(e.data, key_len);
+    if (e.meta & kValueKept) {
+        const char *value = nullptr;
+        std::memcpy(&value, e.data + key_len + header_bytes, sizeof value);
+        v.value = std::string_view(value, value_len);
+        v.headers = std::string_view(e.data + key_len, header_bytes);
+        return v;
+    }
     if (e.value_len >= 0) v.value = std::string_view(e.data + key_len, value_len);
-    v.headers = std::string_view(e.data + key_len + value_len, e.meta & kHeaderBytesMask);
+    v.headers = std::string_view(e.data + key_len + value_len, header_bytes);
     return v;
 }
 
@@ -226,7 +261,7 @@ int64_t Block::payload_bytes() const {
 }
 
 size_t Block::memory_bytes() const {
-    size_t n = arena_.capacity_bytes() + records_.capacity_bytes();
+    size_t n = arena_.capacity_bytes() + records_.capacity_bytes() + kept_bytes_;
     for (const auto &p : partitions_) n += sizeof(PartitionSummary) + p.tp.topic.capacity();
     return n;
 }

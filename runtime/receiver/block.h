@@ -6,11 +6,13 @@
 // into the block's arena (librdkafka's buffers are only valid during the poll callback); a
 // record is a fixed 40-byte entry pointing into it; topic names are stored once per
 // partition, with per-partition totals kept as records arrive, so reports, commits and
-// positions never walk the records.
+// positions never walk the records. Large values are not copied where the connector can
+// keep them (ABI 2.5): the block holds a lease on the delivery and points into it.
 #pragma once
 
 #include "runtime/core/offset_range.h"
 #include "runtime/receiver/chunked_array.h"
+#include "runtime/plugin/record_lease.h"
 #include "runtime/receiver/record_arena.h"
 #include "streamsubmit/plugin.h"
 
@@ -90,6 +92,13 @@ public:
     int64_t time_ms = 0; // epoch ms at which it was sealed
 
     static constexpr size_t kEntryBytes = 40; // what a record costs beyond its key and value
+    // Deliveries whose values average this much are kept, not copied. Keeping a record keeps
+    // librdkafka's message for it too (counted as kKeptMessageBytes, a generous estimate of
+    // its size), which would triple what a 100-byte record costs, while a copy of a few
+    // KiB costs more CPU than the message costs memory (bench/PROFILES.md).
+    static constexpr size_t kKeepValueBytes = 2048;
+    static constexpr size_t kKeptMessageBytes = 512;
+    static bool worth_keeping(const ss_record *records, size_t count);
 
     Block() = default;
     explicit Block(std::shared_ptr<ChunkPool> pool, size_t expected_records = 0);
@@ -107,6 +116,9 @@ public:
     // A record whose headers are already encoded (valid header_encoding): the write-ahead
     // log's replay.
     void add_encoded(uint32_t slot, const RecordView &record);
+    // A record of a delivery the block holds a lease on (keep): its value is not copied.
+    void keep(RecordLease lease);
+    void add_kept_to(uint32_t slot, const ss_record &record);
 
     size_t size() const { return records_.size(); }
     bool empty() const { return records_.empty(); }
@@ -132,17 +144,23 @@ private:
         int32_t value_len;  // -1: tombstone
         int32_t key_len;    // -1: no key
         uint32_t partition; // index into partitions_
-        uint32_t meta;      // header bytes (low 30 bits) | timestamp type << 30
+        uint32_t meta;      // header bytes (low 29 bits) | kValueKept | timestamp type << 30
     };
-    static constexpr uint32_t kHeaderBytesMask = (1u << 30) - 1;
+    static constexpr uint32_t kHeaderBytesMask = (1u << 29) - 1;
+    // The value is in a leased delivery: `data` holds key, headers, then a pointer to the value.
+    static constexpr uint32_t kValueKept = 1u << 29;
+    // Copies key and value (or, with `keep_value`, only the value's address) into the arena;
+    // returns where the encoded headers go.
     char *reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
-                  size_t key_len, const void *value, size_t value_len, size_t header_bytes);
+                  size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value = false);
     static_assert(sizeof(Entry) == kEntryBytes);
 
     ChunkedArray<Entry> records_;
     std::vector<PartitionSummary> partitions_;
     size_t header_bytes_ = 0;
+    size_t kept_bytes_ = 0; // kept values and their messages (kKeptMessageBytes each)
     RecordArena arena_;
+    std::vector<RecordLease> leases_;
 };
 
 } // namespace streamsubmit::runtime

@@ -9,9 +9,11 @@ BlockGenerator::BlockGenerator(int receiver, std::chrono::milliseconds interval,
     : receiver_(receiver), interval_(std::max(interval, std::chrono::milliseconds(1))), next_(start + interval_),
       pool_(std::move(pool)), current_(pool_) {}
 
-void BlockGenerator::add(const ss_record *records, size_t count) {
-    // Records come in runs of one partition; names are only valid during this call. They
-    // are in this host's layout: Source converted them from the plugin's stride.
+namespace {
+
+// Records come in runs of one partition; names are only valid during this call. They are in
+// this host's layout: Source converted them from the plugin's stride.
+template <class AddFn> void add_by_partition(Block &block, const ss_record *records, size_t count, AddFn add) {
     const char *topic = nullptr;
     int32_t partition = 0;
     uint32_t slot = 0;
@@ -20,10 +22,22 @@ void BlockGenerator::add(const ss_record *records, size_t count) {
         if (i == 0 || r.topic != topic || r.partition != partition) {
             topic = r.topic;
             partition = r.partition;
-            slot = current_.slot(topic ? std::string_view(topic) : std::string_view(), partition);
+            slot = block.slot(topic ? std::string_view(topic) : std::string_view(), partition);
         }
-        current_.add_to(slot, r);
+        add(slot, r);
     }
+}
+
+} // namespace
+
+void BlockGenerator::add(const ss_record *records, size_t count) {
+    add_by_partition(current_, records, count, [this](uint32_t slot, const ss_record &r) { current_.add_to(slot, r); });
+}
+
+void BlockGenerator::add_kept(const ss_record *records, size_t count, RecordLease lease) {
+    current_.keep(std::move(lease));
+    add_by_partition(current_, records, count,
+                     [this](uint32_t slot, const ss_record &r) { current_.add_kept_to(slot, r); });
 }
 
 std::optional<Block> BlockGenerator::tick(Clock::time_point now, int64_t epoch_ms) {

@@ -22,6 +22,8 @@ public:
                    std::shared_ptr<ChunkPool> pool = nullptr);
 
     void add(const ss_record *records, size_t count);
+    // The same for a delivery the connector keeps (`lease`): values are not copied.
+    void add_kept(const ss_record *records, size_t count, RecordLease lease);
 
     // When the current block is due.
     Clock::time_point next_boundary() const { return next_; }

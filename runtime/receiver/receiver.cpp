@@ -143,8 +143,10 @@ Status Receiver::receive_loop() {
     if (diagnostics_)
         diagnostics_(LogLevel::Debug,
                      fmt::format("receiver {} ({}): received {} records in {} polls, committed {} times; waited {} ms "
-                                 "in polls that brought none, {} ms for buffer room (stream.receiver.maxBufferedBytes)",
-                                 index_, topic_, received_, polls_, commits_, as_ms(idle_wait_), as_ms(room_wait_)));
+                                 "in polls that brought none, {} ms for buffer room (stream.receiver.maxBufferedBytes); "
+                                 "{} records kept in the connector's buffers, not copied",
+                                 index_, topic_, received_, polls_, commits_, as_ms(idle_wait_), as_ms(room_wait_),
+                                 kept_));
     while (!hub_.finished()) {
         hub_.wait_commits(index_, milliseconds(100));
         if (auto st = serve_mailbox(true); !st) return st;
@@ -198,7 +200,14 @@ int Receiver::on_records(void *ctx, const ss_record *records, size_t count) noex
 }
 
 void Receiver::take_records(const ss_record *records, size_t count) {
-    generator_.add(records, count);
+    RecordLease lease;
+    if (mailbox_ && Block::worth_keeping(records, count)) lease = source_->retain_stream_records(index_);
+    if (lease) {
+        generator_.add_kept(records, count, std::move(lease));
+        kept_ += static_cast<int64_t>(count);
+    } else {
+        generator_.add(records, count);
+    }
     // What one record costs (its bytes and its entry; arena chunks are not counted, so a new
     // block's first chunk does not shrink the polls), to size the next poll.
     if (const size_t n = generator_.buffered_records(); n > 0)

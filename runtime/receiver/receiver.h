@@ -114,6 +114,7 @@ private:
     std::chrono::steady_clock::time_point last_probe_{};
     bool dropped_ = false; // deleted, and stream.failOnDataLoss=false: no longer read
     int64_t received_ = 0; // records taken by this thread, reported when it stops (-v)
+    int64_t kept_ = 0;     // of them, kept in the connector's buffers (Block::worth_keeping)
     // Also reported then: where the thread's time went besides taking records.
     int64_t polls_ = 0;
     int64_t commits_ = 0;

@@ -323,6 +323,12 @@ void ReceiverHub::finish() {
     cv_.notify_all();
 }
 
+void ReceiverHub::drop_blocks() {
+    std::lock_guard lock(mu_);
+    pending_.clear();
+    log_queue_.clear();
+}
+
 int64_t ReceiverHub::open_batch() const {
     std::lock_guard lock(mu_);
     return open_batch_;

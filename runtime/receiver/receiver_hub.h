@@ -101,6 +101,9 @@ public:
     void begin_stop();
     bool all_stopped() const;
     void finish(); // lets stopped receivers commit and leave
+    // Frees the blocks no batch took (a job that failed or stopped early), after the threads
+    // stopped: before the consumer whose buffers their kept records point into is closed.
+    void drop_blocks();
     int64_t open_batch() const;
     int64_t pauses() const; // how often a receiver paused fetching (buffer full)
 

@@ -5,6 +5,7 @@
 #include "runtime/batch/batch_application.h"
 #include "runtime/progress/checkpoint.h"
 #include "runtime/core/wall_clock.h"
+#include "runtime/receiver/heap_policy.h"
 #include "runtime/receiver/receiver.h"
 #include "runtime/receiver/receiver_group.h"
 #include "runtime/receiver/receiver_hub.h"
@@ -232,7 +233,8 @@ struct ReceiverStream::State {
         for (auto &t : running) t.join();
         running.clear();
         receivers.clear(); // closes each receiver's own consumer (a connector without streams)
-        group.reset();     // closes the job's consumer: it leaves the group
+        hub->drop_blocks(); // their kept records point into the job's consumer's buffers
+        group.reset();      // closes the job's consumer: it leaves the group
         hub.reset();
     }
 
@@ -388,6 +390,8 @@ Status ReceiverStream::run() {
                                           static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
     ReceiverHub &hub = *s.hub;
     hub.set_observer(o.observer);
+    const std::string heap = keep_freed_heap(static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
+    if (s.diagnostics) s.diagnostics(LogLevel::Debug, "receiver mode: " + heap);
     // The group joins while the control connection checks the topics: each took 15-30 ms on the
     // bench's broker, one after the other before. No receiver polls before the check passed; a
     // missing topic still ends the job here (exit 4).

@@ -17,9 +17,12 @@ import tempfile
 import time
 import unittest
 
+from delivered_records import files_sink_records, kcat_records
 from real_kafka import RealKafkaTestCase, kh
-from streamsubmit_test import (BIN, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of, parse_json_report,
-                               run, start, wait_for)
+from streamsubmit_test import (BIN, EXIT_APPLICATION, EXIT_KAFKA, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, output_of,
+                               parse_json_report, run, start, wait_for)
+
+TEST_PLUGIN_DIR = os.environ["TEST_PLUGIN_DIR"]  # set by ctest: the test plugins are required, never skipped
 
 
 def parse_ranges(text):
@@ -156,6 +159,86 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         docs = run_once()  # caught up: every partition starts at its end
         self.assertEqual(sum(d["records"] for d in docs), 0)
         self.assertLess(len(docs), 5, docs)
+
+    # ---- large values: kept in the connector's buffers, not copied (ABI 2.5) ----
+    def produce_large_values(self, topic, partitions, per_partition, seed):
+        """Binary keys and values of 3-9 KiB through kcat, some with headers, plus a tombstone, an
+        empty value and small values among them in partition 0."""
+        rng = random.Random(seed)
+        pick = bytes(b for b in range(256) if b not in (0x1e, 0x1f))
+
+        def blob(lo, hi):
+            return bytes(rng.choice(pick) for _ in range(rng.randint(lo, hi)))
+
+        def kcat(partition, data, extra=()):
+            cmd = ["kcat", "-P", "-b", self.bootstrap, "-t", topic, "-p", str(partition), "-K", "\\x1f", "-D",
+                   "\\x1e", "-X", "acks=all"] + list(extra)
+            p = subprocess.run(cmd, input=data, capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
+
+        for p in range(partitions):
+            kcat(p, b"".join(blob(1, 16) + b"\x1f" + blob(3072, 9216) + b"\x1e" for _ in range(per_partition)))
+            kcat(p, b"".join(blob(1, 16) + b"\x1f" + blob(3072, 9216) + b"\x1e" for _ in range(20)),
+                 ["-H", "trace=abc", "-H", "empty="])
+        kcat(0, b"small\x1fv\x1eempty\x1f\x1e")
+        kcat(0, b"tomb\x1f\x1e", ["-Z"])
+        kcat(0, b"".join(blob(1, 16) + b"\x1f" + blob(3072, 9216) + b"\x1e" for _ in range(20)))
+
+    def test_large_values_are_kept_without_a_copy_and_delivered_byte_for_byte(self):
+        # The receivers keep deliveries of large values in the connector's buffers instead of
+        # copying them into their blocks (-v counts them); the files sink must still write every
+        # record as kcat reads it, with the write-ahead log off and on.
+        topic = self.topic("kept", 3)
+        self.produce_large_values(topic, 3, 300, seed=21)
+        expected = kcat_records(self.bootstrap, topic)
+        self.assertEqual(len(expected), 3 * 320 + 23)
+        for wal in ("false", "true"):
+            with self.subTest(wal=wal), tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out")
+                proc = run(self.job(f"{topic}:2", kh.unique_name("g"), "--until", "latest", "-v",
+                                    "--checkpoint", os.path.join(tmp, "cp"), "--sink", "files",
+                                    "--conf", "sink.files.dir=" + out,
+                                    "--conf", "stream.receiver.writeAheadLog.enable=" + wal),
+                           check=EXIT_OK, timeout=120)
+                kept = [int(n) for n in re.findall(r"(\d+) records kept in the connector's buffers, not copied",
+                                                   proc.stderr)]
+                self.assertEqual(len(kept), 2, proc.stderr[-2000:])
+                self.assertGreater(sum(kept), 3 * 300, "the large values were copied: the test proves nothing")
+                self.assertNotIn("internal error", proc.stderr)
+                got, duplicates = files_sink_records(out)
+                self.assertEqual(duplicates, [])
+                self.assertEqual(sorted(set(expected) - set(got)), [])
+                self.assertEqual(sorted(set(got) - set(expected)), [])
+                wrong = [k for k in expected if got[k][:2] != expected[k]]
+                self.assertEqual(wrong[:5], [], f"{len(wrong)} records with other key or value bytes")
+                with_headers = [got[k][2] for k in got if got[k][2]]
+                self.assertEqual(len(with_headers), 3 * 20)
+                self.assertTrue(all(h == [["trace", "abc"], ["empty", ""]] for h in with_headers), with_headers[:2])
+
+    def test_a_failing_job_releases_the_records_its_blocks_kept_before_it_closes_the_consumer(self):
+        # A batch's commit fails (the recorder application, test-only) while the receivers, held
+        # to 2,000 records/s, still receive: blocks of kept records wait for the next batches.
+        # They are freed before the consumer whose buffers they point into is closed (the source
+        # says so loudly otherwise, and its close then hung for 10 s).
+        topic = self.topic("keptfail", 2)
+        self.produce_large_values(topic, 2, 600, seed=5)
+        with tempfile.TemporaryDirectory() as tmp:
+            plugin_dir = os.path.join(tmp, "plugins")
+            os.makedirs(plugin_dir)
+            os.symlink(os.path.join(TEST_PLUGIN_DIR, "test-recorder_app.so"),
+                       os.path.join(plugin_dir, "streamsubmit-sink-files.so"))
+            proc = run(self.job(f"{topic}:2", kh.unique_name("g"), "--until", "latest", "-v", "--sink", "files",
+                                "--conf", "sink.files.dir=unused", "--batch-interval", "100ms",
+                                "--conf", "stream.blockInterval=20ms", "--conf", "stream.receiver.maxRate=2000"),
+                       check=None, timeout=120,
+                       env={"STREAMSUBMIT_PLUGIN_DIR": plugin_dir, "RECORDER_LOG": os.path.join(tmp, "calls.log"),
+                            "RECORDER_FAIL_COMMIT_BATCH": "1"})
+            self.assertEqual(proc.returncode, EXIT_APPLICATION, proc.stderr[-2000:])
+            self.assertIn("commit of batch 1 fails", proc.stderr)
+            kept = [int(n) for n in re.findall(r"(\d+) records kept in the connector's buffers", proc.stderr)]
+            self.assertGreater(sum(kept), 0, proc.stderr[-2000:])
+            self.assertNotIn("record leases still held", proc.stderr)
+            self.assertNotIn("did not close within", proc.stderr)
 
     def test_several_topics_with_their_own_thread_counts(self):
         orders, clicks = self.topic("orders", 2, 1200), self.topic("clicks", 1, 300)
