@@ -167,7 +167,8 @@ constexpr std::array kKeys = {
     ConfigKey{"stream.receiver.maxRate", KeyType::Int, "0", "",
               "Receiver mode: records per second each receiver thread takes at most (0 = unlimited)", "0.1.0"},
     ConfigKey{"stream.receiver.maxBufferedBytes", KeyType::Int, "33554432", "",
-              "Receiver mode: memory for received records not yet output (key and value plus 40 bytes each), shared "
+              "Receiver mode: memory for received records not yet output (key and value plus 40 bytes each; a value of "
+              "a few KiB kept in the fetch buffer counts 512 bytes more), shared "
               "by the receiver threads; at half full the batch closes early, when full receiving waits and after 1s "
               "fetching pauses until a batch frees some (0 = unlimited; see MEMORY in the man page)",
               "0.1.0"},

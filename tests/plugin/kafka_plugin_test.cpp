@@ -931,6 +931,83 @@ TEST_CASE("receiver streams: one consumer's partitions read by two threads; poll
 
 namespace {
 
+// ABI 2.5: a stream's reader that keeps every delivery (retain_records) and the views into it,
+// with a copy of each value to compare them with once the deliveries are long gone.
+struct KeptRecords {
+    ss_source *src = nullptr;
+    int32_t stream = 0;
+    std::vector<ss_record_lease *> leases;
+    std::vector<std::pair<std::string_view, std::string>> values; // view into the delivery, copy
+    const char *topic = nullptr; // the delivery's topic name, kept too
+    std::atomic<int64_t> count{0}; // records so far (the rest is the reader thread's until it is joined)
+    static int fn(void *ctx, const ss_record *records, size_t n, size_t stride) {
+        auto *self = static_cast<KeptRecords *>(ctx);
+        ss_record_lease *lease = consumer()->retain_records(self->src, self->stream);
+        REQUIRE(lease != nullptr);
+        self->leases.push_back(lease);
+        for (size_t i = 0; i < n; ++i) {
+            const ss_record &r = *ss_const_at(ss_record, records, stride, i);
+            std::string_view v(static_cast<const char *>(r.value), r.value_len);
+            self->values.emplace_back(v, std::string(v));
+            self->topic = r.topic;
+        }
+        self->count += static_cast<int64_t>(n);
+        return 0;
+    }
+};
+
+} // namespace
+
+TEST_CASE("receiver streams: a kept delivery outlives its callback until its lease is released (ABI 2.5)") {
+    Source src(base_conf({{"group.id", "kept-test"}, {"auto.offset.reset", "earliest"}}));
+    REQUIRE(src.s);
+    REQUIRE(SS_HAS_FIELD(ss_consumer_api, consumer(), release_records));
+    const bool both_calls = consumer()->retain_records && consumer()->release_records;
+    REQUIRE(both_calls);
+    CHECK(consumer()->retain_records(src.s, 0) == nullptr); // outside a callback
+    consumer()->release_records(src.s, nullptr);            // ignored
+    Router router;
+    router.src = src.s;
+    const char *topics[] = {"orders"};
+    REQUIRE_MESSAGE(consumer()->subscribe(src.s, topics, 1, Router::fn, &router, &src.err) == SS_OK, src.err.message);
+    KeptRecords kept[2];
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> readers;
+    for (int32_t s = 0; s < 2; ++s) {
+        kept[s].src = src.s;
+        kept[s].stream = s;
+        readers.emplace_back([&, s] {
+            while (!stop) {
+                ss_error err = new_error();
+                (void)consumer()->poll_stream(src.s, s, 100, 200, KeptRecords::fn, &kept[s], &err);
+            }
+        });
+    }
+    Collector main_poll;
+    for (auto t0 = Clock::now(); ms_since(t0) < 20000 && kept[0].count + kept[1].count < kOrders;)
+        REQUIRE(consumer()->poll(src.s, 100, 500, Collector::fn, &main_poll, &src.err) == SS_OK);
+    stop = true;
+    api()->interrupt(src.s);
+    for (auto &t : readers) t.join();
+    REQUIRE(kept[0].values.size() + kept[1].values.size() == static_cast<size_t>(kOrders));
+    // Every delivery's buffers are still the records': values (which start with their key
+    // number, so no two are alike) and the topic name, long after their callbacks returned.
+    std::set<std::string> distinct;
+    for (auto &k : kept) {
+        CHECK(std::string(k.topic) == "orders");
+        for (const auto &[view, copy] : k.values) {
+            CHECK(view == copy);
+            distinct.insert(copy);
+        }
+    }
+    CHECK(distinct.size() == static_cast<size_t>(kOrders));
+    for (auto &k : kept)
+        for (ss_record_lease *lease : k.leases)
+            consumer()->release_records(src.s, lease);
+}
+
+namespace {
+
 // A host of streams as streamsubmit's receiver mode is one: on ASSIGN it routes partition p to
 // stream p % 2, starts one where it wants and pauses one; on REVOKE it holds the stream threads
 // outside poll_stream until the member's poll returned (the plugin then unassigned the streams'
