@@ -114,6 +114,8 @@ TEST_CASE("a capability the plugin does not offer is an error naming it, not a c
     auto subscribed = (*source)->subscribe({"t"}, nullptr, nullptr);
     REQUIRE_FALSE(subscribed.ok());
     CHECK(subscribed.error().what.find("group consumption") != std::string::npos);
+    // No consumer table, so no record lease (ABI 2.5): the receiver copies instead.
+    CHECK_FALSE((*source)->retain_stream_records(0));
 }
 
 TEST_CASE("a plugin's failure status reaches the host as the call's outcome") {
