@@ -93,9 +93,11 @@ public:
 
     static constexpr size_t kEntryBytes = 40; // what a record costs beyond its key and value
     // Deliveries whose values average this much are kept, not copied. Keeping a record keeps
-    // librdkafka's message for it too (counted as kKeptMessageBytes, a generous estimate of
-    // its size), which would triple what a 100-byte record costs, while a copy of a few
-    // KiB costs more CPU than the message costs memory (bench/PROFILES.md).
+    // librdkafka's message for it too, which would triple what a 100-byte record costs, while
+    // a copy of a few KiB costs more CPU than the message costs memory (bench/PROFILES.md).
+    // A kept record counts kKeptMessageBytes beyond its value: librdkafka 2.0.2's message for a
+    // fetched record is a 296-byte rd_kafka_op_t (calloc'd), and the fetch buffer it keeps
+    // also holds the record's framing (varints, the batch header's share).
     static constexpr size_t kKeepValueBytes = 2048;
     static constexpr size_t kKeptMessageBytes = 512;
     static bool worth_keeping(const ss_record *records, size_t count);
