@@ -119,9 +119,8 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
     const size_t in_arena = keep_value ? sizeof value : value_len;
     char *data = arena_.allocate(key_len + in_arena + header_bytes);
     if (key_len) std::memcpy(data, key, key_len);
-    char *headers = data + key_len + value_len;
+    char *headers = data + key_len + (keep_value ? 0 : value_len);
     if (keep_value) {
-        headers = data + key_len;
         std::memcpy(headers + header_bytes, &value, sizeof value);
         kept_bytes_ += value_len + kKeptMessageBytes;
     } else if (value_len) {

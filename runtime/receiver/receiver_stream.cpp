@@ -386,11 +386,11 @@ Status ReceiverStream::run() {
 
     int threads = 0;
     for (const auto &t : o.topics) threads += t.threads;
-    s.hub = std::make_unique<ReceiverHub>(threads, s.wal ? &*s.wal : nullptr, s.next_id,
-                                          static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
+    const auto buffer_bytes = static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes));
+    s.hub = std::make_unique<ReceiverHub>(threads, s.wal ? &*s.wal : nullptr, s.next_id, buffer_bytes);
     ReceiverHub &hub = *s.hub;
     hub.set_observer(o.observer);
-    const std::string heap = keep_freed_heap(static_cast<size_t>(std::max<int64_t>(0, o.max_buffered_bytes)));
+    const std::string heap = keep_freed_heap(buffer_bytes);
     if (s.diagnostics) s.diagnostics(LogLevel::Debug, "receiver mode: " + heap);
     // The group joins while the control connection checks the topics: each took 15-30 ms on the
     // bench's broker, one after the other before. No receiver polls before the check passed; a
