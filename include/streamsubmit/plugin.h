@@ -435,7 +435,10 @@ typedef struct ss_consumer_api {
     /* Like poll(), for the partitions routed to `stream`: any thread, one thread per stream at a
      * time, concurrently with poll() and with the other streams; never calls on_rebalance.
      * Records of a partition revoked while they waited are dropped, never delivered after the
-     * REVOKE callback returned. interrupt() ends it too (SS_ERR_INTERRUPTED). */
+     * REVOKE callback returned. interrupt() ends it too (SS_ERR_INTERRUPTED); one that comes
+     * while a stream is not being polled should end that stream's next poll_stream at once, so
+     * that a host that checks whether to stop and then polls cannot miss it (a host re-sends
+     * its interrupt while stopping, for connectors that forget it). */
     ss_status (*poll_stream)(ss_source *src, int32_t stream, int timeout_ms, size_t max_records, ss_records_fn fn,
                              void *ctx, ss_error *err);
     /* ---- Since ABI 2.5 (SS_HAS_FIELD first; both calls or neither) ----

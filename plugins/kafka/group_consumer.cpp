@@ -370,9 +370,11 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
         msgs.resize(want);
     if (recs.size() < want)
         recs.resize(want);
-    if (r.interrupted)
-        r.interrupted->store(false, std::memory_order_relaxed); // as begin_blocking_call
-    else
+    // A stream keeps an interrupt until a poll takes it: its host checks whether to stop, then
+    // polls, and an interrupt that comes between the two must still end this poll (cleared
+    // here, it was lost, and the poll waited out its timeout: up to a block interval at the
+    // end of every --until latest job whose last partition ended on another thread).
+    if (!r.interrupted)
         src.begin_blocking_call();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
     for (;;) {

@@ -24,6 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How often the receivers are woken again while they stop (a lost wake costs one period).
+constexpr std::chrono::milliseconds kRewakeWhileStopping(5);
+
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -216,6 +219,9 @@ struct ReceiverStream::State {
     // the final batch does not wait out its block interval.
     void begin_stop() {
         hub->begin_stop();
+        wake_receivers();
+    }
+    void wake_receivers() {
         for (auto &r : receivers) r->wake();
     }
 
@@ -430,7 +436,8 @@ Status ReceiverStream::run() {
         return hub.output_done(std::move(cut), !o.write_ahead_log);
     };
     while (true) {
-        hub.wait(std::min(next_tick, Clock::now() + std::chrono::milliseconds(50)));
+        hub.wait(stopping ? Clock::now() + kRewakeWhileStopping
+                          : std::min(next_tick, Clock::now() + std::chrono::milliseconds(50)));
         if (auto failure = hub.failure()) {
             result = *failure;
             break;
@@ -457,6 +464,9 @@ Status ReceiverStream::run() {
             result = run_batch();
             break;
         } else if (!flush) {
+            // A connector may forget an interrupt that came just before a receiver's poll began
+            // (plugin.h, poll_stream): that poll would wait out its timeout, a block interval.
+            s.wake_receivers();
             continue;
         }
         if (result = run_batch(); !result) break;

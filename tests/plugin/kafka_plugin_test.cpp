@@ -914,6 +914,14 @@ TEST_CASE("receiver streams: one consumer's partitions read by two threads; poll
     stop = true;
     api()->interrupt(src.s);
     for (auto &t : readers) t.join();
+    // One that came while no poll_stream ran ends the stream's next poll at once, and only that
+    // one: a host that checks whether to stop and then polls cannot miss it (plugin.h).
+    api()->interrupt(src.s);
+    for (int32_t s = 0; s < 2; ++s) {
+        ss_error err = new_error();
+        CHECK(consumer()->poll_stream(src.s, s, 10000, 500, StreamRecords::fn, &streams[s], &err) == SS_ERR_INTERRUPTED);
+        CHECK(consumer()->poll_stream(src.s, s, 50, 500, StreamRecords::fn, &streams[s], &err) == SS_OK);
+    }
 
     CHECK(router.assigned == 3);
     CHECK(router.route_failures == 0);
