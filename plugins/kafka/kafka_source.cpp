@@ -51,6 +51,10 @@ constexpr std::pair<const char *, const char *> kDenseConnections{"enable.sparse
 // resumes about when a reader can have emptied it; while the queue stays full, each broker
 // thread wakes at most 100 times a second. (0 would make the broker thread spin.)
 constexpr std::pair<const char *, const char *> kShortFetchQueueBackoff{"fetch.queue.backoff.ms", "10"};
+// reconnect.backoff.ms on a stream's handle (workarounds.h): its destroy waited for this backoff
+// when a request was in flight. Reconnects after an outage still back off exponentially up to
+// reconnect.backoff.max.ms (10 s), from 10 ms instead of 100.
+constexpr std::pair<const char *, const char *> kShortFetcherReconnectBackoff{"reconnect.backoff.ms", "10"};
 
 void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     auto *self = static_cast<const KafkaSource *>(rd_kafka_opaque(rk));
@@ -220,6 +224,8 @@ ss_status KafkaSource::new_handle(Role role, rd_kafka_t *&out, ss_error *err) {
         defaults.push_back(kDenseConnections);
     if (workarounds().short_fetch_queue_backoff)
         defaults.push_back(kShortFetchQueueBackoff);
+    if (fetcher && workarounds().short_fetcher_reconnect_backoff)
+        defaults.push_back(kShortFetcherReconnectBackoff);
     for (const auto &[k, v] : defaults)
         if (!user_gave(k) && rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
             return fail(SS_ERR_INTERNAL, std::string("kafka: default ") + k + ": " + errstr);

@@ -11,6 +11,7 @@ namespace {
 constexpr int kFetchQueueBackoff = 0x020200ff;    // 2.2.0
 constexpr int kFirstAssignmentClose = 0x020300ff; // 2.3.0
 constexpr int kSparseConnectRetry = 0x020a00ff;   // 2.10.0
+constexpr int kTerminatingBrokerStops = 0x020a00ff; // 2.10.0
 constexpr int kAfterLastRead = 0x02100000;        // 2.16.0 and its pre-releases: not read
 
 } // namespace
@@ -20,6 +21,7 @@ Workarounds workarounds_for(int version) {
     w.fetch_wake = version < kFetchQueueBackoff;
     w.short_fetch_queue_backoff = !w.fetch_wake;
     w.dense_connections = version < kSparseConnectRetry;
+    w.short_fetcher_reconnect_backoff = version < kTerminatingBrokerStops;
     w.abandon_unassigned_member = version < kFirstAssignmentClose;
     w.header_count_shortcut = version < kAfterLastRead;
     return w;

@@ -40,6 +40,15 @@ struct Workarounds {
     // has passed", part of the broker-management rework listed in 2.10.0's CHANGELOG as
     // #4557; #5039 has no CHANGELOG line of its own). There was no 2.9.0 release.
     bool dense_connections = false;
+    // reconnect.backoff.ms=10 on a stream's handle (kafka_source.cpp), below 2.10.0, unless the
+    // user gave it. Destroying a handle whose broker still had a request in flight (a stream
+    // that reached its end just after it was assigned: --until latest on a caught-up topic)
+    // took until that broker's reconnect backoff ran out, 70-125 ms at librdkafka's 100 ms
+    // default (debug log: "Delaying next reconnect by 118ms" while terminating), 7-10 ms at
+    // 5 ms. In 2.0.2's rd_kafka_broker_thread_main a terminating broker in TRY_CONNECT falls
+    // through to that backoff; from 2.10.0 it stops there (commit f7c427339, #4557, the
+    // broker-management rework dense_connections names).
+    bool short_fetcher_reconnect_backoff = false;
     // KafkaSource::must_abandon (kafka_source.h), below 2.3.0. Destroying a cooperative-sticky
     // member that never completed a rebalance asserts; 2.3.0 CHANGELOG: "Fix a segmentation
     // fault when closing a consumer using the cooperative-sticky assignor before the first

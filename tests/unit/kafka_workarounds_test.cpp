@@ -13,6 +13,7 @@ void check_all(const Workarounds &w, bool fetch_wake, bool dense_connections, bo
     CHECK(w.fetch_wake == fetch_wake);
     CHECK(w.short_fetch_queue_backoff == !fetch_wake);
     CHECK(w.dense_connections == dense_connections);
+    CHECK(w.short_fetcher_reconnect_backoff == dense_connections); // the same release (2.10.0) ends both
     CHECK(w.abandon_unassigned_member == abandon);
 }
 
