@@ -125,6 +125,7 @@ std::string pause_before_assign(rd_kafka_t *rk, rd_kafka_topic_partition_list_t 
 // partitions start (an application's recover): the offsets it gave replace "committed".
 void assign_where_the_host_says(KafkaSource &src, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *partitions,
                                 RebalanceProtocol protocol) {
+    std::lock_guard assigning(src.assign_mu);
     src.start_at.clear();
     src.deferred_pauses.clear();
     src.assigning = true;
@@ -527,12 +528,14 @@ bool inside_assign(const KafkaSource &src) { return src.assigning && src.assigni
 ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
     if (inside_assign(src))
         return defer_pause(src, parts, count, stride, true);
+    std::lock_guard after_assign(src.assign_mu);
     return partition_list_call(src, parts, count, stride, "pause", rd_kafka_pause_partitions, err);
 }
 
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
     if (inside_assign(src))
         return defer_pause(src, parts, count, stride, false);
+    std::lock_guard after_assign(src.assign_mu);
     return partition_list_call(src, parts, count, stride, "resume", rd_kafka_resume_partitions, err);
 }
 

@@ -99,8 +99,9 @@ public:
     bool ever_assigned = false; // a rebalance completed for this member (an empty assignment counts)
     // Receiver mode, inside on_rebalance(ASSIGN) only: where the host wants partitions to start
     // (start_assigned_at); applied to the assignment before it is made.
-    bool assigning = false;
-    std::thread::id assigning_thread; // the thread inside on_rebalance(ASSIGN): only its pauses wait
+    // Atomic: other threads' pause and resume read them (inside_assign) while this one writes.
+    std::atomic<bool> assigning{false};
+    std::atomic<std::thread::id> assigning_thread; // the thread inside on_rebalance(ASSIGN): only its pauses wait
     // Copied: the host's topic strings live only during its start_assigned_at call, and they are
     // applied after the host's callback returned (a kept pointer made the offsets of a reused
     // string not match, so the partition started at the group's committed offset instead).
@@ -122,6 +123,11 @@ public:
         bool pause; // else resume
     };
     std::vector<DeferredPause> deferred_pauses; // pause/resume inside ASSIGN: applied right after it
+    // Held by the polling thread while it makes an assignment (the host's ASSIGN callback, then
+    // the member's and the streams' assigns). Another thread's pause or resume waits for it:
+    // made in between, it found the partitions routed to a stream but on no handle yet, and
+    // went to the member's handle, which failed it (UNKNOWN_PARTITION) or paused the wrong one.
+    std::mutex assign_mu;
 
     // librdkafka before 2.3.0 asserts in rd_kafka_destroy() for a cooperative-sticky member that
     // never completed a rebalance (confluentinc/librdkafka#4312, fixed by #4381; Debian 12 ships

@@ -60,6 +60,8 @@ private:
     Status assign(const std::vector<TopicPartition> &partitions);
     // With start_lookup_: where `partitions` start (empty when they could not be looked up).
     OffsetMap starts_of(const std::vector<TopicPartition> &partitions, const OffsetMap &moved);
+    // --until latest: pauses those of `starts` already at their end, inside ASSIGN.
+    Status pause_ended_at_start(const OffsetMap &starts);
     void revoke(const std::vector<TopicPartition> &partitions);
     void release_all();
     Status serve();

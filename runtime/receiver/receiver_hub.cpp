@@ -221,6 +221,13 @@ void ReceiverHub::watch_end(OffsetMap target, std::chrono::milliseconds idle) {
     std::lock_guard lock(mu_);
     end_target_ = std::move(target);
     end_idle_ = idle;
+    cv_.notify_all();
+}
+
+std::optional<OffsetMap> ReceiverHub::end_target(std::chrono::milliseconds max_wait) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, max_wait, [&] { return end_target_ || stopping_ || finished_ || failure_; });
+    return end_target_;
 }
 
 void ReceiverHub::set_batch_budget(int64_t per_receiver) {

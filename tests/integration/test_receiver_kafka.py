@@ -136,7 +136,9 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
     def test_partitions_that_start_at_their_end_are_done_at_once(self):
         # An empty partition, or a caught-up group's, brings no record to say it is done; the
         # job looks up where each starts. It used to wait for 3 s of idling instead (at
-        # 300 ms batches, ten empty batches).
+        # 300 ms batches, ten empty batches). Such a partition is paused before any consumer
+        # is given it, so none fetches it: the broker would hold that fetch for
+        # fetch.wait.max.ms, and the same consumer's other partitions waited behind it.
         topic = kh.unique_name("atend")
         kh.create_topic(topic, 3)
         kh.produce(self.bootstrap, topic, 200, partition=0)
@@ -145,20 +147,25 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
 
         def run_once():
             proc = run(self.job(f"{topic}:2", group, "--until", "latest", "--output", "json", "-v",
-                                "--conf", "kafka.auto.offset.reset=earliest"), check=EXIT_OK, timeout=60)
+                                "--conf", "kafka.auto.offset.reset=earliest", "--conf", "kafka.debug=fetch"),
+                       check=EXIT_OK, timeout=60)
             ended = re.findall(r"reached the end \(--until latest\), paused \[([^]]*)\]", proc.stderr)
             self.assertEqual(sorted(n for listed in ended for n in listed.split(",")),
                              ["%s-%d" % (topic, p) for p in range(3)], proc.stderr[-3000:])
-            return parse_json_report(proc.stdout)
+            fetched = {int(p) for p in re.findall(r"librdkafka FETCH \([^)]+\): .*Fetch topic %s \[(\d+)\]" %
+                                                  re.escape(topic), proc.stderr)}
+            return parse_json_report(proc.stdout), fetched
 
-        docs = run_once()  # a fresh group: partition 2 starts at its end, 0 and 1 at their start
+        docs, fetched = run_once()  # a fresh group: partition 2 starts at its end, 0 and 1 at their start
         self.assertEqual(sum(d["records"] for d in docs), 300)
         self.assertLess(len(docs), 5, docs)
+        self.assertEqual(fetched, {0, 1})
         self.assertEqual(kh.consumer_group_offsets(group, bootstrap=self.bootstrap),
                          {(topic, 0): 200, (topic, 1): 100})
-        docs = run_once()  # caught up: every partition starts at its end
+        docs, fetched = run_once()  # caught up: every partition starts at its end
         self.assertEqual(sum(d["records"] for d in docs), 0)
         self.assertLess(len(docs), 5, docs)
+        self.assertEqual(fetched, set())
 
     # ---- large values: kept in the connector's buffers, not copied (ABI 2.5) ----
     def produce_large_values(self, topic, partitions, per_partition, seed):
