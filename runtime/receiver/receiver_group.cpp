@@ -109,6 +109,10 @@ Status ReceiverGroup::assign(const std::vector<TopicPartition> &partitions) {
             if (const auto it = starts.find(tp); it != starts.end()) own.insert(*it);
         mailboxes_[static_cast<size_t>(receiver)]->post_assigned(tps, std::move(own));
     }
+    // A receiver takes its new partitions between polls: those in a poll are woken. One whose
+    // partitions all start at their end (paused above) gets no record that ends its poll, and
+    // waited out its timeout, a block interval, before --until latest could finish (2 runs in 12).
+    source_->interrupt();
     return ok_status();
 }
 
