@@ -525,18 +525,22 @@ ss_status route_assigned(KafkaSource &src, const ss_topic_partition *parts, size
 // its own partitions meanwhile is not inside the callback.
 bool inside_assign(const KafkaSource &src) { return src.assigning && src.assigning_thread == std::this_thread::get_id(); }
 
-ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
+// Deferred inside ASSIGN; from another thread, after the assignment in progress (assign_mu).
+ss_status pause_or_resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, bool pause,
+                          ss_error *err) {
     if (inside_assign(src))
-        return defer_pause(src, parts, count, stride, true);
+        return defer_pause(src, parts, count, stride, pause);
     std::lock_guard after_assign(src.assign_mu);
-    return partition_list_call(src, parts, count, stride, "pause", rd_kafka_pause_partitions, err);
+    return partition_list_call(src, parts, count, stride, pause ? "pause" : "resume",
+                               pause ? rd_kafka_pause_partitions : rd_kafka_resume_partitions, err);
+}
+
+ss_status pause(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
+    return pause_or_resume(src, parts, count, stride, true, err);
 }
 
 ss_status resume(KafkaSource &src, const ss_topic_partition *parts, size_t count, size_t stride, ss_error *err) {
-    if (inside_assign(src))
-        return defer_pause(src, parts, count, stride, false);
-    std::lock_guard after_assign(src.assign_mu);
-    return partition_list_call(src, parts, count, stride, "resume", rd_kafka_resume_partitions, err);
+    return pause_or_resume(src, parts, count, stride, false, err);
 }
 
 } // namespace streamsubmit::kafka

@@ -136,13 +136,8 @@ OffsetMap ReceiverGroup::starts_of(const std::vector<TopicPartition> &partitions
 // their mailbox tells them where it starts.
 Status ReceiverGroup::pause_ended_at_start(const OffsetMap &starts) {
     if (starts.empty()) return ok_status();
-    const auto end = hub_.end_target(request_timeout_);
-    if (!end) return ok_status();
-    std::vector<TopicPartition> ended;
-    for (const auto &[tp, start] : starts)
-        if (const auto it = end->find(tp); it != end->end() && start >= it->second) ended.push_back(tp);
-    if (ended.empty()) return ok_status();
-    return source_->pause(ended);
+    const std::vector<TopicPartition> ended = hub_.at_end(starts, request_timeout_);
+    return ended.empty() ? ok_status() : source_->pause(ended);
 }
 
 void ReceiverGroup::revoke(const std::vector<TopicPartition> &partitions) {

@@ -224,10 +224,14 @@ void ReceiverHub::watch_end(OffsetMap target, std::chrono::milliseconds idle) {
     cv_.notify_all();
 }
 
-std::optional<OffsetMap> ReceiverHub::end_target(std::chrono::milliseconds max_wait) {
+std::vector<TopicPartition> ReceiverHub::at_end(const OffsetMap &starts, std::chrono::milliseconds max_wait) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, max_wait, [&] { return end_target_ || stopping_ || finished_ || failure_; });
-    return end_target_;
+    std::vector<TopicPartition> out;
+    if (!end_target_) return out;
+    for (const auto &[tp, start] : starts)
+        if (const auto t = end_target_->find(tp); t != end_target_->end() && start >= t->second) out.push_back(tp);
+    return out;
 }
 
 void ReceiverHub::set_batch_budget(int64_t per_receiver) {

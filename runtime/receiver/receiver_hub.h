@@ -113,9 +113,10 @@ public:
     // --until latest: wait() returns as soon as a receiver's records complete `target` (checked
     // when a partition crosses its end offset), not at the driver's next look.
     void watch_end(OffsetMap target, std::chrono::milliseconds idle);
-    // The target watch_end set, waiting up to `max_wait` for it (the group joins while the ends
-    // are looked up). nullopt: not set by then, or the job is ending.
-    std::optional<OffsetMap> end_target(std::chrono::milliseconds max_wait);
+    // Those of `starts` (where partitions start) already at their watch_end target, waiting up
+    // to `max_wait` for the target (the group joins while the ends are looked up). Empty when it
+    // is not set by then, or the job is ending.
+    std::vector<TopicPartition> at_end(const OffsetMap &starts, std::chrono::milliseconds max_wait);
     void set_rate_limit(int64_t per_receiver) { rate_limit_.store(per_receiver, std::memory_order_relaxed); }
     // Backpressure: records each receiver may take per batch (0 = no budget), from the next
     // cut on; every cut gives each receiver this much again. It keeps a batch at rate *
