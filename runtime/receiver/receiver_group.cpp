@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <thread>
 
 namespace streamsubmit::runtime {
@@ -150,7 +151,17 @@ void ReceiverGroup::revoke(const std::vector<TopicPartition> &partitions) {
     // Each receiver finishes its own blocks, all of them at once; the callback returns (and the
     // plugin unassigns) only when every one is done.
     for (auto &[receiver, tps] : by_receiver) mailboxes_[static_cast<size_t>(receiver)]->post_revoke(tps);
+    // A receiver reads its mailbox between polls: one in a poll that brings nothing (its
+    // partitions at their end) waited out its timeout, up to a block interval, and the whole
+    // group's rebalance waited with it.
+    if (!by_receiver.empty()) source_->interrupt();
+    const auto since = std::chrono::steady_clock::now();
     for (const auto &[receiver, tps] : by_receiver) mailboxes_[static_cast<size_t>(receiver)]->wait_revoked();
+    // The group's rebalance waits for this member's callback: how long it held it.
+    const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
+    if (diagnostics_ && !by_receiver.empty())
+        diagnostics_(LogLevel::Debug, fmt::format("receiver group: {} threads finished the revoked partitions in {} ms",
+                                                  by_receiver.size(), held.count()));
 }
 
 void ReceiverGroup::release_all() {

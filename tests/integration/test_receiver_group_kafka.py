@@ -117,6 +117,37 @@ class OneMemberPerProcess(RealKafkaTestCase):
             self.assertEqual(missing, [])
             self.assertEqual(wrong, [])
 
+    def test_a_joining_member_does_not_wait_for_an_idle_member_s_block_interval(self):
+        # A's threads sit in polls that bring nothing (an empty topic) until their next block
+        # boundary, 30 s after start. Its revocation, which B's join waits for, must wake them
+        # rather than wait for that boundary.
+        topic = kh.unique_name("idle")
+        kh.create_topic(topic, 4)
+        group = kh.unique_name("g")
+        slow_blocks = ["--mode", "receiver", "--bootstrap-servers", self.bootstrap, "--topics", f"{topic}:2",
+                       "--group", group, "--batch-interval", "30s", "--conf", "stream.blockInterval=30s", "-v"]
+        a = start(slow_blocks)
+        b = None
+        try:
+            wait_for(lambda: len(assigned_by_thread(output_of(a)[1])) == 2, timeout=30,
+                     what="A's two threads assigned")
+            b = start(slow_blocks)
+            wait_for(lambda: "finished the revoked partitions" in output_of(a)[1], timeout=60,
+                     what="A to finish its revocation")
+            took = [int(ms) for ms in re.findall(r"threads finished the revoked partitions in (\d+) ms",
+                                                 output_of(a)[1])]
+            self.assertLess(took[0], 5000, output_of(a)[1][-2000:])
+            wait_for(lambda: sorted(len(p) for p in assigned_by_thread(output_of(b)[1]).values()) == [1, 1],
+                     timeout=30, what="B's two threads assigned one partition each")
+        finally:
+            for proc in (a, b):
+                if proc:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in (a, b):
+                if proc:
+                    proc.wait(timeout=60)
+        self.assertEqual((a.returncode, b.returncode), (EXIT_OK, EXIT_OK))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2, warnings="ignore")
