@@ -113,6 +113,15 @@ void decode(std::string_view in, ss_header *out) {
 
 char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
                      size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
+    char *headers = store(slot, offset, timestamp_ms, timestamp_type, key, key_len, value, value_len, header_bytes,
+                          keep_value);
+    count(slot, offset, offset, timestamp_ms, 1,
+          static_cast<int64_t>((key ? key_len : 0) + (value ? value_len : 0)));
+    return headers;
+}
+
+char *Block::store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
+                   size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
     if (!key) key_len = 0;
     if (!value) value_len = 0;
     if (header_bytes > kHeaderBytesMask) throw std::length_error("a record's headers exceed 512 MiB");
@@ -126,12 +135,6 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
     } else if (value_len) {
         std::memcpy(data + key_len, value, value_len);
     }
-    auto &p = partitions_[slot];
-    p.first = std::min(p.first, offset);
-    if (offset + 1 >= p.next) p.last_timestamp_ms = timestamp_ms;
-    p.next = std::max(p.next, offset + 1);
-    p.records += 1;
-    p.bytes += static_cast<int64_t>(key_len + value_len);
     header_bytes_ += header_bytes;
     const uint32_t type = static_cast<uint32_t>(timestamp_type) & 3u;
     Entry *e = records_.append();
@@ -145,12 +148,39 @@ char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_
     return headers;
 }
 
-void Block::add_to(uint32_t slot, const ss_record &r) {
-    const size_t header_bytes =
-        r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
-    char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value, r.value_len,
-                            header_bytes);
-    if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
+void Block::count(uint32_t slot, int64_t first, int64_t last, int64_t last_timestamp_ms, int64_t count,
+                  int64_t bytes) {
+    auto &p = partitions_[slot];
+    p.first = std::min(p.first, first);
+    if (last + 1 >= p.next) p.last_timestamp_ms = last_timestamp_ms;
+    p.next = std::max(p.next, last + 1);
+    p.records += count;
+    p.bytes += bytes;
+}
+
+void Block::add_run(uint32_t slot, const ss_record *records, size_t n) { add_run(slot, records, n, false); }
+
+void Block::add_kept_run(uint32_t slot, const ss_record *records, size_t n) { add_run(slot, records, n, true); }
+
+void Block::add_run(uint32_t slot, const ss_record *records, size_t n, bool keep) {
+    if (n == 0) return;
+    int64_t first = INT64_MAX, last = INT64_MIN, last_timestamp_ms = -1, bytes = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const ss_record &r = records[i];
+        const size_t header_bytes =
+            r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
+        // A tombstone has no value to keep: it is stored as a copied one.
+        char *headers = store(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value,
+                              r.value_len, header_bytes, keep && r.value != nullptr);
+        if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
+        first = std::min(first, r.offset);
+        if (r.offset >= last) {
+            last = r.offset;
+            last_timestamp_ms = r.timestamp_ms;
+        }
+        bytes += static_cast<int64_t>((r.key ? r.key_len : 0) + (r.value ? r.value_len : 0));
+    }
+    count(slot, first, last, last_timestamp_ms, static_cast<int64_t>(n), bytes);
 }
 
 bool Block::worth_keeping(const ss_record *records, size_t count) {
@@ -163,15 +193,6 @@ void Block::keep(RecordLease lease) {
     if (lease) leases_.push_back(std::move(lease));
 }
 
-void Block::add_kept_to(uint32_t slot, const ss_record &r) {
-    const size_t header_bytes =
-        r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
-    // A tombstone has no value to keep: it is stored as a copied one.
-    char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value, r.value_len,
-                            header_bytes, r.value != nullptr);
-    if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
-}
-
 void Block::add_encoded(uint32_t slot, const RecordView &r) {
     char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key ? r.key->data() : nullptr,
                             r.key ? r.key->size() : 0, r.value ? r.value->data() : nullptr,
@@ -179,7 +200,7 @@ void Block::add_encoded(uint32_t slot, const RecordView &r) {
     if (!r.headers.empty()) std::memcpy(headers, r.headers.data(), r.headers.size());
 }
 
-void Block::add(const ss_record &r) { add_to(slot(r.topic ? r.topic : "", r.partition), r); }
+void Block::add(const ss_record &r) { add_run(slot(r.topic ? r.topic : "", r.partition), &r, 1); }
 
 void Block::add(const ReceivedRecord &r) {
     std::vector<ss_header> headers;

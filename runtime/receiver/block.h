@@ -111,16 +111,17 @@ public:
     // null) into the block.
     void add(const ss_record &record);
     void add(const ReceivedRecord &record);
-    // The same, for a record of the partition `slot` (from slot()): the hot path looks a
-    // partition up once per run of its records, not once per record.
+    // The same, for a run of `count` records of the partition `slot` (from slot()): the hot
+    // path looks a partition up and updates its totals once per run of its records (a poll
+    // brings runs of one partition), not once per record.
     uint32_t slot(std::string_view topic, int32_t partition);
-    void add_to(uint32_t slot, const ss_record &record);
+    void add_run(uint32_t slot, const ss_record *records, size_t count);
     // A record whose headers are already encoded (valid header_encoding): the write-ahead
     // log's replay.
     void add_encoded(uint32_t slot, const RecordView &record);
     // A record of a delivery the block holds a lease on (keep): its value is not copied.
     void keep(RecordLease lease);
-    void add_kept_to(uint32_t slot, const ss_record &record);
+    void add_kept_run(uint32_t slot, const ss_record *records, size_t count);
 
     size_t size() const { return records_.size(); }
     bool empty() const { return records_.empty(); }
@@ -155,6 +156,14 @@ private:
     // returns where the encoded headers go.
     char *reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
                   size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value = false);
+    // reserve() without the partition's totals (which count() updates).
+    char *store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
+                size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value);
+    // Adds records to partition `slot`'s totals: `count` records, `bytes` key and value bytes,
+    // offsets from `first` to `last` (the timestamp `last_timestamp_ms`).
+    void count(uint32_t slot, int64_t first, int64_t last, int64_t last_timestamp_ms, int64_t count, int64_t bytes);
+    // add_run and add_kept_run: `keep` says whether values are kept (leased), not copied.
+    void add_run(uint32_t slot, const ss_record *records, size_t count, bool keep);
     static_assert(sizeof(Entry) == kEntryBytes);
 
     ChunkedArray<Entry> records_;

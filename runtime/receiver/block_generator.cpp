@@ -13,31 +13,28 @@ namespace {
 
 // Records come in runs of one partition; names are only valid during this call. They are in
 // this host's layout: Source converted them from the plugin's stride.
-template <class AddFn> void add_by_partition(Block &block, const ss_record *records, size_t count, AddFn add) {
-    const char *topic = nullptr;
-    int32_t partition = 0;
-    uint32_t slot = 0;
-    for (size_t i = 0; i < count; ++i) {
-        const ss_record &r = records[i];
-        if (i == 0 || r.topic != topic || r.partition != partition) {
-            topic = r.topic;
-            partition = r.partition;
-            slot = block.slot(topic ? std::string_view(topic) : std::string_view(), partition);
-        }
-        add(slot, r);
+template <class AddRunFn> void add_by_partition(Block &block, const ss_record *records, size_t count, AddRunFn add) {
+    for (size_t i = 0; i < count;) {
+        const ss_record &first = records[i];
+        size_t j = i + 1;
+        while (j < count && records[j].partition == first.partition && records[j].topic == first.topic) ++j;
+        add(block.slot(first.topic ? std::string_view(first.topic) : std::string_view(), first.partition),
+            records + i, j - i);
+        i = j;
     }
 }
 
 } // namespace
 
 void BlockGenerator::add(const ss_record *records, size_t count) {
-    add_by_partition(current_, records, count, [this](uint32_t slot, const ss_record &r) { current_.add_to(slot, r); });
+    add_by_partition(current_, records, count,
+                     [this](uint32_t slot, const ss_record *run, size_t n) { current_.add_run(slot, run, n); });
 }
 
 void BlockGenerator::add_kept(const ss_record *records, size_t count, RecordLease lease) {
     current_.keep(std::move(lease));
     add_by_partition(current_, records, count,
-                     [this](uint32_t slot, const ss_record &r) { current_.add_kept_to(slot, r); });
+                     [this](uint32_t slot, const ss_record *run, size_t n) { current_.add_kept_run(slot, run, n); });
 }
 
 std::optional<Block> BlockGenerator::tick(Clock::time_point now, int64_t epoch_ms) {
