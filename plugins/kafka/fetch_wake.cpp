@@ -30,22 +30,19 @@ void FetchWake::configure(rd_kafka_t *rk) {
     partitions_.clear();
 }
 
-void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, rd_kafka_message_t *const *msgs, size_t n) {
+void FetchWake::note_partition(const rd_kafka_message_t *m) {
+    last_topic_ = m->rkt;
+    last_partition_ = m->partition;
+    if (partitions_.size() >= kMaxPartitions)
+        return;
+    std::pair<std::string, int32_t> tp{rd_kafka_topic_name(m->rkt), m->partition};
+    if (std::find(partitions_.begin(), partitions_.end(), tp) == partitions_.end())
+        partitions_.push_back(std::move(tp));
+}
+
+void FetchWake::after_consume(rd_kafka_t *rk, rd_kafka_queue_t *queue, size_t n) {
     if (!needed_)
         return;
-    for (size_t i = 0; i < n; ++i) {
-        const rd_kafka_message_t *m = msgs[i];
-        if (!m || !m->rkt) // null: kept by the reader (read_ahead.h)
-            continue;
-        bytes_ += m->len + m->key_len;
-        if ((m->rkt != last_topic_ || m->partition != last_partition_) && partitions_.size() < kMaxPartitions) {
-            last_topic_ = m->rkt;
-            last_partition_ = m->partition;
-            std::pair<std::string, int32_t> tp{rd_kafka_topic_name(m->rkt), m->partition};
-            if (std::find(partitions_.begin(), partitions_.end(), tp) == partitions_.end())
-                partitions_.push_back(std::move(tp));
-        }
-    }
     records_ += n;
     if (n == 0 || (records_ < records_limit_ / 2 && bytes_ < bytes_limit_ / 2))
         return;

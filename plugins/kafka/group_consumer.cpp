@@ -407,6 +407,7 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
         const char *topic = nullptr;
         for (size_t i = 0; i < n && st == SS_OK; ++i) {
             rd_kafka_message_t *m = msgs[i];
+            r.fetch_wake.note(m);
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
                 if (m->rkt != name_of) {
                     name_of = m->rkt;
@@ -454,7 +455,7 @@ ss_status read_queue(KafkaSource &src, Reader &r, int timeout_ms, size_t max_rec
                 *r.delivering = nullptr;
         }
         if (st == SS_OK && !stop)
-            r.fetch_wake.after_consume(r.rk, r.queue, msgs.data(), n);
+            r.fetch_wake.after_consume(r.rk, r.queue, n);
         finish(delivery);
         if (st != SS_OK)
             return st;

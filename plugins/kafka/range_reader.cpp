@@ -245,6 +245,8 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         hdrs.clear();
         for (size_t i = 0; i < n; ++i) {
             rd_kafka_message_t *m = msgs[i];
+            if (from_queue)
+                src.fetch_wake.note(m);
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) [[likely]] {
                 size_t ri = index.find(m->rkt, m->partition);
                 if (ri == RangeIndex::npos) [[unlikely]]
@@ -327,7 +329,7 @@ ss_status read_round(KafkaSource &src, const ss_offset_range *ranges, const std:
         if (nrec > 0)
             stop = fn(ctx, recs.data(), nrec, sizeof(ss_record));
         if (open > 0 && !stop && from_queue)
-            src.fetch_wake.after_consume(rk, src.queue(), msgs.data(), n);
+            src.fetch_wake.after_consume(rk, src.queue(), n);
         destroy_messages(msgs.data(), 0, n);
         if (stop)
             return set_error(err, SS_ERR_INTERRUPTED, "kafka: read stopped by the record callback");
