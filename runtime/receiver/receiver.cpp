@@ -142,11 +142,12 @@ Status Receiver::receive_loop() {
     hub_.receiver_stopped(index_);
     if (diagnostics_)
         diagnostics_(LogLevel::Debug,
-                     fmt::format("receiver {} ({}): received {} records in {} polls, committed {} times; waited {} ms "
-                                 "in polls that brought none, {} ms for buffer room (stream.receiver.maxBufferedBytes); "
-                                 "{} records kept in the connector's buffers, not copied",
-                                 index_, topic_, received_, polls_, commits_, as_ms(idle_wait_), as_ms(room_wait_),
-                                 kept_));
+                     fmt::format("receiver {} ({}): received {} records in {} polls, committed {} times ({} ms); "
+                                 "waited {} ms in polls that brought none, {} ms for buffer room "
+                                 "(stream.receiver.maxBufferedBytes); {} records kept in the connector's buffers, "
+                                 "not copied",
+                                 index_, topic_, received_, polls_, commits_, as_ms(commit_wait_), as_ms(idle_wait_),
+                                 as_ms(room_wait_), kept_));
     while (!hub_.finished()) {
         hub_.wait_commits(index_, milliseconds(100));
         if (auto st = serve_mailbox(true); !st) return st;
@@ -293,7 +294,10 @@ void Receiver::store(std::optional<Block> block) {
 Status Receiver::commit(const OffsetMap &offsets) {
     if (offsets.empty()) return ok_status();
     ++commits_;
-    if (auto st = source_->commit_offsets(offsets); !st)
+    const auto since = Clock::now();
+    const auto st = source_->commit_offsets(offsets);
+    commit_wait_ += Clock::now() - since;
+    if (!st)
         warn("could not commit offsets to the consumer group (" + st.error().what +
              "); the records will be delivered again after a restart");
     return ok_status();
@@ -315,15 +319,19 @@ Status Receiver::pause_ended(std::vector<TopicPartition> ended) {
     return ok_status();
 }
 
-Status Receiver::commit_posted() { return commit(hub_.take_commits(index_)); }
+Status Receiver::commit_posted() {
+    auto turn = hub_.commit_turn();
+    return commit(hub_.take_commits(index_));
+}
 
 // While receiving, commits go out at most once per block interval, as Spark's reliable receiver
 // commits once per stored block. Early batches (at half the buffer) can come every few
 // milliseconds, and a commit is a synchronous round trip to the group coordinator on this
 // thread: 3 M x 100 B made 32 commits per thread, ~80 ms of a 0.65 s run spent not receiving.
-// A revocation and the stop still commit at once (commit_posted).
+// A revocation and the stop still commit at once (commit_posted). Streams of the job's one
+// consumer leave it to the group's thread (ReceiverGroup::commit_due), which commits for all.
 Status Receiver::commit_due() {
-    if (Clock::now() < next_commit_) return ok_status();
+    if (mailbox_ || Clock::now() < next_commit_) return ok_status();
     const OffsetMap offsets = hub_.take_commits(index_);
     if (offsets.empty()) return ok_status(); // after a quiet spell the next commit goes out at once
     next_commit_ = Clock::now() + settings_.block_interval;

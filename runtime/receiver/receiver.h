@@ -80,7 +80,7 @@ private:
     void store(std::optional<Block> block);
     Status commit(const OffsetMap &offsets);
     Status commit_posted();
-    Status commit_due(); // commit_posted, at most once per block interval
+    Status commit_due(); // commit_posted, at most once per block interval (a receiver with its own consumer)
     // `wait`: the buffer is full but was not for long; wait for room instead of polling.
     Status apply_backpressure(bool &wait);
     Status handle_revoke(const std::vector<TopicPartition> &revoked);
@@ -120,6 +120,7 @@ private:
     int64_t commits_ = 0;
     std::chrono::steady_clock::duration idle_wait_{}; // in polls that brought no records
     std::chrono::steady_clock::duration room_wait_{}; // for the buffer to have room
+    std::chrono::steady_clock::duration commit_wait_{}; // in commits (a round trip to the coordinator)
 };
 
 } // namespace streamsubmit::runtime

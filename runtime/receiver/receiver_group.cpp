@@ -22,10 +22,11 @@ constexpr std::chrono::milliseconds kServeSlice(100);
 
 ReceiverGroup::ReceiverGroup(std::unique_ptr<Source> source, std::vector<std::string> topic_of_receiver,
                              ReceiverHub &hub, Application *application, std::chrono::milliseconds request_timeout,
-                             Diagnostics diagnostics, JobObserver *observer, StartLookup start_lookup)
+                             std::chrono::milliseconds commit_interval, Diagnostics diagnostics,
+                             JobObserver *observer, StartLookup start_lookup)
     : source_(std::move(source)), topic_of_receiver_(std::move(topic_of_receiver)), hub_(hub),
-      application_(application), request_timeout_(request_timeout), diagnostics_(std::move(diagnostics)),
-      observer_(observer), start_lookup_(start_lookup) {
+      application_(application), request_timeout_(request_timeout), commit_interval_(commit_interval),
+      diagnostics_(std::move(diagnostics)), observer_(observer), start_lookup_(start_lookup) {
     for (size_t i = 0; i < topic_of_receiver_.size(); ++i) {
         threads_of_topic_[topic_of_receiver_[i]].push_back(static_cast<int>(i));
         mailboxes_.push_back(std::make_unique<ReceiverMailbox>());
@@ -42,6 +43,10 @@ Status ReceiverGroup::subscribe() {
 void ReceiverGroup::run() {
     if (auto st = run_guarded("receiver group thread", [this] { return serve(); }); !st) hub_.receiver_failed(st.error());
     release_all();
+    if (diagnostics_)
+        diagnostics_(LogLevel::Debug,
+                     fmt::format("receiver group: committed {} times ({} ms) for the receivers", commits_,
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(commit_wait_).count()));
 }
 
 Status ReceiverGroup::serve() {
@@ -49,6 +54,7 @@ Status ReceiverGroup::serve() {
         const auto outcome = source_->poll(kServeSlice, 0, &ReceiverGroup::on_records, this);
         release_all(); // the plugin unassigned what the callbacks revoked
         if (callback_error_) return *callback_error_;
+        commit_due();
         if (outcome.status == SS_ERR_UNKNOWN_TOPIC) {
             // Reported by the brokers for the whole consumer: each receiver checks its own topic.
             for (auto &m : mailboxes_) m->post_probe();
@@ -60,6 +66,26 @@ Status ReceiverGroup::serve() {
         }
     }
     return ok_status();
+}
+
+// What the receivers output goes to the group from here, for all of them in one request, at
+// most once per block interval (Spark's reliable receiver commits once per stored block). Made
+// by each receiver, a commit stopped that receiver for a round trip to the coordinator while its
+// records queued up: 14 per thread, 50-100 ms of a 1.6 s run of 10 M x 100 B. A revocation and
+// the stop are still committed by the receivers themselves, at once (Receiver::commit_posted).
+void ReceiverGroup::commit_due() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_commit_) return;
+    auto turn = hub_.commit_turn();
+    const OffsetMap offsets = hub_.take_all_commits();
+    if (offsets.empty()) return; // after a quiet spell the next commit goes out at once
+    next_commit_ = now + commit_interval_;
+    ++commits_;
+    const auto st = source_->commit_offsets(offsets);
+    commit_wait_ += std::chrono::steady_clock::now() - now;
+    if (!st && diagnostics_)
+        diagnostics_(LogLevel::Warn, "receiver group: could not commit offsets to the consumer group (" +
+                                         st.error().what + "); the records will be delivered again after a restart");
 }
 
 // Every partition is routed to a stream before it is fetched: a record here is a bug.

@@ -7,6 +7,8 @@
 // the application choose where they start, and hands them to the receivers. On REVOKE it asks
 // each receiver holding revoked partitions to finish and commit them and waits for all of
 // them before the plugin unassigns; they poll again once that is done (ReceiverMailbox).
+// Between rebalances it commits what the receivers output, for all of them at once, so that
+// no receiver thread waits for the coordinator while records arrive.
 #pragma once
 
 #include "runtime/core/diagnostics.h"
@@ -17,6 +19,7 @@
 #include "runtime/receiver/receiver_mailbox.h"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,9 +39,12 @@ struct StartLookup {
 class ReceiverGroup {
 public:
     // `topic_of_receiver[i]`: the topic receiver i reads (stream i of the consumer).
+    // `commit_interval`: how often at most the receivers' output offsets are committed
+    // (stream.blockInterval).
     ReceiverGroup(std::unique_ptr<Source> source, std::vector<std::string> topic_of_receiver, ReceiverHub &hub,
-                  Application *application, std::chrono::milliseconds request_timeout, Diagnostics diagnostics,
-                  JobObserver *observer, StartLookup start_lookup = {});
+                  Application *application, std::chrono::milliseconds request_timeout,
+                  std::chrono::milliseconds commit_interval, Diagnostics diagnostics, JobObserver *observer,
+                  StartLookup start_lookup = {});
 
     // On the calling thread, before any receiver polls: joins the group with every topic.
     Status subscribe();
@@ -65,6 +71,7 @@ private:
     void revoke(const std::vector<TopicPartition> &partitions);
     void release_all();
     Status serve();
+    void commit_due();
 
     std::unique_ptr<Source> source_;
     std::vector<std::string> topic_of_receiver_;
@@ -73,6 +80,10 @@ private:
     ReceiverHub &hub_;
     Application *application_;
     std::chrono::milliseconds request_timeout_;
+    std::chrono::milliseconds commit_interval_;
+    std::chrono::steady_clock::time_point next_commit_{}; // commit_due's next commit, not before
+    int64_t commits_ = 0;
+    std::chrono::steady_clock::duration commit_wait_{};
     Diagnostics diagnostics_;
     JobObserver *observer_; // told of each rebalance; may be null
     StartLookup start_lookup_;

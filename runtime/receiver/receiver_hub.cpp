@@ -146,6 +146,19 @@ OffsetMap ReceiverHub::take_commits(int receiver) {
     return std::exchange(receivers_.at(static_cast<size_t>(receiver)).commits, {});
 }
 
+OffsetMap ReceiverHub::take_all_commits() {
+    std::lock_guard lock(mu_);
+    OffsetMap all;
+    for (auto &r : receivers_) {
+        for (const auto &[tp, next] : r.commits) {
+            auto &c = all[tp];
+            c = std::max(c, next);
+        }
+        r.commits.clear();
+    }
+    return all;
+}
+
 void ReceiverHub::wait_commits(int receiver, std::chrono::milliseconds max_wait) {
     std::unique_lock lock(mu_);
     const auto &r = receivers_.at(static_cast<size_t>(receiver));

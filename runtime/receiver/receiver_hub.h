@@ -54,6 +54,12 @@ public:
     void flush_and_wait(int receiver);
     // The offsets this receiver may commit: of blocks on disk (with the log) or output (without).
     OffsetMap take_commits(int receiver);
+    // take_commits of every receiver: what the job's one group member commits for all of them.
+    OffsetMap take_all_commits();
+    // Held while taking commits and sending them: commits taken by two threads (the group's,
+    // and a receiver's own at a revocation or the stop) then reach the coordinator in the
+    // order they were taken, and an older one never sets a partition back after a newer one.
+    std::unique_lock<std::mutex> commit_turn() { return std::unique_lock(commit_mu_); }
     // After stopping: waits until commits are posted or the job has finished.
     void wait_commits(int receiver, std::chrono::milliseconds max_wait);
     void receiver_stopped(int receiver);
@@ -126,6 +132,7 @@ public:
 
 private:
     mutable std::mutex mu_;
+    std::mutex commit_mu_; // commit_turn
     std::mutex wal_mu_; // serializes the log; taken before mu_, never while holding it
     std::condition_variable cv_;
     WriteAheadLog *wal_;

@@ -283,7 +283,8 @@ struct ReceiverStream::State {
         if (!(*job_consumer)->supports_streams()) return ok_status();
         const auto topic_of = topic_of_receivers();
         group = std::make_unique<ReceiverGroup>(std::move(*job_consumer), topic_of, *hub, options.application,
-                                                options.request_timeout, diagnostics, options.observer,
+                                                options.request_timeout, options.block_interval, diagnostics,
+                                                options.observer,
                                                 StartLookup{options.until_latest, options.from_earliest});
         if (auto st = group->subscribe(); !st) return st;
         if (diagnostics)

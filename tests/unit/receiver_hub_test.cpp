@@ -72,3 +72,29 @@ TEST_CASE("a partition that starts at its end (an empty one, a caught-up group's
     CHECK(hub.note_received({{tp(2), 9}}) == std::vector<TopicPartition>{tp(2)});
     CHECK(hub.reached({{tp(0), 0}, {tp(1), 7}, {tp(2), 9}}, 1h));
 }
+
+TEST_CASE("the group's commit takes every receiver's output offsets once, the highest per partition") {
+    ReceiverHub hub(2, nullptr, 0, 0);
+    auto block = [](int receiver, int32_t partition, int64_t first, int64_t last) {
+        Block b;
+        b.receiver = receiver;
+        for (int64_t offset = first; offset <= last; ++offset) {
+            ss_record r{};
+            r.struct_size = sizeof(ss_record);
+            r.topic = "t";
+            r.partition = partition;
+            r.offset = offset;
+            r.header_stride = sizeof(ss_header);
+            b.add(r);
+        }
+        return b;
+    };
+    hub.store(block(0, 0, 0, 9));
+    hub.store(block(1, 1, 0, 4));
+    hub.store(block(0, 0, 10, 19)); // a later block of the same partition: its end is what counts
+    CHECK(hub.take_all_commits().empty()); // nothing output yet: nothing to commit
+    CHECK(hub.output_done(hub.cut(), true));
+    CHECK(hub.take_all_commits() == OffsetMap{{tp(0), 20}, {tp(1), 5}});
+    CHECK(hub.take_all_commits().empty()); // taken once
+    CHECK(hub.take_commits(0).empty());
+}
