@@ -1,7 +1,10 @@
 #include "runtime/receiver/receiver_hub.h"
 
+#include "common/guarded.h"
+
 #include <algorithm>
 #include <cstdint>
+#include <thread>
 
 namespace streamsubmit::runtime {
 namespace {
@@ -48,11 +51,28 @@ void ReceiverHub::post_commits_locked(const Block &block) {
 }
 
 Status ReceiverHub::write_log() {
+    std::thread syncer([this] {
+        if (auto st = run_guarded("write-ahead log sync", [this] { return sync_groups(); }); !st)
+            receiver_failed(st.error());
+    });
+    const Status st = write_groups();
+    {
+        std::lock_guard lock(mu_);
+        writer_done_ = true;
+        cv_.notify_all();
+    }
+    syncer.join();
+    return st;
+}
+
+Status ReceiverHub::write_groups() {
     std::vector<Block> blocks;
     while (true) {
         {
             std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return !log_queue_.empty() || finished_ || failure_; });
+            // One group syncing, the next written meanwhile; the blocks stored while that one
+            // waits for its turn make the group after it larger, and its sync cheaper per block.
+            cv_.wait(lock, [&] { return (!log_queue_.empty() && sync_queue_.empty()) || finished_ || failure_; });
             // After finish() nothing is output any more: blocks still queued are not acknowledged
             // (a normal stop drained the queue before the final batch).
             if (failure_ || finished_) return ok_status();
@@ -69,21 +89,45 @@ Status ReceiverHub::write_log() {
         const int64_t written_before = wal_->bytes_written();
         for (const auto &block : blocks)
             if (st) st = wal_->write(batch, block);
-        const auto sync_start = std::chrono::steady_clock::now();
-        if (st) st = wal_->sync(); // one fdatasync for every block written since the last one
-        if (st && observer_)
-            observer_->log_synced(wal_->bytes_written() - written_before, std::chrono::steady_clock::now() - sync_start);
+        Result<SegmentSync> sync = st ? wal_->take_sync() : Result<SegmentSync>(st.error());
         std::lock_guard lock(mu_);
         log_writing_ = false;
         cv_.notify_all();
-        if (!st) return st;
-        for (auto &block : blocks) { // on disk: now they may be committed and output
-            auto &r = receivers_.at(static_cast<size_t>(block.receiver));
-            r.logged_seq = std::max(r.logged_seq, block.seq);
-            post_commits_locked(block);
-            add_pending_locked(std::move(block));
-        }
+        if (!sync) return sync.error();
+        sync_queue_.push_back({std::move(*sync), std::move(blocks), wal_->bytes_written() - written_before});
         blocks.clear();
+    }
+}
+
+Status ReceiverHub::sync_groups() {
+    while (true) {
+        WrittenGroup group;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return !sync_queue_.empty() || writer_done_ || finished_ || failure_; });
+            if (failure_ || finished_ || sync_queue_.empty()) return ok_status();
+            group = std::move(sync_queue_.front());
+            sync_queue_.pop_front();
+            syncing_ = true;
+        }
+        const auto sync_start = std::chrono::steady_clock::now();
+        const Status st = group.sync.sync(); // one fdatasync for every block of the group
+        if (st && observer_) observer_->log_synced(group.bytes, std::chrono::steady_clock::now() - sync_start);
+        std::lock_guard lock(mu_);
+        syncing_ = false;
+        cv_.notify_all();
+        if (!st) return st;
+        acknowledge_locked(std::move(group.blocks));
+    }
+}
+
+// On disk: now they may be committed and output.
+void ReceiverHub::acknowledge_locked(std::vector<Block> blocks) {
+    for (auto &block : blocks) {
+        auto &r = receivers_.at(static_cast<size_t>(block.receiver));
+        r.logged_seq = std::max(r.logged_seq, block.seq);
+        post_commits_locked(block);
+        add_pending_locked(std::move(block));
     }
 }
 
@@ -267,7 +311,9 @@ void ReceiverHub::took(int receiver, int64_t records) {
 
 ReceiverHub::Cut ReceiverHub::cut() {
     std::lock_guard wal_lock(wal_mu_); // no append in flight (see store)
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // Groups written but not yet synced were written to this batch's segment: they are its.
+    cv_.wait(lock, [&] { return (sync_queue_.empty() && !syncing_) || failure_ || finished_; });
     for (auto &r : receivers_) r.room = batch_budget_;
     Cut out{open_batch_++, std::move(pending_)};
     pending_.clear();
@@ -337,7 +383,7 @@ bool ReceiverHub::all_stopped() const {
 
 bool ReceiverHub::all_stopped_locked() const {
     // With the log, their last blocks must be on disk too, so that the final batch takes them.
-    return log_queue_.empty() && !log_writing_ &&
+    return log_queue_.empty() && !log_writing_ && sync_queue_.empty() && !syncing_ &&
            std::all_of(receivers_.begin(), receivers_.end(), [](const PerReceiver &r) { return r.stopped; });
 }
 
@@ -351,6 +397,7 @@ void ReceiverHub::drop_blocks() {
     std::lock_guard lock(mu_);
     pending_.clear();
     log_queue_.clear();
+    sync_queue_.clear();
 }
 
 int64_t ReceiverHub::open_batch() const {

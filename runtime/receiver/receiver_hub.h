@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -85,8 +86,12 @@ public:
     // ---- the log writer thread (with the log) ----
     // Until finish(): takes every queued block, writes them to the segment of the open batch
     // with one fdatasync for all (group commit), and only then queues them for the batch and
-    // posts their commits. The log's lock is held across (cut() takes it too), so the batch
-    // that takes a block is the one its segment names. A failing disk fails the job.
+    // posts their commits. The fdatasync of a group runs on a thread of its own while the
+    // next group is written: on a fast disk the two took about as long (write() 1.75 s,
+    // fdatasync 1.47 s of a 10 M x 100 B job), and in turn they made the receivers wait for
+    // buffer room. A group is queued for the batch of the segment it was written to: cut()
+    // waits for the groups written before it (and takes the log's lock, which the writer holds
+    // while writing). A failing disk fails the job.
     Status write_log();
 
     // ---- the driver ----
@@ -146,6 +151,19 @@ private:
     std::vector<Block> pending_;
     std::vector<Block> log_queue_; // stored, waiting for the log writer
     bool log_writing_ = false;     // the log writer holds blocks it took from log_queue_
+    // A group of blocks written to the log, to be acknowledged once its fdatasync returned.
+    struct WrittenGroup {
+        SegmentSync sync;
+        std::vector<Block> blocks;
+        int64_t bytes = 0;
+    };
+    std::deque<WrittenGroup> sync_queue_; // written, waiting for the log syncer (at most one)
+    bool syncing_ = false;                // the log syncer holds a group it took from sync_queue_
+    bool writer_done_ = false;
+
+    Status write_groups();
+    Status sync_groups();
+    void acknowledge_locked(std::vector<Block> blocks);
 
     size_t total_locked() const { return buffered_ + open_bytes_; }
     void set_open_locked(int receiver, size_t own);

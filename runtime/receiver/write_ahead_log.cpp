@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <unistd.h>
+#include <utility>
 
 namespace streamsubmit::runtime {
 namespace fs = std::filesystem;
@@ -389,6 +390,36 @@ Status WriteAheadLog::sync() {
     if (fd_ < 0 || !unsynced_) return ok_status();
     if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", segment_path(fd_batch_), errno);
     unsynced_ = false;
+    return ok_status();
+}
+
+Result<SegmentSync> WriteAheadLog::take_sync() {
+    if (fd_ < 0 || !unsynced_) return SegmentSync();
+    const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return io_error("cannot duplicate the write-ahead log's descriptor", segment_path(fd_batch_), errno);
+    unsynced_ = false;
+    return SegmentSync(fd, segment_path(fd_batch_));
+}
+
+SegmentSync::SegmentSync(SegmentSync &&other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+SegmentSync &SegmentSync::operator=(SegmentSync &&other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+        path_ = std::move(other.path_);
+    }
+    return *this;
+}
+
+SegmentSync::~SegmentSync() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Status SegmentSync::sync() {
+    if (fd_ < 0) return ok_status();
+    if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", path_, errno);
     return ok_status();
 }
 

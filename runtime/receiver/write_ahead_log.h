@@ -31,6 +31,26 @@ struct WalSegment {
     std::vector<Block> blocks; // in append order
 };
 
+// A handle on a segment to fdatasync on another thread while the log goes on writing
+// (WriteAheadLog::take_sync). It owns a duplicate of the segment's descriptor, so the log
+// may close or rotate the segment meanwhile.
+class SegmentSync {
+public:
+    SegmentSync() = default; // nothing to sync
+    SegmentSync(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+    SegmentSync(SegmentSync &&other) noexcept;
+    SegmentSync &operator=(SegmentSync &&other) noexcept;
+    SegmentSync(const SegmentSync &) = delete;
+    SegmentSync &operator=(const SegmentSync &) = delete;
+    ~SegmentSync();
+    // Once this returns OK, what was written to the segment before take_sync is on disk.
+    Status sync();
+
+private:
+    int fd_ = -1;
+    std::filesystem::path path_;
+};
+
 struct WalRecovery {
     std::vector<WalSegment> segments; // by batch id
     std::vector<std::string> notes;   // torn tails truncated, for a warning
@@ -61,6 +81,10 @@ public:
     // no block may be acknowledged, before sync() returned.
     Status write(int64_t batch_id, const Block &block);
     Status sync();
+    // sync() on another thread: the returned handle's sync() makes what was written so far
+    // durable, and this log counts it as synced. Nothing written before take_sync may be
+    // acknowledged before that sync() returned. An empty handle: nothing to sync.
+    Result<SegmentSync> take_sync();
 
     // Deletes the segments of batches up to and including `batch_id`: close_through, then
     // delete_through.

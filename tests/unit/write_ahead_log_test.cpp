@@ -1,4 +1,5 @@
 #include "runtime/receiver/write_ahead_log.h"
+#include "runtime/receiver/receiver_hub.h"
 
 #include "tests/unit/temp_dir.h"
 
@@ -9,6 +10,8 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <map>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -257,6 +260,85 @@ TEST_CASE("completed segments are deleted while the writer appends to the open b
     CHECK(rec->segments[0].batch_id == 1);
     REQUIRE(rec->segments[0].blocks.size() == 3);
     CHECK(rec->segments[0].blocks[2].to_records() == block(3, 12, 4).to_records());
+}
+
+TEST_CASE("a sync taken for another thread covers what was written, even after the segment rotated") {
+    TempDir tmp;
+    {
+        auto wal = WriteAheadLog::open(tmp.path / "wal");
+        REQUIRE(wal.ok());
+        auto nothing = wal->take_sync(); // nothing written yet: an empty handle
+        REQUIRE(nothing.ok());
+        CHECK(nothing->sync().ok());
+        REQUIRE(wal->write(0, block(0, 0, 4)).ok());
+        auto first = wal->take_sync();
+        REQUIRE(first.ok());
+        auto again = wal->take_sync(); // counted as synced: the handle owes it
+        REQUIRE(again.ok());
+        REQUIRE(wal->write(1, block(1, 4, 4)).ok()); // batch 1: segment 0's descriptor is closed
+        wal->close_through(0);
+        CHECK(first->sync().ok()); // its own descriptor still syncs segment 0
+        CHECK(again->sync().ok());
+        auto second = wal->take_sync();
+        REQUIRE(second.ok());
+        SegmentSync moved = std::move(*second);
+        CHECK(moved.sync().ok());
+        CHECK(second->sync().ok()); // moved from: syncs nothing
+    }
+    auto reopened = WriteAheadLog::open(tmp.path / "wal");
+    REQUIRE(reopened.ok());
+    auto rec = reopened->recover();
+    REQUIRE(rec.ok());
+    REQUIRE(rec->segments.size() == 2);
+    CHECK(rec->segments[0].blocks[0].to_records() == block(0, 0, 4).to_records());
+    CHECK(rec->segments[1].blocks[0].to_records() == block(1, 4, 4).to_records());
+}
+
+TEST_CASE("the hub's log writer and syncer: every block lands in the batch its segment names") {
+    // The writer writes a group while the syncer fsyncs the one before; a batch cut meanwhile
+    // must take exactly the blocks written to its segment, each once, and only synced ones.
+    TempDir tmp;
+    constexpr int kBlocks = 300;
+    std::vector<std::vector<int64_t>> cut_seqs; // by batch id
+    {
+        auto wal = WriteAheadLog::open(tmp.path / "wal");
+        REQUIRE(wal.ok());
+        ReceiverHub hub(2, &*wal, 0, 0);
+        std::thread writer([&] { CHECK(hub.write_log().ok()); });
+        int taken = 0;
+        for (int seq = 0; seq < kBlocks || taken < kBlocks;) {
+            if (seq < kBlocks) {
+                hub.store(block(seq, seq * 6, 6));
+                ++seq;
+            }
+            if (seq % 7 == 0 || seq >= kBlocks) {
+                auto cut = hub.cut();
+                REQUIRE(static_cast<size_t>(cut.id) == cut_seqs.size());
+                cut_seqs.emplace_back();
+                for (const auto &b : cut.blocks) cut_seqs.back().push_back(b.seq);
+                taken += static_cast<int>(cut.blocks.size());
+                if (seq >= kBlocks && taken < kBlocks) std::this_thread::yield();
+            }
+        }
+        // Each block's commits were posted once it was on disk.
+        CHECK(hub.take_commits(1) == OffsetMap{{{"orders", 0}, kBlocks * 6 - 1}, {{"orders", 1}, kBlocks * 6}});
+        hub.finish();
+        writer.join();
+    }
+    auto reopened = WriteAheadLog::open(tmp.path / "wal");
+    REQUIRE(reopened.ok());
+    auto rec = reopened->recover();
+    REQUIRE(rec.ok());
+    std::map<int64_t, std::vector<int64_t>> on_disk; // batch id -> seqs in its segment
+    for (const auto &segment : rec->segments)
+        for (const auto &b : segment.blocks) on_disk[segment.batch_id].push_back(b.seq);
+    int64_t expected_seq = 0;
+    for (size_t id = 0; id < cut_seqs.size(); ++id) {
+        const auto it = on_disk.find(static_cast<int64_t>(id));
+        CHECK(cut_seqs[id] == (it == on_disk.end() ? std::vector<int64_t>{} : it->second));
+        for (int64_t seq : cut_seqs[id]) CHECK(seq == expected_seq++); // each once, in order
+    }
+    CHECK(expected_seq == kBlocks);
 }
 
 TEST_CASE("a segment that is not a log, or an empty one") {
