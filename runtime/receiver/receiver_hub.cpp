@@ -55,7 +55,8 @@ Status ReceiverHub::write_log() {
         if (auto st = run_guarded("write-ahead log sync", [this] { return sync_groups(); }); !st)
             receiver_failed(st.error());
     });
-    const Status st = write_groups();
+    // Caught here, so that the syncer is always joined.
+    const Status st = run_guarded("write-ahead log writer", [this] { return write_groups(); });
     {
         std::lock_guard lock(mu_);
         writer_done_ = true;
