@@ -298,8 +298,7 @@ Status Receiver::commit(const OffsetMap &offsets) {
     const auto st = source_->commit_offsets(offsets);
     commit_wait_ += Clock::now() - since;
     if (!st)
-        warn("could not commit offsets to the consumer group (" + st.error().what +
-             "); the records will be delivered again after a restart");
+        warn(ReceiverHub::commit_failed_warning(st.error()));
     return ok_status();
 }
 

@@ -85,8 +85,7 @@ void ReceiverGroup::commit_due() {
     const auto st = source_->commit_offsets(offsets);
     commit_wait_ += std::chrono::steady_clock::now() - now;
     if (!st && diagnostics_)
-        diagnostics_(LogLevel::Warn, "receiver group: could not commit offsets to the consumer group (" +
-                                         st.error().what + "); the records will be delivered again after a restart");
+        diagnostics_(LogLevel::Warn, "receiver group: " + ReceiverHub::commit_failed_warning(st.error()));
 }
 
 // Every partition is routed to a stream before it is fetched: a record here is a bug.

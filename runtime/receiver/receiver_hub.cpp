@@ -191,6 +191,11 @@ OffsetMap ReceiverHub::take_commits(int receiver) {
     return std::exchange(receivers_.at(static_cast<size_t>(receiver)).commits, {});
 }
 
+std::string ReceiverHub::commit_failed_warning(const Error &error) {
+    return "could not commit offsets to the consumer group (" + error.what +
+           "); the records will be delivered again after a restart";
+}
+
 OffsetMap ReceiverHub::take_all_commits() {
     std::lock_guard lock(mu_);
     OffsetMap all;

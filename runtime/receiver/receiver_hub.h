@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace streamsubmit::runtime {
@@ -61,6 +62,8 @@ public:
     // and a receiver's own at a revocation or the stop) then reach the coordinator in the
     // order they were taken, and an older one never sets a partition back after a newer one.
     std::unique_lock<std::mutex> commit_turn() { return std::unique_lock(commit_mu_); }
+    // What a failed commit says (the job goes on; the records come again after a restart).
+    static std::string commit_failed_warning(const Error &error);
     // After stopping: waits until commits are posted or the job has finished.
     void wait_commits(int receiver, std::chrono::milliseconds max_wait);
     void receiver_stopped(int receiver);
