@@ -1,5 +1,6 @@
 #include "bounded_close.h"
 
+#include "coordinator_connection.h"
 #include "rebalance_protocol.h"
 
 #include <algorithm>
@@ -23,6 +24,31 @@ int ms_left(CloseDeadline deadline) {
 void serve_close_event(rd_kafka_t *rk, rd_kafka_event_t *ev) {
     if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_REBALANCE) return;
     (void)unassign_partitions(rk, rd_kafka_event_topic_partition_list(ev), rebalance_protocol(rk));
+}
+
+// The longest a close waits for librdkafka to finish with a coordinator connection it just
+// closed; it needs a scheduling slot for one of its threads, not a round trip.
+constexpr auto kCoordinatorSettleLimit = std::chrono::seconds(2);
+
+// librdkafka up to at least 2.0.2 can abort in rd_kafka_destroy() ("rd_kafka_broker_destroy_final:
+// Assertion `thrd_is_current(rkb->rkb_thread)' failed", librdkafka#3608; seen once in CI, in a
+// direct-mode job under ASan). Every handle here has a group (direct mode a private one), so a
+// coordinator connection. When the group ends, that connection is closed, and its thread, if
+// it was up, asks another broker for metadata while holding a reference to that broker. Inside
+// rd_kafka_destroy() the group ends just before the brokers are told to end: the request can
+// take its reference after the broker's thread decided to exit, and then drop the broker's
+// last reference on the wrong thread. So the group is ended first (close_consumer_until) and
+// the close waits until the coordinator's thread is past that request (the -v debug log of
+// kafka.debug=cgrp,broker,metadata shows the order; test_direct_mock checks it).
+void end_group_first(rd_kafka_t *rk, CloseDeadline deadline) noexcept {
+    try {
+        if (rd_kafka_type(rk) != RD_KAFKA_CONSUMER)
+            return;
+        if (!rd_kafka_consumer_closed(rk) && !close_consumer_until(rk, deadline))
+            return; // the group did not end in time: the destroy below ends it
+        (void)CoordinatorConnection::wait_until_settled(rk, std::min(deadline, Clock::now() + kCoordinatorSettleLimit));
+    } catch (...) { // out of memory serving a revocation: the destroy below still ends the group
+    }
 }
 
 } // namespace
@@ -57,7 +83,8 @@ bool destroy_all_until(const std::vector<rd_kafka_t *> &handles, CloseDeadline d
     std::vector<std::thread> helpers;
     helpers.reserve(handles.size());
     for (rd_kafka_t *rk : handles)
-        helpers.emplace_back([rk, state] {
+        helpers.emplace_back([rk, state, deadline] {
+            end_group_first(rk, deadline);
             rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
             try {
                 std::lock_guard lock(state->mu);

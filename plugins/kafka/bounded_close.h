@@ -17,9 +17,11 @@ using CloseDeadline = std::chrono::steady_clock::time_point;
 // itself, until closed or `deadline`. Returns false when the deadline came first.
 bool close_consumer_until(rd_kafka_t *rk, CloseDeadline deadline);
 
-// Runs rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE) on a helper thread
-// and waits for it until `deadline`. Returns false when the deadline came first: the helper
-// is left running, and whatever rk's callbacks use must then stay alive.
+// Ends a consumer's group if it is not ended yet (close_consumer_until) and waits for its
+// coordinator connection to settle (CoordinatorConnection), then runs
+// rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); all on a helper thread,
+// waited for until `deadline`. Returns false when the deadline came first: the helper is
+// left running, and whatever rk's callbacks use must then stay alive.
 bool destroy_until(rd_kafka_t *rk, CloseDeadline deadline);
 // destroy_until for several handles at once (a helper thread each). False when one was still
 // being destroyed at the deadline.

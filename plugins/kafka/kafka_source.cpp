@@ -1,6 +1,7 @@
 #include "kafka_source.h"
 
 #include "bounded_close.h"
+#include "coordinator_connection.h"
 #include "librdkafka_log.h"
 #include "errors.h"
 #include "group_consumer.h"
@@ -300,6 +301,9 @@ ss_status KafkaSource::new_handle(Role role, rd_kafka_t *&out, ss_error *err) {
     if (mode != Mode::Direct && !fetcher)
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 
+    // Its close waits for the coordinator connection to settle (bounded_close.cpp, librdkafka#3608).
+    if (!CoordinatorConnection::follow(conf))
+        log(SS_LOG_DEBUG, "kafka: the coordinator connection's state cannot be followed; closing does not wait for it");
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!rk)
         return fail(SS_ERR_CONFIG, std::string("kafka: cannot create a consumer: ") + errstr);

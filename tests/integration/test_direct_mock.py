@@ -4,6 +4,7 @@ Cross-checks with kcat, an independent client. Runs with no Kafka installed.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -51,6 +52,31 @@ class DirectModeOnMockCluster(unittest.TestCase):
         self.assertEqual(sum(counts.values()), 30000)
         for b in batches:  # no gaps on the mock: the header counts what the ranges span
             self.assertEqual(b["records"], sum(u - f for _, _, f, u in b["ranges"]))
+
+    def test_each_handle_ends_its_group_before_its_brokers_are_told_to_end(self):
+        """librdkafka#3608 (an abort in rd_kafka_destroy, seen once in CI): a coordinator connection
+        that goes down while up makes its thread ask another broker for metadata. That must be
+        over before rd_kafka_destroy() tells the brokers to end, so every handle's close ends its
+        group first and waits for that thread. librdkafka's own debug log shows the order."""
+        with MockCluster(topics=["orders:3"], produce=["orders:30000"]) as c:
+            proc = run(["-v"] + self.job(c.bootstrap, "--until", "latest",
+                                         "--conf", "kafka.debug=cgrp,broker,metadata"), check=EXIT_OK)
+        lines = proc.stderr.splitlines()
+        handles = sorted(set(re.findall(r"\((streamsubmit#consumer-\d+)\): \[thrd:app\]: Terminating instance",
+                                        proc.stderr)))
+        self.assertTrue(handles, "no handle's destroy in the debug log:\n" + proc.stderr[-3000:])
+        refreshed = 0
+        for h in handles:
+            mine = [line for line in lines if f"({h})" in line]
+            end = next(i for i, line in enumerate(mine) if "[thrd:app]: Terminating instance" in line)
+            refreshes = [i for i, line in enumerate(mine)
+                         if "[thrd:GroupCoordinator]" in line and "Requesting metadata" in line and "broker down" in line]
+            for i in refreshes:
+                self.assertLess(i, end, f"{h}: the coordinator thread asked for metadata after the destroy began:\n"
+                                + "\n".join(mine[max(0, end - 5):i + 2]))
+            refreshed += len(refreshes)
+        # The case at stake happened: some coordinator connection was up when its group ended.
+        self.assertGreater(refreshed, 0, "no coordinator connection went down while up:\n" + proc.stderr[-3000:])
 
     def test_rate_limits_bound_every_range_and_batch(self):
         with MockCluster(topics=["orders:3"], produce=["orders:6000"]) as c:
