@@ -20,6 +20,7 @@ memory error under a fault is a failure too; --bin picks another.
 Ends with the table and a plain line "N passed, N failed"; exit status 1 when any failed.
 """
 import argparse
+import concurrent.futures
 import datetime
 import glob
 import hashlib
@@ -814,8 +815,8 @@ def scenario_fuzz(row, opts, workdir, fuzz_rows):
     p = subprocess.run(["cmake", "--build", build, "-j", os.environ.get("JOBS", "2"), "--target", "fuzzers"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     check(p.returncode == 0, "building the fuzzers failed:\n" + p.stdout[-4000:])
-    failed = []
-    for exe in sorted(glob.glob(os.path.join(build, "fuzz", "fuzz_*"))):
+
+    def fuzz_one(exe):
         target = os.path.basename(exe)[len("fuzz_"):]
         corpus = os.path.join(workdir, "fuzz-corpus", target)
         artifacts = os.path.join(workdir, "fuzz-artifacts", target) + "/"
@@ -828,6 +829,14 @@ def scenario_fuzz(row, opts, workdir, fuzz_rows):
         log(f"fuzz {target}: {opts.fuzz_seconds} s")
         env = env_with({"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0"})
         f = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=opts.fuzz_seconds + 300)
+        return target, corpus, artifacts, f
+
+    # One target per core at a time: each is single-threaded, and CI's whole run has a time budget.
+    exes = sorted(glob.glob(os.path.join(build, "fuzz", "fuzz_*")))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, int(os.environ.get("JOBS", "2")))) as pool:
+        results = list(pool.map(fuzz_one, exes))
+    failed = []
+    for target, corpus, artifacts, f in results:
         execs = re.search(r"stat::number_of_executed_units:\s*(\d+)", f.stderr)
         crashes = [a for a in os.listdir(artifacts)]
         fuzz_rows.append({"target": target, "execs": int(execs[1]) if execs else 0, "crashes": len(crashes),
