@@ -30,9 +30,9 @@ void serve_close_event(rd_kafka_t *rk, rd_kafka_event_t *ev) {
 // closed; it needs a scheduling slot for one of its threads, not a round trip.
 constexpr auto kCoordinatorSettleLimit = std::chrono::seconds(2);
 
-// librdkafka up to at least 2.0.2 can abort in rd_kafka_destroy() ("rd_kafka_broker_destroy_final:
-// Assertion `thrd_is_current(rkb->rkb_thread)' failed", librdkafka#3608; seen once in CI, in a
-// direct-mode job under ASan). Every handle here has a group (direct mode a private one), so a
+// librdkafka can abort in rd_kafka_destroy() ("rd_kafka_broker_destroy_final: Assertion
+// `thrd_is_current(rkb->rkb_thread)' failed"; librdkafka#3608, still open; seen once in our CI,
+// a direct-mode job under ASan). Every handle here has a group (direct mode a private one), so a
 // coordinator connection. When the group ends, that connection is closed, and its thread, if
 // it was up, asks another broker for metadata while holding a reference to that broker. Inside
 // rd_kafka_destroy() the group ends just before the brokers are told to end: the request can

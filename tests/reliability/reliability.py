@@ -805,15 +805,17 @@ def scenario_sanitize(row, opts, workdir, kind):
 
 def scenario_fuzz(row, opts, workdir, fuzz_rows):
     build = os.path.join(ROOT, "build-fuzz")
+    # ccache reads these when it compiles, so the build needs them as much as the configure: with
+    # them a fresh clone's fuzz build reuses the last clone's objects (paths relative to ROOT).
+    env = dict(os.environ, CC="clang", CXX="clang++", CCACHE_BASEDIR=ROOT, CCACHE_NOHASHDIR="1")
     if not os.path.exists(os.path.join(build, "build.ninja")):
-        env = dict(os.environ, CC="clang", CXX="clang++", CCACHE_BASEDIR=ROOT, CCACHE_NOHASHDIR="1")
         launcher = (["-DCMAKE_C_COMPILER_LAUNCHER=ccache", "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]
                     if shutil.which("ccache") else [])
         subprocess.run(["cmake", "-S", ROOT, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
                         "-DSTREAMSUBMIT_FUZZ=ON", "-DSTREAMSUBMIT_TESTS=OFF"] + launcher, check=True, env=env,
                        stdout=subprocess.DEVNULL)
     p = subprocess.run(["cmake", "--build", build, "-j", os.environ.get("JOBS", "2"), "--target", "fuzzers"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     check(p.returncode == 0, "building the fuzzers failed:\n" + p.stdout[-4000:])
 
     def fuzz_one(exe):
