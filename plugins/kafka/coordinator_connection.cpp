@@ -3,7 +3,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
-#include <string>
 #include <unordered_map>
 
 namespace streamsubmit::kafka {
@@ -17,7 +16,7 @@ constexpr const char *kCoordinatorName = "GroupCoordinator";
 struct States {
     std::mutex mu;
     std::condition_variable changed;
-    std::unordered_map<const rd_kafka_t *, std::string> by_handle;
+    std::unordered_map<const rd_kafka_t *, bool> settled; // by handle
 };
 
 States &states() {
@@ -27,7 +26,9 @@ States &states() {
 
 // UP, UPDATE: a failure now refreshes metadata (rd_kafka_broker_fail). DOWN: the failure
 // is being handled; the thread leaves DOWN (for TRY_CONNECT or INIT) only after it.
-bool settled(const std::string &state) { return state != "UP" && state != "UPDATE" && state != "DOWN"; }
+bool is_settled(const char *state) {
+    return std::strcmp(state, "UP") != 0 && std::strcmp(state, "UPDATE") != 0 && std::strcmp(state, "DOWN") != 0;
+}
 
 rd_kafka_resp_err_t on_state_change(rd_kafka_t *rk, int32_t, const char *, const char *name, int port,
                                     const char *state, void *) noexcept {
@@ -37,10 +38,10 @@ rd_kafka_resp_err_t on_state_change(rd_kafka_t *rk, int32_t, const char *, const
         States &s = states();
         {
             std::lock_guard lock(s.mu);
-            const auto it = s.by_handle.find(rk); // gone once on_destroy ran: brokers still end after it
-            if (it == s.by_handle.end())
+            const auto it = s.settled.find(rk); // gone once on_destroy ran: brokers still end after it
+            if (it == s.settled.end())
                 return RD_KAFKA_RESP_ERR_NO_ERROR;
-            it->second = state;
+            it->second = is_settled(state);
         }
         s.changed.notify_all();
     } catch (...) { // a lock that cannot be taken: the close waits for nothing
@@ -51,7 +52,7 @@ rd_kafka_resp_err_t on_state_change(rd_kafka_t *rk, int32_t, const char *, const
 rd_kafka_resp_err_t on_destroy(rd_kafka_t *rk, void *) noexcept {
     States &s = states();
     std::lock_guard lock(s.mu);
-    s.by_handle.erase(rk);
+    s.settled.erase(rk);
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
@@ -59,7 +60,7 @@ rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *, void *, char
     try {
         States &s = states();
         std::lock_guard lock(s.mu);
-        s.by_handle[rk] = "INIT"; // a handle at a destroyed one's address starts afresh
+        s.settled[rk] = true; // INIT; a handle at a destroyed one's address starts afresh
     } catch (...) { // out of memory: not followed, its close waits for nothing
         return RD_KAFKA_RESP_ERR_NO_ERROR;
     }
@@ -79,8 +80,8 @@ bool CoordinatorConnection::wait_until_settled(rd_kafka_t *rk, CloseDeadline dea
     States &s = states();
     std::unique_lock lock(s.mu);
     return s.changed.wait_until(lock, deadline, [&] {
-        const auto it = s.by_handle.find(rk);
-        return it == s.by_handle.end() || settled(it->second);
+        const auto it = s.settled.find(rk);
+        return it == s.settled.end() || it->second;
     });
 }
 

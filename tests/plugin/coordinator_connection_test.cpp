@@ -5,48 +5,27 @@
 #include <doctest/doctest.h>
 
 #include "../../plugins/kafka/coordinator_connection.h"
-
-#include <librdkafka/rdkafka_mock.h>
+#include "librdkafka_test_handles.h"
 
 #include <chrono>
 #include <memory>
 #include <string>
 
 using namespace streamsubmit::kafka;
+using namespace streamsubmit::kafka::testing;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 const char *const kTopic = "coordinator-connection";
 
-using Handle = std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t *)>;
-using List = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t *)>;
-
-Handle make(rd_kafka_type_t type, std::initializer_list<std::pair<const char *, std::string>> settings,
-            bool followed) {
-    char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (const auto &[key, value] : settings)
-        REQUIRE_MESSAGE(rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK, errstr);
-    if (followed) REQUIRE(CoordinatorConnection::follow(conf));
-    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-    REQUIRE_MESSAGE(rk, errstr);
-    return Handle(rk, rd_kafka_destroy);
-}
-
-struct MockCluster {
-    Handle owner = make(RD_KAFKA_PRODUCER, {{"test.mock.num.brokers", "3"}, {"log_level", "0"}}, false);
-    rd_kafka_mock_cluster_t *mock = rd_kafka_handle_mock_cluster(owner.get());
-    std::string bootstraps = rd_kafka_mock_cluster_bootstraps(mock);
-
-    MockCluster() { REQUIRE(rd_kafka_mock_topic_create(mock, kTopic, 3, 1) == RD_KAFKA_RESP_ERR_NO_ERROR); }
-};
-
 Handle consumer(const MockCluster &cluster, bool followed) {
     return make(RD_KAFKA_CONSUMER,
                 {{"bootstrap.servers", cluster.bootstraps}, {"group.id", "coordinator-connection"},
                  {"enable.sparse.connections", "false"}, {"log_level", "0"}},
-                followed);
+                [followed](rd_kafka_conf_t *conf) {
+                    if (followed) REQUIRE(CoordinatorConnection::follow(conf));
+                });
 }
 
 // Asks the group for a committed offset: answered only over an up coordinator connection.
@@ -61,7 +40,7 @@ Clock::time_point in(std::chrono::milliseconds ms) { return Clock::now() + ms; }
 } // namespace
 
 TEST_CASE("an up coordinator connection settles only after the group has ended") {
-    MockCluster cluster;
+    MockCluster cluster(kTopic, 3, 3);
     Handle rk = consumer(cluster, true);
     bring_the_coordinator_up(rk.get());
     CHECK_FALSE(CoordinatorConnection::wait_until_settled(rk.get(), in(std::chrono::milliseconds(200))));
@@ -70,7 +49,7 @@ TEST_CASE("an up coordinator connection settles only after the group has ended")
 }
 
 TEST_CASE("a handle never followed, or destroyed, is settled at once") {
-    MockCluster cluster;
+    MockCluster cluster(kTopic, 3, 3);
     Handle plain = consumer(cluster, false);
     bring_the_coordinator_up(plain.get());
     const auto start = Clock::now();

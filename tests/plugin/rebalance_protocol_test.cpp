@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "../../plugins/kafka/rebalance_protocol.h"
+#include "librdkafka_test_handles.h"
 
 #include <librdkafka/rdkafka_mock.h>
 
@@ -14,26 +15,12 @@
 #include <thread>
 
 using namespace streamsubmit::kafka;
+using namespace streamsubmit::kafka::testing;
 
 namespace {
 
 constexpr int kPartitions = 4;
 const char *const kTopic = "rebalance-protocol";
-
-using Handle = std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t *)>;
-using List = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t *)>;
-
-Handle make(rd_kafka_type_t type, std::initializer_list<std::pair<const char *, std::string>> settings,
-            void (*rebalance)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t *, void *) = nullptr) {
-    char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (const auto &[key, value] : settings)
-        REQUIRE_MESSAGE(rd_kafka_conf_set(conf, key, value.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK, errstr);
-    if (rebalance) rd_kafka_conf_set_rebalance_cb(conf, rebalance);
-    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-    REQUIRE_MESSAGE(rk, errstr);
-    return Handle(rk, rd_kafka_destroy);
-}
 
 // Assigns what the group gives through the helper, with the protocol librdkafka reports.
 void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *partitions, void *) {
@@ -50,20 +37,12 @@ List assignment(rd_kafka_t *rk) {
     return List(list, rd_kafka_topic_partition_list_destroy);
 }
 
-struct MockCluster {
-    Handle owner = make(RD_KAFKA_PRODUCER, {{"test.mock.num.brokers", "1"}, {"log_level", "0"}});
-    rd_kafka_mock_cluster_t *mock = rd_kafka_handle_mock_cluster(owner.get());
-    std::string bootstraps = rd_kafka_mock_cluster_bootstraps(mock);
-
-    MockCluster() { REQUIRE(rd_kafka_mock_topic_create(mock, kTopic, kPartitions, 1) == RD_KAFKA_RESP_ERR_NO_ERROR); }
-};
-
 // A consumer of the mock cluster's topic that owns every partition (it is the group's only member).
 Handle assigned_consumer(const MockCluster &cluster, const char *strategy) {
     Handle rk = make(RD_KAFKA_CONSUMER,
                      {{"bootstrap.servers", cluster.bootstraps}, {"group.id", std::string("g-") + strategy},
                       {"partition.assignment.strategy", strategy}, {"log_level", "0"}},
-                     on_rebalance);
+                     [](rd_kafka_conf_t *conf) { rd_kafka_conf_set_rebalance_cb(conf, on_rebalance); });
     List topics(rd_kafka_topic_partition_list_new(1), rd_kafka_topic_partition_list_destroy);
     rd_kafka_topic_partition_list_add(topics.get(), kTopic, RD_KAFKA_PARTITION_UA);
     REQUIRE(rd_kafka_subscribe(rk.get(), topics.get()) == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -75,7 +54,7 @@ Handle assigned_consumer(const MockCluster &cluster, const char *strategy) {
 }
 
 void check_unknown_protocol_changes_take_effect(const char *strategy, RebalanceProtocol expected) {
-    MockCluster cluster;
+    MockCluster cluster(kTopic, kPartitions);
     Handle rk = assigned_consumer(cluster, strategy);
     CHECK(rebalance_protocol(rk.get()) == expected);
     const RebalanceProtocol other =
@@ -96,7 +75,7 @@ void check_unknown_protocol_changes_take_effect(const char *strategy, RebalanceP
 } // namespace
 
 TEST_CASE("a handle without a consumer group has no protocol: Unknown, not a NULL to compare") {
-    MockCluster cluster;
+    MockCluster cluster(kTopic, kPartitions);
     Handle rk = make(RD_KAFKA_CONSUMER, {{"bootstrap.servers", cluster.bootstraps}, {"log_level", "0"}});
     CHECK(rebalance_protocol(rk.get()) == RebalanceProtocol::Unknown);
 }

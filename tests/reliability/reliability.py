@@ -829,8 +829,8 @@ def scenario_fuzz(row, opts, workdir, fuzz_rows):
                "-rss_limit_mb=2048", "-max_len=65536", f"-artifact_prefix={artifacts}", f"-seed={opts.seed}",
                corpus, seeds]
         log(f"fuzz {target}: {opts.fuzz_seconds} s")
-        env = env_with({"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0"})
-        f = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=opts.fuzz_seconds + 300)
+        run_env = env_with({"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0"})
+        f = subprocess.run(cmd, capture_output=True, text=True, env=run_env, timeout=opts.fuzz_seconds + 300)
         return target, corpus, artifacts, f
 
     # One target per core at a time: each is single-threaded, and CI's whole run has a time budget.
