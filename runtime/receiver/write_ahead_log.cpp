@@ -26,16 +26,11 @@ constexpr uint32_t kNullLength = 0xFFFFFFFFu;         // a null key or value
 constexpr size_t kFrameHeader = 8;                    // length + CRC
 constexpr uint32_t kMaxPayload = 1u << 30;            // anything larger is not a length we wrote
 constexpr size_t kMinPayload = 1 + 8 + 4 + 8 + 8 + 4; // an empty block
+constexpr size_t kKeptBuffer = 16u << 20;             // the encoding buffer kept between appends
 
 Error io_error(const std::string &what, const fs::path &path, int err) {
     return Error(ErrorKind::Runtime, fmt::format("{}: {}", what, std::strerror(err)), path.string(),
                  "check free space and permissions of the --checkpoint directory");
-}
-
-// An error of the segment's file, with what to do about it here.
-Error with_hint(Error e) {
-    e.hint = "check free space and permissions of the --checkpoint directory";
-    return e;
 }
 
 Error corrupt(const fs::path &path, size_t offset, const std::string &why) {
@@ -133,21 +128,23 @@ bool valid_frame_at(std::string_view data, size_t pos) {
     return frame_crc(data, pos, length) == static_cast<uint32_t>(get(data, pos + 4, 4));
 }
 
-// Zeros from `pos` to the end of the segment's last 4 KiB block: what an append to a segment
-// that was never closed (a crash) leaves after its last record (aligned_append_file.h), not a
-// torn write. A lost write that left zeros up to exactly such a boundary looks the same, and
-// is cut the same way, only without the note.
-bool is_padding(std::string_view data, size_t pos) {
-    return data.size() % AlignedAppendFile::kAlignment == 0 && data.size() - pos < AlignedAppendFile::kAlignment &&
-           std::all_of(data.begin() + static_cast<std::ptrdiff_t>(pos), data.end(), [](char c) { return c == 0; });
-}
-
 std::optional<int64_t> parse_segment_name(const std::string &name) {
     if (name.size() != 24 || !name.ends_with(".wal")) return std::nullopt;
     int64_t id = -1;
     const auto [ptr, err] = std::from_chars(name.data(), name.data() + 20, id);
     if (err != std::errc{} || ptr != name.data() + 20 || id < 0) return std::nullopt;
     return id;
+}
+
+Status write_all(int fd, std::string_view data, const fs::path &path) {
+    size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return io_error("cannot write the write-ahead log", path, errno);
+        done += static_cast<size_t>(n);
+    }
+    return ok_status();
 }
 
 Status truncate_file(const fs::path &path, size_t size) {
@@ -192,10 +189,6 @@ Result<WalSegment> read_segment(const fs::path &path, int64_t batch_id, bool new
         return corrupt(path, 0, "not a write-ahead log segment (bad magic)");
     size_t pos = kWalSegmentMagic.size();
     while (pos < data.size()) {
-        if (is_padding(data, pos)) {
-            if (auto st = truncate_file(path, pos); !st) return st.error();
-            return seg;
-        }
         if (data.size() - pos < kFrameHeader) return torn(pos, "incomplete record header");
         const auto length = static_cast<uint32_t>(get(data, pos, 4));
         if (length > kMaxPayload) return corrupt(path, pos, fmt::format("impossible record length {}", length));
@@ -287,7 +280,7 @@ std::string wal_frame(std::string_view payload) {
     return out;
 }
 
-Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir, AlignedAppendFile::PageCache cache) {
+Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir) {
     if (auto st = create_private_directory(dir); !st)
         return Error(ErrorKind::Runtime, "cannot create the write-ahead log directory: " + st.error().what, dir.string(),
                      "make the --checkpoint directory writable by this user, or choose another one");
@@ -300,24 +293,23 @@ Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir, AlignedAppendFile
     ::unlink(probe.c_str());
     auto lock = DirLock::acquire(dir, "write-ahead log directory");
     if (!lock) return lock.error();
-    return WriteAheadLog(dir, std::move(*lock), cache);
+    return WriteAheadLog(dir, std::move(*lock));
 }
 
 WriteAheadLog::WriteAheadLog(WriteAheadLog &&other) noexcept
-    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), cache_(other.cache_),
-      segment_(std::exchange(other.segment_, std::nullopt)), segment_batch_(std::exchange(other.segment_batch_, -1)),
-      unsynced_(other.unsynced_), bytes_written_(other.bytes_written_) {}
+    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_), unsynced_(other.unsynced_),
+      buffer_(std::move(other.buffer_)), buffer_size_(std::exchange(other.buffer_size_, 0)) {}
 
 WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
     if (this != &other) {
         close_segment();
         dir_ = std::move(other.dir_);
         lock_ = std::move(other.lock_);
-        cache_ = other.cache_;
-        segment_ = std::exchange(other.segment_, std::nullopt);
-        segment_batch_ = std::exchange(other.segment_batch_, -1);
+        fd_ = std::exchange(other.fd_, -1);
+        fd_batch_ = other.fd_batch_;
         unsynced_ = other.unsynced_;
-        bytes_written_ = other.bytes_written_;
+        buffer_ = std::move(other.buffer_);
+        buffer_size_ = std::exchange(other.buffer_size_, 0);
     }
     return *this;
 }
@@ -325,10 +317,9 @@ WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
 WriteAheadLog::~WriteAheadLog() { close_segment(); }
 
 void WriteAheadLog::close_segment() {
-    // Its padding is cut here; a failure to cut it leaves zeros that recovery cuts.
-    if (segment_) (void)segment_->close();
-    segment_.reset();
-    segment_batch_ = -1;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    fd_batch_ = -1;
     unsynced_ = false;
 }
 
@@ -360,50 +351,54 @@ Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
     return sync();
 }
 
-Status WriteAheadLog::open_segment(int64_t batch_id) {
-    if (segment_batch_ == batch_id) return ok_status();
-    if (auto st = sync(); !st) return st; // the previous segment's records, before its file goes
-    close_segment();
-    const fs::path path = segment_path(batch_id);
-    auto file = AlignedAppendFile::open(path, "the write-ahead log", cache_);
-    if (!file) return with_hint(file.error());
-    segment_ = std::move(*file);
-    segment_batch_ = batch_id;
-    if (segment_->size() > 0) return ok_status();
-    std::memcpy(segment_->reserve(kWalSegmentMagic.size()), kWalSegmentMagic.data(), kWalSegmentMagic.size());
-    if (auto st = segment_->append(kWalSegmentMagic.size()); !st) return with_hint(st.error());
-    unsynced_ = true;
-    return fsync_directory(dir_);
-}
-
 Status WriteAheadLog::write(int64_t batch_id, const Block &block) {
-    if (auto st = open_segment(batch_id); !st) return st;
-    // Frame header and payload encoded in place in the segment's buffer, written with one call.
+    const fs::path path = segment_path(batch_id);
+    if (fd_batch_ != batch_id) {
+        if (auto st = sync(); !st) return st; // the previous segment's records, before its fd goes
+        close_segment();
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) return io_error("cannot create a write-ahead log segment", path, errno);
+        fd_ = fd;
+        fd_batch_ = batch_id;
+        const off_t size = ::lseek(fd, 0, SEEK_END);
+        if (size == 0) {
+            if (auto st = write_all(fd_, kWalSegmentMagic, path); !st) return st;
+            unsynced_ = true;
+            if (auto st = fsync_directory(dir_); !st) return st;
+        }
+    }
+    // One buffer, reused: frame header and payload encoded in place, written with one call.
     const size_t payload = encoded_size(block);
     const size_t size = kFrameHeader + payload;
-    char *at = segment_->reserve(size);
-    encode_block_at(at + kFrameHeader, batch_id, block);
-    frame_header_at(at, std::string_view(at + kFrameHeader, payload));
+    if (buffer_size_ < size) {
+        buffer_.reset(new char[size]);
+        buffer_size_ = size;
+    }
+    encode_block_at(buffer_.get() + kFrameHeader, batch_id, block);
+    frame_header_at(buffer_.get(), std::string_view(buffer_.get() + kFrameHeader, payload));
     unsynced_ = true;
-    if (auto st = segment_->append(size); !st) return with_hint(st.error());
-    bytes_written_ += static_cast<int64_t>(size);
-    return ok_status();
+    const Status written = write_all(fd_, std::string_view(buffer_.get(), size), path);
+    if (written) bytes_written_ += static_cast<int64_t>(size);
+    if (buffer_size_ > kKeptBuffer) { // a large block's buffer is not kept between appends
+        buffer_.reset();
+        buffer_size_ = 0;
+    }
+    return written;
 }
 
 Status WriteAheadLog::sync() {
-    if (!segment_ || !unsynced_) return ok_status();
-    if (::fdatasync(segment_->fd()) != 0)
-        return io_error("cannot fsync the write-ahead log", segment_->path(), errno);
+    if (fd_ < 0 || !unsynced_) return ok_status();
+    if (::fdatasync(fd_) != 0) return io_error("cannot fsync the write-ahead log", segment_path(fd_batch_), errno);
     unsynced_ = false;
     return ok_status();
 }
 
 Result<SegmentSync> WriteAheadLog::take_sync() {
-    if (!segment_ || !unsynced_) return SegmentSync();
-    const int fd = ::fcntl(segment_->fd(), F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) return io_error("cannot duplicate the write-ahead log's descriptor", segment_->path(), errno);
+    if (fd_ < 0 || !unsynced_) return SegmentSync();
+    const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return io_error("cannot duplicate the write-ahead log's descriptor", segment_path(fd_batch_), errno);
     unsynced_ = false;
-    return SegmentSync(fd, segment_->path());
+    return SegmentSync(fd, segment_path(fd_batch_));
 }
 
 SegmentSync::SegmentSync(SegmentSync &&other) noexcept
@@ -434,7 +429,7 @@ Status WriteAheadLog::remove_through(int64_t batch_id) {
 }
 
 void WriteAheadLog::close_through(int64_t batch_id) {
-    if (segment_batch_ >= 0 && segment_batch_ <= batch_id) close_segment();
+    if (fd_batch_ >= 0 && fd_batch_ <= batch_id) close_segment();
 }
 
 Status WriteAheadLog::delete_through(int64_t batch_id) const {

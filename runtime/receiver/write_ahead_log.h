@@ -8,22 +8,17 @@
 // (topic, partition, offset, timestamp, timestamp type, key or null, value or null,
 // headers as the block encodes them: names, values, null values).
 // A format-1 segment ("SSWAL01\n", no headers, no null values) is refused, never misread.
-// Segments are written in whole 4 KiB blocks, bypassing the page cache where the file system
-// allows (aligned_append_file.h): after a crash a segment may end in zero bytes up to a
-// multiple of 4096 after its last record. Recovery cuts that padding silently; it truncates a
-// torn tail (an incomplete or failing last record of the newest segment, after which no valid
-// record follows) with a note. A failing record anywhere else is corruption, reported with
-// the file and offset and never skipped.
+// Recovery truncates a torn tail (an incomplete or failing last record of the newest
+// segment, after which no valid record follows); a failing record anywhere else is
+// corruption, reported with the file and offset and never skipped.
 #pragma once
 
 #include "common/dir_lock.h"
 #include "common/error.h"
-#include "runtime/receiver/aligned_append_file.h"
 #include "runtime/receiver/block.h"
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,9 +61,7 @@ public:
     // Creates DIR (mode 0700) if needed and checks that files can be created in it:
     // an unwritable directory is an ErrorKind::Runtime error (exit 1). Holds DIR/lock until
     // destroyed: a log another job holds is an ErrorKind::InUse error.
-    // `cache`: PageCache::Use writes segments through the page cache (tests of that path).
-    static Result<WriteAheadLog> open(const std::filesystem::path &dir,
-                                      AlignedAppendFile::PageCache cache = AlignedAppendFile::PageCache::Bypass);
+    static Result<WriteAheadLog> open(const std::filesystem::path &dir);
     WriteAheadLog(WriteAheadLog &&other) noexcept;
     WriteAheadLog &operator=(WriteAheadLog &&other) noexcept;
     WriteAheadLog(const WriteAheadLog &) = delete;
@@ -82,8 +75,8 @@ public:
     // Appends `block` to the segment of `batch_id` (created on first use); the record and,
     // for a new segment, the directory entry are on disk when this returns.
     Status append(int64_t batch_id, const Block &block);
-    // append() in two steps, for group commit: write() several blocks (not durable
-    // yet: a direct write may sit in the device's cache; a new segment's directory entry and a previous segment's records are made
+    // append() in two steps, for group commit: write() several blocks (in the page cache
+    // only; a new segment's directory entry and a previous segment's records are made
     // durable here), then one sync() makes them all durable. Nothing written is durable, and
     // no block may be acknowledged, before sync() returned.
     Status write(int64_t batch_id, const Block &block);
@@ -111,19 +104,16 @@ public:
     const std::filesystem::path &dir() const { return dir_; }
 
 private:
-    WriteAheadLog(std::filesystem::path dir, DirLock lock, AlignedAppendFile::PageCache cache)
-        : dir_(std::move(dir)), lock_(std::move(lock)), cache_(cache) {}
+    WriteAheadLog(std::filesystem::path dir, DirLock lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
     void close_segment();
-    // The open segment, for `batch_id` (opened, and a new one's header and directory entry
-    // written, when it is not the open one).
-    Status open_segment(int64_t batch_id);
 
     std::filesystem::path dir_;
     DirLock lock_;
-    AlignedAppendFile::PageCache cache_ = AlignedAppendFile::PageCache::Bypass;
-    std::optional<AlignedAppendFile> segment_;
-    int64_t segment_batch_ = -1;
-    bool unsynced_ = false; // written to segment_ since its last fdatasync
+    int fd_ = -1;
+    int64_t fd_batch_ = -1;
+    bool unsynced_ = false; // written to fd_ since its last fdatasync
+    std::unique_ptr<char[]> buffer_; // one encoded block, reused
+    size_t buffer_size_ = 0;
     int64_t bytes_written_ = 0;
 };
 

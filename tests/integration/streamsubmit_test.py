@@ -183,21 +183,6 @@ def wait_for(predicate, timeout=30, interval=0.1, what="condition", jobs=()):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}{tails}")
 
 
-def wal_records_end(path):
-    """Where the last whole record of a write-ahead log segment ends: its size without the zeros
-    that pad the last 4 KiB block of a segment still open, or left open by a crash
-    (runtime/receiver/aligned_append_file.h). Frames: u32 length, u32 CRC32C, payload."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos = min(len(data), 8)  # the magic
-    while pos + 8 <= len(data):
-        length = int.from_bytes(data[pos:pos + 4], "little")
-        if length == 0 or pos + 8 + length > len(data):
-            break
-        pos += 8 + length
-    return pos
-
-
 def main():
     # Background jobs' report files live until the test process ends; don't warn about them.
     unittest.main(verbosity=2, warnings="ignore")

@@ -18,7 +18,7 @@ import urllib.request
 
 from real_kafka import RealKafkaTestCase, kh
 from streamsubmit_test import (EXIT_KAFKA, EXIT_OK, EXIT_USAGE, kcat_counts, main, output_of, run, start, wait_for,
-                               wait_for_exit, wal_records_end)
+                               wait_for_exit)
 
 CI = os.environ.get("CI") == "true"
 
@@ -241,7 +241,7 @@ class MetricsOnRealKafka(RealKafkaTestCase):
 
             def segment_has_blocks():
                 segments = sorted(n for n in os.listdir(wal) if n.endswith(".wal")) if os.path.isdir(wal) else []
-                return segments and wal_records_end(os.path.join(wal, segments[-1])) > 2000
+                return segments and os.path.getsize(os.path.join(wal, segments[-1])) > 2000
             wait_for(segment_has_blocks, timeout=60, what="a write-ahead log segment with blocks", jobs=[first])
             first.send_signal(signal.SIGKILL)
             first.wait()

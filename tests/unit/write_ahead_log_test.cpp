@@ -158,10 +158,7 @@ TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
         auto wal = WriteAheadLog::open(tmp.path);
         REQUIRE(wal->append(0, block(0, 0, 3)).ok());
         seg = wal->segment_path(0);
-    }
-    good = fs::file_size(seg); // closed: no padding
-    {
-        auto wal = WriteAheadLog::open(tmp.path); // appends after a partial last block
+        good = fs::file_size(seg);
         REQUIRE(wal->append(0, block(1, 3, 4)).ok());
     }
     const std::string full = slurp(seg);
@@ -185,68 +182,27 @@ TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
 
 TEST_CASE("garbage after the last record (a lost write of the final record) is a torn tail too") {
     TempDir tmp;
-    fs::path seg;
-    {
-        auto wal = WriteAheadLog::open(tmp.path);
-        REQUIRE(wal->append(7, block(0, 0, 3)).ok());
-        seg = wal->segment_path(7);
-    }
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(7, block(0, 0, 3)).ok());
+    const fs::path seg = wal->segment_path(7);
     const size_t good = fs::file_size(seg);
     spit(seg, slurp(seg) + std::string(30, '\0'));
-    auto rec = WriteAheadLog::open(tmp.path)->recover();
+    auto rec = wal->recover();
     REQUIRE(rec.ok());
     CHECK(rec->notes.size() == 1);
     CHECK(fs::file_size(seg) == good);
 }
 
-TEST_CASE("a segment left open by a crash ends in zeros to its 4 KiB block: recovery cuts them without a note") {
-    for (const auto cache : {AlignedAppendFile::PageCache::Bypass, AlignedAppendFile::PageCache::Use}) {
-        CAPTURE(cache == AlignedAppendFile::PageCache::Bypass);
-        TempDir tmp;
-        fs::path seg;
-        std::string as_the_crash_left_it;
-        size_t logical = 0;
-        {
-            auto wal = WriteAheadLog::open(tmp.path, cache);
-            REQUIRE(wal->append(4, block(0, 0, 3)).ok());
-            REQUIRE(wal->append(4, block(1, 3, 5)).ok());
-            seg = wal->segment_path(4);
-            as_the_crash_left_it = slurp(seg); // read while open: not yet closed, so padded
-            logical = kWalSegmentMagic.size() + static_cast<size_t>(wal->bytes_written());
-        }
-        CHECK(fs::file_size(seg) == logical); // a close cuts the padding
-        REQUIRE(as_the_crash_left_it.size() % AlignedAppendFile::kAlignment == 0);
-        REQUIRE(as_the_crash_left_it.size() > logical);
-        spit(seg, as_the_crash_left_it);
-        auto wal = WriteAheadLog::open(tmp.path, cache);
-        auto rec = wal->recover();
-        REQUIRE(rec.ok());
-        CHECK(rec->notes.empty());
-        REQUIRE(rec->segments.size() == 1);
-        CHECK(rec->segments[0].blocks.size() == 2);
-        CHECK(fs::file_size(seg) == logical);
-        // The segment goes on where its records end, not after the zeros.
-        REQUIRE(wal->append(4, block(2, 8, 2)).ok());
-        rec = wal->recover();
-        REQUIRE(rec.ok());
-        CHECK(rec->notes.empty());
-        CHECK(rec->segments[0].blocks.size() == 3);
-    }
-}
-
 TEST_CASE("a corrupted record in the middle is an error naming the file and offset") {
     TempDir tmp;
-    fs::path seg;
-    {
-        auto wal = WriteAheadLog::open(tmp.path);
-        REQUIRE(wal->append(0, block(0, 0, 5)).ok());
-        REQUIRE(wal->append(0, block(1, 5, 5)).ok());
-        seg = wal->segment_path(0);
-    }
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(0, block(0, 0, 5)).ok());
+    REQUIRE(wal->append(0, block(1, 5, 5)).ok());
+    const fs::path seg = wal->segment_path(0);
     std::string data = slurp(seg);
     data[kWalSegmentMagic.size() + 20] ^= 0x40; // inside the first record's payload
     spit(seg, data);
-    auto rec = WriteAheadLog::open(tmp.path)->recover();
+    auto rec = wal->recover();
     REQUIRE_FALSE(rec.ok());
     CHECK(rec.error().kind == ErrorKind::Usage);
     CHECK(rec.error().what.find("CRC32C") != std::string::npos);
