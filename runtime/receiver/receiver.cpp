@@ -245,7 +245,10 @@ void Receiver::on_rebalance(void *ctx, ss_rebalance_event event, const ss_topic_
 void Receiver::log_rebalance(std::string_view what, const std::vector<TopicPartition> &tps) const {
     if (!diagnostics_) return;
     std::string names;
-    for (const auto &tp : tps) names += (names.empty() ? "" : ",") + to_string(tp);
+    for (const auto &tp : tps) { // not `"," + to_string(tp)`: GCC 12 at -O3 warns falsely (-Wrestrict, GCC bug 105329)
+        if (!names.empty()) names += ',';
+        names += to_string(tp);
+    }
     diagnostics_(LogLevel::Debug, fmt::format("receiver {} ({}): {} [{}]", index_, topic_, what, names));
 }
 
