@@ -8,8 +8,6 @@
 #include "librdkafka_test_handles.h"
 
 #include <chrono>
-#include <memory>
-#include <string>
 
 using namespace streamsubmit::kafka;
 using namespace streamsubmit::kafka::testing;

@@ -7,10 +7,7 @@
 #include "../../plugins/kafka/rebalance_protocol.h"
 #include "librdkafka_test_handles.h"
 
-#include <librdkafka/rdkafka_mock.h>
-
 #include <chrono>
-#include <memory>
 #include <string>
 #include <thread>
 
