@@ -123,7 +123,10 @@ constexpr std::array kKeys = {
               "(instances with the same --group split the partitions; progress is committed to the group)",
               "0.1.0", "checkpoint|group"},
     ConfigKey{"stream.kafka.requestTimeout", KeyType::Duration, "10s", "",
-              "How long metadata and offset requests may take before the brokers count as unreachable", "0.1.0"},
+              "How long metadata and offset requests may take before the brokers count as unreachable; at "
+              "start, brokers that took the connection but answer more slowly are asked again (a warning each "
+              "time), as during a run, while an address where no broker answers ends the job (exit 4)",
+              "0.1.0"},
     ConfigKey{"stream.kafka.minOffsetsPerBatch", KeyType::Int, "0", "",
               "Wait for at least this many new records (all partitions together) before running a batch, but no "
               "longer than stream.kafka.maxBatchDelay since the last batch (0 = run every interval); not with "

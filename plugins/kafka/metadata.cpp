@@ -189,6 +189,14 @@ ss_status list_partitions(KafkaSource &src, const char *const *topics, size_t to
     if (e) {
         if (src.has_security_failure())
             return src.security_failure(err);
+        // rd_kafka_metadata sends its request only to a broker that has taken the connection and
+        // answered its ApiVersions, so a timeout is a broker that is there but slow, which the
+        // runtime waits out; no broker up within the timeout is an address nothing answers at.
+        if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+            return set_error(err, SS_ERR_TIMEOUT,
+                             "kafka: a broker at " + src.bootstrap_servers() +
+                                 " took the connection but did not answer a metadata request within " +
+                                 std::to_string(timeout_ms) + " ms");
         if (is_transport_error(e))
             return set_error(err, SS_ERR_UNREACHABLE, unreachable_message(src, timeout_ms, e));
         return set_error(err, broker_status(e), std::string("kafka: metadata request to ") + src.bootstrap_servers() +

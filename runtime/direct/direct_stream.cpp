@@ -1,6 +1,7 @@
 #include "runtime/direct/direct_stream.h"
 
 #include "runtime/core/missing_topic.h"
+#include "runtime/core/start_query.h"
 #include "runtime/core/wall_clock.h"
 
 #include <fmt/format.h>
@@ -151,8 +152,11 @@ Status DirectStream::place(const std::vector<TopicPartition> &gained, const Wate
 Status DirectStream::start() {
     auto resume = progress_.resume();
     if (!resume) return resume.error();
+    const auto warn_retry = [this](std::string_view m) { warn(m); };
     // Every named topic must exist before the job joins a group for them (group mode).
-    auto found = control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout);
+    auto found = ask_until_answered(
+        [this] { return control_.list_partitions(options_.topics, options_.topic_pattern, options_.request_timeout); },
+        stop_, warn_retry);
     if (!found) return found.error();
     if (auto st = ownership_.start(); !st) return st;
     if (found->empty() && !options_.topic_pattern.empty())
@@ -168,7 +172,7 @@ Status DirectStream::start() {
     auto owned = ownership_.assignment([&found] { return *found; });
     if (!owned) return owned.error();
     partitions_ = std::move(owned->partitions);
-    auto wm = watermarks();
+    auto wm = ask_until_answered([this] { return watermarks(); }, stop_, warn_retry);
     if (!wm) return wm.error();
     last_watermarks_ = *wm;
 

@@ -4,6 +4,7 @@
 
 #include "runtime/batch/batch_application.h"
 #include "runtime/progress/checkpoint.h"
+#include "runtime/core/start_query.h"
 #include "runtime/core/wall_clock.h"
 #include "runtime/receiver/heap_policy.h"
 #include "runtime/receiver/receiver.h"
@@ -367,10 +368,13 @@ struct ReceiverStream::State {
         if (!(*control)->supports_direct() && !options.until_latest) return OffsetMap{};
         std::vector<std::string> topics;
         for (const auto &t : options.topics) topics.push_back(t.topic);
-        auto partitions = (*control)->list_partitions(topics, "", options.request_timeout);
+        const auto warn_retry = [this](std::string_view m) { warn(m); };
+        auto partitions = ask_until_answered(
+            [&] { return (*control)->list_partitions(topics, "", options.request_timeout); }, stop, warn_retry);
         if (!partitions) return partitions.error();
         if (!options.until_latest) return OffsetMap{};
-        auto wm = (*control)->query_watermarks(*partitions, options.request_timeout);
+        auto wm = ask_until_answered([&] { return (*control)->query_watermarks(*partitions, options.request_timeout); },
+                                     stop, warn_retry);
         if (!wm) return wm.error();
         OffsetMap target;
         for (const auto &[tp, marks] : *wm) target[tp] = marks.latest;

@@ -434,6 +434,44 @@ class ErrorsAndExitCodes(unittest.TestCase):
         self.assertIn("hint:", proc.stderr)
         self.assertEqual(proc.stdout, "")
 
+    def test_a_broker_slow_to_answer_at_start_is_waited_out_in_both_modes(self):
+        """Brokers that take the connection but answer more slowly than stream.kafka.requestTimeout
+        (here: a round trip of 1 s against 2.5 s; the mock broker takes two round trips to answer
+        ApiVersions, and the first metadata request, sent only once
+        ApiVersions has been answered, times out) are asked again with a warning, as during a run;
+        once they answer the job reads every record. An address where nothing listens still
+        ends the start with exit 4 (the test above)."""
+        for mode in ("direct", "receiver"):
+            with self.subTest(mode=mode), MockCluster(brokers=1, topics=["orders:2"], produce=["orders:40"]) as c:
+                c.command("rtt 1 1000")
+                job = start(["--bootstrap-servers", c.bootstrap, "--topics", "orders", "--mode", mode,
+                             "--group", f"slow-{mode}", "--until", "latest", "--batch-interval", "200ms",
+                             "--conf", "kafka.auto.offset.reset=earliest", "--conf", "stream.kafka.requestTimeout=2500ms"])
+                try:
+                    wait_for(lambda: "retrying" in output_of(job)[1] or job.poll() is not None, timeout=60,
+                             what="the start to time out once", jobs=[job])
+                    c.command("rtt 1 0")
+                    job.wait(timeout=120)
+                finally:
+                    if job.poll() is None:
+                        job.kill()
+                        job.wait()
+                out, err = output_of(job)
+                self.assertEqual(job.returncode, EXIT_OK, err[-3000:])
+                self.assertIn("did not answer a metadata request within 2500 ms; retrying", err)
+                self.assertNotIn("error:", err)
+                counts, ends = kcat_counts(c.bootstrap, "orders")
+                self.assertEqual(sum(counts.values()), 40)
+                reported = {}
+                for b in parse_text_report(out):
+                    for _, p, frm, until in b["ranges"]:
+                        reported.setdefault(p, []).append((frm, until))
+                for p, end in ends.items():
+                    spans = sorted(r for r in reported.get(p, []) if r[0] < r[1])
+                    self.assertEqual(spans[0][0], 0, spans)
+                    self.assertEqual(spans[-1][1], end, spans)
+                    self.assertTrue(all(a[1] == b[0] for a, b in zip(spans, spans[1:])), spans)
+
     def test_closed_stdout_ends_the_job_quietly_exit_0(self):
         with MockCluster(topics=["orders:1"], produce=["orders:10"]) as c:
             proc = subprocess.Popen([os.environ.get("STREAMSUBMIT_BIN", "streamsubmit"), "--bootstrap-servers",
