@@ -1,10 +1,13 @@
-"""ParallelReader's reader threads under a sanitizer (stdlib only; run by scripts/sanitize tsan).
+"""The reading threads of both modes under a sanitizer (stdlib only; run by scripts/sanitize tsan).
 
-Drives the (TSan-built) binary with --master local[4] against the embedded mock cluster:
-8 partitions read by 4 threads, many small batches, a broker going down and up mid-run, a
-SIGINT while a batch is in flight, and a restart from the checkpoint. Any sanitizer report
-(a line starting "WARNING: ThreadSanitizer" / "ERROR: AddressSanitizer" / "runtime error:")
-in the job's or the cluster's stderr fails the test, as does a gap in the ranges.
+Drives the (TSan-built) binary against the embedded mock cluster: direct mode's ParallelReader
+with --master local[4] (8 partitions read by 4 threads, many small batches, a broker going down
+and up mid-run, a SIGINT while a batch is in flight, and a restart from the checkpoint), and
+receiver mode's threads (one consumer's partitions spread over 3 receiver threads, the hub,
+the write-ahead log's writer and syncer) through the same fault, a stop and a restart. Any
+sanitizer report (a line starting "WARNING: ThreadSanitizer" / "ERROR: AddressSanitizer" /
+"runtime error:") in the job's or the cluster's stderr fails the test, as does a gap in the
+ranges.
 """
 import os
 import signal
@@ -14,8 +17,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from streamsubmit_test import (EXIT_OK, MockCluster, assert_contiguous, covered, output_of,  # noqa: E402
-                               parse_text_report, run, start, wait_for, wait_for_batches)
+from streamsubmit_test import (EXIT_OK, MockCluster, assert_contiguous, covered, kcat_counts,  # noqa: E402
+                               output_of, parse_text_report, run, start, wait_for, wait_for_batches)
 
 REPORT_MARKERS = ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
@@ -79,6 +82,44 @@ class ReaderThreads(unittest.TestCase):
             for (t, p), ranges in covered(batches).items():
                 assert_contiguous(self, ranges, 0, ranges[-1][1], f"{t}-{p}")
             assert_no_report(self, self.cluster_stderr(c), "mock-cluster")
+
+
+class ReceiverThreads(unittest.TestCase):
+    def test_three_receiver_threads_with_the_log_through_a_broker_fault_a_stop_and_a_restart(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                MockCluster(brokers=3, topics=["orders:8"], produce=["orders:16000"], value_bytes=20) as c:
+            cp = os.path.join(tmp, "cp")
+            args = ["--bootstrap-servers", c.bootstrap, "--topics", "orders:3", "--mode", "receiver",
+                    "--group", "tsan-receivers", "--checkpoint", cp, "--batch-interval", "200ms",
+                    "--conf", "stream.receiver.writeAheadLog.enable=true", "--conf", "kafka.auto.offset.reset=earliest",
+                    "--conf", "stream.receiver.maxRate=1000", "--until", "latest"]
+            job = start(args)
+            wait_for(lambda: sum(b["records"] for b in parse_text_report(output_of(job)[0])) > 0
+                     or job.poll() is not None, timeout=180, what="a batch with records", jobs=[job])
+            c.command("broker down 2")
+            time.sleep(2)  # the fault's length, not a wait for an event
+            c.command("broker up 2")
+            wait_for_batches(job, 6, timeout=180)
+            job.send_signal(signal.SIGINT)
+            job.wait(timeout=120)
+            out1, err1 = output_of(job)
+            assert_no_report(self, err1, "job")
+            self.assertEqual(job.returncode, EXIT_OK, err1[-3000:])
+            self.assertIn("/2: Disconnected", err1)  # the job's connections to broker 2 saw the fault
+            again = run(args, timeout=600)
+            assert_no_report(self, again.stderr, "restarted job")
+            self.assertEqual(again.returncode, EXIT_OK, again.stderr[-3000:])
+            seen = {b["batch"]: b for b in parse_text_report(out1)}
+            seen.update({b["batch"]: b for b in parse_text_report(again.stdout)})
+            batches = [seen[k] for k in sorted(seen)]
+            self.assertEqual(sum(b["records"] for b in batches), 16000)
+            _, ends = kcat_counts(c.bootstrap, "orders")  # an independent client's view
+            spans = covered(batches)
+            self.assertEqual(sorted(p for _, p in spans), sorted(ends))
+            for (t, p), ranges in spans.items():
+                assert_contiguous(self, [r for r in ranges if r[0] < r[1]], 0, ends[p], f"{t}-{p}")
+            c.err.seek(0)
+            assert_no_report(self, c.err.read(), "mock-cluster")
 
 
 if __name__ == "__main__":
