@@ -1,131 +1,34 @@
 #include "runtime/receiver/write_ahead_log.h"
 
 #include "common/atomic_file.h"
-#include "common/crc32c.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <limits>
 #include <optional>
 #include <sstream>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
 namespace streamsubmit::runtime {
 namespace fs = std::filesystem;
+using wal::kFrameHeader;
 namespace {
 
-constexpr uint8_t kBlockRecord = 2;                  // format 2; format 1 used 1
-constexpr uint32_t kNullLength = 0xFFFFFFFFu;         // a null key or value
-constexpr size_t kFrameHeader = 8;                    // length + CRC
-constexpr uint32_t kMaxPayload = 1u << 30;            // anything larger is not a length we wrote
-constexpr size_t kMinPayload = 1 + 8 + 4 + 8 + 8 + 4; // an empty block
-constexpr size_t kKeptBuffer = 16u << 20;             // the encoding buffer kept between appends
+constexpr size_t kKeptBuffer = 16u << 20; // the encoding buffer kept between appends
 
 Error io_error(const std::string &what, const fs::path &path, int err) {
     return Error(ErrorKind::Runtime, fmt::format("{}: {}", what, std::strerror(err)), path.string(),
                  "check free space and permissions of the --checkpoint directory");
-}
-
-Error corrupt(const fs::path &path, size_t offset, const std::string &why) {
-    return Error(ErrorKind::Usage, "write-ahead log is corrupt: " + why, fmt::format("{}, offset {}", path.string(), offset),
-                 "restore the --checkpoint directory from a backup; moving the segment aside loses its records "
-                 "(their offsets are already committed to Kafka)");
-}
-
-// Format 1 (before headers, timestamp types and null values) cannot tell a tombstone from
-// an empty value: replaying it would misread records, so it is refused.
-Error format1_segment(const fs::path &path) {
-    return Error(ErrorKind::Usage,
-                 "write-ahead log segment has format 1 (written by an older streamsubmit), which does not record "
-                 "headers, timestamp types or null values; replaying it would change records",
-                 path.string(),
-                 "run the job once more with the streamsubmit version that wrote it, on the same --checkpoint, until "
-                 "the batch completes and the segment is deleted (e.g. with --until latest), then upgrade");
-}
-
-// Little-endian decoding, whatever the host.
-uint64_t get(std::string_view in, size_t pos, int bytes) {
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
-    return v;
-}
-
-class Reader {
-public:
-    explicit Reader(std::string_view in) : in_(in) {}
-    bool ok() const { return ok_; }
-    bool done() const { return pos_ == in_.size(); }
-    uint64_t num(int bytes) {
-        if (!need(static_cast<size_t>(bytes))) return 0;
-        const uint64_t v = get(in_, pos_, bytes);
-        pos_ += static_cast<size_t>(bytes);
-        return v;
-    }
-    std::string_view bytes(size_t n) {
-        if (!need(n)) return {};
-        const std::string_view s = in_.substr(pos_, n);
-        pos_ += n;
-        return s;
-    }
-
-private:
-    bool need(size_t n) {
-        if (!ok_ || in_.size() - pos_ < n) ok_ = false;
-        return ok_;
-    }
-    std::string_view in_;
-    size_t pos_ = 0;
-    bool ok_ = true;
-};
-
-std::optional<Block> decode_block(std::string_view payload, int64_t &batch_id) {
-    Reader r(payload);
-    if (r.num(1) != kBlockRecord) return std::nullopt;
-    batch_id = static_cast<int64_t>(r.num(8));
-    Block b;
-    b.receiver = static_cast<int>(r.num(4));
-    b.seq = static_cast<int64_t>(r.num(8));
-    b.time_ms = static_cast<int64_t>(r.num(8));
-    const uint64_t count = r.num(4);
-    if (!r.ok() || count > payload.size()) return std::nullopt;
-    for (uint64_t i = 0; i < count && r.ok(); ++i) {
-        const std::string_view topic = r.bytes(r.num(2));
-        const auto partition = static_cast<int32_t>(r.num(4));
-        RecordView v;
-        v.offset = static_cast<int64_t>(r.num(8));
-        v.timestamp_ms = static_cast<int64_t>(r.num(8));
-        v.timestamp_type = static_cast<int32_t>(r.num(1));
-        if (const auto key_len = static_cast<uint32_t>(r.num(4)); key_len != kNullLength) v.key = r.bytes(key_len);
-        if (const auto value_len = static_cast<uint32_t>(r.num(4)); value_len != kNullLength) v.value = r.bytes(value_len);
-        v.headers = r.bytes(r.num(4));
-        // A Kafka offset is at least 0, and a block's range ends one past its last (so below INT64_MAX).
-        const bool offset_ok = v.offset >= 0 && v.offset < std::numeric_limits<int64_t>::max() && partition >= 0;
-        if (!r.ok() || !offset_ok || v.timestamp_type > SS_TIMESTAMP_LOG_APPEND_TIME ||
-            !header_encoding::count_valid(v.headers))
-            return std::nullopt;
-        b.add_encoded(b.slot(topic, partition), v);
-    }
-    if (!r.ok() || !r.done()) return std::nullopt;
-    return b;
-}
-
-uint32_t frame_crc(std::string_view data, size_t pos, uint32_t length) {
-    return crc32c_extend(crc32c(data.data() + pos, 4), data.data() + pos + kFrameHeader, length);
-}
-
-// A whole, CRC-valid frame starts at `pos`.
-bool valid_frame_at(std::string_view data, size_t pos) {
-    if (data.size() - pos < kFrameHeader) return false;
-    const auto length = static_cast<uint32_t>(get(data, pos, 4));
-    if (length < kMinPayload || length > data.size() - pos - kFrameHeader) return false;
-    return frame_crc(data, pos, length) == static_cast<uint32_t>(get(data, pos + 4, 4));
 }
 
 std::optional<int64_t> parse_segment_name(const std::string &name) {
@@ -157,125 +60,75 @@ Status truncate_file(const fs::path &path, size_t size) {
     return ok_status();
 }
 
-// Reads one segment. `newest`: the segment written last, the only one that may have a torn tail.
-Result<WalSegment> read_segment(const fs::path &path, int64_t batch_id, bool newest, std::vector<std::string> &notes) {
+Result<std::string> read_whole(const fs::path &path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return io_error("cannot read a write-ahead log segment", path, errno);
     std::ostringstream ss;
     ss << in.rdbuf();
-    const std::string data = ss.str();
-    WalSegment seg{batch_id, path, {}};
+    return ss.str();
+}
 
-    auto torn = [&](size_t pos, const std::string &why) -> Result<WalSegment> {
-        if (!newest) return corrupt(path, pos, why + " in a segment that is not the newest");
-        for (size_t q = pos + 1; q + kFrameHeader <= data.size(); ++q)
-            if (valid_frame_at(data, q))
-                return corrupt(path, pos, fmt::format("{}, but a valid record follows at offset {}", why, q));
-        notes.push_back(fmt::format("write-ahead log {}: torn tail at offset {} ({}), {} bytes truncated "
-                                    "(a crash during a write; the record was never committed)",
-                                    path.string(), pos, why, data.size() - pos));
-        if (auto st = truncate_file(path, pos); !st) return st.error();
-        return std::move(seg);
-    };
+// A segment's nonce: unique to each use of a file, so that no record a recycled file held
+// before passes the new segment's checks. Random; without getrandom, the clock and the pid.
+uint64_t new_nonce() {
+    uint64_t nonce = 0;
+    if (::getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) == static_cast<ssize_t>(sizeof nonce)) return nonce;
+    static std::atomic<uint64_t> counter{0};
+    const auto now = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    return now ^ (static_cast<uint64_t>(::getpid()) << 40) ^ (counter++ * 0x9E3779B97F4A7C15ull);
+}
 
-    if (data.empty()) return seg; // created, then a crash before its header was written
-    if (data.size() < kWalSegmentMagic.size()) {
-        if (!kWalSegmentMagic.starts_with(data)) return corrupt(path, 0, "not a write-ahead log segment");
-        return torn(0, "incomplete segment header");
+// What recovery makes of where a segment's records end (`scans` in batch order, `i` this one).
+// Only the segment written last may end early: a crash cut its tail, or, when the newest
+// segment's header never reached the disk, the one before it is where the log stopped. An
+// older segment's end is the one the next segment's header recorded.
+Result<WalSegment> settle_segment(std::vector<wal::SegmentScan> &scans, size_t i, const fs::path &path, int64_t batch_id,
+                                  std::vector<std::string> &notes) {
+    wal::SegmentScan &scan = scans[i];
+    WalSegment seg{batch_id, path, std::move(scan.blocks)};
+    const wal::SegmentScan *next = i + 1 < scans.size() ? &scans[i + 1] : nullptr;
+    if (scan.format == 3 && scan.header && next && next->header && next->header->previous_batch == batch_id) {
+        if (scan.end != next->header->previous_end)
+            return wal::corrupt(path, scan.end,
+                                fmt::format("the records end here ({}), but the log wrote this segment up to offset {}",
+                                            scan.stop.empty() ? "the end of the file" : scan.stop,
+                                            next->header->previous_end));
+        return seg; // what follows is the recycled file's old bytes
     }
-    if (std::string_view(data).substr(0, kWalSegmentMagic.size()) == kWalSegmentMagicV1)
-        return format1_segment(path);
-    if (std::string_view(data).substr(0, kWalSegmentMagic.size()) != kWalSegmentMagic)
-        return corrupt(path, 0, "not a write-ahead log segment (bad magic)");
-    size_t pos = kWalSegmentMagic.size();
-    while (pos < data.size()) {
-        if (data.size() - pos < kFrameHeader) return torn(pos, "incomplete record header");
-        const auto length = static_cast<uint32_t>(get(data, pos, 4));
-        if (length > kMaxPayload) return corrupt(path, pos, fmt::format("impossible record length {}", length));
-        if (length > data.size() - pos - kFrameHeader) return torn(pos, "incomplete record");
-        if (frame_crc(data, pos, length) != static_cast<uint32_t>(get(data, pos + 4, 4)))
-            return torn(pos, "record fails its CRC32C check");
-        int64_t recorded_batch = -1;
-        auto block = decode_block(std::string_view(data).substr(pos + kFrameHeader, length), recorded_batch);
-        if (!block) return corrupt(path, pos, "record has a valid CRC32C but cannot be decoded");
-        if (recorded_batch != batch_id)
-            return corrupt(path, pos, fmt::format("record belongs to batch {}, not to the segment's batch {}",
-                                                  recorded_batch, batch_id));
-        seg.blocks.push_back(std::move(*block));
-        pos += kFrameHeader + length;
-    }
+    if (scan.end == scan.size) return seg;
+    const bool written_last = !next || (i + 2 == scans.size() && next->format == 3 && !next->header);
+    if (!written_last) return wal::corrupt(path, scan.end, scan.stop + " in a segment that is not the newest");
+    notes.push_back(fmt::format("write-ahead log {}: torn tail at offset {} ({}), {} bytes truncated (a crash during a "
+                                "write, or the bytes a recycled segment held before; none was committed)",
+                                path.string(), scan.end, scan.stop, scan.size - scan.end));
+    if (auto st = truncate_file(path, scan.end); !st) return st.error();
     return seg;
 }
 
 } // namespace
 
-namespace {
-
-// Writes little-endian integers at a cursor into a buffer sized beforehand.
-class Writer {
-public:
-    explicit Writer(char *at) : at_(at) {}
-    void num(uint64_t v, int bytes) {
-        for (int i = 0; i < bytes; ++i) *at_++ = static_cast<char>((v >> (8 * i)) & 0xFFu);
-    }
-    void bytes(std::string_view s) {
-        if (!s.empty()) std::memcpy(at_, s.data(), s.size());
-        at_ += s.size();
-    }
-
-private:
-    char *at_;
-};
-
-size_t encoded_size(const Block &block) {
-    size_t size = kMinPayload;
-    for (const auto &p : block.partitions()) size += static_cast<size_t>(p.records) * (35 + p.tp.topic.size());
-    return size + static_cast<size_t>(block.payload_bytes()) + block.header_bytes();
-}
-
-// The payload of one block, written at `at` (encoded_size(block) bytes).
-void encode_block_at(char *at, int64_t batch_id, const Block &block) {
-    Writer w(at);
-    w.num(kBlockRecord, 1);
-    w.num(static_cast<uint64_t>(batch_id), 8);
-    w.num(static_cast<uint64_t>(block.receiver), 4);
-    w.num(static_cast<uint64_t>(block.seq), 8);
-    w.num(static_cast<uint64_t>(block.time_ms), 8);
-    w.num(block.size(), 4);
-    for (size_t i = 0; i < block.size(); ++i) {
-        const RecordView r = block.record(i);
-        w.num(r.tp->topic.size(), 2);
-        w.bytes(r.tp->topic);
-        w.num(static_cast<uint32_t>(r.tp->partition), 4);
-        w.num(static_cast<uint64_t>(r.offset), 8);
-        w.num(static_cast<uint64_t>(r.timestamp_ms), 8);
-        w.num(static_cast<uint64_t>(r.timestamp_type), 1);
-        w.num(r.key ? r.key->size() : kNullLength, 4);
-        if (r.key) w.bytes(*r.key);
-        w.num(r.value ? r.value->size() : kNullLength, 4);
-        if (r.value) w.bytes(*r.value);
-        w.num(r.headers.size(), 4);
-        w.bytes(r.headers);
-    }
-}
-
-void frame_header_at(char *at, std::string_view payload) {
-    Writer w(at);
-    w.num(payload.size(), 4);
-    w.num(crc32c_extend(crc32c(at, 4), payload.data(), payload.size()), 4);
-}
-
-} // namespace
-
-std::string wal_encode_block(int64_t batch_id, const Block &block) {
-    std::string out(encoded_size(block), '\0');
-    encode_block_at(out.data(), batch_id, block);
+std::string wal_segment_header(int64_t batch_id, uint64_t nonce, int64_t previous_batch, uint64_t previous_end) {
+    std::string out(kWalSegmentHeaderBytes, '\0');
+    wal::encode_header_at(out.data(), {batch_id, nonce, previous_batch, previous_end});
     return out;
 }
 
-std::string wal_frame(std::string_view payload) {
+std::string wal_encode_block(int64_t batch_id, const Block &block) {
+    std::string out(wal::encoded_size(block), '\0');
+    wal::encode_block_at(out.data(), batch_id, block);
+    return out;
+}
+
+std::string wal_frame(std::string_view payload, uint64_t nonce) {
     std::string out(kFrameHeader, '\0');
-    frame_header_at(out.data(), payload);
+    wal::frame_header_at(out.data(), payload, wal::nonce_seed(nonce));
+    out += payload;
+    return out;
+}
+
+std::string wal_frame_v2(std::string_view payload) {
+    std::string out(kFrameHeader, '\0');
+    wal::frame_header_at(out.data(), payload, 0);
     out += payload;
     return out;
 }
@@ -296,20 +149,33 @@ Result<WriteAheadLog> WriteAheadLog::open(const fs::path &dir) {
     return WriteAheadLog(dir, std::move(*lock));
 }
 
+WriteAheadLog::WriteAheadLog(fs::path dir, DirLock lock)
+    : dir_(std::move(dir)), lock_(std::move(lock)), pool_(std::make_unique<SegmentPool>(dir_)) {}
+
 WriteAheadLog::WriteAheadLog(WriteAheadLog &&other) noexcept
-    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), fd_(std::exchange(other.fd_, -1)), fd_batch_(other.fd_batch_), unsynced_(other.unsynced_),
-      buffer_(std::move(other.buffer_)), buffer_size_(std::exchange(other.buffer_size_, 0)) {}
+    : dir_(std::move(other.dir_)), lock_(std::move(other.lock_)), pool_(std::move(other.pool_)),
+      format2_segments_(std::move(other.format2_segments_)), fd_(std::exchange(other.fd_, -1)),
+      fd_batch_(other.fd_batch_), fd_end_(other.fd_end_), fd_seed_(other.fd_seed_), unsynced_(other.unsynced_),
+      last_batch_(other.last_batch_), last_end_(other.last_end_), buffer_(std::move(other.buffer_)),
+      buffer_size_(std::exchange(other.buffer_size_, 0)), bytes_written_(other.bytes_written_) {}
 
 WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
     if (this != &other) {
         close_segment();
         dir_ = std::move(other.dir_);
         lock_ = std::move(other.lock_);
+        pool_ = std::move(other.pool_);
+        format2_segments_ = std::move(other.format2_segments_);
         fd_ = std::exchange(other.fd_, -1);
         fd_batch_ = other.fd_batch_;
+        fd_end_ = other.fd_end_;
+        fd_seed_ = other.fd_seed_;
         unsynced_ = other.unsynced_;
+        last_batch_ = other.last_batch_;
+        last_end_ = other.last_end_;
         buffer_ = std::move(other.buffer_);
         buffer_size_ = std::exchange(other.buffer_size_, 0);
+        bytes_written_ = other.bytes_written_;
     }
     return *this;
 }
@@ -317,7 +183,11 @@ WriteAheadLog &WriteAheadLog::operator=(WriteAheadLog &&other) noexcept {
 WriteAheadLog::~WriteAheadLog() { close_segment(); }
 
 void WriteAheadLog::close_segment() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+        ::close(fd_);
+        last_batch_ = fd_batch_; // the next segment's header records where this one ends
+        last_end_ = fd_end_;
+    }
     fd_ = -1;
     fd_batch_ = -1;
     unsynced_ = false;
@@ -336,10 +206,22 @@ std::vector<int64_t> WriteAheadLog::segment_ids() const {
 
 Result<WalRecovery> WriteAheadLog::recover() {
     close_segment();
-    WalRecovery out;
+    last_batch_ = -1; // recovery may cut the segment a next header would name
+    format2_segments_.clear();
     const auto ids = segment_ids();
+    std::vector<wal::SegmentScan> scans;
+    for (const int64_t id : ids) {
+        const fs::path path = segment_path(id);
+        auto data = read_whole(path);
+        if (!data) return data.error();
+        auto scan = wal::scan_segment(*data, path, id);
+        if (!scan) return scan.error();
+        if (scan->format == 2) format2_segments_.push_back(id);
+        scans.push_back(std::move(*scan));
+    }
+    WalRecovery out;
     for (size_t i = 0; i < ids.size(); ++i) {
-        auto seg = read_segment(segment_path(ids[i]), ids[i], i + 1 == ids.size(), out.notes);
+        auto seg = settle_segment(scans, i, segment_path(ids[i]), ids[i], out.notes);
         if (!seg) return seg.error();
         out.segments.push_back(std::move(*seg));
     }
@@ -352,38 +234,78 @@ Status WriteAheadLog::append(int64_t batch_id, const Block &block) {
 }
 
 Status WriteAheadLog::write(int64_t batch_id, const Block &block) {
-    const fs::path path = segment_path(batch_id);
     if (fd_batch_ != batch_id) {
         if (auto st = sync(); !st) return st; // the previous segment's records, before its fd goes
         close_segment();
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (fd < 0) return io_error("cannot create a write-ahead log segment", path, errno);
-        fd_ = fd;
-        fd_batch_ = batch_id;
-        const off_t size = ::lseek(fd, 0, SEEK_END);
-        if (size == 0) {
-            if (auto st = write_all(fd_, kWalSegmentMagic, path); !st) return st;
-            unsynced_ = true;
-            if (auto st = fsync_directory(dir_); !st) return st;
-        }
+        if (auto st = open_segment(batch_id); !st) return st;
     }
     // One buffer, reused: frame header and payload encoded in place, written with one call.
-    const size_t payload = encoded_size(block);
+    const size_t payload = wal::encoded_size(block);
     const size_t size = kFrameHeader + payload;
     if (buffer_size_ < size) {
         buffer_.reset(new char[size]);
         buffer_size_ = size;
     }
-    encode_block_at(buffer_.get() + kFrameHeader, batch_id, block);
-    frame_header_at(buffer_.get(), std::string_view(buffer_.get() + kFrameHeader, payload));
+    wal::encode_block_at(buffer_.get() + kFrameHeader, batch_id, block);
+    wal::frame_header_at(buffer_.get(), std::string_view(buffer_.get() + kFrameHeader, payload), fd_seed_);
     unsynced_ = true;
-    const Status written = write_all(fd_, std::string_view(buffer_.get(), size), path);
-    if (written) bytes_written_ += static_cast<int64_t>(size);
+    const Status written = write_all(fd_, std::string_view(buffer_.get(), size), segment_path(batch_id));
+    if (written) {
+        bytes_written_ += static_cast<int64_t>(size);
+        fd_end_ += size;
+    }
     if (buffer_size_ > kKeptBuffer) { // a large block's buffer is not kept between appends
         buffer_.reset();
         buffer_size_ = 0;
     }
     return written;
+}
+
+// A new segment: a recycled file when the pool has one (written over from offset 0), else a
+// new file; then its header, and its directory entry made durable.
+Status WriteAheadLog::open_segment(int64_t batch_id) {
+    const fs::path path = segment_path(batch_id);
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0 && st.st_size > 0) return continue_segment(batch_id);
+    int fd = pool_->take(path);
+    if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return io_error("cannot create a write-ahead log segment", path, errno);
+    fd_ = fd;
+    fd_batch_ = batch_id;
+    const wal::SegmentHeader header{batch_id, new_nonce(), last_batch_, last_end_};
+    char bytes[kWalSegmentHeaderBytes];
+    wal::encode_header_at(bytes, header);
+    unsynced_ = true;
+    if (auto written = write_all(fd_, std::string_view(bytes, sizeof bytes), path); !written) return written;
+    fd_end_ = sizeof bytes;
+    fd_seed_ = wal::nonce_seed(header.nonce);
+    return fsync_directory(dir_);
+}
+
+// A segment that exists already (recovery read it; the log appends to it again): its records
+// go on after its last valid one, checked with its nonce.
+Status WriteAheadLog::continue_segment(int64_t batch_id) {
+    const fs::path path = segment_path(batch_id);
+    auto data = read_whole(path);
+    if (!data) return data.error();
+    auto scan = wal::scan_segment(*data, path, batch_id);
+    if (!scan) return scan.error();
+    if (scan->format != 3 || !scan->header)
+        return Error(ErrorKind::Usage, "cannot append to a write-ahead log segment of an older format or without a valid header",
+                     path.string(), "start the job once with the write-ahead log enabled: it replays and removes the segment");
+    if (auto st = truncate_file(path, scan->end); !st) return st;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("cannot open a write-ahead log segment", path, errno);
+    if (::lseek(fd, static_cast<off_t>(scan->end), SEEK_SET) < 0) {
+        const int err = errno;
+        ::close(fd);
+        return io_error("cannot seek in a write-ahead log segment", path, err);
+    }
+    fd_ = fd;
+    fd_batch_ = batch_id;
+    fd_end_ = scan->end;
+    fd_seed_ = wal::nonce_seed(scan->header->nonce);
+    return ok_status();
 }
 
 Status WriteAheadLog::sync() {
@@ -437,8 +359,9 @@ Status WriteAheadLog::delete_through(int64_t batch_id) const {
     for (const int64_t id : segment_ids()) {
         if (id > batch_id) break;
         const fs::path path = segment_path(id);
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-            return io_error("cannot delete a completed write-ahead log segment", path, errno);
+        // Format 2 cannot tell a recycled file's old records from its own: never recycled.
+        const bool format2 = std::find(format2_segments_.begin(), format2_segments_.end(), id) != format2_segments_.end();
+        if (auto st = format2 ? pool_->discard(path) : pool_->give(path, id); !st) return st;
         removed = true;
     }
     if (removed) return fsync_directory(dir_);

@@ -106,7 +106,7 @@ TEST_CASE("write-ahead log: a record whose offset is negative or INT64_MAX is co
             auto wal = runtime::WriteAheadLog::open(dir);
             REQUIRE(wal.ok());
             std::ofstream(wal->segment_path(1), std::ios::binary)
-                << std::string(runtime::kWalSegmentMagic) << runtime::wal_frame(payload);
+                << runtime::wal_segment_header(1, 42) << runtime::wal_frame(payload, 42);
             const auto recovered = wal->recover();
             if (offset == 41) {
                 REQUIRE(recovered.ok());

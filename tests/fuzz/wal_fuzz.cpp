@@ -1,6 +1,6 @@
 // Receiver-mode write-ahead log segments as recovery finds them after a crash.
 // First input byte: bit 0 set = the rest is a list of payloads separated by "|WAL|", each
-// framed with a valid length and CRC32C (so the fuzzer reaches the block decoder); clear =
+// framed with a valid length and CRC32C after a valid header (so the fuzzer reaches the block decoder); clear =
 // the rest is the raw segment. Bit 1 set = the segment is not the newest (no torn tail
 // allowed). Never a crash; a recovered log recovers again to the same blocks, and blocks
 // re-encoded by wal_encode_block decode to themselves.
@@ -17,6 +17,8 @@ using namespace streamsubmit::runtime;
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr uint64_t kNonce = 0x5EED;
 
 const fs::path &scratch() {
     static const fs::path dir = [] {
@@ -50,12 +52,12 @@ STREAMSUBMIT_FUZZ_TARGET(wal) {
     const std::string_view rest = fuzz_text(data + 1, size - 1);
     std::string segment;
     if (mode & 1) {
-        segment.assign(kWalSegmentMagic);
+        segment = wal_segment_header(1, kNonce);
         size_t start = 0;
         while (start <= rest.size()) {
             const size_t sep = rest.find("|WAL|", start);
             const size_t end = sep == std::string_view::npos ? rest.size() : sep;
-            segment += wal_frame(rest.substr(start, end - start));
+            segment += wal_frame(rest.substr(start, end - start), kNonce);
             if (sep == std::string_view::npos) break;
             start = sep + 5;
         }
@@ -68,7 +70,7 @@ STREAMSUBMIT_FUZZ_TARGET(wal) {
     auto wal = WriteAheadLog::open(scratch());
     FUZZ_CHECK(wal.ok());
     write(wal->segment_path(1), segment);
-    if (mode & 2) write(wal->segment_path(2), std::string(kWalSegmentMagic));
+    if (mode & 2) write(wal->segment_path(2), wal_segment_header(2, kNonce + 1));
 
     auto first = wal->recover();
     if (!first) return 0;
@@ -82,8 +84,8 @@ STREAMSUBMIT_FUZZ_TARGET(wal) {
 
     // Re-encode what was recovered into a fresh segment: it decodes to the same blocks.
     if (!first->segments.empty() && !first->segments[0].blocks.empty()) {
-        std::string again(kWalSegmentMagic);
-        for (const auto &b : first->segments[0].blocks) again += wal_frame(wal_encode_block(1, b));
+        std::string again = wal_segment_header(1, kNonce);
+        for (const auto &b : first->segments[0].blocks) again += wal_frame(wal_encode_block(1, b), kNonce);
         fs::remove(wal->segment_path(2), ec);
         write(wal->segment_path(1), again);
         auto third = wal->recover();

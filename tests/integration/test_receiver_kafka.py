@@ -52,10 +52,12 @@ def coverage(ranges, ends):
     return lost, total - unique
 
 
+WAL_HEADER_BYTES = 44  # a segment's header (runtime/receiver/write_ahead_log.h), then its records
+
 
 def wal_segments(wal_dir):
     """The write-ahead log's segments (<batch>.wal), oldest first; the directory also holds the
-    job's lock file."""
+    job's lock file and completed segments' files kept for reuse (<batch>.free)."""
     if not os.path.isdir(wal_dir):
         return []
     return sorted(name for name in os.listdir(wal_dir) if name.endswith(".wal"))
@@ -409,13 +411,13 @@ class ReceiverModeOnRealKafka(RealKafkaTestCase):
         with tempfile.TemporaryDirectory() as tmp:
             args, segment = self.killed_wal_run(tmp, topic, kh.unique_name("g"))
             with open(segment, "r+b") as f:
-                f.seek(8 + 30)  # inside the first record's payload
+                f.seek(WAL_HEADER_BYTES + 30)  # inside the first record's payload
                 byte = f.read(1)
-                f.seek(8 + 30)
+                f.seek(WAL_HEADER_BYTES + 30)
                 f.write(bytes([byte[0] ^ 0xFF]))
             proc = run(args + ["--until", "latest"], check=EXIT_USAGE, timeout=60)
             self.assertIn("write-ahead log is corrupt", proc.stderr)
-            self.assertIn(f"({segment}, offset 8)", proc.stderr)
+            self.assertIn(f"({segment}, offset {WAL_HEADER_BYTES})", proc.stderr)
             self.assertEqual(proc.stdout, "")
             self.assertTrue(os.path.exists(segment))  # never deleted or skipped
 

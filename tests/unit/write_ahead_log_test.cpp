@@ -200,13 +200,13 @@ TEST_CASE("a corrupted record in the middle is an error naming the file and offs
     REQUIRE(wal->append(0, block(1, 5, 5)).ok());
     const fs::path seg = wal->segment_path(0);
     std::string data = slurp(seg);
-    data[kWalSegmentMagic.size() + 20] ^= 0x40; // inside the first record's payload
+    data[kWalSegmentHeaderBytes + 20] ^= 0x40; // inside the first record's payload
     spit(seg, data);
     auto rec = wal->recover();
     REQUIRE_FALSE(rec.ok());
     CHECK(rec.error().kind == ErrorKind::Usage);
     CHECK(rec.error().what.find("CRC32C") != std::string::npos);
-    CHECK(rec.error().input == seg.string() + ", offset 8");
+    CHECK(rec.error().input == seg.string() + ", offset 44");
     CHECK(fs::file_size(seg) == data.size()); // nothing truncated
 }
 
@@ -339,6 +339,138 @@ TEST_CASE("the hub's log writer and syncer: every block lands in the batch its s
         for (int64_t seq : cut_seqs[id]) CHECK(seq == expected_seq++); // each once, in order
     }
     CHECK(expected_seq == kBlocks);
+}
+
+TEST_CASE("a completed segment's file is written over by a later batch, whose records end where its own do") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path / "wal");
+    REQUIRE(wal.ok());
+    for (int i = 0; i < 20; ++i) REQUIRE(wal->append(0, block(i, i * 10, 10)).ok());
+    REQUIRE(wal->append(1, block(20, 200, 3)).ok());
+    const uintmax_t big = fs::file_size(wal->segment_path(0));
+    REQUIRE(wal->remove_through(0).ok());
+    const fs::path kept = tmp.path / "wal" / "00000000000000000000.free";
+    CHECK(fs::exists(kept));
+    CHECK(wal->segment_ids() == std::vector<int64_t>{1});
+
+    REQUIRE(wal->append(2, block(21, 203, 2)).ok()); // takes the free file
+    CHECK_FALSE(fs::exists(kept));
+    CHECK(fs::file_size(wal->segment_path(2)) == big); // written over, not truncated
+    REQUIRE(wal->append(3, block(22, 205, 2)).ok());
+
+    // Segment 2 is older than 3, whose header says where 2's records end: batch 0's old
+    // records after them are neither read nor a torn tail.
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->notes.empty());
+    REQUIRE(rec->segments.size() == 3);
+    REQUIRE(rec->segments[1].batch_id == 2);
+    REQUIRE(rec->segments[1].blocks.size() == 1);
+    CHECK(rec->segments[1].blocks[0].to_records() == block(21, 203, 2).to_records());
+    CHECK(fs::file_size(tmp.path / "wal" / "00000000000000000002.wal") == big);
+}
+
+TEST_CASE("the newest segment, written over a recycled file, ends at its last valid record after a crash") {
+    TempDir tmp;
+    fs::path seg;
+    {
+        auto wal = WriteAheadLog::open(tmp.path);
+        for (int i = 0; i < 20; ++i) REQUIRE(wal->append(0, block(i, i * 10, 10)).ok());
+        REQUIRE(wal->remove_through(0).ok());
+        REQUIRE(wal->append(1, block(20, 200, 3)).ok()); // the crash: nothing more
+        seg = wal->segment_path(1);
+    }
+    const uintmax_t big = fs::file_size(seg);
+    auto rec = WriteAheadLog::open(tmp.path)->recover();
+    REQUIRE(rec.ok());
+    REQUIRE(rec->segments.size() == 1);
+    REQUIRE(rec->segments[0].blocks.size() == 1);
+    CHECK(rec->segments[0].blocks[0].to_records() == block(20, 200, 3).to_records());
+    REQUIRE(rec->notes.size() == 1);
+    CHECK(rec->notes[0].find("recycled") != std::string::npos);
+    CHECK(fs::file_size(seg) < big);
+}
+
+TEST_CASE("a record of the segment's own batch under another nonce (the file's earlier use) does not pass") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    const std::string frame = wal_frame(wal_encode_block(5, block(0, 0, 4)), 1);
+    spit(wal->segment_path(5), wal_segment_header(5, 1) + frame);
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->segments[0].blocks.size() == 1);
+    spit(wal->segment_path(5), wal_segment_header(5, 2) + frame); // the header rewritten, the record not
+    rec = wal->recover();
+    REQUIRE(rec.ok());
+    CHECK(rec->segments[0].blocks.empty());
+    CHECK(rec->notes.size() == 1);
+}
+
+TEST_CASE("a recycled file whose new header never reached the disk: an empty newest segment, else corruption") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    const std::string old_use = wal_segment_header(3, 9) + wal_frame(wal_encode_block(3, block(0, 0, 4)), 9);
+    spit(wal->segment_path(7), old_use); // renamed to batch 7's name; its header still batch 3's
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    REQUIRE(rec->segments.size() == 1);
+    CHECK(rec->segments[0].blocks.empty());
+    REQUIRE(rec->notes.size() == 1);
+    CHECK(rec->notes[0].find("earlier use") != std::string::npos);
+    CHECK(fs::file_size(wal->segment_path(7)) == 0);
+
+    spit(wal->segment_path(7), old_use);
+    spit(wal->segment_path(8), wal_segment_header(8, 10, 7, 44) + wal_frame(wal_encode_block(8, block(1, 4, 4)), 10));
+    rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().input == wal->segment_path(7).string() + ", offset 0");
+}
+
+TEST_CASE("damage to the last record of an older recycled segment is corruption, not its end") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    for (int i = 0; i < 20; ++i) REQUIRE(wal->append(0, block(i, i * 10, 10)).ok());
+    REQUIRE(wal->remove_through(0).ok());
+    REQUIRE(wal->append(1, block(20, 200, 3)).ok()); // over the recycled file
+    REQUIRE(wal->append(1, block(21, 203, 3)).ok());
+    REQUIRE(wal->append(2, block(22, 206, 3)).ok());
+    const fs::path seg = wal->segment_path(1);
+    const size_t last = kWalSegmentHeaderBytes + wal_frame(wal_encode_block(1, block(20, 200, 3)), 0).size();
+    std::string data = slurp(seg);
+    data[last + 20] ^= 0x01;
+    spit(seg, data);
+    auto rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().what.find("up to offset") != std::string::npos);
+    CHECK(rec.error().input == seg.string() + ", offset " + std::to_string(last));
+}
+
+TEST_CASE("the pool keeps at most four free files, across runs, and a format-2 segment is never recycled") {
+    TempDir tmp;
+    auto free_files = [&] {
+        int n = 0;
+        for (const auto &e : fs::directory_iterator(tmp.path)) n += e.path().extension() == ".free";
+        return n;
+    };
+    {
+        auto wal = WriteAheadLog::open(tmp.path);
+        for (int64_t id = 0; id < 6; ++id) REQUIRE(wal->append(id, block(id, id * 3, 3)).ok());
+        REQUIRE(wal->remove_through(5).ok());
+        CHECK(free_files() == 4);
+    }
+    auto wal = WriteAheadLog::open(tmp.path); // adopts them
+    REQUIRE(wal->append(6, block(6, 18, 3)).ok());
+    CHECK(free_files() == 3);
+
+    spit(wal->segment_path(7), std::string(kWalSegmentMagicV2) + wal_frame_v2(wal_encode_block(7, block(7, 21, 3))));
+    REQUIRE(wal->remove_through(6).ok());
+    auto rec = wal->recover(); // format 2 is still read
+    REQUIRE(rec.ok());
+    REQUIRE(rec->segments.size() == 1);
+    CHECK(rec->segments[0].blocks[0].to_records() == block(7, 21, 3).to_records());
+    REQUIRE(wal->remove_through(7).ok());
+    CHECK(free_files() == 4); // batch 6's file went back; batch 7's was deleted
+    CHECK_FALSE(fs::exists(tmp.path / "00000000000000000007.free"));
 }
 
 TEST_CASE("a segment that is not a log, or an empty one") {
