@@ -45,3 +45,17 @@ TEST_CASE("CRC32C: the CPU's instruction and the portable tables agree at every 
                   streamsubmit::crc32c_extend_portable(0x12345678u, text.data() + start, n));
         }
 }
+
+TEST_CASE("CRC32C: three lanes at a time (buffers of 24 KiB and more) agree with the portable tables") {
+    std::string text(200'000, '\0');
+    uint32_t x = 12345;
+    for (auto &c : text) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+    const size_t lengths[] = {24575, 24576, 24577, 24576 + 7, 49151, 49152, 49160, 73728 + 13, 199'990};
+    for (size_t start : {0, 1, 5})
+        for (size_t n : lengths) {
+            CAPTURE(start);
+            CAPTURE(n);
+            CHECK(crc32c_extend(0xDEADBEEFu, text.data() + start, n) ==
+                  streamsubmit::crc32c_extend_portable(0xDEADBEEFu, text.data() + start, n));
+        }
+}
