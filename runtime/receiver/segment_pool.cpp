@@ -11,10 +11,14 @@
 namespace streamsubmit::runtime {
 namespace fs = std::filesystem;
 
+namespace {
+
 bool is_free_segment_name(const std::string &name) {
     return name.size() == 25 && name.ends_with(".free") &&
            std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; });
 }
+
+} // namespace
 
 SegmentPool::SegmentPool(fs::path dir) : dir_(std::move(dir)) {
     std::error_code ec;
@@ -67,11 +71,6 @@ Status SegmentPool::discard(const fs::path &segment) {
                      fmt::format("cannot delete a completed write-ahead log segment: {}", std::strerror(errno)),
                      segment.string(), "check free space and permissions of the --checkpoint directory");
     return ok_status();
-}
-
-size_t SegmentPool::size() const {
-    std::lock_guard lock(mu_);
-    return free_.size();
 }
 
 } // namespace streamsubmit::runtime

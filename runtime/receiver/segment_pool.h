@@ -37,14 +37,10 @@ public:
     // A completed segment that must not be reused: deleted.
     Status discard(const std::filesystem::path &segment);
 
-    size_t size() const;
-
 private:
     std::filesystem::path dir_;
-    mutable std::mutex mu_;
+    std::mutex mu_;
     std::vector<std::filesystem::path> free_;
 };
-
-bool is_free_segment_name(const std::string &name);
 
 } // namespace streamsubmit::runtime

@@ -28,14 +28,41 @@ def assert_no_report(test, text, who):
         test.assertNotIn(marker, text, f"{who}: sanitizer report:\n{text[-6000:]}")
 
 
+def cluster_stderr(c):
+    c.err.seek(0)
+    return c.err.read()
+
+
+def stopped(test, job):
+    """SIGINT to a running job: it ends cleanly, without a sanitizer report. Its stdout and stderr."""
+    job.send_signal(signal.SIGINT)
+    job.wait(timeout=120)
+    out, err = output_of(job)
+    assert_no_report(test, err, "job")
+    test.assertEqual(job.returncode, EXIT_OK, err[-3000:])
+    return out, err
+
+
+def restarted(test, args, timeout):
+    """The same job again, from its checkpoint, to its end. Its stdout."""
+    again = run(args, timeout=timeout)
+    assert_no_report(test, again.stderr, "restarted job")
+    test.assertEqual(again.returncode, EXIT_OK, again.stderr[-3000:])
+    return again.stdout
+
+
+def batches_of(*reports):
+    """The batches of several runs' reports, by id: a batch replayed after a restart keeps its id."""
+    seen = {}
+    for report in reports:
+        seen.update({b["batch"]: b for b in parse_text_report(report)})
+    return [seen[k] for k in sorted(seen)]
+
+
 class ReaderThreads(unittest.TestCase):
     def job(self, bootstrap, *extra):
         return ["--bootstrap-servers", bootstrap, "--topics", "orders", "--master", "local[4]",
                 "--conf", "kafka.auto.offset.reset=earliest", "--batch-interval", "200ms"] + list(extra)
-
-    def cluster_stderr(self, c):
-        c.err.seek(0)
-        return c.err.read()
 
     def test_local4_until_latest_with_a_broker_fault(self):
         with MockCluster(brokers=3, topics=["orders:8"], produce=["orders:16000"], value_bytes=20) as c:
@@ -53,7 +80,7 @@ class ReaderThreads(unittest.TestCase):
             for (t, p), ranges in covered(batches).items():
                 self.assertEqual(ranges[0][0], 0)
                 assert_contiguous(self, ranges, 0, ranges[-1][1], f"{t}-{p}")
-            assert_no_report(self, self.cluster_stderr(c), "mock-cluster")
+            assert_no_report(self, cluster_stderr(c), "mock-cluster")
 
     def test_sigint_in_flight_then_resume_from_checkpoint(self):
         with tempfile.TemporaryDirectory() as tmp, \
@@ -65,23 +92,14 @@ class ReaderThreads(unittest.TestCase):
                             "--conf", "stream.kafka.maxRatePerPartition=1000")
             job = start(args)
             wait_for_batches(job, 2, timeout=120)
-            job.send_signal(signal.SIGINT)
-            job.wait(timeout=120)
-            out1, err1 = output_of(job)
-            assert_no_report(self, err1, "job")
-            self.assertEqual(job.returncode, EXIT_OK, err1[-3000:])
+            out1, _ = stopped(self, job)
             for b in range(1, 4):
                 c.command(f"rtt {b} 0")
-            again = run(args, timeout=300)
-            assert_no_report(self, again.stderr, "restarted job")
-            self.assertEqual(again.returncode, EXIT_OK, again.stderr[-3000:])
-            seen = {b["batch"]: b for b in parse_text_report(out1)}
-            seen.update({b["batch"]: b for b in parse_text_report(again.stdout)})
-            batches = [seen[k] for k in sorted(seen)]
+            batches = batches_of(out1, restarted(self, args, 300))
             self.assertEqual(sum(b["records"] for b in batches), 8000)
             for (t, p), ranges in covered(batches).items():
                 assert_contiguous(self, ranges, 0, ranges[-1][1], f"{t}-{p}")
-            assert_no_report(self, self.cluster_stderr(c), "mock-cluster")
+            assert_no_report(self, cluster_stderr(c), "mock-cluster")
 
 
 class ReceiverThreads(unittest.TestCase):
@@ -100,26 +118,16 @@ class ReceiverThreads(unittest.TestCase):
             time.sleep(2)  # the fault's length, not a wait for an event
             c.command("broker up 2")
             wait_for_batches(job, 6, timeout=180)
-            job.send_signal(signal.SIGINT)
-            job.wait(timeout=120)
-            out1, err1 = output_of(job)
-            assert_no_report(self, err1, "job")
-            self.assertEqual(job.returncode, EXIT_OK, err1[-3000:])
+            out1, err1 = stopped(self, job)
             self.assertIn("/2: Disconnected", err1)  # the job's connections to broker 2 saw the fault
-            again = run(args, timeout=600)
-            assert_no_report(self, again.stderr, "restarted job")
-            self.assertEqual(again.returncode, EXIT_OK, again.stderr[-3000:])
-            seen = {b["batch"]: b for b in parse_text_report(out1)}
-            seen.update({b["batch"]: b for b in parse_text_report(again.stdout)})
-            batches = [seen[k] for k in sorted(seen)]
+            batches = batches_of(out1, restarted(self, args, 600))
             self.assertEqual(sum(b["records"] for b in batches), 16000)
             _, ends = kcat_counts(c.bootstrap, "orders")  # an independent client's view
             spans = covered(batches)
             self.assertEqual(sorted(p for _, p in spans), sorted(ends))
             for (t, p), ranges in spans.items():
                 assert_contiguous(self, [r for r in ranges if r[0] < r[1]], 0, ends[p], f"{t}-{p}")
-            c.err.seek(0)
-            assert_no_report(self, c.err.read(), "mock-cluster")
+            assert_no_report(self, cluster_stderr(c), "mock-cluster")
 
 
 if __name__ == "__main__":
