@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace streamsubmit::runtime::wal {
 namespace fs = std::filesystem;
@@ -20,6 +21,27 @@ constexpr size_t kHeaderChecked = kHeaderBytes - 4;   // the bytes the header's 
 
 // Format 1 (before headers, timestamp types and null values) cannot tell a tombstone from
 // an empty value: replaying it would misread records, so it is refused.
+// The format number of a segment that a later streamsubmit wrote ("SSWAL" NN "\n", NN > 03).
+std::optional<int> newer_format(std::string_view magic) {
+    const std::string_view prefix = kWalSegmentMagic.substr(0, 5);
+    if (magic.size() != 8 || !magic.starts_with(prefix) || magic[7] != '\n') return std::nullopt;
+    const char tens = magic[5], ones = magic[6];
+    if (tens < '0' || tens > '9' || ones < '0' || ones > '9') return std::nullopt;
+    const int format = (tens - '0') * 10 + (ones - '0');
+    if (format <= 3) return std::nullopt;
+    return format;
+}
+
+Error newer_format_segment(const fs::path &path, int format) {
+    return Error(ErrorKind::Usage,
+                 fmt::format("write-ahead log segment has format {}, written by a newer streamsubmit; this version "
+                             "reads formats 2 and 3",
+                             format),
+                 path.string(),
+                 "run the job with the streamsubmit version that wrote it (or a newer one) on the same --checkpoint "
+                 "until its batches complete (e.g. with --until latest), then downgrade; nothing was changed");
+}
+
 Error format1_segment(const fs::path &path) {
     return Error(ErrorKind::Usage,
                  "write-ahead log segment has format 1 (written by an older streamsubmit), which does not record "
@@ -252,6 +274,7 @@ Result<SegmentScan> scan_segment(std::string_view data, const fs::path &path, in
         if (auto st = scan_records(data, kWalSegmentMagicV2.size(), 0, -1, path, batch_id, scan); !st) return st.error();
         return scan;
     }
+    if (auto newer = newer_format(magic)) return newer_format_segment(path, *newer);
     if (magic != kWalSegmentMagic) return corrupt(path, 0, "not a write-ahead log segment (bad magic)");
     scan.header = decode_header(data);
     if (!scan.header || scan.header->batch_id != batch_id) {

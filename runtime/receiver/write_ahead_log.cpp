@@ -98,9 +98,12 @@ Result<WalSegment> settle_segment(std::vector<wal::SegmentScan> &scans, size_t i
     if (scan.end == scan.size) return seg;
     const bool written_last = !next || (i + 2 == scans.size() && next->format == 3 && !next->header);
     if (!written_last) return wal::corrupt(path, scan.end, scan.stop + " in a segment that is not the newest");
-    notes.push_back(fmt::format("write-ahead log {}: torn tail at offset {} ({}), {} bytes truncated (a crash during a "
-                                "write, or the bytes a recycled segment held before; none was committed)",
-                                path.string(), scan.end, scan.stop, scan.size - scan.end));
+    // Format 2 files are never recycled: only a crash leaves bytes after their records.
+    const char *cause = scan.format == 3 ? "a crash during a write, or the bytes a recycled segment held before"
+                                         : "a crash during a write";
+    notes.push_back(fmt::format("write-ahead log {}: torn tail at offset {} ({}), {} bytes truncated ({}; none was "
+                                "committed)",
+                                path.string(), scan.end, scan.stop, scan.size - scan.end, cause));
     if (auto st = truncate_file(path, scan.end); !st) return st.error();
     return seg;
 }

@@ -150,6 +150,42 @@ TEST_CASE("a format-1 segment (no headers, no null values) is refused, naming it
     CHECK(fs::file_size(wal->segment_path(5)) == 48); // nothing truncated or deleted
 }
 
+TEST_CASE("a segment of a newer format is refused, naming its format and the fix, and left as it was") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    REQUIRE(wal->append(4, block(0, 0, 3)).ok());
+    const std::string written = "SSWAL04\n" + std::string(60, 'x');
+    spit(wal->segment_path(5), written);
+    auto rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().kind == ErrorKind::Usage);
+    CHECK(rec.error().what.find("format 4, written by a newer streamsubmit") != std::string::npos);
+    CHECK(rec.error().input.find("00000000000000000005.wal") != std::string::npos);
+    CHECK(rec.error().hint.find("version that wrote it") != std::string::npos);
+    CHECK(slurp(wal->segment_path(5)) == written); // nothing truncated or deleted
+    CHECK(fs::exists(wal->segment_path(4)));
+    // Bytes that only look alike are still not a log.
+    spit(wal->segment_path(5), "SSWALxy\n" + std::string(60, 'x'));
+    rec = wal->recover();
+    REQUIRE_FALSE(rec.ok());
+    CHECK(rec.error().what.find("bad magic") != std::string::npos);
+}
+
+TEST_CASE("a torn tail of a format-2 segment names a crash as its cause, never a recycled file") {
+    TempDir tmp;
+    auto wal = WriteAheadLog::open(tmp.path);
+    const std::string records = std::string(kWalSegmentMagicV2) + wal_frame_v2(wal_encode_block(3, block(3, 0, 3)));
+    const std::string torn = wal_frame_v2(wal_encode_block(3, block(4, 3, 2))).substr(0, 25); // a cut write
+    spit(wal->segment_path(3), records + torn);
+    auto rec = wal->recover();
+    REQUIRE(rec.ok());
+    REQUIRE(rec->notes.size() == 1);
+    CHECK(rec->notes[0].find("torn tail at offset " + std::to_string(records.size())) != std::string::npos);
+    CHECK(rec->notes[0].find("(a crash during a write; none was committed)") != std::string::npos);
+    CHECK(rec->notes[0].find("recycled") == std::string::npos);
+    CHECK(fs::file_size(wal->segment_path(3)) == records.size());
+}
+
 TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
     TempDir tmp;
     fs::path seg;
@@ -168,6 +204,7 @@ TEST_CASE("a torn tail of the newest segment is truncated, at any cut") {
         REQUIRE(rec.ok());
         REQUIRE(rec->notes.size() == 1);
         CHECK(rec->notes[0].find("torn tail at offset " + std::to_string(good)) != std::string::npos);
+        CHECK(rec->notes[0].find("or the bytes a recycled segment held before") != std::string::npos);
         REQUIRE(rec->segments.size() == 1);
         CHECK(rec->segments[0].blocks.size() == 1);
         CHECK(fs::file_size(seg) == good); // truncated on disk
