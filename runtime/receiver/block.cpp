@@ -111,6 +111,12 @@ void decode(std::string_view in, ss_header *out) {
 
 } // namespace header_encoding
 
+namespace {
+
+[[noreturn, gnu::cold]] void headers_too_large() { throw std::length_error("a record's headers exceed 512 MiB"); }
+
+} // namespace
+
 char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
                      size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
     char *headers = store(slot, offset, timestamp_ms, timestamp_type, key, key_len, value, value_len, header_bytes,
@@ -124,7 +130,7 @@ char *Block::store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t 
                    size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
     if (!key) key_len = 0;
     if (!value) value_len = 0;
-    if (header_bytes > kHeaderBytesMask) throw std::length_error("a record's headers exceed 512 MiB");
+    if (header_bytes > kHeaderBytesMask) headers_too_large();
     const size_t in_arena = keep_value ? sizeof value : value_len;
     char *data = arena_.allocate(key_len + in_arena + header_bytes);
     if (key_len) std::memcpy(data, key, key_len);
@@ -136,16 +142,24 @@ char *Block::store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t 
         std::memcpy(data + key_len, value, value_len);
     }
     header_bytes_ += header_bytes;
-    const uint32_t type = static_cast<uint32_t>(timestamp_type) & 3u;
+    append_entry(slot, offset, timestamp_ms, timestamp_type, data, key ? static_cast<int32_t>(key_len) : -1,
+                 value ? static_cast<int32_t>(value_len) : -1,
+                 static_cast<uint32_t>(header_bytes) | (keep_value ? kValueKept : 0u));
+    return headers;
+}
+
+// Written field by field into the entry's place (ChunkedArray::append says why).
+[[gnu::always_inline]] inline void Block::append_entry(uint32_t slot, int64_t offset, int64_t timestamp_ms,
+                                                       int32_t timestamp_type, const char *data, int32_t key_len,
+                                                       int32_t value_len, uint32_t meta) {
     Entry *e = records_.append();
     e->offset = offset;
     e->timestamp_ms = timestamp_ms;
     e->data = data;
-    e->value_len = value ? static_cast<int32_t>(value_len) : -1;
-    e->key_len = key ? static_cast<int32_t>(key_len) : -1;
+    e->value_len = value_len;
+    e->key_len = key_len;
     e->partition = slot;
-    e->meta = static_cast<uint32_t>(header_bytes) | (keep_value ? kValueKept : 0u) | (type << 30);
-    return headers;
+    e->meta = meta | ((static_cast<uint32_t>(timestamp_type) & 3u) << 30);
 }
 
 void Block::count(uint32_t slot, int64_t first, int64_t last, int64_t last_timestamp_ms, int64_t count,
@@ -158,11 +172,7 @@ void Block::count(uint32_t slot, int64_t first, int64_t last, int64_t last_times
     p.bytes += bytes;
 }
 
-void Block::add_run(uint32_t slot, const ss_record *records, size_t n) { add_run(slot, records, n, false); }
-
-void Block::add_kept_run(uint32_t slot, const ss_record *records, size_t n) { add_run(slot, records, n, true); }
-
-void Block::add_run(uint32_t slot, const ss_record *records, size_t n, bool keep) {
+void Block::add_kept_run(uint32_t slot, const ss_record *records, size_t n) {
     if (n == 0) return;
     int64_t first = INT64_MAX, last = INT64_MIN, last_timestamp_ms = -1, bytes = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -171,7 +181,7 @@ void Block::add_run(uint32_t slot, const ss_record *records, size_t n, bool keep
             r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
         // A tombstone has no value to keep: it is stored as a copied one.
         char *headers = store(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value,
-                              r.value_len, header_bytes, keep && r.value != nullptr);
+                              r.value_len, header_bytes, r.value != nullptr);
         if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
         first = std::min(first, r.offset);
         if (r.offset >= last) {
@@ -180,6 +190,41 @@ void Block::add_run(uint32_t slot, const ss_record *records, size_t n, bool keep
         }
         bytes += static_cast<int64_t>((r.key ? r.key_len : 0) + (r.value ? r.value_len : 0));
     }
+    count(slot, first, last, last_timestamp_ms, static_cast<int64_t>(n), bytes);
+}
+
+// The receiver's hot path, every record but those of large values: what store() and count()
+// do, with nothing but locals updated per record. bench_block_store (100-byte values) took
+// 13.7-14.3 ns a record so, against 16.5-17.0 ns through store() (bench/PROFILES.md).
+void Block::add_run(uint32_t slot, const ss_record *records, size_t n) {
+    if (n == 0) return;
+    int64_t first = INT64_MAX, last = INT64_MIN, last_timestamp_ms = -1, bytes = 0;
+    size_t all_header_bytes = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const ss_record &r = records[i];
+        const size_t key_len = r.key ? r.key_len : 0;
+        const size_t value_len = r.value ? r.value_len : 0;
+        size_t header_bytes = 0;
+        if (r.header_count) [[unlikely]] {
+            header_bytes = header_encoding::encoded_size(r.headers, r.header_count, r.header_stride);
+            if (header_bytes > kHeaderBytesMask) headers_too_large();
+        }
+        char *data = arena_.allocate(key_len + value_len + header_bytes);
+        if (key_len) std::memcpy(data, r.key, key_len);
+        if (value_len) std::memcpy(data + key_len, r.value, value_len);
+        if (header_bytes) [[unlikely]]
+            header_encoding::encode(data + key_len + value_len, r.headers, r.header_count, r.header_stride);
+        all_header_bytes += header_bytes;
+        append_entry(slot, r.offset, r.timestamp_ms, r.timestamp_type, data, r.key ? static_cast<int32_t>(key_len) : -1,
+                     r.value ? static_cast<int32_t>(value_len) : -1, static_cast<uint32_t>(header_bytes));
+        first = std::min(first, r.offset);
+        if (r.offset >= last) {
+            last = r.offset;
+            last_timestamp_ms = r.timestamp_ms;
+        }
+        bytes += static_cast<int64_t>(key_len + value_len);
+    }
+    header_bytes_ += all_header_bytes;
     count(slot, first, last, last_timestamp_ms, static_cast<int64_t>(n), bytes);
 }
 

@@ -162,8 +162,10 @@ private:
     // Adds records to partition `slot`'s totals: `count` records, `bytes` key and value bytes,
     // offsets from `first` to `last` (the timestamp `last_timestamp_ms`).
     void count(uint32_t slot, int64_t first, int64_t last, int64_t last_timestamp_ms, int64_t count, int64_t bytes);
-    // add_run and add_kept_run: `keep` says whether values are kept (leased), not copied.
-    void add_run(uint32_t slot, const ss_record *records, size_t count, bool keep);
+    // The record's entry; `key_len` and `value_len` are -1 for a null key or value, `meta`
+    // without the timestamp type.
+    void append_entry(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const char *data,
+                      int32_t key_len, int32_t value_len, uint32_t meta);
     static_assert(sizeof(Entry) == kEntryBytes);
 
     ChunkedArray<Entry> records_;
