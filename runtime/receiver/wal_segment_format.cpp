@@ -19,8 +19,6 @@ constexpr size_t kMinPayload = 1 + 8 + 4 + 8 + 8 + 4; // an empty block
 constexpr size_t kHeaderBytes = kWalSegmentHeaderBytes;
 constexpr size_t kHeaderChecked = kHeaderBytes - 4;   // the bytes the header's CRC32C covers
 
-// Format 1 (before headers, timestamp types and null values) cannot tell a tombstone from
-// an empty value: replaying it would misread records, so it is refused.
 // The format number of a segment that a later streamsubmit wrote ("SSWAL" NN "\n", NN > 03).
 std::optional<int> newer_format(std::string_view magic) {
     const std::string_view prefix = kWalSegmentMagic.substr(0, 5);
@@ -42,6 +40,8 @@ Error newer_format_segment(const fs::path &path, int format) {
                  "until its batches complete (e.g. with --until latest), then downgrade; nothing was changed");
 }
 
+// Format 1 (before headers, timestamp types and null values) cannot tell a tombstone from
+// an empty value: replaying it would misread records, so it is refused.
 Error format1_segment(const fs::path &path) {
     return Error(ErrorKind::Usage,
                  "write-ahead log segment has format 1 (written by an older streamsubmit), which does not record "
