@@ -119,15 +119,6 @@ namespace {
 
 char *Block::reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
                      size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
-    char *headers = store(slot, offset, timestamp_ms, timestamp_type, key, key_len, value, value_len, header_bytes,
-                          keep_value);
-    count(slot, offset, offset, timestamp_ms, 1,
-          static_cast<int64_t>((key ? key_len : 0) + (value ? value_len : 0)));
-    return headers;
-}
-
-char *Block::store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
-                   size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value) {
     if (!key) key_len = 0;
     if (!value) value_len = 0;
     if (header_bytes > kHeaderBytesMask) headers_too_large();
@@ -145,6 +136,7 @@ char *Block::store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t 
     append_entry(slot, offset, timestamp_ms, timestamp_type, data, key ? static_cast<int32_t>(key_len) : -1,
                  value ? static_cast<int32_t>(value_len) : -1,
                  static_cast<uint32_t>(header_bytes) | (keep_value ? kValueKept : 0u));
+    count(slot, offset, offset, timestamp_ms, 1, static_cast<int64_t>(key_len + value_len));
     return headers;
 }
 
@@ -172,30 +164,22 @@ void Block::count(uint32_t slot, int64_t first, int64_t last, int64_t last_times
     p.bytes += bytes;
 }
 
+// Large values, a few hundred a poll: one record at a time is cheap enough.
 void Block::add_kept_run(uint32_t slot, const ss_record *records, size_t n) {
-    if (n == 0) return;
-    int64_t first = INT64_MAX, last = INT64_MIN, last_timestamp_ms = -1, bytes = 0;
     for (size_t i = 0; i < n; ++i) {
         const ss_record &r = records[i];
         const size_t header_bytes =
             r.header_count ? header_encoding::encoded_size(r.headers, r.header_count, r.header_stride) : 0;
         // A tombstone has no value to keep: it is stored as a copied one.
-        char *headers = store(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value,
-                              r.value_len, header_bytes, r.value != nullptr);
+        char *headers = reserve(slot, r.offset, r.timestamp_ms, r.timestamp_type, r.key, r.key_len, r.value,
+                                r.value_len, header_bytes, r.value != nullptr);
         if (header_bytes) header_encoding::encode(headers, r.headers, r.header_count, r.header_stride);
-        first = std::min(first, r.offset);
-        if (r.offset >= last) {
-            last = r.offset;
-            last_timestamp_ms = r.timestamp_ms;
-        }
-        bytes += static_cast<int64_t>((r.key ? r.key_len : 0) + (r.value ? r.value_len : 0));
     }
-    count(slot, first, last, last_timestamp_ms, static_cast<int64_t>(n), bytes);
 }
 
-// The receiver's hot path, every record but those of large values: what store() and count()
-// do, with nothing but locals updated per record. bench_block_store (100-byte values) took
-// 13.7-14.3 ns a record so, against 16.5-17.0 ns through store() (bench/PROFILES.md).
+// The receiver's hot path, every record but those of large values: what reserve() does, with
+// nothing but locals updated per record. bench_block_store (100-byte values) took 13.7-14.3 ns
+// a record so, against 16.5-17.0 ns a record through a call per record (bench/PROFILES.md).
 void Block::add_run(uint32_t slot, const ss_record *records, size_t n) {
     if (n == 0) return;
     int64_t first = INT64_MAX, last = INT64_MIN, last_timestamp_ms = -1, bytes = 0;

@@ -152,13 +152,11 @@ private:
     static constexpr uint32_t kHeaderBytesMask = (1u << 29) - 1;
     // The value is in a leased delivery: `data` holds key, headers, then a pointer to the value.
     static constexpr uint32_t kValueKept = 1u << 29;
-    // Copies key and value (or, with `keep_value`, only the value's address) into the arena;
-    // returns where the encoded headers go.
+    // Copies key and value (or, with `keep_value`, only the value's address) into the arena and
+    // counts the record; returns where the encoded headers go. One record at a time: replay and
+    // kept values (add_run has a loop of its own for the records it copies).
     char *reserve(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
                   size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value = false);
-    // reserve() without the partition's totals (which count() updates).
-    char *store(uint32_t slot, int64_t offset, int64_t timestamp_ms, int32_t timestamp_type, const void *key,
-                size_t key_len, const void *value, size_t value_len, size_t header_bytes, bool keep_value);
     // Adds records to partition `slot`'s totals: `count` records, `bytes` key and value bytes,
     // offsets from `first` to `last` (the timestamp `last_timestamp_ms`).
     void count(uint32_t slot, int64_t first, int64_t last, int64_t last_timestamp_ms, int64_t count, int64_t bytes);
